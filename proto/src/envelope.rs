@@ -1,0 +1,89 @@
+//! The event envelope and the commit.
+//!
+//! One decision about one aggregate produces one or more events; they are appended together as
+//! one JetStream message, a *commit*, on the aggregate's subject. A commit costs one durable write
+//! whatever the number of events in it, which is what makes group commit the main lever on
+//! throughput (see `docs/adr/0003-one-message-per-commit.md`). Each event in a commit carries its
+//! whole envelope, because a group commit holds the events of several commands (several actors,
+//! several correlation ids).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Who asked for the change that an event records.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Actor {
+    /// An organiser (a département, the State's services, a training centre), by id.
+    Organiser {
+        /// The organiser's id.
+        id: String,
+    },
+    /// A venue answering hosting requests, by id.
+    Venue {
+        /// The venue's id.
+        id: String,
+    },
+    /// A partner registering participants through its own front-end, by id.
+    Partner {
+        /// The partner's id.
+        id: String,
+    },
+    /// semaine itself: a reactor or a scheduled job, by component name.
+    System {
+        /// The component's name, e.g. `reactor.hosting-requests`.
+        component: String,
+    },
+}
+
+/// The metadata of one event, everything but its payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EventEnvelope {
+    /// A UUID v7: unique, and ordered by creation time.
+    pub id: Uuid,
+    /// The subject of the aggregate the event belongs to, e.g. `reg.session.<uuid>`.
+    pub aggregate: String,
+    /// When the decision was taken, UTC.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub occurred_at: OffsetDateTime,
+    /// The id shared by everything one outside request caused, across services.
+    pub correlation_id: Uuid,
+    /// The id of the command or event that directly caused this event.
+    pub causation_id: Uuid,
+    /// The idempotency key of the command that produced the event, scoped by its caller; a retry
+    /// with the same key finds it in the aggregate's history and gets the original answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// Who asked for it.
+    pub actor: Actor,
+}
+
+/// One event as stored: its envelope and its payload in wire form.
+///
+/// The payload stays a JSON value here; an event family decodes it (upcasting old versions) with
+/// [`crate::EventContract::decode`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StoredEvent {
+    /// The event's metadata.
+    #[serde(flatten)]
+    pub envelope: EventEnvelope,
+    /// The event type, e.g. `SessionScheduled`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The version of the payload's shape, starting at 1.
+    pub version: u16,
+    /// The payload.
+    pub data: serde_json::Value,
+}
+
+/// The body of one JetStream message: the events one decision (or one group of decisions)
+/// produced for one aggregate, stored atomically.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Commit {
+    /// The events, in the order they happened; never empty.
+    pub events: Vec<StoredEvent>,
+}

@@ -1,0 +1,22 @@
+//! The contracts of semaine: what is written to the log and what crosses a boundary.
+//!
+//! Every type here is serialised with serde to JSON and has a JSON Schema, generated from the Rust
+//! type and committed under `proto/schemas/`; a test fails when the two differ. Every version of an
+//! event that was ever published keeps a golden sample under `proto/fixtures/` that today's code
+//! must still read.
+//!
+//! # Layout
+//! - [`envelope`]: the metadata every stored event carries (ids, time, actor, causality) and the
+//!   commit, the one JetStream message that carries all the events one decision produced.
+//! - [`headers`]: the names of the NATS headers semaine sets on a commit.
+//! - [`contract`]: the [`contract::EventContract`] trait every event family implements: its wire
+//!   type and version, and the decoding (with upcasting) of every version ever published.
+//! - [`schema`]: the list of JSON Schemas this crate publishes.
+
+pub mod contract;
+pub mod envelope;
+pub mod headers;
+pub mod schema;
+
+pub use contract::{DecodeError, EncodedEvent, EventContract};
+pub use envelope::{Actor, Commit, EventEnvelope, StoredEvent};

@@ -1,0 +1,112 @@
+//! The decider: how every aggregate of semaine decides, with no I/O.
+//!
+//! A domain crate implements [`Decider`] for each aggregate kind: `decide` turns a command and the
+//! current state into events (or a typed refusal), `evolve` folds one event into the state. Both
+//! are plain synchronous functions; whatever outside data a decision needs is looked up by the
+//! shell and put into the command. The shell (see the `eventlog` crate) loads the state, calls
+//! `decide`, appends the events, and nothing else.
+//!
+//! # Layout
+//! - [`Decider`]: the trait.
+//! - [`Spec`]: `given(events).when(command).then(events)`, the shape of every domain test.
+
+use std::fmt::Debug;
+
+/// One aggregate kind's rules.
+pub trait Decider {
+    /// What the aggregate remembers: everything `decide` needs, folded from its events.
+    type State: Default + Clone;
+    /// What can be asked of it.
+    type Command;
+    /// What it records.
+    type Event: Clone;
+    /// Why a command is refused.
+    type Error;
+
+    /// Decides what happens when `command` meets `state`: the events to record, or a refusal.
+    fn decide(state: &Self::State, command: &Self::Command) -> Result<Vec<Self::Event>, Self::Error>;
+
+    /// Folds one event into the state.
+    fn evolve(state: Self::State, event: &Self::Event) -> Self::State;
+
+    /// Folds a history into a state.
+    fn fold<'a>(events: impl IntoIterator<Item = &'a Self::Event>) -> Self::State
+    where
+        Self::Event: 'a,
+    {
+        events
+            .into_iter()
+            .fold(Self::State::default(), |state, e| Self::evolve(state, e))
+    }
+}
+
+/// A given/when/then specification of one rule.
+///
+/// ```
+/// # use decider::{Decider, Spec};
+/// struct Counter;
+/// impl Decider for Counter {
+///     type State = u32;
+///     type Command = u32;
+///     type Event = u32;
+///     type Error = &'static str;
+///     fn decide(state: &u32, add: &u32) -> Result<Vec<u32>, &'static str> {
+///         if state + add > 10 { Err("full") } else { Ok(vec![*add]) }
+///     }
+///     fn evolve(state: u32, added: &u32) -> u32 { state + added }
+/// }
+/// Spec::<Counter>::given([4, 5]).when(1).then([1]);
+/// Spec::<Counter>::given([4, 5]).when(2).then_error("full");
+/// ```
+pub struct Spec<D: Decider> {
+    history: Vec<D::Event>,
+}
+
+/// A specification with its command, waiting for the expected outcome.
+pub struct When<D: Decider> {
+    state: D::State,
+    command: D::Command,
+}
+
+impl<D: Decider> Spec<D> {
+    /// The events already recorded.
+    pub fn given(history: impl IntoIterator<Item = D::Event>) -> Self {
+        Self {
+            history: history.into_iter().collect(),
+        }
+    }
+
+    /// The command under test.
+    pub fn when(self, command: D::Command) -> When<D> {
+        When {
+            state: D::fold(&self.history),
+            command,
+        }
+    }
+}
+
+impl<D> When<D>
+where
+    D: Decider,
+    D::Event: PartialEq + Debug,
+    D::Error: PartialEq + Debug,
+{
+    /// Asserts the command is accepted and records exactly `expected`.
+    #[track_caller]
+    pub fn then(self, expected: impl IntoIterator<Item = D::Event>) {
+        let expected: Vec<D::Event> = expected.into_iter().collect();
+        match D::decide(&self.state, &self.command) {
+            Ok(events) => assert_eq!(events, expected, "the command recorded other events"),
+            Err(error) => panic!("the command was refused with {error:?}, expected {expected:?}"),
+        }
+    }
+
+    /// Asserts the command is refused with `expected`, recording nothing.
+    #[track_caller]
+    pub fn then_error(self, expected: D::Error) {
+        match D::decide(&self.state, &self.command) {
+            Ok(events) => panic!("the command was accepted with {events:?}, expected {expected:?}"),
+            Err(error) => assert_eq!(error, expected, "the command was refused for another reason"),
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! An aggregate: a decider bound to its place in the log, loaded from a snapshot and the events
+//! after it.
+
+use std::collections::HashMap;
+
+use decider::Decider;
+use proto::{DecodeError, EventContract};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use tracing::{debug, warn};
+
+use crate::{AggregateKey, Category, EventLog, LoadError, RecordedCommit};
+
+/// A [`Decider`] whose events are stored in the log.
+pub trait Aggregate:
+    Decider<
+        Event: EventContract + Send + Sync,
+        State: Serialize + DeserializeOwned + Send + Sync,
+        Command: Sync,
+    > + Send
+    + Sync
+    + 'static
+{
+    /// Its stream and subject prefix.
+    const CATEGORY: Category;
+    /// The version of the state's serialised shape. Bump it when `State` changes: snapshots of
+    /// another version are ignored and the state is folded from the events again.
+    const STATE_VERSION: u32 = 1;
+}
+
+/// An aggregate's state as of a version, with what the command loop needs besides.
+pub struct Loaded<A: Aggregate> {
+    /// The folded state.
+    pub state: A::State,
+    /// The stream sequence of its last commit; 0 when it has none.
+    pub version: u64,
+    /// The idempotency keys of every command recorded, with the sequence of their commit: a
+    /// retried command is answered from here, however long after the broker's duplicate window.
+    pub idempotency: HashMap<String, u64>,
+    /// Commits folded since the snapshot it started from.
+    pub commits_since_snapshot: u64,
+}
+
+impl<A: Aggregate> Default for Loaded<A> {
+    fn default() -> Self {
+        Self {
+            state: A::State::default(),
+            version: 0,
+            idempotency: HashMap::new(),
+            commits_since_snapshot: 0,
+        }
+    }
+}
+
+impl<A: Aggregate> Clone for Loaded<A> {
+    fn clone(&self) -> Self {
+        Self {
+            state: self.state.clone(),
+            version: self.version,
+            idempotency: self.idempotency.clone(),
+            commits_since_snapshot: self.commits_since_snapshot,
+        }
+    }
+}
+
+impl<A: Aggregate> Loaded<A> {
+    /// Folds one commit in, and returns its decoded events.
+    pub fn apply(&mut self, recorded: &RecordedCommit) -> Result<Vec<A::Event>, DecodeError> {
+        let mut events = Vec::with_capacity(recorded.commit.events.len());
+        for stored in &recorded.commit.events {
+            let event = A::Event::decode(&stored.event_type, stored.version, stored.data.clone())?;
+            if let Some(key) = &stored.envelope.idempotency_key {
+                self.idempotency.insert(key.clone(), recorded.seq);
+            }
+            events.push(event);
+        }
+        let state = std::mem::take(&mut self.state);
+        self.state = events.iter().fold(state, |s, e| A::evolve(s, e));
+        self.version = recorded.seq;
+        self.commits_since_snapshot += 1;
+        Ok(events)
+    }
+}
+
+/// A snapshot as stored in the bucket.
+#[derive(Serialize, Deserialize)]
+struct Snapshot<S> {
+    state_version: u32,
+    version: u64,
+    idempotency: HashMap<String, u64>,
+    state: S,
+}
+
+impl EventLog {
+    /// Loads an aggregate: its latest snapshot (if any, and of the current state version), then
+    /// the commits after it.
+    pub async fn load<A: Aggregate>(&self, key: &AggregateKey) -> Result<Loaded<A>, LoadError> {
+        let mut loaded = self.read_snapshot::<A>(key).await.unwrap_or_default();
+        self.catch_up(key, &mut loaded).await?;
+        Ok(loaded)
+    }
+
+    /// Folds into `loaded` the commits stored after its version.
+    pub async fn catch_up<A: Aggregate>(
+        &self,
+        key: &AggregateKey,
+        loaded: &mut Loaded<A>,
+    ) -> Result<(), LoadError> {
+        for recorded in self.read_commits(key, loaded.version).await? {
+            loaded
+                .apply(&recorded)
+                .map_err(|source| LoadError::Undecodable {
+                    subject: key.subject().to_owned(),
+                    seq: recorded.seq,
+                    source,
+                })?;
+        }
+        Ok(())
+    }
+
+    async fn read_snapshot<A: Aggregate>(&self, key: &AggregateKey) -> Option<Loaded<A>> {
+        let bytes = match self.snapshots().get(key.subject()).await {
+            Ok(found) => found?,
+            Err(e) => {
+                warn!(subject = %key, error = %e, "cannot read snapshot; folding from the start");
+                return None;
+            }
+        };
+        match serde_json::from_slice::<Snapshot<A::State>>(&bytes) {
+            Ok(s) if s.state_version == A::STATE_VERSION => Some(Loaded {
+                state: s.state,
+                version: s.version,
+                idempotency: s.idempotency,
+                commits_since_snapshot: 0,
+            }),
+            Ok(_) => {
+                debug!(subject = %key, "snapshot of another state version ignored");
+                None
+            }
+            Err(e) => {
+                warn!(subject = %key, error = %e, "unreadable snapshot ignored");
+                None
+            }
+        }
+    }
+
+    /// Stores `loaded` as the aggregate's snapshot. A failure only costs a longer load later.
+    pub async fn write_snapshot<A: Aggregate>(&self, key: &AggregateKey, loaded: &Loaded<A>) {
+        let snapshot = Snapshot {
+            state_version: A::STATE_VERSION,
+            version: loaded.version,
+            idempotency: loaded.idempotency.clone(),
+            state: &loaded.state,
+        };
+        let bytes = match serde_json::to_vec(&snapshot) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                warn!(subject = %key, error = %e, "cannot serialise snapshot");
+                return;
+            }
+        };
+        match self.snapshots().put(key.subject(), bytes.into()).await {
+            Ok(_) => debug!(subject = %key, version = loaded.version, "snapshot written"),
+            Err(e) => warn!(subject = %key, error = %e, "cannot write snapshot"),
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! The event log: semaine's single source of truth, over NATS JetStream.
+//!
+//! Every state change is an event appended to a JetStream stream, on one subject per aggregate
+//! (`<context>.<kind>.<id>`, e.g. `reg.session.<uuid>`). The events one decision produces are
+//! appended together as one message, a commit (see [`proto::Commit`]): one durable write,
+//! all-or-nothing. Appends carry `Nats-Expected-Last-Subject-Sequence` (a stale writer is refused
+//! and decides again) and `Nats-Msg-Id` (a retried publish is stored once).
+//!
+//! # Layout
+//! - [`config`]: which streams exist, with how many replicas, and the log's tunables.
+//! - [`address`]: [`AggregateKey`], where one aggregate's events live.
+//! - [`codec`]: a commit to and from a NATS message (headers + JSON body).
+//! - [`log`]: [`EventLog`]: streams ensured at start-up, `append`, reading commits back.
+//! - [`aggregate`]: [`Aggregate`], a decider bound to a subject, loaded from snapshot + events.
+//! - [`command`]: the command loop every shell runs: load, decide, append, retry on conflict.
+
+pub mod address;
+pub mod aggregate;
+pub mod codec;
+pub mod command;
+pub mod config;
+pub mod log;
+
+pub use address::{AggregateKey, Category, InvalidId};
+pub use aggregate::{Aggregate, Loaded};
+pub use command::{CommandError, CommandMeta, Decided};
+pub use config::{LogConfig, StreamSpec};
+pub use log::{AppendError, Appended, EventLog, LoadError, RecordedCommit};

@@ -1,0 +1,398 @@
+//! [`EventLog`]: appends and reads over JetStream.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_nats::jetstream::{
+    self, consumer,
+    context::PublishErrorKind,
+    message::PublishMessage,
+    kv,
+    stream::{self, LastRawMessageErrorKind, StorageType},
+};
+use futures_util::StreamExt;
+use proto::{Commit, DecodeError};
+use tracing::{debug, warn};
+
+use crate::config::{LogConfig, SNAPSHOT_BUCKET, StreamSpec};
+use crate::{AggregateKey, codec};
+
+/// The log: JetStream streams, one subject per aggregate.
+#[derive(Clone)]
+pub struct EventLog {
+    js: jetstream::Context,
+    config: LogConfig,
+    streams: HashMap<&'static str, stream::Stream>,
+    snapshots: kv::Store,
+}
+
+/// A commit read back, with the stream sequence of its message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedCommit {
+    /// The stream sequence of the message; the aggregate's version after it.
+    pub seq: u64,
+    /// Its events.
+    pub commit: Commit,
+}
+
+/// A successful append.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Appended {
+    /// The commit was stored at this stream sequence.
+    Stored {
+        /// Its stream sequence.
+        seq: u64,
+    },
+    /// A message with the same id was already stored, at this sequence: nothing was written and
+    /// the caller gets the original's sequence.
+    Duplicate {
+        /// The original's stream sequence.
+        seq: u64,
+    },
+}
+
+impl Appended {
+    /// The stream sequence of the commit, stored now or before.
+    pub fn seq(self) -> u64 {
+        match self {
+            Self::Stored { seq } | Self::Duplicate { seq } => seq,
+        }
+    }
+}
+
+/// Why an append stored nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// Another writer appended to the aggregate since `expected`: reload and decide again.
+    #[error("cannot append: the aggregate moved past version {expected} (another writer was first)")]
+    Conflict {
+        /// The version the writer decided from.
+        expected: u64,
+    },
+    /// JetStream did not acknowledge the append. It may or may not be stored: retrying with the
+    /// same idempotency key is safe.
+    #[error("cannot append: JetStream is unavailable ({reason})")]
+    Unavailable {
+        /// What the client saw.
+        reason: String,
+    },
+    /// The commit is larger than the server accepts.
+    #[error("cannot append: the commit is larger than the server's maximum payload")]
+    TooLarge,
+    /// The commit could not be serialised.
+    #[error("cannot append: the commit does not serialise: {0}")]
+    Encode(#[from] serde_json::Error),
+    /// JetStream refused the append for another reason.
+    #[error("cannot append: JetStream refused it ({reason})")]
+    Refused {
+        /// What JetStream said.
+        reason: String,
+    },
+}
+
+/// Why an aggregate or a commit could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// JetStream did not answer.
+    #[error("cannot read the log: JetStream is unavailable ({reason})")]
+    Unavailable {
+        /// What the client saw.
+        reason: String,
+    },
+    /// A stored message is not a readable commit: the aggregate cannot be decided on until it
+    /// is repaired (an upcaster added, a bug fixed).
+    #[error("cannot read {subject} at sequence {seq}: {source}")]
+    Undecodable {
+        /// The aggregate's subject.
+        subject: String,
+        /// The message's sequence.
+        seq: u64,
+        /// Why.
+        #[source]
+        source: DecodeError,
+    },
+    /// The stream is not one this log was opened with.
+    #[error("cannot read stream `{0}`: this log was not opened with it")]
+    UnknownStream(String),
+}
+
+/// Why the log could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// A stream could not be created or updated.
+    #[error("cannot create or update stream `{stream}`: {reason}")]
+    Stream {
+        /// Which.
+        stream: String,
+        /// What JetStream said.
+        reason: String,
+    },
+    /// The snapshot bucket could not be created.
+    #[error("cannot create the snapshot bucket: {0}")]
+    Snapshots(String),
+}
+
+fn unavailable(e: impl std::fmt::Display) -> LoadError {
+    LoadError::Unavailable {
+        reason: e.to_string(),
+    }
+}
+
+impl EventLog {
+    /// Opens the log: creates each stream, or updates it to the configuration (idempotent, so
+    /// every instance of every service can run it at start-up), and the snapshot bucket.
+    pub async fn open(client: async_nats::Client, config: LogConfig) -> Result<Self, OpenError> {
+        let js = jetstream::ContextBuilder::new()
+            .timeout(config.ack_timeout)
+            .build(client);
+        let mut streams = HashMap::new();
+        for spec in &config.streams {
+            js.create_or_update_stream(stream_config(spec, &config))
+                .await
+                .map_err(|e| OpenError::Stream {
+                    stream: spec.name.into(),
+                    reason: e.to_string(),
+                })?;
+            let stream = js
+                .get_stream(spec.name)
+                .await
+                .map_err(|e| OpenError::Stream {
+                    stream: spec.name.into(),
+                    reason: e.to_string(),
+                })?;
+            streams.insert(spec.name, stream);
+        }
+        let snapshots = open_snapshot_bucket(&js, &config).await?;
+        Ok(Self {
+            js,
+            config,
+            streams,
+            snapshots,
+        })
+    }
+
+    /// The JetStream context the log uses.
+    pub fn jetstream(&self) -> &jetstream::Context {
+        &self.js
+    }
+
+    /// The configuration it was opened with.
+    pub fn config(&self) -> &LogConfig {
+        &self.config
+    }
+
+    /// The snapshot bucket.
+    pub(crate) fn snapshots(&self) -> &kv::Store {
+        &self.snapshots
+    }
+
+    fn stream(&self, name: &str) -> Result<&stream::Stream, LoadError> {
+        self.streams
+            .get(name)
+            .ok_or_else(|| LoadError::UnknownStream(name.into()))
+    }
+
+    /// Appends `commit` to the aggregate if its version is still `expected` (0: no event yet).
+    ///
+    /// `msg_id` is the commit's idempotency key: a second append with the same id within the
+    /// duplicate window stores nothing and answers [`Appended::Duplicate`] with the first one's
+    /// sequence. When no acknowledgement comes, the same message is sent again (bounded): JetStream
+    /// de-duplicates it, so a publish that timed out but was stored is not stored twice.
+    pub async fn append(
+        &self,
+        key: &AggregateKey,
+        expected: u64,
+        commit: &Commit,
+        msg_id: &str,
+    ) -> Result<Appended, AppendError> {
+        let (headers, body) = codec::encode(commit, msg_id)?;
+        let attempts = self.config.publish_attempts.max(1);
+        let mut last_failure = String::new();
+        for attempt in 1..=attempts {
+            let message = PublishMessage::build()
+                .payload(body.clone())
+                .headers(headers.clone())
+                .expected_last_subject_sequence(expected);
+            let acked = match self.js.send_publish(key.subject().to_owned(), message).await {
+                Ok(ack) => ack.await,
+                Err(e) => Err(e),
+            };
+            match acked {
+                Ok(ack) if ack.duplicate => return Ok(Appended::Duplicate { seq: ack.sequence }),
+                Ok(ack) => return Ok(Appended::Stored { seq: ack.sequence }),
+                Err(e) => match e.kind() {
+                    PublishErrorKind::WrongLastSequence => {
+                        // JetStream checks the expected sequence before the message id: a retry
+                        // of a stored append lands here. Read back before calling it a conflict.
+                        return match self.find_message_id(key, expected, msg_id).await {
+                            Some(seq) => Ok(Appended::Duplicate { seq }),
+                            None => Err(AppendError::Conflict { expected }),
+                        };
+                    }
+                    PublishErrorKind::MaxPayloadExceeded => return Err(AppendError::TooLarge),
+                    PublishErrorKind::TimedOut
+                    | PublishErrorKind::BrokenPipe
+                    | PublishErrorKind::StreamNotFound
+                    | PublishErrorKind::MaxAckPending => {
+                        debug!(subject = %key, attempt, error = %e, "append not acknowledged, sending again");
+                        last_failure = e.to_string();
+                        tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                    }
+                    PublishErrorKind::WrongLastMessageId | PublishErrorKind::Other => {
+                        return Err(refused_or_unavailable(&e));
+                    }
+                },
+            }
+        }
+        warn!(subject = %key, reason = %last_failure, "append unacknowledged after {attempts} attempts");
+        Err(AppendError::Unavailable {
+            reason: last_failure,
+        })
+    }
+
+    /// The sequence of the aggregate's last commit, 0 when it has none.
+    pub async fn version(&self, key: &AggregateKey) -> Result<u64, LoadError> {
+        let stream = self.stream(key.stream())?;
+        match stream.get_last_raw_message_by_subject(key.subject()).await {
+            Ok(message) => Ok(message.sequence),
+            Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(0),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// The sequence of the aggregate's message stored after `after` with this `Nats-Msg-Id`,
+    /// if any. `None` also when the log cannot be read: the caller then reports a conflict, and
+    /// the retry that follows is recognised by the aggregate's idempotency keys.
+    async fn find_message_id(&self, key: &AggregateKey, after: u64, msg_id: &str) -> Option<u64> {
+        let messages = self.read_messages(key, after).await.ok()?;
+        messages.into_iter().find_map(|(seq, message)| {
+            let id = message.headers.as_ref()?.get(proto::headers::NATS_MSG_ID)?;
+            (id.as_str() == msg_id).then_some(seq)
+        })
+    }
+
+    /// Every commit of one aggregate after sequence `after`, in order, read through a consumer
+    /// filtered on its subject: JetStream's per-subject index, never a scan of the stream.
+    pub async fn read_commits(
+        &self,
+        key: &AggregateKey,
+        after: u64,
+    ) -> Result<Vec<RecordedCommit>, LoadError> {
+        self.read_messages(key, after)
+            .await?
+            .into_iter()
+            .map(|(seq, message)| {
+                let commit = codec::decode(message.headers.as_ref(), &message.payload).map_err(
+                    |source| LoadError::Undecodable {
+                        subject: key.subject().to_owned(),
+                        seq,
+                        source,
+                    },
+                )?;
+                Ok(RecordedCommit { seq, commit })
+            })
+            .collect()
+    }
+
+    /// The raw messages of one aggregate after sequence `after`, with their sequences.
+    async fn read_messages(
+        &self,
+        key: &AggregateKey,
+        after: u64,
+    ) -> Result<Vec<(u64, async_nats::Message)>, LoadError> {
+        let last = self.version(key).await?;
+        if last <= after {
+            return Ok(Vec::new());
+        }
+        let stream = self.stream(key.stream())?;
+        let consumer = stream
+            .create_consumer(consumer::pull::OrderedConfig {
+                filter_subject: key.subject().to_owned(),
+                deliver_policy: consumer::DeliverPolicy::ByStartSequence {
+                    start_sequence: after + 1,
+                },
+                ..Default::default()
+            })
+            .await
+            .map_err(unavailable)?;
+        let mut messages = consumer.messages().await.map_err(unavailable)?;
+        let mut found = Vec::new();
+        while let Some(message) = messages.next().await {
+            let message = message.map_err(unavailable)?;
+            let seq = message.info().map_err(unavailable)?.stream_sequence;
+            found.push((seq, message.split().0));
+            if seq >= last {
+                break;
+            }
+        }
+        Ok(found)
+    }
+
+    /// The commit stored at `seq` in `stream`.
+    pub async fn read_commit_at(&self, stream: &str, seq: u64) -> Result<RecordedCommit, LoadError> {
+        let message = self
+            .stream(stream)?
+            .get_raw_message(seq)
+            .await
+            .map_err(unavailable)?;
+        let commit = codec::decode(Some(&message.headers), &message.payload).map_err(|source| {
+            LoadError::Undecodable {
+                subject: message.subject.to_string(),
+                seq,
+                source,
+            }
+        })?;
+        Ok(RecordedCommit { seq, commit })
+    }
+
+    /// The sequence of the last message in `stream`: how far projections must go.
+    pub async fn last_sequence(&self, stream: &str) -> Result<u64, LoadError> {
+        let info = self.stream(stream)?.get_info().await.map_err(unavailable)?;
+        Ok(info.state.last_sequence)
+    }
+}
+
+fn refused_or_unavailable(e: &async_nats::jetstream::context::PublishError) -> AppendError {
+    let reason = match std::error::Error::source(e) {
+        Some(source) => format!("{e}: {source}"),
+        None => e.to_string(),
+    };
+    AppendError::Refused { reason }
+}
+
+fn stream_config(spec: &StreamSpec, config: &LogConfig) -> stream::Config {
+    stream::Config {
+        name: spec.name.into(),
+        description: Some(spec.description.into()),
+        subjects: vec![spec.subjects.into()],
+        storage: StorageType::File,
+        num_replicas: config.replicas,
+        duplicate_window: config.duplicate_window,
+        // The log is immutable: no message is deleted or purged, ever. Erasure of personal data
+        // destroys keys, not events (see the registration service).
+        deny_delete: true,
+        deny_purge: true,
+        ..Default::default()
+    }
+}
+
+async fn open_snapshot_bucket(
+    js: &jetstream::Context,
+    config: &LogConfig,
+) -> Result<kv::Store, OpenError> {
+    let bucket = kv::Config {
+        bucket: SNAPSHOT_BUCKET.into(),
+        description: "aggregate snapshots: a cache of the streams, rebuilt on demand".into(),
+        history: 1,
+        storage: StorageType::File,
+        num_replicas: config.replicas,
+        ..Default::default()
+    };
+    match js.create_key_value(bucket.clone()).await {
+        Ok(store) => Ok(store),
+        Err(create) => js
+            .update_key_value(bucket)
+            .await
+            .map_err(|update| OpenError::Snapshots(format!("{create}; then {update}"))),
+    }
+}

@@ -1,0 +1,534 @@
+//! [`Runner`]: feeds a projection from its streams and keeps its checkpoints.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tracing::{debug, error, info, warn};
+
+use crate::{Position, Projection, View};
+
+const CHECKPOINTS: &str = "__checkpoints";
+const QUARANTINE: &str = "__quarantine";
+
+/// What to do with a message the projection cannot read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Undecodable {
+    /// Put it in the quarantine tree with its reason, log an error, carry on.
+    #[default]
+    Quarantine,
+    /// Stop the runner before it, with an error; nothing after it is applied.
+    Halt,
+}
+
+/// How a runner batches and reacts.
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    /// The most commits applied in one sled transaction.
+    pub batch_size: usize,
+    /// What to do with a message the projection cannot read.
+    pub on_undecodable: Undecodable,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 1024,
+            on_undecodable: Undecodable::Quarantine,
+        }
+    }
+}
+
+/// How far a projection has applied each of its streams.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// The last stream sequence applied, per stream.
+    pub checkpoints: BTreeMap<String, u64>,
+}
+
+/// A message that was not applied, kept with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantinedMessage {
+    /// The stream it was read from.
+    pub stream: String,
+    /// Its stream sequence.
+    pub seq: u64,
+    /// Its subject.
+    pub subject: String,
+    /// Why it was not applied.
+    pub reason: String,
+    /// Its body, as text (lossy), for a person to look at.
+    pub body: String,
+}
+
+/// Why a runner stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    /// The sled store failed.
+    #[error("projection `{projection}`: the sled store failed: {source}")]
+    Store {
+        /// Which projection.
+        projection: &'static str,
+        /// sled's error.
+        #[source]
+        source: sled::Error,
+    },
+    /// JetStream could not be asked.
+    #[error("projection `{projection}`: cannot read stream `{stream}`: {reason}")]
+    Stream {
+        /// Which projection.
+        projection: &'static str,
+        /// Which stream.
+        stream: String,
+        /// What the client said.
+        reason: String,
+    },
+    /// A message could not be read and the runner is configured to halt.
+    #[error("projection `{projection}` halted before {stream} #{seq}: {reason}")]
+    Halted {
+        /// Which projection.
+        projection: &'static str,
+        /// The message's stream.
+        stream: String,
+        /// Its sequence.
+        seq: u64,
+        /// Why it could not be applied.
+        reason: String,
+    },
+}
+
+/// One message read from a stream, as the feeders hand it over.
+struct Fed {
+    stream: usize,
+    seq: u64,
+    message: async_nats::Message,
+}
+
+/// Runs one projection: its own sled store, its checkpoints, its feeders.
+pub struct Runner<P: Projection> {
+    projection: Arc<P>,
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+    js: jetstream::Context,
+    config: RunnerConfig,
+    progress: watch::Sender<Progress>,
+    feed: Option<Feed>,
+}
+
+struct Feed {
+    receiver: mpsc::Receiver<Fed>,
+    feeders: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        for feeder in &self.feeders {
+            feeder.abort();
+        }
+    }
+}
+
+impl<P: Projection> Runner<P> {
+    /// Opens the projection's sled store in `dir` (created if absent) and reads its checkpoints.
+    pub fn open(
+        projection: P,
+        dir: &Path,
+        js: jetstream::Context,
+        config: RunnerConfig,
+    ) -> Result<Self, RunnerError> {
+        let name = projection.name();
+        let store = |source| RunnerError::Store {
+            projection: name,
+            source,
+        };
+        let db = sled::Config::new().path(dir).open().map_err(store)?;
+        let mut trees = Vec::new();
+        for tree in projection
+            .trees()
+            .iter()
+            .chain([CHECKPOINTS, QUARANTINE].iter())
+        {
+            trees.push(db.open_tree(tree).map_err(store)?);
+        }
+        let runner = Self {
+            projection: Arc::new(projection),
+            db,
+            trees,
+            js,
+            config,
+            progress: watch::channel(Progress::default()).0,
+            feed: None,
+        };
+        runner.progress.send_replace(runner.read_progress()?);
+        Ok(runner)
+    }
+
+    /// The projection's name.
+    pub fn name(&self) -> &'static str {
+        self.projection.name()
+    }
+
+    /// The sled store, for the reads of the read model.
+    pub fn db(&self) -> &sled::Db {
+        &self.db
+    }
+
+    /// Follows the checkpoints as they advance (read-your-writes waits on it).
+    pub fn progress(&self) -> watch::Receiver<Progress> {
+        self.progress.subscribe()
+    }
+
+    /// The last sequence of `stream` applied, 0 before any.
+    pub fn checkpoint(&self, stream: &str) -> u64 {
+        self.progress
+            .borrow()
+            .checkpoints
+            .get(stream)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn checkpoints(&self) -> &sled::Tree {
+        &self.trees[self.trees.len() - 2]
+    }
+
+    fn quarantine(&self) -> &sled::Tree {
+        &self.trees[self.trees.len() - 1]
+    }
+
+    fn store_error(&self, source: sled::Error) -> RunnerError {
+        RunnerError::Store {
+            projection: self.name(),
+            source,
+        }
+    }
+
+    fn stream_error(&self, stream: &str, reason: impl ToString) -> RunnerError {
+        RunnerError::Stream {
+            projection: self.name(),
+            stream: stream.to_owned(),
+            reason: reason.to_string(),
+        }
+    }
+
+    fn read_progress(&self) -> Result<Progress, RunnerError> {
+        let mut checkpoints = BTreeMap::new();
+        for stream in self.projection.streams() {
+            let seq = self
+                .checkpoints()
+                .get(stream.as_bytes())
+                .map_err(|e| self.store_error(e))?
+                .map_or(0, |v| decode_seq(&v));
+            checkpoints.insert((*stream).to_owned(), seq);
+        }
+        Ok(Progress { checkpoints })
+    }
+
+    /// How many messages the projection is behind its streams: the sum, over its streams, of
+    /// the stream's last sequence minus the checkpoint.
+    pub async fn lag(&self) -> Result<u64, RunnerError> {
+        let targets = self.stream_ends().await?;
+        Ok(targets
+            .iter()
+            .map(|(stream, last)| last.saturating_sub(self.checkpoint(stream)))
+            .sum())
+    }
+
+    async fn stream_ends(&self) -> Result<Vec<(String, u64)>, RunnerError> {
+        let mut ends = Vec::new();
+        for stream in self.projection.streams() {
+            let mut handle = self
+                .js
+                .get_stream(stream)
+                .await
+                .map_err(|e| self.stream_error(stream, e))?;
+            let info = handle.info().await.map_err(|e| self.stream_error(stream, e))?;
+            ends.push(((*stream).to_owned(), info.state.last_sequence));
+        }
+        Ok(ends)
+    }
+
+    /// The messages in quarantine, in stream order.
+    pub fn quarantined(&self) -> Result<Vec<QuarantinedMessage>, RunnerError> {
+        self.quarantine()
+            .iter()
+            .values()
+            .map(|v| {
+                let v = v.map_err(|e| self.store_error(e))?;
+                serde_json::from_slice(&v).map_err(|e| {
+                    self.store_error(sled::Error::Unsupported(format!("quarantine entry: {e}")))
+                })
+            })
+            .collect()
+    }
+
+    /// Drops the view, the checkpoints and the quarantine; the next run replays from the start.
+    pub fn rebuild(&mut self) -> Result<(), RunnerError> {
+        self.feed = None;
+        for tree in &self.trees {
+            tree.clear().map_err(|e| self.store_error(e))?;
+        }
+        self.db.flush().map_err(|e| self.store_error(e))?;
+        self.progress.send_replace(self.read_progress()?);
+        info!(projection = self.name(), "view dropped; replaying from the start");
+        Ok(())
+    }
+
+    /// Applies everything the streams held when it was called, then returns how many messages
+    /// it applied or quarantined.
+    pub async fn catch_up(&mut self) -> Result<u64, RunnerError> {
+        let targets = self.stream_ends().await?;
+        let mut applied = 0;
+        while targets
+            .iter()
+            .any(|(stream, last)| self.checkpoint(stream) < *last)
+        {
+            applied += self.step().await?;
+        }
+        Ok(applied)
+    }
+
+    /// Runs until `shutdown` completes: waits for messages, applies them in batches.
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> Result<(), RunnerError> {
+        tokio::pin!(shutdown);
+        info!(projection = self.name(), "projection running");
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                result = self.step() => { result?; }
+            }
+        }
+        self.db.flush_async().await.map_err(|e| self.store_error(e))?;
+        info!(projection = self.name(), "projection stopped");
+        Ok(())
+    }
+
+    /// Waits for at least one message, takes every message already delivered (up to the batch
+    /// size), applies them in one sled transaction, and returns how many it took.
+    pub async fn step(&mut self) -> Result<u64, RunnerError> {
+        if self.feed.is_none() {
+            self.feed = Some(self.start_feeders());
+        }
+        let Some(feed) = self.feed.as_mut() else {
+            return Ok(0);
+        };
+        let mut batch = Vec::new();
+        match feed.receiver.recv().await {
+            Some(first) => batch.push(first),
+            None => return Ok(0),
+        }
+        while batch.len() < self.config.batch_size {
+            match feed.receiver.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        self.apply_batch(batch)
+    }
+
+    fn start_feeders(&self) -> Feed {
+        let (sender, receiver) = mpsc::channel(self.config.batch_size.max(1) * 2);
+        let feeders = self
+            .projection
+            .streams()
+            .iter()
+            .enumerate()
+            .map(|(index, stream)| {
+                let from = self.checkpoint(stream) + 1;
+                tokio::spawn(feed_stream(
+                    self.js.clone(),
+                    self.name(),
+                    index,
+                    stream,
+                    from,
+                    sender.clone(),
+                ))
+            })
+            .collect();
+        Feed { receiver, feeders }
+    }
+
+    fn apply_batch(&mut self, batch: Vec<Fed>) -> Result<u64, RunnerError> {
+        let streams = self.projection.streams();
+        let names = self.projection.trees();
+        let view_trees = &self.trees[..names.len()];
+        let mut view = View::new(names, view_trees);
+        let mut progress = self.progress.borrow().clone();
+        let mut quarantined: Vec<QuarantinedMessage> = Vec::new();
+        let mut taken = 0;
+        for fed in batch {
+            let stream = streams[fed.stream];
+            let checkpoint = progress.checkpoints.entry(stream.to_owned()).or_default();
+            if fed.seq <= *checkpoint {
+                continue;
+            }
+            if let Err(reason) = self.apply_message(&mut view, stream, &fed) {
+                view.drop_commit();
+                if self.config.on_undecodable == Undecodable::Halt {
+                    self.commit(view, &progress, &quarantined)?;
+                    return Err(RunnerError::Halted {
+                        projection: self.name(),
+                        stream: stream.to_owned(),
+                        seq: fed.seq,
+                        reason,
+                    });
+                }
+                error!(projection = self.name(), stream, seq = fed.seq, %reason, "message quarantined");
+                quarantined.push(QuarantinedMessage {
+                    stream: stream.to_owned(),
+                    seq: fed.seq,
+                    subject: fed.message.subject.to_string(),
+                    reason,
+                    body: String::from_utf8_lossy(&fed.message.payload).into_owned(),
+                });
+            } else {
+                view.keep_commit();
+            }
+            *progress.checkpoints.entry(stream.to_owned()).or_default() = fed.seq;
+            taken += 1;
+        }
+        self.commit(view, &progress, &quarantined)?;
+        Ok(taken)
+    }
+
+    /// Applies one message's commit to the view; its writes are staged, kept or dropped by the
+    /// caller.
+    fn apply_message(&self, view: &mut View<'_>, stream: &str, fed: &Fed) -> Result<(), String> {
+        let commit = eventlog::codec::decode(fed.message.headers.as_ref(), &fed.message.payload)
+            .map_err(|e| e.to_string())?;
+        for (index, event) in commit.events.iter().enumerate() {
+            let at = Position {
+                stream,
+                seq: fed.seq,
+                index,
+            };
+            self.projection
+                .apply(view, event, at)
+                .map_err(|e| format!("event {index} ({}): {e}", event.event_type))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the batch's view changes, quarantined messages and checkpoints in one sled
+    /// transaction.
+    fn commit(
+        &self,
+        view: View<'_>,
+        progress: &Progress,
+        quarantined: &[QuarantinedMessage],
+    ) -> Result<(), RunnerError> {
+        let writes = view.into_writes();
+        let checkpoints_at = self.trees.len() - 2;
+        let quarantine_at = self.trees.len() - 1;
+        let quarantined: Vec<(Vec<u8>, Vec<u8>)> = quarantined
+            .iter()
+            .map(|q| {
+                let mut key = q.stream.as_bytes().to_vec();
+                key.push(0);
+                key.extend_from_slice(&q.seq.to_be_bytes());
+                (key, serde_json::to_vec(q).unwrap_or_default())
+            })
+            .collect();
+        self.trees
+            .as_slice()
+            .transaction(|tx| {
+                for ((tree, key), value) in &writes {
+                    match value {
+                        Some(value) => tx[*tree].insert(key.as_slice(), value.as_slice())?,
+                        None => tx[*tree].remove(key.as_slice())?,
+                    };
+                }
+                for (key, value) in &quarantined {
+                    tx[quarantine_at].insert(key.as_slice(), value.as_slice())?;
+                }
+                for (stream, seq) in &progress.checkpoints {
+                    tx[checkpoints_at].insert(stream.as_bytes(), &seq.to_be_bytes()[..])?;
+                }
+                Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                sled::transaction::TransactionError::Storage(source) => self.store_error(source),
+                sled::transaction::TransactionError::Abort(()) => self.store_error(
+                    sled::Error::Unsupported("transaction aborted".into()),
+                ),
+            })?;
+        self.progress.send_replace(progress.clone());
+        Ok(())
+    }
+}
+
+fn decode_seq(bytes: &[u8]) -> u64 {
+    let mut buf = [0u8; 8];
+    if bytes.len() == 8 {
+        buf.copy_from_slice(bytes);
+    }
+    u64::from_be_bytes(buf)
+}
+
+/// Reads one stream from `from` on with an ordered consumer, forever, handing each message to
+/// the runner; on any error it starts again after the last message it handed over.
+async fn feed_stream(
+    js: jetstream::Context,
+    projection: &'static str,
+    index: usize,
+    stream: &'static str,
+    from: u64,
+    sender: mpsc::Sender<Fed>,
+) {
+    let mut next = from;
+    loop {
+        match read_stream_from(&js, index, stream, &mut next, &sender).await {
+            Ok(()) => return,
+            Err(reason) => {
+                warn!(projection, stream, next, %reason, "feeder restarting");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}
+
+async fn read_stream_from(
+    js: &jetstream::Context,
+    index: usize,
+    stream: &'static str,
+    next: &mut u64,
+    sender: &mpsc::Sender<Fed>,
+) -> Result<(), String> {
+    let handle = js.get_stream(stream).await.map_err(|e| e.to_string())?;
+    let consumer = handle
+        .create_consumer(consumer::pull::OrderedConfig {
+            deliver_policy: consumer::DeliverPolicy::ByStartSequence {
+                start_sequence: *next,
+            },
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+    debug!(stream, from = *next, "feeder reading");
+    while let Some(message) = messages.next().await {
+        let message = message.map_err(|e| e.to_string())?;
+        let seq = message.info().map_err(|e| e.to_string())?.stream_sequence;
+        let (message, _acker) = message.split();
+        if sender
+            .send(Fed {
+                stream: index,
+                seq,
+                message,
+            })
+            .await
+            .is_err()
+        {
+            return Ok(());
+        }
+        *next = seq + 1;
+    }
+    Err("the consumer ended".into())
+}

@@ -1,0 +1,96 @@
+//! [`View`]: a projection's reads and writes during one batch.
+//!
+//! Writes are staged in memory, over the trees as they stand: reads see the staged writes of the
+//! batch, and the runner commits them all, with the checkpoints, in one sled transaction. The
+//! writes of a commit that is rejected half-way are dropped with it.
+
+use std::collections::BTreeMap;
+
+use sled::{IVec, Tree};
+
+/// A staged change to one key: `Some` to write, `None` to remove.
+type Staged = BTreeMap<(usize, Vec<u8>), Option<Vec<u8>>>;
+
+/// The projection's window on its trees during a batch.
+pub struct View<'a> {
+    names: &'static [&'static str],
+    trees: &'a [Tree],
+    /// Writes of the commits already applied in this batch.
+    batch: Staged,
+    /// Writes of the commit being applied, merged into `batch` once it is applied whole.
+    commit: Staged,
+}
+
+impl<'a> View<'a> {
+    pub(crate) fn new(names: &'static [&'static str], trees: &'a [Tree]) -> Self {
+        Self {
+            names,
+            trees,
+            batch: BTreeMap::new(),
+            commit: BTreeMap::new(),
+        }
+    }
+
+    fn index(&self, tree: &str) -> usize {
+        match self.names.iter().position(|n| *n == tree) {
+            Some(i) => i,
+            None => panic!("projection used tree `{tree}` it did not declare in trees()"),
+        }
+    }
+
+    /// The value at `key` in `tree`, with this batch's writes applied.
+    pub fn get(&self, tree: &str, key: &[u8]) -> Option<Vec<u8>> {
+        let slot = (self.index(tree), key.to_vec());
+        if let Some(staged) = self.commit.get(&slot).or_else(|| self.batch.get(&slot)) {
+            return staged.clone();
+        }
+        self.trees[slot.0]
+            .get(key)
+            .ok()
+            .flatten()
+            .map(|v: IVec| v.to_vec())
+    }
+
+    /// The JSON value at `key`, or `None` when absent or unreadable.
+    pub fn get_json<T: serde::de::DeserializeOwned>(&self, tree: &str, key: &[u8]) -> Option<T> {
+        self.get(tree, key)
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+    }
+
+    /// Writes `value` at `key` in `tree`.
+    pub fn insert(&mut self, tree: &str, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
+        let slot = (self.index(tree), key.into());
+        self.commit.insert(slot, Some(value.into()));
+    }
+
+    /// Writes `value` as JSON.
+    pub fn insert_json<T: serde::Serialize>(
+        &mut self,
+        tree: &str,
+        key: impl Into<Vec<u8>>,
+        value: &T,
+    ) -> Result<(), crate::Rejected> {
+        let bytes = serde_json::to_vec(value).map_err(|e| crate::Rejected(e.to_string()))?;
+        self.insert(tree, key, bytes);
+        Ok(())
+    }
+
+    /// Removes `key` from `tree`.
+    pub fn remove(&mut self, tree: &str, key: impl Into<Vec<u8>>) {
+        let slot = (self.index(tree), key.into());
+        self.commit.insert(slot, None);
+    }
+
+    pub(crate) fn keep_commit(&mut self) {
+        let commit = std::mem::take(&mut self.commit);
+        self.batch.extend(commit);
+    }
+
+    pub(crate) fn drop_commit(&mut self) {
+        self.commit.clear();
+    }
+
+    pub(crate) fn into_writes(self) -> Staged {
+        self.batch
+    }
+}

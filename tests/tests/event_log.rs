@@ -1,0 +1,238 @@
+//! The event log against a real nats-server: concurrency, idempotency, crashes, snapshots.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use eventlog::{AppendError, Appended, CommandError, CommandMeta, EventLog};
+use proto::Actor;
+use tests::workshop::{Workshop, WorkshopCommand, WorkshopEvent, WorkshopRefusal, workshop};
+use tests::{TestNats, WORKSHOPS, log_config};
+
+fn organiser() -> Actor {
+    Actor::Organiser {
+        id: "dep-05".into(),
+    }
+}
+
+fn opened(seats: u32) -> Vec<WorkshopEvent> {
+    vec![WorkshopEvent::Opened { seats }]
+}
+
+async fn messages_in(log: &EventLog, stream: &str) -> u64 {
+    log.last_sequence(stream).await.expect("stream info")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_writers_at_the_same_version_one_wins() {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let log = Arc::new(nats.open_log(log_config()).await.expect("log opens"));
+    let key = workshop("escape-game-gap");
+    let mut writers = Vec::new();
+    for n in 0..50 {
+        let (log, key) = (log.clone(), key.clone());
+        writers.push(tokio::spawn(async move {
+            let meta = CommandMeta::new(organiser(), format!("writer-{n}"));
+            let commit = meta.commit(&key, &opened(n)).expect("encodes");
+            log.append(&key, 0, &commit, &meta.idempotency_key).await
+        }));
+    }
+    let (mut stored, mut conflicts) = (0, 0);
+    for writer in writers {
+        match writer.await.expect("task") {
+            Ok(Appended::Stored { .. }) => stored += 1,
+            Err(AppendError::Conflict { expected: 0 }) => conflicts += 1,
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    assert_eq!((stored, conflicts), (1, 49));
+    assert_eq!(messages_in(&log, WORKSHOPS.name).await, 1, "the stream holds one event");
+    assert_eq!(log.read_commits(&key, 0).await.expect("reads").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_idempotency_key_is_stored_once_even_across_a_reconnect() {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let key = workshop("job-dating-embrun");
+    let meta = CommandMeta::new(organiser(), "partner-7:req-42");
+
+    let first_log = nats.open_log(log_config()).await.expect("log opens");
+    let commit = meta.commit(&key, &opened(30)).expect("encodes");
+    let first = first_log
+        .append(&key, 0, &commit, &meta.idempotency_key)
+        .await
+        .expect("stored");
+    assert!(matches!(first, Appended::Stored { .. }));
+    drop(first_log);
+
+    // A new connection, as after a client restart: the retry carries the same key.
+    let second_log = nats.open_log(log_config()).await.expect("log reopens");
+    let again = second_log
+        .append(&key, 0, &commit, &meta.idempotency_key)
+        .await
+        .expect("answered");
+    assert_eq!(again, Appended::Duplicate { seq: first.seq() });
+    assert_eq!(messages_in(&second_log, WORKSHOPS.name).await, 1, "one event stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_command_gets_the_original_answer_from_the_history() {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    // A duplicate window of one second: past it, only the aggregate's history recognises a retry.
+    let mut config = log_config();
+    config.duplicate_window = Duration::from_secs(1);
+    let log = nats.open_log(config).await.expect("log opens");
+    let key = workshop("portes-ouvertes-ehpad-veynes");
+    let open = CommandMeta::new(organiser(), "open");
+    log.execute::<Workshop>(&key, &WorkshopCommand::Open { seats: 2 }, &open)
+        .await
+        .expect("opens");
+
+    let partner = Actor::Partner {
+        id: "mission-locale-gap".into(),
+    };
+    let take = CommandMeta::new(partner, "mission-locale-gap:lea");
+    let command = WorkshopCommand::TakeSeat {
+        participant: "lea".into(),
+    };
+    let first = log.execute::<Workshop>(&key, &command, &take).await.expect("seat taken");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let retry = log.execute::<Workshop>(&key, &command, &take).await.expect("answered");
+    assert!(retry.duplicate && !first.duplicate);
+    assert_eq!((retry.seq, &retry.events), (first.seq, &first.events));
+    let seats_taken = log.load::<Workshop>(&key).await.expect("loads").state.participants;
+    assert_eq!(seats_taken, vec!["lea".to_owned()], "one seat, not two");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_commands_never_take_more_seats_than_there_are() {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let log = Arc::new(nats.open_log(log_config()).await.expect("log opens"));
+    let key = workshop("atelier-petite-enfance");
+    log.execute::<Workshop>(&key, &WorkshopCommand::Open { seats: 10 }, &CommandMeta::new(organiser(), "open"))
+        .await
+        .expect("opens");
+    let mut tasks = Vec::new();
+    for n in 0..30 {
+        let (log, key) = (log.clone(), key.clone());
+        tasks.push(tokio::spawn(async move {
+            let meta = CommandMeta::new(Actor::Partner { id: "ft".into() }, format!("ft:{n}"));
+            let command = WorkshopCommand::TakeSeat {
+                participant: format!("p{n}"),
+            };
+            log.execute::<Workshop>(&key, &command, &meta).await
+        }));
+    }
+    let (mut taken, mut full) = (0, 0);
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(decided) => {
+                assert_eq!(decided.events.len(), 1);
+                taken += 1;
+            }
+            Err(CommandError::Refused(WorkshopRefusal::Full)) => full += 1,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((taken, full), (10, 20));
+    let state = log.load::<Workshop>(&key).await.expect("loads").state;
+    assert_eq!(state.participants.len(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_aggregate_loads_from_its_snapshot() {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let mut config = log_config();
+    config.snapshot_every = 10;
+    let log = nats.open_log(config).await.expect("log opens");
+    let key = workshop("forum-emploi-gap");
+    log.execute::<Workshop>(&key, &WorkshopCommand::Open { seats: 5_000 }, &CommandMeta::new(organiser(), "open"))
+        .await
+        .expect("opens");
+    // 5,000 registrations, 100 per commit (a group commit's shape).
+    for batch in 0..50 {
+        let participants = (0..100).map(|n| format!("p{batch}-{n}")).collect();
+        let meta = CommandMeta::new(organiser(), format!("batch-{batch}"));
+        log.execute::<Workshop>(&key, &WorkshopCommand::TakeSeats { participants }, &meta)
+            .await
+            .expect("seats taken");
+    }
+    // Snapshots are written in the background; wait until the last one is there.
+    let mut loaded = log.load::<Workshop>(&key).await.expect("loads");
+    for _ in 0..100 {
+        if loaded.commits_since_snapshot < 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        loaded = log.load::<Workshop>(&key).await.expect("loads");
+    }
+    assert!(
+        loaded.commits_since_snapshot < 10,
+        "loaded {} commits after the snapshot",
+        loaded.commits_since_snapshot
+    );
+    assert_eq!(loaded.state.participants.len(), 5_000);
+    assert_eq!(loaded.idempotency.len(), 51, "every command's key survives the snapshot");
+    let full = log
+        .execute::<Workshop>(&key, &WorkshopCommand::TakeSeat { participant: "late".into() }, &CommandMeta::new(organiser(), "late"))
+        .await;
+    assert!(matches!(full, Err(CommandError::Refused(WorkshopRefusal::Full))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_appends_survive_a_nats_server_kill() {
+    let mut nats = TestNats::start().await.expect("nats-server starts");
+    let mut config = log_config();
+    config.ack_timeout = Duration::from_millis(500);
+    config.publish_attempts = 2;
+    let log = Arc::new(nats.open_log(config).await.expect("log opens"));
+
+    let mut appends = Vec::new();
+    for n in 0..1_000u32 {
+        let log = log.clone();
+        appends.push(tokio::spawn(async move {
+            let key = workshop(&format!("w{}", n % 100));
+            let meta = CommandMeta::new(organiser(), format!("append-{n}"));
+            let commit = meta.commit(&key, &opened(n)).expect("encodes");
+            // Each aggregate takes its appends in any order: decide at whatever version it is.
+            for _ in 0..20 {
+                let version = match log.version(&key).await {
+                    Ok(v) => v,
+                    Err(_) => return (n, None),
+                };
+                match log.append(&key, version, &commit, &meta.idempotency_key).await {
+                    Ok(appended) => return (n, Some(appended.seq())),
+                    Err(AppendError::Conflict { .. }) => continue,
+                    Err(_) => return (n, None),
+                }
+            }
+            (n, None)
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    nats.kill();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    nats.restart().await.expect("restarts on the same store");
+
+    let mut acknowledged = Vec::new();
+    for append in appends {
+        if let (n, Some(seq)) = append.await.expect("task") {
+            acknowledged.push((n, seq));
+        }
+    }
+    assert!(!acknowledged.is_empty(), "some appends were acknowledged before the kill");
+    let reader = nats.open_log(log_config()).await.expect("log reopens");
+    let mut seen = std::collections::HashMap::new();
+    for w in 0..100 {
+        for recorded in reader.read_commits(&workshop(&format!("w{w}")), 0).await.expect("reads") {
+            for event in recorded.commit.events {
+                let key = event.envelope.idempotency_key.expect("keyed");
+                *seen.entry(key).or_insert(0) += 1;
+            }
+        }
+    }
+    for (n, _) in &acknowledged {
+        assert_eq!(seen.get(&format!("append-{n}")), Some(&1), "append {n} acknowledged but stored {:?} times", seen.get(&format!("append-{n}")));
+    }
+    assert!(seen.values().all(|&count| count == 1), "nothing is stored twice");
+    println!("{} of 1000 appends acknowledged across the kill", acknowledged.len());
+}
