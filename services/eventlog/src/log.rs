@@ -4,18 +4,28 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_nats::jetstream::{
-    self, consumer,
+    self,
     context::PublishErrorKind,
     message::PublishMessage,
     kv,
     stream::{self, LastRawMessageErrorKind, StorageType},
 };
+use async_nats::StatusCode;
 use futures_util::StreamExt;
 use proto::{Commit, DecodeError};
 use tracing::{debug, warn};
 
 use crate::config::{LogConfig, SNAPSHOT_BUCKET, StreamSpec};
 use crate::{AggregateKey, codec};
+
+/// How many messages one direct get returns at most.
+const DIRECT_GET_BATCH: usize = 256;
+
+/// The status of the reply that ends a batched direct get.
+const NO_CONTENT: u16 = 204;
+
+/// The header of a direct get reply that carries the message's stream sequence.
+const NATS_SEQUENCE: &str = "Nats-Sequence";
 
 /// The log: JetStream streams, one subject per aggregate.
 #[derive(Clone)]
@@ -295,37 +305,99 @@ impl EventLog {
     }
 
     /// The raw messages of one aggregate after sequence `after`, with their sequences.
+    ///
+    /// Read with batched direct gets (`$JS.API.DIRECT.GET`, `next_by_subj`, nats-server 2.11+):
+    /// JetStream's per-subject index, a round trip per batch, and no consumer to create.
     async fn read_messages(
         &self,
         key: &AggregateKey,
         after: u64,
     ) -> Result<Vec<(u64, async_nats::Message)>, LoadError> {
         let last = self.version(key).await?;
-        if last <= after {
-            return Ok(Vec::new());
-        }
-        let stream = self.stream(key.stream())?;
-        let consumer = stream
-            .create_consumer(consumer::pull::OrderedConfig {
-                filter_subject: key.subject().to_owned(),
-                deliver_policy: consumer::DeliverPolicy::ByStartSequence {
-                    start_sequence: after + 1,
-                },
-                ..Default::default()
-            })
-            .await
-            .map_err(unavailable)?;
-        let mut messages = consumer.messages().await.map_err(unavailable)?;
         let mut found = Vec::new();
-        while let Some(message) = messages.next().await {
-            let message = message.map_err(unavailable)?;
-            let seq = message.info().map_err(unavailable)?.stream_sequence;
-            found.push((seq, message.split().0));
-            if seq >= last {
-                break;
+        let mut next = after + 1;
+        let mut empty_batches = 0;
+        while next <= last {
+            let batch = self.direct_get_batch(key, next).await?;
+            if batch.is_empty() {
+                // A replica answering a direct get may trail the leader by a moment.
+                empty_batches += 1;
+                if empty_batches > 20 {
+                    return Err(LoadError::Unavailable {
+                        reason: format!("{key}: no replica returned messages up to {last}"),
+                    });
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+            for (seq, message) in batch {
+                if seq > last {
+                    break;
+                }
+                next = seq + 1;
+                found.push((seq, message));
             }
         }
         Ok(found)
+    }
+
+    /// One batch of messages on the aggregate's subject from sequence `from` on.
+    async fn direct_get_batch(
+        &self,
+        key: &AggregateKey,
+        from: u64,
+    ) -> Result<Vec<(u64, async_nats::Message)>, LoadError> {
+        let client = self.js.client();
+        let inbox = client.new_inbox();
+        let mut replies = client.subscribe(inbox.clone()).await.map_err(unavailable)?;
+        let request = serde_json::json!({
+            "seq": from,
+            "next_by_subj": key.subject(),
+            "batch": DIRECT_GET_BATCH,
+        });
+        client
+            .publish_with_reply(
+                format!("$JS.API.DIRECT.GET.{}", key.stream()),
+                inbox,
+                request.to_string().into(),
+            )
+            .await
+            .map_err(unavailable)?;
+        let mut batch = Vec::new();
+        loop {
+            let reply = tokio::time::timeout(self.config.ack_timeout, replies.next())
+                .await
+                .map_err(|_| LoadError::Unavailable {
+                    reason: format!("{key}: direct get timed out"),
+                })?
+                .ok_or_else(|| LoadError::Unavailable {
+                    reason: format!("{key}: connection closed during a direct get"),
+                })?;
+            match reply.status {
+                // End of batch, or nothing at or after `from`.
+                Some(s) if s.as_u16() == NO_CONTENT || s == StatusCode::NOT_FOUND => break,
+                Some(s) if s != StatusCode::OK => {
+                    return Err(LoadError::Unavailable {
+                        reason: format!("{key}: direct get answered {s} {:?}", reply.description),
+                    });
+                }
+                _ => {}
+            }
+            let seq = reply
+                .headers
+                .as_ref()
+                .and_then(|h| h.get(NATS_SEQUENCE))
+                .and_then(|v| v.as_str().parse::<u64>().ok())
+                .ok_or_else(|| LoadError::Unavailable {
+                    reason: format!("{key}: direct get reply without a sequence"),
+                })?;
+            batch.push((seq, reply));
+            if batch.len() >= DIRECT_GET_BATCH {
+                break;
+            }
+        }
+        let _ = replies.unsubscribe().await;
+        Ok(batch)
     }
 
     /// The commit stored at `seq` in `stream`.
@@ -372,6 +444,8 @@ fn stream_config(spec: &StreamSpec, config: &LogConfig) -> stream::Config {
         // destroys keys, not events (see the registration service).
         deny_delete: true,
         deny_purge: true,
+        // Aggregates are read with batched direct gets.
+        allow_direct: true,
         ..Default::default()
     }
 }
