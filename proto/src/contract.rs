@@ -61,7 +61,8 @@ pub trait EventContract: Sized {
 
     /// Reads any version of any type of this family ever published, upcasting old versions to
     /// today's shape.
-    fn decode(event_type: &str, version: u16, data: serde_json::Value) -> Result<Self, DecodeError>;
+    fn decode(event_type: &str, version: u16, data: serde_json::Value)
+    -> Result<Self, DecodeError>;
 }
 
 /// Deserialises one payload of a known type and version, for use inside
@@ -128,9 +129,9 @@ mod tests {
         }
         fn decode(t: &str, v: u16, data: serde_json::Value) -> Result<Self, DecodeError> {
             match (t, v) {
-                ("CapacityConfirmed", 1) => {
-                    Ok(Self::CapacityConfirmed(payload::<CapacityConfirmedV1>(t, v, data)?.into()))
-                }
+                ("CapacityConfirmed", 1) => Ok(Self::CapacityConfirmed(
+                    payload::<CapacityConfirmedV1>(t, v, data)?.into(),
+                )),
                 ("CapacityConfirmed", 2) => Ok(Self::CapacityConfirmed(payload(t, v, data)?)),
                 ("CapacityConfirmed", _) => Err(DecodeError::UnknownVersion {
                     event_type: t.into(),

@@ -39,9 +39,17 @@ fn every_published_encoding_still_reads() {
         match family.as_str() {
             "commit" => {
                 let commit = read_commit(&path);
-                assert!(!commit.events.is_empty(), "{}: empty commit", path.display());
+                assert!(
+                    !commit.events.is_empty(),
+                    "{}: empty commit",
+                    path.display()
+                );
                 for event in &commit.events {
-                    assert_eq!(event.envelope.id.get_version_num(), 7, "event ids are UUID v7");
+                    assert_eq!(
+                        event.envelope.id.get_version_num(),
+                        7,
+                        "event ids are UUID v7"
+                    );
                     assert!(event.version >= 1);
                 }
             }
@@ -59,11 +67,22 @@ fn the_commit_fixture_reads_field_by_field() {
     let commit = read_commit(&path);
     let first = &commit.events[0];
     assert_eq!(first.event_type, "ExampleHappened");
-    assert_eq!(first.envelope.idempotency_key.as_deref(), Some("organiser:dep-05:2024-week-create"));
-    assert_eq!(first.envelope.actor, proto::Actor::Organiser { id: "dep-05".into() });
+    assert_eq!(
+        first.envelope.idempotency_key.as_deref(),
+        Some("organiser:dep-05:2024-week-create")
+    );
+    assert_eq!(
+        first.envelope.actor,
+        proto::Actor::Organiser {
+            id: "dep-05".into()
+        }
+    );
     assert_eq!(first.envelope.occurred_at.unix_timestamp(), 1_713_166_200);
     let second = &commit.events[1];
     assert_eq!(second.envelope.idempotency_key, None);
-    assert_eq!(second.envelope.causation_id, first.envelope.id, "causation chains events");
+    assert_eq!(
+        second.envelope.causation_id, first.envelope.id,
+        "causation chains events"
+    );
     assert_eq!(second.envelope.occurred_at.millisecond(), 125);
 }

@@ -80,8 +80,11 @@ pub fn log_config() -> LogConfig {
     LogConfig::new(vec![WORKSHOPS])
 }
 
+/// A sled store's whole content: each tree's name with its rows, in order.
+pub type StoreDump = Vec<(Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>)>;
+
 /// Every tree of a sled store with its keys and values, in order.
-pub fn dump(db: &sled::Db) -> anyhow::Result<Vec<(Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>)>> {
+pub fn dump(db: &sled::Db) -> anyhow::Result<StoreDump> {
     let mut names = db.tree_names();
     names.sort();
     let mut all = Vec::new();

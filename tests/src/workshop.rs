@@ -5,10 +5,9 @@
 use decider::Decider;
 use eventlog::{Aggregate, AggregateKey, Category};
 use projection::{Position, Projection, Rejected, View};
-use proto::contract::{DecodeError, EncodedEvent, EventContract, encode_payload, payload};
 use proto::StoredEvent;
+use proto::contract::{DecodeError, EncodedEvent, EventContract, encode_payload, payload};
 use serde::{Deserialize, Serialize};
-
 
 /// Where workshops live.
 pub const WORKSHOP: Category = Category {
@@ -126,7 +125,10 @@ impl Decider for Workshop {
     type Event = WorkshopEvent;
     type Error = WorkshopRefusal;
 
-    fn decide(state: &WorkshopState, command: &WorkshopCommand) -> Result<Vec<WorkshopEvent>, WorkshopRefusal> {
+    fn decide(
+        state: &WorkshopState,
+        command: &WorkshopCommand,
+    ) -> Result<Vec<WorkshopEvent>, WorkshopRefusal> {
         match command {
             WorkshopCommand::Open { seats } => match state.seats {
                 Some(_) => Err(WorkshopRefusal::AlreadyOpen),
@@ -157,7 +159,9 @@ impl Decider for Workshop {
     fn evolve(mut state: WorkshopState, event: &WorkshopEvent) -> WorkshopState {
         match event {
             WorkshopEvent::Opened { seats } => state.seats = Some(*seats),
-            WorkshopEvent::SeatTaken { participant } => state.participants.push(participant.clone()),
+            WorkshopEvent::SeatTaken { participant } => {
+                state.participants.push(participant.clone())
+            }
         }
         state
     }
@@ -183,7 +187,12 @@ impl Projection for SeatsTaken {
         &["seats_by_workshop", "seat_of_participant"]
     }
 
-    fn apply(&self, view: &mut View<'_>, event: &StoredEvent, at: Position<'_>) -> Result<(), Rejected> {
+    fn apply(
+        &self,
+        view: &mut View<'_>,
+        event: &StoredEvent,
+        at: Position<'_>,
+    ) -> Result<(), Rejected> {
         let workshop = event.envelope.aggregate.as_bytes();
         match WorkshopEvent::decode(&event.event_type, event.version, event.data.clone())? {
             WorkshopEvent::Opened { .. } => {}

@@ -45,7 +45,11 @@ async fn fifty_writers_at_the_same_version_one_wins() {
         }
     }
     assert_eq!((stored, conflicts), (1, 49));
-    assert_eq!(messages_in(&log, WORKSHOPS.name).await, 1, "the stream holds one event");
+    assert_eq!(
+        messages_in(&log, WORKSHOPS.name).await,
+        1,
+        "the stream holds one event"
+    );
     assert_eq!(log.read_commits(&key, 0).await.expect("reads").len(), 1);
 }
 
@@ -71,7 +75,11 @@ async fn the_same_idempotency_key_is_stored_once_even_across_a_reconnect() {
         .await
         .expect("answered");
     assert_eq!(again, Appended::Duplicate { seq: first.seq() });
-    assert_eq!(messages_in(&second_log, WORKSHOPS.name).await, 1, "one event stored");
+    assert_eq!(
+        messages_in(&second_log, WORKSHOPS.name).await,
+        1,
+        "one event stored"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -94,12 +102,23 @@ async fn a_retried_command_gets_the_original_answer_from_the_history() {
     let command = WorkshopCommand::TakeSeat {
         participant: "lea".into(),
     };
-    let first = log.execute::<Workshop>(&key, &command, &take).await.expect("seat taken");
+    let first = log
+        .execute::<Workshop>(&key, &command, &take)
+        .await
+        .expect("seat taken");
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let retry = log.execute::<Workshop>(&key, &command, &take).await.expect("answered");
+    let retry = log
+        .execute::<Workshop>(&key, &command, &take)
+        .await
+        .expect("answered");
     assert!(retry.duplicate && !first.duplicate);
     assert_eq!((retry.seq, &retry.events), (first.seq, &first.events));
-    let seats_taken = log.load::<Workshop>(&key).await.expect("loads").state.participants;
+    let seats_taken = log
+        .load::<Workshop>(&key)
+        .await
+        .expect("loads")
+        .state
+        .participants;
     assert_eq!(seats_taken, vec!["lea".to_owned()], "one seat, not two");
 }
 
@@ -108,9 +127,13 @@ async fn concurrent_commands_never_take_more_seats_than_there_are() {
     let nats = TestNats::start().await.expect("nats-server starts");
     let log = Arc::new(nats.open_log(log_config()).await.expect("log opens"));
     let key = workshop("atelier-petite-enfance");
-    log.execute::<Workshop>(&key, &WorkshopCommand::Open { seats: 10 }, &CommandMeta::new(organiser(), "open"))
-        .await
-        .expect("opens");
+    log.execute::<Workshop>(
+        &key,
+        &WorkshopCommand::Open { seats: 10 },
+        &CommandMeta::new(organiser(), "open"),
+    )
+    .await
+    .expect("opens");
     let mut tasks = Vec::new();
     for n in 0..30 {
         let (log, key) = (log.clone(), key.clone());
@@ -145,9 +168,13 @@ async fn a_large_aggregate_loads_from_its_snapshot() {
     config.snapshot_every = 10;
     let log = nats.open_log(config).await.expect("log opens");
     let key = workshop("forum-emploi-gap");
-    log.execute::<Workshop>(&key, &WorkshopCommand::Open { seats: 5_000 }, &CommandMeta::new(organiser(), "open"))
-        .await
-        .expect("opens");
+    log.execute::<Workshop>(
+        &key,
+        &WorkshopCommand::Open { seats: 5_000 },
+        &CommandMeta::new(organiser(), "open"),
+    )
+    .await
+    .expect("opens");
     // 5,000 registrations, 100 per commit (a group commit's shape).
     for batch in 0..50 {
         let participants = (0..100).map(|n| format!("p{batch}-{n}")).collect();
@@ -171,11 +198,24 @@ async fn a_large_aggregate_loads_from_its_snapshot() {
         loaded.commits_since_snapshot
     );
     assert_eq!(loaded.state.participants.len(), 5_000);
-    assert_eq!(loaded.idempotency.len(), 51, "every command's key survives the snapshot");
+    assert_eq!(
+        loaded.idempotency.len(),
+        51,
+        "every command's key survives the snapshot"
+    );
     let full = log
-        .execute::<Workshop>(&key, &WorkshopCommand::TakeSeat { participant: "late".into() }, &CommandMeta::new(organiser(), "late"))
+        .execute::<Workshop>(
+            &key,
+            &WorkshopCommand::TakeSeat {
+                participant: "late".into(),
+            },
+            &CommandMeta::new(organiser(), "late"),
+        )
         .await;
-    assert!(matches!(full, Err(CommandError::Refused(WorkshopRefusal::Full))));
+    assert!(matches!(
+        full,
+        Err(CommandError::Refused(WorkshopRefusal::Full))
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -200,7 +240,10 @@ async fn acknowledged_appends_survive_a_nats_server_kill() {
                     Ok(v) => v,
                     Err(_) => return (n, None),
                 };
-                match log.append(&key, version, &commit, &meta.idempotency_key).await {
+                match log
+                    .append(&key, version, &commit, &meta.idempotency_key)
+                    .await
+                {
                     Ok(appended) => {
                         acked_so_far.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         return (n, Some(appended.seq()));
@@ -227,11 +270,18 @@ async fn acknowledged_appends_survive_a_nats_server_kill() {
             acknowledged.push((n, seq));
         }
     }
-    assert!(acked_at_kill < 1_000, "the kill landed while appends were in flight");
+    assert!(
+        acked_at_kill < 1_000,
+        "the kill landed while appends were in flight"
+    );
     let reader = nats.open_log(log_config()).await.expect("log reopens");
     let mut seen = std::collections::HashMap::new();
     for w in 0..100 {
-        for recorded in reader.read_commits(&workshop(&format!("w{w}")), 0).await.expect("reads") {
+        for recorded in reader
+            .read_commits(&workshop(&format!("w{w}")), 0)
+            .await
+            .expect("reads")
+        {
             for event in recorded.commit.events {
                 let key = event.envelope.idempotency_key.expect("keyed");
                 *seen.entry(key).or_insert(0) += 1;
@@ -239,9 +289,17 @@ async fn acknowledged_appends_survive_a_nats_server_kill() {
         }
     }
     for (n, _) in &acknowledged {
-        assert_eq!(seen.get(&format!("append-{n}")), Some(&1), "append {n} acknowledged but stored {:?} times", seen.get(&format!("append-{n}")));
+        assert_eq!(
+            seen.get(&format!("append-{n}")),
+            Some(&1),
+            "append {n} acknowledged but stored {:?} times",
+            seen.get(&format!("append-{n}"))
+        );
     }
-    assert!(seen.values().all(|&count| count == 1), "nothing is stored twice");
+    assert!(
+        seen.values().all(|&count| count == 1),
+        "nothing is stored twice"
+    );
     println!(
         "{acked_at_kill} appends acknowledged before the kill, {} of 1000 in all",
         acknowledged.len()

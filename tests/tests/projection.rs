@@ -7,7 +7,7 @@ use eventlog::{CommandMeta, EventLog};
 use projection::{Runner, RunnerConfig, Undecodable};
 use proto::Actor;
 use tests::workshop::{SeatsTaken, Workshop, WorkshopCommand, workshop};
-use tests::{TestNats, WORKSHOPS, dump, log_config};
+use tests::{StoreDump, TestNats, WORKSHOPS, dump, log_config};
 
 fn partner() -> Actor {
     Actor::Partner {
@@ -21,9 +21,13 @@ async fn fill(log: &EventLog, workshops: usize, commits: usize, per_commit: usiz
     for w in 0..workshops {
         let meta = CommandMeta::new(partner(), format!("open-{w}"));
         let seats = u32::try_from(commits * per_commit).expect("fits");
-        log.execute::<Workshop>(&workshop(&format!("w{w}")), &WorkshopCommand::Open { seats }, &meta)
-            .await
-            .expect("opens");
+        log.execute::<Workshop>(
+            &workshop(&format!("w{w}")),
+            &WorkshopCommand::Open { seats },
+            &meta,
+        )
+        .await
+        .expect("opens");
     }
     let mut pending = futures_util::stream::FuturesUnordered::new();
     for c in 0..commits {
@@ -43,10 +47,11 @@ async fn fill(log: &EventLog, workshops: usize, commits: usize, per_commit: usiz
     while futures_util::StreamExt::next(&mut pending).await.is_some() {}
 }
 
-async fn rebuilt_from_scratch(nats: &TestNats) -> (tempfile::TempDir, Vec<(Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>)>) {
+async fn rebuilt_from_scratch(nats: &TestNats) -> (tempfile::TempDir, StoreDump) {
     let dir = tempfile::tempdir().expect("temp dir");
     let js = async_nats::jetstream::new(nats.client().await.expect("connects"));
-    let mut clean = Runner::open(SeatsTaken, dir.path(), js, RunnerConfig::default()).expect("opens");
+    let mut clean =
+        Runner::open(SeatsTaken, dir.path(), js, RunnerConfig::default()).expect("opens");
     clean.catch_up().await.expect("catches up");
     let content = dump(clean.db()).expect("dumps");
     (dir, content)
@@ -71,29 +76,57 @@ async fn garbage_on_a_subject_is_quarantined_and_later_events_still_projected() 
         "occurred_at": "2024-04-15T07:30:00Z", "correlation_id": "01935b2a-7c00-7000-8000-000000000002",
         "causation_id": "01935b2a-7c00-7000-8000-000000000003", "actor": {"kind": "system", "component": "test"},
         "type": "SeatTaken", "version": 9, "data": {}}]});
-    js.publish_with_headers("test.workshop.w0", bad_version, future_event.to_string().into())
-        .await
-        .expect("sent")
-        .await
-        .expect("stored");
+    js.publish_with_headers(
+        "test.workshop.w0",
+        bad_version,
+        future_event.to_string().into(),
+    )
+    .await
+    .expect("sent")
+    .await
+    .expect("stored");
     let meta = CommandMeta::new(partner(), "after-the-garbage");
     log.execute::<Workshop>(&workshop("w1"), &WorkshopCommand::Open { seats: 1 }, &meta)
         .await
         .expect("opens");
-    log.execute::<Workshop>(&workshop("w1"), &WorkshopCommand::TakeSeat { participant: "after".into() }, &CommandMeta::new(partner(), "after"))
-        .await
-        .expect("seat taken");
+    log.execute::<Workshop>(
+        &workshop("w1"),
+        &WorkshopCommand::TakeSeat {
+            participant: "after".into(),
+        },
+        &CommandMeta::new(partner(), "after"),
+    )
+    .await
+    .expect("seat taken");
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut runner = Runner::open(SeatsTaken, dir.path(), js.clone(), RunnerConfig::default()).expect("opens");
+    let mut runner =
+        Runner::open(SeatsTaken, dir.path(), js.clone(), RunnerConfig::default()).expect("opens");
     runner.catch_up().await.expect("catches up");
     let quarantined = runner.quarantined().expect("reads quarantine");
     assert_eq!(quarantined.len(), 2, "{quarantined:?}");
-    assert!(quarantined[0].reason.contains("Semaine-Format"), "{}", quarantined[0].reason);
+    assert!(
+        quarantined[0].reason.contains("Semaine-Format"),
+        "{}",
+        quarantined[0].reason
+    );
     assert_eq!(quarantined[0].body, "not a commit at all");
-    assert!(quarantined[1].reason.contains("unknown version 9"), "{}", quarantined[1].reason);
-    let seats_w1 = runner.db().open_tree("seats_by_workshop").expect("tree").get(b"test.workshop.w1").expect("reads");
-    assert_eq!(seats_w1.as_deref(), Some(&b"1"[..]), "the event after the garbage is projected");
+    assert!(
+        quarantined[1].reason.contains("unknown version 9"),
+        "{}",
+        quarantined[1].reason
+    );
+    let seats_w1 = runner
+        .db()
+        .open_tree("seats_by_workshop")
+        .expect("tree")
+        .get(b"test.workshop.w1")
+        .expect("reads");
+    assert_eq!(
+        seats_w1.as_deref(),
+        Some(&b"1"[..]),
+        "the event after the garbage is projected"
+    );
     assert_eq!(runner.lag().await.expect("lag"), 0);
 
     // Configured to halt, a fresh runner stops before the first bad message and keeps what came before.
@@ -104,7 +137,9 @@ async fn garbage_on_a_subject_is_quarantined_and_later_events_still_projected() 
     };
     let mut halting = Runner::open(SeatsTaken, halting_dir.path(), js, config).expect("opens");
     let halted = halting.catch_up().await;
-    assert!(matches!(halted, Err(projection::RunnerError::Halted { seq, .. }) if seq == quarantined[0].seq));
+    assert!(
+        matches!(halted, Err(projection::RunnerError::Halted { seq, .. }) if seq == quarantined[0].seq)
+    );
     assert_eq!(halting.checkpoint(WORKSHOPS.name), quarantined[0].seq - 1);
 }
 
@@ -114,7 +149,10 @@ async fn a_projection_killed_at_random_points_ends_equal_to_a_clean_rebuild() {
     let log = nats.open_log(log_config()).await.expect("log opens");
     // 10,000 seats taken, 5 per commit, over 20 workshops (plus their 20 openings).
     fill(&log, 20, 2_000, 5).await;
-    let last = log.last_sequence(WORKSHOPS.name).await.expect("stream info");
+    let last = log
+        .last_sequence(WORKSHOPS.name)
+        .await
+        .expect("stream info");
 
     let dir = tempfile::tempdir().expect("temp dir");
     let projector = env!("CARGO_BIN_EXE_projector");
@@ -141,7 +179,9 @@ async fn a_projection_killed_at_random_points_ends_equal_to_a_clean_rebuild() {
             .expect("tree")
             .get(WORKSHOPS.name)
             .expect("reads")
-            .map_or(0, |v| u64::from_be_bytes(v.as_ref().try_into().expect("8 bytes")));
+            .map_or(0, |v| {
+                u64::from_be_bytes(v.as_ref().try_into().expect("8 bytes"))
+            });
         drop(db);
         if checkpoint >= last {
             break;
@@ -149,11 +189,16 @@ async fn a_projection_killed_at_random_points_ends_equal_to_a_clean_rebuild() {
     }
     // Whatever is left, without kills.
     let js = async_nats::jetstream::new(nats.client().await.expect("connects"));
-    let mut survivor = Runner::open(SeatsTaken, dir.path(), js, RunnerConfig::default()).expect("reopens");
+    let mut survivor =
+        Runner::open(SeatsTaken, dir.path(), js, RunnerConfig::default()).expect("reopens");
     survivor.catch_up().await.expect("catches up");
     let (_clean_dir, clean) = rebuilt_from_scratch(&nats).await;
     assert!(kills >= 2, "the projection was killed during the catch-up");
-    assert_eq!(dump(survivor.db()).expect("dumps"), clean, "equal byte for byte after {kills} kills");
+    assert_eq!(
+        dump(survivor.db()).expect("dumps"),
+        clean,
+        "equal byte for byte after {kills} kills"
+    );
     let seats: u64 = clean
         .iter()
         .find(|(tree, _)| tree == b"seat_of_participant")
@@ -168,7 +213,8 @@ async fn rebuild_drops_the_view_and_replays_it_identically() {
     fill(&log, 3, 60, 3).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let js = async_nats::jetstream::new(nats.client().await.expect("connects"));
-    let mut runner = Runner::open(SeatsTaken, dir.path(), js, RunnerConfig::default()).expect("opens");
+    let mut runner =
+        Runner::open(SeatsTaken, dir.path(), js, RunnerConfig::default()).expect("opens");
     let applied = runner.catch_up().await.expect("catches up");
     assert_eq!(applied, 63);
     let before = dump(runner.db()).expect("dumps");

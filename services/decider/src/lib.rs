@@ -24,7 +24,10 @@ pub trait Decider {
     type Error;
 
     /// Decides what happens when `command` meets `state`: the events to record, or a refusal.
-    fn decide(state: &Self::State, command: &Self::Command) -> Result<Vec<Self::Event>, Self::Error>;
+    fn decide(
+        state: &Self::State,
+        command: &Self::Command,
+    ) -> Result<Vec<Self::Event>, Self::Error>;
 
     /// Folds one event into the state.
     fn evolve(state: Self::State, event: &Self::Event) -> Self::State;
@@ -106,7 +109,10 @@ where
     pub fn then_error(self, expected: D::Error) {
         match D::decide(&self.state, &self.command) {
             Ok(events) => panic!("the command was accepted with {events:?}, expected {expected:?}"),
-            Err(error) => assert_eq!(error, expected, "the command was refused for another reason"),
+            Err(error) => assert_eq!(
+                error, expected,
+                "the command was refused for another reason"
+            ),
         }
     }
 }

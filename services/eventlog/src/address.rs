@@ -18,7 +18,9 @@ pub struct AggregateKey {
 
 /// An aggregate id that cannot be a NATS subject token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot use `{id}` as an aggregate id: it must be 1 to 128 characters of letters, digits, `-` or `_`")]
+#[error(
+    "cannot use `{id}` as an aggregate id: it must be 1 to 128 characters of letters, digits, `-` or `_`"
+)]
 pub struct InvalidId {
     /// The refused id.
     pub id: String,

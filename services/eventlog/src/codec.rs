@@ -89,7 +89,10 @@ mod tests {
     fn a_commit_round_trips() {
         let commit = sample();
         let (map, body) = encode(&commit, "k").expect("encodes");
-        assert_eq!(map.get(headers::EVENT_TYPES).map(|v| v.as_str()), Some("Happened/1"));
+        assert_eq!(
+            map.get(headers::EVENT_TYPES).map(|v| v.as_str()),
+            Some("Happened/1")
+        );
         assert_eq!(decode(Some(&map), &body).expect("decodes"), commit);
     }
 
@@ -98,7 +101,10 @@ mod tests {
         let (map, body) = encode(&sample(), "k").expect("encodes");
         assert!(decode(None, &body).is_err(), "no header");
         assert!(decode(Some(&map), b"{not json").is_err(), "garbage body");
-        assert!(decode(Some(&map), br#"{"events":[]}"#).is_err(), "empty commit");
+        assert!(
+            decode(Some(&map), br#"{"events":[]}"#).is_err(),
+            "empty commit"
+        );
         let mut other = HeaderMap::new();
         other.insert(headers::FORMAT, "commit/9");
         assert!(decode(Some(&other), &body).is_err(), "unknown format");

@@ -3,14 +3,14 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use async_nats::StatusCode;
 use async_nats::jetstream::{
     self,
     context::PublishErrorKind,
-    message::PublishMessage,
     kv,
+    message::PublishMessage,
     stream::{self, LastRawMessageErrorKind, StorageType},
 };
-use async_nats::StatusCode;
 use futures_util::StreamExt;
 use proto::{Commit, DecodeError};
 use tracing::{debug, warn};
@@ -74,7 +74,9 @@ impl Appended {
 #[derive(Debug, thiserror::Error)]
 pub enum AppendError {
     /// Another writer appended to the aggregate since `expected`: reload and decide again.
-    #[error("cannot append: the aggregate moved past version {expected} (another writer was first)")]
+    #[error(
+        "cannot append: the aggregate moved past version {expected} (another writer was first)"
+    )]
     Conflict {
         /// The version the writer decided from.
         expected: u64,
@@ -223,7 +225,11 @@ impl EventLog {
                 .payload(body.clone())
                 .headers(headers.clone())
                 .expected_last_subject_sequence(expected);
-            let acked = match self.js.send_publish(key.subject().to_owned(), message).await {
+            let acked = match self
+                .js
+                .send_publish(key.subject().to_owned(), message)
+                .await
+            {
                 Ok(ack) => ack.await,
                 Err(e) => Err(e),
             };
@@ -401,7 +407,11 @@ impl EventLog {
     }
 
     /// The commit stored at `seq` in `stream`.
-    pub async fn read_commit_at(&self, stream: &str, seq: u64) -> Result<RecordedCommit, LoadError> {
+    pub async fn read_commit_at(
+        &self,
+        stream: &str,
+        seq: u64,
+    ) -> Result<RecordedCommit, LoadError> {
         let message = self
             .stream(stream)?
             .get_raw_message(seq)

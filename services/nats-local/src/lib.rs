@@ -71,7 +71,10 @@ impl NatsServerBinary {
             candidates.extend(std::env::split_paths(&path).map(|dir| dir.join("nats-server")));
         }
         if let Ok(cwd) = std::env::current_dir() {
-            candidates.extend(cwd.ancestors().map(|dir| dir.join(".tools/bin/nats-server")));
+            candidates.extend(
+                cwd.ancestors()
+                    .map(|dir| dir.join(".tools/bin/nats-server")),
+            );
         }
         candidates.extend(extra_dirs.iter().map(|dir| dir.join("nats-server")));
 
@@ -297,7 +300,10 @@ impl LocalNatsServer {
             if Instant::now() > deadline {
                 self.kill();
                 return Err(start_error(
-                    format!("JetStream did not answer within {:?}", self.config.ready_timeout),
+                    format!(
+                        "JetStream did not answer within {:?}",
+                        self.config.ready_timeout
+                    ),
                     &log_path,
                 ));
             }
@@ -358,7 +364,11 @@ fn start_error(what: String, log_path: &Path) -> LocalNatsError {
     let tail: Vec<&str> = log.lines().rev().take(15).collect();
     let tail: Vec<&str> = tail.into_iter().rev().collect();
     LocalNatsError::Start {
-        reason: format!("{what}; its log ({}) ends with:\n{}", log_path.display(), tail.join("\n")),
+        reason: format!(
+            "{what}; its log ({}) ends with:\n{}",
+            log_path.display(),
+            tail.join("\n")
+        ),
     }
 }
 
@@ -368,7 +378,10 @@ mod tests {
 
     #[test]
     fn versions_are_read_and_compared() {
-        assert_eq!(parse_version("nats-server: v2.15.1\n").as_deref(), Some("2.15.1"));
+        assert_eq!(
+            parse_version("nats-server: v2.15.1\n").as_deref(),
+            Some("2.15.1")
+        );
         assert!(is_recent_enough("2.11.0"));
         assert!(is_recent_enough("2.15.1"));
         assert!(is_recent_enough("3.0.0"));

@@ -249,7 +249,10 @@ impl<P: Projection> Runner<P> {
                 .get_stream(stream)
                 .await
                 .map_err(|e| self.stream_error(stream, e))?;
-            let info = handle.info().await.map_err(|e| self.stream_error(stream, e))?;
+            let info = handle
+                .info()
+                .await
+                .map_err(|e| self.stream_error(stream, e))?;
             ends.push(((*stream).to_owned(), info.state.last_sequence));
         }
         Ok(ends)
@@ -277,7 +280,10 @@ impl<P: Projection> Runner<P> {
         }
         self.db.flush().map_err(|e| self.store_error(e))?;
         self.progress.send_replace(self.read_progress()?);
-        info!(projection = self.name(), "view dropped; replaying from the start");
+        info!(
+            projection = self.name(),
+            "view dropped; replaying from the start"
+        );
         Ok(())
     }
 
@@ -305,7 +311,10 @@ impl<P: Projection> Runner<P> {
                 result = self.step() => { result?; }
             }
         }
-        self.db.flush_async().await.map_err(|e| self.store_error(e))?;
+        self.db
+            .flush_async()
+            .await
+            .map_err(|e| self.store_error(e))?;
         info!(projection = self.name(), "projection stopped");
         Ok(())
     }
@@ -455,9 +464,9 @@ impl<P: Projection> Runner<P> {
             })
             .map_err(|e| match e {
                 sled::transaction::TransactionError::Storage(source) => self.store_error(source),
-                sled::transaction::TransactionError::Abort(()) => self.store_error(
-                    sled::Error::Unsupported("transaction aborted".into()),
-                ),
+                sled::transaction::TransactionError::Abort(()) => {
+                    self.store_error(sled::Error::Unsupported("transaction aborted".into()))
+                }
             })?;
         self.progress.send_replace(progress.clone());
         Ok(())
