@@ -8,7 +8,7 @@
 //! - [`TestNats`]: one nats-server for one test; kill it (SIGKILL) and restart it on its store.
 //! - [`workshop`]: a small aggregate and its read model, in the domain's words, that exercise the
 //!   event log and the projection engine before the real services use them.
-//! - [`dump`]: a sled store's whole content, to compare a view with a clean rebuild byte for byte.
+//! - [`dump()`]: a sled store's whole content, to compare a view with a clean rebuild byte for byte.
 
 pub mod workshop;
 

@@ -208,3 +208,76 @@ impl Projection for SeatsTaken {
         Ok(())
     }
 }
+
+/// A reactor: every seat taken in a workshop gets a ticket in that workshop's cloakroom, the
+/// workshop `<id>-cloakroom` (opened by the test).
+pub struct Cloakroom;
+
+/// A ticket to give: the cloakroom workshop and the participant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// The cloakroom's workshop id.
+    pub cloakroom: String,
+    /// Who.
+    pub participant: String,
+}
+
+impl projection::Reactor for Cloakroom {
+    type Reaction = Ticket;
+
+    fn name(&self) -> &'static str {
+        "cloakroom"
+    }
+
+    fn streams(&self) -> &'static [&'static str] {
+        &[super::WORKSHOPS.name]
+    }
+
+    fn react(&self, event: &StoredEvent, _at: Position<'_>) -> Result<Vec<Ticket>, Rejected> {
+        let workshop = event
+            .envelope
+            .aggregate
+            .rsplit('.')
+            .next()
+            .unwrap_or_default();
+        if workshop.ends_with("-cloakroom") {
+            return Ok(Vec::new());
+        }
+        match WorkshopEvent::decode(&event.event_type, event.version, event.data.clone())? {
+            WorkshopEvent::SeatTaken { participant } => Ok(vec![Ticket {
+                cloakroom: format!("{workshop}-cloakroom"),
+                participant,
+            }]),
+            WorkshopEvent::Opened { .. } => Ok(Vec::new()),
+        }
+    }
+}
+
+/// Gives tickets through the event log.
+pub struct GiveTicket(pub eventlog::EventLog);
+
+impl projection::Dispatch<Ticket> for GiveTicket {
+    async fn dispatch(&self, key: &str, ticket: &Ticket) -> Result<(), projection::DispatchError> {
+        use eventlog::CommandError;
+        let meta = eventlog::CommandMeta::new(
+            proto::Actor::System {
+                component: "reactor.cloakroom".into(),
+            },
+            key,
+        );
+        let command = WorkshopCommand::TakeSeat {
+            participant: ticket.participant.clone(),
+        };
+        match self
+            .0
+            .execute::<Workshop>(&workshop(&ticket.cloakroom), &command, &meta)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(CommandError::Refused(refusal)) => {
+                Err(projection::DispatchError::Refused(format!("{refusal:?}")))
+            }
+            Err(other) => Err(projection::DispatchError::Retry(other.to_string())),
+        }
+    }
+}

@@ -305,3 +305,39 @@ async fn acknowledged_appends_survive_a_nats_server_kill() {
         acknowledged.len()
     );
 }
+
+/// JetStream checks `Nats-Expected-Last-Subject-Sequence` before `Nats-Msg-Id`: a retried append
+/// comes back as a wrong-sequence error, not a duplicate. `EventLog::append` reads back to tell
+/// the two apart; this pins the server behaviour it relies on (docs/architecture.md).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jetstream_checks_the_expected_sequence_before_the_message_id() {
+    use async_nats::jetstream::context::PublishErrorKind;
+    use async_nats::jetstream::message::PublishMessage;
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let log = nats.open_log(log_config()).await.expect("log opens");
+    let publish = || {
+        PublishMessage::build()
+            .payload("x".into())
+            .message_id("same-id")
+            .expected_last_subject_sequence(0)
+    };
+    let js = log.jetstream();
+    let first = js
+        .send_publish("test.raw.1", publish())
+        .await
+        .expect("sent")
+        .await;
+    assert!(matches!(first, Ok(ref ack) if !ack.duplicate));
+    let retry = js
+        .send_publish("test.raw.1", publish())
+        .await
+        .expect("sent")
+        .await;
+    match retry {
+        Err(e) => assert_eq!(e.kind(), PublishErrorKind::WrongLastSequence),
+        Ok(ack) => panic!(
+            "the server now de-duplicates first (duplicate: {}); simplify EventLog::append",
+            ack.duplicate
+        ),
+    }
+}

@@ -223,4 +223,31 @@ async fn rebuild_drops_the_view_and_replays_it_identically() {
     assert_eq!(runner.lag().await.expect("lag"), 63);
     assert_eq!(runner.catch_up().await.expect("replays"), 63);
     assert_eq!(dump(runner.db()).expect("dumps"), before);
+
+    // A rebuild cut short by a crash (its marker stored, the view partly cleared) is finished
+    // when the store is opened again, rather than leaving a view behind its checkpoints.
+    runner
+        .db()
+        .open_tree("__checkpoints")
+        .expect("tree")
+        .insert("__rebuilding", &[1u8][..])
+        .expect("marker stored");
+    runner
+        .db()
+        .open_tree("seats_by_workshop")
+        .expect("tree")
+        .clear()
+        .expect("half cleared");
+    runner.db().flush().expect("flushed");
+    drop(runner);
+    let js = async_nats::jetstream::new(nats.client().await.expect("connects"));
+    let mut reopened =
+        Runner::open(SeatsTaken, dir.path(), js, RunnerConfig::default()).expect("reopens");
+    assert_eq!(
+        reopened.checkpoint(WORKSHOPS.name),
+        0,
+        "the rebuild was finished"
+    );
+    assert_eq!(reopened.catch_up().await.expect("replays"), 63);
+    assert_eq!(dump(reopened.db()).expect("dumps"), before);
 }

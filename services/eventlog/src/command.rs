@@ -84,7 +84,7 @@ pub struct Decided<E> {
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError<E> {
     /// The rules refused it.
-    #[error("command refused: {0}")]
+    #[error("command refused: {0:?}")]
     Refused(E),
     /// Other writers kept being first, more times than the loop retries.
     #[error("command abandoned after {attempts} concurrency conflicts")]
@@ -186,6 +186,7 @@ impl EventLog {
             .commit
             .events
             .iter()
+            .filter(|e| e.envelope.aggregate == key.subject())
             .filter(|e| e.envelope.idempotency_key.as_deref() == Some(&meta.idempotency_key))
             .map(|e| A::Event::decode(&e.event_type, e.version, e.data.clone()))
             .collect::<Result<Vec<_>, _>>()

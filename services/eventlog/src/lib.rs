@@ -25,4 +25,4 @@ pub use address::{AggregateKey, Category, InvalidId};
 pub use aggregate::{Aggregate, Loaded};
 pub use command::{CommandError, CommandMeta, Decided};
 pub use config::{LogConfig, StreamSpec};
-pub use log::{AppendError, Appended, EventLog, LoadError, RecordedCommit};
+pub use log::{AppendError, Appended, EventLog, LoadError, OpenError, RecordedCommit};

@@ -206,17 +206,37 @@ impl EventLog {
 
     /// Appends `commit` to the aggregate if its version is still `expected` (0: no event yet).
     ///
-    /// `msg_id` is the commit's idempotency key: a second append with the same id within the
-    /// duplicate window stores nothing and answers [`Appended::Duplicate`] with the first one's
-    /// sequence. When no acknowledgement comes, the same message is sent again (bounded): JetStream
-    /// de-duplicates it, so a publish that timed out but was stored is not stored twice.
+    /// `idempotency_key` identifies the commit: a second append with the same key to the same
+    /// aggregate stores nothing and answers [`Appended::Duplicate`] with the first one's sequence
+    /// (JetStream's `Nats-Msg-Id`, scoped by the aggregate's subject because JetStream scopes it
+    /// by stream). When no acknowledgement comes, the same message is sent again (bounded):
+    /// JetStream de-duplicates it, so a publish that timed out but was stored is stored once.
     pub async fn append(
         &self,
         key: &AggregateKey,
         expected: u64,
         commit: &Commit,
-        msg_id: &str,
+        idempotency_key: &str,
     ) -> Result<Appended, AppendError> {
+        if commit.events.is_empty() {
+            return Err(AppendError::Refused {
+                reason: "a commit holds at least one event".into(),
+            });
+        }
+        if let Some(stray) = commit
+            .events
+            .iter()
+            .find(|e| e.envelope.aggregate != key.subject())
+        {
+            return Err(AppendError::Refused {
+                reason: format!(
+                    "event {} belongs to {}, not {key}",
+                    stray.envelope.id, stray.envelope.aggregate
+                ),
+            });
+        }
+        let msg_id = message_id(key, idempotency_key);
+        let msg_id = msg_id.as_str();
         let (headers, body) = codec::encode(commit, msg_id)?;
         let attempts = self.config.publish_attempts.max(1);
         let mut last_failure = String::new();
@@ -432,6 +452,11 @@ impl EventLog {
         let info = self.stream(stream)?.get_info().await.map_err(unavailable)?;
         Ok(info.state.last_sequence)
     }
+}
+
+/// The `Nats-Msg-Id` of a commit: its idempotency key, scoped by the aggregate.
+fn message_id(key: &AggregateKey, idempotency_key: &str) -> String {
+    format!("{}:{idempotency_key}", key.subject())
 }
 
 fn refused_or_unavailable(e: &async_nats::jetstream::context::PublishError) -> AppendError {

@@ -61,12 +61,13 @@ pub struct NatsServerBinary {
 impl NatsServerBinary {
     /// Finds nats-server: `$SEMAINE_NATS_SERVER`, then `PATH`, then `.tools/bin/nats-server` in the
     /// current directory or any of its parents (where `scripts/ensure-nats-server` installs it),
-    /// then in `extra_dirs`. The first one found must be recent enough.
+    /// then in `extra_dirs`. The first recent enough one is used; `$SEMAINE_NATS_SERVER`, when
+    /// set, must be.
     pub fn locate(extra_dirs: &[PathBuf]) -> Result<Self, LocalNatsError> {
-        let mut candidates: Vec<PathBuf> = Vec::new();
         if let Some(explicit) = std::env::var_os(BINARY_ENV) {
-            candidates.push(PathBuf::from(explicit));
+            return Self::at(&PathBuf::from(explicit));
         }
+        let mut candidates: Vec<PathBuf> = Vec::new();
         if let Some(path) = std::env::var_os("PATH") {
             candidates.extend(std::env::split_paths(&path).map(|dir| dir.join("nats-server")));
         }

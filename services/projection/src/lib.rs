@@ -12,10 +12,14 @@
 //! - [`Projection`]: what a read model implements.
 //! - [`view`]: [`View`], the projection's window on its trees during a batch.
 //! - [`runner`]: [`Runner`]: consumers, batches, checkpoints, quarantine, lag, rebuild.
+//! - [`reactor`]: [`Reactor`] and [`Dispatch`]: the processes between services, on the same
+//!   runner, with an outbox written in the checkpoint's transaction.
 
+pub mod reactor;
 pub mod runner;
 pub mod view;
 
+pub use reactor::{Dispatch, DispatchError, Reacting, Reactor};
 pub use runner::{Progress, QuarantinedMessage, Runner, RunnerConfig, RunnerError, Undecodable};
 pub use view::View;
 

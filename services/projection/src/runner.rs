@@ -15,8 +15,11 @@ use tracing::{debug, error, info, warn};
 
 use crate::{Position, Projection, View};
 
+const OUTBOX: &str = "__outbox";
 const CHECKPOINTS: &str = "__checkpoints";
 const QUARANTINE: &str = "__quarantine";
+/// The key, in the checkpoints tree, that marks a rebuild in progress.
+const REBUILDING: &[u8] = b"__rebuilding";
 
 /// What to do with a message the projection cannot read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -153,7 +156,7 @@ impl<P: Projection> Runner<P> {
         for tree in projection
             .trees()
             .iter()
-            .chain([CHECKPOINTS, QUARANTINE].iter())
+            .chain([OUTBOX, CHECKPOINTS, QUARANTINE].iter())
         {
             trees.push(db.open_tree(tree).map_err(store)?);
         }
@@ -166,6 +169,17 @@ impl<P: Projection> Runner<P> {
             progress: watch::channel(Progress::default()).0,
             feed: None,
         };
+        let interrupted = runner
+            .checkpoints()
+            .contains_key(REBUILDING)
+            .map_err(store)?;
+        if interrupted {
+            warn!(
+                projection = name,
+                "finishing a rebuild that was interrupted"
+            );
+            runner.clear_store()?;
+        }
         runner.progress.send_replace(runner.read_progress()?);
         Ok(runner)
     }
@@ -201,6 +215,56 @@ impl<P: Projection> Runner<P> {
 
     fn quarantine(&self) -> &sled::Tree {
         &self.trees[self.trees.len() - 1]
+    }
+
+    /// The reactions waiting in the outbox, in log order: key and payload.
+    pub(crate) fn outbox(&self) -> Result<Vec<(sled::IVec, sled::IVec)>, RunnerError> {
+        let outbox = &self.trees[self.trees.len() - 3];
+        outbox
+            .iter()
+            .map(|row| row.map_err(|e| self.store_error(e)))
+            .collect()
+    }
+
+    /// Takes a carried-out reaction out of the outbox.
+    pub(crate) fn done(&self, key: &[u8]) -> Result<(), RunnerError> {
+        let outbox = &self.trees[self.trees.len() - 3];
+        outbox.remove(key).map_err(|e| self.store_error(e))?;
+        Ok(())
+    }
+
+    /// Moves a reaction that can never be carried out to the quarantine, with its reason.
+    pub(crate) fn quarantine_reaction(
+        &self,
+        key: &[u8],
+        payload: &[u8],
+        reason: String,
+    ) -> Result<(), RunnerError> {
+        let record = QuarantinedMessage {
+            stream: OUTBOX.into(),
+            seq: 0,
+            subject: String::from_utf8_lossy(key).into_owned(),
+            reason,
+            body: String::from_utf8_lossy(payload).into_owned(),
+        };
+        let outbox = self.trees.len() - 3;
+        let quarantine = self.trees.len() - 1;
+        let value = serde_json::to_vec(&record).unwrap_or_default();
+        let mut quarantine_key = OUTBOX.as_bytes().to_vec();
+        quarantine_key.push(0);
+        quarantine_key.extend_from_slice(key);
+        (&self.trees[outbox], &self.trees[quarantine])
+            .transaction(|(outbox, quarantine)| {
+                outbox.remove(key)?;
+                quarantine.insert(quarantine_key.as_slice(), value.as_slice())?;
+                Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                sled::transaction::TransactionError::Storage(source) => self.store_error(source),
+                sled::transaction::TransactionError::Abort(()) => {
+                    self.store_error(sled::Error::Unsupported("transaction aborted".into()))
+                }
+            })
     }
 
     fn store_error(&self, source: sled::Error) -> RunnerError {
@@ -273,17 +337,35 @@ impl<P: Projection> Runner<P> {
     }
 
     /// Drops the view, the checkpoints and the quarantine; the next run replays from the start.
+    ///
+    /// Crash-safe: a marker is stored (and flushed) before anything is cleared and removed last;
+    /// a store opened with the marker still in it finishes the rebuild first.
     pub fn rebuild(&mut self) -> Result<(), RunnerError> {
         self.feed = None;
-        for tree in &self.trees {
-            tree.clear().map_err(|e| self.store_error(e))?;
-        }
+        self.checkpoints()
+            .insert(REBUILDING, &[1u8][..])
+            .map_err(|e| self.store_error(e))?;
         self.db.flush().map_err(|e| self.store_error(e))?;
+        self.clear_store()?;
         self.progress.send_replace(self.read_progress()?);
         info!(
             projection = self.name(),
             "view dropped; replaying from the start"
         );
+        Ok(())
+    }
+
+    /// Clears every tree, the checkpoints (and the rebuild marker) last.
+    fn clear_store(&self) -> Result<(), RunnerError> {
+        for tree in &self.trees {
+            if tree.name() != self.checkpoints().name() {
+                tree.clear().map_err(|e| self.store_error(e))?;
+            }
+        }
+        self.checkpoints()
+            .clear()
+            .map_err(|e| self.store_error(e))?;
+        self.db.flush().map_err(|e| self.store_error(e))?;
         Ok(())
     }
 
@@ -321,7 +403,18 @@ impl<P: Projection> Runner<P> {
 
     /// Waits for at least one message, takes every message already delivered (up to the batch
     /// size), applies them in one sled transaction, and returns how many it took.
+    ///
+    /// On an error, the messages taken from the feeders are dropped with them: the next step
+    /// reads again from the checkpoint.
     pub async fn step(&mut self) -> Result<u64, RunnerError> {
+        let result = self.take_and_apply().await;
+        if result.is_err() {
+            self.feed = None;
+        }
+        result
+    }
+
+    async fn take_and_apply(&mut self) -> Result<u64, RunnerError> {
         if self.feed.is_none() {
             self.feed = Some(self.start_feeders());
         }
@@ -367,7 +460,8 @@ impl<P: Projection> Runner<P> {
     fn apply_batch(&mut self, batch: Vec<Fed>) -> Result<u64, RunnerError> {
         let streams = self.projection.streams();
         let names = self.projection.trees();
-        let view_trees = &self.trees[..names.len()];
+        // The projection's trees and the outbox after them.
+        let view_trees = &self.trees[..=names.len()];
         let mut view = View::new(names, view_trees);
         let mut progress = self.progress.borrow().clone();
         let mut quarantined: Vec<QuarantinedMessage> = Vec::new();

@@ -14,6 +14,7 @@ type Staged = BTreeMap<(usize, Vec<u8>), Option<Vec<u8>>>;
 /// The projection's window on its trees during a batch.
 pub struct View<'a> {
     names: &'static [&'static str],
+    /// The projection's trees, in the order of `names`, then the outbox.
     trees: &'a [Tree],
     /// Writes of the commits already applied in this batch.
     batch: Staged,
@@ -79,6 +80,12 @@ impl<'a> View<'a> {
     pub fn remove(&mut self, tree: &str, key: impl Into<Vec<u8>>) {
         let slot = (self.index(tree), key.into());
         self.commit.insert(slot, None);
+    }
+
+    /// Stages a reaction in the outbox (the tree after the projection's own), to be carried out
+    /// once the batch is committed; see [`crate::reactor`].
+    pub(crate) fn emit(&mut self, key: Vec<u8>, payload: Vec<u8>) {
+        self.commit.insert((self.names.len(), key), Some(payload));
     }
 
     pub(crate) fn keep_commit(&mut self) {
