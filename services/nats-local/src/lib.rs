@@ -11,6 +11,7 @@
 //! - [`LocalNatsConfig`]: what to run: store, port, durability.
 //! - [`LocalNatsServer`]: the running process: its URL; kill, stop, restart on the same store.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -198,6 +199,11 @@ impl LocalNatsServer {
         &self.config.store_dir
     }
 
+    /// Whether it fsyncs every write before acknowledging it (`sync_interval: always`).
+    pub fn sync_always(&self) -> bool {
+        self.config.sync_always
+    }
+
     /// The version of the running binary.
     pub fn version(&self) -> &str {
         &self.binary.version
@@ -262,7 +268,10 @@ impl LocalNatsServer {
             .create(true)
             .append(true)
             .open(&log_path)?;
+        // Its own process group: a Ctrl-C in the terminal reaches semaine, which drains its
+        // projections before it stops the server, rather than both at once.
         let child = Command::new(&self.binary.path)
+            .process_group(0)
             .arg("-c")
             .arg(&config_path)
             .stdin(Stdio::null())

@@ -424,7 +424,8 @@ impl<P: Projection> Runner<P> {
         let mut batch = Vec::new();
         match feed.receiver.recv().await {
             Some(first) => batch.push(first),
-            None => return Ok(0),
+            // No feeder (a projection of no stream): nothing will ever come.
+            None => std::future::pending().await,
         }
         while batch.len() < self.config.batch_size {
             match feed.receiver.try_recv() {

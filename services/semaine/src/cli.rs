@@ -1,0 +1,143 @@
+//! The command line: global options (each with an environment variable, for containers and
+//! service managers) and the subcommands. Parsing only: what the options mean is decided in
+//! [`crate::configuration`].
+
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::builder::BoolishValueParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// semaine: scheduling, registration and venue logistics for a week of events, on NATS
+/// JetStream and sled.
+#[derive(Debug, Parser)]
+#[command(name = "semaine", version, about, long_about = None)]
+pub struct Cli {
+    /// The options every subcommand shares.
+    #[command(flatten)]
+    pub global: GlobalOptions,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The options every subcommand shares.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalOptions {
+    /// Where semaine keeps its files: the local nats-server's store (`nats/`) and one sled
+    /// store per projection (`projections/<name>/`).
+    #[arg(
+        long,
+        env = "SEMAINE_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+
+    /// How log lines are written on stderr: `pretty` for people, `json` for log collectors.
+    #[arg(
+        long,
+        env = "SEMAINE_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Pretty,
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    /// The NATS server(s) to use, comma-separated (e.g. `nats://n1:4222,nats://n2:4222`).
+    /// Absent: semaine starts a local nats-server with its store in the data directory.
+    #[arg(long, env = "SEMAINE_NATS_URL", global = true)]
+    pub nats_url: Option<String>,
+
+    /// Replicas per JetStream stream: 1 on one node, 3 on a cluster (needs --nats-url).
+    #[arg(
+        long,
+        env = "SEMAINE_REPLICAS",
+        default_value_t = 1,
+        value_parser = clap::value_parser!(u8).range(1..=5),
+        global = true
+    )]
+    pub replicas: u8,
+
+    /// Runs the local nats-server without `sync_interval: always`: faster, but a write it has
+    /// acknowledged can be lost on power failure. For laptops and benchmarks; only with a
+    /// local server.
+    #[arg(
+        long,
+        env = "SEMAINE_NO_SYNC_ALWAYS",
+        value_parser = BoolishValueParser::new(),
+        global = true
+    )]
+    pub no_sync_always: bool,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event, coloured on a terminal.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Runs every service in this process until SIGTERM or Ctrl-C.
+    Up {
+        /// Runs the demo edition (it arrives with the scheduling service).
+        #[arg(long, env = "SEMAINE_DEMO", value_parser = BoolishValueParser::new())]
+        demo: bool,
+    },
+    /// Drops a projection's view and replays it from the log, then exits.
+    Rebuild {
+        /// The projection to rebuild, or `all`.
+        #[arg(value_name = "NAME|all")]
+        target: RebuildTarget,
+    },
+    /// Lists the registered projections and how far behind the log each one is.
+    Projections,
+}
+
+/// Which projections `semaine rebuild` replays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RebuildTarget {
+    /// Every registered projection.
+    All,
+    /// The projection with this name.
+    Named(String),
+}
+
+impl FromStr for RebuildTarget {
+    type Err = Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(if s == "all" {
+            Self::All
+        } else {
+            Self::Named(s.to_owned())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn rebuild_targets_are_all_or_a_name() {
+        assert_eq!("all".parse(), Ok(RebuildTarget::All));
+        assert_eq!(
+            "sessions".parse(),
+            Ok(RebuildTarget::Named("sessions".into()))
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! [`Settings`]: the command line parsed into what the application needs, refused early when it
+//! does not make sense (a remote server with a local-only option, replicas on one node).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use async_nats::ServerAddr;
+
+use crate::cli::{GlobalOptions, LogFormat};
+
+/// Everything [`crate::Application::build`] needs to know.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where semaine keeps its files, made absolute: the banner and the nats-server
+    /// configuration name it unambiguously whatever the working directory.
+    pub data_dir: PathBuf,
+    /// How log lines are written.
+    pub log_format: LogFormat,
+    /// Which NATS to use, and how.
+    pub nats: NatsSettings,
+    /// Replicas per JetStream stream (1 to 5; more than 1 only on a cluster).
+    pub replicas: usize,
+}
+
+/// Which NATS semaine uses.
+#[derive(Debug, Clone)]
+pub enum NatsSettings {
+    /// A nats-server semaine starts itself, stores in `<data-dir>/nats`, and stops on exit.
+    Local {
+        /// Runs it with `sync_interval: always`: every write is on disk before JetStream
+        /// acknowledges it. The default; off only for laptops and benchmarks.
+        sync_always: bool,
+    },
+    /// Servers someone else runs (a cluster, usually); semaine only connects.
+    Remote {
+        /// Their addresses, at least one.
+        servers: Vec<ServerAddr>,
+    },
+}
+
+impl Settings {
+    /// The local nats-server's JetStream store.
+    pub fn nats_store_dir(&self) -> PathBuf {
+        self.data_dir.join("nats")
+    }
+
+    /// The directory every projection's sled store lives under.
+    pub fn projections_dir(&self) -> PathBuf {
+        self.data_dir.join("projections")
+    }
+}
+
+impl TryFrom<GlobalOptions> for Settings {
+    type Error = anyhow::Error;
+
+    fn try_from(options: GlobalOptions) -> Result<Self> {
+        let data_dir = std::path::absolute(&options.data_dir).with_context(|| {
+            format!(
+                "cannot make the data directory {} absolute",
+                options.data_dir.display()
+            )
+        })?;
+        let replicas = usize::from(options.replicas);
+        let nats = match options.nats_url {
+            None => {
+                if replicas > 1 {
+                    bail!(
+                        "cannot keep {replicas} replicas per stream on the local nats-server: it \
+                         is a single node; give --nats-url of a cluster, or --replicas 1"
+                    );
+                }
+                NatsSettings::Local {
+                    sync_always: !options.no_sync_always,
+                }
+            }
+            Some(urls) => {
+                if options.no_sync_always {
+                    bail!(
+                        "cannot use --no-sync-always with --nats-url: it configures the local \
+                         nats-server only; a remote server's sync_interval is its own configuration"
+                    );
+                }
+                NatsSettings::Remote {
+                    servers: parse_servers(&urls)?,
+                }
+            }
+        };
+        Ok(Self {
+            data_dir,
+            log_format: options.log_format,
+            nats,
+            replicas,
+        })
+    }
+}
+
+/// Reads `nats://a:4222, b:4222` into addresses; at least one.
+fn parse_servers(urls: &str) -> Result<Vec<ServerAddr>> {
+    let servers = urls
+        .split(',')
+        .map(str::trim)
+        .filter(|url| !url.is_empty())
+        .map(|url| {
+            url.parse::<ServerAddr>()
+                .with_context(|| format!("cannot read the NATS address `{url}`"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if servers.is_empty() {
+        bail!(
+            "cannot use an empty --nats-url: give a server address, or leave it out to start a local nats-server"
+        );
+    }
+    Ok(servers)
+}
+
+/// An address as the banner and the logs show it: scheme, host and port, never credentials.
+pub fn display_server(server: &ServerAddr) -> String {
+    format!("{}://{}:{}", server.scheme(), server.host(), server.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> GlobalOptions {
+        GlobalOptions {
+            data_dir: PathBuf::from("./data"),
+            log_format: LogFormat::Pretty,
+            nats_url: None,
+            replicas: 1,
+            no_sync_always: false,
+        }
+    }
+
+    #[test]
+    fn by_default_a_durable_local_server_under_an_absolute_data_dir() -> Result<()> {
+        let settings = Settings::try_from(options())?;
+        assert!(settings.data_dir.is_absolute());
+        assert!(settings.nats_store_dir().ends_with("data/nats"));
+        assert!(matches!(
+            settings.nats,
+            NatsSettings::Local { sync_always: true }
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn remote_servers_are_read_and_shown_without_credentials() -> Result<()> {
+        let settings = Settings::try_from(GlobalOptions {
+            nats_url: Some("nats://user:secret@n1:4222, n2".into()),
+            replicas: 3,
+            ..options()
+        })?;
+        let NatsSettings::Remote { servers } = &settings.nats else {
+            bail!("expected remote servers, got {:?}", settings.nats);
+        };
+        let shown: Vec<String> = servers.iter().map(display_server).collect();
+        assert_eq!(shown, ["nats://n1:4222", "nats://n2:4222"]);
+        assert_eq!(settings.replicas, 3);
+        Ok(())
+    }
+
+    #[test]
+    fn options_that_cannot_apply_are_refused() {
+        let replicated_locally = GlobalOptions {
+            replicas: 3,
+            ..options()
+        };
+        assert!(Settings::try_from(replicated_locally).is_err());
+        let unsynced_remote = GlobalOptions {
+            nats_url: Some("nats://n1:4222".into()),
+            no_sync_always: true,
+            ..options()
+        };
+        assert!(Settings::try_from(unsynced_remote).is_err());
+        let empty = GlobalOptions {
+            nats_url: Some(" , ".into()),
+            ..options()
+        };
+        assert!(Settings::try_from(empty).is_err());
+    }
+}

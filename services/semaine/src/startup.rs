@@ -1,0 +1,502 @@
+//! [`Application`]: NATS (started locally or joined), the event log, one runner per projection;
+//! running them until stopped, rebuilding them, reporting their lag, and stopping cleanly.
+//!
+//! Start-up order is the dependency order: the data directory is locked, NATS is up, the streams
+//! exist, then the projections open their stores. Shutdown is the reverse: runners drain and
+//! flush their stores, the client drains, the local nats-server stops gracefully.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use async_nats::connection::State;
+use eventlog::{EventLog, LogConfig, StreamSpec};
+use nats_local::{LocalNatsConfig, LocalNatsServer, NatsServerBinary};
+use projection::{Projection, Runner, RunnerConfig, RunnerError};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tracing::{error, info, warn};
+
+use crate::cli::RebuildTarget;
+use crate::configuration::{NatsSettings, Settings, display_server};
+use crate::registry::{self, Registered};
+
+/// How long the runners get to finish their batch and flush their stores after the shutdown.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How long the NATS client gets to flush what it still holds before the server stops.
+const CLIENT_DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How often a start-up waiting for remote NATS says so.
+const WAITING_NOTICE_EVERY: Duration = Duration::from_secs(5);
+
+/// Every service of semaine, in one process.
+pub struct Application {
+    /// What it was built from; the banner reports it.
+    settings: Settings,
+    /// Held for the application's life: one process owns a data directory, so a `rebuild`
+    /// cannot start a second nats-server on the store `up` is writing.
+    _lock: DataDirLock,
+    /// The NATS server used: ours to stop, or someone else's.
+    nats: Nats,
+    /// The connection every part shares.
+    client: async_nats::Client,
+    /// The streams, ensured at start-up; the services append to it.
+    log: EventLog,
+    /// One runner per registered projection, in registry order.
+    runners: Vec<Runner<Registered>>,
+}
+
+/// The NATS server the application uses.
+enum Nats {
+    /// Started by us, stopped by us.
+    Local {
+        /// The running server.
+        server: LocalNatsServer,
+    },
+    /// Someone else's: we connect, nothing more.
+    Remote {
+        /// The addresses as shown to people (no credentials).
+        shown: Vec<String>,
+    },
+}
+
+impl Nats {
+    fn url(&self) -> String {
+        match self {
+            Self::Local { server } => server.url(),
+            Self::Remote { shown } => shown.join(","),
+        }
+    }
+
+    async fn stop(&mut self) {
+        if let Self::Local { server } = self {
+            info!(url = %server.url(), "stopping the local nats-server");
+            server.stop().await;
+        }
+    }
+}
+
+/// A projection rebuilt by [`Application::rebuild`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rebuilt {
+    /// Which one.
+    pub name: &'static str,
+    /// How many messages the replay applied (or quarantined).
+    pub applied: u64,
+}
+
+/// Where a projection stands, for `semaine projections`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectionStatus {
+    /// Its name.
+    pub name: &'static str,
+    /// How many messages of its streams it has not applied yet.
+    pub lag: u64,
+    /// The last sequence applied, per stream it reads.
+    pub checkpoints: BTreeMap<String, u64>,
+    /// How many messages it set aside as unreadable.
+    pub quarantined: usize,
+}
+
+impl Application {
+    /// Locks the data directory, starts a local nats-server (when no URL is configured) or
+    /// connects to the configured one, ensures the registry's streams, and opens one runner per
+    /// registered projection under `<data-dir>/projections/<name>`.
+    ///
+    /// With a remote server, it waits for the connection as long as it takes (it says so every
+    /// few seconds): cancel the future to give up. A local server started here is stopped again
+    /// if a later step fails.
+    pub async fn build(settings: Settings) -> Result<Self> {
+        let streams = registry::streams();
+        let projections = registry::projections();
+        registry::check(&streams, &projections).context("cannot use the registry")?;
+
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+        let lock = DataDirLock::acquire(&settings.data_dir)?;
+
+        let mut nats = match &settings.nats {
+            NatsSettings::Local { sync_always } => {
+                let binary = NatsServerBinary::locate(&[])
+                    .context("cannot start a local nats-server (or give --nats-url)")?;
+                let config = LocalNatsConfig {
+                    sync_always: *sync_always,
+                    ..LocalNatsConfig::durable(settings.nats_store_dir())
+                };
+                info!(binary = %binary.path.display(), version = %binary.version, store = %config.store_dir.display(), "starting a local nats-server");
+                let server = LocalNatsServer::start(binary, config)
+                    .await
+                    .context("cannot start the local nats-server")?;
+                Nats::Local { server }
+            }
+            NatsSettings::Remote { servers } => Nats::Remote {
+                shown: servers.iter().map(display_server).collect(),
+            },
+        };
+
+        match connect_and_open(&settings, &nats, streams, projections).await {
+            Ok((client, log, runners)) => Ok(Self {
+                settings,
+                _lock: lock,
+                nats,
+                client,
+                log,
+                runners,
+            }),
+            Err(e) => {
+                nats.stop().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// The NATS URL(s) in use, without credentials.
+    pub fn nats_url(&self) -> String {
+        self.nats.url()
+    }
+
+    /// The event log, for the services.
+    pub fn event_log(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// The names of the registered projections, in registry order.
+    pub fn projection_names(&self) -> Vec<&'static str> {
+        self.runners.iter().map(Runner::name).collect()
+    }
+
+    /// Runs every projection until `shutdown` completes, prints a banner on stdout once they
+    /// run, then drains them and stops NATS (when local).
+    ///
+    /// A projection that stops on its own (its store fails, or it halts on a message it cannot
+    /// read) stops the whole process, with an error: a read model that silently fell behind
+    /// would serve stale answers.
+    pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()>) -> Result<()> {
+        let (stop, stopping) = watch::channel(false);
+        let mut running = JoinSet::new();
+        for runner in std::mem::take(&mut self.runners) {
+            let mut stopping = stopping.clone();
+            running.spawn(async move {
+                let name = runner.name();
+                let stopped = async move {
+                    // An error means the sender is gone: stop as well.
+                    let _ = stopping.wait_for(|stop| *stop).await;
+                };
+                (name, runner.run(stopped).await)
+            });
+        }
+
+        println!("{}", self.banner());
+        info!(nats = %self.nats_url(), data_dir = %self.settings.data_dir.display(), "semaine is up");
+
+        let mut failures = Vec::new();
+        tokio::pin!(shutdown);
+        tokio::select! {
+            () = &mut shutdown => {}
+            Some(ended) = running.join_next() => {
+                record(ended, &mut failures, true);
+            }
+        }
+
+        info!("stopping: draining the projections");
+        stop.send_replace(true);
+        let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+            while let Some(ended) = running.join_next().await {
+                record(ended, &mut failures, false);
+            }
+        })
+        .await;
+        if drained.is_err() {
+            warn!(
+                timeout = ?DRAIN_TIMEOUT,
+                "projections still busy after the drain timeout: aborted (their checkpoints \
+                 match their views; they resume where they stopped)"
+            );
+            running.abort_all();
+        }
+        self.stop().await;
+
+        if failures.is_empty() {
+            println!("semaine stopped.");
+            Ok(())
+        } else {
+            Err(anyhow!(
+                "semaine stopped because a projection failed: {}",
+                failures.join("; ")
+            ))
+        }
+    }
+
+    /// Drops the view of the target projection(s) and replays the log into it, up to the end
+    /// the streams had when the replay started.
+    pub async fn rebuild(&mut self, target: &RebuildTarget) -> Result<Vec<Rebuilt>> {
+        if let RebuildTarget::Named(name) = target
+            && !self.runners.iter().any(|r| r.name() == name)
+        {
+            let known = self.projection_names();
+            bail!(
+                "cannot rebuild `{name}`: no projection has that name (registered: {})",
+                if known.is_empty() {
+                    "none yet".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            );
+        }
+        let mut rebuilt = Vec::new();
+        for runner in &mut self.runners {
+            if let RebuildTarget::Named(name) = target
+                && runner.name() != name
+            {
+                continue;
+            }
+            let name = runner.name();
+            runner
+                .rebuild()
+                .with_context(|| format!("cannot drop the view of `{name}`"))?;
+            let applied = runner
+                .catch_up()
+                .await
+                .with_context(|| format!("cannot replay the log into `{name}`"))?;
+            info!(projection = name, applied, "projection rebuilt");
+            rebuilt.push(Rebuilt { name, applied });
+        }
+        Ok(rebuilt)
+    }
+
+    /// Where each projection stands: lag, checkpoints, quarantine.
+    pub async fn projections(&self) -> Result<Vec<ProjectionStatus>> {
+        let mut statuses = Vec::new();
+        for runner in &self.runners {
+            let name = runner.name();
+            let lag = runner
+                .lag()
+                .await
+                .with_context(|| format!("cannot measure the lag of `{name}`"))?;
+            let checkpoints = runner.progress().borrow().checkpoints.clone();
+            let quarantined = runner
+                .quarantined()
+                .with_context(|| format!("cannot read the quarantine of `{name}`"))?
+                .len();
+            statuses.push(ProjectionStatus {
+                name,
+                lag,
+                checkpoints,
+                quarantined,
+            });
+        }
+        Ok(statuses)
+    }
+
+    /// Closes the projections' stores, drains the client and stops the local nats-server
+    /// gracefully; the data directory is unlocked last.
+    pub async fn stop(mut self) {
+        drop(std::mem::take(&mut self.runners));
+        let drain = async {
+            // A flush waits for the connection: with the server already gone (a Ctrl-C in a
+            // terminal reaches the local nats-server too), there is nothing left to flush.
+            if self.client.connection_state() == State::Connected {
+                self.client.flush().await.ok();
+            }
+            self.client.drain().await.ok();
+        };
+        if tokio::time::timeout(CLIENT_DRAIN_TIMEOUT, drain)
+            .await
+            .is_err()
+        {
+            warn!("the NATS client did not drain in time");
+        }
+        self.nats.stop().await;
+    }
+
+    /// What runs and where, for the operator.
+    fn banner(&self) -> String {
+        let settings = &self.settings;
+        let (nats, jetstream) = match &self.nats {
+            Nats::Local { server } => (
+                format!(
+                    "{} (a local nats-server {}, started by semaine, stopped with it)",
+                    server.url(),
+                    server.version()
+                ),
+                format!(
+                    "store {}; {}",
+                    server.store_dir().display(),
+                    if server.sync_always() {
+                        "sync_interval: always (every write is on disk before it is acknowledged)"
+                    } else {
+                        "sync_interval NOT always (--no-sync-always): an acknowledged write can \
+                         be lost on power failure"
+                    }
+                ),
+            ),
+            Nats::Remote { shown } => (
+                format!("{} (given by --nats-url)", shown.join(", ")),
+                "the servers' own store and sync_interval".to_owned(),
+            ),
+        };
+        let streams: Vec<&str> = self.log.config().streams.iter().map(|s| s.name).collect();
+        let projections = self.projection_names();
+        let listed = |names: &[&str]| {
+            if names.is_empty() {
+                "none yet".to_owned()
+            } else {
+                names.join(", ")
+            }
+        };
+        format!(
+            "semaine is up: every service in this process. Stop it with Ctrl-C or SIGTERM.\n\
+             \x20 NATS         {nats}\n\
+             \x20 JetStream    {jetstream}; {replicas} replica(s) per stream\n\
+             \x20 data dir     {data_dir}\n\
+             \x20 streams      {streams}\n\
+             \x20 projections  {projections} (stores in {projections_dir})\n\
+             \x20 next         the HTTP gateway and the scheduling, registration and venue \
+             services arrive with the next issues",
+            replicas = settings.replicas,
+            data_dir = settings.data_dir.display(),
+            streams = listed(&streams),
+            projections = listed(&projections),
+            projections_dir = settings.projections_dir().display(),
+        )
+    }
+}
+
+/// Connects to NATS, ensures the streams and opens the projections' runners.
+async fn connect_and_open(
+    settings: &Settings,
+    nats: &Nats,
+    streams: Vec<StreamSpec>,
+    projections: Vec<Registered>,
+) -> Result<(async_nats::Client, EventLog, Vec<Runner<Registered>>)> {
+    let options = async_nats::ConnectOptions::new()
+        .name("semaine")
+        .retry_on_initial_connect()
+        .max_reconnects(None);
+    let client = match (nats, &settings.nats) {
+        (Nats::Local { server, .. }, _) => options.connect(server.url()).await,
+        (Nats::Remote { .. }, NatsSettings::Remote { servers }) => {
+            options.connect(servers.clone()).await
+        }
+        (Nats::Remote { .. }, NatsSettings::Local { .. }) => {
+            bail!("a remote NATS without its addresses")
+        }
+    }
+    .with_context(|| format!("cannot connect to NATS at {}", nats.url()))?;
+    wait_until_connected(&client, &nats.url()).await;
+
+    let mut config = LogConfig::new(streams);
+    config.replicas = settings.replicas;
+    let log = EventLog::open(client.clone(), config)
+        .await
+        .with_context(|| format!("cannot open the event log on {}", nats.url()))?;
+
+    let projections_dir = settings.projections_dir();
+    let mut runners = Vec::new();
+    for projection in projections {
+        let name = projection.name();
+        let dir = projections_dir.join(name);
+        let runner = Runner::open(
+            projection,
+            &dir,
+            log.jetstream().clone(),
+            RunnerConfig::default(),
+        )
+        .with_context(|| {
+            format!(
+                "cannot open the store of projection `{name}` in {}",
+                dir.display()
+            )
+        })?;
+        runners.push(runner);
+    }
+    Ok((client, log, runners))
+}
+
+/// Waits until the client is connected, saying so every few seconds: with
+/// `retry_on_initial_connect`, connecting returns at once and keeps trying in the background.
+async fn wait_until_connected(client: &async_nats::Client, url: &str) {
+    let started = tokio::time::Instant::now();
+    let mut last_notice = started;
+    while client.connection_state() != State::Connected {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if last_notice.elapsed() >= WAITING_NOTICE_EVERY {
+            warn!(url, waited = ?started.elapsed(), "NATS does not answer yet; still trying");
+            last_notice = tokio::time::Instant::now();
+        }
+    }
+}
+
+/// Files a runner's end: an error, or an end before the shutdown, is a failure.
+fn record(
+    ended: Result<(&'static str, Result<(), RunnerError>), tokio::task::JoinError>,
+    failures: &mut Vec<String>,
+    before_shutdown: bool,
+) {
+    let failure = match ended {
+        Ok((_, Err(e))) => e.to_string(),
+        Ok((name, Ok(()))) if before_shutdown => format!("projection `{name}` stopped on its own"),
+        Ok((_, Ok(()))) => return,
+        Err(e) if e.is_cancelled() => return,
+        Err(e) => format!("a projection task panicked: {e}"),
+    };
+    error!(%failure, "projection failed");
+    failures.push(failure);
+}
+
+/// An exclusive lock on `<data-dir>/semaine.lock`, released when dropped (or when the process
+/// ends, however it ends). The file holds the owner's process id, for the refusal message.
+struct DataDirLock {
+    /// The locked file; the lock lives as long as it stays open.
+    _file: File,
+}
+
+impl DataDirLock {
+    fn acquire(data_dir: &Path) -> Result<Self> {
+        let path = data_dir.join("semaine.lock");
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                let mut owner = String::new();
+                file.read_to_string(&mut owner).ok();
+                let owner = owner.trim();
+                bail!(
+                    "cannot use the data directory {}: another semaine{} is using it (stop it \
+                     first, or give another --data-dir)",
+                    data_dir.display(),
+                    if owner.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (pid {owner})")
+                    }
+                );
+            }
+            Err(TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+            }
+        }
+        let record_pid = |file: &mut File| -> std::io::Result<()> {
+            file.set_len(0)?;
+            file.rewind()?;
+            writeln!(file, "{}", std::process::id())
+        };
+        record_pid(&mut file)
+            .with_context(|| format!("cannot write the lock file {}", path.display()))?;
+        Ok(Self { _file: file })
+    }
+}

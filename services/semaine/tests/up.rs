@@ -1,0 +1,290 @@
+//! The binary, driven as an operator drives it: `semaine up` in a fresh data directory, stopped
+//! with SIGTERM; `semaine rebuild` and `semaine projections`, which start, report and exit.
+//!
+//! Each test runs the real binary with its own temporary data directory, so its own local
+//! nats-server on a free port: they run in parallel. The nats-server is the one
+//! `nats_local::NatsServerBinary::locate` finds from this crate's directory (`.tools/bin` of the
+//! workspace, where `scripts/ensure-nats-server` puts it).
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+
+/// How long `semaine up` may take to print its banner (a cold nats-server included).
+const BANNER_WAIT: Duration = Duration::from_secs(60);
+
+/// How long `semaine up` may take to stop after SIGTERM.
+const EXIT_WAIT: Duration = Duration::from_secs(30);
+
+/// The environment variables the binary reads; the tests set what they mean through flags.
+const SEMAINE_VARS: [&str; 6] = [
+    "SEMAINE_DATA_DIR",
+    "SEMAINE_LOG_FORMAT",
+    "SEMAINE_NATS_URL",
+    "SEMAINE_REPLICAS",
+    "SEMAINE_NO_SYNC_ALWAYS",
+    "SEMAINE_DEMO",
+];
+
+/// `semaine --data-dir <data_dir> <args>`, with none of the operator's environment.
+fn semaine(data_dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_semaine"));
+    for var in SEMAINE_VARS {
+        command.env_remove(var);
+    }
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs a command that exits by itself, and returns what it did.
+fn run_to_end(data_dir: &Path, args: &[&str]) -> Result<Output> {
+    semaine(data_dir, args)
+        .output()
+        .with_context(|| format!("cannot run semaine {args:?}"))
+}
+
+/// A running `semaine up`: its stdout line by line, its stderr kept for failure messages.
+/// Dropped before it exited (a failed assertion), it is stopped: SIGTERM, then SIGKILL.
+struct Up {
+    child: Child,
+    stdout: mpsc::Receiver<String>,
+    stderr: Option<JoinHandle<String>>,
+    seen: Vec<String>,
+}
+
+impl Up {
+    fn start(data_dir: &Path) -> Result<Self> {
+        let mut child = semaine(data_dir, &["up"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot start semaine up")?;
+        let stdout = child.stdout.take().context("no stdout pipe")?;
+        let mut stderr = child.stderr.take().context("no stderr pipe")?;
+        let (lines, stdout_lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            stderr.read_to_string(&mut text).ok();
+            text
+        });
+        Ok(Self {
+            child,
+            stdout: stdout_lines,
+            stderr: Some(stderr),
+            seen: Vec::new(),
+        })
+    }
+
+    /// Reads stdout until a line contains `needle`, for at most `wait`.
+    fn wait_for_line(&mut self, needle: &str, wait: Duration) -> Result<String> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return Ok(line);
+                    }
+                }
+                Err(e) => {
+                    let status = self.child.try_wait().ok().flatten();
+                    bail!(
+                        "no line with `{needle}` on stdout ({e}; exit status {status:?}); \
+                         stdout so far:\n{}\nstderr:\n{}",
+                        self.seen.join("\n"),
+                        self.stop_and_collect_stderr()
+                    );
+                }
+            }
+        }
+    }
+
+    /// Sends SIGTERM, as a service manager does.
+    fn terminate(&self) -> Result<()> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .context("cannot run kill")?;
+        ensure!(status.success(), "kill -TERM failed: {status}");
+        Ok(())
+    }
+
+    /// Waits for the process to exit, for at most `wait`.
+    fn wait_for_exit(&mut self, wait: Duration) -> Result<Option<ExitStatus>> {
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(Some(status));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(None)
+    }
+
+    /// Everything the process wrote on stdout after the lines already seen, once it exited.
+    fn rest_of_stdout(&mut self) -> Vec<String> {
+        self.stdout.iter().collect()
+    }
+
+    /// Its stderr, once it exited (stopping it first if it has not).
+    fn stop_and_collect_stderr(&mut self) -> String {
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.child.kill().ok();
+            self.child.wait().ok();
+        }
+        self.stderr
+            .take()
+            .and_then(|reader| reader.join().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.terminate().ok();
+            if self
+                .wait_for_exit(Duration::from_secs(15))
+                .ok()
+                .flatten()
+                .is_none()
+            {
+                self.child.kill().ok();
+                self.child.wait().ok();
+            }
+        }
+    }
+}
+
+/// The `host:port` of the first `nats://…` in a banner line.
+fn nats_address(line: &str) -> Result<SocketAddr> {
+    let url = line
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("nats://"))
+        .with_context(|| format!("no nats:// URL in `{line}`"))?;
+    let host_port = url.trim_end_matches([',', ')', ';']);
+    host_port
+        .to_socket_addrs()
+        .with_context(|| format!("cannot resolve `{host_port}`"))?
+        .next()
+        .with_context(|| format!("`{host_port}` resolves to nothing"))
+}
+
+fn accepts_connections(address: SocketAddr) -> bool {
+    TcpStream::connect_timeout(&address, Duration::from_secs(1)).is_ok()
+}
+
+#[test]
+fn up_runs_until_sigterm_then_stops_its_nats_server() -> Result<()> {
+    let data_dir = tempfile::tempdir()?;
+    let mut up = Up::start(data_dir.path())?;
+
+    let nats_line = up.wait_for_line("nats://", BANNER_WAIT)?;
+    let nats = nats_address(&nats_line)?;
+    ensure!(
+        accepts_connections(nats),
+        "the banner names {nats}, which accepts no connection"
+    );
+    up.wait_for_line("next", Duration::from_secs(5))?;
+
+    // While it runs, the data directory is its own: a second semaine is refused before it
+    // starts a second nats-server on the same store.
+    let second = run_to_end(data_dir.path(), &["projections"])?;
+    ensure!(
+        !second.status.success(),
+        "a second semaine ran on a data directory in use"
+    );
+    let refusal = String::from_utf8_lossy(&second.stderr);
+    ensure!(
+        refusal.contains("another semaine"),
+        "unexpected refusal: {refusal}"
+    );
+
+    up.terminate()?;
+    let Some(status) = up.wait_for_exit(EXIT_WAIT)? else {
+        bail!(
+            "semaine up still runs {EXIT_WAIT:?} after SIGTERM; stderr:\n{}",
+            up.stop_and_collect_stderr()
+        );
+    };
+    let stderr = up.stop_and_collect_stderr();
+    ensure!(
+        status.success(),
+        "semaine up exited with {status} after SIGTERM; stderr:\n{stderr}"
+    );
+    let rest = up.rest_of_stdout();
+    ensure!(
+        rest.iter().any(|line| line.contains("semaine stopped")),
+        "no farewell on stdout: {rest:?}"
+    );
+    ensure!(
+        !accepts_connections(nats),
+        "the nats-server it started still listens on {nats}"
+    );
+    Ok(())
+}
+
+#[test]
+fn rebuild_all_replays_every_projection_and_exits() -> Result<()> {
+    let data_dir = tempfile::tempdir()?;
+    let output = run_to_end(data_dir.path(), &["rebuild", "all"])?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    ensure!(
+        output.status.success(),
+        "semaine rebuild all exited with {}; stdout:\n{stdout}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    ensure!(
+        stdout.contains("messages applied"),
+        "no count of applied messages: {stdout}"
+    );
+    Ok(())
+}
+
+#[test]
+fn rebuilding_an_unknown_projection_is_refused_by_name() -> Result<()> {
+    let data_dir = tempfile::tempdir()?;
+    let output = run_to_end(data_dir.path(), &["rebuild", "no-such-view"])?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    ensure!(
+        !output.status.success(),
+        "rebuilding an unknown projection succeeded"
+    );
+    ensure!(
+        stderr.contains("no-such-view"),
+        "the refusal does not name it: {stderr}"
+    );
+    Ok(())
+}
+
+#[test]
+fn projections_lists_what_is_registered_and_exits() -> Result<()> {
+    let data_dir = tempfile::tempdir()?;
+    let output = run_to_end(data_dir.path(), &["projections"])?;
+    ensure!(
+        output.status.success(),
+        "semaine projections exited with {}; stderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(())
+}
