@@ -11,12 +11,20 @@
 //! - [`headers`]: the names of the NATS headers semaine sets on a commit.
 //! - [`contract`]: the [`contract::EventContract`] trait every event family implements: its wire
 //!   type and version, and the decoding (with upcasting) of every version ever published.
+//! - [`values`]: identifiers and validated values (names, codes, time zones).
+//! - [`taxonomy`]: the fixed lists: themes, audiences, kinds of event and venue, equipment.
+//! - [`scheduling`]: editions and their programmes (events and their sessions).
+//! - [`venues`]: venues, their rooms and hours, and the hosting requests they answer.
 //! - [`schema`]: the list of JSON Schemas this crate publishes.
 
 pub mod contract;
 pub mod envelope;
 pub mod headers;
+pub mod scheduling;
 pub mod schema;
+pub mod taxonomy;
+pub mod values;
+pub mod venues;
 
 pub use contract::{DecodeError, EncodedEvent, EventContract};
 pub use envelope::{Actor, Commit, EventEnvelope, StoredEvent};

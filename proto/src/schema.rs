@@ -1,14 +1,40 @@
 //! The JSON Schemas this crate publishes, generated from the Rust types.
 //!
-//! `proto/schemas/<name>.json` holds the committed copy of each; the `schemas` test fails when the
+//! `proto/schemas/<name>.json` (commands under `commands/`, event payloads under
+//! `events/<family>/<Type>.v<N>.json`) holds the committed copy of each; the `schemas` test fails when the
 //! code generates something else, and rewrites the files when run with `UPDATE_SCHEMAS=1`.
 
 use schemars::Schema;
 
 /// Every published schema, by file name (without `.json`).
-pub fn all() -> Vec<(&'static str, Schema)> {
-    vec![
-        ("commit.v1", schemars::schema_for!(crate::Commit)),
-        ("actor.v1", schemars::schema_for!(crate::Actor)),
-    ]
+pub fn all() -> Vec<(String, Schema)> {
+    let mut all = vec![
+        ("commit.v1".to_owned(), schemars::schema_for!(crate::Commit)),
+        ("actor.v1".to_owned(), schemars::schema_for!(crate::Actor)),
+        (
+            "commands/edition".to_owned(),
+            schemars::schema_for!(crate::scheduling::edition::Command),
+        ),
+        (
+            "commands/event".to_owned(),
+            schemars::schema_for!(crate::scheduling::event::Command),
+        ),
+        (
+            "commands/venue".to_owned(),
+            schemars::schema_for!(crate::venues::Command),
+        ),
+    ];
+    let families = [
+        ("edition", crate::scheduling::edition::Event::schemas()),
+        ("event", crate::scheduling::event::Event::schemas()),
+        ("venue", crate::venues::Event::schemas()),
+    ];
+    for (family, schemas) in families {
+        all.extend(
+            schemas
+                .into_iter()
+                .map(|(name, schema)| (format!("events/{family}/{name}"), schema)),
+        );
+    }
+    all
 }

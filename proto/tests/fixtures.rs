@@ -1,16 +1,28 @@
 //! Golden fixtures: every encoding ever published under `proto/fixtures/` is still read by
 //! today's code.
 //!
-//! The folder names the contract: `commit/` holds commit bodies; each event family adds a folder
-//! of its own, one file per `Type.vN.json`, decoded with the family's `EventContract::decode`.
-//! A folder this test does not know fails it, so a fixture can never be silently ignored.
+//! The folder names the contract: `commit/` holds commit bodies; each event family has a folder
+//! (`edition/`, `event/`, `venue/`) with one file per published `Type.vN.json`, holding the
+//! payload. Every type and version a family reads must have its file, and a file of today's
+//! version must read back and write out exactly as committed. A folder this test does not know
+//! fails it, so a fixture can never be silently ignored.
+//!
+//! `UPDATE_FIXTURES=1` writes the fixture of a new type or version from the samples below; it
+//! never overwrites one: a published fixture is never changed.
+
+mod samples;
 
 use std::path::{Path, PathBuf};
 
+use proto::contract::EventContract;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
 fn fixtures() -> Vec<(String, PathBuf)> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut found = Vec::new();
-    for dir in std::fs::read_dir(&root).expect("proto/fixtures exists") {
+    for dir in std::fs::read_dir(root()).expect("proto/fixtures exists") {
         let dir = dir.expect("readable").path();
         let family = dir
             .file_name()
@@ -29,6 +41,42 @@ fn read_commit(path: &Path) -> proto::Commit {
     let text = std::fs::read_to_string(path).expect("readable fixture");
     serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("{} no longer reads as a commit: {e}", path.display()))
+}
+
+/// `EditionCreated.v1.json` → `("EditionCreated", 1)`.
+fn type_and_version(path: &Path) -> (String, u16) {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("utf-8 name");
+    let stem = name.strip_suffix(".json").expect("a .json fixture");
+    let (event_type, version) = stem.rsplit_once(".v").expect("named Type.vN.json");
+    (
+        event_type.to_owned(),
+        version.parse().expect("a version number"),
+    )
+}
+
+/// Reads one payload fixture with its family, and checks today's versions round-trip.
+fn check_family<F: EventContract + std::fmt::Debug>(path: &Path, versions: &[(&str, u16)]) {
+    let (event_type, version) = type_and_version(path);
+    let text = std::fs::read_to_string(path).expect("readable fixture");
+    let data: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let event = F::decode(&event_type, version, data.clone())
+        .unwrap_or_else(|e| panic!("{} no longer reads: {e}", path.display()));
+    if versions.contains(&(event_type.as_str(), version)) {
+        let wire = event.encode().expect("encodes");
+        assert_eq!(
+            (wire.event_type, wire.version),
+            (event_type.as_str(), version)
+        );
+        assert_eq!(
+            wire.data,
+            data,
+            "{} does not write back as committed",
+            path.display()
+        );
+    }
 }
 
 #[test]
@@ -53,6 +101,15 @@ fn every_published_encoding_still_reads() {
                     assert!(event.version >= 1);
                 }
             }
+            "edition" => check_family::<proto::scheduling::edition::Event>(
+                &path,
+                proto::scheduling::edition::Event::VERSIONS,
+            ),
+            "event" => check_family::<proto::scheduling::event::Event>(
+                &path,
+                proto::scheduling::event::Event::VERSIONS,
+            ),
+            "venue" => check_family::<proto::venues::Event>(&path, proto::venues::Event::VERSIONS),
             other => panic!(
                 "{}: fixtures of `{other}` are not checked; add the family to this test",
                 path.display()
@@ -61,9 +118,45 @@ fn every_published_encoding_still_reads() {
     }
 }
 
+fn ensure_fixtures<F: EventContract>(family: &str, versions: &[(&str, u16)], samples: Vec<F>) {
+    let update = std::env::var_os("UPDATE_FIXTURES").is_some();
+    let dir = root().join(family);
+    for sample in samples {
+        let wire = sample.encode().expect("encodes");
+        let path = dir.join(format!("{}.v{}.json", wire.event_type, wire.version));
+        if update && !path.exists() {
+            std::fs::create_dir_all(&dir).expect("writable");
+            let text = serde_json::to_string_pretty(&wire.data).expect("serialises") + "\n";
+            std::fs::write(&path, text).expect("writable");
+        }
+    }
+    for (event_type, version) in versions {
+        let path = dir.join(format!("{event_type}.v{version}.json"));
+        assert!(
+            path.exists(),
+            "{family}: {event_type} v{version} has no fixture; add a sample and run with UPDATE_FIXTURES=1"
+        );
+    }
+}
+
+#[test]
+fn every_type_and_version_has_its_fixture() {
+    ensure_fixtures(
+        "edition",
+        proto::scheduling::edition::Event::VERSIONS,
+        samples::editions(),
+    );
+    ensure_fixtures(
+        "event",
+        proto::scheduling::event::Event::VERSIONS,
+        samples::events(),
+    );
+    ensure_fixtures("venue", proto::venues::Event::VERSIONS, samples::venues());
+}
+
 #[test]
 fn the_commit_fixture_reads_field_by_field() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/commit/commit.v1.json");
+    let path = root().join("commit/commit.v1.json");
     let commit = read_commit(&path);
     let first = &commit.events[0];
     assert_eq!(first.event_type, "ExampleHappened");

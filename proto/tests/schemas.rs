@@ -16,6 +16,9 @@ fn committed_schemas_match_the_code() {
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         if committed != generated {
             if update {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).expect("the schema directory is writable");
+                }
                 std::fs::write(&path, &generated).expect("the schema directory is writable");
             } else {
                 stale.push(name);

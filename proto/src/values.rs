@@ -1,0 +1,263 @@
+//! Identifiers and validated values shared by the contracts.
+//!
+//! Parse, don't validate: each type here can only hold a valid value. Deserialising an invalid one
+//! fails with a message that says what is expected, so bad input is refused at the edge with a
+//! clear error and never reaches a decision.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A value that is not what its type allows, with what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A new id (UUID v7: unique, ordered by creation time).
+            pub fn generate() -> Self {
+                Self(Uuid::now_v7())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// An edition: one week or day of events.
+    EditionId
+);
+uuid_id!(
+    /// An event of an edition's programme (a workshop, a job-dating, an open door…).
+    EventId
+);
+uuid_id!(
+    /// One dated occurrence of an event at one venue.
+    SessionId
+);
+uuid_id!(
+    /// A venue: an EHPAD, a crèche, a training centre, a lycée, a town hall…
+    VenueId
+);
+
+macro_rules! validated_string {
+    ($(#[$doc:meta])* $name:ident, $check:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Checks `value`.
+            pub fn parse(value: impl Into<String>) -> Result<Self, Invalid> {
+                let value: String = value.into();
+                let check: fn(&str) -> Result<(), String> = $check;
+                check(&value).map_err(Invalid)?;
+                Ok(Self(value))
+            }
+
+            /// The value.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = Invalid;
+            fn try_from(value: String) -> Result<Self, Invalid> {
+                Self::parse(value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+fn slug(value: &str, what: &str) -> Result<(), String> {
+    let ok = (1..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} must be 1 to 64 letters, digits, `-` or `_`, not {value:?}"
+        ))
+    }
+}
+
+fn text(value: &str, what: &str, min: usize, max: usize) -> Result<(), String> {
+    let chars = value.chars().count();
+    if value.trim() != value {
+        return Err(format!("{what} must not start or end with spaces"));
+    }
+    if chars < min || chars > max {
+        return Err(format!(
+            "{what} must be {min} to {max} characters, not {chars}"
+        ));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(format!("{what} must not contain control characters"));
+    }
+    Ok(())
+}
+
+validated_string!(
+    /// An organiser (a département, the State's services, a training centre): a short slug.
+    OrganiserId,
+    |v| slug(v, "an organiser id")
+);
+validated_string!(
+    /// A partner (a France Travail agency, a mission locale, a school…): a short slug.
+    PartnerId,
+    |v| slug(v, "a partner id")
+);
+validated_string!(
+    /// A room of a venue, unique within the venue: a short slug.
+    RoomId,
+    |v| slug(v, "a room id")
+);
+validated_string!(
+    /// A name or a title: 1 to 200 characters, one line.
+    Name,
+    |v| {
+        text(v, "a name", 1, 200)?;
+        if v.contains('\n') {
+            return Err("a name is one line".into());
+        }
+        Ok(())
+    }
+);
+validated_string!(
+    /// A free text: up to 5,000 characters.
+    Description,
+    |v| text(v, "a description", 0, 5_000)
+);
+validated_string!(
+    /// A reason given for a refusal, a cancellation, a closed period: 1 to 500 characters.
+    Reason,
+    |v| text(v, "a reason", 1, 500)
+);
+validated_string!(
+    /// A French département code: `01`–`95` (with `2A` and `2B`, not `20`) or `971`–`976`.
+    DepartementCode,
+    |v| {
+        let valid = match v {
+            "2A" | "2B" | "971" | "972" | "973" | "974" | "976" => true,
+            _ => {
+                v.len() == 2
+                    && v.bytes().all(|b| b.is_ascii_digit())
+                    && !matches!(v, "00" | "20" | "96" | "97" | "98" | "99")
+            }
+        };
+        if valid {
+            Ok(())
+        } else {
+            Err(format!("a département code is 01–95, 2A, 2B or 971–976, not {v:?}"))
+        }
+    }
+);
+validated_string!(
+    /// The INSEE code of a French commune: five characters, `2A`/`2B` allowed for Corsica.
+    InseeCode,
+    |v| {
+        let bytes = v.as_bytes();
+        let valid = bytes.len() == 5
+            && (bytes[..2].iter().all(u8::is_ascii_digit) || matches!(&v[..2], "2A" | "2B"))
+            && bytes[2..].iter().all(u8::is_ascii_digit);
+        if valid {
+            Ok(())
+        } else {
+            Err(format!("an INSEE code is five characters like 05061 or 2A004, not {v:?}"))
+        }
+    }
+);
+validated_string!(
+    /// An IANA time zone known to this build, e.g. `Europe/Paris`.
+    TimeZoneName,
+    |v| {
+        jiff::tz::TimeZone::get(v)
+            .map(|_| ())
+            .map_err(|_| format!("{v:?} is not a known time zone (e.g. Europe/Paris)"))
+    }
+);
+
+impl Default for Description {
+    /// No description.
+    fn default() -> Self {
+        Self(String::new())
+    }
+}
+
+impl TimeZoneName {
+    /// The default of every edition.
+    pub fn paris() -> Self {
+        Self("Europe/Paris".into())
+    }
+
+    /// The zone itself. Every value was checked to exist when it was made.
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.0).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_refuse_what_they_cannot_hold() {
+        assert!(DepartementCode::parse("05").is_ok());
+        assert!(DepartementCode::parse("2A").is_ok());
+        assert!(DepartementCode::parse("974").is_ok());
+        for bad in ["20", "5", "975", "AB", "00", ""] {
+            assert!(DepartementCode::parse(bad).is_err(), "{bad}");
+        }
+        assert!(InseeCode::parse("05061").is_ok());
+        assert!(InseeCode::parse("2A004").is_ok());
+        assert!(InseeCode::parse("0506").is_err());
+        assert!(InseeCode::parse("05O61").is_err());
+        assert!(Name::parse("Job-dating à Gap").is_ok());
+        assert!(Name::parse("").is_err());
+        assert!(Name::parse(" padded").is_err());
+        assert!(Name::parse("two\nlines").is_err());
+        assert!(Name::parse("x".repeat(201)).is_err());
+        assert!(TimeZoneName::parse("Europe/Paris").is_ok());
+        assert!(TimeZoneName::parse("Mars/Olympus").is_err());
+        assert!(RoomId::parse("salle-1").is_ok());
+        assert!(RoomId::parse("salle 1").is_err());
+    }
+
+    #[test]
+    fn invalid_values_do_not_deserialise() {
+        let error = serde_json::from_str::<DepartementCode>("\"20\"").expect_err("refused");
+        assert!(error.to_string().contains("2A, 2B"), "{error}");
+        let code: DepartementCode = serde_json::from_str("\"05\"").expect("read");
+        assert_eq!(serde_json::to_string(&code).expect("written"), "\"05\"");
+    }
+}

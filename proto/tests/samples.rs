@@ -1,0 +1,210 @@
+//! One sample of every event type, from the Hautes-Alpes week of April 2024, to write the
+//! fixture of a new type or version.
+
+use jiff::civil::{date, time};
+use proto::scheduling::edition;
+use proto::scheduling::event::{self, About};
+use proto::taxonomy::{Audience, DiscoveryTool, Equipment, EventKind, Theme, VenueKind};
+use proto::values::*;
+use proto::venues::{self, *};
+use uuid::Uuid;
+
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(0x0193_5b2a_7c00_7000_8000_0000_0000_0000 | n)
+}
+
+fn name(s: &str) -> Name {
+    Name::parse(s).expect("valid")
+}
+
+fn reason(s: &str) -> Reason {
+    Reason::parse(s).expect("valid")
+}
+
+fn at(s: &str) -> jiff::Timestamp {
+    s.parse().expect("a timestamp")
+}
+
+pub fn editions() -> Vec<edition::Event> {
+    vec![
+        edition::Event::Created(edition::Created {
+            name: name("Semaine des métiers du social — Hautes-Alpes 2024"),
+            territory: DepartementCode::parse("05").expect("valid"),
+            first_day: date(2024, 4, 15),
+            last_day: date(2024, 4, 26),
+            time_zone: TimeZoneName::paris(),
+            organisers: vec![OrganiserId::parse("dep-05").expect("valid")],
+        }),
+        edition::Event::DatesAmended(edition::DatesAmended {
+            first_day: date(2024, 4, 15),
+            last_day: date(2024, 4, 27),
+        }),
+        edition::Event::Published(edition::Published {}),
+        edition::Event::Closed(edition::Closed {}),
+    ]
+}
+
+pub fn events() -> Vec<event::Event> {
+    let about = About {
+        kind: EventKind::DiscoveryStand,
+        title: name("Simulateur de vieillissement au lycée de Gap"),
+        description: Description::parse("Se mettre dans la peau d'une personne âgée.")
+            .expect("valid"),
+        themes: vec![Theme::ElderlyAutonomy],
+        audiences: vec![Audience::Pupils, Audience::YoungPeople],
+        restricted_to: vec![Audience::Pupils],
+        discovery_tools: vec![DiscoveryTool::AgeingSimulator],
+        partners: vec![PartnerId::parse("mission-locale-gap").expect("valid")],
+    };
+    let session = SessionId(id(0x5e));
+    vec![
+        event::Event::Added(event::Added {
+            edition: EditionId(id(0xed)),
+            about: about.clone(),
+        }),
+        event::Event::Amended(about),
+        event::Event::SessionScheduled(event::SessionScheduled {
+            session,
+            request: 1,
+            venue: VenueId(id(0x7e)),
+            room: RoomId::parse("salle-polyvalente").expect("valid"),
+            starts_local: date(2024, 4, 16).at(9, 30, 0, 0),
+            ends_local: date(2024, 4, 16).at(11, 30, 0, 0),
+            time_zone: TimeZoneName::paris(),
+            starts_at: at("2024-04-16T07:30:00Z"),
+            ends_at: at("2024-04-16T09:30:00Z"),
+            capacity_wanted: 30,
+        }),
+        event::Event::SessionRescheduled(event::SessionRescheduled {
+            session,
+            request: 2,
+            starts_local: date(2024, 4, 17).at(14, 0, 0, 0),
+            ends_local: date(2024, 4, 17).at(16, 0, 0, 0),
+            starts_at: at("2024-04-17T12:00:00Z"),
+            ends_at: at("2024-04-17T14:00:00Z"),
+        }),
+        event::Event::SessionVenueChanged(event::SessionVenueChanged {
+            session,
+            request: 3,
+            previous_venue: VenueId(id(0x7e)),
+            previous_request: 2,
+            venue: VenueId(id(0x7f)),
+            room: RoomId::parse("cdi").expect("valid"),
+        }),
+        event::Event::SessionCancelled(event::SessionCancelled {
+            session,
+            venue: VenueId(id(0x7f)),
+            request: 3,
+            reason: reason("Grève des transports scolaires"),
+        }),
+        event::Event::SessionVenueConfirmed(event::SessionVenueConfirmed {
+            session,
+            request: 1,
+            capacity: 28,
+        }),
+        event::Event::SessionVenueDeclined(event::SessionVenueDeclined {
+            session,
+            request: 1,
+            refused: false,
+            reason: reason("Salle en travaux"),
+        }),
+        event::Event::SessionCapacityChanged(event::SessionCapacityChanged {
+            session,
+            request: 1,
+            capacity: 20,
+        }),
+        event::Event::SessionVenueWithdrew(event::SessionVenueWithdrew {
+            session,
+            request: 1,
+            reason: reason("Inspection sanitaire ce jour-là"),
+        }),
+    ]
+}
+
+pub fn venues() -> Vec<venues::Event> {
+    let session = SessionId(id(0x5e));
+    let closed = ClosedPeriod {
+        from: date(2024, 4, 22),
+        to: date(2024, 4, 22),
+        reason: reason("Lundi de Pâques décalé"),
+    };
+    let hours = vec![OpeningHours {
+        day: Weekday::Tuesday,
+        opens: time(8, 30, 0, 0),
+        closes: time(17, 30, 0, 0),
+    }];
+    vec![
+        venues::Event::Registered(Register {
+            name: name("EHPAD Les Marronniers"),
+            kind: VenueKind::Ehpad,
+            address: Address {
+                street: name("12 rue des Alpes"),
+                postcode: Postcode::try_from("05000".to_owned()).expect("valid"),
+                town: name("Gap"),
+                insee_code: InseeCode::parse("05061").expect("valid"),
+            },
+            contact: Contact {
+                name: name("Accueil"),
+                email: Some(name("accueil@ehpad-marronniers.example")),
+                phone: None,
+            },
+            accessibility: Accessibility {
+                step_free_entrance: Some(true),
+                accessible_toilets: Some(true),
+                hearing_loop: None,
+                parking: Some(false),
+            },
+            equipment: vec![Equipment::Projector, Equipment::Kitchen],
+            rooms: vec![Room {
+                id: RoomId::parse("salle-polyvalente").expect("valid"),
+                name: name("Salle polyvalente"),
+                max_capacity: 40,
+            }],
+            opening_hours: hours.clone(),
+            closed_periods: vec![closed.clone()],
+            time_zone: TimeZoneName::paris(),
+        }),
+        venues::Event::OpeningHoursSet(OpeningHoursSet {
+            opening_hours: hours,
+        }),
+        venues::Event::ClosedPeriodAdded(closed),
+        venues::Event::HostingRequested(RequestHosting {
+            session,
+            event: EventId(id(0xe7)),
+            request: 1,
+            room: RoomId::parse("salle-polyvalente").expect("valid"),
+            starts_at: at("2024-04-16T07:30:00Z"),
+            ends_at: at("2024-04-16T09:30:00Z"),
+            capacity_wanted: 30,
+        }),
+        venues::Event::HostingRefused(HostingRefused {
+            session,
+            request: 1,
+            refusal: HostingRefusal::OutsideOpeningHours,
+        }),
+        venues::Event::HostingConfirmed(HostingCapacity {
+            session,
+            request: 1,
+            capacity: 28,
+        }),
+        venues::Event::HostingDeclined(HostingEnded {
+            session,
+            request: 1,
+            reason: reason("Salle en travaux"),
+        }),
+        venues::Event::HostingCapacityChanged(HostingCapacity {
+            session,
+            request: 1,
+            capacity: 20,
+        }),
+        venues::Event::HostingWithdrawn(HostingEnded {
+            session,
+            request: 1,
+            reason: reason("Inspection sanitaire ce jour-là"),
+        }),
+        venues::Event::HostingReleased(HostingReleased {
+            session,
+            request: 1,
+        }),
+    ]
+}
