@@ -92,6 +92,68 @@ pub fn encode_payload<T: serde::Serialize>(
     })
 }
 
+/// Declares an event family: the enum, its [`EventContract`] (each variant's payload at its wire
+/// type and version), the list of `(type, version)` it reads, and the JSON Schema of each payload.
+///
+/// A published version never changes. To change a payload's shape, give the variant a new
+/// version and write the family's `decode` by hand with an upcaster from the old one.
+macro_rules! event_family {
+    ($(#[$doc:meta])* $family:ident {
+        $($(#[$vdoc:meta])* $variant:ident($payload:ty) = $wire:literal v $version:literal),+ $(,)?
+    }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        pub enum $family {
+            $($(#[$vdoc])* $variant($payload)),+
+        }
+
+        impl $family {
+            /// Every `(type, version)` this family reads.
+            pub const VERSIONS: &'static [(&'static str, u16)] = &[$(($wire, $version)),+];
+
+            /// The JSON Schema of every payload, named `<type>.v<version>`.
+            pub fn schemas() -> Vec<(String, schemars::Schema)> {
+                vec![$((format!("{}.v{}", $wire, $version), schemars::schema_for!($payload))),+]
+            }
+
+            /// The wire type of this event.
+            pub fn event_type(&self) -> &'static str {
+                match self {
+                    $(Self::$variant(_) => $wire),+
+                }
+            }
+        }
+
+        impl $crate::contract::EventContract for $family {
+            fn encode(&self) -> Result<$crate::contract::EncodedEvent, serde_json::Error> {
+                match self {
+                    $(Self::$variant(e) => $crate::contract::encode_payload($wire, $version, e)),+
+                }
+            }
+
+            fn decode(
+                event_type: &str,
+                version: u16,
+                data: serde_json::Value,
+            ) -> Result<Self, $crate::contract::DecodeError> {
+                match (event_type, version) {
+                    $(($wire, $version) => Ok(Self::$variant($crate::contract::payload(event_type, version, data)?)),)+
+                    _ if Self::VERSIONS.iter().any(|(t, _)| *t == event_type) => {
+                        Err($crate::contract::DecodeError::UnknownVersion {
+                            event_type: event_type.to_owned(),
+                            version,
+                        })
+                    }
+                    _ => Err($crate::contract::DecodeError::UnknownType {
+                        event_type: event_type.to_owned(),
+                    }),
+                }
+            }
+        }
+    };
+}
+pub(crate) use event_family;
+
 #[cfg(test)]
 mod tests {
     //! The upcasting pattern every family follows, shown on a family made for the test.
@@ -186,65 +248,3 @@ mod tests {
         ));
     }
 }
-
-/// Declares an event family: the enum, its [`EventContract`] (each variant's payload at its wire
-/// type and version), the list of `(type, version)` it reads, and the JSON Schema of each payload.
-///
-/// A published version never changes. To change a payload's shape, give the variant a new
-/// version and write the family's `decode` by hand with an upcaster from the old one.
-macro_rules! event_family {
-    ($(#[$doc:meta])* $family:ident {
-        $($(#[$vdoc:meta])* $variant:ident($payload:ty) = $wire:literal v $version:literal),+ $(,)?
-    }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-        pub enum $family {
-            $($(#[$vdoc])* $variant($payload)),+
-        }
-
-        impl $family {
-            /// Every `(type, version)` this family reads.
-            pub const VERSIONS: &'static [(&'static str, u16)] = &[$(($wire, $version)),+];
-
-            /// The JSON Schema of every payload, named `<type>.v<version>`.
-            pub fn schemas() -> Vec<(String, schemars::Schema)> {
-                vec![$((format!("{}.v{}", $wire, $version), schemars::schema_for!($payload))),+]
-            }
-
-            /// The wire type of this event.
-            pub fn event_type(&self) -> &'static str {
-                match self {
-                    $(Self::$variant(_) => $wire),+
-                }
-            }
-        }
-
-        impl $crate::contract::EventContract for $family {
-            fn encode(&self) -> Result<$crate::contract::EncodedEvent, serde_json::Error> {
-                match self {
-                    $(Self::$variant(e) => $crate::contract::encode_payload($wire, $version, e)),+
-                }
-            }
-
-            fn decode(
-                event_type: &str,
-                version: u16,
-                data: serde_json::Value,
-            ) -> Result<Self, $crate::contract::DecodeError> {
-                match (event_type, version) {
-                    $(($wire, $version) => Ok(Self::$variant($crate::contract::payload(event_type, version, data)?)),)+
-                    _ if Self::VERSIONS.iter().any(|(t, _)| *t == event_type) => {
-                        Err($crate::contract::DecodeError::UnknownVersion {
-                            event_type: event_type.to_owned(),
-                            version,
-                        })
-                    }
-                    _ => Err($crate::contract::DecodeError::UnknownType {
-                        event_type: event_type.to_owned(),
-                    }),
-                }
-            }
-        }
-    };
-}
-pub(crate) use event_family;

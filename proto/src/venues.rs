@@ -213,7 +213,7 @@ pub struct RequestHosting {
 #[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     /// Registers the venue.
-    Register(Register),
+    Register(Box<Register>),
     /// Replaces its opening hours.
     SetOpeningHours {
         /// The new opening hours.
@@ -345,7 +345,7 @@ event_family!(
     /// What a venue records.
     Event {
         /// Registered.
-        Registered(Registered) = "VenueRegistered" v 1,
+        Registered(Box<Registered>) = "VenueRegistered" v 1,
         /// Opening hours replaced.
         OpeningHoursSet(OpeningHoursSet) = "VenueOpeningHoursSet" v 1,
         /// A closed period added.

@@ -25,7 +25,8 @@ fn at(s: &str) -> jiff::Timestamp {
     s.parse().expect("a timestamp")
 }
 
-pub fn editions() -> Vec<edition::Event> {
+/// A sample of every edition event.
+pub(crate) fn editions() -> Vec<edition::Event> {
     vec![
         edition::Event::Created(edition::Created {
             name: name("Semaine des métiers du social — Hautes-Alpes 2024"),
@@ -44,7 +45,8 @@ pub fn editions() -> Vec<edition::Event> {
     ]
 }
 
-pub fn events() -> Vec<event::Event> {
+/// A sample of every programme event.
+pub(crate) fn events() -> Vec<event::Event> {
     let about = About {
         kind: EventKind::DiscoveryStand,
         title: name("Simulateur de vieillissement au lycée de Gap"),
@@ -121,7 +123,8 @@ pub fn events() -> Vec<event::Event> {
     ]
 }
 
-pub fn venues() -> Vec<venues::Event> {
+/// A sample of every venue event.
+pub(crate) fn venues() -> Vec<venues::Event> {
     let session = SessionId(id(0x5e));
     let closed = ClosedPeriod {
         from: date(2024, 4, 22),
@@ -134,7 +137,7 @@ pub fn venues() -> Vec<venues::Event> {
         closes: time(17, 30, 0, 0),
     }];
     vec![
-        venues::Event::Registered(Register {
+        venues::Event::Registered(Box::new(Register {
             name: name("EHPAD Les Marronniers"),
             kind: VenueKind::Ehpad,
             address: Address {
@@ -163,7 +166,7 @@ pub fn venues() -> Vec<venues::Event> {
             opening_hours: hours.clone(),
             closed_periods: vec![closed.clone()],
             time_zone: TimeZoneName::paris(),
-        }),
+        })),
         venues::Event::OpeningHoursSet(OpeningHoursSet {
             opening_hours: hours,
         }),
