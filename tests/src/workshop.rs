@@ -3,7 +3,7 @@
 //! engine; the real sessions are the registration service's.
 
 use decider::Decider;
-use eventlog::{Aggregate, AggregateKey, Category};
+use eventlog::{AggregateKey, Category};
 use projection::{Position, Projection, Rejected, View};
 use proto::StoredEvent;
 use proto::contract::{DecodeError, EncodedEvent, EventContract, encode_payload, payload};
@@ -165,10 +165,6 @@ impl Decider for Workshop {
         }
         state
     }
-}
-
-impl Aggregate for Workshop {
-    const CATEGORY: Category = WORKSHOP;
 }
 
 /// The read model: seats taken per workshop, and each participant's seat number.

@@ -23,6 +23,10 @@ pub trait Decider {
     /// Why a command is refused.
     type Error;
 
+    /// The version of the state's shape. Bump it when `State` changes: saved copies of another
+    /// version (snapshots) are ignored and the state is folded from the events again.
+    const STATE_VERSION: u32 = 1;
+
     /// Decides what happens when `command` meets `state`: the events to record, or a refusal.
     fn decide(
         state: &Self::State,

@@ -8,9 +8,11 @@ use proto::{DecodeError, EventContract};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use tracing::{debug, warn};
 
-use crate::{AggregateKey, Category, EventLog, LoadError, RecordedCommit};
+use crate::{AggregateKey, EventLog, LoadError, RecordedCommit};
 
-/// A [`Decider`] whose events are stored in the log.
+/// A [`Decider`] whose events can be stored in the log: its events are a contract family and its
+/// state serialises (for snapshots). Every such decider is one; the domain crates implement
+/// [`Decider`] only, and know nothing of the log.
 pub trait Aggregate:
     Decider<
         Event: EventContract + Send + Sync,
@@ -20,11 +22,17 @@ pub trait Aggregate:
     + Sync
     + 'static
 {
-    /// Its stream and subject prefix.
-    const CATEGORY: Category;
-    /// The version of the state's serialised shape. Bump it when `State` changes: snapshots of
-    /// another version are ignored and the state is folded from the events again.
-    const STATE_VERSION: u32 = 1;
+}
+
+impl<D> Aggregate for D where
+    D: Decider<
+            Event: EventContract + Send + Sync,
+            State: Serialize + DeserializeOwned + Send + Sync,
+            Command: Sync,
+        > + Send
+        + Sync
+        + 'static
+{
 }
 
 /// An aggregate's state as of a version, with what the command loop needs besides.
