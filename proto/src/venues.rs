@@ -300,10 +300,15 @@ pub struct OpeningHoursSet {
 }
 
 /// A request was refused without asking the venue.
+///
+/// The answers to a request carry its session's event, so that the reactor that tells the
+/// event needs nothing else.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct HostingRefused {
     /// The session.
     pub session: SessionId,
+    /// Its event.
+    pub event: EventId,
     /// The request.
     pub request: u32,
     /// Why.
@@ -315,6 +320,8 @@ pub struct HostingRefused {
 pub struct HostingCapacity {
     /// The session.
     pub session: SessionId,
+    /// Its event.
+    pub event: EventId,
     /// The request.
     pub request: u32,
     /// Seats.
@@ -326,6 +333,8 @@ pub struct HostingCapacity {
 pub struct HostingEnded {
     /// The session.
     pub session: SessionId,
+    /// Its event.
+    pub event: EventId,
     /// The request.
     pub request: u32,
     /// Why.

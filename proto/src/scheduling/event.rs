@@ -213,12 +213,21 @@ pub struct SessionScheduled {
 }
 
 /// A session moved in time; its venue is asked again (hosting request `request`).
+///
+/// Like every session event, it carries what a reactor needs to act without looking anything
+/// up (here the venue, room and seats wanted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SessionRescheduled {
     /// The session.
     pub session: SessionId,
     /// The hosting request this opens.
     pub request: u32,
+    /// The venue asked again.
+    pub venue: VenueId,
+    /// The room asked again.
+    pub room: RoomId,
+    /// Seats wanted.
+    pub capacity_wanted: u32,
     /// New start, local time.
     #[schemars(with = "String")]
     pub starts_local: DateTime,
@@ -249,6 +258,14 @@ pub struct SessionVenueChanged {
     pub venue: VenueId,
     /// The room asked now.
     pub room: RoomId,
+    /// The session's start, unchanged.
+    #[schemars(with = "String")]
+    pub starts_at: Timestamp,
+    /// The session's end, unchanged.
+    #[schemars(with = "String")]
+    pub ends_at: Timestamp,
+    /// Seats wanted.
+    pub capacity_wanted: u32,
 }
 
 /// A session was cancelled.

@@ -80,6 +80,9 @@ pub(crate) fn events() -> Vec<event::Event> {
         event::Event::SessionRescheduled(event::SessionRescheduled {
             session,
             request: 2,
+            venue: VenueId(id(0x7e)),
+            room: RoomId::parse("salle-polyvalente").expect("valid"),
+            capacity_wanted: 30,
             starts_local: date(2024, 4, 17).at(14, 0, 0, 0),
             ends_local: date(2024, 4, 17).at(16, 0, 0, 0),
             starts_at: at("2024-04-17T12:00:00Z"),
@@ -92,6 +95,9 @@ pub(crate) fn events() -> Vec<event::Event> {
             previous_request: 2,
             venue: VenueId(id(0x7f)),
             room: RoomId::parse("cdi").expect("valid"),
+            starts_at: at("2024-04-17T12:00:00Z"),
+            ends_at: at("2024-04-17T14:00:00Z"),
+            capacity_wanted: 30,
         }),
         event::Event::SessionCancelled(event::SessionCancelled {
             session,
@@ -182,26 +188,31 @@ pub(crate) fn venues() -> Vec<venues::Event> {
         }),
         venues::Event::HostingRefused(HostingRefused {
             session,
+            event: EventId(id(0xe7)),
             request: 1,
             refusal: HostingRefusal::OutsideOpeningHours,
         }),
         venues::Event::HostingConfirmed(HostingCapacity {
             session,
+            event: EventId(id(0xe7)),
             request: 1,
             capacity: 28,
         }),
         venues::Event::HostingDeclined(HostingEnded {
             session,
+            event: EventId(id(0xe7)),
             request: 1,
             reason: reason("Salle en travaux"),
         }),
         venues::Event::HostingCapacityChanged(HostingCapacity {
             session,
+            event: EventId(id(0xe7)),
             request: 1,
             capacity: 20,
         }),
         venues::Event::HostingWithdrawn(HostingEnded {
             session,
+            event: EventId(id(0xe7)),
             request: 1,
             reason: reason("Inspection sanitaire ce jour-là"),
         }),
