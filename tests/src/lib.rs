@@ -6,10 +6,13 @@
 //!
 //! # Layout
 //! - [`TestNats`]: one nats-server for one test; kill it (SIGKILL) and restart it on its store.
+//! - [`week`]: [`week::Week`], the scheduling and venue services with their processes, and
+//!   verbs to drive them: register a venue, create an edition, schedule a session, confirm it.
 //! - [`workshop`]: a small aggregate and its read model, in the domain's words, that exercise the
 //!   event log and the projection engine before the real services use them.
 //! - [`dump()`]: a sled store's whole content, to compare a view with a clean rebuild byte for byte.
 
+pub mod week;
 pub mod workshop;
 
 use std::path::PathBuf;

@@ -253,13 +253,20 @@ impl projection::Reactor for Cloakroom {
 pub struct GiveTicket(pub eventlog::EventLog);
 
 impl projection::Dispatch<Ticket> for GiveTicket {
-    async fn dispatch(&self, key: &str, ticket: &Ticket) -> Result<(), projection::DispatchError> {
+    async fn dispatch(
+        &self,
+        key: &str,
+        cause: &projection::Cause,
+        ticket: &Ticket,
+    ) -> Result<(), projection::DispatchError> {
         use eventlog::CommandError;
-        let meta = eventlog::CommandMeta::new(
+        let meta = eventlog::CommandMeta::caused_by(
             proto::Actor::System {
                 component: "reactor.cloakroom".into(),
             },
             key,
+            cause.correlation_id,
+            cause.event_id,
         );
         let command = WorkshopCommand::TakeSeat {
             participant: ticket.participant.clone(),

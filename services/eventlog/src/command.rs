@@ -36,6 +36,22 @@ impl CommandMeta {
         }
     }
 
+    /// A command sent because of an event (by a reactor): it carries on the event's correlation
+    /// id, and the event is its cause.
+    pub fn caused_by(
+        actor: Actor,
+        idempotency_key: impl Into<String>,
+        correlation_id: Uuid,
+        event_id: Uuid,
+    ) -> Self {
+        Self {
+            idempotency_key: idempotency_key.into(),
+            correlation_id,
+            causation_id: event_id,
+            actor,
+        }
+    }
+
     /// Wraps the events a decision produced into a commit, each with its full envelope.
     pub fn commit<E: EventContract>(
         &self,

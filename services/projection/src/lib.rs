@@ -19,7 +19,7 @@ pub mod reactor;
 pub mod runner;
 pub mod view;
 
-pub use reactor::{Dispatch, DispatchError, Reacting, Reactor};
+pub use reactor::{Cause, Dispatch, DispatchError, Reacting, Reactor};
 pub use runner::{Progress, QuarantinedMessage, Runner, RunnerConfig, RunnerError, Undecodable};
 pub use view::View;
 

@@ -11,8 +11,9 @@
 use std::time::Duration;
 
 use proto::StoredEvent;
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use tracing::{error, warn};
+use uuid::Uuid;
 
 use crate::{Position, Projection, Rejected, Runner, RunnerError, View};
 
@@ -43,13 +44,32 @@ pub trait Reactor: Send + Sync + 'static {
     -> Result<Vec<Self::Reaction>, Rejected>;
 }
 
+/// Where a reaction comes from: the event that caused it, and that event's correlation id, so
+/// that the command it sends carries them on (traces follow a request across services).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cause {
+    /// The correlation id of the causing event.
+    pub correlation_id: Uuid,
+    /// The causing event's id.
+    pub event_id: Uuid,
+}
+
+/// A reaction as kept in the outbox: with its cause.
+#[derive(Serialize, Deserialize)]
+struct Pending<R> {
+    cause: Cause,
+    reaction: R,
+}
+
 /// The I/O half of a reactor: carries out one reaction.
 pub trait Dispatch<R>: Send + Sync {
     /// Carries out `reaction`. `key` is stable for this reaction (the reactor's name, the
-    /// causing event's id, the reaction's index): use it as the command's idempotency key.
+    /// causing event's id, the reaction's index): use it as the command's idempotency key, and
+    /// `cause` for its correlation and causation ids.
     fn dispatch(
         &self,
         key: &str,
+        cause: &Cause,
         reaction: &R,
     ) -> impl Future<Output = Result<(), DispatchError>> + Send;
 }
@@ -86,7 +106,14 @@ impl<R: Reactor> Projection for Reacting<R> {
             key.extend_from_slice(
                 format!("{}:{}:{n}", self.0.name(), event.envelope.id).as_bytes(),
             );
-            let payload = serde_json::to_vec(reaction).map_err(|e| Rejected(e.to_string()))?;
+            let pending = Pending {
+                cause: Cause {
+                    correlation_id: event.envelope.correlation_id,
+                    event_id: event.envelope.id,
+                },
+                reaction,
+            };
+            let payload = serde_json::to_vec(&pending).map_err(|e| Rejected(e.to_string()))?;
             view.emit(key, payload);
         }
         Ok(())
@@ -110,15 +137,18 @@ impl<R: Reactor> Runner<Reacting<R>> {
     ) -> Result<usize, RunnerError> {
         let mut done = 0;
         for (key, payload) in self.outbox()? {
-            let reaction: R::Reaction = match serde_json::from_slice(&payload) {
-                Ok(reaction) => reaction,
+            let pending: Pending<R::Reaction> = match serde_json::from_slice(&payload) {
+                Ok(pending) => pending,
                 Err(e) => {
                     self.quarantine_reaction(&key, &payload, format!("unreadable reaction: {e}"))?;
                     continue;
                 }
             };
             let dispatch_key = dispatch_key(&key);
-            match dispatcher.dispatch(&dispatch_key, &reaction).await {
+            match dispatcher
+                .dispatch(&dispatch_key, &pending.cause, &pending.reaction)
+                .await
+            {
                 Ok(()) => {
                     self.done(&key)?;
                     done += 1;

@@ -1,0 +1,378 @@
+//! The processes between services: one context's events become another's commands.
+//!
+//! Each process is a reactor on the projection runner (see `projection::reactor`): a pure
+//! `react` that says which commands an event calls for, kept in an outbox in the same sled
+//! transaction as the checkpoint, and a dispatcher that sends them with an idempotency key
+//! derived from the causing event. Restarted at any point, a process sends every command at least
+//! once and each takes effect once.
+//!
+//! # Layout
+//! - [`HostingRequests`] and [`AskVenues`]: a session scheduled, moved or cancelled asks its
+//!   venue to host it, or releases the room.
+//! - [`VenueAnswers`] and [`TellEvents`]: a venue's answer (capacity confirmed, lowered, raised;
+//!   declined; withdrawn; refused) is recorded on the session, which opens for registration once
+//!   a capacity is confirmed.
+
+use ::venues::{Venues, VenuesError};
+use eventlog::{CommandMeta, EventLog};
+use projection::{Cause, Dispatch, DispatchError, Position, Reactor, Rejected};
+use proto::contract::EventContract;
+use proto::scheduling::event::{self as programme, RecordVenueAnswer, VenueAnswer};
+use proto::values::{EventId, Reason, SessionId, VenueId};
+use proto::venues::{self as venue_contracts, RequestHosting};
+use proto::{Actor, StoredEvent};
+use scheduling::{Scheduling, SchedulingError};
+use serde::{Deserialize, Serialize};
+
+/// The id at the end of an aggregate's subject, e.g. the event of `sched.event.<id>`.
+fn aggregate_id(event: &StoredEvent, prefix: &str) -> Option<Result<uuid::Uuid, Rejected>> {
+    let id = event.envelope.aggregate.strip_prefix(prefix)?;
+    Some(
+        uuid::Uuid::parse_str(id)
+            .map_err(|e| Rejected(format!("aggregate id `{id}` is not a UUID: {e}"))),
+    )
+}
+
+fn system(component: &str) -> Actor {
+    Actor::System {
+        component: component.into(),
+    }
+}
+
+fn retry_or_refuse(code: &str, message: String, retry: bool) -> DispatchError {
+    if retry {
+        DispatchError::Retry(format!("{code}: {message}"))
+    } else {
+        DispatchError::Refused(format!("{code}: {message}"))
+    }
+}
+
+/// A command for a venue, because of a session's change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HostingReaction {
+    /// Ask the venue to host the session (a new or moved session).
+    Request {
+        /// The venue asked.
+        venue: VenueId,
+        /// The request.
+        request: RequestHosting,
+    },
+    /// Free the room: the session was cancelled or moved to another venue.
+    Release {
+        /// The venue that held the request.
+        venue: VenueId,
+        /// The session.
+        session: SessionId,
+        /// The request released.
+        request: u32,
+    },
+}
+
+/// Sessions scheduled, moved or cancelled → hosting requests and releases at their venues.
+pub struct HostingRequests;
+
+impl Reactor for HostingRequests {
+    type Reaction = HostingReaction;
+
+    fn name(&self) -> &'static str {
+        "hosting-requests"
+    }
+
+    fn streams(&self) -> &'static [&'static str] {
+        &[scheduling::STREAM.name]
+    }
+
+    fn react(
+        &self,
+        stored: &StoredEvent,
+        _at: Position<'_>,
+    ) -> Result<Vec<HostingReaction>, Rejected> {
+        let Some(event_id) = aggregate_id(stored, "sched.event.") else {
+            return Ok(Vec::new());
+        };
+        let event = EventId(event_id?);
+        let request =
+            |session, request, room, starts_at, ends_at, capacity_wanted| RequestHosting {
+                session,
+                event,
+                request,
+                room,
+                starts_at,
+                ends_at,
+                capacity_wanted,
+            };
+        Ok(
+            match programme::Event::decode(&stored.event_type, stored.version, stored.data.clone())?
+            {
+                programme::Event::SessionScheduled(s) => vec![HostingReaction::Request {
+                    venue: s.venue,
+                    request: request(
+                        s.session,
+                        s.request,
+                        s.room,
+                        s.starts_at,
+                        s.ends_at,
+                        s.capacity_wanted,
+                    ),
+                }],
+                programme::Event::SessionRescheduled(s) => vec![HostingReaction::Request {
+                    venue: s.venue,
+                    request: request(
+                        s.session,
+                        s.request,
+                        s.room,
+                        s.starts_at,
+                        s.ends_at,
+                        s.capacity_wanted,
+                    ),
+                }],
+                programme::Event::SessionVenueChanged(s) => vec![
+                    HostingReaction::Release {
+                        venue: s.previous_venue,
+                        session: s.session,
+                        request: s.previous_request,
+                    },
+                    HostingReaction::Request {
+                        venue: s.venue,
+                        request: request(
+                            s.session,
+                            s.request,
+                            s.room,
+                            s.starts_at,
+                            s.ends_at,
+                            s.capacity_wanted,
+                        ),
+                    },
+                ],
+                programme::Event::SessionCancelled(s) => vec![HostingReaction::Release {
+                    venue: s.venue,
+                    session: s.session,
+                    request: s.request,
+                }],
+                _ => Vec::new(),
+            },
+        )
+    }
+}
+
+/// Sends hosting reactions to the venues; a request to a venue that does not exist is answered
+/// to the session as refused.
+#[derive(Clone)]
+pub struct AskVenues {
+    /// The venues.
+    pub venues: Venues,
+    /// The scheduling service, told when a venue does not exist.
+    pub scheduling: Scheduling,
+}
+
+impl AskVenues {
+    /// Both services over one log.
+    pub fn new(log: &EventLog) -> Self {
+        Self {
+            venues: Venues::new(log.clone()),
+            scheduling: Scheduling::new(log.clone()),
+        }
+    }
+}
+
+impl Dispatch<HostingReaction> for AskVenues {
+    async fn dispatch(
+        &self,
+        key: &str,
+        cause: &Cause,
+        reaction: &HostingReaction,
+    ) -> Result<(), DispatchError> {
+        let meta = CommandMeta::caused_by(
+            system("reactor.hosting-requests"),
+            key,
+            cause.correlation_id,
+            cause.event_id,
+        );
+        let (venue, command) = match reaction {
+            HostingReaction::Request { venue, request } => (
+                *venue,
+                venue_contracts::Command::RequestHosting(request.clone()),
+            ),
+            HostingReaction::Release {
+                venue,
+                session,
+                request,
+            } => (
+                *venue,
+                venue_contracts::Command::ReleaseHosting {
+                    session: *session,
+                    request: *request,
+                },
+            ),
+        };
+        match self.venues.venue(venue, &command, &meta).await {
+            Ok(_) => Ok(()),
+            Err(VenuesError::Refused(venues_domain_refusal))
+                if venues_domain_refusal.code() == "venue-not-registered" =>
+            {
+                match reaction {
+                    // Nothing to free at a venue that never existed.
+                    HostingReaction::Release { .. } => Ok(()),
+                    HostingReaction::Request { request, .. } => {
+                        let answer = RecordVenueAnswer {
+                            session: request.session,
+                            request: request.request,
+                            answer: VenueAnswer::Refused {
+                                reason: Reason::parse("ce lieu n'existe pas dans semaine")
+                                    .map_err(|e| DispatchError::Refused(e.to_string()))?,
+                            },
+                        };
+                        tell_event(&self.scheduling, request.event, answer, &meta).await
+                    }
+                }
+            }
+            Err(error) => Err(retry_or_refuse(
+                error.code(),
+                error.to_string(),
+                !matches!(error, VenuesError::Refused(_)),
+            )),
+        }
+    }
+}
+
+/// A venue's answer for a session's event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerForEvent {
+    /// The event the session belongs to.
+    pub event: EventId,
+    /// The answer.
+    pub answer: RecordVenueAnswer,
+}
+
+/// Venues' answers → recorded on their sessions.
+pub struct VenueAnswers;
+
+impl Reactor for VenueAnswers {
+    type Reaction = AnswerForEvent;
+
+    fn name(&self) -> &'static str {
+        "venue-answers"
+    }
+
+    fn streams(&self) -> &'static [&'static str] {
+        &[::venues::STREAM.name]
+    }
+
+    fn react(
+        &self,
+        stored: &StoredEvent,
+        _at: Position<'_>,
+    ) -> Result<Vec<AnswerForEvent>, Rejected> {
+        if aggregate_id(stored, "venue.venue.").is_none() {
+            return Ok(Vec::new());
+        }
+        let reason = |text: String| Reason::parse(text).map_err(|e| Rejected(e.to_string()));
+        let answer = |event, session, request, answer| {
+            vec![AnswerForEvent {
+                event,
+                answer: RecordVenueAnswer {
+                    session,
+                    request,
+                    answer,
+                },
+            }]
+        };
+        Ok(
+            match venue_contracts::Event::decode(
+                &stored.event_type,
+                stored.version,
+                stored.data.clone(),
+            )? {
+                venue_contracts::Event::HostingConfirmed(h) => answer(
+                    h.event,
+                    h.session,
+                    h.request,
+                    VenueAnswer::Confirmed {
+                        capacity: h.capacity,
+                    },
+                ),
+                venue_contracts::Event::HostingCapacityChanged(h) => answer(
+                    h.event,
+                    h.session,
+                    h.request,
+                    VenueAnswer::CapacityChanged {
+                        capacity: h.capacity,
+                    },
+                ),
+                venue_contracts::Event::HostingDeclined(h) => answer(
+                    h.event,
+                    h.session,
+                    h.request,
+                    VenueAnswer::Declined { reason: h.reason },
+                ),
+                venue_contracts::Event::HostingWithdrawn(h) => answer(
+                    h.event,
+                    h.session,
+                    h.request,
+                    VenueAnswer::Withdrew { reason: h.reason },
+                ),
+                venue_contracts::Event::HostingRefused(h) => answer(
+                    h.event,
+                    h.session,
+                    h.request,
+                    VenueAnswer::Refused {
+                        reason: reason(h.refusal.explain_fr())?,
+                    },
+                ),
+                _ => Vec::new(),
+            },
+        )
+    }
+}
+
+/// Records venues' answers on the sessions' events.
+#[derive(Clone)]
+pub struct TellEvents {
+    /// The scheduling service.
+    pub scheduling: Scheduling,
+}
+
+impl Dispatch<AnswerForEvent> for TellEvents {
+    async fn dispatch(
+        &self,
+        key: &str,
+        cause: &Cause,
+        reaction: &AnswerForEvent,
+    ) -> Result<(), DispatchError> {
+        let meta = CommandMeta::caused_by(
+            system("reactor.venue-answers"),
+            key,
+            cause.correlation_id,
+            cause.event_id,
+        );
+        tell_event(
+            &self.scheduling,
+            reaction.event,
+            reaction.answer.clone(),
+            &meta,
+        )
+        .await
+    }
+}
+
+async fn tell_event(
+    scheduling: &Scheduling,
+    event: EventId,
+    answer: RecordVenueAnswer,
+    meta: &CommandMeta,
+) -> Result<(), DispatchError> {
+    match scheduling
+        .event(event, programme::Command::RecordVenueAnswer(answer), meta)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(error) => Err(retry_or_refuse(
+            error.code(),
+            error.to_string(),
+            matches!(
+                error,
+                SchedulingError::Unavailable(_) | SchedulingError::Contended
+            ),
+        )),
+    }
+}

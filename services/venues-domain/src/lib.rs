@@ -1,0 +1,705 @@
+//! The venue-logistics domain: a venue describes its rooms and hours, and answers the hosting
+//! requests semaine sends it. Pure: no I/O, no clock, no async.
+//!
+//! One venue is one aggregate, so "a room never hosts two overlapping sessions" is decided by a
+//! single fold of a single history: two confirmations that arrive at once are serialised by the
+//! shell's optimistic append, and the second one is decided against a state that already holds
+//! the first.
+//!
+//! A hosting request goes through these statuses:
+//!
+//! ```text
+//!                 ┌─> Refused(why)          (checked on arrival: room, times, closed, hours)
+//! RequestHosting ─┤
+//!                 └─> Pending ─┬─> Confirmed { capacity } ─┬─> Confirmed { other capacity }
+//!                              │                           └─> Withdrawn
+//!                              └─> Declined
+//! any status ── ReleaseHosting ──> Released     (the session was cancelled or moved elsewhere)
+//! any status ── RequestHosting with a higher number ──> replaced by the new request
+//! ```
+//!
+//! # Layout
+//! - [`Venue`]: the [`decider::Decider`]; `decide` and `evolve` of every command and event of
+//!   [`proto::venues`].
+//! - [`VenueState`]: what the venue remembers: its [`VenueDetails`] once registered, and one
+//!   [`Hosting`] per session it was asked to host, with its [`HostingStatus`].
+//! - [`VenueRefusal`]: why a command is refused, with a stable [`VenueRefusal::code`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use decider::Decider;
+use jiff::Timestamp;
+use proto::values::{EventId, RoomId, SessionId, TimeZoneName};
+use proto::venues::{
+    ClosedPeriod, Command, Event, HostingCapacity, HostingEnded, HostingRefusal, HostingRefused,
+    HostingReleased, OpeningHours, OpeningHoursSet, Register, RequestHosting, Weekday,
+};
+use serde::{Deserialize, Serialize};
+
+/// The venue aggregate: its rules, as a [`Decider`].
+pub struct Venue;
+
+/// What a venue remembers: everything its decisions need. Snapshotted by the shell.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VenueState {
+    /// The registration as it stands today; `None` until the venue registers, and every command
+    /// but registering is refused until then.
+    pub details: Option<VenueDetails>,
+    /// The latest request for each session the venue was asked to host, whatever its status: the
+    /// request number tells a stale request from a new one, and confirmed requests are what the
+    /// overlap rule checks against.
+    pub requests: BTreeMap<SessionId, Hosting>,
+}
+
+/// The part of a registration that decisions need; the rest (name, address, contact,
+/// accessibility, equipment) lives in the events for read models.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VenueDetails {
+    /// Each room's maximum capacity: a confirmed capacity never exceeds it.
+    pub rooms: BTreeMap<RoomId, u32>,
+    /// When the venue is open, in its local time: a request must lie within one span.
+    pub opening_hours: Vec<OpeningHours>,
+    /// When the venue is closed, in registration then addition order: a request touching one of
+    /// these days is refused with the first such period's reason.
+    pub closed_periods: Vec<ClosedPeriod>,
+    /// The zone its opening hours and closed days are written in, to read requests' instants.
+    pub time_zone: TimeZoneName,
+}
+
+/// One request to host a session, and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hosting {
+    /// The session's event, for read models that list a venue's programme.
+    pub event: EventId,
+    /// The request's number: a request with a number at most this one is stale or repeated.
+    pub request: u32,
+    /// The room asked; its maximum bounds the capacity.
+    pub room: RoomId,
+    /// Start: with `ends_at`, the time the room is taken once confirmed.
+    pub starts_at: Timestamp,
+    /// End, exclusive: a session starting at this instant does not overlap.
+    pub ends_at: Timestamp,
+    /// Seats the organiser wanted; the venue may confirm fewer (or more, up to the room's
+    /// maximum).
+    pub capacity_wanted: u32,
+    /// Where the request stands.
+    pub status: HostingStatus,
+}
+
+/// Where a hosting request stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HostingStatus {
+    /// Waiting for the venue to confirm a capacity or decline.
+    Pending,
+    /// Refused on arrival, without asking the venue.
+    Refused(HostingRefusal),
+    /// The venue hosts the session with this many seats; the room is taken at that time.
+    Confirmed {
+        /// Seats confirmed, at most the room's maximum.
+        capacity: u32,
+    },
+    /// The venue declined to host it.
+    Declined,
+    /// The venue withdrew after confirming.
+    Withdrawn,
+    /// The session was cancelled or moved elsewhere; the room is free again.
+    Released,
+}
+
+/// Why a command is refused. Each variant says what is wrong and what is allowed instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VenueRefusal {
+    /// The venue must register before anything else.
+    #[error(
+        "the venue is not registered: register it before setting hours, closed periods or \
+         answering hosting requests"
+    )]
+    NotRegistered,
+    /// The venue registers once.
+    #[error(
+        "cannot register the venue: it is already registered; set its opening hours or add a \
+         closed period instead"
+    )]
+    AlreadyRegistered,
+    /// A venue without rooms cannot host anything.
+    #[error("cannot register a venue without rooms: give at least one room")]
+    NoRooms,
+    /// Two rooms share an id.
+    #[error("cannot register the venue: room `{room}` is listed twice; room ids are unique")]
+    DuplicateRoom {
+        /// The repeated id.
+        room: RoomId,
+    },
+    /// A room that holds nobody.
+    #[error("cannot register room `{room}` with a maximum capacity of 0: a room holds at least 1")]
+    RoomWithoutCapacity {
+        /// The room.
+        room: RoomId,
+    },
+    /// An opening span that closes before (or when) it opens.
+    #[error(
+        "cannot open on {day:?} from {opens} to {closes}: a span must close after it opens \
+         (give two spans for a lunch break, and none across midnight)"
+    )]
+    OpeningSpanInverted {
+        /// The day.
+        day: Weekday,
+        /// Opens at.
+        opens: jiff::civil::Time,
+        /// Closes at, not after `opens`.
+        closes: jiff::civil::Time,
+    },
+    /// A closed period that ends before it starts.
+    #[error(
+        "cannot close from {from} to {to}: a closed period's last day is on or after its first"
+    )]
+    ClosedPeriodInverted {
+        /// First day.
+        from: jiff::civil::Date,
+        /// Last day, before `from`.
+        to: jiff::civil::Date,
+    },
+    /// No request was made for this session at this venue.
+    #[error("no hosting was requested for session {session} at this venue")]
+    UnknownSession {
+        /// The session.
+        session: SessionId,
+    },
+    /// The request's room is not one of the venue's rooms. Rooms are never removed today, so a
+    /// pending request always has its room; kept so that would be a refusal, not a panic.
+    #[error("room `{room}` is not a room of this venue")]
+    UnknownRoom {
+        /// The room.
+        room: RoomId,
+    },
+    /// Only a pending request can be confirmed or declined.
+    #[error(
+        "cannot confirm or decline session {session}: its request is {status}; only a pending \
+         request can be confirmed or declined"
+    )]
+    NotPending {
+        /// The session.
+        session: SessionId,
+        /// Where its request stands.
+        status: HostingStatus,
+    },
+    /// The request is already confirmed with another capacity.
+    #[error(
+        "cannot confirm {asked} seats for session {session}: it is already confirmed with \
+         {confirmed} seats; change the capacity instead"
+    )]
+    AlreadyConfirmed {
+        /// The session.
+        session: SessionId,
+        /// The capacity confirmed.
+        confirmed: u32,
+        /// The capacity asked now.
+        asked: u32,
+    },
+    /// Only a confirmed hosting can change its capacity or be withdrawn.
+    #[error(
+        "cannot change the capacity of or withdraw from session {session}: its request is \
+         {status}; only a confirmed hosting can"
+    )]
+    NotConfirmed {
+        /// The session.
+        session: SessionId,
+        /// Where its request stands.
+        status: HostingStatus,
+    },
+    /// A capacity of nobody.
+    #[error("cannot confirm 0 seats: a capacity is at least 1 (decline or withdraw instead)")]
+    ZeroCapacity,
+    /// More seats than the room holds.
+    #[error("cannot confirm {asked} seats: room `{room}` holds at most {max}")]
+    CapacityAboveRoomMaximum {
+        /// The room.
+        room: RoomId,
+        /// Its maximum capacity.
+        max: u32,
+        /// The capacity asked.
+        asked: u32,
+    },
+    /// The room is confirmed for another session at an overlapping time.
+    #[error(
+        "cannot confirm: room `{room}` is already confirmed for session {session} at an \
+         overlapping time; decline, or withdraw the other session first"
+    )]
+    RoomAlreadyTaken {
+        /// The room.
+        room: RoomId,
+        /// The session holding it.
+        session: SessionId,
+    },
+}
+
+impl VenueRefusal {
+    /// A stable kebab-case code for this refusal, for API clients to match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotRegistered => "venue-not-registered",
+            Self::AlreadyRegistered => "venue-already-registered",
+            Self::NoRooms => "venue-without-rooms",
+            Self::DuplicateRoom { .. } => "duplicate-room",
+            Self::RoomWithoutCapacity { .. } => "room-without-capacity",
+            Self::OpeningSpanInverted { .. } => "opening-span-inverted",
+            Self::ClosedPeriodInverted { .. } => "closed-period-inverted",
+            Self::UnknownSession { .. } => "unknown-session",
+            Self::UnknownRoom { .. } => "unknown-room",
+            Self::NotPending { .. } => "hosting-not-pending",
+            Self::AlreadyConfirmed { .. } => "hosting-already-confirmed",
+            Self::NotConfirmed { .. } => "hosting-not-confirmed",
+            Self::ZeroCapacity => "capacity-zero",
+            Self::CapacityAboveRoomMaximum { .. } => "capacity-above-room-maximum",
+            Self::RoomAlreadyTaken { .. } => "room-already-taken",
+        }
+    }
+}
+
+impl Decider for Venue {
+    type State = VenueState;
+    type Command = Command;
+    type Event = Event;
+    type Error = VenueRefusal;
+
+    const STATE_VERSION: u32 = 1;
+
+    fn decide(state: &VenueState, command: &Command) -> Result<Vec<Event>, VenueRefusal> {
+        match command {
+            Command::Register(register) => register_venue(state, register),
+            Command::SetOpeningHours { opening_hours } => {
+                state.registered()?;
+                check_opening_hours(opening_hours)?;
+                Ok(vec![Event::OpeningHoursSet(OpeningHoursSet {
+                    opening_hours: opening_hours.clone(),
+                })])
+            }
+            Command::AddClosedPeriod(period) => {
+                state.registered()?;
+                check_closed_period(period)?;
+                Ok(vec![Event::ClosedPeriodAdded(period.clone())])
+            }
+            Command::RequestHosting(request) => request_hosting(state, request),
+            Command::ConfirmCapacity { session, capacity } => {
+                confirm_capacity(state, *session, *capacity)
+            }
+            Command::Decline { session, reason } => {
+                let hosting = state.requested(*session)?;
+                match &hosting.status {
+                    HostingStatus::Declined => Ok(vec![]),
+                    HostingStatus::Pending => Ok(vec![Event::HostingDeclined(HostingEnded {
+                        session: *session,
+                        event: hosting.event,
+                        request: hosting.request,
+                        reason: reason.clone(),
+                    })]),
+                    status => Err(VenueRefusal::NotPending {
+                        session: *session,
+                        status: status.clone(),
+                    }),
+                }
+            }
+            Command::ChangeCapacity { session, capacity } => {
+                let hosting = state.requested(*session)?;
+                match &hosting.status {
+                    HostingStatus::Confirmed { capacity: now } if now == capacity => Ok(vec![]),
+                    HostingStatus::Confirmed { .. } => {
+                        state.check_capacity(hosting, *capacity)?;
+                        Ok(vec![Event::HostingCapacityChanged(HostingCapacity {
+                            session: *session,
+                            event: hosting.event,
+                            request: hosting.request,
+                            capacity: *capacity,
+                        })])
+                    }
+                    status => Err(VenueRefusal::NotConfirmed {
+                        session: *session,
+                        status: status.clone(),
+                    }),
+                }
+            }
+            Command::Withdraw { session, reason } => {
+                let hosting = state.requested(*session)?;
+                match &hosting.status {
+                    HostingStatus::Withdrawn => Ok(vec![]),
+                    HostingStatus::Confirmed { .. } => {
+                        Ok(vec![Event::HostingWithdrawn(HostingEnded {
+                            session: *session,
+                            event: hosting.event,
+                            request: hosting.request,
+                            reason: reason.clone(),
+                        })])
+                    }
+                    status => Err(VenueRefusal::NotConfirmed {
+                        session: *session,
+                        status: status.clone(),
+                    }),
+                }
+            }
+            Command::ReleaseHosting { session, request } => Ok(match state.hosting(*session) {
+                Some(hosting)
+                    if hosting.request == *request && hosting.status != HostingStatus::Released =>
+                {
+                    vec![Event::HostingReleased(HostingReleased {
+                        session: *session,
+                        request: *request,
+                    })]
+                }
+                _ => vec![],
+            }),
+        }
+    }
+
+    fn evolve(mut state: VenueState, event: &Event) -> VenueState {
+        match event {
+            Event::Registered(registered) => {
+                state.details = Some(VenueDetails::from(registered.as_ref()));
+            }
+            Event::OpeningHoursSet(set) => {
+                if let Some(details) = &mut state.details {
+                    details.opening_hours = set.opening_hours.clone();
+                }
+            }
+            Event::ClosedPeriodAdded(period) => {
+                if let Some(details) = &mut state.details {
+                    details.closed_periods.push(period.clone());
+                }
+            }
+            Event::HostingRequested(request) => {
+                state
+                    .requests
+                    .insert(request.session, Hosting::from(request));
+            }
+            Event::HostingRefused(refused) => state.set_status(
+                refused.session,
+                refused.request,
+                HostingStatus::Refused(refused.refusal.clone()),
+            ),
+            Event::HostingConfirmed(confirmed) | Event::HostingCapacityChanged(confirmed) => state
+                .set_status(
+                    confirmed.session,
+                    confirmed.request,
+                    HostingStatus::Confirmed {
+                        capacity: confirmed.capacity,
+                    },
+                ),
+            Event::HostingDeclined(ended) => {
+                state.set_status(ended.session, ended.request, HostingStatus::Declined);
+            }
+            Event::HostingWithdrawn(ended) => {
+                state.set_status(ended.session, ended.request, HostingStatus::Withdrawn);
+            }
+            Event::HostingReleased(released) => {
+                state.set_status(released.session, released.request, HostingStatus::Released);
+            }
+        }
+        state
+    }
+}
+
+/// Registers the venue, once, with at least one room and well-formed hours and closed periods.
+fn register_venue(state: &VenueState, register: &Register) -> Result<Vec<Event>, VenueRefusal> {
+    if state.is_registered() {
+        return Err(VenueRefusal::AlreadyRegistered);
+    }
+    if register.rooms.is_empty() {
+        return Err(VenueRefusal::NoRooms);
+    }
+    let mut seen = BTreeMap::new();
+    for room in &register.rooms {
+        if seen.insert(&room.id, ()).is_some() {
+            return Err(VenueRefusal::DuplicateRoom {
+                room: room.id.clone(),
+            });
+        }
+        if room.max_capacity == 0 {
+            return Err(VenueRefusal::RoomWithoutCapacity {
+                room: room.id.clone(),
+            });
+        }
+    }
+    check_opening_hours(&register.opening_hours)?;
+    for period in &register.closed_periods {
+        check_closed_period(period)?;
+    }
+    Ok(vec![Event::Registered(Box::new(register.clone()))])
+}
+
+/// Every span closes after it opens. Spans of the same day may overlap: a request only needs to
+/// fit in one of them.
+fn check_opening_hours(hours: &[OpeningHours]) -> Result<(), VenueRefusal> {
+    match hours.iter().find(|span| span.opens >= span.closes) {
+        Some(span) => Err(VenueRefusal::OpeningSpanInverted {
+            day: span.day,
+            opens: span.opens,
+            closes: span.closes,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A closed period's last day is on or after its first.
+fn check_closed_period(period: &ClosedPeriod) -> Result<(), VenueRefusal> {
+    if period.from > period.to {
+        return Err(VenueRefusal::ClosedPeriodInverted {
+            from: period.from,
+            to: period.to,
+        });
+    }
+    Ok(())
+}
+
+/// Records a new request (a stale or repeated one is ignored), refused at once if the venue
+/// could not host it whatever it answered.
+fn request_hosting(
+    state: &VenueState,
+    request: &RequestHosting,
+) -> Result<Vec<Event>, VenueRefusal> {
+    let details = state.registered()?;
+    if let Some(known) = state.hosting(request.session)
+        && request.request <= known.request
+    {
+        return Ok(vec![]);
+    }
+    let mut events = vec![Event::HostingRequested(request.clone())];
+    if let Some(refusal) = details.refusal_for(request) {
+        events.push(Event::HostingRefused(HostingRefused {
+            session: request.session,
+            event: request.event,
+            request: request.request,
+            refusal,
+        }));
+    }
+    Ok(events)
+}
+
+/// Confirms a pending request's capacity, if the room holds it and is free at that time.
+fn confirm_capacity(
+    state: &VenueState,
+    session: SessionId,
+    capacity: u32,
+) -> Result<Vec<Event>, VenueRefusal> {
+    let hosting = state.requested(session)?;
+    match hosting.status {
+        HostingStatus::Pending => {}
+        HostingStatus::Confirmed { capacity: now } if now == capacity => return Ok(vec![]),
+        HostingStatus::Confirmed { capacity: now } => {
+            return Err(VenueRefusal::AlreadyConfirmed {
+                session,
+                confirmed: now,
+                asked: capacity,
+            });
+        }
+        ref status => {
+            return Err(VenueRefusal::NotPending {
+                session,
+                status: status.clone(),
+            });
+        }
+    }
+    state.check_capacity(hosting, capacity)?;
+    if let Some((other, _)) = state
+        .confirmed_in(&hosting.room)
+        .find(|(other, taken)| *other != session && taken.overlaps(hosting))
+    {
+        return Err(VenueRefusal::RoomAlreadyTaken {
+            room: hosting.room.clone(),
+            session: other,
+        });
+    }
+    Ok(vec![Event::HostingConfirmed(HostingCapacity {
+        session,
+        event: hosting.event,
+        request: hosting.request,
+        capacity,
+    })])
+}
+
+impl VenueState {
+    /// Whether the venue has registered.
+    pub fn is_registered(&self) -> bool {
+        self.details.is_some()
+    }
+
+    /// The latest request for `session`, whatever its status.
+    pub fn hosting(&self, session: SessionId) -> Option<&Hosting> {
+        self.requests.get(&session)
+    }
+
+    /// The sessions confirmed in `room`, with their hosting: the times the room is taken.
+    pub fn confirmed_in<'a>(
+        &'a self,
+        room: &'a RoomId,
+    ) -> impl Iterator<Item = (SessionId, &'a Hosting)> + 'a {
+        self.requests
+            .iter()
+            .filter(move |(_, hosting)| &hosting.room == room && hosting.is_confirmed())
+            .map(|(session, hosting)| (*session, hosting))
+    }
+
+    /// The details, or a refusal saying the venue must register first.
+    fn registered(&self) -> Result<&VenueDetails, VenueRefusal> {
+        self.details.as_ref().ok_or(VenueRefusal::NotRegistered)
+    }
+
+    /// The request for `session` of a registered venue, or the refusal saying why there is none.
+    fn requested(&self, session: SessionId) -> Result<&Hosting, VenueRefusal> {
+        self.registered()?;
+        self.hosting(session)
+            .ok_or(VenueRefusal::UnknownSession { session })
+    }
+
+    /// A capacity of at least 1 and at most the hosting's room's maximum.
+    fn check_capacity(&self, hosting: &Hosting, capacity: u32) -> Result<(), VenueRefusal> {
+        if capacity == 0 {
+            return Err(VenueRefusal::ZeroCapacity);
+        }
+        let max = self
+            .registered()?
+            .max_capacity(&hosting.room)
+            .ok_or_else(|| VenueRefusal::UnknownRoom {
+                room: hosting.room.clone(),
+            })?;
+        if capacity > max {
+            return Err(VenueRefusal::CapacityAboveRoomMaximum {
+                room: hosting.room.clone(),
+                max,
+                asked: capacity,
+            });
+        }
+        Ok(())
+    }
+
+    /// Sets the status of `session`'s request, if it is still request number `request` (an event
+    /// about a replaced request changes nothing).
+    fn set_status(&mut self, session: SessionId, request: u32, status: HostingStatus) {
+        if let Some(hosting) = self.requests.get_mut(&session)
+            && hosting.request == request
+        {
+            hosting.status = status;
+        }
+    }
+}
+
+impl VenueDetails {
+    /// The most people `room` takes, if the venue has it.
+    pub fn max_capacity(&self, room: &RoomId) -> Option<u32> {
+        self.rooms.get(room).copied()
+    }
+
+    /// Why the venue cannot host `request` whatever it answers, if it cannot: the first failing
+    /// check of: the room exists, the session ends after it starts, none of its local dates is in
+    /// a closed period, and it lies on one local date within one opening span of that weekday.
+    ///
+    /// Local means in the venue's time zone, with the offset in force on that day (so a session
+    /// on the day clocks change is read with the right one). Changing the hours or adding a
+    /// closed period does not re-check requests already made.
+    pub fn refusal_for(&self, request: &RequestHosting) -> Option<HostingRefusal> {
+        if !self.rooms.contains_key(&request.room) {
+            return Some(HostingRefusal::UnknownRoom);
+        }
+        if request.ends_at <= request.starts_at {
+            return Some(HostingRefusal::EndsBeforeItStarts);
+        }
+        let zone = self.time_zone.zone();
+        let starts = request.starts_at.to_zoned(zone.clone());
+        let ends = request.ends_at.to_zoned(zone);
+        let (first_day, last_day) = (starts.date(), ends.date());
+        if let Some(period) = self
+            .closed_periods
+            .iter()
+            .find(|period| period.from <= last_day && first_day <= period.to)
+        {
+            return Some(HostingRefusal::ClosedPeriod {
+                reason: period.reason.clone(),
+            });
+        }
+        let day = Weekday::from(starts.weekday());
+        let within_a_span = first_day == last_day
+            && self.opening_hours.iter().any(|span| {
+                span.day == day && span.opens <= starts.time() && ends.time() <= span.closes
+            });
+        if !within_a_span {
+            return Some(HostingRefusal::OutsideOpeningHours);
+        }
+        None
+    }
+}
+
+impl From<&Register> for VenueDetails {
+    fn from(register: &Register) -> Self {
+        Self {
+            rooms: register
+                .rooms
+                .iter()
+                .map(|room| (room.id.clone(), room.max_capacity))
+                .collect(),
+            opening_hours: register.opening_hours.clone(),
+            closed_periods: register.closed_periods.clone(),
+            time_zone: register.time_zone.clone(),
+        }
+    }
+}
+
+impl Hosting {
+    /// Whether the venue hosts the session: its room is taken at its time.
+    pub fn is_confirmed(&self) -> bool {
+        matches!(self.status, HostingStatus::Confirmed { .. })
+    }
+
+    /// The seats confirmed, if confirmed.
+    pub fn confirmed_capacity(&self) -> Option<u32> {
+        match self.status {
+            HostingStatus::Confirmed { capacity } => Some(capacity),
+            _ => None,
+        }
+    }
+
+    /// Whether the two share any instant. Ends are exclusive: back-to-back sessions do not
+    /// overlap. Rooms are not compared.
+    pub fn overlaps(&self, other: &Hosting) -> bool {
+        self.starts_at < other.ends_at && other.starts_at < self.ends_at
+    }
+}
+
+impl From<&RequestHosting> for Hosting {
+    /// A new request, pending until checked or answered.
+    fn from(request: &RequestHosting) -> Self {
+        Self {
+            event: request.event,
+            request: request.request,
+            room: request.room.clone(),
+            starts_at: request.starts_at,
+            ends_at: request.ends_at,
+            capacity_wanted: request.capacity_wanted,
+            status: HostingStatus::Pending,
+        }
+    }
+}
+
+impl fmt::Display for HostingStatus {
+    /// In English, for refusal messages: "pending", "confirmed with 28 seats", "refused (the
+    /// venue is closed: works)"…
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Pending => f.write_str("pending"),
+            Self::Refused(HostingRefusal::UnknownRoom) => {
+                f.write_str("refused (the venue has no such room)")
+            }
+            Self::Refused(HostingRefusal::EndsBeforeItStarts) => {
+                f.write_str("refused (the session ends before it starts)")
+            }
+            Self::Refused(HostingRefusal::OutsideOpeningHours) => {
+                f.write_str("refused (outside the venue's opening hours)")
+            }
+            Self::Refused(HostingRefusal::ClosedPeriod { reason }) => {
+                write!(f, "refused (the venue is closed: {reason})")
+            }
+            Self::Confirmed { capacity } => write!(f, "confirmed with {capacity} seats"),
+            Self::Declined => f.write_str("declined"),
+            Self::Withdrawn => f.write_str("withdrawn"),
+            Self::Released => f.write_str("released"),
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The venue-logistics service: venues describe themselves and answer hosting requests.
+//!
+//! A thin shell over the pure `venues-domain` decider: the command loop of the event log and
+//! nothing else.
+//!
+//! # Layout
+//! - [`STREAM`], [`VENUES`]: where the context's events live.
+//! - [`Venues`]: the commands on a venue.
+//! - [`VenuesError`]: why a command recorded nothing, with a stable code.
+
+use eventlog::{AggregateKey, Category, CommandError, CommandMeta, Decided, EventLog, StreamSpec};
+use proto::values::VenueId;
+use proto::venues::{Command, Event};
+use venues_domain::{Venue, VenueRefusal, VenueState};
+
+/// The venue-logistics context's stream.
+pub const STREAM: StreamSpec = StreamSpec {
+    name: "VENUES",
+    subjects: "venue.>",
+    description: "venue logistics: venues, rooms, hosting requests and answers",
+};
+
+/// Venues: `venue.venue.<id>`.
+pub const VENUES: Category = Category {
+    stream: STREAM.name,
+    prefix: "venue.venue",
+};
+
+/// The address of a venue.
+pub fn venue_key(id: VenueId) -> AggregateKey {
+    // A UUID's text is always a valid subject token.
+    AggregateKey::new(VENUES, &id.to_string()).unwrap_or_else(|e| unreachable!("{e}"))
+}
+
+/// Why a venue command recorded nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum VenuesError {
+    /// The venue's rules refused it.
+    #[error("{0}")]
+    Refused(VenueRefusal),
+    /// JetStream did not answer; the same command with the same idempotency key may be retried.
+    #[error("the event log is unavailable: {0}")]
+    Unavailable(String),
+    /// Other writers kept changing the venue; retry.
+    #[error("too many concurrent changes; retry")]
+    Contended,
+    /// The log could not be read or written.
+    #[error("the event log failed: {0}")]
+    Log(String),
+}
+
+impl VenuesError {
+    /// A stable code for the error, for APIs and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Refused(refusal) => refusal.code(),
+            Self::Unavailable(_) => "log-unavailable",
+            Self::Contended => "contended",
+            Self::Log(_) => "log-failed",
+        }
+    }
+}
+
+impl From<CommandError<VenueRefusal>> for VenuesError {
+    fn from(error: CommandError<VenueRefusal>) -> Self {
+        match error {
+            CommandError::Refused(refusal) => Self::Refused(refusal),
+            CommandError::Contended { .. } => Self::Contended,
+            CommandError::Unavailable(reason) => Self::Unavailable(reason),
+            CommandError::Log(reason) => Self::Log(reason),
+        }
+    }
+}
+
+/// The venue-logistics service.
+#[derive(Clone)]
+pub struct Venues {
+    /// Where its events go.
+    log: EventLog,
+}
+
+impl Venues {
+    /// The service over `log` (opened with [`STREAM`]).
+    pub fn new(log: EventLog) -> Self {
+        Self { log }
+    }
+
+    /// Runs a command on a venue.
+    pub async fn venue(
+        &self,
+        id: VenueId,
+        command: &Command,
+        meta: &CommandMeta,
+    ) -> Result<Decided<Event>, VenuesError> {
+        Ok(self
+            .log
+            .execute::<Venue>(&venue_key(id), command, meta)
+            .await?)
+    }
+
+    /// The current state of a venue, for reads that cannot wait for a read model.
+    pub async fn venue_state(&self, id: VenueId) -> Result<VenueState, VenuesError> {
+        self.log
+            .load::<Venue>(&venue_key(id))
+            .await
+            .map(|loaded| loaded.state)
+            .map_err(|e| VenuesError::from(CommandError::from(e)))
+    }
+}

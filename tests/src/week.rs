@@ -1,0 +1,285 @@
+//! A running week: the scheduling and venue services with their processes, on a real
+//! nats-server, and verbs in the domain's words to drive them.
+
+use std::time::Duration;
+
+use eventlog::{CommandMeta, EventLog, LogConfig};
+use jiff::civil::{Date, DateTime, Time, date};
+use processes::{AskVenues, HostingRequests, TellEvents, VenueAnswers};
+use projection::{Reacting, Runner, RunnerConfig};
+use proto::Actor;
+use proto::scheduling::edition;
+use proto::scheduling::event::{self, About};
+use proto::taxonomy::{Audience, EventKind, Theme, VenueKind};
+use proto::values::*;
+use proto::venues::{self as venue, *};
+use scheduling::{Scheduling, SchedulingError};
+use scheduling_domain::SessionState;
+use tokio::task::JoinHandle;
+use venues::{Venues, VenuesError};
+
+use crate::TestNats;
+
+/// The services of a week and the processes between them, running.
+pub struct Week {
+    /// The nats-server.
+    pub nats: TestNats,
+    /// The log.
+    pub log: EventLog,
+    /// Organisers' commands.
+    pub scheduling: Scheduling,
+    /// Venues' commands.
+    pub venues: Venues,
+    processes: Vec<JoinHandle<()>>,
+    _stores: tempfile::TempDir,
+}
+
+impl Drop for Week {
+    fn drop(&mut self) {
+        for process in &self.processes {
+            process.abort();
+        }
+    }
+}
+
+/// The organiser of the Hautes-Alpes week.
+pub fn organiser() -> Actor {
+    Actor::Organiser {
+        id: "dep-05".into(),
+    }
+}
+
+/// A venue, acting on its own requests.
+pub fn venue_actor(id: VenueId) -> Actor {
+    Actor::Venue { id: id.to_string() }
+}
+
+fn name(text: &str) -> Name {
+    Name::parse(text).unwrap_or_else(|e| panic!("test value: {e}"))
+}
+
+/// The Hautes-Alpes week: 15–26 April 2024.
+pub const FIRST_DAY: Date = date(2024, 4, 15);
+/// Its last day.
+pub const LAST_DAY: Date = date(2024, 4, 26);
+
+impl Week {
+    /// Starts a nats-server, the services and their processes.
+    pub async fn start() -> anyhow::Result<Self> {
+        let nats = TestNats::start().await?;
+        let log = nats
+            .open_log(LogConfig::new(vec![scheduling::STREAM, ::venues::STREAM]))
+            .await?;
+        let stores = tempfile::tempdir()?;
+        let js = async_nats::jetstream::new(nats.client().await?);
+        let config = RunnerConfig::default();
+        let hosting = Runner::open(
+            Reacting(HostingRequests),
+            &stores.path().join("hosting-requests"),
+            js.clone(),
+            config.clone(),
+        )?;
+        let answers = Runner::open(
+            Reacting(VenueAnswers),
+            &stores.path().join("venue-answers"),
+            js,
+            config,
+        )?;
+        let ask = AskVenues::new(&log);
+        let tell = TellEvents {
+            scheduling: Scheduling::new(log.clone()),
+        };
+        let processes = vec![
+            tokio::spawn(async move {
+                let _ = hosting.run_reactor(ask, std::future::pending()).await;
+            }),
+            tokio::spawn(async move {
+                let _ = answers.run_reactor(tell, std::future::pending()).await;
+            }),
+        ];
+        Ok(Self {
+            scheduling: Scheduling::new(log.clone()),
+            venues: Venues::new(log.clone()),
+            log,
+            nats,
+            processes,
+            _stores: stores,
+        })
+    }
+
+    /// How many messages the log holds, all streams together.
+    pub async fn messages_in_log(&self) -> u64 {
+        let mut total = 0;
+        for stream in [scheduling::STREAM.name, ::venues::STREAM.name] {
+            total += self.log.last_sequence(stream).await.unwrap_or(0);
+        }
+        total
+    }
+
+    /// Registers a venue in Gap with one room of `max_capacity`, open 08:00–18:00 on weekdays.
+    pub async fn register_venue(&self, max_capacity: u32) -> Result<VenueId, VenuesError> {
+        let id = VenueId::generate();
+        let weekdays = [
+            Weekday::Monday,
+            Weekday::Tuesday,
+            Weekday::Wednesday,
+            Weekday::Thursday,
+            Weekday::Friday,
+        ];
+        let register = Register {
+            name: name("EHPAD Les Marronniers"),
+            kind: VenueKind::Ehpad,
+            address: Address {
+                street: name("12 rue des Alpes"),
+                postcode: Postcode::try_from("05000".to_owned()).unwrap_or_else(|e| panic!("{e}")),
+                town: name("Gap"),
+                insee_code: InseeCode::parse("05061").unwrap_or_else(|e| panic!("{e}")),
+            },
+            contact: Contact {
+                name: name("Accueil"),
+                email: None,
+                phone: None,
+            },
+            accessibility: Accessibility::default(),
+            equipment: Vec::new(),
+            rooms: vec![Room {
+                id: room(),
+                name: name("Salle polyvalente"),
+                max_capacity,
+            }],
+            opening_hours: weekdays
+                .into_iter()
+                .map(|day| OpeningHours {
+                    day,
+                    opens: Time::constant(8, 0, 0, 0),
+                    closes: Time::constant(18, 0, 0, 0),
+                })
+                .collect(),
+            closed_periods: Vec::new(),
+            time_zone: TimeZoneName::paris(),
+        };
+        let meta = CommandMeta::new(venue_actor(id), format!("register-{id}"));
+        self.venues
+            .venue(id, &venue::Command::Register(Box::new(register)), &meta)
+            .await?;
+        Ok(id)
+    }
+
+    /// Creates the Hautes-Alpes edition.
+    pub async fn create_edition(&self) -> Result<EditionId, SchedulingError> {
+        let id = EditionId::generate();
+        let create = edition::Command::Create(edition::Create {
+            name: name("Semaine des métiers du social — Hautes-Alpes 2024"),
+            territory: DepartementCode::parse("05").unwrap_or_else(|e| panic!("{e}")),
+            first_day: FIRST_DAY,
+            last_day: LAST_DAY,
+            time_zone: TimeZoneName::paris(),
+            organisers: vec![OrganiserId::parse("dep-05").unwrap_or_else(|e| panic!("{e}"))],
+        });
+        let meta = CommandMeta::new(organiser(), format!("create-{id}"));
+        self.scheduling.edition(id, &create, &meta).await?;
+        Ok(id)
+    }
+
+    /// Adds an open-door event to the edition.
+    pub async fn add_open_door(&self, edition: EditionId) -> Result<EventId, SchedulingError> {
+        let id = EventId::generate();
+        let add = event::Command::Add(event::Add {
+            edition,
+            about: About {
+                kind: EventKind::OpenDoor,
+                title: name("Portes ouvertes à l'EHPAD Les Marronniers"),
+                description: Description::default(),
+                themes: vec![Theme::ElderlyAutonomy],
+                audiences: vec![Audience::YoungPeople, Audience::JobSeekers],
+                restricted_to: Vec::new(),
+                discovery_tools: Vec::new(),
+                partners: Vec::new(),
+            },
+        });
+        let meta = CommandMeta::new(organiser(), format!("add-{id}"));
+        self.scheduling.event(id, add, &meta).await?;
+        Ok(id)
+    }
+
+    /// Schedules a session of `event` at `venue`, from `starts` to `ends` local time.
+    pub async fn schedule_session(
+        &self,
+        event: EventId,
+        venue: VenueId,
+        starts: DateTime,
+        ends: DateTime,
+        capacity_wanted: u32,
+    ) -> Result<SessionId, SchedulingError> {
+        let session = SessionId::generate();
+        let command = event::Command::ScheduleSession(event::ScheduleSession {
+            session,
+            starts,
+            ends,
+            venue,
+            room: room(),
+            capacity_wanted,
+        });
+        let meta = CommandMeta::new(organiser(), format!("schedule-{session}"));
+        self.scheduling.event(event, command, &meta).await?;
+        Ok(session)
+    }
+
+    /// Waits (bounded) until the venue has been asked to host `session`.
+    pub async fn wait_for_request(&self, venue: VenueId, session: SessionId) -> anyhow::Result<()> {
+        for _ in 0..200 {
+            if self
+                .venues
+                .venue_state(venue)
+                .await?
+                .hosting(session)
+                .is_some()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        anyhow::bail!("venue {venue} was never asked to host {session}")
+    }
+
+    /// The venue confirms `capacity` seats for `session`.
+    pub async fn confirm(
+        &self,
+        venue: VenueId,
+        session: SessionId,
+        capacity: u32,
+    ) -> Result<(), VenuesError> {
+        let meta = CommandMeta::new(venue_actor(venue), format!("confirm-{session}-{capacity}"));
+        let command = venue::Command::ConfirmCapacity { session, capacity };
+        self.venues.venue(venue, &command, &meta).await.map(|_| ())
+    }
+
+    /// Waits (bounded) until `check` holds for the session as its event records it.
+    pub async fn wait_for_session(
+        &self,
+        event: EventId,
+        session: SessionId,
+        check: impl Fn(&SessionState) -> bool,
+    ) -> anyhow::Result<SessionState> {
+        for _ in 0..200 {
+            let state = self.scheduling.event_state(event).await?;
+            if let Some(found) = state.session(session)
+                && check(found)
+            {
+                return Ok(found.clone());
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        anyhow::bail!("session {session} never reached the expected state")
+    }
+}
+
+/// The room every test venue has.
+pub fn room() -> RoomId {
+    RoomId::parse("salle-polyvalente").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Tuesday 16 April 2024 at `hour`:`minute`, local time.
+pub fn tuesday(hour: i8, minute: i8) -> DateTime {
+    date(2024, 4, 16).at(hour, minute, 0, 0)
+}
