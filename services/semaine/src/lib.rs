@@ -3,19 +3,22 @@
 //!
 //! The binary is a thin `main.rs` over this library, so tests drive the same code: the
 //! command line becomes [`Settings`], [`Application::build`] starts or joins NATS, opens the
-//! event log and one projection runner per registered read model, and
-//! [`Application::run_until_stopped`] runs them until the injected shutdown future completes.
+//! event log, one projection runner per registered read model and the processes between
+//! services, and [`Application::run_until_stopped`] runs them until the injected shutdown future
+//! completes.
 //!
 //! # Layout
 //! - [`cli`]: the command line (clap), with an environment variable for every global option.
 //! - [`configuration`]: [`Settings`], the command line parsed into what the application needs.
 //! - [`telemetry`]: the tracing subscriber: `RUST_LOG` filter, JSON or human-readable lines.
-//! - [`registry`]: the streams and projections this binary runs; one line adds one.
+//! - [`registry`]: the streams, projections and processes this binary runs; one line adds one.
+//! - [`demo`]: the demo edition `up --demo` loads through the services' own commands.
 //! - [`startup`]: [`Application`]: build, run until stopped, rebuild, report lag, stop.
 //! - [`signal`]: [`shutdown_signal`], Ctrl-C or SIGTERM.
 
 pub mod cli;
 pub mod configuration;
+pub mod demo;
 pub mod registry;
 pub mod signal;
 pub mod startup;
@@ -27,7 +30,7 @@ pub use startup::Application;
 
 use anyhow::{Context, Result, bail};
 use cli::{Cli, Command};
-use tracing::info;
+use tracing::{error, info};
 
 /// Writes a failure on stderr for the operator: the error, then each cause, one per line (no
 /// backtrace: they are for `RUST_BACKTRACE` and bug reports, not for operators).
@@ -60,10 +63,13 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Up { demo } => {
             if demo {
-                println!(
-                    "--demo: the demo edition arrives with the scheduling service; \
-                     until then `up --demo` runs what `up` runs, with no demo data."
-                );
+                let log = application.event_log().clone();
+                tokio::spawn(async move {
+                    match demo::load(&log).await {
+                        Ok(programme) => println!("{programme}"),
+                        Err(e) => error!("cannot load the demo edition: {e:#}"),
+                    }
+                });
             }
             application.run_until_stopped(shutdown).await
         }

@@ -1,24 +1,99 @@
-//! What this binary runs: the JetStream streams it ensures at start-up and the projections it
-//! keeps up to date.
+//! What this binary runs: the JetStream streams it ensures at start-up, the projections it
+//! keeps up to date and the processes between services.
 //!
-//! No domain service exists yet, so both lists are empty. A service adds its stream to
-//! [`streams`] and each of its read models to [`projections`], one line each; the rest of the
-//! binary (`up`, `rebuild`, `projections`) picks them up from here. [`check`] refuses a list
-//! that could not run: two projections sharing a store, a projection reading a stream that is
-//! not ensured.
+//! A service adds its stream to [`streams`], each of its read models to [`projections`] and each
+//! process to [`processes`], one line each; the rest of the binary (`up`, `rebuild`,
+//! `projections`) picks them up from here. [`check`] refuses a list that could not run: two
+//! projections or processes sharing a store, one reading a stream that is not ensured.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::pin::Pin;
 
 use anyhow::{Result, bail};
-use eventlog::StreamSpec;
-use projection::{Position, Projection, Rejected, View};
+use async_nats::jetstream;
+use eventlog::{EventLog, StreamSpec};
+use processes::{AskVenues, HostingRequests, TellEvents, VenueAnswers};
+use projection::{
+    Dispatch, Position, Projection, Reacting, Reactor, Rejected, Runner, RunnerConfig, RunnerError,
+    View,
+};
 use proto::StoredEvent;
 
 /// The streams ensured at start-up, one per bounded context.
 pub fn streams() -> Vec<StreamSpec> {
+    vec![scheduling::STREAM, venues::STREAM]
+}
+
+/// The processes between services that `semaine up` runs, each with its store under
+/// `<data-dir>/processes/<name>`.
+pub fn processes(log: &EventLog) -> Vec<Box<dyn Process>> {
     vec![
-        // One line per bounded context, e.g. the registration service's stream.
+        ReactorProcess::boxed(HostingRequests, AskVenues::new(log)),
+        ReactorProcess::boxed(
+            VenueAnswers,
+            TellEvents {
+                scheduling: scheduling::Scheduling::new(log.clone()),
+            },
+        ),
     ]
+}
+
+/// A future the binary runs to its end.
+pub type Task<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// A process between services, whatever its reactor and dispatcher.
+pub trait Process: Send {
+    /// Its name: its store directory.
+    fn name(&self) -> &'static str;
+
+    /// The streams it follows.
+    fn streams(&self) -> &'static [&'static str];
+
+    /// Opens its store in `dir` and runs it until `shutdown` completes.
+    fn run(
+        self: Box<Self>,
+        dir: PathBuf,
+        js: jetstream::Context,
+        shutdown: Task<()>,
+    ) -> Task<Result<(), RunnerError>>;
+}
+
+/// A reactor with the dispatcher that carries out its reactions.
+struct ReactorProcess<R, D> {
+    reactor: R,
+    dispatcher: D,
+}
+
+impl<R: Reactor, D: Dispatch<R::Reaction> + 'static> ReactorProcess<R, D> {
+    fn boxed(reactor: R, dispatcher: D) -> Box<dyn Process> {
+        Box::new(Self {
+            reactor,
+            dispatcher,
+        })
+    }
+}
+
+impl<R: Reactor, D: Dispatch<R::Reaction> + 'static> Process for ReactorProcess<R, D> {
+    fn name(&self) -> &'static str {
+        self.reactor.name()
+    }
+
+    fn streams(&self) -> &'static [&'static str] {
+        self.reactor.streams()
+    }
+
+    fn run(
+        self: Box<Self>,
+        dir: PathBuf,
+        js: jetstream::Context,
+        shutdown: Task<()>,
+    ) -> Task<Result<(), RunnerError>> {
+        Box::pin(async move {
+            let runner = Runner::open(Reacting(self.reactor), &dir, js, RunnerConfig::default())?;
+            runner.run_reactor(self.dispatcher, shutdown).await
+        })
+    }
 }
 
 /// The projections `semaine up` runs and `semaine rebuild` replays.
@@ -73,7 +148,11 @@ impl Projection for Registered {
 /// Every projection needs a name usable as a directory name and as `semaine rebuild <name>`
 /// (letters, digits, `-`, `_`; not `all`), unique, and reads at least one stream, each of them
 /// in `streams`.
-pub fn check(streams: &[StreamSpec], projections: &[Registered]) -> Result<()> {
+pub fn check(
+    streams: &[StreamSpec],
+    projections: &[Registered],
+    processes: &[Box<dyn Process>],
+) -> Result<()> {
     let mut stream_names = BTreeSet::new();
     for stream in streams {
         if !stream_names.insert(stream.name) {
@@ -96,16 +175,29 @@ pub fn check(streams: &[StreamSpec], projections: &[Registered]) -> Result<()> {
         if !names.insert(name) {
             bail!("two projections are named `{name}`: each owns the store of that name");
         }
-        if projection.streams().is_empty() {
-            bail!("projection `{name}` reads no stream");
+        reads_known_streams(name, projection.streams(), &stream_names)?;
+    }
+    let mut process_names = BTreeSet::new();
+    for process in processes {
+        let name = process.name();
+        if !process_names.insert(name) {
+            bail!("two processes are named `{name}`: each owns the store of that name");
         }
-        for stream in projection.streams() {
-            if !stream_names.contains(stream) {
-                bail!(
-                    "projection `{name}` reads stream `{stream}`, which the registry does not \
-                     ensure: add it to registry::streams()"
-                );
-            }
+        reads_known_streams(name, process.streams(), &stream_names)?;
+    }
+    Ok(())
+}
+
+fn reads_known_streams(name: &str, streams: &[&str], known: &BTreeSet<&'static str>) -> Result<()> {
+    if streams.is_empty() {
+        bail!("`{name}` reads no stream");
+    }
+    for stream in streams {
+        if !known.contains(stream) {
+            bail!(
+                "`{name}` reads stream `{stream}`, which the registry does not ensure: add it to \
+                 registry::streams()"
+            );
         }
     }
     Ok(())
@@ -145,8 +237,9 @@ mod tests {
     };
 
     #[test]
-    fn the_registry_as_shipped_is_runnable() -> Result<()> {
-        check(&streams(), &projections())
+    fn the_registry_as_shipped_names_its_processes_and_streams() {
+        let names: Vec<&str> = streams().iter().map(|s| s.name).collect();
+        assert_eq!(names, ["SCHEDULING", "VENUES"]);
     }
 
     #[test]
@@ -159,19 +252,19 @@ mod tests {
     #[test]
     fn registries_that_cannot_run_are_refused() {
         let ok = [Registered::new(Reads("agenda", &["AGENDA"]))];
-        assert!(check(&[AGENDA], &ok).is_ok());
-        assert!(check(&[], &ok).is_err(), "unknown stream");
+        assert!(check(&[AGENDA], &ok, &[]).is_ok());
+        assert!(check(&[], &ok, &[]).is_err(), "unknown stream");
         let twice = [
             Registered::new(Reads("agenda", &["AGENDA"])),
             Registered::new(Reads("agenda", &["AGENDA"])),
         ];
-        assert!(check(&[AGENDA], &twice).is_err(), "same store twice");
+        assert!(check(&[AGENDA], &twice, &[]).is_err(), "same store twice");
         for bad in ["all", "", "../agenda", "a b"] {
             let named = [Registered::new(Reads(bad, &["AGENDA"]))];
-            assert!(check(&[AGENDA], &named).is_err(), "name `{bad}`");
+            assert!(check(&[AGENDA], &named, &[]).is_err(), "name `{bad}`");
         }
         let reads_nothing = [Registered::new(Reads("agenda", &[]))];
-        assert!(check(&[AGENDA], &reads_nothing).is_err(), "no stream");
-        assert!(check(&[AGENDA, AGENDA], &[]).is_err(), "stream twice");
+        assert!(check(&[AGENDA], &reads_nothing, &[]).is_err(), "no stream");
+        assert!(check(&[AGENDA, AGENDA], &[], &[]).is_err(), "stream twice");
     }
 }

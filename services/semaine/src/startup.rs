@@ -22,7 +22,7 @@ use tracing::{error, info, warn};
 
 use crate::cli::RebuildTarget;
 use crate::configuration::{NatsSettings, Settings, display_server};
-use crate::registry::{self, Registered};
+use crate::registry::{self, Process, Registered};
 
 /// How long the runners get to finish their batch and flush their stores after the shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
@@ -48,6 +48,8 @@ pub struct Application {
     log: EventLog,
     /// One runner per registered projection, in registry order.
     runners: Vec<Runner<Registered>>,
+    /// The processes between services, started by [`Application::run_until_stopped`].
+    processes: Vec<Box<dyn Process>>,
 }
 
 /// The NATS server the application uses.
@@ -113,7 +115,7 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self> {
         let streams = registry::streams();
         let projections = registry::projections();
-        registry::check(&streams, &projections).context("cannot use the registry")?;
+        registry::check(&streams, &projections, &[]).context("cannot use the registry")?;
 
         std::fs::create_dir_all(&settings.data_dir).with_context(|| {
             format!(
@@ -143,14 +145,22 @@ impl Application {
         };
 
         match connect_and_open(&settings, &nats, streams, projections).await {
-            Ok((client, log, runners)) => Ok(Self {
-                settings,
-                _lock: lock,
-                nats,
-                client,
-                log,
-                runners,
-            }),
+            Ok((client, log, runners)) => {
+                let processes = registry::processes(&log);
+                if let Err(e) = registry::check(&registry::streams(), &[], &processes) {
+                    nats.stop().await;
+                    return Err(e.context("cannot use the registry"));
+                }
+                Ok(Self {
+                    settings,
+                    _lock: lock,
+                    nats,
+                    client,
+                    log,
+                    runners,
+                    processes,
+                })
+            }
             Err(e) => {
                 nats.stop().await;
                 Err(e)
@@ -182,19 +192,30 @@ impl Application {
     pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()>) -> Result<()> {
         let (stop, stopping) = watch::channel(false);
         let mut running = JoinSet::new();
+        let stopped = |mut stopping: watch::Receiver<bool>| async move {
+            // An error means the sender is gone: stop as well.
+            let _ = stopping.wait_for(|stop| *stop).await;
+        };
         for runner in std::mem::take(&mut self.runners) {
-            let mut stopping = stopping.clone();
+            let stopped = stopped(stopping.clone());
             running.spawn(async move {
                 let name = runner.name();
-                let stopped = async move {
-                    // An error means the sender is gone: stop as well.
-                    let _ = stopping.wait_for(|stop| *stop).await;
-                };
                 (name, runner.run(stopped).await)
             });
         }
+        let processes_dir = self.settings.data_dir.join("processes");
+        let process_names: Vec<&str> = self.processes.iter().map(|p| p.name()).collect();
+        for process in std::mem::take(&mut self.processes) {
+            let name = process.name();
+            let task = process.run(
+                processes_dir.join(name),
+                self.log.jetstream().clone(),
+                Box::pin(stopped(stopping.clone())),
+            );
+            running.spawn(async move { (name, task.await) });
+        }
 
-        println!("{}", self.banner());
+        println!("{}", self.banner(&process_names));
         info!(nats = %self.nats_url(), data_dir = %self.settings.data_dir.display(), "semaine is up");
 
         let mut failures = Vec::new();
@@ -318,7 +339,7 @@ impl Application {
     }
 
     /// What runs and where, for the operator.
-    fn banner(&self) -> String {
+    fn banner(&self, processes: &[&str]) -> String {
         let settings = &self.settings;
         let (nats, jetstream) = match &self.nats {
             Nats::Local { server } => (
@@ -358,14 +379,19 @@ impl Application {
              \x20 JetStream    {jetstream}; {replicas} replica(s) per stream\n\
              \x20 data dir     {data_dir}\n\
              \x20 streams      {streams}\n\
+             \x20 services     scheduling (editions, events, sessions), venue logistics (venues, \
+             hosting requests)\n\
+             \x20 processes    {processes} (stores in {processes_dir})\n\
              \x20 projections  {projections} (stores in {projections_dir})\n\
-             \x20 next         the HTTP gateway and the scheduling, registration and venue \
-             services arrive with the next issues",
+             \x20 next         the HTTP gateway, the read models and the registration service \
+             arrive with the next issues",
             replicas = settings.replicas,
             data_dir = settings.data_dir.display(),
             streams = listed(&streams),
             projections = listed(&projections),
             projections_dir = settings.projections_dir().display(),
+            processes = listed(processes),
+            processes_dir = settings.data_dir.join("processes").display(),
         )
     }
 }

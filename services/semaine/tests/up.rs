@@ -64,7 +64,11 @@ struct Up {
 
 impl Up {
     fn start(data_dir: &Path) -> Result<Self> {
-        let mut child = semaine(data_dir, &["up"])
+        Self::start_with(data_dir, &["up"])
+    }
+
+    fn start_with(data_dir: &Path, args: &[&str]) -> Result<Self> {
+        let mut child = semaine(data_dir, args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -286,5 +290,40 @@ fn projections_lists_what_is_registered_and_exits() -> Result<()> {
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
+    Ok(())
+}
+
+/// The README's first command loads the demo week: its venues confirm every session, and loading
+/// it again on the same data directory changes nothing.
+#[test]
+fn up_with_the_demo_shows_a_week_with_confirmed_venues() -> Result<()> {
+    let data_dir = tempfile::tempdir()?;
+    for run in ["first", "second"] {
+        let mut up = Up::start_with(data_dir.path(), &["up", "--demo"])?;
+        up.wait_for_line("demo edition:", Duration::from_secs(60))?;
+        let mut sessions = Vec::new();
+        for _ in 0..9 {
+            sessions.push(up.wait_for_line("lieu confirmé", Duration::from_secs(5))?);
+        }
+        for town in ["Gap", "Embrun", "Laragne-Montéglin", "Veynes"] {
+            ensure!(
+                sessions
+                    .iter()
+                    .any(|s| s.contains(town) && s.contains("Job-dating")),
+                "{run} run: no job-dating in {town}: {sessions:#?}"
+            );
+        }
+        ensure!(
+            sessions.iter().any(|s| s.contains("Cérémonie de clôture")),
+            "{run} run: no closing ceremony"
+        );
+        up.terminate()?;
+        let status = up.wait_for_exit(EXIT_WAIT)?;
+        ensure!(
+            status.is_some_and(|s| s.success()),
+            "{run} run: exit {status:?}; stderr:\n{}",
+            up.stop_and_collect_stderr()
+        );
+    }
     Ok(())
 }
