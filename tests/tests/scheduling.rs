@@ -176,3 +176,137 @@ async fn invalid_commands_get_typed_errors_and_append_nothing() {
 
     assert_eq!(week.messages_in_log().await, before, "nothing was appended");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_session_frees_its_room_and_a_lowered_capacity_reaches_the_session() {
+    let week = Week::start().await.expect("the week starts");
+    let venue = week.register_venue(40).await.expect("venue registered");
+    let edition = week.create_edition().await.expect("edition created");
+    let open_door = week.add_open_door(edition).await.expect("event added");
+    let first = week
+        .schedule_session(open_door, venue, tuesday(9, 0), tuesday(11, 0), 30)
+        .await
+        .expect("scheduled");
+    let same_time = week
+        .schedule_session(open_door, venue, tuesday(9, 0), tuesday(11, 0), 30)
+        .await
+        .expect("scheduled");
+    week.wait_for_request(venue, first).await.expect("asked");
+    week.wait_for_request(venue, same_time)
+        .await
+        .expect("asked");
+    week.confirm(venue, first, 30).await.expect("confirmed");
+
+    // The venue lowers the capacity: the session's registrable capacity follows.
+    let lower = proto::venues::Command::ChangeCapacity {
+        session: first,
+        capacity: 18,
+    };
+    week.venues
+        .venue(
+            venue,
+            &lower,
+            &eventlog::CommandMeta::new(venue_actor(venue), "lower"),
+        )
+        .await
+        .expect("lowered");
+    let lowered = week
+        .wait_for_session(open_door, first, |s| s.capacity() == Some(18))
+        .await
+        .expect("the session follows");
+    assert!(lowered.is_open_for_registration());
+
+    // The room is taken at that time until the first session is cancelled.
+    let taken = week
+        .confirm(venue, same_time, 30)
+        .await
+        .expect_err("room taken");
+    assert_eq!(taken.code(), "room-already-taken");
+    let cancel = event::Command::CancelSession(event::CancelSession {
+        session: first,
+        reason: proto::values::Reason::parse("intervenant malade").expect("valid"),
+    });
+    week.scheduling
+        .event(
+            open_door,
+            cancel,
+            &eventlog::CommandMeta::new(organiser(), "cancel"),
+        )
+        .await
+        .expect("cancelled");
+    for _ in 0..200 {
+        let state = week.venues.venue_state(venue).await.expect("venue state");
+        let released = state
+            .hosting(first)
+            .is_some_and(|h| h.status == venues_domain::HostingStatus::Released);
+        if released {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    week.confirm(venue, same_time, 30)
+        .await
+        .expect("the room is free again once the cancellation reached the venue");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_moved_to_another_venue_is_asked_there_and_released_at_the_first() {
+    let week = Week::start().await.expect("the week starts");
+    let first_venue = week.register_venue(40).await.expect("venue registered");
+    let second_venue = week.register_venue(60).await.expect("venue registered");
+    let edition = week.create_edition().await.expect("edition created");
+    let open_door = week.add_open_door(edition).await.expect("event added");
+    let session = week
+        .schedule_session(open_door, first_venue, tuesday(14, 0), tuesday(16, 0), 30)
+        .await
+        .expect("scheduled");
+    week.wait_for_request(first_venue, session)
+        .await
+        .expect("asked");
+    week.confirm(first_venue, session, 30)
+        .await
+        .expect("confirmed");
+    week.wait_for_session(open_door, session, |s| s.is_open_for_registration())
+        .await
+        .expect("open");
+
+    let move_it = event::Command::ChangeSessionVenue(event::ChangeSessionVenue {
+        session,
+        venue: second_venue,
+        room: tests::week::room(),
+    });
+    week.scheduling
+        .event(
+            open_door,
+            move_it,
+            &eventlog::CommandMeta::new(organiser(), "move"),
+        )
+        .await
+        .expect("moved");
+    let moved = week
+        .wait_for_session(open_door, session, |s| s.request == 2)
+        .await
+        .expect("recorded");
+    assert!(
+        !moved.is_open_for_registration(),
+        "asks the new venue again"
+    );
+    week.wait_for_request(second_venue, session)
+        .await
+        .expect("the new venue is asked");
+
+    // A late answer from the first venue is for request 1: the session ignores it.
+    week.confirm(second_venue, session, 55)
+        .await
+        .expect("confirmed there");
+    let open = week
+        .wait_for_session(open_door, session, |s| s.is_open_for_registration())
+        .await
+        .expect("open again");
+    assert_eq!(open.capacity(), Some(55));
+    let first = week.venues.venue_state(first_venue).await.expect("state");
+    assert_eq!(
+        first.hosting(session).map(|h| h.status.clone()),
+        Some(venues_domain::HostingStatus::Released)
+    );
+}
