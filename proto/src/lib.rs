@@ -15,11 +15,14 @@
 //! - [`taxonomy`]: the fixed lists: themes, audiences, kinds of event and venue, equipment.
 //! - [`scheduling`]: editions and their programmes (events and their sessions).
 //! - [`venues`]: venues, their rooms and hours, and the hosting requests they answer.
+//! - [`registration`]: seats of sessions, registrations and waiting lists, participants'
+//!   agendas.
 //! - [`schema`]: the list of JSON Schemas this crate publishes.
 
 pub mod contract;
 pub mod envelope;
 pub mod headers;
+pub mod registration;
 pub mod scheduling;
 pub mod schema;
 pub mod taxonomy;

@@ -23,11 +23,17 @@ pub fn all() -> Vec<(String, Schema)> {
             "commands/venue".to_owned(),
             schemars::schema_for!(crate::venues::Command),
         ),
+        (
+            "commands/register".to_owned(),
+            schemars::schema_for!(crate::registration::RegisterRequest),
+        ),
     ];
     let families = [
         ("edition", crate::scheduling::edition::Event::schemas()),
         ("event", crate::scheduling::event::Event::schemas()),
         ("venue", crate::venues::Event::schemas()),
+        ("seats", crate::registration::session::Event::schemas()),
+        ("agenda", crate::registration::agenda::Event::schemas()),
     ];
     for (family, schemas) in families {
         all.extend(

@@ -2,7 +2,7 @@
 //! today's code.
 //!
 //! The folder names the contract: `commit/` holds commit bodies; each event family has a folder
-//! (`edition/`, `event/`, `venue/`) with one file per published `Type.vN.json`, holding the
+//! (`edition/`, `event/`, `venue/`, `seats/`, `agenda/`) with one file per published `Type.vN.json`, holding the
 //! payload. Every type and version a family reads must have its file, and a file of today's
 //! version must read back and write out exactly as committed. A folder this test does not know
 //! fails it, so a fixture can never be silently ignored.
@@ -110,6 +110,14 @@ fn every_published_encoding_still_reads() {
                 proto::scheduling::event::Event::VERSIONS,
             ),
             "venue" => check_family::<proto::venues::Event>(&path, proto::venues::Event::VERSIONS),
+            "seats" => check_family::<proto::registration::session::Event>(
+                &path,
+                proto::registration::session::Event::VERSIONS,
+            ),
+            "agenda" => check_family::<proto::registration::agenda::Event>(
+                &path,
+                proto::registration::agenda::Event::VERSIONS,
+            ),
             other => panic!(
                 "{}: fixtures of `{other}` are not checked; add the family to this test",
                 path.display()
@@ -152,6 +160,16 @@ fn every_type_and_version_has_its_fixture() {
         samples::events(),
     );
     ensure_fixtures("venue", proto::venues::Event::VERSIONS, samples::venues());
+    ensure_fixtures(
+        "seats",
+        proto::registration::session::Event::VERSIONS,
+        samples::seats(),
+    );
+    ensure_fixtures(
+        "agenda",
+        proto::registration::agenda::Event::VERSIONS,
+        samples::agendas(),
+    );
 }
 
 #[test]

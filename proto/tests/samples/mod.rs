@@ -222,3 +222,100 @@ pub(crate) fn venues() -> Vec<venues::Event> {
         }),
     ]
 }
+
+/// A sample of every event of a session's seats.
+pub(crate) fn seats() -> Vec<proto::registration::session::Event> {
+    use proto::registration::session::*;
+    use proto::registration::*;
+    let partner = PartnerId::parse("mission-locale-gap").expect("valid");
+    let registration = RegistrationId(id(0x4e));
+    let facts = SessionFacts {
+        edition: EditionId(id(0xed)),
+        starts_at: at("2024-04-16T07:30:00Z"),
+        ends_at: at("2024-04-16T09:30:00Z"),
+        restricted_to: vec![Audience::YoungPeople, Audience::JobSeekers],
+    };
+    let registered = Registered {
+        registration,
+        partner: partner.clone(),
+        participant: ParticipantId(id(0x9a)),
+        attendee: Attendee::Group { size: 12 },
+        profile: Profile {
+            audience: Audience::YoungPeople,
+            age_band: AgeBand::From16To25,
+            town: Some(InseeCode::parse("05061").expect("valid")),
+        },
+        identity: SealedIdentity {
+            key: ParticipantId(id(0x9a)),
+            nonce: "AAECAwQFBgcICQoL".into(),
+            ciphertext: "c2VhbGVkIGJ5IHRoZSBwYXJ0aWNpcGFudCdzIGtleQ==".into(),
+        },
+        reserved: Some(Beneficiary::Partner {
+            partner: partner.clone(),
+        }),
+    };
+    vec![
+        Event::CapacitySet(CapacitySet {
+            capacity: 30,
+            facts: facts.clone(),
+        }),
+        Event::SeatsReserved(Reservation {
+            beneficiary: Beneficiary::Partner {
+                partner: partner.clone(),
+            },
+            seats: 10,
+            until: at("2024-04-13T07:30:00Z"),
+        }),
+        Event::ReservationReleased(Beneficiary::Audience {
+            audience: Audience::JobSeekers,
+        }),
+        Event::Confirmed(registered.clone()),
+        Event::Waitlisted(Registered {
+            reserved: None,
+            ..registered
+        }),
+        Event::Promoted(Registration {
+            registration,
+            partner: partner.clone(),
+        }),
+        Event::Demoted(Registration {
+            registration,
+            partner: partner.clone(),
+        }),
+        Event::Cancelled(Cancelled {
+            registration,
+            partner,
+            by: CancelledBy::Organiser,
+            reason: Some(reason("Intervenant malade")),
+        }),
+        Event::CheckedIn(CheckedIn {
+            registration,
+            present: 11,
+        }),
+        Event::Rescheduled(Rescheduled { facts }),
+        Event::SessionCancelled(SessionCancelled {
+            reason: reason("Intervenant malade"),
+        }),
+        Event::Ended(Ended {
+            no_shows: vec![registration],
+        }),
+    ]
+}
+
+/// A sample of every event of a participant's agenda.
+pub(crate) fn agendas() -> Vec<proto::registration::agenda::Event> {
+    use proto::registration::RegistrationId;
+    use proto::registration::agenda::*;
+    let session = SessionId(id(0x5e));
+    vec![
+        Event::SlotHeld(SlotHeld {
+            session,
+            registration: RegistrationId(id(0x4e)),
+            starts_at: at("2024-04-16T07:30:00Z"),
+            ends_at: at("2024-04-16T09:30:00Z"),
+            held_at: at("2024-04-02T10:00:00Z"),
+        }),
+        Event::SlotConfirmed(Slot { session }),
+        Event::SlotReleased(Slot { session }),
+    ]
+}
