@@ -227,6 +227,9 @@ pub enum Command {
     ConfirmCapacity {
         /// The session.
         session: SessionId,
+        /// The request answered, as the venue saw it: a request replaced since (the session
+        /// moved) is refused, so a venue never confirms a time it was not shown.
+        request: u32,
         /// Seats; at most the room's maximum.
         capacity: u32,
     },
@@ -234,6 +237,8 @@ pub enum Command {
     Decline {
         /// The session.
         session: SessionId,
+        /// The request answered.
+        request: u32,
         /// Why.
         reason: Reason,
     },
@@ -241,6 +246,8 @@ pub enum Command {
     ChangeCapacity {
         /// The session.
         session: SessionId,
+        /// The request confirmed.
+        request: u32,
         /// Seats now; at most the room's maximum.
         capacity: u32,
     },
@@ -248,6 +255,8 @@ pub enum Command {
     Withdraw {
         /// The session.
         session: SessionId,
+        /// The request confirmed.
+        request: u32,
         /// Why.
         reason: Reason,
     },

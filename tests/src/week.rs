@@ -250,7 +250,17 @@ impl Week {
         capacity: u32,
     ) -> Result<(), VenuesError> {
         let meta = CommandMeta::new(venue_actor(venue), format!("confirm-{session}-{capacity}"));
-        let command = venue::Command::ConfirmCapacity { session, capacity };
+        let request = self
+            .venues
+            .venue_state(venue)
+            .await?
+            .hosting(session)
+            .map_or(1, |hosting| hosting.request);
+        let command = venue::Command::ConfirmCapacity {
+            session,
+            request,
+            capacity,
+        };
         self.venues.venue(venue, &command, &meta).await.map(|_| ())
     }
 

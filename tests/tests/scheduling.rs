@@ -166,6 +166,7 @@ async fn invalid_commands_get_typed_errors_and_append_nothing() {
             proto::values::VenueId::generate(),
             &proto::venues::Command::ConfirmCapacity {
                 session,
+                request: 1,
                 capacity: 10,
             },
             &eventlog::CommandMeta::new(venue_actor(venue), "confirm-elsewhere"),
@@ -200,6 +201,7 @@ async fn a_cancelled_session_frees_its_room_and_a_lowered_capacity_reaches_the_s
     // The venue lowers the capacity: the session's registrable capacity follows.
     let lower = proto::venues::Command::ChangeCapacity {
         session: first,
+        request: 1,
         capacity: 18,
     };
     week.venues

@@ -23,6 +23,7 @@ use proto::venues::{self as venue_contracts, RequestHosting};
 use proto::{Actor, StoredEvent};
 use scheduling::{Scheduling, SchedulingError};
 use serde::{Deserialize, Serialize};
+use venues_domain::VenueRefusal;
 
 /// The id at the end of an aggregate's subject, e.g. the event of `sched.event.<id>`.
 fn aggregate_id(event: &StoredEvent, prefix: &str) -> Option<Result<uuid::Uuid, Rejected>> {
@@ -207,24 +208,33 @@ impl Dispatch<HostingReaction> for AskVenues {
         };
         match self.venues.venue(venue, &command, &meta).await {
             Ok(_) => Ok(()),
-            Err(VenuesError::Refused(venues_domain_refusal))
-                if venues_domain_refusal.code() == "venue-not-registered" =>
+            // Nothing to free at a venue that never existed.
+            Err(VenuesError::Refused(VenueRefusal::NotRegistered))
+                if matches!(reaction, HostingReaction::Release { .. }) =>
             {
-                match reaction {
-                    // Nothing to free at a venue that never existed.
-                    HostingReaction::Release { .. } => Ok(()),
-                    HostingReaction::Request { request, .. } => {
-                        let answer = RecordVenueAnswer {
-                            session: request.session,
-                            request: request.request,
-                            answer: VenueAnswer::Refused {
-                                reason: Reason::parse("ce lieu n'existe pas dans semaine")
-                                    .map_err(|e| DispatchError::Refused(e.to_string()))?,
-                            },
-                        };
-                        tell_event(&self.scheduling, request.event, answer, &meta).await
-                    }
-                }
+                Ok(())
+            }
+            // A request the venue cannot even record is refused to the session, which says why.
+            Err(VenuesError::Refused(
+                refusal
+                @ (VenueRefusal::NotRegistered | VenueRefusal::SessionOfAnotherEvent { .. }),
+            )) => {
+                let HostingReaction::Request { request, .. } = reaction else {
+                    return Err(DispatchError::Refused(refusal.to_string()));
+                };
+                let why = match refusal {
+                    VenueRefusal::NotRegistered => "ce lieu n'existe pas dans semaine",
+                    _ => "ce lieu connaît déjà cette séance pour un autre événement",
+                };
+                let answer = RecordVenueAnswer {
+                    session: request.session,
+                    request: request.request,
+                    answer: VenueAnswer::Refused {
+                        reason: Reason::parse(why)
+                            .map_err(|e| DispatchError::Refused(e.to_string()))?,
+                    },
+                };
+                tell_event(&self.scheduling, request.event, answer, &meta).await
             }
             Err(error) => Err(retry_or_refuse(
                 error.code(),
@@ -369,9 +379,13 @@ async fn tell_event(
         Err(error) => Err(retry_or_refuse(
             error.code(),
             error.to_string(),
+            // A log failure (an event it cannot read yet) may be repaired by a deployment: keep
+            // the answer at the head of the outbox rather than lose it in quarantine.
             matches!(
                 error,
-                SchedulingError::Unavailable(_) | SchedulingError::Contended
+                SchedulingError::Unavailable(_)
+                    | SchedulingError::Contended
+                    | SchedulingError::Log(_)
             ),
         )),
     }

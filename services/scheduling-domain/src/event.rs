@@ -90,6 +90,18 @@ pub struct SessionState {
 impl SessionState {
     /// Whether participants may register: the venue confirmed at least one seat and the session
     /// is not cancelled.
+    /// Whether the venue is asked and has not said no: the request is waiting or confirmed. A
+    /// session whose venue declined, refused or withdrew can ask again (the same venue and time
+    /// included: a venue registered late, a room freed).
+    pub fn venue_is_asked(&self) -> bool {
+        matches!(
+            self.venue_status,
+            VenueStatus::Requested | VenueStatus::Confirmed { .. }
+        )
+    }
+
+    /// Whether partners can register into it: its venue confirmed at least one seat and it is
+    /// not cancelled.
     pub fn is_open_for_registration(&self) -> bool {
         self.cancelled.is_none()
             && matches!(self.venue_status, VenueStatus::Confirmed { capacity } if capacity >= 1)
@@ -579,7 +591,9 @@ fn reschedule_session(
         reschedule.starts,
         reschedule.ends,
     )?;
-    if (session.starts_local, session.ends_local) == (reschedule.starts, reschedule.ends) {
+    if (session.starts_local, session.ends_local) == (reschedule.starts, reschedule.ends)
+        && session.venue_is_asked()
+    {
         return Ok(vec![]);
     }
     Ok(vec![Event::SessionRescheduled(SessionRescheduled {
@@ -602,7 +616,7 @@ fn change_venue(
 ) -> Result<Vec<Event>, EventRefusal> {
     added(state)?;
     let session = live_session(state, change.session)?;
-    if session.venue == change.venue && session.room == change.room {
+    if session.venue == change.venue && session.room == change.room && session.venue_is_asked() {
         return Ok(vec![]);
     }
     Ok(vec![Event::SessionVenueChanged(SessionVenueChanged {
@@ -657,45 +671,39 @@ fn record_answer(
         return Ok(vec![]);
     }
     let request = record.request;
+    // Within one request a venue only moves forward: requested → confirmed (→ capacity
+    // changed …) → withdrawn, or requested → declined or refused. Anything else is a repeat or
+    // an answer delivered late, and changes nothing.
     let event = match (&record.answer, &session.venue_status) {
-        (VenueAnswer::Confirmed { capacity }, VenueStatus::Confirmed { capacity: current })
-        | (
-            VenueAnswer::CapacityChanged { capacity },
-            VenueStatus::Confirmed { capacity: current },
-        ) if capacity == current => None,
-        (VenueAnswer::Confirmed { capacity }, _) => {
+        (VenueAnswer::Confirmed { capacity }, VenueStatus::Requested) => {
             Some(Event::SessionVenueConfirmed(SessionVenueConfirmed {
                 session: session_id,
                 request,
                 capacity: *capacity,
             }))
         }
-        (VenueAnswer::CapacityChanged { capacity }, VenueStatus::Confirmed { .. }) => {
-            Some(Event::SessionCapacityChanged(SessionCapacityChanged {
-                session: session_id,
-                request,
-                capacity: *capacity,
-            }))
-        }
-        (VenueAnswer::CapacityChanged { .. }, _) => None,
-        (VenueAnswer::Declined { reason }, _) => {
+        (
+            VenueAnswer::CapacityChanged { capacity },
+            VenueStatus::Confirmed { capacity: current },
+        ) if capacity != current => Some(Event::SessionCapacityChanged(SessionCapacityChanged {
+            session: session_id,
+            request,
+            capacity: *capacity,
+        })),
+        (VenueAnswer::Declined { reason }, VenueStatus::Requested) => {
             declined(session, session_id, request, reason, false)
         }
-        (VenueAnswer::Refused { reason }, _) => {
+        (VenueAnswer::Refused { reason }, VenueStatus::Requested) => {
             declined(session, session_id, request, reason, true)
         }
-        (VenueAnswer::Withdrew { reason }, VenueStatus::Withdrawn { reason: current })
-            if reason == current =>
-        {
-            None
-        }
-        (VenueAnswer::Withdrew { reason }, _) => {
+        (VenueAnswer::Withdrew { reason }, VenueStatus::Confirmed { .. }) => {
             Some(Event::SessionVenueWithdrew(SessionVenueWithdrew {
                 session: session_id,
                 request,
                 reason: reason.clone(),
             }))
         }
+        _ => None,
     };
     Ok(event.into_iter().collect())
 }

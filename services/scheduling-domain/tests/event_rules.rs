@@ -814,6 +814,29 @@ fn the_same_venue_and_room_records_nothing() {
 }
 
 #[test]
+fn the_same_venue_is_asked_again_once_it_said_no() {
+    // The venue declined (or registered late, or withdrew): asking it again opens request 2.
+    for no in [
+        declined(false, "Salle en travaux"),
+        declined(true, "Salle inconnue"),
+    ] {
+        Spec::<EventAggregate>::given([added(), scheduled(), no])
+            .when(with(change_venue(ehpad(), "salle-polyvalente")))
+            .then([Event::SessionVenueChanged(SessionVenueChanged {
+                session: session(),
+                request: 2,
+                previous_venue: ehpad(),
+                previous_request: 1,
+                venue: ehpad(),
+                room: room("salle-polyvalente"),
+                starts_at: at("2024-04-16T07:30:00Z"),
+                ends_at: at("2024-04-16T09:30:00Z"),
+                capacity_wanted: 30,
+            })]);
+    }
+}
+
+#[test]
 fn an_unknown_or_cancelled_session_does_not_change_venue() {
     Spec::<EventAggregate>::given([added()])
         .when(with(change_venue(lycee(), "cdi")))
@@ -898,12 +921,40 @@ fn each_answer_is_recorded() {
             },
             withdrew("Inspection sanitaire ce jour-là"),
         ),
-        (VenueAnswer::Confirmed { capacity: 25 }, confirmed(1, 25)),
     ];
     for (venue_answer, event) in after_confirmation {
         Spec::<EventAggregate>::given([added(), scheduled(), confirmed(1, 28)])
             .when(with(answer(1, venue_answer)))
             .then([event]);
+    }
+}
+
+#[test]
+fn a_venue_only_moves_forward_within_one_request() {
+    // A second confirmation of the same request (a changed capacity comes as a change), a
+    // confirmation replayed after a withdrawal, a decline after a confirmation: late or repeated
+    // answers, ignored.
+    let late = [
+        (confirmed(1, 28), VenueAnswer::Confirmed { capacity: 25 }),
+        (
+            withdrew("Inspection sanitaire ce jour-là"),
+            VenueAnswer::Confirmed { capacity: 28 },
+        ),
+        (
+            withdrew("Inspection sanitaire ce jour-là"),
+            VenueAnswer::CapacityChanged { capacity: 20 },
+        ),
+        (
+            confirmed(1, 28),
+            VenueAnswer::Declined {
+                reason: reason("Salle en travaux"),
+            },
+        ),
+    ];
+    for (recorded, answer_late) in late {
+        Spec::<EventAggregate>::given([added(), scheduled(), confirmed(1, 28), recorded])
+            .when(with(answer(1, answer_late)))
+            .then([]);
     }
 }
 

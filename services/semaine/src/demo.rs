@@ -316,6 +316,7 @@ pub async fn load(log: &EventLog) -> Result<String> {
         .with_context(|| format!("{} was never asked to host session {session}", venue.name))?;
         let confirm = proto::venues::Command::ConfirmCapacity {
             session: *session,
+            request: 1,
             capacity: *seats,
         };
         let meta = CommandMeta::new(

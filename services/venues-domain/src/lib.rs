@@ -166,6 +166,31 @@ pub enum VenueRefusal {
         /// The session.
         session: SessionId,
     },
+    /// A request names a session id this venue already knows for another event. Session ids
+    /// are chosen by the organisers' tools; two events must not share one.
+    #[error(
+        "session {session} is already requested here for event {event}; a session id belongs to \
+         one event"
+    )]
+    SessionOfAnotherEvent {
+        /// The session.
+        session: SessionId,
+        /// The event this venue knows it for.
+        event: proto::values::EventId,
+    },
+    /// The venue answers a request that was replaced since: the session moved.
+    #[error(
+        "cannot answer request {answered} of session {session}: it was replaced by request \
+         {current} (the session moved); answer the current request"
+    )]
+    RequestReplaced {
+        /// The session.
+        session: SessionId,
+        /// The request answered.
+        answered: u32,
+        /// The current request.
+        current: u32,
+    },
     /// The request's room is not one of the venue's rooms. Rooms are never removed today, so a
     /// pending request always has its room; kept so that would be a refusal, not a panic.
     #[error("room `{room}` is not a room of this venue")]
@@ -246,6 +271,8 @@ impl VenueRefusal {
             Self::OpeningSpanInverted { .. } => "opening-span-inverted",
             Self::ClosedPeriodInverted { .. } => "closed-period-inverted",
             Self::UnknownSession { .. } => "unknown-session",
+            Self::RequestReplaced { .. } => "hosting-request-replaced",
+            Self::SessionOfAnotherEvent { .. } => "session-of-another-event",
             Self::UnknownRoom { .. } => "unknown-room",
             Self::NotPending { .. } => "hosting-not-pending",
             Self::AlreadyConfirmed { .. } => "hosting-already-confirmed",
@@ -281,11 +308,17 @@ impl Decider for Venue {
                 Ok(vec![Event::ClosedPeriodAdded(period.clone())])
             }
             Command::RequestHosting(request) => request_hosting(state, request),
-            Command::ConfirmCapacity { session, capacity } => {
-                confirm_capacity(state, *session, *capacity)
-            }
-            Command::Decline { session, reason } => {
-                let hosting = state.requested(*session)?;
+            Command::ConfirmCapacity {
+                session,
+                request,
+                capacity,
+            } => confirm_capacity(state, *session, *request, *capacity),
+            Command::Decline {
+                session,
+                request,
+                reason,
+            } => {
+                let hosting = state.answered(*session, *request)?;
                 match &hosting.status {
                     HostingStatus::Declined => Ok(vec![]),
                     HostingStatus::Pending => Ok(vec![Event::HostingDeclined(HostingEnded {
@@ -300,8 +333,12 @@ impl Decider for Venue {
                     }),
                 }
             }
-            Command::ChangeCapacity { session, capacity } => {
-                let hosting = state.requested(*session)?;
+            Command::ChangeCapacity {
+                session,
+                request,
+                capacity,
+            } => {
+                let hosting = state.answered(*session, *request)?;
                 match &hosting.status {
                     HostingStatus::Confirmed { capacity: now } if now == capacity => Ok(vec![]),
                     HostingStatus::Confirmed { .. } => {
@@ -319,8 +356,12 @@ impl Decider for Venue {
                     }),
                 }
             }
-            Command::Withdraw { session, reason } => {
-                let hosting = state.requested(*session)?;
+            Command::Withdraw {
+                session,
+                request,
+                reason,
+            } => {
+                let hosting = state.answered(*session, *request)?;
                 match &hosting.status {
                     HostingStatus::Withdrawn => Ok(vec![]),
                     HostingStatus::Confirmed { .. } => {
@@ -457,10 +498,16 @@ fn request_hosting(
     request: &RequestHosting,
 ) -> Result<Vec<Event>, VenueRefusal> {
     let details = state.registered()?;
-    if let Some(known) = state.hosting(request.session)
-        && request.request <= known.request
-    {
-        return Ok(vec![]);
+    if let Some(known) = state.hosting(request.session) {
+        if known.event != request.event {
+            return Err(VenueRefusal::SessionOfAnotherEvent {
+                session: request.session,
+                event: known.event,
+            });
+        }
+        if request.request <= known.request {
+            return Ok(vec![]);
+        }
     }
     let mut events = vec![Event::HostingRequested(request.clone())];
     if let Some(refusal) = details.refusal_for(request) {
@@ -478,9 +525,10 @@ fn request_hosting(
 fn confirm_capacity(
     state: &VenueState,
     session: SessionId,
+    request: u32,
     capacity: u32,
 ) -> Result<Vec<Event>, VenueRefusal> {
-    let hosting = state.requested(session)?;
+    let hosting = state.answered(session, request)?;
     match hosting.status {
         HostingStatus::Pending => {}
         HostingStatus::Confirmed { capacity: now } if now == capacity => return Ok(vec![]),
@@ -548,6 +596,20 @@ impl VenueState {
         self.registered()?;
         self.hosting(session)
             .ok_or(VenueRefusal::UnknownSession { session })
+    }
+
+    /// The request for `session` the venue answers, if it is still the current one: an answer
+    /// to a request replaced since (the session moved) is refused.
+    fn answered(&self, session: SessionId, request: u32) -> Result<&Hosting, VenueRefusal> {
+        let hosting = self.requested(session)?;
+        if hosting.request != request {
+            return Err(VenueRefusal::RequestReplaced {
+                session,
+                answered: request,
+                current: hosting.request,
+            });
+        }
+        Ok(hosting)
     }
 
     /// A capacity of at least 1 and at most the hosting's room's maximum.

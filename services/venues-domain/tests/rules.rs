@@ -218,8 +218,13 @@ fn released(n: u128, request: u32) -> Event {
 }
 
 fn confirm(n: u128, capacity: u32) -> Command {
+    confirm_request(n, 1, capacity)
+}
+
+fn confirm_request(n: u128, request: u32, capacity: u32) -> Command {
     Command::ConfirmCapacity {
         session: session(n),
+        request,
         capacity,
     }
 }
@@ -227,6 +232,7 @@ fn confirm(n: u128, capacity: u32) -> Command {
 fn change(n: u128, capacity: u32) -> Command {
     Command::ChangeCapacity {
         session: session(n),
+        request: 1,
         capacity,
     }
 }
@@ -234,6 +240,7 @@ fn change(n: u128, capacity: u32) -> Command {
 fn decline(n: u128, why: &str) -> Command {
     Command::Decline {
         session: session(n),
+        request: 1,
         reason: reason(why),
     }
 }
@@ -241,6 +248,7 @@ fn decline(n: u128, why: &str) -> Command {
 fn withdraw(n: u128, why: &str) -> Command {
     Command::Withdraw {
         session: session(n),
+        request: 1,
         reason: reason(why),
     }
 }
@@ -1289,4 +1297,34 @@ fn refusals_have_stable_codes_and_say_what_is_allowed() {
         .to_string(),
         "refused (the venue is closed: Travaux)"
     );
+}
+
+#[test]
+fn an_answer_to_a_replaced_request_is_refused() {
+    let moved = ask(1, 2, BIG, "2024-04-18T07:30:00Z", "2024-04-18T09:30:00Z");
+    let history = [registered(), requested(&morning()), requested(&moved)];
+    // The venue saw Tuesday (request 1); the session moved to Thursday (request 2) meanwhile.
+    Spec::<Venue>::given(history.clone())
+        .when(confirm_request(1, 1, 30))
+        .then_error(VenueRefusal::RequestReplaced {
+            session: session(1),
+            answered: 1,
+            current: 2,
+        });
+    Spec::<Venue>::given(history)
+        .when(confirm_request(1, 2, 30))
+        .then([confirmed(1, 2, 30)]);
+}
+
+#[test]
+fn a_session_id_belongs_to_one_event() {
+    let mut other = morning();
+    other.event = EventId(id(0xe8));
+    other.request = 2;
+    Spec::<Venue>::given([registered(), requested(&morning())])
+        .when(Command::RequestHosting(other))
+        .then_error(VenueRefusal::SessionOfAnotherEvent {
+            session: session(1),
+            event: event(),
+        });
 }
