@@ -86,7 +86,8 @@ pub enum LogFormat {
 pub enum Command {
     /// Runs every service in this process until SIGTERM or Ctrl-C.
     Up {
-        /// Runs the demo edition (it arrives with the scheduling service).
+        /// Loads the demo edition (a week in the Hautes-Alpes) through the services and prints its
+        /// programme once its venues confirmed.
         #[arg(long, env = "SEMAINE_DEMO", value_parser = BoolishValueParser::new())]
         demo: bool,
     },
