@@ -20,9 +20,10 @@ use std::path::PathBuf;
 use eventlog::{EventLog, LogConfig, StreamSpec};
 use nats_local::{LocalNatsConfig, LocalNatsServer, NatsServerBinary};
 
-/// A nats-server for one test.
+/// A nats-server for one test. It can be killed and restarted while clients share it.
 pub struct TestNats {
-    server: LocalNatsServer,
+    server: tokio::sync::Mutex<LocalNatsServer>,
+    url: String,
     _store: tempfile::TempDir,
 }
 
@@ -36,14 +37,15 @@ impl TestNats {
             LocalNatsServer::start(binary, LocalNatsConfig::durable(store.path().join("js")))
                 .await?;
         Ok(Self {
-            server,
+            url: server.url(),
+            server: tokio::sync::Mutex::new(server),
             _store: store,
         })
     }
 
-    /// Its client URL.
+    /// Its client URL (the same across restarts).
     pub fn url(&self) -> String {
-        self.server.url()
+        self.url.clone()
     }
 
     /// A new client connection that keeps trying to reconnect forever (as the services do).
@@ -56,13 +58,13 @@ impl TestNats {
     }
 
     /// SIGKILLs the server, as a crash would.
-    pub fn kill(&mut self) {
-        self.server.kill();
+    pub async fn kill(&self) {
+        self.server.lock().await.kill();
     }
 
     /// Starts it again on the same port and store.
-    pub async fn restart(&mut self) -> anyhow::Result<()> {
-        Ok(self.server.restart().await?)
+    pub async fn restart(&self) -> anyhow::Result<()> {
+        Ok(self.server.lock().await.restart().await?)
     }
 
     /// Opens the event log on this server with the given streams and tunables.

@@ -5,14 +5,17 @@ use std::time::Duration;
 
 use eventlog::{CommandMeta, EventLog, LogConfig};
 use jiff::civil::{Date, DateTime, Time, date};
-use processes::{AskVenues, HostingRequests, TellEvents, VenueAnswers};
+use processes::{AskVenues, HostingRequests, SessionSeats, TellEvents, TellSeats, VenueAnswers};
 use projection::{Reacting, Runner, RunnerConfig};
 use proto::Actor;
+use proto::registration::{AgeBand, Attendee, Identity, ParticipantRef, Profile, RegisterRequest};
 use proto::scheduling::edition;
 use proto::scheduling::event::{self, About};
 use proto::taxonomy::{Audience, EventKind, Theme, VenueKind};
 use proto::values::*;
 use proto::venues::{self as venue, *};
+use registration::identities::Identities;
+use registration::{Registered, RegistrationError, Registrations};
 use scheduling::{Scheduling, SchedulingError};
 use scheduling_domain::SessionState;
 use tokio::task::JoinHandle;
@@ -30,6 +33,8 @@ pub struct Week {
     pub scheduling: Scheduling,
     /// Venues' commands.
     pub venues: Venues,
+    /// Partners' registrations.
+    pub registrations: Registrations,
     processes: Vec<JoinHandle<()>>,
     _stores: tempfile::TempDir,
 }
@@ -58,18 +63,24 @@ fn name(text: &str) -> Name {
     Name::parse(text).unwrap_or_else(|e| panic!("test value: {e}"))
 }
 
-/// The Hautes-Alpes week: 15–26 April 2024.
-pub const FIRST_DAY: Date = date(2024, 4, 15);
+/// The Hautes-Alpes week: 12–23 April 2027 (in the future, so that partners can register).
+pub const FIRST_DAY: Date = date(2027, 4, 12);
 /// Its last day.
-pub const LAST_DAY: Date = date(2024, 4, 26);
+pub const LAST_DAY: Date = date(2027, 4, 23);
 
 impl Week {
     /// Starts a nats-server, the services and their processes.
     pub async fn start() -> anyhow::Result<Self> {
         let nats = TestNats::start().await?;
         let log = nats
-            .open_log(LogConfig::new(vec![scheduling::STREAM, ::venues::STREAM]))
+            .open_log(LogConfig::new(vec![
+                scheduling::STREAM,
+                ::venues::STREAM,
+                registration::STREAM,
+            ]))
             .await?;
+        let identities = Identities::open(log.jetstream(), 1).await?;
+        let registrations = Registrations::new(log.clone(), identities);
         let stores = tempfile::tempdir()?;
         let js = async_nats::jetstream::new(nats.client().await?);
         let config = RunnerConfig::default();
@@ -82,9 +93,19 @@ impl Week {
         let answers = Runner::open(
             Reacting(VenueAnswers),
             &stores.path().join("venue-answers"),
+            js.clone(),
+            config.clone(),
+        )?;
+        let seats = Runner::open(
+            Reacting(SessionSeats),
+            &stores.path().join("session-seats"),
             js,
             config,
         )?;
+        let tell_seats = TellSeats {
+            scheduling: Scheduling::new(log.clone()),
+            registrations: registrations.clone(),
+        };
         let ask = AskVenues::new(&log);
         let tell = TellEvents {
             scheduling: Scheduling::new(log.clone()),
@@ -96,10 +117,14 @@ impl Week {
             tokio::spawn(async move {
                 let _ = answers.run_reactor(tell, std::future::pending()).await;
             }),
+            tokio::spawn(async move {
+                let _ = seats.run_reactor(tell_seats, std::future::pending()).await;
+            }),
         ];
         Ok(Self {
             scheduling: Scheduling::new(log.clone()),
             venues: Venues::new(log.clone()),
+            registrations,
             log,
             nats,
             processes,
@@ -110,7 +135,11 @@ impl Week {
     /// How many messages the log holds, all streams together.
     pub async fn messages_in_log(&self) -> u64 {
         let mut total = 0;
-        for stream in [scheduling::STREAM.name, ::venues::STREAM.name] {
+        for stream in [
+            scheduling::STREAM.name,
+            ::venues::STREAM.name,
+            registration::STREAM.name,
+        ] {
             total += self.log.last_sequence(stream).await.unwrap_or(0);
         }
         total
@@ -169,7 +198,7 @@ impl Week {
     pub async fn create_edition(&self) -> Result<EditionId, SchedulingError> {
         let id = EditionId::generate();
         let create = edition::Command::Create(edition::Create {
-            name: name("Semaine des métiers du social — Hautes-Alpes 2024"),
+            name: name("Semaine des métiers du social — Hautes-Alpes 2027"),
             territory: DepartementCode::parse("05").unwrap_or_else(|e| panic!("{e}")),
             first_day: FIRST_DAY,
             last_day: LAST_DAY,
@@ -284,12 +313,92 @@ impl Week {
     }
 }
 
+impl Week {
+    /// A session of an open door at a venue of `seats` seats, confirmed, and open for
+    /// registration: its venue, event and session.
+    pub async fn open_session(
+        &self,
+        seats: u32,
+        starts: DateTime,
+        ends: DateTime,
+    ) -> anyhow::Result<(VenueId, EventId, SessionId)> {
+        let venue = self.register_venue(seats.max(1)).await?;
+        let edition = self.create_edition().await?;
+        let event = self.add_open_door(edition).await?;
+        let session = self
+            .schedule_session(event, venue, starts, ends, seats)
+            .await?;
+        self.wait_for_request(venue, session).await?;
+        self.confirm(venue, session, seats).await?;
+        self.wait_for_seats(session, |s| s.capacity == seats && s.facts.is_some())
+            .await?;
+        Ok((venue, event, session))
+    }
+
+    /// Waits (bounded) until `check` holds for the session's seats.
+    pub async fn wait_for_seats(
+        &self,
+        session: SessionId,
+        check: impl Fn(&registration_domain::seats::SeatsState) -> bool,
+    ) -> anyhow::Result<registration_domain::seats::SeatsState> {
+        for _ in 0..400 {
+            let seats = self.registrations.seats(session).await?;
+            if check(&seats) {
+                return Ok(seats);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        anyhow::bail!("the seats of session {session} never reached the expected state")
+    }
+
+    /// `partner` registers the person it knows as `reference` into `session`.
+    pub async fn register(
+        &self,
+        partner: &str,
+        reference: &str,
+        session: SessionId,
+        audience: Audience,
+        key: &str,
+    ) -> Result<Registered, RegistrationError> {
+        let request = RegisterRequest {
+            session,
+            reference: ParticipantRef::try_from(reference.to_owned())
+                .unwrap_or_else(|e| panic!("{e}")),
+            attendee: Attendee::Person,
+            profile: Profile {
+                audience,
+                age_band: AgeBand::From16To25,
+                town: Some(InseeCode::parse("05061").unwrap_or_else(|e| panic!("{e}"))),
+            },
+            identity: person(reference),
+        };
+        self.registrations
+            .register(&partner_id(partner), request, key)
+            .await
+    }
+}
+
+/// A partner's id.
+pub fn partner_id(partner: &str) -> PartnerId {
+    PartnerId::parse(partner).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A made-up person whose name and email say who they are: `Prénom-<reference>`.
+pub fn person(reference: &str) -> Identity {
+    Identity {
+        first_name: name(&format!("Prénom-{reference}")),
+        last_name: name(&format!("Nom-{reference}")),
+        email: Some(name(&format!("{reference}@exemple.fr"))),
+        phone: Some(name("06 12 34 56 78")),
+    }
+}
+
 /// The room every test venue has.
 pub fn room() -> RoomId {
     RoomId::parse("salle-polyvalente").unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Tuesday 16 April 2024 at `hour`:`minute`, local time.
+/// Tuesday 13 April 2027 at `hour`:`minute`, local time.
 pub fn tuesday(hour: i8, minute: i8) -> DateTime {
-    date(2024, 4, 16).at(hour, minute, 0, 0)
+    date(2027, 4, 13).at(hour, minute, 0, 0)
 }

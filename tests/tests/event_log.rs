@@ -220,7 +220,7 @@ async fn a_large_aggregate_loads_from_its_snapshot() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_appends_survive_a_nats_server_kill() {
-    let mut nats = TestNats::start().await.expect("nats-server starts");
+    let nats = TestNats::start().await.expect("nats-server starts");
     let mut config = log_config();
     config.ack_timeout = Duration::from_millis(500);
     config.publish_attempts = 2;
@@ -259,7 +259,7 @@ async fn acknowledged_appends_survive_a_nats_server_kill() {
     while acked_so_far.load(std::sync::atomic::Ordering::SeqCst) < 200 {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    nats.kill();
+    nats.kill().await;
     let acked_at_kill = acked_so_far.load(std::sync::atomic::Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(200)).await;
     nats.restart().await.expect("restarts on the same store");

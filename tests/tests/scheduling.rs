@@ -135,8 +135,8 @@ async fn invalid_commands_get_typed_errors_and_append_nothing() {
         .schedule_session(
             open_door,
             venue,
-            jiff::civil::date(2024, 4, 27).at(9, 0, 0, 0),
-            jiff::civil::date(2024, 4, 27).at(10, 0, 0, 0),
+            jiff::civil::date(2027, 4, 24).at(9, 0, 0, 0),
+            jiff::civil::date(2027, 4, 24).at(10, 0, 0, 0),
             10,
         )
         .await

@@ -12,6 +12,9 @@
 //! - [`VenueAnswers`] and [`TellEvents`]: a venue's answer (capacity confirmed, lowered, raised;
 //!   declined; withdrawn; refused) is recorded on the session, which opens for registration once
 //!   a capacity is confirmed.
+//! - [`SessionSeats`] and [`TellSeats`]: a session's capacity, times, restriction and
+//!   cancellation reach its seats in the registration context (lowered capacity demotes, raised
+//!   promotes, cancellation cancels every registration).
 
 use ::venues::{Venues, VenuesError};
 use eventlog::{CommandMeta, EventLog};
@@ -20,7 +23,9 @@ use proto::contract::EventContract;
 use proto::scheduling::event::{self as programme, RecordVenueAnswer, VenueAnswer};
 use proto::values::{EventId, Reason, SessionId, VenueId};
 use proto::venues::{self as venue_contracts, RequestHosting};
+use proto::registration::SessionFacts;
 use proto::{Actor, StoredEvent};
+use registration_domain::seats::SeatsCommand;
 use scheduling::{Scheduling, SchedulingError};
 use serde::{Deserialize, Serialize};
 use venues_domain::VenueRefusal;
@@ -388,5 +393,203 @@ async fn tell_event(
                     | SchedulingError::Log(_)
             ),
         )),
+    }
+}
+
+/// A change of a session the seats must follow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SeatsReaction {
+    /// The capacity the venue hosts changed (confirmed, lowered, raised; 0 when withdrawn or
+    /// declined).
+    Capacity {
+        /// The event of the session.
+        event: EventId,
+        /// The session.
+        session: SessionId,
+        /// Seats now.
+        capacity: u32,
+    },
+    /// The session moved in time, or its event's restriction may have changed: refresh facts.
+    Refresh {
+        /// The event.
+        event: EventId,
+        /// The session, or every session of the event when `None`.
+        session: Option<SessionId>,
+    },
+    /// The organiser cancelled the session.
+    Cancel {
+        /// The session.
+        session: SessionId,
+        /// Why.
+        reason: Reason,
+    },
+}
+
+/// Sessions' capacities, times, restrictions and cancellations → their seats.
+pub struct SessionSeats;
+
+impl Reactor for SessionSeats {
+    type Reaction = SeatsReaction;
+
+    fn name(&self) -> &'static str {
+        "session-seats"
+    }
+
+    fn streams(&self) -> &'static [&'static str] {
+        &[scheduling::STREAM.name]
+    }
+
+    fn react(&self, stored: &StoredEvent, _at: Position<'_>) -> Result<Vec<SeatsReaction>, Rejected> {
+        let Some(event_id) = aggregate_id(stored, "sched.event.") else {
+            return Ok(Vec::new());
+        };
+        let event = EventId(event_id?);
+        let capacity = |session, capacity| vec![SeatsReaction::Capacity { event, session, capacity }];
+        Ok(
+            match programme::Event::decode(&stored.event_type, stored.version, stored.data.clone())? {
+                programme::Event::SessionVenueConfirmed(s) => capacity(s.session, s.capacity),
+                programme::Event::SessionCapacityChanged(s) => capacity(s.session, s.capacity),
+                programme::Event::SessionVenueWithdrew(s) => capacity(s.session, 0),
+                programme::Event::SessionVenueDeclined(s) => capacity(s.session, 0),
+                programme::Event::SessionRescheduled(s) => vec![SeatsReaction::Refresh {
+                    event,
+                    session: Some(s.session),
+                }],
+                programme::Event::Amended(_) => vec![SeatsReaction::Refresh {
+                    event,
+                    session: None,
+                }],
+                programme::Event::SessionCancelled(s) => vec![SeatsReaction::Cancel {
+                    session: s.session,
+                    reason: s.reason,
+                }],
+                _ => Vec::new(),
+            },
+        )
+    }
+}
+
+/// Tells the seats, with the session's facts as the scheduling context has them now.
+#[derive(Clone)]
+pub struct TellSeats {
+    /// Where the facts are read.
+    pub scheduling: Scheduling,
+    /// The seats.
+    pub registrations: registration::Registrations,
+}
+
+impl TellSeats {
+    async fn facts(
+        &self,
+        event: EventId,
+    ) -> Result<Vec<(SessionId, SessionFacts)>, DispatchError> {
+        let state = self
+            .scheduling
+            .event_state(event)
+            .await
+            .map_err(|e| DispatchError::Retry(e.to_string()))?;
+        let Some(added) = state.added else {
+            return Err(DispatchError::Refused(format!("event {event} was never added")));
+        };
+        Ok(state
+            .sessions
+            .iter()
+            .map(|(id, session)| {
+                (
+                    *id,
+                    SessionFacts {
+                        edition: added.edition,
+                        starts_at: session.starts_at,
+                        ends_at: session.ends_at,
+                        restricted_to: added.about.restricted_to.clone(),
+                    },
+                )
+            })
+            .collect())
+    }
+}
+
+impl Dispatch<SeatsReaction> for TellSeats {
+    async fn dispatch(
+        &self,
+        key: &str,
+        cause: &Cause,
+        reaction: &SeatsReaction,
+    ) -> Result<(), DispatchError> {
+        let meta = CommandMeta::caused_by(
+            system("reactor.session-seats"),
+            key,
+            cause.correlation_id,
+            cause.event_id,
+        );
+        let mut commands: Vec<(SessionId, SeatsCommand)> = Vec::new();
+        match reaction {
+            SeatsReaction::Capacity {
+                event,
+                session,
+                capacity,
+            } => {
+                let facts = self.facts(*event).await?;
+                let Some((_, facts)) = facts.into_iter().find(|(id, _)| id == session) else {
+                    return Err(DispatchError::Refused(format!("no session {session} in {event}")));
+                };
+                // A venue's no to a session never opened opens nothing.
+                let opened = self
+                    .registrations
+                    .seats(*session)
+                    .await
+                    .map_err(|e| DispatchError::Retry(e.to_string()))?
+                    .facts
+                    .is_some();
+                if *capacity > 0 || opened {
+                    commands.push((
+                        *session,
+                        SeatsCommand::SetCapacity {
+                            capacity: *capacity,
+                            facts,
+                        },
+                    ));
+                }
+            }
+            SeatsReaction::Refresh { event, session } => {
+                for (id, facts) in self.facts(*event).await? {
+                    if session.is_some_and(|only| only != id) {
+                        continue;
+                    }
+                    let opened = self
+                        .registrations
+                        .seats(id)
+                        .await
+                        .map_err(|e| DispatchError::Retry(e.to_string()))?
+                        .facts
+                        .is_some();
+                    if opened {
+                        commands.push((id, SeatsCommand::Reschedule { facts }));
+                    }
+                }
+            }
+            SeatsReaction::Cancel { session, reason } => commands.push((
+                *session,
+                SeatsCommand::CancelSession {
+                    reason: reason.clone(),
+                },
+            )),
+        }
+        for (n, (session, command)) in commands.iter().enumerate() {
+            let meta = CommandMeta {
+                idempotency_key: format!("{}:{n}", meta.idempotency_key),
+                ..meta.clone()
+            };
+            if let Err(error) = self.registrations.seats_command(*session, command, &meta).await {
+                let retry = matches!(
+                    error,
+                    registration::RegistrationError::Unavailable(_)
+                        | registration::RegistrationError::Contended
+                        | registration::RegistrationError::Log(_)
+                );
+                return Err(retry_or_refuse(error.code(), error.to_string(), retry));
+            }
+        }
+        Ok(())
     }
 }

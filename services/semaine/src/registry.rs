@@ -13,7 +13,9 @@ use std::pin::Pin;
 use anyhow::{Result, bail};
 use async_nats::jetstream;
 use eventlog::{EventLog, StreamSpec};
-use processes::{AskVenues, HostingRequests, TellEvents, VenueAnswers};
+use processes::{AskVenues, HostingRequests, SessionSeats, TellEvents, TellSeats, VenueAnswers};
+use registration::Registrations;
+use registration::identities::Identities;
 use projection::{
     Dispatch, Position, Projection, Reacting, Reactor, Rejected, Runner, RunnerConfig, RunnerError,
     View,
@@ -22,18 +24,26 @@ use proto::StoredEvent;
 
 /// The streams ensured at start-up, one per bounded context.
 pub fn streams() -> Vec<StreamSpec> {
-    vec![scheduling::STREAM, venues::STREAM]
+    vec![scheduling::STREAM, venues::STREAM, registration::STREAM]
 }
 
 /// The processes between services that `semaine up` runs, each with its store under
 /// `<data-dir>/processes/<name>`.
-pub fn processes(log: &EventLog) -> Vec<Box<dyn Process>> {
+pub fn processes(log: &EventLog, identities: &Identities) -> Vec<Box<dyn Process>> {
+    let scheduling = scheduling::Scheduling::new(log.clone());
     vec![
         ReactorProcess::boxed(HostingRequests, AskVenues::new(log)),
         ReactorProcess::boxed(
             VenueAnswers,
             TellEvents {
-                scheduling: scheduling::Scheduling::new(log.clone()),
+                scheduling: scheduling.clone(),
+            },
+        ),
+        ReactorProcess::boxed(
+            SessionSeats,
+            TellSeats {
+                scheduling,
+                registrations: Registrations::new(log.clone(), identities.clone()),
             },
         ),
     ]
@@ -239,7 +249,7 @@ mod tests {
     #[test]
     fn the_registry_as_shipped_names_its_processes_and_streams() {
         let names: Vec<&str> = streams().iter().map(|s| s.name).collect();
-        assert_eq!(names, ["SCHEDULING", "VENUES"]);
+        assert_eq!(names, ["SCHEDULING", "VENUES", "REGISTRATION"]);
     }
 
     #[test]

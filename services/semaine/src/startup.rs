@@ -23,6 +23,7 @@ use tracing::{error, info, warn};
 use crate::cli::RebuildTarget;
 use crate::configuration::{NatsSettings, Settings, display_server};
 use crate::registry::{self, Process, Registered};
+use registration::identities::Identities;
 
 /// How long the runners get to finish their batch and flush their stores after the shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
@@ -146,7 +147,15 @@ impl Application {
 
         match connect_and_open(&settings, &nats, streams, projections).await {
             Ok((client, log, runners)) => {
-                let processes = registry::processes(&log);
+                let identities =
+                    match Identities::open(log.jetstream(), settings.replicas).await {
+                        Ok(identities) => identities,
+                        Err(e) => {
+                            nats.stop().await;
+                            return Err(anyhow!(e).context("cannot open the participants' keys"));
+                        }
+                    };
+                let processes = registry::processes(&log, &identities);
                 if let Err(e) = registry::check(&registry::streams(), &[], &processes) {
                     nats.stop().await;
                     return Err(e.context("cannot use the registry"));
@@ -379,11 +388,12 @@ impl Application {
              \x20 JetStream    {jetstream}; {replicas} replica(s) per stream\n\
              \x20 data dir     {data_dir}\n\
              \x20 streams      {streams}\n\
-             \x20 services     scheduling (editions, events, sessions), venue logistics (venues, \
+             \x20 services     scheduling (editions, events, sessions), registration (seats, waiting \
+             lists, agendas), venue logistics (venues, \
              hosting requests)\n\
              \x20 processes    {processes} (stores in {processes_dir})\n\
              \x20 projections  {projections} (stores in {projections_dir})\n\
-             \x20 next         the HTTP gateway, the read models and the registration service \
+             \x20 next         the HTTP gateway and the read models \
              arrive with the next issues",
             replicas = settings.replicas,
             data_dir = settings.data_dir.display(),

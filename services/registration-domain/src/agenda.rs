@@ -1,0 +1,250 @@
+//! A participant's agenda: the sessions a person holds a slot in (aggregate
+//! `reg.agenda.<participant id>`), so that one person is never confirmed in two sessions that
+//! overlap in time, also when two requests for them arrive at once.
+//!
+//! The seats of two sessions are two aggregates, and neither can see the other; the agenda is the
+//! one aggregate that sees every session of one person. Two registrations of the same person that
+//! arrive at once both go through it, are serialised by the shell's optimistic append, and the
+//! second is decided against a state that already holds the first.
+//!
+//! # The protocol
+//! The shell registering a participant into a session:
+//!
+//! 1. **holds** the session's slot in the agenda ([`AgendaCommand::Hold`]): refused with
+//!    [`AgendaRefusal::Overlap`] if a confirmed slot or a live hold overlaps it, and then nothing
+//!    else happens;
+//! 2. **registers** with the session's seats ([`crate::seats::SeatsCommand::Register`]);
+//! 3. **confirms** the slot when the seat is confirmed ([`AgendaCommand::Confirm`]), or
+//!    **releases** it when the registration waits or was refused ([`AgendaCommand::Release`]).
+//!    It releases only a slot its own hold recorded: a hold that recorded nothing (the session
+//!    was already in the agenda) belongs to an earlier request.
+//!
+//! A hold never confirmed stops blocking other sessions after
+//! [`HOLD_LAPSES_AFTER_SECONDS`]: the shell crashed, or the registration never happened. A
+//! reactor on the seats' events repairs a crash between the steps: `Confirmed` or `Promoted` →
+//! hold then confirm; `Waitlisted`, `Demoted` or `Cancelled` → release. A promoted participant
+//! whose slot cannot be confirmed because they were confirmed elsewhere at that time in the
+//! meantime is cancelled by the reactor ([`proto::registration::CancelledBy::Overlap`]), which
+//! frees the seat and promotes the next person waiting.
+//!
+//! ```text
+//! Hold ──> held ─┬─ Confirm ──> confirmed ── Release ──> (gone)
+//!                ├─ Release ──> (gone)
+//!                └─ 120 s pass ──> lapsed: blocks nothing; Confirm only if nothing live overlaps
+//! ```
+
+use std::collections::BTreeMap;
+
+use decider::Decider;
+use jiff::{SignedDuration, Timestamp};
+use proto::registration::RegistrationId;
+use proto::registration::agenda::{Event, HOLD_LAPSES_AFTER_SECONDS, Slot, SlotHeld};
+use proto::values::SessionId;
+use serde::{Deserialize, Serialize};
+
+use crate::overlaps;
+
+/// The decider of a participant's agenda.
+#[derive(Debug, Clone, Copy)]
+pub struct Agenda;
+
+/// What can be asked of a participant's agenda. The current time, when a decision needs it, is
+/// put in by the shell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgendaCommand {
+    /// Holds the session's slot before registering, blocking overlapping sessions.
+    Hold {
+        /// The session.
+        session: SessionId,
+        /// The registration being made.
+        registration: RegistrationId,
+        /// The session's start, from the scheduling context.
+        starts_at: Timestamp,
+        /// The session's end.
+        ends_at: Timestamp,
+        /// The current time: when the hold starts, and which other holds still live.
+        now: Timestamp,
+    },
+    /// Confirms a held slot: the seat is confirmed.
+    Confirm {
+        /// The session.
+        session: SessionId,
+        /// The current time: a lapsed hold is confirmed only if nothing live overlaps it.
+        now: Timestamp,
+    },
+    /// Releases a slot: the registration waits, was refused or cancelled.
+    Release {
+        /// The session.
+        session: SessionId,
+    },
+}
+
+/// What a participant's agenda remembers. Snapshotted by the shell.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgendaState {
+    /// The slots held or confirmed, by session: what a new hold is checked against.
+    pub slots: BTreeMap<SessionId, AgendaSlot>,
+}
+
+/// One session in a participant's agenda.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgendaSlot {
+    /// The registration it was held for, to repair the seats if needed.
+    pub registration: RegistrationId,
+    /// The session's start: with `ends_at`, the time the person is taken.
+    pub starts_at: Timestamp,
+    /// The session's end, exclusive: a session starting then does not overlap.
+    pub ends_at: Timestamp,
+    /// When it was held: an unconfirmed hold lapses [`HOLD_LAPSES_AFTER_SECONDS`] later.
+    pub held_at: Timestamp,
+    /// Whether the seat is confirmed: a confirmed slot blocks overlapping sessions for good.
+    pub confirmed: bool,
+}
+
+/// Why a participant's agenda refuses a command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AgendaRefusal {
+    /// The participant holds or is confirmed in another session at an overlapping time.
+    #[error(
+        "the participant is already registered in session {session}, which overlaps this one; \
+         cancel that registration first or choose a session at another time"
+    )]
+    Overlap {
+        /// The session that overlaps.
+        session: SessionId,
+    },
+    /// The session was not held in the agenda.
+    #[error("session {session} is not held in the participant's agenda; hold it before confirming")]
+    NotHeld {
+        /// The session.
+        session: SessionId,
+    },
+}
+
+impl AgendaRefusal {
+    /// A stable kebab-case code for this refusal, for API clients to match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Overlap { .. } => "agenda-overlap",
+            Self::NotHeld { .. } => "slot-not-held",
+        }
+    }
+}
+
+impl Decider for Agenda {
+    type State = AgendaState;
+    type Command = AgendaCommand;
+    type Event = Event;
+    type Error = AgendaRefusal;
+
+    const STATE_VERSION: u32 = 1;
+
+    fn decide(state: &AgendaState, command: &AgendaCommand) -> Result<Vec<Event>, AgendaRefusal> {
+        match command {
+            AgendaCommand::Hold {
+                session,
+                registration,
+                starts_at,
+                ends_at,
+                now,
+            } => {
+                if state.slots.contains_key(session) {
+                    return Ok(vec![]);
+                }
+                if let Some(other) = state.live_overlap(*session, *starts_at, *ends_at, *now) {
+                    return Err(AgendaRefusal::Overlap { session: other });
+                }
+                Ok(vec![Event::SlotHeld(SlotHeld {
+                    session: *session,
+                    registration: *registration,
+                    starts_at: *starts_at,
+                    ends_at: *ends_at,
+                    held_at: *now,
+                })])
+            }
+            AgendaCommand::Confirm { session, now } => {
+                let slot = state
+                    .slots
+                    .get(session)
+                    .ok_or(AgendaRefusal::NotHeld { session: *session })?;
+                if slot.confirmed {
+                    return Ok(vec![]);
+                }
+                if !slot.is_live(*now)
+                    && let Some(other) =
+                        state.live_overlap(*session, slot.starts_at, slot.ends_at, *now)
+                {
+                    return Err(AgendaRefusal::Overlap { session: other });
+                }
+                Ok(vec![Event::SlotConfirmed(Slot { session: *session })])
+            }
+            AgendaCommand::Release { session } => Ok(if state.slots.contains_key(session) {
+                vec![Event::SlotReleased(Slot { session: *session })]
+            } else {
+                vec![]
+            }),
+        }
+    }
+
+    fn evolve(mut state: AgendaState, event: &Event) -> AgendaState {
+        match event {
+            Event::SlotHeld(held) => {
+                state.slots.insert(
+                    held.session,
+                    AgendaSlot {
+                        registration: held.registration,
+                        starts_at: held.starts_at,
+                        ends_at: held.ends_at,
+                        held_at: held.held_at,
+                        confirmed: false,
+                    },
+                );
+            }
+            Event::SlotConfirmed(slot) => {
+                if let Some(kept) = state.slots.get_mut(&slot.session) {
+                    kept.confirmed = true;
+                }
+            }
+            Event::SlotReleased(slot) => {
+                state.slots.remove(&slot.session);
+            }
+        }
+        state
+    }
+}
+
+impl AgendaState {
+    /// A session's slot, held or confirmed.
+    pub fn slot(&self, session: SessionId) -> Option<&AgendaSlot> {
+        self.slots.get(&session)
+    }
+
+    /// The first other session (by id) whose slot is live at `now` (confirmed, or held less than
+    /// [`HOLD_LAPSES_AFTER_SECONDS`] ago) and overlaps `starts_at..ends_at`.
+    pub fn live_overlap(
+        &self,
+        session: SessionId,
+        starts_at: Timestamp,
+        ends_at: Timestamp,
+        now: Timestamp,
+    ) -> Option<SessionId> {
+        self.slots
+            .iter()
+            .find(|(other, slot)| {
+                **other != session
+                    && slot.is_live(now)
+                    && overlaps(starts_at, ends_at, slot.starts_at, slot.ends_at)
+            })
+            .map(|(other, _)| *other)
+    }
+}
+
+impl AgendaSlot {
+    /// Whether it blocks overlapping sessions at `now`: it is confirmed, or it was held less than
+    /// [`HOLD_LAPSES_AFTER_SECONDS`] before `now`.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.confirmed
+            || now.duration_since(self.held_at)
+                < SignedDuration::from_secs(HOLD_LAPSES_AFTER_SECONDS)
+    }
+}

@@ -1,0 +1,326 @@
+//! The registration service: partners register participants into sessions.
+//!
+//! A thin shell over the pure `registration-domain` deciders. To register someone it seals their
+//! identity with their own key, holds the slot in their agenda (nobody is confirmed in two
+//! overlapping sessions, also when two requests for them arrive at once), registers them in the
+//! session's seats, then confirms the slot (a confirmed seat) or releases it (waiting, refused).
+//! A crash between two steps leaves at worst a held slot that lapses by itself; the agenda
+//! process repairs the rest (see `docs/registration.md`).
+//!
+//! # Layout
+//! - [`STREAM`], [`SEATS`], [`AGENDAS`]: where the context's events live.
+//! - [`identities`]: personal data sealed per participant; erasure destroys the key.
+//! - [`Registrations`]: register, cancel, check in, erase.
+//! - [`RegistrationError`]: why a command recorded nothing, with a stable code.
+
+pub mod identities;
+
+use eventlog::{AggregateKey, Category, CommandError, CommandMeta, EventLog, StreamSpec};
+use jiff::Timestamp;
+use proto::Actor;
+use proto::registration::session::Event as SeatsEvent;
+use proto::registration::{ParticipantId, RegisterRequest, RegistrationId};
+use proto::values::{PartnerId, SessionId};
+use registration_domain::agenda::{Agenda, AgendaCommand, AgendaRefusal};
+use registration_domain::seats::{Seats, SeatsCommand, SeatsRefusal, SeatsState};
+
+use crate::identities::{IdentityError, Identities};
+
+/// The registration context's stream.
+pub const STREAM: StreamSpec = StreamSpec {
+    name: "REGISTRATION",
+    subjects: "reg.>",
+    description: "registration: seats of sessions, registrations, waiting lists, agendas",
+};
+
+/// The seats of a session: `reg.session.<session id>`.
+pub const SEATS: Category = Category {
+    stream: STREAM.name,
+    prefix: "reg.session",
+};
+
+/// A participant's agenda: `reg.agenda.<participant id>`.
+pub const AGENDAS: Category = Category {
+    stream: STREAM.name,
+    prefix: "reg.agenda",
+};
+
+/// The address of a session's seats.
+pub fn seats_key(session: SessionId) -> AggregateKey {
+    // A UUID's text is always a valid subject token.
+    AggregateKey::new(SEATS, &session.to_string()).unwrap_or_else(|e| unreachable!("{e}"))
+}
+
+/// The address of a participant's agenda.
+pub fn agenda_key(participant: ParticipantId) -> AggregateKey {
+    AggregateKey::new(AGENDAS, &participant.to_string()).unwrap_or_else(|e| unreachable!("{e}"))
+}
+
+/// Why a registration command recorded nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    /// The seats' rules refused it.
+    #[error("{0}")]
+    Seats(SeatsRefusal),
+    /// The participant's agenda refused it: they hold an overlapping session.
+    #[error("{0}")]
+    Agenda(AgendaRefusal),
+    /// The identity could not be sealed.
+    #[error("{0}")]
+    Identity(IdentityError),
+    /// JetStream did not answer; the same command with the same idempotency key may be retried.
+    #[error("the event log is unavailable: {0}")]
+    Unavailable(String),
+    /// Other writers kept changing the aggregate; retry with the same idempotency key.
+    #[error("too many concurrent changes; retry")]
+    Contended,
+    /// The log could not be read or written.
+    #[error("the event log failed: {0}")]
+    Log(String),
+}
+
+impl RegistrationError {
+    /// A stable code for the error, for APIs and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Seats(refusal) => refusal.code(),
+            Self::Agenda(refusal) => refusal.code(),
+            Self::Identity(IdentityError::Unavailable(_)) => "key-store-unavailable",
+            Self::Identity(IdentityError::Corrupted(_)) => "identity-corrupted",
+            Self::Unavailable(_) => "log-unavailable",
+            Self::Contended => "contended",
+            Self::Log(_) => "log-failed",
+        }
+    }
+
+    fn from_command<E>(error: CommandError<E>, refused: impl FnOnce(E) -> Self) -> Self {
+        match error {
+            CommandError::Refused(refusal) => refused(refusal),
+            CommandError::Contended { .. } => Self::Contended,
+            CommandError::Unavailable(reason) => Self::Unavailable(reason),
+            CommandError::Log(reason) => Self::Log(reason),
+        }
+    }
+}
+
+impl From<eventlog::LoadError> for RegistrationError {
+    fn from(e: eventlog::LoadError) -> Self {
+        Self::from_command(CommandError::<SeatsRefusal>::from(e), Self::Seats)
+    }
+}
+
+/// The outcome of a registration, as the partner is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registered {
+    /// The registration.
+    pub registration: RegistrationId,
+    /// The participant it is for.
+    pub participant: ParticipantId,
+    /// True when it holds its seats, false when it waits.
+    pub confirmed: bool,
+    /// The stream sequence of the commit that recorded it: a read can wait for it.
+    pub seq: u64,
+    /// True when this answers a retry: the original outcome, nothing recorded again.
+    pub duplicate: bool,
+}
+
+/// The registration service.
+#[derive(Clone)]
+pub struct Registrations {
+    log: EventLog,
+    identities: Identities,
+}
+
+fn partner_meta(partner: &PartnerId, key: &str) -> CommandMeta {
+    CommandMeta::new(
+        Actor::Partner {
+            id: partner.to_string(),
+        },
+        format!("partner:{partner}:{key}"),
+    )
+}
+
+/// The same command's next step, with a key of its own derived from the command's.
+fn step(meta: &CommandMeta, step: &str) -> CommandMeta {
+    CommandMeta {
+        idempotency_key: format!("{}:{step}", meta.idempotency_key),
+        ..meta.clone()
+    }
+}
+
+impl Registrations {
+    /// The service over `log` (opened with [`STREAM`]) and the participants' keys.
+    pub fn new(log: EventLog, identities: Identities) -> Self {
+        Self { log, identities }
+    }
+
+    /// The seats of a session as they stand.
+    pub async fn seats(&self, session: SessionId) -> Result<SeatsState, RegistrationError> {
+        Ok(self.log.load::<Seats>(&seats_key(session)).await?.state)
+    }
+
+    /// The participants' keys.
+    pub fn identities(&self) -> &Identities {
+        &self.identities
+    }
+
+    /// A partner registers a participant (or a group) into a session. `idempotency_key` is the
+    /// partner's: the same key always gets the same answer.
+    pub async fn register(
+        &self,
+        partner: &PartnerId,
+        request: RegisterRequest,
+        idempotency_key: &str,
+    ) -> Result<Registered, RegistrationError> {
+        let meta = partner_meta(partner, idempotency_key);
+        let participant = ParticipantId::of(partner, &request.reference);
+        let seats = seats_key(request.session);
+        let loaded = self.log.load::<Seats>(&seats).await?;
+        let now = Timestamp::now();
+        let registration = RegistrationId(uuid_v7());
+        let facts = loaded.state.facts.clone();
+        let retry = loaded.idempotency.contains_key(&meta.idempotency_key);
+
+        // Hold the slot first, unless this is a retry or the session is not open (the seats
+        // then refuse with the reason).
+        let hold = match (&facts, retry) {
+            (Some(facts), false) => {
+                let command = AgendaCommand::Hold {
+                    session: request.session,
+                    registration,
+                    starts_at: facts.starts_at,
+                    ends_at: facts.ends_at,
+                    now,
+                };
+                let held = self
+                    .log
+                    .execute::<Agenda>(&agenda_key(participant), &command, &step(&meta, "hold"))
+                    .await
+                    .map_err(|e| RegistrationError::from_command(e, RegistrationError::Agenda))?;
+                // Ours only if this command (or its earlier attempt) held it: a slot already held
+                // for this session belongs to another registration, never to be released here.
+                held.duplicate || !held.events.is_empty()
+            }
+            _ => false,
+        };
+
+        let identity = self
+            .identities
+            .seal(participant, &request.identity)
+            .await
+            .map_err(RegistrationError::Identity)?;
+        let command = SeatsCommand::Register {
+            registration,
+            partner: partner.clone(),
+            participant,
+            attendee: request.attendee,
+            profile: request.profile,
+            identity,
+            now,
+        };
+        let decided = match self.log.execute::<Seats>(&seats, &command, &meta).await {
+            Ok(decided) => decided,
+            Err(error) => {
+                if hold && matches!(error, CommandError::Refused(_)) {
+                    self.release(participant, request.session, &meta).await;
+                }
+                return Err(RegistrationError::from_command(error, RegistrationError::Seats));
+            }
+        };
+        let outcome = decided.events.iter().find_map(|event| match event {
+            SeatsEvent::Confirmed(r) => Some((r.registration, true)),
+            SeatsEvent::Waitlisted(r) => Some((r.registration, false)),
+            _ => None,
+        });
+        let Some((registration, confirmed)) = outcome else {
+            return Err(RegistrationError::Log(
+                "the registration recorded no confirmation and no waiting".into(),
+            ));
+        };
+        if hold {
+            if confirmed {
+                let command = AgendaCommand::Confirm {
+                    session: request.session,
+                    now,
+                };
+                self.log
+                    .execute::<Agenda>(&agenda_key(participant), &command, &step(&meta, "confirm"))
+                    .await
+                    .map_err(|e| RegistrationError::from_command(e, RegistrationError::Agenda))?;
+            } else {
+                self.release(participant, request.session, &meta).await;
+            }
+        }
+        Ok(Registered {
+            registration,
+            participant,
+            confirmed,
+            seq: decided.seq,
+            duplicate: decided.duplicate,
+        })
+    }
+
+    /// Gives a held slot back. A failure leaves a hold that lapses by itself.
+    async fn release(&self, participant: ParticipantId, session: SessionId, meta: &CommandMeta) {
+        let command = AgendaCommand::Release { session };
+        if let Err(e) = self
+            .log
+            .execute::<Agenda>(&agenda_key(participant), &command, &step(meta, "release"))
+            .await
+        {
+            tracing::warn!(%session, error = %e, "cannot release a held slot; it lapses by itself");
+        }
+    }
+
+    /// A partner cancels one of its registrations.
+    pub async fn cancel(
+        &self,
+        partner: &PartnerId,
+        session: SessionId,
+        registration: RegistrationId,
+        idempotency_key: &str,
+    ) -> Result<u64, RegistrationError> {
+        let meta = partner_meta(partner, idempotency_key);
+        let command = SeatsCommand::Cancel {
+            registration,
+            partner: partner.clone(),
+            now: Timestamp::now(),
+        };
+        let decided = self
+            .log
+            .execute::<Seats>(&seats_key(session), &command, &meta)
+            .await
+            .map_err(|e| RegistrationError::from_command(e, RegistrationError::Seats))?;
+        if let Some(record) = self.seats(session).await?.registration(registration) {
+            self.release(record.participant, session, &meta).await;
+        }
+        Ok(decided.seq)
+    }
+
+    /// Erases a participant: destroys their key. Their sealed identity, wherever it stands, never
+    /// opens again; their registrations still count in the statistics.
+    pub async fn erase(&self, participant: ParticipantId) -> Result<(), RegistrationError> {
+        self.identities
+            .erase(participant)
+            .await
+            .map_err(RegistrationError::Identity)
+    }
+
+    /// Runs a seats command (for the processes between services).
+    pub async fn seats_command(
+        &self,
+        session: SessionId,
+        command: &SeatsCommand,
+        meta: &CommandMeta,
+    ) -> Result<u64, RegistrationError> {
+        self.log
+            .execute::<Seats>(&seats_key(session), command, meta)
+            .await
+            .map(|decided| decided.seq)
+            .map_err(|e| RegistrationError::from_command(e, RegistrationError::Seats))
+    }
+}
+
+fn uuid_v7() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}

@@ -1,0 +1,359 @@
+//! Partners register participants: seats, waiting lists, agendas, sealed identities, against a
+//! real nats-server through the running services and processes.
+
+use futures_util::StreamExt;
+use proto::registration::{ParticipantId, ParticipantRef, RegisterRequest};
+use proto::taxonomy::Audience;
+use registration::identities::Revealed;
+use tests::week::{Week, partner_id, person, tuesday, venue_actor};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seats_fill_then_wait_in_order_and_a_cancellation_promotes_the_oldest() {
+    let week = Week::start().await.expect("the week starts");
+    let (_, _, session) = week
+        .open_session(3, tuesday(9, 0), tuesday(11, 0))
+        .await
+        .expect("open");
+    let mut outcomes = Vec::new();
+    for n in 1..=5 {
+        let outcome = week
+            .register(
+                "mission-locale-gap",
+                &format!("p{n}"),
+                session,
+                Audience::YoungPeople,
+                &format!("k{n}"),
+            )
+            .await
+            .expect("registered");
+        outcomes.push(outcome);
+    }
+    let confirmed: Vec<bool> = outcomes.iter().map(|o| o.confirmed).collect();
+    assert_eq!(confirmed, [true, true, true, false, false]);
+    let seats = week.registrations.seats(session).await.expect("seats");
+    assert_eq!(seats.confirmed_seats(), 3);
+    assert_eq!(
+        seats.waiting_list(),
+        [outcomes[3].registration, outcomes[4].registration]
+    );
+
+    // A retry with the same key answers the same registration and records nothing.
+    let retry = week
+        .register(
+            "mission-locale-gap",
+            "p1",
+            session,
+            Audience::YoungPeople,
+            "k1",
+        )
+        .await
+        .expect("answered");
+    assert!(retry.duplicate);
+    assert_eq!(retry.registration, outcomes[0].registration);
+
+    // Another partner cannot cancel it; its own partner can, and the oldest waiting is promoted.
+    let not_yours = week
+        .registrations
+        .cancel(
+            &partner_id("france-travail-gap"),
+            session,
+            outcomes[1].registration,
+            "c0",
+        )
+        .await
+        .expect_err("not its registration");
+    assert_eq!(not_yours.code(), "not-your-registration");
+    week.registrations
+        .cancel(
+            &partner_id("mission-locale-gap"),
+            session,
+            outcomes[1].registration,
+            "c1",
+        )
+        .await
+        .expect("cancelled");
+    let seats = week.registrations.seats(session).await.expect("seats");
+    assert_eq!(seats.confirmed_seats(), 3);
+    assert_eq!(seats.waiting_list(), [outcomes[4].registration]);
+    assert!(
+        seats
+            .registration(outcomes[3].registration)
+            .is_some_and(|r| r.is_confirmed())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lowered_capacity_sends_the_latest_confirmed_back_to_the_head_of_the_list() {
+    let week = Week::start().await.expect("the week starts");
+    let (venue, _, session) = week
+        .open_session(3, tuesday(9, 0), tuesday(11, 0))
+        .await
+        .expect("open");
+    let mut registrations = Vec::new();
+    for n in 1..=4 {
+        let outcome = week
+            .register(
+                "ft",
+                &format!("p{n}"),
+                session,
+                Audience::JobSeekers,
+                &format!("k{n}"),
+            )
+            .await
+            .expect("registered");
+        registrations.push(outcome.registration);
+    }
+    let lower = proto::venues::Command::ChangeCapacity {
+        session,
+        request: 1,
+        capacity: 2,
+    };
+    week.venues
+        .venue(
+            venue,
+            &lower,
+            &eventlog::CommandMeta::new(venue_actor(venue), "lower"),
+        )
+        .await
+        .expect("lowered");
+    let seats = week
+        .wait_for_seats(session, |s| s.capacity == 2)
+        .await
+        .expect("the seats follow");
+    assert_eq!(seats.confirmed_seats(), 2);
+    assert_eq!(seats.waiting_list(), [registrations[2], registrations[3]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_person_is_never_confirmed_in_two_overlapping_sessions_even_at_once() {
+    let week = Week::start().await.expect("the week starts");
+    let (_, _, morning) = week
+        .open_session(10, tuesday(9, 0), tuesday(11, 0))
+        .await
+        .expect("open");
+    let (_, _, overlapping) = week
+        .open_session(10, tuesday(10, 0), tuesday(12, 0))
+        .await
+        .expect("open");
+    let (a, b) = tokio::join!(
+        week.register("ft", "lea", morning, Audience::JobSeekers, "a"),
+        week.register("ft", "lea", overlapping, Audience::JobSeekers, "b"),
+    );
+    let outcomes = [a, b];
+    assert_eq!(
+        outcomes.iter().filter(|o| o.is_ok()).count(),
+        1,
+        "{outcomes:?}"
+    );
+    let refused = outcomes
+        .iter()
+        .find_map(|o| o.as_ref().err())
+        .expect("one refused");
+    assert_eq!(refused.code(), "agenda-overlap");
+    // Someone else takes both.
+    week.register("ft", "hugo", morning, Audience::JobSeekers, "c")
+        .await
+        .expect("registered");
+    week.register("ft", "noe", overlapping, Audience::JobSeekers, "d")
+        .await
+        .expect("registered");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_registrations_get_typed_errors_and_append_nothing() {
+    let week = Week::start().await.expect("the week starts");
+    let (_, _, session) = week
+        .open_session(10, tuesday(9, 0), tuesday(11, 0))
+        .await
+        .expect("open");
+    week.register("ft", "first", session, Audience::JobSeekers, "first")
+        .await
+        .expect("registered");
+    let before = week.messages_in_log().await;
+
+    let unknown = week
+        .register(
+            "ft",
+            "lea",
+            proto::values::SessionId::generate(),
+            Audience::JobSeekers,
+            "u",
+        )
+        .await
+        .expect_err("no such session");
+    assert_eq!(unknown.code(), "seats-not-open");
+    let twice = week
+        .register("ft", "first", session, Audience::JobSeekers, "again")
+        .await
+        .expect_err("already registered");
+    assert_eq!(twice.code(), "already-registered");
+    for body in [
+        r#"{"session":"not-a-uuid"}"#,
+        r#"{"session":"0196f000-0000-7000-8000-000000000001","reference":"léa martin","attendee":{"kind":"person"},"profile":{"audience":"job_seekers","age_band":"from16_to25"},"identity":{"first_name":"Léa","last_name":"Martin"}}"#,
+        r#"{"session":"0196f000-0000-7000-8000-000000000001","reference":"lea","attendee":{"kind":"person"},"profile":{"audience":"astronauts","age_band":"from16_to25"},"identity":{"first_name":"Léa","last_name":"Martin"}}"#,
+    ] {
+        assert!(
+            serde_json::from_str::<RegisterRequest>(body).is_err(),
+            "{body} was accepted"
+        );
+    }
+    // The held slot of the refused registration was given back: nothing else was kept, and the
+    // seats recorded nothing.
+    let seats = week.registrations.seats(session).await.expect("seats");
+    assert_eq!(seats.confirmed_seats(), 1);
+    let after = week.messages_in_log().await;
+    assert!(
+        after - before <= 2,
+        "at most a hold and its release: {before} → {after}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_kept_for_pupils_refuses_anyone_else() {
+    let week = Week::start().await.expect("the week starts");
+    let venue = week.register_venue(30).await.expect("venue");
+    let edition = week.create_edition().await.expect("edition");
+    let event = proto::values::EventId::generate();
+    let add = proto::scheduling::event::Command::Add(proto::scheduling::event::Add {
+        edition,
+        about: proto::scheduling::event::About {
+            kind: proto::taxonomy::EventKind::SchoolSession,
+            title: proto::values::Name::parse("Théâtre-forum").expect("valid"),
+            description: proto::values::Description::default(),
+            themes: vec![proto::taxonomy::Theme::SocialAction],
+            audiences: vec![Audience::Pupils],
+            restricted_to: vec![Audience::Pupils],
+            discovery_tools: Vec::new(),
+            partners: Vec::new(),
+        },
+    });
+    week.scheduling
+        .event(
+            event,
+            add,
+            &eventlog::CommandMeta::new(tests::week::organiser(), "add"),
+        )
+        .await
+        .expect("added");
+    let session = week
+        .schedule_session(event, venue, tuesday(9, 0), tuesday(11, 0), 30)
+        .await
+        .expect("scheduled");
+    week.wait_for_request(venue, session).await.expect("asked");
+    week.confirm(venue, session, 30).await.expect("confirmed");
+    week.wait_for_seats(session, |s| s.capacity == 30)
+        .await
+        .expect("open");
+    let adult = week
+        .register("ft", "adult", session, Audience::JobSeekers, "a")
+        .await
+        .expect_err("kept for pupils");
+    assert_eq!(adult.code(), "audience-not-allowed");
+    week.register("college", "pupil", session, Audience::Pupils, "p")
+        .await
+        .expect("a pupil registers");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personal_data_never_stands_in_clear_and_erasure_makes_it_unreadable() {
+    let week = Week::start().await.expect("the week starts");
+    let (_, _, session) = week
+        .open_session(10, tuesday(9, 0), tuesday(11, 0))
+        .await
+        .expect("open");
+    let registered = week
+        .register(
+            "mission-locale-gap",
+            "lea",
+            session,
+            Audience::YoungPeople,
+            "k",
+        )
+        .await
+        .expect("registered");
+    let secrets = ["Prénom-lea", "Nom-lea", "lea@exemple.fr", "06 12 34 56 78"];
+
+    // No stored message of any stream holds them in clear.
+    let js = week.log.jetstream();
+    let mut names = js.stream_names();
+    while let Some(stream) = names.next().await {
+        let stream = stream.expect("stream name");
+        let handle = js.get_stream(&stream).await.expect("stream");
+        let last = week.log.last_sequence(&stream).await.unwrap_or(0);
+        for seq in 1..=last {
+            let Ok(message) = handle.get_raw_message(seq).await else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(&message.payload);
+            for secret in secrets {
+                assert!(
+                    !text.contains(secret),
+                    "{stream} #{seq} holds {secret:?} in clear"
+                );
+            }
+        }
+    }
+
+    // The partner's read reveals them while the key exists.
+    let seats = week.registrations.seats(session).await.expect("seats");
+    let record = seats
+        .registration(registered.registration)
+        .expect("recorded");
+    let participant = ParticipantId::of(
+        &partner_id("mission-locale-gap"),
+        &ParticipantRef::try_from("lea".to_owned()).expect("valid"),
+    );
+    assert_eq!(record.participant, participant);
+    let sealed = sealed_identity_of(&week, session, registered.registration).await;
+    assert_eq!(
+        week.registrations
+            .identities()
+            .reveal(&sealed)
+            .await
+            .expect("opens"),
+        Revealed::Known(person("lea"))
+    );
+
+    // Erased: nothing opens it again; the registration still counts.
+    week.registrations.erase(participant).await.expect("erased");
+    assert_eq!(
+        week.registrations
+            .identities()
+            .reveal(&sealed)
+            .await
+            .expect("answers"),
+        Revealed::Erased
+    );
+    let seats = week.registrations.seats(session).await.expect("seats");
+    assert_eq!(
+        seats.confirmed_seats(),
+        1,
+        "statistics still count the person"
+    );
+}
+
+/// The sealed identity the log holds for a registration.
+async fn sealed_identity_of(
+    week: &Week,
+    session: proto::values::SessionId,
+    registration: proto::registration::RegistrationId,
+) -> proto::registration::SealedIdentity {
+    use proto::contract::EventContract;
+    let key = registration::seats_key(session);
+    for recorded in week.log.read_commits(&key, 0).await.expect("reads") {
+        for stored in recorded.commit.events {
+            if let Ok(
+                proto::registration::session::Event::Confirmed(r)
+                | proto::registration::session::Event::Waitlisted(r),
+            ) = proto::registration::session::Event::decode(
+                &stored.event_type,
+                stored.version,
+                stored.data,
+            ) && r.registration == registration
+            {
+                return r.identity;
+            }
+        }
+    }
+    panic!("no registration {registration} in the log")
+}
