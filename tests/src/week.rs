@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use eventlog::{CommandMeta, EventLog, LogConfig};
 use jiff::civil::{Date, DateTime, Time, date};
-use processes::{AskVenues, HostingRequests, SessionSeats, TellEvents, TellSeats, VenueAnswers};
+use processes::{
+    AgendaKeeper, AskVenues, HostingRequests, KeepAgendas, SessionSeats, TellEvents, TellSeats,
+    VenueAnswers,
+};
 use projection::{Reacting, Runner, RunnerConfig};
 use proto::Actor;
 use proto::registration::{AgeBand, Attendee, Identity, ParticipantRef, Profile, RegisterRequest};
@@ -99,9 +102,18 @@ impl Week {
         let seats = Runner::open(
             Reacting(SessionSeats),
             &stores.path().join("session-seats"),
+            js.clone(),
+            config.clone(),
+        )?;
+        let agendas = Runner::open(
+            Reacting(AgendaKeeper),
+            &stores.path().join("agenda-keeper"),
             js,
             config,
         )?;
+        let keep_agendas = KeepAgendas {
+            registrations: registrations.clone(),
+        };
         let tell_seats = TellSeats {
             scheduling: Scheduling::new(log.clone()),
             registrations: registrations.clone(),
@@ -119,6 +131,11 @@ impl Week {
             }),
             tokio::spawn(async move {
                 let _ = seats.run_reactor(tell_seats, std::future::pending()).await;
+            }),
+            tokio::spawn(async move {
+                let _ = agendas
+                    .run_reactor(keep_agendas, std::future::pending())
+                    .await;
             }),
         ];
         Ok(Self {

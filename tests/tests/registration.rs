@@ -353,3 +353,56 @@ async fn sealed_identity_of(
     }
     panic!("no registration {registration} in the log")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_promotion_into_an_overlapping_session_is_cancelled_and_the_next_in_line_promoted() {
+    let week = Week::start().await.expect("the week starts");
+    let (_, _, morning) = week
+        .open_session(1, tuesday(9, 0), tuesday(11, 0))
+        .await
+        .expect("open");
+    let (_, _, overlapping) = week
+        .open_session(1, tuesday(10, 0), tuesday(12, 0))
+        .await
+        .expect("open");
+    let hugo = week
+        .register("ft", "hugo", overlapping, Audience::JobSeekers, "h")
+        .await
+        .expect("registered");
+    let lea_waits = week
+        .register("ft", "lea", overlapping, Audience::JobSeekers, "l1")
+        .await
+        .expect("waits");
+    let noe_waits = week
+        .register("ft", "noe", overlapping, Audience::JobSeekers, "n")
+        .await
+        .expect("waits");
+    assert!(hugo.confirmed && !lea_waits.confirmed && !noe_waits.confirmed);
+    // Waiting holds nothing: Léa is confirmed in the morning session meanwhile.
+    let lea_morning = week
+        .register("ft", "lea", morning, Audience::JobSeekers, "l2")
+        .await
+        .expect("confirmed in the morning");
+    assert!(lea_morning.confirmed);
+
+    // Hugo cancels: Léa is promoted, but she is confirmed elsewhere at that time; the agenda
+    // process cancels her promotion, and Noé gets the seat.
+    week.registrations
+        .cancel(&partner_id("ft"), overlapping, hugo.registration, "c")
+        .await
+        .expect("cancelled");
+    let seats = week
+        .wait_for_seats(overlapping, |s| {
+            s.registration(noe_waits.registration)
+                .is_some_and(|r| r.is_confirmed())
+        })
+        .await
+        .expect("Noé is promoted");
+    assert_eq!(seats.confirmed_seats(), 1);
+    assert!(
+        seats
+            .registration(lea_waits.registration)
+            .is_some_and(|r| !r.is_active()),
+        "Léa's overlapping promotion was cancelled"
+    );
+}

@@ -15,15 +15,18 @@
 //! - [`SessionSeats`] and [`TellSeats`]: a session's capacity, times, restriction and
 //!   cancellation reach its seats in the registration context (lowered capacity demotes, raised
 //!   promotes, cancellation cancels every registration).
+//! - [`AgendaKeeper`] and [`KeepAgendas`]: registrations confirmed, promoted, waiting, demoted or
+//!   cancelled → the participant's agenda; a promotion that overlaps another confirmed session of
+//!   the participant is cancelled, and the next in line promoted.
 
 use ::venues::{Venues, VenuesError};
 use eventlog::{CommandMeta, EventLog};
 use projection::{Cause, Dispatch, DispatchError, Position, Reactor, Rejected};
 use proto::contract::EventContract;
+use proto::registration::{RegistrationId, SessionFacts};
 use proto::scheduling::event::{self as programme, RecordVenueAnswer, VenueAnswer};
 use proto::values::{EventId, Reason, SessionId, VenueId};
 use proto::venues::{self as venue_contracts, RequestHosting};
-use proto::registration::SessionFacts;
 use proto::{Actor, StoredEvent};
 use registration_domain::seats::SeatsCommand;
 use scheduling::{Scheduling, SchedulingError};
@@ -439,14 +442,25 @@ impl Reactor for SessionSeats {
         &[scheduling::STREAM.name]
     }
 
-    fn react(&self, stored: &StoredEvent, _at: Position<'_>) -> Result<Vec<SeatsReaction>, Rejected> {
+    fn react(
+        &self,
+        stored: &StoredEvent,
+        _at: Position<'_>,
+    ) -> Result<Vec<SeatsReaction>, Rejected> {
         let Some(event_id) = aggregate_id(stored, "sched.event.") else {
             return Ok(Vec::new());
         };
         let event = EventId(event_id?);
-        let capacity = |session, capacity| vec![SeatsReaction::Capacity { event, session, capacity }];
+        let capacity = |session, capacity| {
+            vec![SeatsReaction::Capacity {
+                event,
+                session,
+                capacity,
+            }]
+        };
         Ok(
-            match programme::Event::decode(&stored.event_type, stored.version, stored.data.clone())? {
+            match programme::Event::decode(&stored.event_type, stored.version, stored.data.clone())?
+            {
                 programme::Event::SessionVenueConfirmed(s) => capacity(s.session, s.capacity),
                 programme::Event::SessionCapacityChanged(s) => capacity(s.session, s.capacity),
                 programme::Event::SessionVenueWithdrew(s) => capacity(s.session, 0),
@@ -479,17 +493,16 @@ pub struct TellSeats {
 }
 
 impl TellSeats {
-    async fn facts(
-        &self,
-        event: EventId,
-    ) -> Result<Vec<(SessionId, SessionFacts)>, DispatchError> {
+    async fn facts(&self, event: EventId) -> Result<Vec<(SessionId, SessionFacts)>, DispatchError> {
         let state = self
             .scheduling
             .event_state(event)
             .await
             .map_err(|e| DispatchError::Retry(e.to_string()))?;
         let Some(added) = state.added else {
-            return Err(DispatchError::Refused(format!("event {event} was never added")));
+            return Err(DispatchError::Refused(format!(
+                "event {event} was never added"
+            )));
         };
         Ok(state
             .sessions
@@ -531,7 +544,9 @@ impl Dispatch<SeatsReaction> for TellSeats {
             } => {
                 let facts = self.facts(*event).await?;
                 let Some((_, facts)) = facts.into_iter().find(|(id, _)| id == session) else {
-                    return Err(DispatchError::Refused(format!("no session {session} in {event}")));
+                    return Err(DispatchError::Refused(format!(
+                        "no session {session} in {event}"
+                    )));
                 };
                 // A venue's no to a session never opened opens nothing.
                 let opened = self
@@ -580,7 +595,11 @@ impl Dispatch<SeatsReaction> for TellSeats {
                 idempotency_key: format!("{}:{n}", meta.idempotency_key),
                 ..meta.clone()
             };
-            if let Err(error) = self.registrations.seats_command(*session, command, &meta).await {
+            if let Err(error) = self
+                .registrations
+                .seats_command(*session, command, &meta)
+                .await
+            {
                 let retry = matches!(
                     error,
                     registration::RegistrationError::Unavailable(_)
@@ -591,5 +610,150 @@ impl Dispatch<SeatsReaction> for TellSeats {
             }
         }
         Ok(())
+    }
+}
+
+/// What a participant's agenda must follow of their registrations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AgendaReaction {
+    /// Confirmed or promoted: the slot is held and confirmed; if the participant is confirmed
+    /// elsewhere at that time, the registration is cancelled instead.
+    Keep {
+        /// The session.
+        session: SessionId,
+        /// The registration.
+        registration: RegistrationId,
+    },
+    /// Waiting, demoted or cancelled: the slot is released.
+    Free {
+        /// The session.
+        session: SessionId,
+        /// The registration.
+        registration: RegistrationId,
+    },
+}
+
+/// Seats' registrations → participants' agendas: repairs what a crash between the registration
+/// service's steps left undone, and keeps promoted participants out of overlapping sessions.
+pub struct AgendaKeeper;
+
+impl Reactor for AgendaKeeper {
+    type Reaction = AgendaReaction;
+
+    fn name(&self) -> &'static str {
+        "agenda-keeper"
+    }
+
+    fn streams(&self) -> &'static [&'static str] {
+        &[registration::STREAM.name]
+    }
+
+    fn react(
+        &self,
+        stored: &StoredEvent,
+        _at: Position<'_>,
+    ) -> Result<Vec<AgendaReaction>, Rejected> {
+        use proto::registration::session::Event as Seats;
+        let Some(session) = aggregate_id(stored, "reg.session.") else {
+            return Ok(Vec::new());
+        };
+        let session = SessionId(session?);
+        let keep = |registration| {
+            vec![AgendaReaction::Keep {
+                session,
+                registration,
+            }]
+        };
+        let free = |registration| {
+            vec![AgendaReaction::Free {
+                session,
+                registration,
+            }]
+        };
+        Ok(
+            match Seats::decode(&stored.event_type, stored.version, stored.data.clone())? {
+                Seats::Confirmed(r) => keep(r.registration),
+                Seats::Promoted(r) => keep(r.registration),
+                Seats::Waitlisted(r) => free(r.registration),
+                Seats::Demoted(r) => free(r.registration),
+                Seats::Cancelled(r) => free(r.registration),
+                _ => Vec::new(),
+            },
+        )
+    }
+}
+
+/// Holds, confirms and releases agenda slots; cancels a promotion that overlaps.
+#[derive(Clone)]
+pub struct KeepAgendas {
+    /// The registration service.
+    pub registrations: registration::Registrations,
+}
+
+impl Dispatch<AgendaReaction> for KeepAgendas {
+    async fn dispatch(
+        &self,
+        key: &str,
+        cause: &Cause,
+        reaction: &AgendaReaction,
+    ) -> Result<(), DispatchError> {
+        let meta = CommandMeta::caused_by(
+            system("reactor.agenda-keeper"),
+            key,
+            cause.correlation_id,
+            cause.event_id,
+        );
+        let retry_or_refuse_registration = |error: registration::RegistrationError| {
+            let retry = matches!(
+                error,
+                registration::RegistrationError::Unavailable(_)
+                    | registration::RegistrationError::Contended
+                    | registration::RegistrationError::Log(_)
+            );
+            retry_or_refuse(error.code(), error.to_string(), retry)
+        };
+        let (AgendaReaction::Keep {
+            session,
+            registration,
+        }
+        | AgendaReaction::Free {
+            session,
+            registration,
+        }) = reaction;
+        let seats = self
+            .registrations
+            .seats(*session)
+            .await
+            .map_err(retry_or_refuse_registration)?;
+        let (Some(record), Some(facts)) = (seats.registration(*registration), &seats.facts) else {
+            return Err(DispatchError::Refused(format!(
+                "registration {registration} of session {session} is unknown to its seats"
+            )));
+        };
+        match reaction {
+            AgendaReaction::Keep { .. } => {
+                // Confirmed then cancelled since: the cancellation's own reaction frees it.
+                if !record.is_confirmed() {
+                    return Ok(());
+                }
+                self.registrations
+                    .keep_slot(record.participant, *session, *registration, facts, &meta)
+                    .await
+                    .map_err(retry_or_refuse_registration)
+            }
+            AgendaReaction::Free { .. } => {
+                // The participant registered again in this session since: the slot is theirs.
+                let registered_again = seats.registrations.iter().any(|(other, r)| {
+                    other != registration && r.participant == record.participant && r.is_active()
+                });
+                if registered_again {
+                    return Ok(());
+                }
+                self.registrations
+                    .free_slot(record.participant, *session, &meta)
+                    .await
+                    .map_err(retry_or_refuse_registration)
+            }
+        }
     }
 }

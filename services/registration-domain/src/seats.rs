@@ -112,6 +112,15 @@ pub enum SeatsCommand {
         /// The current time: nobody cancels once the session started.
         now: Timestamp,
     },
+    /// semaine cancels a registration whose participant is confirmed in an overlapping session
+    /// (a promotion found their agenda taken: sent by the agenda process). Its seats go to the
+    /// next in line; its partner is told.
+    CancelOverlapping {
+        /// The registration.
+        registration: RegistrationId,
+        /// The current time: nothing is cancelled once the session started.
+        now: Timestamp,
+    },
     /// Records how many of a confirmed registration's seats came, at the door.
     CheckIn {
         /// The registration.
@@ -389,7 +398,10 @@ impl Decider for Seats {
                 registration,
                 partner,
                 now,
-            } => cancel(state, *registration, partner, *now),
+            } => cancel(state, *registration, Some(partner), *now),
+            SeatsCommand::CancelOverlapping { registration, now } => {
+                cancel(state, *registration, None, *now)
+            }
             SeatsCommand::CheckIn {
                 registration,
                 present,
@@ -722,17 +734,19 @@ fn register(
 }
 
 /// A partner cancels its registration; freed seats go to the waiting list.
+/// Cancels a registration: by its partner (`Some`: only its own), or by semaine because its
+/// participant is confirmed in an overlapping session (`None`).
 fn cancel(
     state: &SeatsState,
     registration: RegistrationId,
-    partner: &PartnerId,
+    partner: Option<&PartnerId>,
     now: Timestamp,
 ) -> Result<Vec<Event>, SeatsRefusal> {
     let record = state
         .registrations
         .get(&registration)
         .ok_or(SeatsRefusal::UnknownRegistration { registration })?;
-    if &record.partner != partner {
+    if partner.is_some_and(|partner| &record.partner != partner) {
         return Err(SeatsRefusal::NotYourRegistration { registration });
     }
     if matches!(record.status, RegistrationStatus::Cancelled { .. }) {
@@ -748,8 +762,12 @@ fn cancel(
     let mut outcome = Outcome::from(state);
     outcome.record(Event::Cancelled(Cancelled {
         registration,
-        partner: partner.clone(),
-        by: CancelledBy::Partner,
+        partner: record.partner.clone(),
+        by: if partner.is_some() {
+            CancelledBy::Partner
+        } else {
+            CancelledBy::Overlap
+        },
         reason: None,
     }));
     outcome.release_expired(now);

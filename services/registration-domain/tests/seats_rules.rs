@@ -1433,3 +1433,38 @@ fn the_state_survives_a_snapshot() {
     assert_eq!(back, state);
     assert_eq!(back.waiting_list(), ids(&[&class(3, 3), &person(4)]));
 }
+
+#[test]
+fn a_promoted_participant_confirmed_elsewhere_at_that_time_is_cancelled_and_the_next_promoted() {
+    // Person 2 was promoted into the freed seat, but their agenda holds an overlapping session:
+    // semaine cancels the promotion (CancelledBy::Overlap) and person 3 takes the seat.
+    let history = [
+        opened(1),
+        person(1).confirmed(),
+        person(2).waitlisted(),
+        person(3).waitlisted(),
+        person(1).cancelled(),
+        person(2).promoted(),
+    ];
+    let overlap = Event::Cancelled(Cancelled {
+        registration: person(2).id(),
+        partner: person(2).partner.clone(),
+        by: CancelledBy::Overlap,
+        reason: None,
+    });
+    Spec::<Seats>::given(history.clone())
+        .when(SeatsCommand::CancelOverlapping {
+            registration: person(2).id(),
+            now: day_before(),
+        })
+        .then([overlap.clone(), person(3).promoted()]);
+    let state = state_after(&then(&history, [overlap, person(3).promoted()]));
+    assert_invariants(&state);
+    // A registration already cancelled records nothing more.
+    Spec::<Seats>::given(then(&history, [person(2).promoted()]))
+        .when(SeatsCommand::CancelOverlapping {
+            registration: person(1).id(),
+            now: day_before(),
+        })
+        .then([]);
+}

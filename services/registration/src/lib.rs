@@ -24,7 +24,7 @@ use proto::values::{PartnerId, SessionId};
 use registration_domain::agenda::{Agenda, AgendaCommand, AgendaRefusal};
 use registration_domain::seats::{Seats, SeatsCommand, SeatsRefusal, SeatsState};
 
-use crate::identities::{IdentityError, Identities};
+use crate::identities::{Identities, IdentityError};
 
 /// The registration context's stream.
 pub const STREAM: StreamSpec = StreamSpec {
@@ -224,7 +224,10 @@ impl Registrations {
                 if hold && matches!(error, CommandError::Refused(_)) {
                     self.release(participant, request.session, &meta).await;
                 }
-                return Err(RegistrationError::from_command(error, RegistrationError::Seats));
+                return Err(RegistrationError::from_command(
+                    error,
+                    RegistrationError::Seats,
+                ));
             }
         };
         let outcome = decided.events.iter().find_map(|event| match event {
@@ -295,6 +298,69 @@ impl Registrations {
             self.release(record.participant, session, &meta).await;
         }
         Ok(decided.seq)
+    }
+
+    /// Holds and confirms a confirmed registration's slot in its participant's agenda (for the
+    /// agenda process); if they hold an overlapping session, the registration is cancelled
+    /// instead and its seat goes to the next in line.
+    pub async fn keep_slot(
+        &self,
+        participant: ParticipantId,
+        session: SessionId,
+        registration: RegistrationId,
+        facts: &proto::registration::SessionFacts,
+        meta: &CommandMeta,
+    ) -> Result<(), RegistrationError> {
+        let now = Timestamp::now();
+        let agenda = agenda_key(participant);
+        let hold = AgendaCommand::Hold {
+            session,
+            registration,
+            starts_at: facts.starts_at,
+            ends_at: facts.ends_at,
+            now,
+        };
+        let confirm = AgendaCommand::Confirm { session, now };
+        let kept = match self
+            .log
+            .execute::<Agenda>(&agenda, &hold, &step(meta, "hold"))
+            .await
+        {
+            Ok(_) => {
+                self.log
+                    .execute::<Agenda>(&agenda, &confirm, &step(meta, "confirm"))
+                    .await
+            }
+            Err(refused) => Err(refused),
+        };
+        match kept {
+            Ok(_) => Ok(()),
+            Err(CommandError::Refused(AgendaRefusal::Overlap { .. })) => {
+                let cancel = SeatsCommand::CancelOverlapping { registration, now };
+                self.seats_command(session, &cancel, &step(meta, "cancel"))
+                    .await
+                    .map(|_| ())
+            }
+            Err(other) => Err(RegistrationError::from_command(
+                other,
+                RegistrationError::Agenda,
+            )),
+        }
+    }
+
+    /// Releases a slot in a participant's agenda (for the agenda process).
+    pub async fn free_slot(
+        &self,
+        participant: ParticipantId,
+        session: SessionId,
+        meta: &CommandMeta,
+    ) -> Result<(), RegistrationError> {
+        let command = AgendaCommand::Release { session };
+        self.log
+            .execute::<Agenda>(&agenda_key(participant), &command, &step(meta, "release"))
+            .await
+            .map(|_| ())
+            .map_err(|e| RegistrationError::from_command(e, RegistrationError::Agenda))
     }
 
     /// Erases a participant: destroys their key. Their sealed identity, wherever it stands, never

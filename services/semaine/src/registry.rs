@@ -13,14 +13,17 @@ use std::pin::Pin;
 use anyhow::{Result, bail};
 use async_nats::jetstream;
 use eventlog::{EventLog, StreamSpec};
-use processes::{AskVenues, HostingRequests, SessionSeats, TellEvents, TellSeats, VenueAnswers};
-use registration::Registrations;
-use registration::identities::Identities;
+use processes::{
+    AgendaKeeper, AskVenues, HostingRequests, KeepAgendas, SessionSeats, TellEvents, TellSeats,
+    VenueAnswers,
+};
 use projection::{
     Dispatch, Position, Projection, Reacting, Reactor, Rejected, Runner, RunnerConfig, RunnerError,
     View,
 };
 use proto::StoredEvent;
+use registration::Registrations;
+use registration::identities::Identities;
 
 /// The streams ensured at start-up, one per bounded context.
 pub fn streams() -> Vec<StreamSpec> {
@@ -31,6 +34,7 @@ pub fn streams() -> Vec<StreamSpec> {
 /// `<data-dir>/processes/<name>`.
 pub fn processes(log: &EventLog, identities: &Identities) -> Vec<Box<dyn Process>> {
     let scheduling = scheduling::Scheduling::new(log.clone());
+    let registrations = Registrations::new(log.clone(), identities.clone());
     vec![
         ReactorProcess::boxed(HostingRequests, AskVenues::new(log)),
         ReactorProcess::boxed(
@@ -43,9 +47,10 @@ pub fn processes(log: &EventLog, identities: &Identities) -> Vec<Box<dyn Process
             SessionSeats,
             TellSeats {
                 scheduling,
-                registrations: Registrations::new(log.clone(), identities.clone()),
+                registrations: registrations.clone(),
             },
         ),
+        ReactorProcess::boxed(AgendaKeeper, KeepAgendas { registrations }),
     ]
 }
 

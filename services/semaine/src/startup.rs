@@ -147,14 +147,13 @@ impl Application {
 
         match connect_and_open(&settings, &nats, streams, projections).await {
             Ok((client, log, runners)) => {
-                let identities =
-                    match Identities::open(log.jetstream(), settings.replicas).await {
-                        Ok(identities) => identities,
-                        Err(e) => {
-                            nats.stop().await;
-                            return Err(anyhow!(e).context("cannot open the participants' keys"));
-                        }
-                    };
+                let identities = match Identities::open(log.jetstream(), settings.replicas).await {
+                    Ok(identities) => identities,
+                    Err(e) => {
+                        nats.stop().await;
+                        return Err(anyhow!(e).context("cannot open the participants' keys"));
+                    }
+                };
                 let processes = registry::processes(&log, &identities);
                 if let Err(e) = registry::check(&registry::streams(), &[], &processes) {
                     nats.stop().await;
