@@ -1448,7 +1448,7 @@ fn a_promoted_participant_confirmed_elsewhere_at_that_time_is_cancelled_and_the_
     ];
     let overlap = Event::Cancelled(Cancelled {
         registration: person(2).id(),
-        partner: person(2).partner.clone(),
+        partner: person(2).partner,
         by: CancelledBy::Overlap,
         reason: None,
     });
