@@ -18,8 +18,11 @@
 //! - [`AgendaKeeper`] and [`KeepAgendas`]: registrations confirmed, promoted, waiting, demoted or
 //!   cancelled → the participant's agenda; a promotion that overlaps another confirmed session of
 //!   the participant is cancelled, and the next in line promoted.
+//! - [`clock`]: sessions' ends (no-shows counted) and reservations' deadlines, sent when due.
 
 use ::venues::{Venues, VenuesError};
+pub mod clock;
+
 use eventlog::{CommandMeta, EventLog};
 use projection::{Cause, Dispatch, DispatchError, Position, Reactor, Rejected};
 use proto::contract::EventContract;

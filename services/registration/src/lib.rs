@@ -300,6 +300,34 @@ impl Registrations {
         Ok(decided.seq)
     }
 
+    /// Records at the door how many of a confirmed registration's seats came (by the venue or an
+    /// organiser, whose actor `meta` carries).
+    pub async fn check_in(
+        &self,
+        session: SessionId,
+        registration: RegistrationId,
+        present: u32,
+        meta: &CommandMeta,
+    ) -> Result<u64, RegistrationError> {
+        let command = SeatsCommand::CheckIn {
+            registration,
+            present,
+        };
+        self.seats_command(session, &command, meta).await
+    }
+
+    /// Keeps seats of a session for a partner or an audience until a deadline (an organiser's
+    /// decision, whose actor `meta` carries).
+    pub async fn reserve(
+        &self,
+        session: SessionId,
+        reservation: proto::registration::Reservation,
+        meta: &CommandMeta,
+    ) -> Result<u64, RegistrationError> {
+        self.seats_command(session, &SeatsCommand::Reserve(reservation), meta)
+            .await
+    }
+
     /// Holds and confirms a confirmed registration's slot in its participant's agenda (for the
     /// agenda process); if they hold an overlapping session, the registration is cancelled
     /// instead and its seat goes to the next in line.

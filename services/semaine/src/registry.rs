@@ -13,6 +13,7 @@ use std::pin::Pin;
 use anyhow::{Result, bail};
 use async_nats::jetstream;
 use eventlog::{EventLog, StreamSpec};
+use processes::clock::Deadlines;
 use processes::{
     AgendaKeeper, AskVenues, HostingRequests, KeepAgendas, SessionSeats, TellEvents, TellSeats,
     VenueAnswers,
@@ -50,7 +51,13 @@ pub fn processes(log: &EventLog, identities: &Identities) -> Vec<Box<dyn Process
                 registrations: registrations.clone(),
             },
         ),
-        ReactorProcess::boxed(AgendaKeeper, KeepAgendas { registrations }),
+        ReactorProcess::boxed(
+            AgendaKeeper,
+            KeepAgendas {
+                registrations: registrations.clone(),
+            },
+        ),
+        Box::new(Clock { registrations }),
     ]
 }
 
@@ -72,6 +79,50 @@ pub trait Process: Send {
         js: jetstream::Context,
         shutdown: Task<()>,
     ) -> Task<Result<(), RunnerError>>;
+}
+
+/// The clock: the deadlines projection and the loop that sends what falls due.
+struct Clock {
+    registrations: Registrations,
+}
+
+/// How often the clock looks at what is due.
+const CLOCK_TICK: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Process for Clock {
+    fn name(&self) -> &'static str {
+        "clock"
+    }
+
+    fn streams(&self) -> &'static [&'static str] {
+        Deadlines.streams()
+    }
+
+    fn run(
+        self: Box<Self>,
+        dir: PathBuf,
+        js: jetstream::Context,
+        shutdown: Task<()>,
+    ) -> Task<Result<(), RunnerError>> {
+        Box::pin(async move {
+            let runner = Runner::open(Deadlines, &dir, js, RunnerConfig::default())?;
+            let db = runner.db().clone();
+            let (stop, stopping) = tokio::sync::watch::channel(false);
+            let projecting = tokio::spawn(runner.run(async move {
+                let mut stopping = stopping;
+                let _ = stopping.wait_for(|stop| *stop).await;
+            }));
+            processes::clock::run(db, self.registrations, CLOCK_TICK, shutdown).await;
+            stop.send_replace(true);
+            match projecting.await {
+                Ok(result) => result,
+                Err(e) => Err(RunnerError::Store {
+                    projection: "deadlines",
+                    source: sled::Error::ReportableBug(e.to_string()),
+                }),
+            }
+        })
+    }
 }
 
 /// A reactor with the dispatcher that carries out its reactions.
