@@ -411,3 +411,67 @@ pub struct RegisterRequest {
     /// Name and contacts; sealed by semaine before anything is stored.
     pub identity: Identity,
 }
+
+/// Partners: the channels that register people, declared by organisers.
+pub mod partner {
+    use super::*;
+    use crate::values::Name;
+
+    /// What kind of organisation a partner is.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum PartnerKind {
+        /// A France Travail agency (the job centre).
+        FranceTravail,
+        /// A mission locale (young people 16–25).
+        MissionLocale,
+        /// A school (collège, lycée).
+        School,
+        /// A training centre.
+        TrainingCentre,
+        /// An association.
+        Association,
+        /// Anything else.
+        Other,
+    }
+
+    /// What an organiser can ask of a partner.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
+    pub enum Command {
+        /// Declares the partner: from then on it may register participants.
+        Declare(Declared),
+        /// Retires the partner: it registers nobody more; its registrations stand.
+        Retire {
+            /// Why.
+            reason: Reason,
+        },
+    }
+
+    /// A partner was declared.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Declared {
+        /// Its name, e.g. "Mission locale du Gapençais".
+        pub name: Name,
+        /// Its kind.
+        pub kind: PartnerKind,
+    }
+
+    /// A partner was retired.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub struct Retired {
+        /// Why.
+        pub reason: Reason,
+    }
+
+    event_family!(
+        /// What a partner records.
+        Event {
+            /// Declared.
+            Declared(Declared) = "PartnerDeclared" v 1,
+            /// Retired.
+            Retired(Retired) = "PartnerRetired" v 1,
+        }
+    );
+}

@@ -24,6 +24,10 @@ pub fn all() -> Vec<(String, Schema)> {
             schemars::schema_for!(crate::venues::Command),
         ),
         (
+            "commands/partner".to_owned(),
+            schemars::schema_for!(crate::registration::partner::Command),
+        ),
+        (
             "commands/register".to_owned(),
             schemars::schema_for!(crate::registration::RegisterRequest),
         ),
@@ -34,6 +38,7 @@ pub fn all() -> Vec<(String, Schema)> {
         ("venue", crate::venues::Event::schemas()),
         ("seats", crate::registration::session::Event::schemas()),
         ("agenda", crate::registration::agenda::Event::schemas()),
+        ("partner", crate::registration::partner::Event::schemas()),
     ];
     for (family, schemas) in families {
         all.extend(

@@ -39,6 +39,8 @@ pub struct Week {
     /// Partners' registrations.
     pub registrations: Registrations,
     processes: Vec<JoinHandle<()>>,
+    /// The partners declared so far, so that [`Week::register`] declares each once.
+    declared: std::sync::Mutex<std::collections::HashSet<String>>,
     _stores: tempfile::TempDir,
 }
 
@@ -145,6 +147,7 @@ impl Week {
             log,
             nats,
             processes,
+            declared: std::sync::Mutex::default(),
             _stores: stores,
         })
     }
@@ -389,9 +392,34 @@ impl Week {
             },
             identity: person(reference),
         };
+        let known = self
+            .declared
+            .lock()
+            .map(|declared| declared.contains(partner))
+            .unwrap_or(false);
+        if !known {
+            self.declare_partner(partner).await?;
+            if let Ok(mut declared) = self.declared.lock() {
+                declared.insert(partner.to_owned());
+            }
+        }
         self.registrations
             .register(&partner_id(partner), request, key)
             .await
+    }
+
+    /// An organiser declares `partner` (idempotent: declaring it again records nothing).
+    pub async fn declare_partner(&self, partner: &str) -> Result<(), RegistrationError> {
+        use proto::registration::partner::{Command, Declared, PartnerKind};
+        let declare = Command::Declare(Declared {
+            name: name(&format!("Partenaire {partner}")),
+            kind: PartnerKind::Other,
+        });
+        let meta = CommandMeta::new(organiser(), format!("declare-{partner}"));
+        self.registrations
+            .partner(&partner_id(partner), &declare, &meta)
+            .await
+            .map(|_| ())
     }
 }
 

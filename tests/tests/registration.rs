@@ -406,3 +406,51 @@ async fn a_promotion_into_an_overlapping_session_is_cancelled_and_the_next_in_li
         "Léa's overlapping promotion was cancelled"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_declared_partner_that_is_not_retired_registers_anyone() {
+    use proto::registration::partner::Command;
+    let week = Week::start().await.expect("the week starts");
+    let (_, _, session) = week
+        .open_session(10, tuesday(9, 0), tuesday(11, 0))
+        .await
+        .expect("open");
+    let request = |reference: &str| RegisterRequest {
+        session,
+        reference: ParticipantRef::try_from(reference.to_owned()).expect("valid"),
+        attendee: proto::registration::Attendee::Person,
+        profile: proto::registration::Profile {
+            audience: Audience::JobSeekers,
+            age_band: proto::registration::AgeBand::Unknown,
+            town: None,
+        },
+        identity: person(reference),
+    };
+    let before = week.messages_in_log().await;
+    let stranger = week
+        .registrations
+        .register(&partner_id("inconnu"), request("lea"), "k")
+        .await
+        .expect_err("not declared");
+    assert_eq!(stranger.code(), "partner-not-declared");
+    assert_eq!(week.messages_in_log().await, before, "nothing was appended");
+
+    week.declare_partner("ft").await.expect("declared");
+    let retire = Command::Retire {
+        reason: proto::values::Reason::parse("Agence fermée").expect("valid"),
+    };
+    week.registrations
+        .partner(
+            &partner_id("ft"),
+            &retire,
+            &eventlog::CommandMeta::new(tests::week::organiser(), "retire"),
+        )
+        .await
+        .expect("retired");
+    let retired = week
+        .registrations
+        .register(&partner_id("ft"), request("hugo"), "k")
+        .await
+        .expect_err("retired");
+    assert_eq!(retired.code(), "partner-retired");
+}

@@ -319,3 +319,17 @@ pub(crate) fn agendas() -> Vec<proto::registration::agenda::Event> {
         Event::SlotReleased(Slot { session }),
     ]
 }
+
+/// A sample of every partner event.
+pub(crate) fn partners() -> Vec<proto::registration::partner::Event> {
+    use proto::registration::partner::*;
+    vec![
+        Event::Declared(Declared {
+            name: name("Mission locale du Gapençais"),
+            kind: PartnerKind::MissionLocale,
+        }),
+        Event::Retired(Retired {
+            reason: reason("Fusion avec la mission locale de l'Embrunais"),
+        }),
+    ]
+}

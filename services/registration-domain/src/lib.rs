@@ -2,7 +2,7 @@
 //! takes its seats together) into sessions; seats are confirmed up to the capacity the venue
 //! confirmed, the rest wait in order; nobody is confirmed in two sessions at once.
 //!
-//! Two aggregate kinds, each a [`decider::Decider`] of plain synchronous functions from a state and
+//! Three aggregate kinds, each a [`decider::Decider`] of plain synchronous functions from a state and
 //! a command to events of [`proto::registration`] or a typed refusal. The shell loads the state,
 //! looks up the outside facts a decision needs (the session's dates and audiences, the current
 //! time) and puts them into the command.
@@ -11,6 +11,8 @@
 //! - [`seats`]: the [`seats::Seats`] decider, one per session (`reg.session.<id>`): capacity,
 //!   reserved seats, confirmed registrations, the waiting list and its promotions, check-ins and
 //!   no-shows.
+//! - [`partner`]: the [`partner::Partner`] decider (`reg.partner.<id>`): declared by an
+//!   organiser, retired; only a declared partner registers anyone.
 //! - [`agenda`]: the [`agenda::Agenda`] decider, one per participant (`reg.agenda.<id>`): the
 //!   slots a person holds, so that two overlapping sessions are never both confirmed, and the
 //!   hold/confirm/release protocol the shell follows with the seats.
@@ -21,6 +23,7 @@
 //! what the first attempt recorded.
 
 pub mod agenda;
+pub mod partner;
 pub mod seats;
 
 pub use agenda::{Agenda, AgendaCommand, AgendaRefusal, AgendaSlot, AgendaState};

@@ -22,6 +22,7 @@ use proto::registration::session::Event as SeatsEvent;
 use proto::registration::{ParticipantId, RegisterRequest, RegistrationId};
 use proto::values::{PartnerId, SessionId};
 use registration_domain::agenda::{Agenda, AgendaCommand, AgendaRefusal};
+use registration_domain::partner::{Partner, PartnerRefusal};
 use registration_domain::seats::{Seats, SeatsCommand, SeatsRefusal, SeatsState};
 
 use crate::identities::{Identities, IdentityError};
@@ -38,6 +39,18 @@ pub const SEATS: Category = Category {
     stream: STREAM.name,
     prefix: "reg.session",
 };
+
+/// A partner: `reg.partner.<partner id>`.
+pub const PARTNERS: Category = Category {
+    stream: STREAM.name,
+    prefix: "reg.partner",
+};
+
+/// The address of a partner.
+pub fn partner_key(partner: &PartnerId) -> AggregateKey {
+    // A partner id is a slug: always a valid subject token.
+    AggregateKey::new(PARTNERS, partner.as_str()).unwrap_or_else(|e| unreachable!("{e}"))
+}
 
 /// A participant's agenda: `reg.agenda.<participant id>`.
 pub const AGENDAS: Category = Category {
@@ -65,6 +78,9 @@ pub enum RegistrationError {
     /// The participant's agenda refused it: they hold an overlapping session.
     #[error("{0}")]
     Agenda(AgendaRefusal),
+    /// The partner is not declared, or retired.
+    #[error("{0}")]
+    Partner(PartnerRefusal),
     /// The identity could not be sealed.
     #[error("{0}")]
     Identity(IdentityError),
@@ -85,6 +101,7 @@ impl RegistrationError {
         match self {
             Self::Seats(refusal) => refusal.code(),
             Self::Agenda(refusal) => refusal.code(),
+            Self::Partner(refusal) => refusal.code(),
             Self::Identity(IdentityError::Unavailable(_)) => "key-store-unavailable",
             Self::Identity(IdentityError::Corrupted(_)) => "identity-corrupted",
             Self::Unavailable(_) => "log-unavailable",
@@ -159,6 +176,20 @@ impl Registrations {
         Ok(self.log.load::<Seats>(&seats_key(session)).await?.state)
     }
 
+    /// An organiser declares or retires a partner.
+    pub async fn partner(
+        &self,
+        partner: &PartnerId,
+        command: &proto::registration::partner::Command,
+        meta: &CommandMeta,
+    ) -> Result<u64, RegistrationError> {
+        self.log
+            .execute::<Partner>(&partner_key(partner), command, meta)
+            .await
+            .map(|decided| decided.seq)
+            .map_err(|e| RegistrationError::from_command(e, RegistrationError::Partner))
+    }
+
     /// The participants' keys.
     pub fn identities(&self) -> &Identities {
         &self.identities
@@ -176,6 +207,14 @@ impl Registrations {
         let participant = ParticipantId::of(partner, &request.reference);
         let seats = seats_key(request.session);
         let loaded = self.log.load::<Seats>(&seats).await?;
+        if !loaded.idempotency.contains_key(&meta.idempotency_key) {
+            self.log
+                .load::<Partner>(&partner_key(partner))
+                .await?
+                .state
+                .registering()
+                .map_err(RegistrationError::Partner)?;
+        }
         let now = Timestamp::now();
         let registration = RegistrationId(uuid_v7());
         let facts = loaded.state.facts.clone();
