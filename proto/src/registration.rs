@@ -366,6 +366,22 @@ pub mod agenda {
         pub session: SessionId,
     }
 
+    /// A session in the agenda moved in time: the slot follows it, and the sessions it now
+    /// overlaps are reported (the registration is kept; its partner decides).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub struct SlotMoved {
+        /// The session.
+        pub session: SessionId,
+        /// New start.
+        #[schemars(with = "String")]
+        pub starts_at: Timestamp,
+        /// New end.
+        #[schemars(with = "String")]
+        pub ends_at: Timestamp,
+        /// The participant's other sessions it now overlaps; empty when none.
+        pub conflicts: Vec<SessionId>,
+    }
+
     event_family!(
         /// What a participant's agenda records.
         Event {
@@ -375,6 +391,8 @@ pub mod agenda {
             SlotConfirmed(Slot) = "AgendaSlotConfirmed" v 1,
             /// A slot released: the registration waits, was refused or cancelled.
             SlotReleased(Slot) = "AgendaSlotReleased" v 1,
+            /// A slot moved with its session; conflicts reported.
+            SlotMoved(SlotMoved) = "AgendaSlotMoved" v 1,
         }
     );
 }

@@ -145,3 +145,47 @@ async fn at_its_deadline_a_reservation_gives_its_unused_seats_to_the_waiting_lis
     );
     assert_eq!(seats.confirmed_seats(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_falls_due_for_a_cancelled_session() {
+    let week = Week::start().await.expect("the week starts");
+    let (_, event, session) = week
+        .open_session(3, tuesday(9, 0), tuesday(11, 0))
+        .await
+        .expect("open");
+    let deadline = Timestamp::now() + 1.hour();
+    week.registrations
+        .reserve(
+            session,
+            Reservation {
+                beneficiary: Beneficiary::Audience {
+                    audience: Audience::YoungPeople,
+                },
+                seats: 2,
+                until: deadline,
+            },
+            &CommandMeta::new(organiser(), "reserve"),
+        )
+        .await
+        .expect("reserved");
+    let cancel =
+        proto::scheduling::event::Command::CancelSession(proto::scheduling::event::CancelSession {
+            session,
+            reason: proto::values::Reason::parse("Intempéries").expect("valid"),
+        });
+    week.scheduling
+        .event(event, cancel, &CommandMeta::new(organiser(), "cancel"))
+        .await
+        .expect("cancelled");
+    week.wait_for_seats(session, |s| s.cancelled.is_some())
+        .await
+        .expect("the seats follow");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let runner = deadlines(&week, dir.path()).await;
+    let long_after = deadline + (24 * 365).hours();
+    assert_eq!(
+        tick(runner.db(), &week.registrations, long_after).await,
+        0,
+        "neither its end nor its reservation's deadline is sent"
+    );
+}

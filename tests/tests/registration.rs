@@ -454,3 +454,136 @@ async fn only_a_declared_partner_that_is_not_retired_registers_anyone() {
         .expect_err("retired");
     assert_eq!(retired.code(), "partner-retired");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rescheduled_session_keeps_its_registrations_and_reports_new_overlaps() {
+    use proto::contract::EventContract;
+    use proto::registration::agenda::Event as AgendaEvent;
+    let week = Week::start().await.expect("the week starts");
+    let (_, _, morning) = week
+        .open_session(10, tuesday(9, 0), tuesday(11, 0))
+        .await
+        .expect("open");
+    let (_, afternoon_event, afternoon) = week
+        .open_session(10, tuesday(14, 0), tuesday(16, 0))
+        .await
+        .expect("open");
+    let lea_morning = week
+        .register("ft", "lea", morning, Audience::JobSeekers, "m")
+        .await
+        .expect("registered");
+    let lea_afternoon = week
+        .register("ft", "lea", afternoon, Audience::JobSeekers, "a")
+        .await
+        .expect("registered");
+    assert!(lea_morning.confirmed && lea_afternoon.confirmed);
+
+    // The organiser moves the afternoon session onto the morning.
+    let reschedule = proto::scheduling::event::Command::RescheduleSession(
+        proto::scheduling::event::RescheduleSession {
+            session: afternoon,
+            starts: tuesday(10, 0),
+            ends: tuesday(12, 0),
+        },
+    );
+    week.scheduling
+        .event(
+            afternoon_event,
+            reschedule,
+            &eventlog::CommandMeta::new(tests::week::organiser(), "move"),
+        )
+        .await
+        .expect("rescheduled");
+
+    // Her registration is kept; her agenda follows and reports the overlap.
+    let participant = lea_afternoon.participant;
+    let agenda = registration::agenda_key(participant);
+    let mut conflicts = None;
+    for _ in 0..200 {
+        for recorded in week.log.read_commits(&agenda, 0).await.expect("reads") {
+            for stored in recorded.commit.events {
+                if let Ok(AgendaEvent::SlotMoved(moved)) =
+                    AgendaEvent::decode(&stored.event_type, stored.version, stored.data)
+                {
+                    conflicts = Some(moved.conflicts);
+                }
+            }
+        }
+        if conflicts.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(conflicts, Some(vec![morning]), "the overlap is reported");
+    let seats = week.registrations.seats(afternoon).await.expect("seats");
+    assert!(
+        seats
+            .registration(lea_afternoon.registration)
+            .is_some_and(|r| r.is_confirmed()),
+        "the registration is kept"
+    );
+    let slot_starts = week
+        .registrations
+        .agenda(participant)
+        .await
+        .expect("agenda")
+        .slot(afternoon)
+        .map(|slot| slot.starts_at);
+    assert_eq!(
+        slot_starts,
+        seats.facts.map(|facts| facts.starts_at),
+        "the slot moved with the session"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_session_cancels_every_registration_and_takes_no_more() {
+    let week = Week::start().await.expect("the week starts");
+    let (_, event, session) = week
+        .open_session(1, tuesday(9, 0), tuesday(11, 0))
+        .await
+        .expect("open");
+    let confirmed = week
+        .register("ft", "p1", session, Audience::JobSeekers, "a")
+        .await
+        .expect("registered");
+    let waiting = week
+        .register(
+            "mission-locale-gap",
+            "p2",
+            session,
+            Audience::YoungPeople,
+            "b",
+        )
+        .await
+        .expect("registered");
+    let cancel =
+        proto::scheduling::event::Command::CancelSession(proto::scheduling::event::CancelSession {
+            session,
+            reason: proto::values::Reason::parse("Intempéries").expect("valid"),
+        });
+    week.scheduling
+        .event(
+            event,
+            cancel,
+            &eventlog::CommandMeta::new(tests::week::organiser(), "cancel"),
+        )
+        .await
+        .expect("cancelled");
+    let seats = week
+        .wait_for_seats(session, |s| s.cancelled.is_some())
+        .await
+        .expect("the seats follow");
+    for registration in [confirmed.registration, waiting.registration] {
+        assert!(
+            seats
+                .registration(registration)
+                .is_some_and(|r| !r.is_active())
+        );
+    }
+    let late = week
+        .register("ft", "p3", session, Audience::JobSeekers, "c")
+        .await
+        .expect_err("closed");
+    assert_eq!(late.code(), "session-cancelled");
+}

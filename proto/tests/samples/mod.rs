@@ -317,6 +317,12 @@ pub(crate) fn agendas() -> Vec<proto::registration::agenda::Event> {
         }),
         Event::SlotConfirmed(Slot { session }),
         Event::SlotReleased(Slot { session }),
+        Event::SlotMoved(SlotMoved {
+            session,
+            starts_at: at("2024-04-17T12:00:00Z"),
+            ends_at: at("2024-04-17T14:00:00Z"),
+            conflicts: vec![SessionId(id(0x5f))],
+        }),
     ]
 }
 

@@ -119,7 +119,13 @@ impl Projection for Deadlines {
                 Self::clear(view, index_key(RESERVATION, session, Some(&beneficiary)));
             }
             Seats::Ended(_) | Seats::SessionCancelled(_) => {
+                // Nothing more falls due for it: its end, and its reservations' deadlines.
                 Self::clear(view, index_key(END, session, None));
+                let reservations = view.scan_prefix(INDEX, &index_key(RESERVATION, session, None));
+                for (index, due) in reservations {
+                    view.remove(DUE, due);
+                    view.remove(INDEX, index);
+                }
             }
             _ => {}
         }

@@ -634,6 +634,12 @@ pub enum AgendaReaction {
         /// The registration.
         registration: RegistrationId,
     },
+    /// The session moved in time: the slots of its confirmed participants follow, and what they
+    /// now overlap is reported in their agendas.
+    Move {
+        /// The session.
+        session: SessionId,
+    },
 }
 
 /// Seats' registrations → participants' agendas: repairs what a crash between the registration
@@ -680,6 +686,7 @@ impl Reactor for AgendaKeeper {
                 Seats::Waitlisted(r) => free(r.registration),
                 Seats::Demoted(r) => free(r.registration),
                 Seats::Cancelled(r) => free(r.registration),
+                Seats::Rescheduled(_) => vec![AgendaReaction::Move { session }],
                 _ => Vec::new(),
             },
         )
@@ -715,14 +722,38 @@ impl Dispatch<AgendaReaction> for KeepAgendas {
             );
             retry_or_refuse(error.code(), error.to_string(), retry)
         };
-        let (AgendaReaction::Keep {
-            session,
-            registration,
-        }
-        | AgendaReaction::Free {
-            session,
-            registration,
-        }) = reaction;
+        let (registration, session) = match reaction {
+            AgendaReaction::Keep {
+                session,
+                registration,
+            }
+            | AgendaReaction::Free {
+                session,
+                registration,
+            } => (registration, session),
+            AgendaReaction::Move { session } => {
+                let seats = self
+                    .registrations
+                    .seats(*session)
+                    .await
+                    .map_err(retry_or_refuse_registration)?;
+                let Some(facts) = &seats.facts else {
+                    return Ok(());
+                };
+                let confirmed = seats.registrations.values().filter(|r| r.is_confirmed());
+                for (n, record) in confirmed.enumerate() {
+                    let meta = CommandMeta {
+                        idempotency_key: format!("{}:{n}", meta.idempotency_key),
+                        ..meta.clone()
+                    };
+                    self.registrations
+                        .move_slot(record.participant, *session, facts, &meta)
+                        .await
+                        .map_err(retry_or_refuse_registration)?;
+                }
+                return Ok(());
+            }
+        };
         let seats = self
             .registrations
             .seats(*session)
@@ -744,6 +775,7 @@ impl Dispatch<AgendaReaction> for KeepAgendas {
                     .await
                     .map_err(retry_or_refuse_registration)
             }
+            AgendaReaction::Move { .. } => Ok(()),
             AgendaReaction::Free { .. } => {
                 // The participant registered again in this session since: the slot is theirs.
                 let registered_again = seats.registrations.iter().any(|(other, r)| {

@@ -52,6 +52,27 @@ impl<'a> View<'a> {
             .map(|v: IVec| v.to_vec())
     }
 
+    /// The rows of `tree` whose key starts with `prefix`, with this batch's writes applied, in
+    /// key order.
+    pub fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let index = self.index(tree);
+        let mut merged: BTreeMap<Vec<u8>, Option<Vec<u8>>> = self.trees[index]
+            .scan_prefix(prefix)
+            .filter_map(Result::ok)
+            .map(|(key, value)| (key.to_vec(), Some(value.to_vec())))
+            .collect();
+        // The commit's writes come after the batch's.
+        for ((staged_tree, key), value) in self.batch.iter().chain(self.commit.iter()) {
+            if *staged_tree == index && key.starts_with(prefix) {
+                merged.insert(key.clone(), value.clone());
+            }
+        }
+        merged
+            .into_iter()
+            .filter_map(|(key, value)| value.map(|value| (key, value)))
+            .collect()
+    }
+
     /// The JSON value at `key`, or `None` when absent or unreadable.
     pub fn get_json<T: serde::de::DeserializeOwned>(&self, tree: &str, key: &[u8]) -> Option<T> {
         self.get(tree, key)

@@ -38,7 +38,7 @@ use std::collections::BTreeMap;
 use decider::Decider;
 use jiff::{SignedDuration, Timestamp};
 use proto::registration::RegistrationId;
-use proto::registration::agenda::{Event, HOLD_LAPSES_AFTER_SECONDS, Slot, SlotHeld};
+use proto::registration::agenda::{Event, HOLD_LAPSES_AFTER_SECONDS, Slot, SlotHeld, SlotMoved};
 use proto::values::SessionId;
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +76,18 @@ pub enum AgendaCommand {
     Release {
         /// The session.
         session: SessionId,
+    },
+    /// The session moved in time: the slot follows it, and the participant's other sessions it
+    /// now overlaps are reported; the registration is kept (its partner decides).
+    Move {
+        /// The session.
+        session: SessionId,
+        /// New start.
+        starts_at: Timestamp,
+        /// New end.
+        ends_at: Timestamp,
+        /// The current time: which holds still live.
+        now: Timestamp,
     },
 }
 
@@ -178,6 +190,37 @@ impl Decider for Agenda {
                 }
                 Ok(vec![Event::SlotConfirmed(Slot { session: *session })])
             }
+            AgendaCommand::Move {
+                session,
+                starts_at,
+                ends_at,
+                now,
+            } => Ok(match state.slots.get(session) {
+                Some(slot) if (slot.starts_at, slot.ends_at) != (*starts_at, *ends_at) => {
+                    let conflicts = state
+                        .slots
+                        .iter()
+                        .filter(|(other, taken)| {
+                            *other != session
+                                && (taken.confirmed || taken.is_live(*now))
+                                && crate::overlaps(
+                                    taken.starts_at,
+                                    taken.ends_at,
+                                    *starts_at,
+                                    *ends_at,
+                                )
+                        })
+                        .map(|(other, _)| *other)
+                        .collect();
+                    vec![Event::SlotMoved(SlotMoved {
+                        session: *session,
+                        starts_at: *starts_at,
+                        ends_at: *ends_at,
+                        conflicts,
+                    })]
+                }
+                _ => vec![],
+            }),
             AgendaCommand::Release { session } => Ok(if state.slots.contains_key(session) {
                 vec![Event::SlotReleased(Slot { session: *session })]
             } else {
@@ -207,6 +250,12 @@ impl Decider for Agenda {
             }
             Event::SlotReleased(slot) => {
                 state.slots.remove(&slot.session);
+            }
+            Event::SlotMoved(moved) => {
+                if let Some(kept) = state.slots.get_mut(&moved.session) {
+                    kept.starts_at = moved.starts_at;
+                    kept.ends_at = moved.ends_at;
+                }
             }
         }
         state

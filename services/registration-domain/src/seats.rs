@@ -113,8 +113,8 @@ pub enum SeatsCommand {
         now: Timestamp,
     },
     /// semaine cancels a registration whose participant is confirmed in an overlapping session
-    /// (a promotion found their agenda taken: sent by the agenda process). Its seats go to the
-    /// next in line; its partner is told.
+    /// (a promotion found their agenda taken: sent by the agenda process), even once the session
+    /// started. Its seats go to the next in line; its partner is told.
     CancelOverlapping {
         /// The registration.
         registration: RegistrationId,
@@ -752,7 +752,10 @@ fn cancel(
     if matches!(record.status, RegistrationStatus::Cancelled { .. }) {
         return Ok(vec![]);
     }
-    if let Some(facts) = &state.facts
+    // A partner cancels until the session starts; an overlap is undone whenever it is found,
+    // for nobody is confirmed in two sessions at once.
+    if partner.is_some()
+        && let Some(facts) = &state.facts
         && now >= facts.starts_at
     {
         return Err(SeatsRefusal::SessionStarted {

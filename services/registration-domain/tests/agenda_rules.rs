@@ -311,3 +311,44 @@ fn the_state_survives_a_snapshot() {
 fn then(history: &[Event], more: impl IntoIterator<Item = Event>) -> Vec<Event> {
     history.iter().cloned().chain(more).collect()
 }
+
+#[test]
+fn a_moved_session_takes_its_slot_along_and_reports_what_it_now_overlaps() {
+    use proto::registration::agenda::SlotMoved;
+    // The job-dating and the workshop touch without overlapping; the workshop moves onto the
+    // job-dating's time.
+    let history = [
+        held(JOB_DATING, t0()),
+        confirmed(JOB_DATING),
+        held(WORKSHOP, t0()),
+        confirmed(WORKSHOP),
+    ];
+    let (starts_at, ends_at) = times(JOB_DATING);
+    let moved = Event::SlotMoved(SlotMoved {
+        session: session(WORKSHOP),
+        starts_at,
+        ends_at,
+        conflicts: vec![session(JOB_DATING)],
+    });
+    let command = AgendaCommand::Move {
+        session: session(WORKSHOP),
+        starts_at,
+        ends_at,
+        now: after(10),
+    };
+    Spec::<Agenda>::given(history.clone())
+        .when(command.clone())
+        .then([moved.clone()]);
+    // Moved already: nothing more; a session not in the agenda: nothing.
+    Spec::<Agenda>::given(then(&history, [moved]))
+        .when(command)
+        .then([]);
+    Spec::<Agenda>::given(history)
+        .when(AgendaCommand::Move {
+            session: session(ESCAPE_GAME),
+            starts_at,
+            ends_at,
+            now: after(10),
+        })
+        .then([]);
+}

@@ -302,8 +302,19 @@ impl Registrations {
         })
     }
 
-    /// Gives a held slot back. A failure leaves a hold that lapses by itself.
+    /// Gives a held slot back, unless the participant holds a confirmed seat in the session (a
+    /// concurrent request for them won it: the slot is that registration's). A failure leaves a
+    /// hold that lapses by itself.
     async fn release(&self, participant: ParticipantId, session: SessionId, meta: &CommandMeta) {
+        let confirmed_here = self.seats(session).await.is_ok_and(|seats| {
+            seats
+                .registrations
+                .values()
+                .any(|r| r.participant == participant && r.is_confirmed())
+        });
+        if confirmed_here {
+            return;
+        }
         let command = AgendaCommand::Release { session };
         if let Err(e) = self
             .log
@@ -314,7 +325,8 @@ impl Registrations {
         }
     }
 
-    /// A partner cancels one of its registrations.
+    /// A partner cancels one of its registrations. Its agenda slot is freed by the agenda
+    /// process, which checks the participant did not register again in the session meanwhile.
     pub async fn cancel(
         &self,
         partner: &PartnerId,
@@ -328,15 +340,11 @@ impl Registrations {
             partner: partner.clone(),
             now: Timestamp::now(),
         };
-        let decided = self
-            .log
+        self.log
             .execute::<Seats>(&seats_key(session), &command, &meta)
             .await
-            .map_err(|e| RegistrationError::from_command(e, RegistrationError::Seats))?;
-        if let Some(record) = self.seats(session).await?.registration(registration) {
-            self.release(record.participant, session, &meta).await;
-        }
-        Ok(decided.seq)
+            .map(|decided| decided.seq)
+            .map_err(|e| RegistrationError::from_command(e, RegistrationError::Seats))
     }
 
     /// Records at the door how many of a confirmed registration's seats came (by the venue or an
@@ -413,6 +421,40 @@ impl Registrations {
                 RegistrationError::Agenda,
             )),
         }
+    }
+
+    /// Moves a slot in a participant's agenda with its session, reporting what it now overlaps
+    /// (for the agenda process).
+    pub async fn move_slot(
+        &self,
+        participant: ParticipantId,
+        session: SessionId,
+        facts: &proto::registration::SessionFacts,
+        meta: &CommandMeta,
+    ) -> Result<(), RegistrationError> {
+        let command = AgendaCommand::Move {
+            session,
+            starts_at: facts.starts_at,
+            ends_at: facts.ends_at,
+            now: Timestamp::now(),
+        };
+        self.log
+            .execute::<Agenda>(&agenda_key(participant), &command, meta)
+            .await
+            .map(|_| ())
+            .map_err(|e| RegistrationError::from_command(e, RegistrationError::Agenda))
+    }
+
+    /// A participant's agenda as it stands.
+    pub async fn agenda(
+        &self,
+        participant: ParticipantId,
+    ) -> Result<registration_domain::AgendaState, RegistrationError> {
+        Ok(self
+            .log
+            .load::<Agenda>(&agenda_key(participant))
+            .await?
+            .state)
     }
 
     /// Releases a slot in a participant's agenda (for the agenda process).
