@@ -512,7 +512,13 @@ fn check_times(
     ends: DateTime,
 ) -> Result<Times, EventRefusal> {
     let within = |day: Date| facts.first_day <= day && day <= facts.last_day;
-    if !within(starts.date()) || !within(ends.date()) {
+    // The end is exclusive: a session ending at midnight ends on the day it started.
+    let last_day = if ends.time() == jiff::civil::Time::midnight() && ends.date() > starts.date() {
+        ends.date().yesterday().unwrap_or(ends.date())
+    } else {
+        ends.date()
+    };
+    if !within(starts.date()) || !within(last_day) {
         return Err(EventRefusal::OutsideEdition {
             first_day: facts.first_day,
             last_day: facts.last_day,

@@ -585,10 +585,19 @@ fn a_session_on_the_last_day_is_scheduled_and_not_the_day_after() {
             local(day_after, 16, 0),
         )))
         .then_error(outside.clone());
-    // Ending after midnight on the last day is ending the day after.
+    // Ending after midnight on the last day is ending the day after; ending at midnight is not
+    // (the end is exclusive).
     Spec::<EventAggregate>::given([added()])
         .when(with(schedule(local(last, 22, 0), local(day_after, 0, 30))))
         .then_error(outside.clone());
+    Spec::<EventAggregate>::given([added()])
+        .when(with(schedule(local(last, 20, 0), local(day_after, 0, 0))))
+        .then([scheduled_at(
+            local(last, 20, 0),
+            local(day_after, 0, 0),
+            "2024-04-26T18:00:00Z",
+            "2024-04-26T22:00:00Z",
+        )]);
     let day_before = date(2024, 4, 14);
     Spec::<EventAggregate>::given([added()])
         .when(with(schedule(

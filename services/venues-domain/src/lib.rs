@@ -166,6 +166,15 @@ pub enum VenueRefusal {
         /// The session.
         session: SessionId,
     },
+    /// New hours or closed days would leave confirmed sessions outside them.
+    #[error(
+        "cannot change the hours or close these days: {} confirmed session(s) fall outside them \
+         ({sessions:?}); withdraw them first", sessions.len()
+    )]
+    ConfirmedSessionsAffected {
+        /// The confirmed sessions affected.
+        sessions: Vec<SessionId>,
+    },
     /// A request names a session id this venue already knows for another event. Session ids
     /// are chosen by the organisers' tools; two events must not share one.
     #[error(
@@ -273,6 +282,7 @@ impl VenueRefusal {
             Self::UnknownSession { .. } => "unknown-session",
             Self::RequestReplaced { .. } => "hosting-request-replaced",
             Self::SessionOfAnotherEvent { .. } => "session-of-another-event",
+            Self::ConfirmedSessionsAffected { .. } => "confirmed-sessions-affected",
             Self::UnknownRoom { .. } => "unknown-room",
             Self::NotPending { .. } => "hosting-not-pending",
             Self::AlreadyConfirmed { .. } => "hosting-already-confirmed",
@@ -296,15 +306,22 @@ impl Decider for Venue {
         match command {
             Command::Register(register) => register_venue(state, register),
             Command::SetOpeningHours { opening_hours } => {
-                state.registered()?;
+                let details = state.registered()?;
                 check_opening_hours(opening_hours)?;
+                state.keeps_confirmed_sessions(&VenueDetails {
+                    opening_hours: opening_hours.clone(),
+                    ..details.clone()
+                })?;
                 Ok(vec![Event::OpeningHoursSet(OpeningHoursSet {
                     opening_hours: opening_hours.clone(),
                 })])
             }
             Command::AddClosedPeriod(period) => {
-                state.registered()?;
+                let details = state.registered()?;
                 check_closed_period(period)?;
+                let mut closed = details.clone();
+                closed.closed_periods.push(period.clone());
+                state.keeps_confirmed_sessions(&closed)?;
                 Ok(vec![Event::ClosedPeriodAdded(period.clone())])
             }
             Command::RequestHosting(request) => request_hosting(state, request),
@@ -598,6 +615,34 @@ impl VenueState {
             .ok_or(VenueRefusal::UnknownSession { session })
     }
 
+    /// Refuses new hours or closed days that would leave a confirmed session outside them: the
+    /// venue withdraws those sessions first (their organisers and partners are then told).
+    fn keeps_confirmed_sessions(&self, changed: &VenueDetails) -> Result<(), VenueRefusal> {
+        let affected: Vec<SessionId> = self
+            .requests
+            .iter()
+            .filter(|(_, hosting)| hosting.is_confirmed())
+            .filter(|(session, hosting)| {
+                let request = RequestHosting {
+                    session: **session,
+                    event: hosting.event,
+                    request: hosting.request,
+                    room: hosting.room.clone(),
+                    starts_at: hosting.starts_at,
+                    ends_at: hosting.ends_at,
+                    capacity_wanted: hosting.capacity_wanted,
+                };
+                changed.refusal_for(&request).is_some()
+            })
+            .map(|(session, _)| *session)
+            .collect();
+        if affected.is_empty() {
+            Ok(())
+        } else {
+            Err(VenueRefusal::ConfirmedSessionsAffected { sessions: affected })
+        }
+    }
+
     /// The request for `session` the venue answers, if it is still the current one: an answer
     /// to a request replaced since (the session moved) is refused.
     fn answered(&self, session: SessionId, request: u32) -> Result<&Hosting, VenueRefusal> {
@@ -666,8 +711,14 @@ impl VenueDetails {
         }
         let zone = self.time_zone.zone();
         let starts = request.starts_at.to_zoned(zone.clone());
-        let ends = request.ends_at.to_zoned(zone);
-        let (first_day, last_day) = (starts.date(), ends.date());
+        let ends = request.ends_at.to_zoned(zone.clone());
+        // The end is exclusive: the last day the session takes is that of its last instant.
+        let last_instant = request
+            .ends_at
+            .checked_sub(jiff::SignedDuration::from_nanos(1))
+            .unwrap_or(request.ends_at)
+            .to_zoned(zone);
+        let (first_day, last_day) = (starts.date(), last_instant.date());
         if let Some(period) = self
             .closed_periods
             .iter()
@@ -678,7 +729,8 @@ impl VenueDetails {
             });
         }
         let day = Weekday::from(starts.weekday());
-        let within_a_span = first_day == last_day
+        // A span closes by midnight: a session ending at midnight or later is outside it.
+        let within_a_span = starts.date() == ends.date()
             && self.opening_hours.iter().any(|span| {
                 span.day == day && span.opens <= starts.time() && ends.time() <= span.closes
             });

@@ -1328,3 +1328,49 @@ fn a_session_id_belongs_to_one_event() {
             event: event(),
         });
 }
+
+#[test]
+fn a_session_ending_at_midnight_does_not_take_the_next_day() {
+    // Sunday 21 April 2024, 22:00–00:00 local, the night before the works close the venue: not
+    // on a closed day (the end is exclusive), but outside the opening spans, which close by
+    // midnight.
+    let request = ask(1, 1, BIG, "2024-04-21T20:00:00Z", "2024-04-21T22:00:00Z");
+    Spec::<Venue>::given([registered()])
+        .when(Command::RequestHosting(request.clone()))
+        .then([
+            requested(&request),
+            refused(&request, HostingRefusal::OutsideOpeningHours),
+        ]);
+}
+
+#[test]
+fn closing_a_day_that_holds_a_confirmed_session_is_refused_until_it_is_withdrawn() {
+    // The morning session (Tuesday 16 April) is confirmed; the venue wants to close that day.
+    let strike = closed(
+        jiff::civil::date(2024, 4, 16),
+        jiff::civil::date(2024, 4, 16),
+        "Grève",
+    );
+    let history = [registered(), requested(&morning()), confirmed(1, 1, 30)];
+    Spec::<Venue>::given(history.clone())
+        .when(Command::AddClosedPeriod(strike.clone()))
+        .then_error(VenueRefusal::ConfirmedSessionsAffected {
+            sessions: vec![session(1)],
+        });
+    Spec::<Venue>::given(history.clone())
+        .when(Command::SetOpeningHours {
+            opening_hours: Vec::new(),
+        })
+        .then_error(VenueRefusal::ConfirmedSessionsAffected {
+            sessions: vec![session(1)],
+        });
+    let mut withdrawn = history.to_vec();
+    withdrawn.push(withdrawn_event());
+    Spec::<Venue>::given(withdrawn)
+        .when(Command::AddClosedPeriod(strike.clone()))
+        .then([Event::ClosedPeriodAdded(strike)]);
+}
+
+fn withdrawn_event() -> Event {
+    withdrawn(1, 1, "Grève")
+}
