@@ -81,6 +81,9 @@ pub enum RegistrationError {
     /// The partner is not declared, or retired.
     #[error("{0}")]
     Partner(PartnerRefusal),
+    /// This actor may not do this (a partner checking people in, an outsider reserving seats).
+    #[error("{0}")]
+    NotAllowed(&'static str),
     /// The identity could not be sealed.
     #[error("{0}")]
     Identity(IdentityError),
@@ -102,6 +105,7 @@ impl RegistrationError {
             Self::Seats(refusal) => refusal.code(),
             Self::Agenda(refusal) => refusal.code(),
             Self::Partner(refusal) => refusal.code(),
+            Self::NotAllowed(_) => "not-allowed",
             Self::Identity(IdentityError::Unavailable(_)) => "key-store-unavailable",
             Self::Identity(IdentityError::Corrupted(_)) => "identity-corrupted",
             Self::Unavailable(_) => "log-unavailable",
@@ -356,6 +360,11 @@ impl Registrations {
         present: u32,
         meta: &CommandMeta,
     ) -> Result<u64, RegistrationError> {
+        if !matches!(meta.actor, Actor::Venue { .. } | Actor::Organiser { .. }) {
+            return Err(RegistrationError::NotAllowed(
+                "check-in is recorded at the door by the venue or an organiser",
+            ));
+        }
         let command = SeatsCommand::CheckIn {
             registration,
             present,
@@ -371,6 +380,11 @@ impl Registrations {
         reservation: proto::registration::Reservation,
         meta: &CommandMeta,
     ) -> Result<u64, RegistrationError> {
+        if !matches!(meta.actor, Actor::Organiser { .. }) {
+            return Err(RegistrationError::NotAllowed(
+                "seats are reserved by an organiser",
+            ));
+        }
         self.seats_command(session, &SeatsCommand::Reserve(reservation), meta)
             .await
     }
