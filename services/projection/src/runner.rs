@@ -151,7 +151,7 @@ impl<P: Projection> Runner<P> {
             projection: name,
             source,
         };
-        let db = sled::Config::new().path(dir).open().map_err(store)?;
+        let db = open_store(dir).map_err(store)?;
         let mut trees = Vec::new();
         for tree in projection
             .trees()
@@ -565,6 +565,24 @@ impl<P: Projection> Runner<P> {
             })?;
         self.progress.send_replace(progress.clone());
         Ok(())
+    }
+}
+
+/// Opens a sled store, waiting (up to five seconds) for a previous instance that is still letting
+/// go of it: sled's background flusher keeps the file lock for up to one flush interval after
+/// the store is dropped, so a runner restarted at once would otherwise find it locked.
+fn open_store(dir: &Path) -> Result<sled::Db, sled::Error> {
+    let mut attempts = 0;
+    loop {
+        match sled::Config::new().path(dir).open() {
+            Err(sled::Error::Io(e))
+                if attempts < 100 && e.to_string().contains("could not acquire lock") =>
+            {
+                attempts += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            opened => return opened,
+        }
     }
 }
 
