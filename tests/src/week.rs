@@ -276,7 +276,7 @@ impl Week {
 
     /// Waits (bounded) until the venue has been asked to host `session`.
     pub async fn wait_for_request(&self, venue: VenueId, session: SessionId) -> anyhow::Result<()> {
-        for _ in 0..200 {
+        for _ in 0..400 {
             if self
                 .venues
                 .venue_state(venue)
@@ -320,7 +320,7 @@ impl Week {
         session: SessionId,
         check: impl Fn(&SessionState) -> bool,
     ) -> anyhow::Result<SessionState> {
-        for _ in 0..200 {
+        for _ in 0..400 {
             let state = self.scheduling.event_state(event).await?;
             if let Some(found) = state.session(session)
                 && check(found)

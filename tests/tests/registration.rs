@@ -499,7 +499,7 @@ async fn a_rescheduled_session_keeps_its_registrations_and_reports_new_overlaps(
     let participant = lea_afternoon.participant;
     let agenda = registration::agenda_key(participant);
     let mut conflicts = None;
-    for _ in 0..200 {
+    for _ in 0..400 {
         for recorded in week.log.read_commits(&agenda, 0).await.expect("reads") {
             for stored in recorded.commit.events {
                 if let Ok(AgendaEvent::SlotMoved(moved)) =

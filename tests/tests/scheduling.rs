@@ -236,7 +236,7 @@ async fn a_cancelled_session_frees_its_room_and_a_lowered_capacity_reaches_the_s
         )
         .await
         .expect("cancelled");
-    for _ in 0..200 {
+    for _ in 0..400 {
         let state = week.venues.venue_state(venue).await.expect("venue state");
         let released = state
             .hosting(first)
