@@ -1,6 +1,8 @@
 //! The demo edition: a week in the spirit of the Hautes-Alpes week of April 2024 (open doors in
 //! an EHPAD, job-datings in four towns, theatre for collégiens, an ageing simulator, a closing
-//! ceremony), loaded through the services' own commands, its venues confirming their capacities.
+//! ceremony), loaded through the services' own commands, its venues confirming their capacities,
+//! then its partners (a mission locale, a France Travail agency, a collège) registering made-up
+//! participants (a class of 28 with its teacher among them, and two people on a waiting list).
 //!
 //! Loading is idempotent: every command has a fixed id and idempotency key, so `up --demo` on a
 //! data directory that already holds the demo changes nothing.
@@ -11,6 +13,10 @@ use anyhow::{Context, Result, bail};
 use eventlog::{CommandMeta, EventLog};
 use jiff::civil::{Date, DateTime, Time, date};
 use proto::Actor;
+use proto::registration::partner::PartnerKind;
+use proto::registration::{
+    AgeBand, Attendee, Identity, ParticipantRef, Profile, RegisterRequest, partner,
+};
 use proto::scheduling::edition;
 use proto::scheduling::event::{self, About};
 use proto::taxonomy::{Audience, DiscoveryTool, Equipment, EventKind, Theme, VenueKind};
@@ -21,6 +27,8 @@ use proto::values::{
 use proto::venues::{
     Accessibility, Address, Contact, OpeningHours, Postcode, Register, Room, Weekday,
 };
+use registration::Registrations;
+use registration::identities::Identities;
 use scheduling::Scheduling;
 use scheduling_domain::event::VenueStatus;
 use uuid::Uuid;
@@ -234,11 +242,47 @@ const EVENTS: [DemoEvent; 5] = [
     },
 ];
 
+/// The demo's partners: id, name, kind.
+const PARTNERS: [(&str, &str, PartnerKind); 3] = [
+    (
+        "mission-locale-gap",
+        "Mission locale du Gapençais",
+        PartnerKind::MissionLocale,
+    ),
+    (
+        "france-travail-gap",
+        "France Travail Gap",
+        PartnerKind::FranceTravail,
+    ),
+    (
+        "college-fontreyne",
+        "Collège de Fontreyne",
+        PartnerKind::School,
+    ),
+];
+
+/// Who the demo registers: (partner, how many people, event, session index, audience, a class
+/// of this size instead of people). Names are made up: `Prénom-<n>`.
+const REGISTRATIONS: [(usize, u32, u128, usize, Audience, u32); 5] = [
+    // The open door: young people of the mission locale.
+    (0, 12, 0xe701, 0, Audience::YoungPeople, 0),
+    // The job-dating in Laragne (25 seats): 27 job seekers, two wait.
+    (1, 27, 0xe702, 2, Audience::JobSeekers, 0),
+    // The job-dating in Gap: a few.
+    (1, 6, 0xe702, 1, Audience::JobSeekers, 0),
+    // The theatre, morning: the collège registers a class of 28 and its teacher.
+    (2, 1, 0xe703, 0, Audience::Pupils, 29),
+    // The ageing simulator: young people.
+    (0, 8, 0xe704, 0, Audience::YoungPeople, 0),
+];
+
 /// Loads the demo edition through the services and waits (bounded) until its venues have
-/// confirmed every session. Returns the programme as text, for the terminal.
-pub async fn load(log: &EventLog) -> Result<String> {
+/// confirmed every session, then declares its partners and registers its participants. Returns
+/// the programme as text, for the terminal.
+pub async fn load(log: &EventLog, identities: Identities) -> Result<String> {
     let scheduling = Scheduling::new(log.clone());
     let venues = Venues::new(log.clone());
+    let registrations = Registrations::new(log.clone(), identities);
     for venue in &VENUES {
         register(&venues, venue).await?;
     }
@@ -339,8 +383,68 @@ pub async fn load(log: &EventLog) -> Result<String> {
         })
         .await
         .with_context(|| format!("session {session} at {} never opened", venue.name))?;
+        // The seats open once the session-seats process told them.
+        wait_until(|| async { Ok(registrations.seats(*session).await?.capacity > 0) })
+            .await
+            .with_context(|| format!("the seats of session {session} never opened"))?;
     }
-    programme(&scheduling).await
+    register_participants(&registrations).await?;
+    programme(&scheduling, &registrations).await
+}
+
+async fn register_participants(registrations: &Registrations) -> Result<()> {
+    for (id, name_fr, kind) in PARTNERS {
+        let declare = partner::Command::Declare(partner::Declared {
+            name: name(name_fr)?,
+            kind,
+        });
+        registrations
+            .partner(
+                &PartnerId::parse(id)?,
+                &declare,
+                &CommandMeta::new(organiser(), format!("demo:partner-{id}")),
+            )
+            .await
+            .with_context(|| format!("cannot declare {name_fr}"))?;
+    }
+    let mut n = 0;
+    for (partner, people, event, session_index, audience, class) in REGISTRATIONS {
+        let partner_id = PartnerId::parse(PARTNERS[partner].0)?;
+        let session = SessionId(demo_id(event << 8 | session_index as u128));
+        for _ in 0..people {
+            n += 1;
+            let reference = format!("demo-{n:03}");
+            let request = RegisterRequest {
+                session,
+                reference: ParticipantRef::try_from(reference.clone())?,
+                attendee: if class > 0 {
+                    Attendee::Group { size: class }
+                } else {
+                    Attendee::Person
+                },
+                profile: Profile {
+                    audience,
+                    age_band: if audience == Audience::JobSeekers {
+                        AgeBand::From26To44
+                    } else {
+                        AgeBand::From16To25
+                    },
+                    town: Some(InseeCode::parse("05061")?),
+                },
+                identity: Identity {
+                    first_name: name(&format!("Prénom-{n:03}"))?,
+                    last_name: name(&format!("Nom-{n:03}"))?,
+                    email: None,
+                    phone: None,
+                },
+            };
+            registrations
+                .register(&partner_id, request, &format!("demo:{reference}"))
+                .await
+                .with_context(|| format!("cannot register {reference}"))?;
+        }
+    }
+    Ok(())
 }
 
 async fn register(venues: &Venues, venue: &DemoVenue) -> Result<()> {
@@ -420,7 +524,7 @@ where
 }
 
 /// The demo programme, session by session, as the organiser would read it.
-async fn programme(scheduling: &Scheduling) -> Result<String> {
+async fn programme(scheduling: &Scheduling, registrations: &Registrations) -> Result<String> {
     let mut lines = vec![
         "demo edition: Semaine des métiers du social — Hautes-Alpes 2027 (12–23 avril), publiée"
             .to_owned(),
@@ -428,13 +532,18 @@ async fn programme(scheduling: &Scheduling) -> Result<String> {
     let mut rows = Vec::new();
     for demo in &EVENTS {
         let state = scheduling.event_state(EventId(demo_id(demo.n))).await?;
-        for session in state.sessions.values() {
+        for (id, session) in &state.sessions {
             let town = VENUES
                 .iter()
                 .find(|v| VenueId(demo_id(v.n)) == session.venue)
                 .map_or("?", |v| v.town);
+            let seats = registrations.seats(*id).await?;
+            let waiting = seats.waiting_list().len();
             let status = match &session.venue_status {
-                VenueStatus::Confirmed { capacity } => format!("lieu confirmé, {capacity} places"),
+                VenueStatus::Confirmed { capacity } => format!(
+                    "lieu confirmé, {capacity} places, {} prises, {waiting} en attente",
+                    seats.confirmed_seats()
+                ),
                 VenueStatus::Requested => "en attente du lieu".to_owned(),
                 VenueStatus::Declined { reason, .. } => format!("refusé : {reason}"),
                 VenueStatus::Withdrawn { reason } => format!("lieu retiré : {reason}"),

@@ -64,8 +64,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Up { demo } => {
             if demo {
                 let log = application.event_log().clone();
+                let identities = application.identities().clone();
                 tokio::spawn(async move {
-                    match demo::load(&log).await {
+                    match demo::load(&log, identities).await {
                         Ok(programme) => println!("{programme}"),
                         Err(e) => error!("cannot load the demo edition: {e:#}"),
                     }

@@ -49,6 +49,8 @@ pub struct Application {
     log: EventLog,
     /// One runner per registered projection, in registry order.
     runners: Vec<Runner<Registered>>,
+    /// The participants' keys, opened once with the cluster's replica count.
+    identities: Identities,
     /// The processes between services, started by [`Application::run_until_stopped`].
     processes: Vec<Box<dyn Process>>,
 }
@@ -164,6 +166,7 @@ impl Application {
                     _lock: lock,
                     nats,
                     client,
+                    identities,
                     log,
                     runners,
                     processes,
@@ -184,6 +187,11 @@ impl Application {
     /// The event log, for the services.
     pub fn event_log(&self) -> &EventLog {
         &self.log
+    }
+
+    /// The participants' keys, for the registration service.
+    pub fn identities(&self) -> &Identities {
+        &self.identities
     }
 
     /// The names of the registered projections, in registry order.
