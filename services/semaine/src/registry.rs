@@ -164,9 +164,7 @@ impl<R: Reactor, D: Dispatch<R::Reaction> + 'static> Process for ReactorProcess<
 
 /// The projections `semaine up` runs and `semaine rebuild` replays.
 pub fn projections() -> Vec<Registered> {
-    vec![
-        // One line per read model, e.g. `Registered::new(registration::SessionsView),`.
-    ]
+    vec![Registered::new(catalogue::Catalogue)]
 }
 
 /// A projection in the registry, whatever its type: every runner the binary opens is a

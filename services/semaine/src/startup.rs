@@ -400,7 +400,7 @@ impl Application {
              hosting requests)\n\
              \x20 processes    {processes} (stores in {processes_dir})\n\
              \x20 projections  {projections} (stores in {projections_dir})\n\
-             \x20 next         the HTTP gateway and the read models \
+             \x20 next         the HTTP gateway and the other read models \
              arrive with the next issues",
             replicas = settings.replicas,
             data_dir = settings.data_dir.display(),
