@@ -1,0 +1,46 @@
+//! The HTTP gateway: one axum application through which organisers, venues and partners send
+//! their commands to the scheduling, venue and registration services.
+//!
+//! A request goes through, in order: the route (404, 405), authentication by API key (401) and
+//! the key's rate limit (429), the idempotency key (replay, or 422 when reused), the JSON body
+//! (400, 413, 415, 422), the key's scope (403), then the service's command through the event
+//! log (its refusals as 404, 409 or 422). Every error is a problem+json document with a stable
+//! `code`. Reads, read-your-writes, partners' webhooks, OpenAPI and metrics come later.
+//!
+//! # Layout
+//! - [`keys`]: API keys (organiser, venue, partner, each with a scope), stored as hashes in a
+//!   JetStream key-value bucket; create, authenticate, revoke, list.
+//! - [`auth`]: the middleware that authenticates and rate-limits, and the [`auth::Caller`] a
+//!   handler acts as (its actor, its idempotency key, its scope checks).
+//! - [`idempotency`]: `Idempotency-Key` on every POST; requests and responses in a key-value
+//!   bucket for 24 hours, replayed or refused when reused.
+//! - [`limits`]: the token bucket per key.
+//! - [`problem`]: [`ApiError`], RFC 9457 problem details, and the status of every service error.
+//! - [`extract`]: the JSON body and path extractors whose rejections are problems.
+//! - [`routes`]: [`AppState`] and [`app`], the routes and their handlers.
+//! - [`server`]: [`Gateway`]: bind a port, serve until stopped.
+
+pub mod auth;
+pub mod extract;
+pub mod idempotency;
+pub mod keys;
+pub mod limits;
+pub mod problem;
+pub mod routes;
+pub mod server;
+
+pub use keys::{KeyStore, Principal, Role};
+pub use limits::RateLimit;
+pub use problem::ApiError;
+pub use routes::{AppState, Services, app};
+pub use server::Gateway;
+
+/// The largest request body accepted: 64 KiB (a registration is well under 2 KiB).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The HTTP stack the gateway is built on, for callers and tests that drive [`app`] directly
+/// (`tower::ServiceExt::oneshot`) with the same versions.
+pub mod stack {
+    pub use axum;
+    pub use tower;
+}

@@ -1,0 +1,148 @@
+//! Rate limits: a token bucket per API key, in memory.
+//!
+//! Each key may send `per_second` requests a second on average, with bursts of up to `burst`.
+//! A request beyond that is answered 429 `rate-limited` with `Retry-After`: the seconds until
+//! the bucket holds a token again. The buckets live in this process only: behind several
+//! gateway instances a key gets each instance's allowance (a shared limit is not built).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How many requests a key may send.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    /// Tokens added per second: the sustained rate.
+    pub per_second: f64,
+    /// The bucket's size: the largest burst.
+    pub burst: u32,
+}
+
+impl Default for RateLimit {
+    /// 50 requests a second, bursts of 100.
+    fn default() -> Self {
+        Self {
+            per_second: 50.0,
+            burst: 100,
+        }
+    }
+}
+
+/// One key's bucket.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    /// Tokens left, at `at`.
+    tokens: f64,
+    /// When `tokens` was last brought up to date.
+    at: Instant,
+}
+
+/// The buckets of every key seen.
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    /// The allowance of each key.
+    limit: RateLimit,
+    /// One bucket per key id. Keys are issued by semaine, so their number is bounded.
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+impl RateLimiter {
+    /// A limiter giving every key `limit`.
+    pub fn new(limit: RateLimit) -> Self {
+        Self {
+            limit,
+            buckets: Mutex::default(),
+        }
+    }
+
+    /// Takes a token for `key` now, or says how long to wait for one.
+    pub fn check(&self, key: &str) -> Result<(), Duration> {
+        self.check_at(key, Instant::now())
+    }
+
+    /// Takes a token for `key` at `now`, or says how long to wait for one.
+    pub fn check_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
+        let burst = f64::from(self.limit.burst.max(1));
+        let rate = self.limit.per_second.max(f64::MIN_POSITIVE);
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
+            tokens: burst,
+            at: now,
+        });
+        let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(burst);
+        bucket.at = now.max(bucket.at);
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / rate))
+        }
+    }
+}
+
+/// A wait as `Retry-After` seconds: rounded up, at least 1.
+pub fn retry_after_seconds(wait: Duration) -> u64 {
+    let whole = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    whole.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_then_the_sustained_rate() {
+        let limiter = RateLimiter::new(RateLimit {
+            per_second: 2.0,
+            burst: 3,
+        });
+        let start = Instant::now();
+        for _ in 0..3 {
+            assert!(limiter.check_at("k", start).is_ok());
+        }
+        let wait = limiter.check_at("k", start).err();
+        assert_eq!(wait, Some(Duration::from_millis(500)));
+        // Half a second later, one token is back, and only one.
+        let later = start + Duration::from_millis(500);
+        assert!(limiter.check_at("k", later).is_ok());
+        assert!(limiter.check_at("k", later).is_err());
+    }
+
+    #[test]
+    fn keys_have_their_own_buckets() {
+        let limiter = RateLimiter::new(RateLimit {
+            per_second: 1.0,
+            burst: 1,
+        });
+        let now = Instant::now();
+        assert!(limiter.check_at("a", now).is_ok());
+        assert!(limiter.check_at("a", now).is_err());
+        assert!(limiter.check_at("b", now).is_ok());
+    }
+
+    #[test]
+    fn the_bucket_never_holds_more_than_the_burst() {
+        let limiter = RateLimiter::new(RateLimit {
+            per_second: 100.0,
+            burst: 2,
+        });
+        let start = Instant::now();
+        assert!(limiter.check_at("k", start).is_ok());
+        let much_later = start + Duration::from_secs(3600);
+        assert!(limiter.check_at("k", much_later).is_ok());
+        assert!(limiter.check_at("k", much_later).is_ok());
+        assert!(limiter.check_at("k", much_later).is_err());
+    }
+
+    #[test]
+    fn retry_after_rounds_up() {
+        assert_eq!(retry_after_seconds(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_seconds(Duration::from_millis(1500)), 2);
+        assert_eq!(retry_after_seconds(Duration::from_secs(3)), 3);
+        assert_eq!(retry_after_seconds(Duration::ZERO), 1);
+    }
+}

@@ -1,0 +1,457 @@
+//! Errors as RFC 9457 problem details: `application/problem+json` with a stable `code`.
+//!
+//! Every error the gateway answers is an [`ApiError`]: `{type, title, status, detail, code}`,
+//! where `type` is `urn:semaine:problem:<code>` and `code` is what clients match on. The status
+//! follows one rule:
+//!
+//! | status | when | codes (examples) |
+//! |---|---|---|
+//! | 400 | the request itself is malformed | `malformed-json`, `idempotency-key-required`, `invalid-idempotency-key`, `invalid-path`, `unreadable-body` |
+//! | 401 | no key, or one that is malformed, unknown or revoked | `unauthenticated` |
+//! | 403 | the key's role or scope does not cover the command | `forbidden`, `not-allowed` |
+//! | 404 | the thing named (in the path or the body) does not exist; also another partner's registration, so that its existence does not leak | `not-found`, `unknown-edition`, `unknown-event`, `unknown-session`, `unknown-registration`, `venue-not-registered`, … |
+//! | 405 | the path exists, not with this method | `method-not-allowed` |
+//! | 409 | the rules refuse the command **given the current state** (the same command might pass at another time) | `seats-not-open`, `already-registered`, `room-already-taken`, `edition-closed`, `agenda-overlap`, … |
+//! | 413 | the body is larger than 64 KiB | `body-too-large` |
+//! | 415 | the body is not `application/json` | `unsupported-media-type` |
+//! | 422 | the command is invalid **whatever the state** (values inconsistent among themselves), or a body that does not deserialise, or an idempotency key reused for another request | `invalid-body`, `no-theme`, `group-too-small`, `capacity-zero`, `idempotency-key-reused`, … |
+//! | 429 | too many requests for this key; `Retry-After` says when to come back | `rate-limited` |
+//! | 500 | a real internal error; no detail is given (it is logged) | `internal` |
+//! | 503 | the log, a key store or NATS did not answer, or other writers kept winning; `Retry-After`, and the same `Idempotency-Key` is safe to retry with | `log-unavailable`, `key-store-unavailable`, `contended`, `unavailable`, `not-ready` |
+//!
+//! The refusals of the services are mapped variant by variant (an exhaustive `match`), so a new
+//! refusal does not compile until it is given a status here. Input is never answered with a 500.
+
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use registration::RegistrationError;
+use registration::identities::IdentityError;
+use registration_domain::agenda::AgendaRefusal;
+use registration_domain::partner::PartnerRefusal;
+use registration_domain::seats::SeatsRefusal;
+use scheduling::SchedulingError;
+use scheduling_domain::{EditionRefusal, EventRefusal};
+use serde::Serialize;
+use venues::VenuesError;
+use venues_domain::VenueRefusal;
+
+/// The media type of a problem.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// How long a client should wait before retrying after a 503, in seconds.
+const RETRY_UNAVAILABLE_AFTER: u64 = 1;
+
+/// An error answered to a client, as problem details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The stable code clients match on.
+    pub code: &'static str,
+    /// What happened, for a person reading it; never a secret, never an internal error's text.
+    pub detail: String,
+    /// For 429 and 503: how many seconds to wait (`Retry-After`).
+    pub retry_after: Option<u64>,
+}
+
+/// The JSON body of a problem.
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    code: &'a str,
+}
+
+impl ApiError {
+    /// An error with a status, a code and a detail.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            retry_after: None,
+        }
+    }
+
+    /// The same error, asking the client to wait `seconds` before retrying.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// 401: no usable key.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "send a valid, unrevoked API key as `Authorization: Bearer <secret>`",
+        )
+    }
+
+    /// 403: the key does not cover this.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    /// 404: no such route.
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "there is nothing at this path",
+        )
+    }
+
+    /// 405: the path exists with other methods (the `Allow` header lists them).
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "this path does not take this method; see the Allow header",
+        )
+    }
+
+    /// 413: the body is too large.
+    pub fn body_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            format!("the body is larger than {limit} bytes"),
+        )
+    }
+
+    /// 500: something broke inside; the detail is logged, never answered.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an internal error occurred",
+        )
+    }
+
+    /// 503: a store semaine depends on did not answer; retry with the same idempotency key.
+    pub fn unavailable(code: &'static str, cause: &dyn std::fmt::Display) -> Self {
+        tracing::warn!(code, error = %cause, "a dependency is unavailable");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code,
+            "semaine cannot record this right now; retry later with the same Idempotency-Key",
+        )
+        .retry_after(RETRY_UNAVAILABLE_AFTER)
+    }
+
+    /// A refusal of the rules, with its code and its explanation.
+    fn refused(status: StatusCode, code: &'static str, why: &dyn std::fmt::Display) -> Self {
+        Self::new(status, code, why.to_string())
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let title = self.status.canonical_reason().unwrap_or("Error");
+        let problem = Problem {
+            kind: format!("urn:semaine:problem:{}", self.code),
+            title,
+            status: self.status.as_u16(),
+            detail: &self.detail,
+            code: self.code,
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (self.status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"semaine\""),
+            );
+        }
+        response
+    }
+}
+
+const CONFLICT: StatusCode = StatusCode::CONFLICT;
+const INVALID: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+const UNKNOWN: StatusCode = StatusCode::NOT_FOUND;
+
+/// The status of an edition's refusal.
+fn edition_status(refusal: &EditionRefusal) -> StatusCode {
+    use EditionRefusal as R;
+    match refusal {
+        R::AlreadyCreated | R::Closed => CONFLICT,
+        R::NotCreated => UNKNOWN,
+        R::LastDayBeforeFirstDay { .. }
+        | R::TooLong { .. }
+        | R::NoOrganiser
+        | R::DuplicateOrganiser { .. } => INVALID,
+    }
+}
+
+/// The status of an event's refusal.
+fn event_status(refusal: &EventRefusal) -> StatusCode {
+    use EventRefusal as R;
+    match refusal {
+        R::WrongEdition { .. }
+        | R::EditionClosed { .. }
+        | R::AlreadyAdded { .. }
+        | R::SessionExists { .. }
+        | R::SessionCancelled { .. }
+        | R::OutsideEdition { .. } => CONFLICT,
+        R::NotAdded | R::UnknownSession { .. } => UNKNOWN,
+        R::NoTheme
+        | R::NoAudience
+        | R::RestrictionOutsideAudiences { .. }
+        | R::DiscoveryToolsOutsideStand { .. }
+        | R::Duplicate { .. }
+        | R::NoCapacityWanted
+        | R::NonexistentLocalTime { .. }
+        | R::OutOfRange { .. }
+        | R::EndsBeforeItStarts { .. } => INVALID,
+    }
+}
+
+/// The status of a venue's refusal.
+fn venue_status(refusal: &VenueRefusal) -> StatusCode {
+    use VenueRefusal as R;
+    match refusal {
+        R::NotRegistered | R::UnknownSession { .. } | R::UnknownRoom { .. } => UNKNOWN,
+        R::AlreadyRegistered
+        | R::RequestReplaced { .. }
+        | R::SessionOfAnotherEvent { .. }
+        | R::ConfirmedSessionsAffected { .. }
+        | R::NotPending { .. }
+        | R::AlreadyConfirmed { .. }
+        | R::NotConfirmed { .. }
+        | R::CapacityAboveRoomMaximum { .. }
+        | R::RoomAlreadyTaken { .. } => CONFLICT,
+        R::NoRooms
+        | R::DuplicateRoom { .. }
+        | R::RoomWithoutCapacity { .. }
+        | R::OpeningSpanInverted { .. }
+        | R::ClosedPeriodInverted { .. }
+        | R::ZeroCapacity => INVALID,
+    }
+}
+
+/// The status of a seats' refusal (another partner's registration is handled before).
+fn seats_status(refusal: &SeatsRefusal) -> StatusCode {
+    use SeatsRefusal as R;
+    match refusal {
+        R::UnknownRegistration { .. } | R::NotYourRegistration { .. } => UNKNOWN,
+        R::NotOpen
+        | R::SessionCancelled
+        | R::SessionEnded
+        | R::SessionStarted { .. }
+        | R::AudienceNotAllowed { .. }
+        | R::AlreadyRegistered { .. }
+        | R::RegistrationIdUsed { .. }
+        | R::GroupLargerThanSession { .. }
+        | R::NotConfirmed { .. }
+        | R::TooManyPresent { .. }
+        | R::NotEnded { .. } => CONFLICT,
+        R::GroupTooSmall { .. } | R::NobodyPresent { .. } | R::ReservationWithoutSeats => INVALID,
+    }
+}
+
+/// The status of a partner's refusal: a partner not declared (yet) or retired is a state.
+fn partner_status(refusal: &PartnerRefusal) -> StatusCode {
+    match refusal {
+        PartnerRefusal::AlreadyDeclared { .. }
+        | PartnerRefusal::NotDeclared
+        | PartnerRefusal::Retired { .. } => CONFLICT,
+    }
+}
+
+/// The status of an agenda's refusal.
+fn agenda_status(refusal: &AgendaRefusal) -> StatusCode {
+    match refusal {
+        AgendaRefusal::Overlap { .. } | AgendaRefusal::NotHeld { .. } => CONFLICT,
+    }
+}
+
+impl From<SchedulingError> for ApiError {
+    fn from(error: SchedulingError) -> Self {
+        let code = error.code();
+        match &error {
+            SchedulingError::Edition(refusal) => {
+                Self::refused(edition_status(refusal), code, refusal)
+            }
+            SchedulingError::Event(refusal) => Self::refused(event_status(refusal), code, refusal),
+            SchedulingError::UnknownEdition(_) | SchedulingError::UnknownEvent(_) => {
+                Self::refused(UNKNOWN, code, &error)
+            }
+            SchedulingError::Unavailable(_) | SchedulingError::Contended => {
+                Self::unavailable(code, &error)
+            }
+            SchedulingError::Log(_) => Self::internal(&error),
+        }
+    }
+}
+
+impl From<VenuesError> for ApiError {
+    fn from(error: VenuesError) -> Self {
+        let code = error.code();
+        match &error {
+            VenuesError::Refused(refusal) => Self::refused(venue_status(refusal), code, refusal),
+            VenuesError::Unavailable(_) | VenuesError::Contended => Self::unavailable(code, &error),
+            VenuesError::Log(_) => Self::internal(&error),
+        }
+    }
+}
+
+impl From<RegistrationError> for ApiError {
+    fn from(error: RegistrationError) -> Self {
+        let code = error.code();
+        match &error {
+            // Another partner's registration is answered exactly as one that does not exist:
+            // a partner learns nothing of registrations that are not its own.
+            RegistrationError::Seats(SeatsRefusal::NotYourRegistration { registration }) => {
+                let unknown = SeatsRefusal::UnknownRegistration {
+                    registration: *registration,
+                };
+                Self::refused(UNKNOWN, unknown.code(), &unknown)
+            }
+            RegistrationError::Seats(refusal) => {
+                Self::refused(seats_status(refusal), code, refusal)
+            }
+            RegistrationError::Agenda(refusal) => {
+                Self::refused(agenda_status(refusal), code, refusal)
+            }
+            RegistrationError::Partner(refusal) => {
+                Self::refused(partner_status(refusal), code, refusal)
+            }
+            RegistrationError::NotAllowed(why) => {
+                Self::new(StatusCode::FORBIDDEN, code, why.to_string())
+            }
+            RegistrationError::Identity(IdentityError::Unavailable(_))
+            | RegistrationError::Unavailable(_)
+            | RegistrationError::Contended => Self::unavailable(code, &error),
+            RegistrationError::Identity(IdentityError::Corrupted(_))
+            | RegistrationError::Log(_) => Self::internal(&error),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match &rejection {
+            JsonRejection::JsonDataError(e) => Self::new(INVALID, "invalid-body", e.body_text()),
+            JsonRejection::JsonSyntaxError(e) => {
+                Self::new(StatusCode::BAD_REQUEST, "malformed-json", e.body_text())
+            }
+            JsonRejection::MissingJsonContentType(_) => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "send the body as `Content-Type: application/json`",
+            ),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Self::body_too_large(crate::BODY_LIMIT)
+            }
+            other => Self::new(
+                StatusCode::BAD_REQUEST,
+                "unreadable-body",
+                other.body_text(),
+            ),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        match &rejection {
+            PathRejection::FailedToDeserializePathParams(e) => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid-path", e.body_text())
+            }
+            other => Self::internal(&other.body_text()),
+        }
+    }
+}
+
+impl From<crate::keys::KeyError> for ApiError {
+    fn from(error: crate::keys::KeyError) -> Self {
+        match error {
+            crate::keys::KeyError::Unavailable(_) => Self::unavailable("unavailable", &error),
+            other => Self::internal(&other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proto::registration::RegistrationId;
+
+    #[test]
+    fn another_partners_registration_looks_unknown() {
+        let registration = RegistrationId(uuid::Uuid::nil());
+        let theirs = ApiError::from(RegistrationError::Seats(
+            SeatsRefusal::NotYourRegistration { registration },
+        ));
+        let unknown = ApiError::from(RegistrationError::Seats(
+            SeatsRefusal::UnknownRegistration { registration },
+        ));
+        assert_eq!(theirs, unknown);
+        assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn unavailable_and_contended_ask_to_retry() {
+        for error in [
+            ApiError::from(RegistrationError::Contended),
+            ApiError::from(VenuesError::Unavailable("nats down".into())),
+            ApiError::from(SchedulingError::Contended),
+        ] {
+            assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(error.retry_after, Some(RETRY_UNAVAILABLE_AFTER));
+            assert!(!error.detail.contains("nats down"));
+        }
+    }
+
+    #[test]
+    fn an_internal_error_tells_nothing() {
+        let error = ApiError::from(VenuesError::Log("disk full at /var/x".into()));
+        assert_eq!(error.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(error.code, "internal");
+        assert!(!error.detail.contains("disk"));
+    }
+
+    #[test]
+    fn refusals_keep_their_codes() {
+        let error = ApiError::from(RegistrationError::Seats(SeatsRefusal::NotOpen));
+        assert_eq!((error.status, error.code), (CONFLICT, "seats-not-open"));
+        let error = ApiError::from(VenuesError::Refused(VenueRefusal::ZeroCapacity));
+        assert_eq!((error.status, error.code), (INVALID, "capacity-zero"));
+        let error = ApiError::from(SchedulingError::Edition(EditionRefusal::NotCreated));
+        assert_eq!((error.status, error.code), (UNKNOWN, "edition-not-created"));
+    }
+
+    #[tokio::test]
+    async fn a_problem_is_problem_json() -> Result<(), Box<dyn std::error::Error>> {
+        let response = ApiError::unauthenticated().into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+        assert!(response.headers().contains_key(header::WWW_AUTHENTICATE));
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await?;
+        let json: serde_json::Value = serde_json::from_slice(&body)?;
+        assert_eq!(json["status"], 401);
+        assert_eq!(json["code"], "unauthenticated");
+        assert_eq!(json["type"], "urn:semaine:problem:unauthenticated");
+        assert_eq!(json["title"], "Unauthorized");
+        assert!(json["detail"].is_string());
+        Ok(())
+    }
+}

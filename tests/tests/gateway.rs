@@ -1,0 +1,1015 @@
+//! The HTTP gateway in front of a running week: API keys, scopes, idempotency, bad input, rate
+//! limits and a whole week built through HTTP, against a real nats-server and the real services.
+//!
+//! Requests go to `gateway::app` with `tower::ServiceExt::oneshot`, and once through a real TCP
+//! socket to `Gateway::run_until_stopped`.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use gateway::keys::{Editions, KeyId};
+use gateway::stack::axum::Router;
+use gateway::stack::axum::body::{Body, Bytes};
+use gateway::stack::axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use gateway::stack::tower::ServiceExt;
+use gateway::{AppState, Gateway, RateLimit, Role, Services};
+use proto::values::{EditionId, EventId, SessionId, VenueId};
+use serde_json::{Value, json};
+use tests::week::{Week, partner_id, tuesday};
+
+/// A week with the gateway in front of it.
+struct Api {
+    week: Week,
+    state: AppState,
+    app: Router,
+}
+
+/// What came back.
+#[derive(Debug)]
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    /// The body as JSON (`Null` when empty or not JSON).
+    json: Value,
+}
+
+impl Answer {
+    /// The problem's code, if it is a problem.
+    fn code(&self) -> &str {
+        self.json["code"].as_str().unwrap_or("")
+    }
+
+    fn is_problem(&self) -> bool {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v == "application/problem+json")
+            && self.json["status"] == self.status.as_u16()
+            && self.json["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with(self.code()))
+            && self.json["title"].is_string()
+            && self.json["detail"].is_string()
+    }
+}
+
+/// A request, built up.
+struct Call {
+    method: Method,
+    path: String,
+    secret: Option<String>,
+    authorization: Option<String>,
+    key: Option<String>,
+    content_type: Option<&'static str>,
+    body: Bytes,
+}
+
+fn post(path: &str) -> Call {
+    Call {
+        method: Method::POST,
+        path: path.to_owned(),
+        secret: None,
+        authorization: None,
+        key: None,
+        content_type: None,
+        body: Bytes::new(),
+    }
+}
+
+fn get(path: &str) -> Call {
+    Call {
+        method: Method::GET,
+        ..post(path)
+    }
+}
+
+impl Call {
+    fn by(mut self, secret: &str) -> Self {
+        self.secret = Some(secret.to_owned());
+        self
+    }
+    fn authorization(mut self, value: &str) -> Self {
+        self.authorization = Some(value.to_owned());
+        self
+    }
+    fn key(mut self, key: &str) -> Self {
+        self.key = Some(key.to_owned());
+        self
+    }
+    fn json(mut self, body: &Value) -> Self {
+        self.content_type = Some("application/json");
+        self.body = Bytes::from(body.to_string());
+        self
+    }
+    fn raw(mut self, content_type: Option<&'static str>, body: impl Into<Bytes>) -> Self {
+        self.content_type = content_type;
+        self.body = body.into();
+        self
+    }
+
+    fn request(self) -> anyhow::Result<Request<Body>> {
+        let mut builder = Request::builder().method(self.method).uri(self.path);
+        if let Some(secret) = self.secret {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {secret}"));
+        }
+        if let Some(value) = self.authorization {
+            builder = builder.header(header::AUTHORIZATION, value);
+        }
+        if let Some(key) = self.key {
+            builder = builder.header("idempotency-key", key);
+        }
+        if let Some(content_type) = self.content_type {
+            builder = builder.header(header::CONTENT_TYPE, content_type);
+        }
+        Ok(builder.body(Body::from(self.body))?)
+    }
+}
+
+impl Api {
+    async fn start() -> anyhow::Result<Self> {
+        Self::with_limit(RateLimit::default()).await
+    }
+
+    async fn with_limit(limit: RateLimit) -> anyhow::Result<Self> {
+        let week = Week::start().await?;
+        let services = Services {
+            scheduling: week.scheduling.clone(),
+            venues: week.venues.clone(),
+            registrations: week.registrations.clone(),
+        };
+        let state = AppState::open(&week.log, services, limit).await?;
+        let app = gateway::app(state.clone());
+        Ok(Self { week, state, app })
+    }
+
+    /// A new key's secret.
+    async fn key(&self, role: Role) -> anyhow::Result<String> {
+        Ok(self.key_with_id(role).await?.1)
+    }
+
+    async fn key_with_id(&self, role: Role) -> anyhow::Result<(KeyId, String)> {
+        let (id, secret) = self.state.keys.create(role).await?;
+        Ok((id, secret.expose().to_owned()))
+    }
+
+    async fn send(&self, call: Call) -> anyhow::Result<Answer> {
+        let response = self.app.clone().oneshot(call.request()?).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = gateway::stack::axum::body::to_bytes(response.into_body(), 1 << 20).await?;
+        let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        Ok(Answer {
+            status,
+            headers,
+            json,
+        })
+    }
+
+    /// Forgets every idempotency key the gateway stored, as 24 hours would.
+    async fn forget_idempotency_keys(&self) -> anyhow::Result<()> {
+        let kv = self
+            .week
+            .log
+            .jetstream()
+            .get_key_value(gateway::idempotency::IDEMPOTENCY_BUCKET)
+            .await?;
+        let mut names = kv.keys().await?;
+        let mut all = Vec::new();
+        while let Some(name) = names.next().await {
+            all.push(name?);
+        }
+        for name in all {
+            kv.purge(name).await?;
+        }
+        Ok(())
+    }
+}
+
+fn id_of<T: serde::de::DeserializeOwned>(answer: &Answer, field: &str) -> anyhow::Result<T> {
+    Ok(serde_json::from_value(answer.json[field].clone())?)
+}
+
+fn edition_body() -> Value {
+    json!({
+        "name": "Semaine des métiers du social — Hautes-Alpes 2027",
+        "territory": "05",
+        "first_day": "2027-04-12",
+        "last_day": "2027-04-23",
+        "organisers": ["dep-05"],
+    })
+}
+
+fn venue_body() -> Value {
+    let weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday"];
+    json!({
+        "name": "EHPAD Les Marronniers",
+        "kind": "ehpad",
+        "address": {
+            "street": "12 rue des Alpes",
+            "postcode": "05000",
+            "town": "Gap",
+            "insee_code": "05061",
+        },
+        "contact": { "name": "Accueil" },
+        "rooms": [{ "id": "salle-polyvalente", "name": "Salle polyvalente", "max_capacity": 30 }],
+        "opening_hours": weekdays
+            .iter()
+            .map(|day| json!({ "day": day, "opens": "08:00:00", "closes": "18:00:00" }))
+            .collect::<Vec<_>>(),
+    })
+}
+
+fn event_body(edition: EditionId) -> Value {
+    json!({
+        "edition": edition,
+        "about": {
+            "kind": "open_door",
+            "title": "Portes ouvertes à l'EHPAD Les Marronniers",
+            "themes": ["elderly_autonomy"],
+            "audiences": ["young_people", "job_seekers"],
+        },
+    })
+}
+
+fn registration_body(session: SessionId, reference: &str) -> Value {
+    json!({
+        "session": session,
+        "reference": reference,
+        "attendee": { "kind": "person" },
+        "profile": { "audience": "young_people", "age_band": "from16_to25", "town": "05061" },
+        "identity": { "first_name": "Camille", "last_name": "Martin" },
+    })
+}
+
+fn partner_role(partner: &str) -> Role {
+    Role::Partner(partner_id(partner))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_malformed_unknown_or_revoked_key_is_401() -> anyhow::Result<()> {
+    let api = Api::start().await?;
+    let (revoked_id, revoked) = api.key_with_id(Role::Organiser(Editions::All)).await?;
+    assert!(api.state.keys.revoke(&revoked_id).await?);
+    let unknown = format!("semaine_{}", "A".repeat(43));
+    let cases: [(&str, Option<String>); 7] = [
+        ("no key", None),
+        ("basic auth", Some("Basic dXNlcjpwYXNz".into())),
+        ("no scheme", Some(unknown.clone())),
+        ("not a secret", Some("Bearer not-a-secret".into())),
+        ("unknown", Some(format!("Bearer {unknown}"))),
+        ("revoked", Some(format!("Bearer {revoked}"))),
+        ("empty", Some("Bearer ".into())),
+    ];
+    let before = api.week.messages_in_log().await;
+    for (case, authorization) in cases {
+        let mut call = post("/editions").key("k-1").json(&edition_body());
+        if let Some(value) = authorization {
+            call = call.authorization(&value);
+        }
+        let answer = api.send(call).await?;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNAUTHORIZED,
+            "{case}: {answer:?}"
+        );
+        assert_eq!(answer.code(), "unauthenticated", "{case}");
+        assert!(answer.is_problem(), "{case}: {answer:?}");
+        assert!(
+            answer.headers.contains_key(header::WWW_AUTHENTICATE),
+            "{case}"
+        );
+    }
+    assert_eq!(api.week.messages_in_log().await, before);
+
+    // A live key gets through; health needs no key at all.
+    let live = api.key(Role::Organiser(Editions::All)).await?;
+    let answer = api
+        .send(post("/editions").by(&live).key("k-1").json(&edition_body()))
+        .await?;
+    assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+    assert_eq!(api.send(get("/healthz")).await?.status, StatusCode::OK);
+    assert_eq!(api.send(get("/readyz")).await?.status, StatusCode::OK);
+
+    // The list shows both keys, the revoked one as revoked, and no secret.
+    let keys = api.state.keys.list().await?;
+    assert_eq!(keys.len(), 2);
+    assert!(keys.iter().any(|k| k.key_id == revoked_id && k.revoked));
+    let listed = serde_json::to_string(&keys)?;
+    assert!(!listed.contains(&revoked) && !listed.contains(&live));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_act_only_within_their_scope() -> anyhow::Result<()> {
+    let api = Api::start().await?;
+    let week = &api.week;
+    let (venue, event, session) = week
+        .open_session(10, tuesday(10, 0), tuesday(12, 0))
+        .await?;
+    let edition = week
+        .scheduling
+        .event_state(event)
+        .await?
+        .added
+        .map(|added| added.edition)
+        .ok_or_else(|| anyhow::anyhow!("the event has an edition"))?;
+    week.declare_partner("mission-locale-gap").await?;
+    week.declare_partner("france-travail-gap").await?;
+    let mission_locale = api.key(partner_role("mission-locale-gap")).await?;
+    let france_travail = api.key(partner_role("france-travail-gap")).await?;
+    let registered = api
+        .send(
+            post("/registrations")
+                .by(&mission_locale)
+                .key("r-1")
+                .json(&registration_body(session, "ml-001")),
+        )
+        .await?;
+    assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
+    let registration: uuid::Uuid = id_of(&registered, "registration")?;
+    let cancel = format!("/sessions/{session}/registrations/{registration}/cancel");
+
+    let other_venue = week.register_venue(20).await?;
+    let other_venue_key = api.key(Role::Venue(other_venue)).await?;
+    let other_edition = week.create_edition().await?;
+    let other_organiser = api
+        .key(Role::Organiser(Editions::One(other_edition)))
+        .await?;
+    let organiser = api.key(Role::Organiser(Editions::One(edition))).await?;
+    let request = week
+        .venues
+        .venue_state(venue)
+        .await?
+        .hosting(session)
+        .map_or(1, |hosting| hosting.request);
+
+    let before = week.messages_in_log().await;
+    let refused = [
+        // Another partner's registration is answered as one that does not exist.
+        (
+            "another partner cancels",
+            post(&cancel).by(&france_travail).key("c-1"),
+            StatusCode::NOT_FOUND,
+            "unknown-registration",
+        ),
+        (
+            "another venue confirms",
+            post(&format!("/venues/{venue}/hosting/{session}/confirm"))
+                .by(&other_venue_key)
+                .key("v-1")
+                .json(&json!({ "request": request, "capacity": 5 })),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "another venue checks in",
+            post(&format!(
+                "/sessions/{session}/registrations/{registration}/check-in"
+            ))
+            .by(&other_venue_key)
+            .key("v-2")
+            .json(&json!({ "present": 1 })),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "a partner checks in",
+            post(&format!(
+                "/sessions/{session}/registrations/{registration}/check-in"
+            ))
+            .by(&mission_locale)
+            .key("v-3")
+            .json(&json!({ "present": 1 })),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "another edition's organiser publishes",
+            post(&format!("/editions/{edition}/publish"))
+                .by(&other_organiser)
+                .key("o-1"),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "another edition's organiser schedules",
+            post(&format!("/events/{event}/sessions"))
+                .by(&other_organiser)
+                .key("o-2")
+                .json(&json!({
+                    "session": SessionId::generate(),
+                    "starts": "2027-04-14T10:00:00",
+                    "ends": "2027-04-14T11:00:00",
+                    "venue": venue,
+                    "room": "salle-polyvalente",
+                    "capacity_wanted": 10,
+                })),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "another edition's organiser reserves",
+            post(&format!("/sessions/{session}/reservations"))
+                .by(&other_organiser)
+                .key("o-3")
+                .json(&json!({
+                    "beneficiary": { "for": "audience", "audience": "job_seekers" },
+                    "seats": 2,
+                    "until": "2027-04-12T08:00:00Z",
+                })),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "an edition's organiser creates an edition",
+            post("/editions")
+                .by(&organiser)
+                .key("o-4")
+                .json(&edition_body()),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "an edition's organiser retires a partner",
+            post("/partners/mission-locale-gap/retire")
+                .by(&organiser)
+                .key("o-5")
+                .json(&json!({ "reason": "fin de convention" })),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "a partner creates an edition",
+            post("/editions")
+                .by(&mission_locale)
+                .key("p-1")
+                .json(&edition_body()),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "a venue registers for a partner",
+            post("/registrations")
+                .by(&other_venue_key)
+                .key("p-2")
+                .json(&registration_body(session, "ml-002")),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+    ];
+    for (case, call, status, code) in refused {
+        let answer = api.send(call).await?;
+        assert_eq!(answer.status, status, "{case}: {answer:?}");
+        assert_eq!(answer.code(), code, "{case}");
+        assert!(answer.is_problem(), "{case}: {answer:?}");
+    }
+    assert_eq!(week.messages_in_log().await, before);
+
+    // Not a word about whose registration it is.
+    let theirs = api
+        .send(post(&cancel).by(&france_travail).key("c-2"))
+        .await?;
+    let nobodys = api
+        .send(
+            post(&format!(
+                "/sessions/{session}/registrations/{}/cancel",
+                uuid::Uuid::now_v7()
+            ))
+            .by(&france_travail)
+            .key("c-3"),
+        )
+        .await?;
+    assert_eq!(
+        (theirs.status, theirs.code()),
+        (nobodys.status, nobodys.code())
+    );
+    let detail = theirs.json["detail"].as_str().unwrap_or("");
+    assert!(!detail.contains("not made by you"), "{detail}");
+
+    // Within their scopes, the same keys act.
+    let answer = api
+        .send(
+            post(&format!("/editions/{edition}/publish"))
+                .by(&organiser)
+                .key("o-6"),
+        )
+        .await?;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    let answer = api
+        .send(post(&cancel).by(&mission_locale).key("c-4"))
+        .await?;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_gets_the_first_answer_and_a_reused_key_is_refused() -> anyhow::Result<()> {
+    let api = Api::start().await?;
+    let week = &api.week;
+    let (_, _, session) = week
+        .open_session(10, tuesday(14, 0), tuesday(16, 0))
+        .await?;
+    week.declare_partner("mission-locale-gap").await?;
+    let partner = api.key(partner_role("mission-locale-gap")).await?;
+    let first_body = registration_body(session, "ml-001");
+    let register =
+        |key: &str, body: &Value| post("/registrations").by(&partner).key(key).json(body);
+
+    let first = api.send(register("reg-1", &first_body)).await?;
+    assert_eq!(first.status, StatusCode::CREATED, "{first:?}");
+    assert_eq!(first.json["status"], "confirmed");
+    assert_eq!(first.json["duplicate"], false);
+    assert!(!first.headers.contains_key("idempotent-replayed"));
+    let after_first = week.messages_in_log().await;
+
+    // The same key and request: the stored answer, replayed.
+    let again = api.send(register("reg-1", &first_body)).await?;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.json, first.json);
+    assert_eq!(
+        again
+            .headers
+            .get("idempotent-replayed")
+            .map(|v| v.as_bytes()),
+        Some(&b"true"[..])
+    );
+
+    // The same key with another request: refused.
+    let other = api
+        .send(register("reg-1", &registration_body(session, "ml-002")))
+        .await?;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY, "{other:?}");
+    assert_eq!(other.code(), "idempotency-key-reused");
+    assert!(other.is_problem());
+
+    // No key at all: asked for.
+    let keyless = api
+        .send(post("/registrations").by(&partner).json(&first_body))
+        .await?;
+    assert_eq!(keyless.status, StatusCode::BAD_REQUEST);
+    assert_eq!(keyless.code(), "idempotency-key-required");
+    assert_eq!(week.messages_in_log().await, after_first);
+
+    // Once the gateway has forgotten (24 hours, or a crash before storing the answer), the
+    // log's own idempotency answers: the same registration, as a duplicate, nothing recorded.
+    api.forget_idempotency_keys().await?;
+    let late = api.send(register("reg-1", &first_body)).await?;
+    assert_eq!(late.status, StatusCode::CREATED, "{late:?}");
+    assert_eq!(late.json["registration"], first.json["registration"]);
+    assert_eq!(late.json["seq"], first.json["seq"]);
+    assert_eq!(late.json["duplicate"], true);
+    assert!(!late.headers.contains_key("idempotent-replayed"));
+    assert_eq!(week.messages_in_log().await, after_first);
+
+    // The same for an id the gateway makes: a retried edition is the same edition.
+    let organiser = api.key(Role::Organiser(Editions::All)).await?;
+    let create = || {
+        post("/editions")
+            .by(&organiser)
+            .key("ed-1")
+            .json(&edition_body())
+    };
+    let created = api.send(create()).await?;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let after_edition = week.messages_in_log().await;
+    api.forget_idempotency_keys().await?;
+    let retried = api.send(create()).await?;
+    assert_eq!(retried.json["edition"], created.json["edition"]);
+    assert_eq!(retried.json["duplicate"], true);
+    assert_eq!(week.messages_in_log().await, after_edition);
+
+    // A refused request recorded nothing: its key is free for the corrected request.
+    let elsewhere = registration_body(SessionId::generate(), "ml-003");
+    let refused = api.send(register("reg-2", &elsewhere)).await?;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{refused:?}");
+    assert_eq!(refused.code(), "seats-not-open");
+    let corrected = api
+        .send(register("reg-2", &registration_body(session, "ml-003")))
+        .await?;
+    assert_eq!(corrected.status, StatusCode::CREATED, "{corrected:?}");
+
+    // Two copies of one request at the same instant: one registration, the same answer.
+    let body = registration_body(session, "ml-004");
+    let (a, b) = tokio::join!(
+        api.send(register("reg-3", &body)),
+        api.send(register("reg-3", &body))
+    );
+    let (a, b) = (a?, b?);
+    assert_eq!(
+        (a.status, b.status),
+        (StatusCode::CREATED, StatusCode::CREATED)
+    );
+    assert_eq!(a.json["registration"], b.json["registration"]);
+    assert_eq!(a.json["seq"], b.json["seq"]);
+    let seats = week.registrations.seats(session).await?;
+    let participant: proto::registration::ParticipantId = id_of(&a, "participant")?;
+    let theirs = seats
+        .registrations
+        .values()
+        .filter(|r| r.participant == participant)
+        .count();
+    assert_eq!(theirs, 1);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_a_4xx_problem_and_records_nothing() -> anyhow::Result<()> {
+    let api = Api::start().await?;
+    let organiser = api.key(Role::Organiser(Editions::All)).await?;
+    api.week.declare_partner("mission-locale-gap").await?;
+    let partner = api.key(partner_role("mission-locale-gap")).await?;
+    let mut unknown_field = edition_body();
+    unknown_field["colour"] = json!("blue");
+    let mut wrong_type = edition_body();
+    wrong_type["first_day"] = json!(20270412);
+    let mut invalid_value = edition_body();
+    invalid_value["territory"] = json!("20");
+    let mut inverted = edition_body();
+    inverted["last_day"] = json!("2027-04-01");
+    let mut bad_reference = registration_body(SessionId::generate(), "ml-001");
+    bad_reference["reference"] = json!("camille.martin@exemple.fr");
+    let huge = format!(
+        "{{\"name\": \"{}\"}}",
+        "x".repeat(gateway::BODY_LIMIT + 1024)
+    );
+    let json_type = Some("application/json");
+    let as_organiser = |path: &str| post(path).by(&organiser).key("k-1");
+    let cases = [
+        (
+            "malformed JSON",
+            as_organiser("/editions").raw(json_type, "{\"name\": "),
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+        ),
+        (
+            "empty body",
+            as_organiser("/editions").raw(json_type, ""),
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+        ),
+        (
+            "wrong type",
+            as_organiser("/editions").json(&wrong_type),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            "unknown field",
+            as_organiser("/editions").json(&unknown_field),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            "invalid value",
+            as_organiser("/editions").json(&invalid_value),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            "a name where a reference goes",
+            post("/registrations")
+                .by(&partner)
+                .key("k-1")
+                .json(&bad_reference),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            "the rules refuse it whatever the state",
+            as_organiser("/editions").json(&inverted),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "last-day-before-first-day",
+        ),
+        (
+            "no content type",
+            as_organiser("/editions").raw(None, edition_body().to_string()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+        ),
+        (
+            "another content type",
+            as_organiser("/editions").raw(Some("text/plain"), edition_body().to_string()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+        ),
+        (
+            "huge body",
+            as_organiser("/editions").raw(json_type, huge),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+        ),
+        (
+            "not an id in the path",
+            as_organiser("/editions/not-a-uuid/publish"),
+            StatusCode::BAD_REQUEST,
+            "invalid-path",
+        ),
+        (
+            "an edition that does not exist",
+            as_organiser(&format!("/editions/{}/publish", EditionId::generate())),
+            StatusCode::NOT_FOUND,
+            "edition-not-created",
+        ),
+        (
+            "an event that does not exist",
+            as_organiser(&format!(
+                "/events/{}/sessions/{}/cancel",
+                EventId::generate(),
+                SessionId::generate()
+            ))
+            .json(&json!({ "reason": "intempéries" })),
+            StatusCode::NOT_FOUND,
+            "unknown-event",
+        ),
+        (
+            "an organiser answers for a venue",
+            post(&format!(
+                "/venues/{}/hosting/{}/confirm",
+                VenueId::generate(),
+                SessionId::generate()
+            ))
+            .key("k-1")
+            .by(&organiser)
+            .json(&json!({ "request": 1, "capacity": 3 })),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "an invalid idempotency key",
+            post("/editions")
+                .by(&organiser)
+                .key("two words")
+                .json(&edition_body()),
+            StatusCode::BAD_REQUEST,
+            "invalid-idempotency-key",
+        ),
+        (
+            "no such route",
+            as_organiser("/nowhere"),
+            StatusCode::NOT_FOUND,
+            "not-found",
+        ),
+        (
+            "no such method",
+            get("/editions").by(&organiser),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+        ),
+    ];
+    let before = api.week.messages_in_log().await;
+    for (case, call, status, code) in cases {
+        let answer = api.send(call).await?;
+        assert_eq!(answer.status, status, "{case}: {answer:?}");
+        assert_eq!(answer.code(), code, "{case}: {answer:?}");
+        assert!(answer.is_problem(), "{case}: {answer:?}");
+        assert!(!answer.status.is_server_error(), "{case}");
+    }
+    assert_eq!(api.week.messages_in_log().await, before);
+
+    // None of them bound the key "k-1": the valid request goes through with it.
+    let answer = api
+        .send(as_organiser("/editions").json(&edition_body()))
+        .await?;
+    assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_week_is_built_and_a_participant_registered_through_http() -> anyhow::Result<()> {
+    let api = Api::start().await?;
+    let admin = api.key(Role::Organiser(Editions::All)).await?;
+
+    let created = api
+        .send(
+            post("/editions")
+                .by(&admin)
+                .key("edition")
+                .json(&edition_body()),
+        )
+        .await?;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let edition: EditionId = id_of(&created, "edition")?;
+    assert!(created.json["seq"].as_u64().is_some_and(|seq| seq > 0));
+    let organiser = api.key(Role::Organiser(Editions::One(edition))).await?;
+
+    let registered = api
+        .send(
+            post("/venues")
+                .by(&organiser)
+                .key("venue")
+                .json(&venue_body()),
+        )
+        .await?;
+    assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
+    let venue: VenueId = id_of(&registered, "venue")?;
+    let venue_key = api.key(Role::Venue(venue)).await?;
+
+    let added = api
+        .send(
+            post("/events")
+                .by(&organiser)
+                .key("event")
+                .json(&event_body(edition)),
+        )
+        .await?;
+    assert_eq!(added.status, StatusCode::CREATED, "{added:?}");
+    let event: EventId = id_of(&added, "event")?;
+
+    let session = SessionId::generate();
+    let scheduled = api
+        .send(
+            post(&format!("/events/{event}/sessions"))
+                .by(&organiser)
+                .key("session")
+                .json(&json!({
+                    "session": session,
+                    "starts": "2027-04-13T10:00:00",
+                    "ends": "2027-04-13T12:00:00",
+                    "venue": venue,
+                    "room": "salle-polyvalente",
+                    "capacity_wanted": 20,
+                })),
+        )
+        .await?;
+    assert_eq!(scheduled.status, StatusCode::CREATED, "{scheduled:?}");
+    assert_eq!(id_of::<SessionId>(&scheduled, "session")?, session);
+
+    // The hosting-requests process asks the venue; the venue answers through HTTP.
+    api.week.wait_for_request(venue, session).await?;
+    let request = api
+        .week
+        .venues
+        .venue_state(venue)
+        .await?
+        .hosting(session)
+        .map(|hosting| hosting.request)
+        .ok_or_else(|| anyhow::anyhow!("the venue was asked"))?;
+    let confirmed = api
+        .send(
+            post(&format!("/venues/{venue}/hosting/{session}/confirm"))
+                .by(&venue_key)
+                .key("confirm")
+                .json(&json!({ "request": request, "capacity": 20 })),
+        )
+        .await?;
+    assert_eq!(confirmed.status, StatusCode::OK, "{confirmed:?}");
+    api.week
+        .wait_for_seats(session, |seats| {
+            seats.capacity == 20 && seats.facts.is_some()
+        })
+        .await?;
+
+    let published = api
+        .send(
+            post(&format!("/editions/{edition}/publish"))
+                .by(&organiser)
+                .key("publish"),
+        )
+        .await?;
+    assert_eq!(published.status, StatusCode::OK, "{published:?}");
+
+    let declared = api
+        .send(
+            post("/partners/mission-locale-gap")
+                .by(&organiser)
+                .key("declare")
+                .json(&json!({ "name": "Mission locale du Gapençais", "kind": "mission_locale" })),
+        )
+        .await?;
+    assert_eq!(declared.status, StatusCode::OK, "{declared:?}");
+    let partner = api.key(partner_role("mission-locale-gap")).await?;
+
+    let answer = api
+        .send(
+            post("/registrations")
+                .by(&partner)
+                .key("camille")
+                .json(&registration_body(session, "ml-001")),
+        )
+        .await?;
+    assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+    assert_eq!(answer.json["status"], "confirmed");
+    assert!(answer.json["participant"].is_string());
+    let registration: proto::registration::RegistrationId = id_of(&answer, "registration")?;
+    let seats = api.week.registrations.seats(session).await?;
+    assert!(
+        seats
+            .registrations
+            .get(&registration)
+            .is_some_and(|r| r.is_confirmed())
+    );
+
+    // At the door, the venue checks her in.
+    let checked_in = api
+        .send(
+            post(&format!(
+                "/sessions/{session}/registrations/{registration}/check-in"
+            ))
+            .by(&venue_key)
+            .key("door")
+            .json(&json!({ "present": 1 })),
+        )
+        .await?;
+    assert_eq!(checked_in.status, StatusCode::OK, "{checked_in:?}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_requests_for_a_key_are_429_with_retry_after() -> anyhow::Result<()> {
+    let api = Api::with_limit(RateLimit {
+        per_second: 0.1,
+        burst: 2,
+    })
+    .await?;
+    let hurried = api.key(Role::Organiser(Editions::All)).await?;
+    let calm = api.key(Role::Organiser(Editions::All)).await?;
+    // Requests without an idempotency key are refused after the limit is counted: cheap.
+    for _ in 0..2 {
+        let answer = api.send(post("/editions").by(&hurried)).await?;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{answer:?}");
+    }
+    let limited = api.send(post("/editions").by(&hurried)).await?;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{limited:?}");
+    assert_eq!(limited.code(), "rate-limited");
+    assert!(limited.is_problem());
+    let retry_after: u64 = limited
+        .headers
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("a Retry-After in seconds"))?;
+    assert!((1..=10).contains(&retry_after), "{retry_after}");
+    // Another key has its own allowance.
+    let answer = api.send(post("/editions").by(&calm)).await?;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{answer:?}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_serves_on_a_real_port_until_stopped() -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let api = Api::start().await?;
+    let gateway = Gateway::bind(([127, 0, 0, 1], 0).into(), api.state.clone()).await?;
+    let port = gateway.port();
+    assert_ne!(port, 0);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(gateway.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+
+    let exchange = |request: &'static str| async move {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+        stream.write_all(request.as_bytes()).await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        anyhow::Ok(String::from_utf8_lossy(&response).into_owned())
+    };
+    let health =
+        exchange("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await?;
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(health.contains("\"status\":\"ok\""), "{health}");
+    let refused = exchange(
+        "POST /editions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    )
+    .await?;
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    assert!(refused.contains("application/problem+json"), "{refused}");
+
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), server).await???;
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err(),
+        "the port is closed once stopped"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_ready_while_nats_is_down() -> anyhow::Result<()> {
+    let api = Api::start().await?;
+    assert_eq!(api.send(get("/readyz")).await?.status, StatusCode::OK);
+    api.week.nats.kill().await;
+    let mut last = None;
+    for _ in 0..100 {
+        let answer = api.send(get("/readyz")).await?;
+        if answer.status == StatusCode::SERVICE_UNAVAILABLE {
+            last = Some(answer);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let answer = last.ok_or_else(|| anyhow::anyhow!("readyz never said 503"))?;
+    assert_eq!(answer.code(), "not-ready");
+    assert!(answer.is_problem());
+    assert_eq!(api.send(get("/healthz")).await?.status, StatusCode::OK);
+    api.week.nats.restart().await?;
+    for _ in 0..200 {
+        if api.send(get("/readyz")).await?.status == StatusCode::OK {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    anyhow::bail!("readyz never came back after NATS restarted")
+}
