@@ -128,6 +128,11 @@ impl Role {
 pub struct KeyId(String);
 
 impl KeyId {
+    /// A key id as an operator typed it (`semaine keys revoke <id>`).
+    pub fn named(id: &str) -> Self {
+        Self(id.to_owned())
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -70,6 +70,15 @@ pub struct GlobalOptions {
         global = true
     )]
     pub no_sync_always: bool,
+
+    /// The address the HTTP gateway listens on (port 0: a free port, printed in the banner).
+    #[arg(
+        long,
+        env = "SEMAINE_HTTP",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub http: std::net::SocketAddr,
 }
 
 /// How log lines are written.
@@ -99,6 +108,34 @@ pub enum Command {
     },
     /// Lists the registered projections and how far behind the log each one is.
     Projections,
+    /// Creates, revokes and lists the API keys of organisers, venues and partners.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+/// What `semaine keys` does.
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeysAction {
+    /// Creates a key and prints its secret, once: only its hash is kept.
+    Create {
+        /// `organiser`, `venue` or `partner`.
+        #[arg(long)]
+        role: String,
+        /// What it acts on: an edition id or `*` (organiser), a venue id (venue), a partner id
+        /// (partner).
+        #[arg(long)]
+        scope: String,
+    },
+    /// Revokes a key, by its id.
+    Revoke {
+        /// The key's id, as `create` and `list` print it.
+        key_id: String,
+    },
+    /// Lists the keys: ids, roles, scopes, revoked or not; never their secrets.
+    List,
 }
 
 /// Which projections `semaine rebuild` replays.

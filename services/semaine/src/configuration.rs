@@ -20,6 +20,8 @@ pub struct Settings {
     pub nats: NatsSettings,
     /// Replicas per JetStream stream (1 to 5; more than 1 only on a cluster).
     pub replicas: usize,
+    /// Where the HTTP gateway listens.
+    pub http: std::net::SocketAddr,
 }
 
 /// Which NATS semaine uses.
@@ -90,6 +92,7 @@ impl TryFrom<GlobalOptions> for Settings {
             log_format: options.log_format,
             nats,
             replicas,
+            http: options.http,
         })
     }
 }
@@ -129,6 +132,7 @@ mod tests {
             nats_url: None,
             replicas: 1,
             no_sync_always: false,
+            http: "127.0.0.1:0".parse().expect("an address"),
         }
     }
 
@@ -170,6 +174,7 @@ mod tests {
         let unsynced_remote = GlobalOptions {
             nats_url: Some("nats://n1:4222".into()),
             no_sync_always: true,
+            http: "127.0.0.1:0".parse().expect("an address"),
             ..options()
         };
         assert!(Settings::try_from(unsynced_remote).is_err());

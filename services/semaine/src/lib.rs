@@ -108,6 +108,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Keys { action } => {
+            let printed = application.keys(&action).await;
+            application.stop().await;
+            println!("{}", printed?);
+            Ok(())
+        }
         Command::Projections => {
             let statuses = tokio::select! {
                 statuses = application.projections() => Some(statuses),

@@ -189,6 +189,44 @@ impl Application {
         &self.log
     }
 
+    /// Creates, revokes or lists API keys; returns what to print.
+    pub async fn keys(&self, action: &crate::cli::KeysAction) -> Result<String> {
+        use crate::cli::KeysAction;
+        let store = gateway::KeyStore::open(self.log.jetstream(), self.settings.replicas)
+            .await
+            .context("cannot open the API keys")?;
+        Ok(match action {
+            KeysAction::Create { role, scope } => {
+                let role = gateway::Role::parse(role, scope).context("cannot make that key")?;
+                let (id, secret) = store.create(role).await.context("cannot store the key")?;
+                format!(
+                    "key {} created.\nsecret (shown once, only its hash is kept): {}",
+                    id.as_str(),
+                    secret.expose()
+                )
+            }
+            KeysAction::Revoke { key_id } => {
+                let id = gateway::keys::KeyId::named(key_id);
+                if store.revoke(&id).await.context("cannot revoke the key")? {
+                    format!("key {key_id} revoked")
+                } else {
+                    bail!("no key {key_id}")
+                }
+            }
+            KeysAction::List => {
+                let keys = store.list().await.context("cannot list the keys")?;
+                if keys.is_empty() {
+                    "no keys yet: semaine keys create --role … --scope …".to_owned()
+                } else {
+                    keys.iter()
+                        .map(|k| serde_json::to_string(k).unwrap_or_else(|e| e.to_string()))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }
+            }
+        })
+    }
+
     /// The participants' keys, for the registration service.
     pub fn identities(&self) -> &Identities {
         &self.identities
@@ -219,6 +257,26 @@ impl Application {
                 (name, runner.run(stopped).await)
             });
         }
+        let state = gateway::AppState::open(
+            &self.log,
+            gateway::Services {
+                scheduling: scheduling::Scheduling::new(self.log.clone()),
+                venues: venues::Venues::new(self.log.clone()),
+                registrations: registration::Registrations::new(
+                    self.log.clone(),
+                    self.identities.clone(),
+                ),
+            },
+            gateway::RateLimit::default(),
+        )
+        .await
+        .context("cannot open the HTTP gateway's stores")?;
+        let http = gateway::Gateway::bind(self.settings.http, state)
+            .await
+            .with_context(|| format!("cannot listen on {}", self.settings.http))?;
+        let http_addr = http.local_addr().context("no local address")?;
+        let serving = tokio::spawn(http.run_until_stopped(stopped(stopping.clone())));
+
         let processes_dir = self.settings.data_dir.join("processes");
         let process_names: Vec<&str> = self.processes.iter().map(|p| p.name()).collect();
         for process in std::mem::take(&mut self.processes) {
@@ -231,7 +289,7 @@ impl Application {
             running.spawn(async move { (name, task.await) });
         }
 
-        println!("{}", self.banner(&process_names));
+        println!("{}", self.banner(&process_names, http_addr));
         info!(nats = %self.nats_url(), data_dir = %self.settings.data_dir.display(), "semaine is up");
 
         let mut failures = Vec::new();
@@ -258,6 +316,12 @@ impl Application {
                  match their views; they resume where they stopped)"
             );
             running.abort_all();
+        }
+        match tokio::time::timeout(DRAIN_TIMEOUT, serving).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => failures.push(format!("the HTTP gateway failed: {e}")),
+            Ok(Err(e)) => failures.push(format!("the HTTP gateway panicked: {e}")),
+            Err(_) => warn!("the HTTP gateway did not drain in time"),
         }
         self.stop().await;
 
@@ -355,7 +419,7 @@ impl Application {
     }
 
     /// What runs and where, for the operator.
-    fn banner(&self, processes: &[&str]) -> String {
+    fn banner(&self, processes: &[&str], http: std::net::SocketAddr) -> String {
         let settings = &self.settings;
         let (nats, jetstream) = match &self.nats {
             Nats::Local { server } => (
@@ -391,6 +455,7 @@ impl Application {
         };
         format!(
             "semaine is up: every service in this process. Stop it with Ctrl-C or SIGTERM.\n\
+             \x20 HTTP         http://{http} (API keys: semaine keys create --role … --scope …)\n\
              \x20 NATS         {nats}\n\
              \x20 JetStream    {jetstream}; {replicas} replica(s) per stream\n\
              \x20 data dir     {data_dir}\n\

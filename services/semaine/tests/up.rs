@@ -23,13 +23,14 @@ const BANNER_WAIT: Duration = Duration::from_secs(60);
 const EXIT_WAIT: Duration = Duration::from_secs(30);
 
 /// The environment variables the binary reads; the tests set what they mean through flags.
-const SEMAINE_VARS: [&str; 6] = [
+const SEMAINE_VARS: [&str; 7] = [
     "SEMAINE_DATA_DIR",
     "SEMAINE_LOG_FORMAT",
     "SEMAINE_NATS_URL",
     "SEMAINE_REPLICAS",
     "SEMAINE_NO_SYNC_ALWAYS",
     "SEMAINE_DEMO",
+    "SEMAINE_HTTP",
 ];
 
 /// `semaine --data-dir <data_dir> <args>`, with none of the operator's environment.
@@ -41,6 +42,7 @@ fn semaine(data_dir: &Path, args: &[&str]) -> Command {
     command
         .arg("--data-dir")
         .arg(data_dir)
+        .args(["--http", "127.0.0.1:0"])
         .args(args)
         .stdin(Stdio::null());
     command
@@ -325,5 +327,53 @@ fn up_with_the_demo_shows_a_week_with_confirmed_venues() -> Result<()> {
             up.stop_and_collect_stderr()
         );
     }
+    Ok(())
+}
+
+/// `semaine keys create` prints a secret once; `list` shows the key without it; `revoke` ends it.
+#[test]
+fn keys_are_shown_once_listed_without_their_secret_and_revoked() -> Result<()> {
+    let data_dir = tempfile::tempdir()?;
+    let created = run_to_end(
+        data_dir.path(),
+        &[
+            "keys",
+            "create",
+            "--role",
+            "partner",
+            "--scope",
+            "mission-locale-gap",
+        ],
+    )?;
+    let stdout = String::from_utf8_lossy(&created.stdout).into_owned();
+    ensure!(created.status.success(), "create failed: {stdout}");
+    let secret = stdout
+        .split_whitespace()
+        .find(|word| word.starts_with("semaine_"))
+        .context("no secret printed")?
+        .to_owned();
+    let key_id = stdout
+        .split_whitespace()
+        .nth(1)
+        .context("no key id printed")?
+        .to_owned();
+    let listed = run_to_end(data_dir.path(), &["keys", "list"])?;
+    let listing = String::from_utf8_lossy(&listed.stdout);
+    ensure!(
+        listed.status.success() && listing.contains(&key_id),
+        "{listing}"
+    );
+    ensure!(!listing.contains(&secret), "the listing shows the secret");
+    let refused = run_to_end(
+        data_dir.path(),
+        &["keys", "create", "--role", "astronaut", "--scope", "*"],
+    )?;
+    ensure!(!refused.status.success(), "an unknown role was accepted");
+    let revoked = run_to_end(data_dir.path(), &["keys", "revoke", &key_id])?;
+    ensure!(
+        revoked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
     Ok(())
 }
