@@ -1013,3 +1013,124 @@ async fn not_ready_while_nats_is_down() -> anyhow::Result<()> {
     }
     anyhow::bail!("readyz never came back after NATS restarted")
 }
+
+/// The public catalogue over HTTP: published sessions with their seats, drafts only for their
+/// organisers, typed errors for bad queries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalogue_is_public_for_published_editions() -> anyhow::Result<()> {
+    use projection::{Runner, RunnerConfig};
+    let api = Api::start().await?;
+    let week = &api.week;
+    let venue = week.register_venue(40).await?;
+    let edition = week.create_edition().await?;
+    let event = week.add_open_door(edition).await?;
+    let session = week
+        .schedule_session(
+            event,
+            venue,
+            tests::week::tuesday(9, 0),
+            tests::week::tuesday(11, 0),
+            30,
+        )
+        .await?;
+    week.wait_for_request(venue, session).await?;
+    week.confirm(venue, session, 30).await?;
+    week.wait_for_seats(session, |s| s.capacity == 30).await?;
+    week.register(
+        "ft",
+        "lea",
+        session,
+        proto::taxonomy::Audience::JobSeekers,
+        "k",
+    )
+    .await?;
+
+    let store = tempfile::tempdir()?;
+    let js = async_nats::jetstream::new(week.nats.client().await?);
+    let mut runner = Runner::open(
+        catalogue::Catalogue,
+        store.path(),
+        js,
+        RunnerConfig::default(),
+    )?;
+    runner.catch_up().await?;
+    let app = gateway::app(api.state.clone().with_catalogue(runner.db().clone()));
+    let send = |call: Call| {
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(call.request()?).await?;
+            let status = response.status();
+            let body = gateway::stack::axum::body::to_bytes(response.into_body(), 1 << 20).await?;
+            anyhow::Ok((
+                status,
+                serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null),
+            ))
+        }
+    };
+
+    // A draft edition: nothing public; its organiser sees it.
+    let (status, page) = send(get("/catalogue/sessions")).await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(0), "{page}");
+    let (status, problem) = send(get("/catalogue/sessions?include_drafts=true")).await?;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    let organiser = api
+        .key(Role::parse("organiser", &edition.to_string())?)
+        .await?;
+    let (status, page) = send(
+        get(&format!(
+            "/catalogue/sessions?include_drafts=true&edition={edition}"
+        ))
+        .by(&organiser),
+    )
+    .await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["items"][0]["session"], json!(session.to_string()));
+
+    // Published: everyone sees it, with its seats.
+    week.scheduling
+        .edition(
+            edition,
+            &proto::scheduling::edition::Command::Publish,
+            &eventlog::CommandMeta::new(tests::week::organiser(), "publish"),
+        )
+        .await?;
+    runner.catch_up().await?;
+    let (status, page) = send(get("/catalogue/sessions?town=gap&has_seats=true")).await?;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let row = &page["items"][0];
+    assert_eq!(row["session"], json!(session.to_string()));
+    assert_eq!(row["capacity"], json!(30));
+    assert_eq!(row["seats_left"], json!(29));
+    let (status, one) = send(get(&format!("/catalogue/sessions/{session}"))).await?;
+    assert_eq!((status, &one["town"]), (StatusCode::OK, &json!("Gap")));
+    let (status, editions) = send(get("/catalogue/editions")).await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(editions["items"][0]["id"], json!(edition.to_string()));
+
+    // Bad queries and unknown ids: typed problems, never a 5xx.
+    for (path, expected) in [
+        ("/catalogue/sessions?limit=many", StatusCode::BAD_REQUEST),
+        (
+            "/catalogue/sessions?theme=astronomy",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/catalogue/sessions?after=not-a-cursor",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/catalogue/sessions/not-a-uuid", StatusCode::BAD_REQUEST),
+        (
+            "/catalogue/sessions/01962f00-0000-7000-8000-000000000001",
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let (status, problem) = send(get(path)).await?;
+        assert_eq!(status, expected, "{path}: {problem}");
+        assert!(problem["code"].is_string(), "{path}: {problem}");
+    }
+    Ok(())
+}

@@ -16,6 +16,7 @@
 //!   bucket for 24 hours, replayed or refused when reused.
 //! - [`limits`]: the token bucket per key.
 //! - [`problem`]: [`ApiError`], RFC 9457 problem details, and the status of every service error.
+//! - [`reads`]: the public catalogue (`GET /catalogue/...`), from the `catalogue` read model.
 //! - [`extract`]: the JSON body and path extractors whose rejections are problems.
 //! - [`routes`]: [`AppState`] and [`app`], the routes and their handlers.
 //! - [`server`]: [`Gateway`]: bind a port, serve until stopped.
@@ -26,6 +27,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod limits;
 pub mod problem;
+pub mod reads;
 pub mod routes;
 pub mod server;
 

@@ -94,6 +94,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// The NATS connection, whose state is the readiness.
     pub nats: async_nats::Client,
+    /// The catalogue read model's store, when this instance serves it.
+    pub catalogue: Option<sled::Db>,
 }
 
 /// Why the gateway's state could not be opened.
@@ -125,7 +127,14 @@ impl AppState {
                 .map_err(|e| OpenError::Idempotency(e.to_string()))?,
             limiter: Arc::new(RateLimiter::new(limit)),
             nats: js.client(),
+            catalogue: None,
         })
+    }
+
+    /// Serves the catalogue from this read model's store.
+    pub fn with_catalogue(mut self, store: sled::Db) -> Self {
+        self.catalogue = Some(store);
+        self
     }
 }
 
@@ -185,6 +194,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(crate::reads::routes())
         .merge(commands)
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })

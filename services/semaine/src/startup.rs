@@ -250,6 +250,11 @@ impl Application {
             // An error means the sender is gone: stop as well.
             let _ = stopping.wait_for(|stop| *stop).await;
         };
+        let catalogue_store = self
+            .runners
+            .iter()
+            .find(|runner| runner.name() == "catalogue")
+            .map(|runner| runner.db().clone());
         for runner in std::mem::take(&mut self.runners) {
             let stopped = stopped(stopping.clone());
             running.spawn(async move {
@@ -271,6 +276,10 @@ impl Application {
         )
         .await
         .context("cannot open the HTTP gateway's stores")?;
+        let state = match catalogue_store {
+            Some(store) => state.with_catalogue(store),
+            None => state,
+        };
         let http = gateway::Gateway::bind(self.settings.http, state)
             .await
             .with_context(|| format!("cannot listen on {}", self.settings.http))?;
