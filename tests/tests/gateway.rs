@@ -1134,3 +1134,88 @@ async fn the_catalogue_is_public_for_published_editions() -> anyhow::Result<()> 
     }
     Ok(())
 }
+
+/// A venue sets its hours and closed days, an organiser amends an event: each within its scope.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn venues_set_hours_and_closed_days_and_organisers_amend_events() -> anyhow::Result<()> {
+    let api = Api::start().await?;
+    let all = api.key(Role::parse("organiser", "*")?).await?;
+    let venue = api
+        .send(post("/venues").by(&all).key("v1").json(&venue_body()))
+        .await?;
+    assert_eq!(venue.status, StatusCode::CREATED, "{}", venue.json);
+    let venue: VenueId = id_of(&venue, "venue")?;
+    let own = api.key(Role::Venue(venue)).await?;
+    let other = api.key(Role::Venue(VenueId::generate())).await?;
+    let hours = json!({ "opening_hours": [{ "day": "saturday", "opens": "09:00:00", "closes": "12:00:00" }] });
+    let closed = json!({ "from": "2027-04-22", "to": "2027-04-22", "reason": "Travaux" });
+    for (n, (path, body)) in [
+        (format!("/venues/{venue}/opening-hours"), &hours),
+        (format!("/venues/{venue}/closed-periods"), &closed),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let refused = api
+            .send(post(&path).by(&other).key(&format!("x{n}")).json(body))
+            .await?;
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "{path}: {}",
+            refused.json
+        );
+        let done = api
+            .send(post(&path).by(&own).key(&format!("y{n}")).json(body))
+            .await?;
+        assert!(done.status.is_success(), "{path}: {}", done.json);
+    }
+    let bad = api
+        .send(
+            post(&format!("/venues/{venue}/closed-periods"))
+                .by(&own)
+                .key("z")
+                .json(&json!({ "from": "2027-04-23", "to": "2027-04-22", "reason": "Travaux" })),
+        )
+        .await?;
+    assert_eq!(
+        bad.json["code"],
+        json!("closed-period-inverted"),
+        "{}",
+        bad.json
+    );
+
+    let edition = api
+        .send(post("/editions").by(&all).key("e1").json(&edition_body()))
+        .await?;
+    let edition: EditionId = id_of(&edition, "edition")?;
+    let event = api
+        .send(
+            post("/events")
+                .by(&all)
+                .key("ev1")
+                .json(&event_body(edition)),
+        )
+        .await?;
+    let event: EventId = id_of(&event, "event")?;
+    let amended = api
+        .send(
+            post(&format!("/events/{event}/amend"))
+                .by(&all)
+                .key("am1")
+                .json(&json!({
+                    "kind": "open_door",
+                    "title": "Portes ouvertes et café-rencontre",
+                    "themes": ["elderly_autonomy"],
+                    "audiences": ["young_people"],
+                })),
+        )
+        .await?;
+    assert!(amended.status.is_success(), "{}", amended.json);
+    let state = api.week.scheduling.event_state(event).await?;
+    assert_eq!(
+        state.added.map(|a| a.about.title.to_string()),
+        Some("Portes ouvertes et café-rencontre".to_owned())
+    );
+    Ok(())
+}

@@ -248,6 +248,18 @@ async fn a_session_kept_for_pupils_refuses_anyone_else() {
     week.register("college", "pupil", session, Audience::Pupils, "p")
         .await
         .expect("a pupil registers");
+
+    // The refused request recorded nothing: its key, reused for a session open to all, works
+    // (the agenda's steps are keyed by session too).
+    let (_, _, open_to_all) = week
+        .open_session(10, tuesday(14, 0), tuesday(16, 0))
+        .await
+        .expect("open");
+    let registered = week
+        .register("ft", "adult", open_to_all, Audience::JobSeekers, "a")
+        .await
+        .expect("the same key, another session");
+    assert!(registered.confirmed && !registered.duplicate);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -121,8 +121,9 @@ async fn sessions(
         )
     })?;
     let db = store(&state)?;
+    // A key, when sent, must be valid (as on every route); it matters only for drafts.
+    let drafts = drafts_visible(&state, &headers).await?;
     if query.include_drafts {
-        let drafts = drafts_visible(&state, &headers).await?;
         let allowed = match (&drafts, query.edition) {
             (Some(Editions::All), _) => true,
             (Some(editions), Some(edition)) => editions.covers(edition),

@@ -146,6 +146,7 @@ pub fn app(state: AppState) -> Router {
         .route("/editions/{edition}/close", post(close_edition))
         .route("/editions/{edition}/dates", post(amend_dates))
         .route("/events", post(add_event))
+        .route("/events/{event}/amend", post(amend_event))
         .route("/events/{event}/sessions", post(schedule_session))
         .route(
             "/events/{event}/sessions/{session}/reschedule",
@@ -163,6 +164,8 @@ pub fn app(state: AppState) -> Router {
         .route("/partners/{partner}/retire", post(retire_partner))
         .route("/sessions/{session}/reservations", post(reserve_seats))
         .route("/venues", post(register_venue))
+        .route("/venues/{venue}/opening-hours", post(set_opening_hours))
+        .route("/venues/{venue}/closed-periods", post(add_closed_period))
         .route(
             "/venues/{venue}/hosting/{session}/confirm",
             post(confirm_hosting),
@@ -370,6 +373,18 @@ struct NewTimes {
     ends: DateTime,
 }
 
+async fn amend_event(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids(id): Ids<EventId>,
+    Body(about): Body<event::About>,
+) -> Result<Response, ApiError> {
+    let (seq, duplicate) = event_command(&state, &caller, id, event::Command::Amend(about)).await?;
+    Ok(done(
+        json!({ "event": id, "seq": seq, "duplicate": duplicate }),
+    ))
+}
+
 async fn reschedule_session(
     State(state): State<AppState>,
     caller: Caller,
@@ -554,7 +569,7 @@ async fn venue_command(
     state: &AppState,
     caller: &Caller,
     venue: VenueId,
-    session: SessionId,
+    session: Option<SessionId>,
     command: venues::Command,
 ) -> Result<Response, ApiError> {
     caller.venue_of(venue)?;
@@ -563,12 +578,45 @@ async fn venue_command(
         .venues
         .venue(venue, &command, &caller.meta())
         .await?;
-    Ok(done(json!({
+    let mut answer = json!({
         "venue": venue,
-        "session": session,
         "seq": decided.seq,
         "duplicate": decided.duplicate,
-    })))
+    });
+    if let Some(session) = session {
+        answer["session"] = json!(session);
+    }
+    Ok(done(answer))
+}
+
+/// A venue's new opening hours.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewOpeningHours {
+    /// The spans, replacing the current ones.
+    opening_hours: Vec<venues::OpeningHours>,
+}
+
+async fn set_opening_hours(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids(venue): Ids<VenueId>,
+    Body(hours): Body<NewOpeningHours>,
+) -> Result<Response, ApiError> {
+    let command = venues::Command::SetOpeningHours {
+        opening_hours: hours.opening_hours,
+    };
+    venue_command(&state, &caller, venue, None, command).await
+}
+
+async fn add_closed_period(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids(venue): Ids<VenueId>,
+    Body(period): Body<venues::ClosedPeriod>,
+) -> Result<Response, ApiError> {
+    let command = venues::Command::AddClosedPeriod(period);
+    venue_command(&state, &caller, venue, None, command).await
 }
 
 /// A capacity, answering a hosting request.
@@ -602,7 +650,7 @@ async fn confirm_hosting(
         request: answer.request,
         capacity: answer.capacity,
     };
-    venue_command(&state, &caller, venue, session, command).await
+    venue_command(&state, &caller, venue, Some(session), command).await
 }
 
 async fn change_capacity(
@@ -616,7 +664,7 @@ async fn change_capacity(
         request: answer.request,
         capacity: answer.capacity,
     };
-    venue_command(&state, &caller, venue, session, command).await
+    venue_command(&state, &caller, venue, Some(session), command).await
 }
 
 async fn decline_hosting(
@@ -630,7 +678,7 @@ async fn decline_hosting(
         request: answer.request,
         reason: answer.reason,
     };
-    venue_command(&state, &caller, venue, session, command).await
+    venue_command(&state, &caller, venue, Some(session), command).await
 }
 
 async fn withdraw_hosting(
@@ -644,7 +692,7 @@ async fn withdraw_hosting(
         request: answer.request,
         reason: answer.reason,
     };
-    venue_command(&state, &caller, venue, session, command).await
+    venue_command(&state, &caller, venue, Some(session), command).await
 }
 
 /// How many people of a registration came.

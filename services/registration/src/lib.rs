@@ -161,10 +161,12 @@ fn partner_meta(partner: &PartnerId, key: &str) -> CommandMeta {
     )
 }
 
-/// The same command's next step, with a key of its own derived from the command's.
-fn step(meta: &CommandMeta, step: &str) -> CommandMeta {
+/// The same command's next step on `session`, with a key of its own derived from the command's
+/// and the session's: a key a client reuses for another session (after a refusal freed it) never
+/// finds this session's step already done.
+fn step(meta: &CommandMeta, step: &str, session: SessionId) -> CommandMeta {
     CommandMeta {
-        idempotency_key: format!("{}:{step}", meta.idempotency_key),
+        idempotency_key: format!("{}:{step}:{session}", meta.idempotency_key),
         ..meta.clone()
     }
 }
@@ -237,7 +239,11 @@ impl Registrations {
                 };
                 let held = self
                     .log
-                    .execute::<Agenda>(&agenda_key(participant), &command, &step(&meta, "hold"))
+                    .execute::<Agenda>(
+                        &agenda_key(participant),
+                        &command,
+                        &step(&meta, "hold", request.session),
+                    )
                     .await
                     .map_err(|e| RegistrationError::from_command(e, RegistrationError::Agenda))?;
                 // Ours only if this command (or its earlier attempt) held it: a slot already held
@@ -290,7 +296,11 @@ impl Registrations {
                     now,
                 };
                 self.log
-                    .execute::<Agenda>(&agenda_key(participant), &command, &step(&meta, "confirm"))
+                    .execute::<Agenda>(
+                        &agenda_key(participant),
+                        &command,
+                        &step(&meta, "confirm", request.session),
+                    )
                     .await
                     .map_err(|e| RegistrationError::from_command(e, RegistrationError::Agenda))?;
             } else {
@@ -322,7 +332,11 @@ impl Registrations {
         let command = AgendaCommand::Release { session };
         if let Err(e) = self
             .log
-            .execute::<Agenda>(&agenda_key(participant), &command, &step(meta, "release"))
+            .execute::<Agenda>(
+                &agenda_key(participant),
+                &command,
+                &step(meta, "release", session),
+            )
             .await
         {
             tracing::warn!(%session, error = %e, "cannot release a held slot; it lapses by itself");
@@ -412,12 +426,12 @@ impl Registrations {
         let confirm = AgendaCommand::Confirm { session, now };
         let kept = match self
             .log
-            .execute::<Agenda>(&agenda, &hold, &step(meta, "hold"))
+            .execute::<Agenda>(&agenda, &hold, &step(meta, "hold", session))
             .await
         {
             Ok(_) => {
                 self.log
-                    .execute::<Agenda>(&agenda, &confirm, &step(meta, "confirm"))
+                    .execute::<Agenda>(&agenda, &confirm, &step(meta, "confirm", session))
                     .await
             }
             Err(refused) => Err(refused),
@@ -426,7 +440,7 @@ impl Registrations {
             Ok(_) => Ok(()),
             Err(CommandError::Refused(AgendaRefusal::Overlap { .. })) => {
                 let cancel = SeatsCommand::CancelOverlapping { registration, now };
-                self.seats_command(session, &cancel, &step(meta, "cancel"))
+                self.seats_command(session, &cancel, &step(meta, "cancel", session))
                     .await
                     .map(|_| ())
             }
@@ -480,7 +494,11 @@ impl Registrations {
     ) -> Result<(), RegistrationError> {
         let command = AgendaCommand::Release { session };
         self.log
-            .execute::<Agenda>(&agenda_key(participant), &command, &step(meta, "release"))
+            .execute::<Agenda>(
+                &agenda_key(participant),
+                &command,
+                &step(meta, "release", session),
+            )
             .await
             .map(|_| ())
             .map_err(|e| RegistrationError::from_command(e, RegistrationError::Agenda))

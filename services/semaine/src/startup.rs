@@ -474,8 +474,8 @@ impl Application {
              hosting requests)\n\
              \x20 processes    {processes} (stores in {processes_dir})\n\
              \x20 projections  {projections} (stores in {projections_dir})\n\
-             \x20 next         the HTTP gateway and the other read models \
-             arrive with the next issues",
+             \x20 next         the other read models, webhooks and job-dating arrive with the \
+             next issues",
             replicas = settings.replicas,
             data_dir = settings.data_dir.display(),
             streams = listed(&streams),
