@@ -1,0 +1,72 @@
+//! The raw JetStream ceiling: publishes of `payload` bytes, `in_flight` at a time, each awaited
+//! for its acknowledgement, on a fresh nats-server, durable (`sync_interval: always`) and with
+//! nats-server's default fsync (every two minutes: not durable).
+
+use std::time::Instant;
+
+use anyhow::Result;
+use futures_util::StreamExt;
+use nats_local::{LocalNatsConfig, LocalNatsServer, NatsServerBinary};
+use serde_json::{Value, json};
+
+/// What the ceiling publishes.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct Options {
+    /// Messages published.
+    #[arg(long, default_value_t = 20_000)]
+    pub(crate) messages: usize,
+    /// Publishes in flight at once.
+    #[arg(long, default_value_t = 64)]
+    pub(crate) in_flight: usize,
+    /// Payload size in bytes.
+    #[arg(long, default_value_t = 300)]
+    pub(crate) payload: usize,
+}
+
+/// Messages per second acknowledged, with and without fsync per write.
+pub(crate) async fn run(options: &Options) -> Result<Value> {
+    let durable = measure(options, true).await?;
+    let unsynced = measure(options, false).await?;
+    Ok(json!({
+        "scenario": "ceiling",
+        "durable_msgs_per_s": durable,
+        "unsynced_msgs_per_s": unsynced,
+        "messages": options.messages,
+        "in_flight": options.in_flight,
+        "payload_bytes": options.payload,
+    }))
+}
+
+/// Messages per second acknowledged by a fresh nats-server.
+pub(crate) async fn measure(options: &Options, sync_always: bool) -> Result<f64> {
+    let store = tempfile::tempdir()?;
+    let binary = NatsServerBinary::locate(&[])?;
+    let mut config = LocalNatsConfig::durable(store.path().join("js"));
+    config.sync_always = sync_always;
+    let server = LocalNatsServer::start(binary, config).await?;
+    let client = async_nats::connect(server.url()).await?;
+    let js = async_nats::jetstream::new(client);
+    js.create_stream(async_nats::jetstream::stream::Config {
+        name: "CEILING".into(),
+        subjects: vec!["ceiling.>".into()],
+        ..Default::default()
+    })
+    .await?;
+    let payload = bytes::Bytes::from(vec![b'x'; options.payload]);
+    let started = Instant::now();
+    let acked = futures_util::stream::iter(0..options.messages)
+        .map(|n| {
+            let (js, payload) = (js.clone(), payload.clone());
+            async move {
+                let ack = js.publish(format!("ceiling.{}", n % 1000), payload).await?;
+                ack.await?;
+                anyhow::Ok(())
+            }
+        })
+        .buffer_unordered(options.in_flight)
+        .filter(|outcome| std::future::ready(outcome.is_ok()))
+        .count()
+        .await;
+    let elapsed = started.elapsed().as_secs_f64();
+    Ok(acked as f64 / elapsed)
+}

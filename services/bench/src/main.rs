@@ -1,0 +1,46 @@
+//! `cargo run --release -p bench -- <scenario>`: semaine's benchmarks.
+//!
+//! Every scenario starts its own nats-server with the production durability profile
+//! (`sync_interval: always`, one node) and measures, in the same run, the raw JetStream ceiling
+//! it is compared with: the same number of publishes in flight, awaiting each acknowledgement,
+//! once durable and once with nats-server's default (fsync every two minutes, not durable). The
+//! last line printed is one JSON object with the figures and the parameters. Machines are shared
+//! and noisy: compare the ratios, not the absolute numbers.
+//!
+//! # Layout
+//! - [`ceiling`]: raw publishes, durable and not.
+//! - [`rush`]: partners register participants into many sessions (`rush`), or all into one
+//!   (`hot-session`), through the registration service in-process.
+
+mod ceiling;
+mod rush;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "bench", about = "semaine's benchmarks; the last line is JSON")]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Debug, Subcommand)]
+enum Scenario {
+    /// Raw JetStream publishes awaiting their acks: the broker's own limit on this machine.
+    Ceiling(ceiling::Options),
+    /// Partners register participants into many sessions, 5% of requests retried.
+    Rush(rush::Options),
+    /// Every client on one session of 10,000 seats: the opening-minute rush.
+    HotSession(rush::Options),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let figures = match Cli::parse().scenario {
+        Scenario::Ceiling(options) => ceiling::run(&options).await?,
+        Scenario::Rush(options) => rush::run(options, false).await?,
+        Scenario::HotSession(options) => rush::run(options, true).await?,
+    };
+    println!("{figures}");
+    Ok(())
+}
