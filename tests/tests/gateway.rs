@@ -31,6 +31,8 @@ struct Answer {
     headers: HeaderMap,
     /// The body as JSON (`Null` when empty or not JSON).
     json: Value,
+    /// The body as text.
+    text: String,
 }
 
 impl Answer {
@@ -152,16 +154,7 @@ impl Api {
     }
 
     async fn send(&self, call: Call) -> anyhow::Result<Answer> {
-        let response = self.app.clone().oneshot(call.request()?).await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = gateway::stack::axum::body::to_bytes(response.into_body(), 1 << 20).await?;
-        let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        Ok(Answer {
-            status,
-            headers,
-            json,
-        })
+        send_to(&self.app, call).await
     }
 
     /// Forgets every idempotency key the gateway stored, as 24 hours would.
@@ -182,6 +175,21 @@ impl Api {
         }
         Ok(())
     }
+}
+
+/// Sends a request to `app`.
+async fn send_to(app: &Router, call: Call) -> anyhow::Result<Answer> {
+    let response = app.clone().oneshot(call.request()?).await?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = gateway::stack::axum::body::to_bytes(response.into_body(), 1 << 20).await?;
+    let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    Ok(Answer {
+        status,
+        headers,
+        json,
+        text: String::from_utf8_lossy(&body).into_owned(),
+    })
 }
 
 fn id_of<T: serde::de::DeserializeOwned>(answer: &Answer, field: &str) -> anyhow::Result<T> {
@@ -789,6 +797,7 @@ async fn a_week_is_built_and_a_participant_registered_through_http() -> anyhow::
     assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
     let edition: EditionId = id_of(&created, "edition")?;
     assert!(created.json["seq"].as_u64().is_some_and(|seq| seq > 0));
+    assert_eq!(created.json["stream"], "SCHEDULING");
     let organiser = api.key(Role::Organiser(Editions::One(edition))).await?;
 
     let registered = api
@@ -800,6 +809,7 @@ async fn a_week_is_built_and_a_participant_registered_through_http() -> anyhow::
         )
         .await?;
     assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
+    assert_eq!(registered.json["stream"], "VENUES");
     let venue: VenueId = id_of(&registered, "venue")?;
     let venue_key = api.key(Role::Venue(venue)).await?;
 
@@ -888,6 +898,7 @@ async fn a_week_is_built_and_a_participant_registered_through_http() -> anyhow::
         .await?;
     assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
     assert_eq!(answer.json["status"], "confirmed");
+    assert_eq!(answer.json["stream"], "REGISTRATION");
     assert!(answer.json["participant"].is_string());
     let registration: proto::registration::RegistrationId = id_of(&answer, "registration")?;
     let seats = api.week.registrations.seats(session).await?;
@@ -910,6 +921,7 @@ async fn a_week_is_built_and_a_participant_registered_through_http() -> anyhow::
         )
         .await?;
     assert_eq!(checked_in.status, StatusCode::OK, "{checked_in:?}");
+    assert_eq!(checked_in.json["stream"], "REGISTRATION");
     Ok(())
 }
 
@@ -1217,5 +1229,360 @@ async fn venues_set_hours_and_closed_days_and_organisers_amend_events() -> anyho
         state.added.map(|a| a.about.title.to_string()),
         Some("Portes ouvertes et café-rencontre".to_owned())
     );
+    Ok(())
+}
+
+/// The committed OpenAPI document is the one served, and it matches the router: every operation
+/// in it is routed, every other method on its paths is 405, and a path not in it is 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_is_served_and_matches_the_router() -> anyhow::Result<()> {
+    let api = Api::start().await?;
+    let served = api.send(get("/openapi.json")).await?;
+    assert_eq!(served.status, StatusCode::OK, "{served:?}");
+    let committed_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("proto")
+        .join("openapi.json");
+    let committed: Value = serde_json::from_str(&std::fs::read_to_string(committed_path)?)?;
+    assert_eq!(
+        served.json, committed,
+        "proto/openapi.json is what is served"
+    );
+    assert_eq!(served.json["openapi"], "3.1.0");
+
+    let paths = committed["paths"]
+        .as_object()
+        .ok_or_else(|| anyhow::anyhow!("the document has paths"))?;
+    assert!(paths.len() >= 30, "{} paths", paths.len());
+    let methods = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+    ];
+    for (template, item) in paths {
+        let path: String = template
+            .split('/')
+            .map(|segment| match segment {
+                "{partner}" => "mission-locale-gap",
+                s if s.starts_with('{') => "01962f00-0000-7000-8000-000000000001",
+                s => s,
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in &methods {
+            let documented = item.get(method.as_str().to_ascii_lowercase()).is_some();
+            let call = Call {
+                method: method.clone(),
+                ..get(&path)
+            };
+            let answer = api.send(call).await?;
+            if documented {
+                assert!(
+                    !matches!(answer.code(), "not-found" | "method-not-allowed"),
+                    "{method} {template} is routed: {answer:?}"
+                );
+            } else {
+                assert_eq!(
+                    (answer.status, answer.code()),
+                    (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"),
+                    "{method} {template} is not routed"
+                );
+            }
+        }
+    }
+    let nowhere = api.send(get("/not/in/the/document")).await?;
+    assert_eq!(nowhere.code(), "not-found");
+    Ok(())
+}
+
+/// `/metrics` counts requests by route template and status, commands by outcome, and tells where
+/// the projections given stand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_requests_outcomes_and_projections() -> anyhow::Result<()> {
+    use projection::{Runner, RunnerConfig};
+    let api = Api::start().await?;
+    let store = tempfile::tempdir()?;
+    let js = async_nats::jetstream::new(api.week.nats.client().await?);
+    let mut runner = Runner::open(
+        catalogue::Catalogue,
+        store.path(),
+        js,
+        RunnerConfig::default(),
+    )?;
+    let app = gateway::app(
+        api.state
+            .clone()
+            .with_projection("catalogue", runner.progress()),
+    );
+    let admin = api.key(Role::Organiser(Editions::All)).await?;
+    let created = send_to(
+        &app,
+        post("/editions").by(&admin).key("e1").json(&edition_body()),
+    )
+    .await?;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let refused = send_to(&app, post("/editions").json(&edition_body())).await?;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let reused = send_to(
+        &app,
+        post("/editions")
+            .by(&admin)
+            .key("e1")
+            .json(&json!({ "name": "autre" })),
+    )
+    .await?;
+    assert_eq!(reused.code(), "idempotency-key-reused");
+    send_to(&app, get("/nowhere")).await?;
+    send_to(&app, get("/healthz")).await?;
+
+    let scraped = send_to(&app, get("/metrics")).await?;
+    assert_eq!(scraped.status, StatusCode::OK);
+    assert!(
+        scraped
+            .headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/plain; version=0.0.4")),
+        "{scraped:?}"
+    );
+    let text = &scraped.text;
+    let sample = |name: &str| -> Option<f64> {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+    };
+    for (name, value) in [
+        (
+            "semaine_http_requests_total{method=\"POST\",route=\"/editions\",status=\"201\"}",
+            1.0,
+        ),
+        (
+            "semaine_http_requests_total{method=\"POST\",route=\"/editions\",status=\"401\"}",
+            1.0,
+        ),
+        (
+            "semaine_http_requests_total{method=\"POST\",route=\"/editions\",status=\"422\"}",
+            1.0,
+        ),
+        (
+            "semaine_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}",
+            1.0,
+        ),
+        (
+            "semaine_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}",
+            1.0,
+        ),
+        (
+            "semaine_http_request_duration_seconds_count{route=\"/editions\"}",
+            3.0,
+        ),
+        (
+            "semaine_http_request_duration_seconds_bucket{route=\"/editions\",le=\"+Inf\"}",
+            3.0,
+        ),
+        ("semaine_command_outcomes_total{code=\"ok\"}", 1.0),
+        (
+            "semaine_command_outcomes_total{code=\"unauthenticated\"}",
+            1.0,
+        ),
+        (
+            "semaine_command_outcomes_total{code=\"idempotency-key-reused\"}",
+            1.0,
+        ),
+        (
+            "semaine_projection_checkpoint{projection=\"catalogue\",stream=\"SCHEDULING\"}",
+            0.0,
+        ),
+        (
+            "semaine_projection_checkpoint{projection=\"catalogue\",stream=\"REGISTRATION\"}",
+            0.0,
+        ),
+    ] {
+        assert_eq!(sample(name), Some(value), "{name} in\n{text}");
+    }
+    // Nothing applied yet: the lag is the whole log (the edition, at least).
+    let lag = sample("semaine_projection_lag{projection=\"catalogue\"}");
+    assert!(lag.is_some_and(|lag| lag >= 1.0), "{text}");
+    assert!(!text.contains("semaine_command_outcomes_total{code=\"not-found\"}"));
+
+    runner.catch_up().await?;
+    let text = send_to(&app, get("/metrics")).await?.text;
+    let lag = text
+        .lines()
+        .find_map(|l| l.strip_prefix("semaine_projection_lag{projection=\"catalogue\"} "));
+    assert_eq!(lag, Some("0"), "{text}");
+    assert!(
+        text.contains(
+            "semaine_projection_checkpoint{projection=\"catalogue\",stream=\"SCHEDULING\"} 1"
+        ),
+        "{text}"
+    );
+    Ok(())
+}
+
+/// Read-your-writes: a registration answers its stream and sequence; a catalogue read given them
+/// as `min_seq` sees the seat taken, however far behind the catalogue was. One far ahead is 503
+/// `read-model-behind` after about 2 seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_catalogue_read_with_min_seq_sees_the_registration_just_answered() -> anyhow::Result<()> {
+    use projection::{Runner, RunnerConfig};
+    let api = Api::start().await?;
+    let week = &api.week;
+    let venue = week.register_venue(30).await?;
+    let edition = week.create_edition().await?;
+    let event = week.add_open_door(edition).await?;
+    let session = week
+        .schedule_session(event, venue, tuesday(9, 0), tuesday(11, 0), 30)
+        .await?;
+    week.wait_for_request(venue, session).await?;
+    week.confirm(venue, session, 30).await?;
+    week.wait_for_seats(session, |s| s.capacity == 30 && s.facts.is_some())
+        .await?;
+    let published = week
+        .scheduling
+        .edition(
+            edition,
+            &proto::scheduling::edition::Command::Publish,
+            &eventlog::CommandMeta::new(tests::week::organiser(), "publish"),
+        )
+        .await?;
+    week.declare_partner("mission-locale-gap").await?;
+
+    // The catalogue runs in the background, as `semaine up` runs it.
+    let store = tempfile::tempdir()?;
+    let js = async_nats::jetstream::new(week.nats.client().await?);
+    let runner = Runner::open(
+        catalogue::Catalogue,
+        store.path(),
+        js,
+        RunnerConfig::default(),
+    )?;
+    let progress = runner.progress();
+    let db = runner.db().clone();
+    let app = gateway::app(
+        api.state
+            .clone()
+            .with_catalogue(db)
+            .with_projection("catalogue", progress),
+    );
+
+    let partner = api.key(partner_role("mission-locale-gap")).await?;
+    let registered = send_to(
+        &app,
+        post("/registrations")
+            .by(&partner)
+            .key("camille")
+            .json(&registration_body(session, "ml-001")),
+    )
+    .await?;
+    assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
+    assert_eq!(registered.json["stream"], "REGISTRATION");
+    let seq = registered.json["seq"]
+        .as_u64()
+        .ok_or_else(|| anyhow::anyhow!("a seq"))?;
+
+    // The read waits while the catalogue has not read that far (it has not started yet), and
+    // answers once it has: the seat is taken. Repeated parameters.
+    let call = get(&format!(
+        "/catalogue/sessions/{session}?min_seq=REGISTRATION:{seq}&min_seq=SCHEDULING:{}",
+        published.seq
+    ));
+    let waiting = app.clone();
+    let read = tokio::spawn(async move { send_to(&waiting, call).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!read.is_finished(), "the read waits for the catalogue");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(runner.run(async {
+        let _ = stopped.await;
+    }));
+    let one = read.await??;
+    assert_eq!(one.status, StatusCode::OK, "{one:?}");
+    assert_eq!(one.json["capacity"], json!(30));
+    assert_eq!(one.json["seats_left"], json!(29), "{}", one.json);
+
+    // With the catalogue running: another registration, then at once a read of a page with its
+    // `min_seq` (comma-separated).
+    let again = send_to(
+        &app,
+        post("/registrations")
+            .by(&partner)
+            .key("lea")
+            .json(&registration_body(session, "ml-002")),
+    )
+    .await?;
+    assert_eq!(again.status, StatusCode::CREATED, "{again:?}");
+    let seq = again.json["seq"]
+        .as_u64()
+        .ok_or_else(|| anyhow::anyhow!("a seq"))?;
+    let page = send_to(
+        &app,
+        get(&format!(
+            "/catalogue/sessions?edition={edition}&min_seq=REGISTRATION:{seq},SCHEDULING:{}",
+            published.seq
+        )),
+    )
+    .await?;
+    assert_eq!(page.status, StatusCode::OK, "{page:?}");
+    assert_eq!(
+        page.json["items"][0]["seats_left"],
+        json!(28),
+        "{}",
+        page.json
+    );
+    let editions = send_to(
+        &app,
+        get(&format!(
+            "/catalogue/editions?min_seq=SCHEDULING:{}",
+            published.seq
+        )),
+    )
+    .await?;
+    assert_eq!(editions.json["items"][0]["id"], json!(edition.to_string()));
+
+    // Far ahead: answered after about 2 seconds, to come back later.
+    let started = std::time::Instant::now();
+    let behind = send_to(
+        &app,
+        get(&format!(
+            "/catalogue/sessions/{session}?min_seq=REGISTRATION:{}",
+            seq + 1_000_000
+        )),
+    )
+    .await?;
+    let waited = started.elapsed();
+    assert_eq!(
+        (behind.status, behind.code()),
+        (StatusCode::SERVICE_UNAVAILABLE, "read-model-behind"),
+        "{behind:?}"
+    );
+    assert!(behind.is_problem());
+    assert_eq!(
+        behind
+            .headers
+            .get(header::RETRY_AFTER)
+            .map(|v| v.as_bytes()),
+        Some(&b"1"[..])
+    );
+    assert!(
+        waited >= Duration::from_millis(1900) && waited < Duration::from_secs(4),
+        "{waited:?}"
+    );
+
+    // A stream the catalogue does not read, or no sequence: 400.
+    for query in [
+        "min_seq=NOWHERE:1",
+        "min_seq=REGISTRATION",
+        "min_seq=REGISTRATION:x",
+    ] {
+        let answer = send_to(&app, get(&format!("/catalogue/editions?{query}"))).await?;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (StatusCode::BAD_REQUEST, "invalid-query"),
+            "{query}: {answer:?}"
+        );
+    }
+
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), running).await???;
     Ok(())
 }

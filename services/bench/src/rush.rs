@@ -58,7 +58,11 @@ pub(crate) async fn run(mut options: Options, hot: bool) -> Result<Value> {
     let mut sessions = Vec::new();
     let mut capacities = HashMap::new();
     for n in 0..options.sessions {
-        let seats = if hot { 10_000 } else { 50 + u32::try_from(n * 37 % 451)? };
+        let seats = if hot {
+            10_000
+        } else {
+            50 + u32::try_from(n * 37 % 451)?
+        };
         let hour = 8 + i8::try_from(n % 8)?;
         let (_, _, session) = week
             .open_session(seats, tuesday(hour, 0), tuesday(hour + 1, 0))
@@ -104,7 +108,13 @@ pub(crate) async fn run(mut options: Options, hot: bool) -> Result<Value> {
                     // A client asks again (same key) while the answer is not a decision.
                     for _ in 0..50 {
                         outcome = week
-                            .register(&partner, &reference, attempt.session, Audience::JobSeekers, &key)
+                            .register(
+                                &partner,
+                                &reference,
+                                attempt.session,
+                                Audience::JobSeekers,
+                                &key,
+                            )
                             .await;
                         match &outcome {
                             Err(

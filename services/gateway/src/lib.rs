@@ -5,7 +5,10 @@
 //! the key's rate limit (429), the idempotency key (replay, or 422 when reused), the JSON body
 //! (400, 413, 415, 422), the key's scope (403), then the service's command through the event
 //! log (its refusals as 404, 409 or 422). Every error is a problem+json document with a stable
-//! `code`. Reads, read-your-writes, partners' webhooks, OpenAPI and metrics come later.
+//! `code`. Commands answer the `stream` and `seq` they produced; a catalogue read may wait for
+//! them (`min_seq`). The routes are one table, from which the router and the OpenAPI document
+//! are both built; `/metrics` counts requests, outcomes and the projections' lag. Partners'
+//! webhooks and the other reads come later.
 //!
 //! # Layout
 //! - [`keys`]: API keys (organiser, venue, partner, each with a scope), stored as hashes in a
@@ -16,9 +19,12 @@
 //!   bucket for 24 hours, replayed or refused when reused.
 //! - [`limits`]: the token bucket per key.
 //! - [`problem`]: [`ApiError`], RFC 9457 problem details, and the status of every service error.
-//! - [`reads`]: the public catalogue (`GET /catalogue/...`), from the `catalogue` read model.
+//! - [`reads`]: the public catalogue (`GET /catalogue/...`), from the `catalogue` read model,
+//!   and `min_seq` (read-your-writes).
 //! - [`extract`]: the JSON body and path extractors whose rejections are problems.
-//! - [`routes`]: [`AppState`] and [`app`], the routes and their handlers.
+//! - [`routes`]: [`AppState`], the route table [`routes::ROUTES`], [`app`] and the handlers.
+//! - [`openapi`]: the OpenAPI 3.1 document built from the table (`GET /openapi.json`).
+//! - [`metrics`]: the counters, their middleware and `GET /metrics`.
 //! - [`server`]: [`Gateway`]: bind a port, serve until stopped.
 
 pub mod auth;
@@ -26,6 +32,8 @@ pub mod extract;
 pub mod idempotency;
 pub mod keys;
 pub mod limits;
+pub mod metrics;
+pub mod openapi;
 pub mod problem;
 pub mod reads;
 pub mod routes;

@@ -6,7 +6,7 @@
 //!
 //! | status | when | codes (examples) |
 //! |---|---|---|
-//! | 400 | the request itself is malformed | `malformed-json`, `idempotency-key-required`, `invalid-idempotency-key`, `invalid-path`, `unreadable-body` |
+//! | 400 | the request itself is malformed | `malformed-json`, `idempotency-key-required`, `invalid-idempotency-key`, `invalid-path`, `invalid-query`, `unreadable-body` |
 //! | 401 | no key, or one that is malformed, unknown or revoked | `unauthenticated` |
 //! | 403 | the key's role or scope does not cover the command | `forbidden`, `not-allowed` |
 //! | 404 | the thing named (in the path or the body) does not exist; also another partner's registration, so that its existence does not leak | `not-found`, `unknown-edition`, `unknown-event`, `unknown-session`, `unknown-registration`, `venue-not-registered`, … |
@@ -17,7 +17,7 @@
 //! | 422 | the command is invalid **whatever the state** (values inconsistent among themselves), or a body that does not deserialise, or an idempotency key reused for another request | `invalid-body`, `no-theme`, `group-too-small`, `capacity-zero`, `idempotency-key-reused`, … |
 //! | 429 | too many requests for this key; `Retry-After` says when to come back | `rate-limited` |
 //! | 500 | a real internal error; no detail is given (it is logged) | `internal` |
-//! | 503 | the log, a key store or NATS did not answer, or other writers kept winning; `Retry-After`, and the same `Idempotency-Key` is safe to retry with | `log-unavailable`, `key-store-unavailable`, `contended`, `unavailable`, `not-ready` |
+//! | 503 | the log, a key store or NATS did not answer, or other writers kept winning; `Retry-After`, and the same `Idempotency-Key` is safe to retry with; or a read's `min_seq` not reached in time | `log-unavailable`, `key-store-unavailable`, `contended`, `unavailable`, `not-ready`, `read-model-behind` |
 //!
 //! The refusals of the services are mapped variant by variant (an exhaustive `match`), so a new
 //! refusal does not compile until it is given a status here. Input is never answered with a 500.
@@ -54,6 +54,10 @@ pub struct ApiError {
     /// For 429 and 503: how many seconds to wait (`Retry-After`).
     pub retry_after: Option<u64>,
 }
+
+/// The code of a problem, kept in its response's extensions (for the metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProblemCode(pub &'static str);
 
 /// The JSON body of a problem.
 #[derive(Serialize)]
@@ -169,6 +173,7 @@ impl IntoResponse for ApiError {
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (self.status, body).into_response();
+        response.extensions_mut().insert(ProblemCode(self.code));
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if let Some(seconds) = self.retry_after {

@@ -1,14 +1,22 @@
 //! The public catalogue over HTTP: editions and their sessions, as the `catalogue` read model
 //! has them. No key is needed for published editions; an organiser's key also shows drafts (of
 //! its own edition, or of all with `*`).
+//!
+//! **Read-your-writes.** A command answers the `stream` and `seq` of the commit that recorded
+//! it. A catalogue read given `min_seq=<STREAM>:<seq>` (repeatable, or comma-separated) waits
+//! until the catalogue has applied that far in each stream named, at most [`MIN_SEQ_WAIT`], and
+//! is answered 503 `read-model-behind` (`Retry-After: 1`) if it has not.
 
-use axum::Router;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use catalogue::{CatalogueError, SessionQuery};
+use projection::Progress;
 use proto::values::{EditionId, SessionId};
 use serde_json::json;
 
@@ -17,13 +25,126 @@ use crate::keys::{Editions, Role};
 use crate::problem::ApiError;
 use crate::routes::AppState;
 
-/// The read routes, under `/catalogue`.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/catalogue/editions", get(editions))
-        .route("/catalogue/editions/{edition}", get(edition))
-        .route("/catalogue/sessions", get(sessions))
-        .route("/catalogue/sessions/{session}", get(session))
+/// The longest a read waits for the catalogue to reach its `min_seq`.
+pub const MIN_SEQ_WAIT: Duration = Duration::from_secs(2);
+
+/// The query parameter.
+const MIN_SEQ: &str = "min_seq";
+
+/// The stream sequences a read asked the catalogue to have reached: the highest asked per
+/// stream. Empty when the read asked for none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MinSeq(pub BTreeMap<String, u64>);
+
+fn invalid_min_seq(value: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid-query",
+        format!(
+            "`min_seq={value}`: give `<STREAM>:<seq>`, as a command answered them (for example \
+             `min_seq=REGISTRATION:412`), repeated or comma-separated"
+        ),
+    )
+}
+
+impl MinSeq {
+    /// Reads every `min_seq` of a decoded query.
+    pub fn parse<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ApiError> {
+        let mut wanted = BTreeMap::new();
+        for (name, value) in pairs {
+            if name != MIN_SEQ {
+                continue;
+            }
+            for one in value.split(',') {
+                let (stream, seq) = one
+                    .trim()
+                    .split_once(':')
+                    .ok_or_else(|| invalid_min_seq(value))?;
+                let seq: u64 = seq.parse().map_err(|_| invalid_min_seq(value))?;
+                let named = !stream.is_empty()
+                    && stream
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                if !named {
+                    return Err(invalid_min_seq(value));
+                }
+                let highest = wanted.entry(stream.to_owned()).or_insert(seq);
+                *highest = (*highest).max(seq);
+            }
+        }
+        Ok(Self(wanted))
+    }
+
+    /// Whether `progress` has reached every sequence asked.
+    pub fn reached(&self, progress: &Progress) -> bool {
+        self.0.iter().all(|(stream, seq)| {
+            progress
+                .checkpoints
+                .get(stream)
+                .is_some_and(|checkpoint| checkpoint >= seq)
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MinSeq {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        if parts.uri.query().is_none() {
+            return Ok(Self::default());
+        }
+        let Query(pairs) =
+            Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).map_err(|rejection| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid-query",
+                    rejection.body_text(),
+                )
+            })?;
+        Self::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+}
+
+/// Waits until the catalogue has reached `min_seq`, at most [`MIN_SEQ_WAIT`]: 503
+/// `read-model-behind` if it has not (or if this instance cannot tell).
+async fn caught_up(state: &AppState, min_seq: &MinSeq) -> Result<(), ApiError> {
+    if min_seq.0.is_empty() {
+        return Ok(());
+    }
+    let behind = |detail: &str| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "read-model-behind", detail).retry_after(1)
+    };
+    let Some(mut progress) = state.catalogue_progress().cloned() else {
+        return Err(behind(
+            "this instance cannot tell how far the catalogue has read; retry without min_seq",
+        ));
+    };
+    {
+        let now = progress.borrow();
+        if let Some(unknown) = min_seq
+            .0
+            .keys()
+            .find(|stream| !now.checkpoints.contains_key(*stream))
+        {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-query",
+                format!("the catalogue does not read a stream `{unknown}`"),
+            ));
+        }
+    }
+    let reached = tokio::time::timeout(MIN_SEQ_WAIT, progress.wait_for(|now| min_seq.reached(now)))
+        .await
+        .is_ok_and(|waited| waited.is_ok());
+    if reached {
+        Ok(())
+    } else {
+        Err(behind(
+            "the catalogue has not read up to min_seq yet; retry in a moment",
+        ))
+    }
 }
 
 /// The catalogue's store, or 503 while semaine runs without it.
@@ -79,9 +200,14 @@ fn catalogue_error(error: &CatalogueError) -> ApiError {
     ApiError::new(status, error.code(), error.to_string())
 }
 
-async fn editions(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub(crate) async fn editions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    min_seq: MinSeq,
+) -> Result<Response, ApiError> {
     let db = store(&state)?;
     let drafts = drafts_visible(&state, &headers).await?;
+    caught_up(&state, &min_seq).await?;
     let items: Vec<_> = catalogue::editions(db)
         .into_iter()
         .filter(|edition| visible(drafts.as_ref(), edition.id, edition.public))
@@ -89,13 +215,15 @@ async fn editions(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     Ok(axum::Json(json!({ "items": items })).into_response())
 }
 
-async fn edition(
+pub(crate) async fn edition(
     State(state): State<AppState>,
     headers: HeaderMap,
     Ids(id): Ids<EditionId>,
+    min_seq: MinSeq,
 ) -> Result<Response, ApiError> {
     let db = store(&state)?;
     let drafts = drafts_visible(&state, &headers).await?;
+    caught_up(&state, &min_seq).await?;
     match catalogue::edition(db, id) {
         Some(edition) if visible(drafts.as_ref(), edition.id, edition.public) => {
             Ok(axum::Json(edition).into_response())
@@ -108,10 +236,11 @@ async fn edition(
     }
 }
 
-async fn sessions(
+pub(crate) async fn sessions(
     State(state): State<AppState>,
     headers: HeaderMap,
     query: Result<Query<SessionQuery>, QueryRejection>,
+    min_seq: MinSeq,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|rejection| {
         ApiError::new(
@@ -138,17 +267,20 @@ async fn sessions(
             ));
         }
     }
+    caught_up(&state, &min_seq).await?;
     let page = catalogue::sessions(db, &query).map_err(|e| catalogue_error(&e))?;
     Ok(axum::Json(page).into_response())
 }
 
-async fn session(
+pub(crate) async fn session(
     State(state): State<AppState>,
     headers: HeaderMap,
     Ids(id): Ids<SessionId>,
+    min_seq: MinSeq,
 ) -> Result<Response, ApiError> {
     let db = store(&state)?;
     let drafts = drafts_visible(&state, &headers).await?;
+    caught_up(&state, &min_seq).await?;
     match catalogue::session(db, id) {
         Some(session) if visible(drafts.as_ref(), session.edition, session.public) => {
             Ok(axum::Json(session).into_response())
@@ -158,5 +290,66 @@ async fn session(
             "unknown-session",
             format!("no published session {id}"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(query: &[(&str, &str)]) -> Result<MinSeq, ApiError> {
+        MinSeq::parse(query.iter().copied())
+    }
+
+    #[test]
+    fn min_seq_is_repeatable_and_comma_separated() -> Result<(), ApiError> {
+        let min_seq = parse(&[
+            ("town", "gap"),
+            ("min_seq", "REGISTRATION:12,SCHEDULING:3"),
+            ("min_seq", "REGISTRATION:9"),
+        ])?;
+        assert_eq!(
+            min_seq.0,
+            BTreeMap::from([
+                ("REGISTRATION".to_owned(), 12),
+                ("SCHEDULING".to_owned(), 3)
+            ])
+        );
+        assert_eq!(parse(&[("limit", "5")])?, MinSeq::default());
+        Ok(())
+    }
+
+    #[test]
+    fn a_bad_min_seq_is_an_invalid_query() {
+        for bad in [
+            "REGISTRATION",
+            "REGISTRATION:",
+            ":4",
+            "REGISTRATION:-1",
+            "REG ISTRATION:4",
+            "A:1,",
+        ] {
+            let error = parse(&[("min_seq", bad)]).err();
+            assert_eq!(
+                error.map(|e| (e.status, e.code)),
+                Some((StatusCode::BAD_REQUEST, "invalid-query")),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn reached_when_every_stream_is_far_enough() -> Result<(), ApiError> {
+        let progress = Progress {
+            checkpoints: BTreeMap::from([
+                ("REGISTRATION".to_owned(), 10),
+                ("SCHEDULING".to_owned(), 4),
+            ]),
+        };
+        assert!(parse(&[("min_seq", "REGISTRATION:10,SCHEDULING:4")])?.reached(&progress));
+        assert!(!parse(&[("min_seq", "REGISTRATION:11")])?.reached(&progress));
+        assert!(!parse(&[("min_seq", "VENUES:1")])?.reached(&progress));
+        assert!(MinSeq::default().reached(&progress));
+        Ok(())
     }
 }

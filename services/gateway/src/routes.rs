@@ -1,29 +1,13 @@
-//! The routes: organisers', venues' and partners' commands, and health.
+//! The routes: one table, [`ROUTES`], from which both the axum [`Router`] ([`app`]) and the
+//! OpenAPI document ([`crate::openapi`]) are built, and the handlers of the commands and health.
 //!
 //! Every command is a POST that needs an API key ([`crate::auth`]) and an `Idempotency-Key`
-//! ([`crate::idempotency`]), and answers JSON with `seq`, the stream sequence of the commit that
-//! recorded it (to wait on a read model later), and `duplicate`, true when the log answered a
-//! retry with the original outcome. (The registration service's partner, cancel, check-in and
-//! reserve commands tell the sequence only; their answers have no `duplicate`.)
-//!
-//! | route | who | answer |
-//! |---|---|---|
-//! | `POST /editions` | organiser `*` | 201 `{edition, seq, duplicate}` |
-//! | `POST /editions/{edition}/publish`, `/close` | organiser of the edition | 200 |
-//! | `POST /editions/{edition}/dates` | organiser of the edition | 200 |
-//! | `POST /events` | organiser of the body's edition | 201 `{event, seq, duplicate}` |
-//! | `POST /events/{event}/sessions` | organiser of the event's edition | 201 `{session, seq, duplicate}` |
-//! | `POST /events/{event}/sessions/{session}/reschedule`, `/venue`, `/cancel` | organiser of the event's edition | 200 |
-//! | `POST /partners/{partner}` (declare) | any organiser | 200 `{partner, seq}` |
-//! | `POST /partners/{partner}/retire` | organiser `*` | 200 `{partner, seq}` |
-//! | `POST /sessions/{session}/reservations` | organiser of the session's edition | 200 `{seq}` |
-//! | `POST /venues` | any organiser (new id), or a venue key (its own id) | 201 `{venue, seq, duplicate}` |
-//! | `POST /venues/{venue}/hosting/{session}/confirm`, `/decline`, `/capacity`, `/withdraw` | that venue | 200 |
-//! | `POST /sessions/{session}/registrations/{registration}/check-in` | the venue hosting the session, or an organiser of its edition | 200 `{seq}` |
-//! | `POST /registrations` | partner | 201 `{registration, participant, status, seq, duplicate}` |
-//! | `POST /sessions/{session}/registrations/{registration}/cancel` | the partner that registered it | 200 `{seq}` |
-//! | `GET /healthz` | anyone | 200 |
-//! | `GET /readyz` | anyone | 200 when NATS is connected, else 503 |
+//! ([`crate::idempotency`]), and answers JSON with `seq` and `stream`: the stream sequence of the
+//! commit that recorded it and the stream it is in, which a read may wait for (`min_seq`, see
+//! [`crate::reads`]); and `duplicate`, true when the log answered a retry with the original
+//! outcome. (The registration service's partner, cancel, check-in and reserve commands tell the
+//! sequence only; their answers have no `duplicate`.) The table says, for each route, who may
+//! call it, its body and its answer; `docs/api.md` explains them.
 //!
 //! **Ids the server makes.** An edition, an event or a venue created through the gateway gets an
 //! id derived (UUID v5) from the API key and the request's `Idempotency-Key`: a retry names the
@@ -41,6 +25,7 @@
 //! cancels its own registrations (the service checks ownership; another partner's registration is
 //! answered 404, like one that does not exist).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_nats::connection::State as Connection;
@@ -48,11 +33,12 @@ use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{Router, middleware};
 use eventlog::EventLog;
 use jiff::Timestamp;
 use jiff::civil::DateTime;
+use projection::Progress;
 use proto::registration::{Beneficiary, RegisterRequest, RegistrationId, Reservation, partner};
 use proto::scheduling::{edition, event};
 use proto::values::{EditionId, EventId, PartnerId, Reason, RoomId, SessionId, VenueId};
@@ -60,15 +46,26 @@ use proto::venues;
 use registration::{RegistrationError, Registrations};
 use registration_domain::seats::SeatsRefusal;
 use scheduling::{Scheduling, SchedulingError};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Deserialize;
 use serde_json::json;
+use tokio::sync::watch;
 
 use crate::auth::{Caller, authenticate};
 use crate::extract::{Body, Ids};
 use crate::idempotency::{IdempotencyStore, idempotent};
 use crate::keys::{Editions, KeyError, KeyStore, Role};
 use crate::limits::{RateLimit, RateLimiter};
+use crate::metrics::Metrics;
 use crate::problem::ApiError;
+use crate::reads;
+
+/// The stream of the scheduling service's commits (editions, events, sessions).
+pub const SCHEDULING: &str = scheduling::STREAM.name;
+/// The stream of the venue service's commits.
+pub const VENUES: &str = ::venues::STREAM.name;
+/// The stream of the registration service's commits (partners, seats, agendas).
+pub const REGISTRATION: &str = registration::STREAM.name;
 
 /// The services the gateway sends commands to.
 #[derive(Clone)]
@@ -94,8 +91,15 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// The NATS connection, whose state is the readiness.
     pub nats: async_nats::Client,
+    /// The event log, whose streams' last sequences measure the projections' lag.
+    pub log: EventLog,
     /// The catalogue read model's store, when this instance serves it.
     pub catalogue: Option<sled::Db>,
+    /// How far the projections given have read, by name (for `/metrics`; the catalogue's is
+    /// also what `min_seq` waits on).
+    pub projections: BTreeMap<&'static str, watch::Receiver<Progress>>,
+    /// The counters `/metrics` reports.
+    pub metrics: Arc<Metrics>,
 }
 
 /// Why the gateway's state could not be opened.
@@ -127,7 +131,10 @@ impl AppState {
                 .map_err(|e| OpenError::Idempotency(e.to_string()))?,
             limiter: Arc::new(RateLimiter::new(limit)),
             nats: js.client(),
+            log: log.clone(),
             catalogue: None,
+            projections: BTreeMap::new(),
+            metrics: Arc::default(),
         })
     }
 
@@ -136,71 +143,836 @@ impl AppState {
         self.catalogue = Some(store);
         self
     }
+
+    /// Follows a projection's progress (its runner's [`projection::Runner::progress`]): its
+    /// checkpoints and lag are reported at `/metrics`. The catalogue's
+    /// ([`CATALOGUE`]) is also what a catalogue read with `min_seq` waits on.
+    pub fn with_projection(
+        mut self,
+        name: &'static str,
+        progress: watch::Receiver<Progress>,
+    ) -> Self {
+        self.projections.insert(name, progress);
+        self
+    }
+
+    /// How far the catalogue has read, when it was given.
+    pub fn catalogue_progress(&self) -> Option<&watch::Receiver<Progress>> {
+        self.projections.get(CATALOGUE)
+    }
 }
 
-/// The whole HTTP application.
+/// The name of the catalogue projection, whose progress `min_seq` waits on.
+pub const CATALOGUE: &str = "catalogue";
+
+// ---- The route table ----
+
+/// An HTTP method the gateway answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    /// A read.
+    Get,
+    /// A command.
+    Post,
+}
+
+impl Verb {
+    /// As HTTP writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+        }
+    }
+
+    fn filter(self) -> MethodFilter {
+        match self {
+            Self::Get => MethodFilter::GET,
+            Self::Post => MethodFilter::POST,
+        }
+    }
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, without a key.
+    Anyone,
+    /// Anyone; a key, when sent, must be valid, and an organiser's also shows its drafts.
+    AnyoneOrKey,
+    /// An API key (and an `Idempotency-Key`): which keys, in words. These routes are behind
+    /// authentication, the rate limit and idempotency.
+    Key(&'static str),
+}
+
+/// Where a request body's type comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contract {
+    /// A variant of a command of `proto/schemas/<file>.json`, without its `command` field.
+    Variant {
+        /// The schema's name in `proto::schema::all()`, e.g. `commands/edition`.
+        file: &'static str,
+        /// The variant's `command`, e.g. `create`.
+        variant: &'static str,
+    },
+    /// The fields of a command's variant that the path does not give (the variant's other
+    /// fields are in the path).
+    Part {
+        /// The schema's name in `proto::schema::all()`.
+        file: &'static str,
+        /// The variant's `command`.
+        variant: &'static str,
+    },
+    /// The whole schema `proto/schemas/<file>.json`.
+    Whole(&'static str),
+    /// A body of the gateway's own: no published command has its shape.
+    Gateway,
+}
+
+/// A request body: its JSON Schema and where its type comes from.
+#[derive(Clone, Copy)]
+pub struct RequestBody {
+    /// Its schema (a `$ref` to a component, which the generator collects).
+    pub schema: fn(&mut SchemaGenerator) -> Schema,
+    /// Where it comes from.
+    pub contract: Contract,
+}
+
+/// The schema of a body type, for [`RequestBody::schema`].
+fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
+/// A field of a JSON answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// A UUID.
+    Id,
+    /// A partner's slug.
+    Slug,
+    /// A stream sequence.
+    Seq,
+    /// A boolean.
+    Flag,
+    /// Always this string (a stream's name).
+    Is(&'static str),
+    /// One of these strings.
+    OneOf(&'static [&'static str]),
+}
+
+/// What a successful answer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// A JSON object with these fields, all present.
+    Fields(&'static [(&'static str, Field)]),
+    /// A JSON document described in words (the catalogue's pages and rows).
+    Json(&'static str),
+    /// The Prometheus text format.
+    Metrics,
+}
+
+/// A query parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    /// Its name.
+    pub name: &'static str,
+    /// What it means.
+    pub description: &'static str,
+    /// Its JSON type (`string`, `integer`, `boolean`), or `min_seq` for the repeatable
+    /// `<STREAM>:<seq>`.
+    pub kind: &'static str,
+    /// A string's format (`uuid`, `date`), if any.
+    pub format: Option<&'static str>,
+}
+
+/// One route: its method and path, what the document says of it, and its handler.
+#[derive(Clone, Copy)]
+pub struct Route {
+    /// The method.
+    pub method: Verb,
+    /// The path template, `{name}` for a parameter (as axum and OpenAPI write it).
+    pub path: &'static str,
+    /// Its OpenAPI `operationId`.
+    pub operation: &'static str,
+    /// Its OpenAPI tag.
+    pub tag: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    /// Its body, if it takes one.
+    pub body: Option<RequestBody>,
+    /// Its query parameters.
+    pub query: &'static [Param],
+    /// Its success status.
+    pub status: u16,
+    /// Its successful answer.
+    pub answer: Answer,
+    /// The handler, on the route's method.
+    handler: fn(MethodFilter) -> MethodRouter<AppState>,
+}
+
+const fn variant(file: &'static str, variant: &'static str) -> Contract {
+    Contract::Variant { file, variant }
+}
+
+const fn part(file: &'static str, variant: &'static str) -> Contract {
+    Contract::Part { file, variant }
+}
+
+/// `min_seq`, which every catalogue read takes.
+pub const MIN_SEQ: Param = Param {
+    name: "min_seq",
+    description: "`<STREAM>:<seq>`, as a command answered them (`stream`, `seq`): the read waits, \
+                  at most 2 seconds, until the catalogue has read that far in that stream, and is \
+                  answered 503 `read-model-behind` (Retry-After: 1) if it has not. Repeatable, or \
+                  comma-separated.",
+    kind: "min_seq",
+    format: None,
+};
+
+const SESSION_QUERY: &[Param] = &[
+    Param {
+        name: "edition",
+        description: "Only this edition's sessions.",
+        kind: "string",
+        format: Some("uuid"),
+    },
+    Param {
+        name: "town",
+        description: "Only at venues in this town: an INSEE code or a name (case-insensitive).",
+        kind: "string",
+        format: None,
+    },
+    Param {
+        name: "theme",
+        description: "Only events of this theme.",
+        kind: "string",
+        format: None,
+    },
+    Param {
+        name: "audience",
+        description: "Only events for this audience.",
+        kind: "string",
+        format: None,
+    },
+    Param {
+        name: "kind",
+        description: "Only events of this kind.",
+        kind: "string",
+        format: None,
+    },
+    Param {
+        name: "from",
+        description: "Only sessions on or after this local day.",
+        kind: "string",
+        format: Some("date"),
+    },
+    Param {
+        name: "to",
+        description: "Only sessions on or before this local day.",
+        kind: "string",
+        format: Some("date"),
+    },
+    Param {
+        name: "has_seats",
+        description: "Only sessions with seats left (`true`) or without (`false`).",
+        kind: "boolean",
+        format: None,
+    },
+    Param {
+        name: "limit",
+        description: "How many sessions a page holds: 50 by default, at most 200.",
+        kind: "integer",
+        format: None,
+    },
+    Param {
+        name: "after",
+        description: "The previous page's `next`, with the same filters.",
+        kind: "string",
+        format: None,
+    },
+    Param {
+        name: "include_drafts",
+        description: "Also the sessions of editions not published: an organiser's key of the \
+                      edition (give `edition`) or of every edition.",
+        kind: "boolean",
+        format: None,
+    },
+    MIN_SEQ,
+];
+
+const EDITION_ANSWER: Answer = Answer::Fields(&[
+    ("edition", Field::Id),
+    ("stream", Field::Is(SCHEDULING)),
+    ("seq", Field::Seq),
+    ("duplicate", Field::Flag),
+]);
+const EVENT_ANSWER: Answer = Answer::Fields(&[
+    ("event", Field::Id),
+    ("stream", Field::Is(SCHEDULING)),
+    ("seq", Field::Seq),
+    ("duplicate", Field::Flag),
+]);
+const SESSION_ANSWER: Answer = Answer::Fields(&[
+    ("session", Field::Id),
+    ("stream", Field::Is(SCHEDULING)),
+    ("seq", Field::Seq),
+    ("duplicate", Field::Flag),
+]);
+const PARTNER_ANSWER: Answer = Answer::Fields(&[
+    ("partner", Field::Slug),
+    ("stream", Field::Is(REGISTRATION)),
+    ("seq", Field::Seq),
+]);
+const VENUE_ANSWER: Answer = Answer::Fields(&[
+    ("venue", Field::Id),
+    ("stream", Field::Is(VENUES)),
+    ("seq", Field::Seq),
+    ("duplicate", Field::Flag),
+]);
+const HOSTING_ANSWER: Answer = Answer::Fields(&[
+    ("venue", Field::Id),
+    ("session", Field::Id),
+    ("stream", Field::Is(VENUES)),
+    ("seq", Field::Seq),
+    ("duplicate", Field::Flag),
+]);
+const SEATS_ANSWER: Answer = Answer::Fields(&[
+    ("session", Field::Id),
+    ("registration", Field::Id),
+    ("stream", Field::Is(REGISTRATION)),
+    ("seq", Field::Seq),
+]);
+
+const ORGANISER_OF_EVENT: Access = Access::Key("an organiser key of the event's edition");
+const THAT_VENUE: Access = Access::Key("that venue's key");
+
+/// Every route of the gateway, once: [`app`] routes them and [`crate::openapi`] documents them.
+pub static ROUTES: &[Route] = &[
+    // ---- Organisers: editions ----
+    Route {
+        method: Verb::Post,
+        path: "/editions",
+        operation: "create_edition",
+        tag: "editions",
+        summary: "Creates an edition; its id is derived from the key and the Idempotency-Key",
+        access: Access::Key("an organiser key of every edition (`*`)"),
+        body: Some(RequestBody {
+            schema: schema_of::<edition::Create>,
+            contract: variant("commands/edition", "create"),
+        }),
+        query: &[],
+        status: 201,
+        answer: EDITION_ANSWER,
+        handler: |m| on(m, create_edition),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/editions/{edition}/publish",
+        operation: "publish_edition",
+        tag: "editions",
+        summary: "Publishes an edition: its programme becomes public",
+        access: Access::Key("an organiser key of the edition"),
+        body: None,
+        query: &[],
+        status: 200,
+        answer: EDITION_ANSWER,
+        handler: |m| on(m, publish_edition),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/editions/{edition}/close",
+        operation: "close_edition",
+        tag: "editions",
+        summary: "Closes an edition: nothing more changes",
+        access: Access::Key("an organiser key of the edition"),
+        body: None,
+        query: &[],
+        status: 200,
+        answer: EDITION_ANSWER,
+        handler: |m| on(m, close_edition),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/editions/{edition}/dates",
+        operation: "amend_edition_dates",
+        tag: "editions",
+        summary: "Moves an edition's first or last day",
+        access: Access::Key("an organiser key of the edition"),
+        body: Some(RequestBody {
+            schema: schema_of::<edition::AmendDates>,
+            contract: variant("commands/edition", "amend_dates"),
+        }),
+        query: &[],
+        status: 200,
+        answer: EDITION_ANSWER,
+        handler: |m| on(m, amend_dates),
+    },
+    // ---- Organisers: events and sessions ----
+    Route {
+        method: Verb::Post,
+        path: "/events",
+        operation: "add_event",
+        tag: "events",
+        summary: "Adds an event to an edition's programme; its id is derived from the key and \
+                  the Idempotency-Key",
+        access: Access::Key("an organiser key of the body's edition"),
+        body: Some(RequestBody {
+            schema: schema_of::<event::Add>,
+            contract: variant("commands/event", "add"),
+        }),
+        query: &[],
+        status: 201,
+        answer: EVENT_ANSWER,
+        handler: |m| on(m, add_event),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/events/{event}/amend",
+        operation: "amend_event",
+        tag: "events",
+        summary: "Replaces an event's description",
+        access: ORGANISER_OF_EVENT,
+        body: Some(RequestBody {
+            schema: schema_of::<event::About>,
+            contract: variant("commands/event", "amend"),
+        }),
+        query: &[],
+        status: 200,
+        answer: EVENT_ANSWER,
+        handler: |m| on(m, amend_event),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/events/{event}/sessions",
+        operation: "schedule_session",
+        tag: "events",
+        summary: "Schedules a session of an event at a venue, which is then asked to host it",
+        access: ORGANISER_OF_EVENT,
+        body: Some(RequestBody {
+            schema: schema_of::<event::ScheduleSession>,
+            contract: variant("commands/event", "schedule_session"),
+        }),
+        query: &[],
+        status: 201,
+        answer: Answer::Fields(&[
+            ("event", Field::Id),
+            ("session", Field::Id),
+            ("stream", Field::Is(SCHEDULING)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, schedule_session),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/events/{event}/sessions/{session}/reschedule",
+        operation: "reschedule_session",
+        tag: "events",
+        summary: "Moves a session to other local times; its venue is asked again",
+        access: ORGANISER_OF_EVENT,
+        body: Some(RequestBody {
+            schema: schema_of::<NewTimes>,
+            contract: part("commands/event", "reschedule_session"),
+        }),
+        query: &[],
+        status: 200,
+        answer: SESSION_ANSWER,
+        handler: |m| on(m, reschedule_session),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/events/{event}/sessions/{session}/venue",
+        operation: "change_session_venue",
+        tag: "events",
+        summary: "Moves a session to another venue or room; the new venue is asked",
+        access: ORGANISER_OF_EVENT,
+        body: Some(RequestBody {
+            schema: schema_of::<NewVenue>,
+            contract: part("commands/event", "change_session_venue"),
+        }),
+        query: &[],
+        status: 200,
+        answer: SESSION_ANSWER,
+        handler: |m| on(m, change_session_venue),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/events/{event}/sessions/{session}/cancel",
+        operation: "cancel_session",
+        tag: "events",
+        summary: "Cancels a session; its registrations are cancelled",
+        access: ORGANISER_OF_EVENT,
+        body: Some(RequestBody {
+            schema: schema_of::<Because>,
+            contract: part("commands/event", "cancel_session"),
+        }),
+        query: &[],
+        status: 200,
+        answer: SESSION_ANSWER,
+        handler: |m| on(m, cancel_session),
+    },
+    // ---- Organisers: partners and reserved seats ----
+    Route {
+        method: Verb::Post,
+        path: "/partners/{partner}",
+        operation: "declare_partner",
+        tag: "partners",
+        summary: "Declares a partner, for every edition",
+        access: Access::Key("any organiser key"),
+        body: Some(RequestBody {
+            schema: schema_of::<partner::Declared>,
+            contract: variant("commands/partner", "declare"),
+        }),
+        query: &[],
+        status: 200,
+        answer: PARTNER_ANSWER,
+        handler: |m| on(m, declare_partner),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/partners/{partner}/retire",
+        operation: "retire_partner",
+        tag: "partners",
+        summary: "Retires a partner: it registers nobody more",
+        access: Access::Key("an organiser key of every edition (`*`)"),
+        body: Some(RequestBody {
+            schema: schema_of::<Because>,
+            contract: part("commands/partner", "retire"),
+        }),
+        query: &[],
+        status: 200,
+        answer: PARTNER_ANSWER,
+        handler: |m| on(m, retire_partner),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/sessions/{session}/reservations",
+        operation: "reserve_seats",
+        tag: "partners",
+        summary: "Keeps seats of a session for a partner or an audience until a deadline",
+        access: Access::Key("an organiser key of the session's edition"),
+        body: Some(RequestBody {
+            schema: schema_of::<ReserveSeats>,
+            contract: Contract::Gateway,
+        }),
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("session", Field::Id),
+            ("stream", Field::Is(REGISTRATION)),
+            ("seq", Field::Seq),
+        ]),
+        handler: |m| on(m, reserve_seats),
+    },
+    // ---- Venues ----
+    Route {
+        method: Verb::Post,
+        path: "/venues",
+        operation: "register_venue",
+        tag: "venues",
+        summary: "Registers a venue: under a new id (an organiser), or under its own (its venue key)",
+        access: Access::Key("any organiser key, or a venue key (its own id)"),
+        body: Some(RequestBody {
+            schema: schema_of::<venues::Register>,
+            contract: variant("commands/venue", "register"),
+        }),
+        query: &[],
+        status: 201,
+        answer: VENUE_ANSWER,
+        handler: |m| on(m, register_venue),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/venues/{venue}/opening-hours",
+        operation: "set_opening_hours",
+        tag: "venues",
+        summary: "Replaces a venue's opening hours",
+        access: THAT_VENUE,
+        body: Some(RequestBody {
+            schema: schema_of::<NewOpeningHours>,
+            contract: variant("commands/venue", "set_opening_hours"),
+        }),
+        query: &[],
+        status: 200,
+        answer: VENUE_ANSWER,
+        handler: |m| on(m, set_opening_hours),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/venues/{venue}/closed-periods",
+        operation: "add_closed_period",
+        tag: "venues",
+        summary: "Adds a period a venue is closed",
+        access: THAT_VENUE,
+        body: Some(RequestBody {
+            schema: schema_of::<venues::ClosedPeriod>,
+            contract: variant("commands/venue", "add_closed_period"),
+        }),
+        query: &[],
+        status: 200,
+        answer: VENUE_ANSWER,
+        handler: |m| on(m, add_closed_period),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/venues/{venue}/hosting/{session}/confirm",
+        operation: "confirm_hosting",
+        tag: "venues",
+        summary: "Confirms a pending hosting request with a capacity",
+        access: THAT_VENUE,
+        body: Some(RequestBody {
+            schema: schema_of::<CapacityAnswer>,
+            contract: part("commands/venue", "confirm_capacity"),
+        }),
+        query: &[],
+        status: 200,
+        answer: HOSTING_ANSWER,
+        handler: |m| on(m, confirm_hosting),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/venues/{venue}/hosting/{session}/decline",
+        operation: "decline_hosting",
+        tag: "venues",
+        summary: "Declines a pending hosting request",
+        access: THAT_VENUE,
+        body: Some(RequestBody {
+            schema: schema_of::<ReasonAnswer>,
+            contract: part("commands/venue", "decline"),
+        }),
+        query: &[],
+        status: 200,
+        answer: HOSTING_ANSWER,
+        handler: |m| on(m, decline_hosting),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/venues/{venue}/hosting/{session}/capacity",
+        operation: "change_capacity",
+        tag: "venues",
+        summary: "Changes the capacity a venue confirmed",
+        access: THAT_VENUE,
+        body: Some(RequestBody {
+            schema: schema_of::<CapacityAnswer>,
+            contract: part("commands/venue", "change_capacity"),
+        }),
+        query: &[],
+        status: 200,
+        answer: HOSTING_ANSWER,
+        handler: |m| on(m, change_capacity),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/venues/{venue}/hosting/{session}/withdraw",
+        operation: "withdraw_hosting",
+        tag: "venues",
+        summary: "Withdraws a confirmed hosting",
+        access: THAT_VENUE,
+        body: Some(RequestBody {
+            schema: schema_of::<ReasonAnswer>,
+            contract: part("commands/venue", "withdraw"),
+        }),
+        query: &[],
+        status: 200,
+        answer: HOSTING_ANSWER,
+        handler: |m| on(m, withdraw_hosting),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/sessions/{session}/registrations/{registration}/check-in",
+        operation: "check_in",
+        tag: "venues",
+        summary: "Records how many of a registration's seats came",
+        access: Access::Key(
+            "the key of the venue hosting the session, or an organiser key of its edition",
+        ),
+        body: Some(RequestBody {
+            schema: schema_of::<Present>,
+            contract: Contract::Gateway,
+        }),
+        query: &[],
+        status: 200,
+        answer: SEATS_ANSWER,
+        handler: |m| on(m, check_in),
+    },
+    // ---- Partners ----
+    Route {
+        method: Verb::Post,
+        path: "/registrations",
+        operation: "register",
+        tag: "registrations",
+        summary: "Registers a participant, or a group, into a session",
+        access: Access::Key("a partner key"),
+        body: Some(RequestBody {
+            schema: schema_of::<RegisterRequest>,
+            contract: Contract::Whole("commands/register"),
+        }),
+        query: &[],
+        status: 201,
+        answer: Answer::Fields(&[
+            ("registration", Field::Id),
+            ("participant", Field::Id),
+            ("status", Field::OneOf(&["confirmed", "waiting"])),
+            ("stream", Field::Is(REGISTRATION)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, register),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/sessions/{session}/registrations/{registration}/cancel",
+        operation: "cancel_registration",
+        tag: "registrations",
+        summary: "Cancels a registration, until the session starts",
+        access: Access::Key("the key of the partner that registered it"),
+        body: None,
+        query: &[],
+        status: 200,
+        answer: SEATS_ANSWER,
+        handler: |m| on(m, cancel_registration),
+    },
+    // ---- The public catalogue ----
+    Route {
+        method: Verb::Get,
+        path: "/catalogue/editions",
+        operation: "catalogue_editions",
+        tag: "catalogue",
+        summary: "The public editions (and an organiser's drafts)",
+        access: Access::AnyoneOrKey,
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Json(
+            "`{items: [...]}`: each edition's id, name, territory, first_day, last_day, \
+             time_zone, status and public",
+        ),
+        handler: |m| on(m, reads::editions),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/catalogue/editions/{edition}",
+        operation: "catalogue_edition",
+        tag: "catalogue",
+        summary: "One edition",
+        access: Access::AnyoneOrKey,
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Json("the edition, as in the list"),
+        handler: |m| on(m, reads::edition),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/catalogue/sessions",
+        operation: "catalogue_sessions",
+        tag: "catalogue",
+        summary: "A page of sessions in time order, filtered",
+        access: Access::AnyoneOrKey,
+        body: None,
+        query: SESSION_QUERY,
+        status: 200,
+        answer: Answer::Json(
+            "`{items: [...], next: <cursor> | null}`: each session with its event, venue, \
+             room, local and UTC times, venue status, cancellation, capacity, confirmed \
+             seats, seats left and waiting list",
+        ),
+        handler: |m| on(m, reads::sessions),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/catalogue/sessions/{session}",
+        operation: "catalogue_session",
+        tag: "catalogue",
+        summary: "One session",
+        access: Access::AnyoneOrKey,
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Json("the session, as in the pages"),
+        handler: |m| on(m, reads::session),
+    },
+    // ---- Operations ----
+    Route {
+        method: Verb::Get,
+        path: "/healthz",
+        operation: "healthz",
+        tag: "operations",
+        summary: "Liveness: 200 while the process serves HTTP",
+        access: Access::Anyone,
+        body: None,
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[("status", Field::OneOf(&["ok"]))]),
+        handler: |m| on(m, healthz),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/readyz",
+        operation: "readyz",
+        tag: "operations",
+        summary: "Readiness: 200 while NATS is connected, 503 `not-ready` otherwise",
+        access: Access::Anyone,
+        body: None,
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[("status", Field::OneOf(&["ready"]))]),
+        handler: |m| on(m, readyz),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/openapi.json",
+        operation: "openapi",
+        tag: "operations",
+        summary: "This OpenAPI 3.1 document",
+        access: Access::Anyone,
+        body: None,
+        query: &[],
+        status: 200,
+        answer: Answer::Json("the OpenAPI 3.1 document"),
+        handler: |m| on(m, crate::openapi::serve),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/metrics",
+        operation: "metrics",
+        tag: "operations",
+        summary: "Metrics in the Prometheus text format",
+        access: Access::Anyone,
+        body: None,
+        query: &[],
+        status: 200,
+        answer: Answer::Metrics,
+        handler: |m| on(m, crate::metrics::serve),
+    },
+];
+
+/// The whole HTTP application, routed from [`ROUTES`].
 pub fn app(state: AppState) -> Router {
-    let commands = Router::new()
-        .route("/editions", post(create_edition))
-        .route("/editions/{edition}/publish", post(publish_edition))
-        .route("/editions/{edition}/close", post(close_edition))
-        .route("/editions/{edition}/dates", post(amend_dates))
-        .route("/events", post(add_event))
-        .route("/events/{event}/amend", post(amend_event))
-        .route("/events/{event}/sessions", post(schedule_session))
-        .route(
-            "/events/{event}/sessions/{session}/reschedule",
-            post(reschedule_session),
-        )
-        .route(
-            "/events/{event}/sessions/{session}/venue",
-            post(change_session_venue),
-        )
-        .route(
-            "/events/{event}/sessions/{session}/cancel",
-            post(cancel_session),
-        )
-        .route("/partners/{partner}", post(declare_partner))
-        .route("/partners/{partner}/retire", post(retire_partner))
-        .route("/sessions/{session}/reservations", post(reserve_seats))
-        .route("/venues", post(register_venue))
-        .route("/venues/{venue}/opening-hours", post(set_opening_hours))
-        .route("/venues/{venue}/closed-periods", post(add_closed_period))
-        .route(
-            "/venues/{venue}/hosting/{session}/confirm",
-            post(confirm_hosting),
-        )
-        .route(
-            "/venues/{venue}/hosting/{session}/decline",
-            post(decline_hosting),
-        )
-        .route(
-            "/venues/{venue}/hosting/{session}/capacity",
-            post(change_capacity),
-        )
-        .route(
-            "/venues/{venue}/hosting/{session}/withdraw",
-            post(withdraw_hosting),
-        )
-        .route(
-            "/sessions/{session}/registrations/{registration}/check-in",
-            post(check_in),
-        )
-        .route("/registrations", post(register))
-        .route(
-            "/sessions/{session}/registrations/{registration}/cancel",
-            post(cancel_registration),
-        )
-        // The last layer added runs first: authenticate, then idempotency, then the handler.
+    let mut public = Router::new();
+    let mut commands = Router::new();
+    for route in ROUTES {
+        let handler = (route.handler)(route.method.filter());
+        match route.access {
+            Access::Key(_) => commands = commands.route(route.path, handler),
+            Access::Anyone | Access::AnyoneOrKey => public = public.route(route.path, handler),
+        }
+    }
+    // The last layer added runs first: authenticate, then idempotency, then the handler.
+    let commands = commands
         .route_layer(middleware::from_fn_with_state(state.clone(), idempotent))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .merge(crate::reads::routes())
+    public
         .merge(commands)
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        // Runs after routing (it reads the matched route), around everything else.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::record,
+        ))
         .layer(DefaultBodyLimit::max(crate::BODY_LIMIT))
         .with_state(state)
 }
@@ -248,7 +1020,7 @@ async fn create_edition(
         .edition(id, &command, &caller.meta())
         .await?;
     Ok(created(
-        json!({ "edition": id, "seq": decided.seq, "duplicate": decided.duplicate }),
+        json!({ "edition": id, "stream": SCHEDULING, "seq": decided.seq, "duplicate": decided.duplicate }),
     ))
 }
 
@@ -265,7 +1037,7 @@ async fn edition_command(
         .edition(id, &command, &caller.meta())
         .await?;
     Ok(done(
-        json!({ "edition": id, "seq": decided.seq, "duplicate": decided.duplicate }),
+        json!({ "edition": id, "stream": SCHEDULING, "seq": decided.seq, "duplicate": decided.duplicate }),
     ))
 }
 
@@ -309,7 +1081,7 @@ async fn add_event(
         .event(id, event::Command::Add(add), &caller.meta())
         .await?;
     Ok(created(
-        json!({ "event": id, "seq": decided.seq, "duplicate": decided.duplicate }),
+        json!({ "event": id, "stream": SCHEDULING, "seq": decided.seq, "duplicate": decided.duplicate }),
     ))
 }
 
@@ -359,17 +1131,19 @@ async fn schedule_session(
     let command = event::Command::ScheduleSession(schedule);
     let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
     Ok(created(
-        json!({ "event": id, "session": session, "seq": seq, "duplicate": duplicate }),
+        json!({ "event": id, "session": session, "stream": SCHEDULING, "seq": seq, "duplicate": duplicate }),
     ))
 }
 
 /// A session's new times.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NewTimes {
     /// New start, local time in the edition's zone.
+    #[schemars(with = "String")]
     starts: DateTime,
     /// New end, local time.
+    #[schemars(with = "String")]
     ends: DateTime,
 }
 
@@ -381,7 +1155,7 @@ async fn amend_event(
 ) -> Result<Response, ApiError> {
     let (seq, duplicate) = event_command(&state, &caller, id, event::Command::Amend(about)).await?;
     Ok(done(
-        json!({ "event": id, "seq": seq, "duplicate": duplicate }),
+        json!({ "event": id, "stream": SCHEDULING, "seq": seq, "duplicate": duplicate }),
     ))
 }
 
@@ -398,12 +1172,12 @@ async fn reschedule_session(
     });
     let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
     Ok(done(
-        json!({ "session": session, "seq": seq, "duplicate": duplicate }),
+        json!({ "session": session, "stream": SCHEDULING, "seq": seq, "duplicate": duplicate }),
     ))
 }
 
 /// A session's new venue.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NewVenue {
     /// The venue asked now.
@@ -425,12 +1199,12 @@ async fn change_session_venue(
     });
     let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
     Ok(done(
-        json!({ "session": session, "seq": seq, "duplicate": duplicate }),
+        json!({ "session": session, "stream": SCHEDULING, "seq": seq, "duplicate": duplicate }),
     ))
 }
 
 /// A reason, for a cancellation, a retirement, a decline or a withdrawal.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Because {
     /// Why.
@@ -449,7 +1223,7 @@ async fn cancel_session(
     });
     let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
     Ok(done(
-        json!({ "session": session, "seq": seq, "duplicate": duplicate }),
+        json!({ "session": session, "stream": SCHEDULING, "seq": seq, "duplicate": duplicate }),
     ))
 }
 
@@ -468,7 +1242,9 @@ async fn declare_partner(
         .registrations
         .partner(&id, &command, &caller.meta())
         .await?;
-    Ok(done(json!({ "partner": id, "seq": seq })))
+    Ok(done(
+        json!({ "partner": id, "stream": REGISTRATION, "seq": seq }),
+    ))
 }
 
 async fn retire_partner(
@@ -486,7 +1262,9 @@ async fn retire_partner(
         .registrations
         .partner(&id, &command, &caller.meta())
         .await?;
-    Ok(done(json!({ "partner": id, "seq": seq })))
+    Ok(done(
+        json!({ "partner": id, "stream": REGISTRATION, "seq": seq }),
+    ))
 }
 
 /// Passes when the caller is an organiser of the session's edition, as the session's seats
@@ -507,7 +1285,7 @@ async fn organiser_of_session(
 }
 
 /// Seats kept for a partner or an audience until a deadline.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ReserveSeats {
     /// For whom.
@@ -515,6 +1293,7 @@ struct ReserveSeats {
     /// How many seats.
     seats: u32,
     /// Until when (an instant, RFC 3339).
+    #[schemars(with = "String")]
     until: Timestamp,
 }
 
@@ -535,7 +1314,9 @@ async fn reserve_seats(
         .registrations
         .reserve(session, reservation, &caller.meta())
         .await?;
-    Ok(done(json!({ "session": session, "seq": seq })))
+    Ok(done(
+        json!({ "session": session, "stream": REGISTRATION, "seq": seq }),
+    ))
 }
 
 // ---- Venues ----
@@ -561,7 +1342,7 @@ async fn register_venue(
         .venue(id, &command, &caller.meta())
         .await?;
     Ok(created(
-        json!({ "venue": id, "seq": decided.seq, "duplicate": decided.duplicate }),
+        json!({ "venue": id, "stream": VENUES, "seq": decided.seq, "duplicate": decided.duplicate }),
     ))
 }
 
@@ -580,6 +1361,7 @@ async fn venue_command(
         .await?;
     let mut answer = json!({
         "venue": venue,
+        "stream": VENUES,
         "seq": decided.seq,
         "duplicate": decided.duplicate,
     });
@@ -590,7 +1372,7 @@ async fn venue_command(
 }
 
 /// A venue's new opening hours.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NewOpeningHours {
     /// The spans, replacing the current ones.
@@ -620,7 +1402,7 @@ async fn add_closed_period(
 }
 
 /// A capacity, answering a hosting request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CapacityAnswer {
     /// The request answered, as the venue saw it.
@@ -630,7 +1412,7 @@ struct CapacityAnswer {
 }
 
 /// A refusal, answering a hosting request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ReasonAnswer {
     /// The request answered.
@@ -696,7 +1478,7 @@ async fn withdraw_hosting(
 }
 
 /// How many people of a registration came.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Present {
     /// People present, 1 to the registration's seats.
@@ -739,6 +1521,7 @@ async fn check_in(
     Ok(done(json!({
         "session": session,
         "registration": registration,
+        "stream": REGISTRATION,
         "seq": seq,
     })))
 }
@@ -760,6 +1543,7 @@ async fn register(
         "registration": registered.registration,
         "participant": registered.participant,
         "status": if registered.confirmed { "confirmed" } else { "waiting" },
+        "stream": REGISTRATION,
         "seq": registered.seq,
         "duplicate": registered.duplicate,
     })))
@@ -779,6 +1563,26 @@ async fn cancel_registration(
     Ok(done(json!({
         "session": session,
         "registration": registration,
+        "stream": REGISTRATION,
         "seq": seq,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use projection::Projection;
+
+    #[test]
+    fn min_seq_waits_on_the_catalogue_projection() {
+        assert_eq!(catalogue::Catalogue.name(), CATALOGUE);
+    }
+
+    #[test]
+    fn the_answers_name_the_services_streams() {
+        assert_eq!(
+            [SCHEDULING, VENUES, REGISTRATION],
+            ["SCHEDULING", "VENUES", "REGISTRATION"]
+        );
+    }
 }

@@ -255,6 +255,13 @@ impl Application {
             .iter()
             .find(|runner| runner.name() == "catalogue")
             .map(|runner| runner.db().clone());
+        // Taken before the runners move into their tasks: the gateway reports their progress
+        // at /metrics, and a catalogue read with `min_seq` waits on the catalogue's.
+        let progress: Vec<_> = self
+            .runners
+            .iter()
+            .map(|runner| (runner.name(), runner.progress()))
+            .collect();
         for runner in std::mem::take(&mut self.runners) {
             let stopped = stopped(stopping.clone());
             running.spawn(async move {
@@ -280,6 +287,9 @@ impl Application {
             Some(store) => state.with_catalogue(store),
             None => state,
         };
+        let state = progress.into_iter().fold(state, |state, (name, progress)| {
+            state.with_projection(name, progress)
+        });
         let http = gateway::Gateway::bind(self.settings.http, state)
             .await
             .with_context(|| format!("cannot listen on {}", self.settings.http))?;
