@@ -184,13 +184,19 @@ async fn a_large_aggregate_loads_from_its_snapshot() {
             .expect("seats taken");
     }
     // Snapshots are written in the background; wait until the last one is there.
-    let mut loaded = log.load::<Workshop>(&key).await.expect("loads");
+    // A log opened afresh (as another instance would) has nothing in memory: it loads from the
+    // snapshot.
+    let mut fresh_config = log_config();
+    fresh_config.snapshot_every = 10;
+    let fresh = nats.open_log(fresh_config).await.expect("log opens");
+    let mut loaded = fresh.load::<Workshop>(&key).await.expect("loads");
     for _ in 0..100 {
         if loaded.commits_since_snapshot < 10 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
-        loaded = log.load::<Workshop>(&key).await.expect("loads");
+        let again = nats.open_log(log_config()).await.expect("log opens");
+        loaded = again.load::<Workshop>(&key).await.expect("loads");
     }
     assert!(
         loaded.commits_since_snapshot < 10,
@@ -340,4 +346,44 @@ async fn jetstream_checks_the_expected_sequence_before_the_message_id() {
             ack.duplicate
         ),
     }
+}
+
+/// Two instances of a service, each with the aggregates it last used in memory: a stale copy
+/// costs a catch-up, never a wrong decision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_with_a_stale_copy_in_memory_still_decides_on_the_latest_state() {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let first = nats.open_log(log_config()).await.expect("log opens");
+    let second = nats.open_log(log_config()).await.expect("log opens");
+    let key = workshop("atelier-escape-game");
+    first
+        .execute::<Workshop>(
+            &key,
+            &WorkshopCommand::Open { seats: 2 },
+            &CommandMeta::new(organiser(), "open"),
+        )
+        .await
+        .expect("opens");
+    let take = |who: &str| WorkshopCommand::TakeSeat {
+        participant: who.into(),
+    };
+    // The first instance keeps the workshop in memory; the second takes a seat behind its back.
+    first
+        .execute::<Workshop>(&key, &take("lea"), &CommandMeta::new(organiser(), "lea"))
+        .await
+        .expect("seat taken");
+    second
+        .execute::<Workshop>(&key, &take("hugo"), &CommandMeta::new(organiser(), "hugo"))
+        .await
+        .expect("seat taken");
+    // The workshop is full: the first instance's copy is stale, and it must see that.
+    let refused = first
+        .execute::<Workshop>(&key, &take("noe"), &CommandMeta::new(organiser(), "noe"))
+        .await;
+    assert!(matches!(
+        refused,
+        Err(CommandError::Refused(WorkshopRefusal::Full))
+    ));
+    let state = first.load::<Workshop>(&key).await.expect("loads").state;
+    assert_eq!(state.participants, ["lea", "hugo"]);
 }

@@ -101,9 +101,16 @@ struct Snapshot<S> {
 impl EventLog {
     /// Loads an aggregate: its latest snapshot (if any, and of the current state version), then
     /// the commits after it.
+    ///
+    /// An aggregate loaded or written recently is taken from memory and caught up with the
+    /// commits stored since (see `cache`).
     pub async fn load<A: Aggregate>(&self, key: &AggregateKey) -> Result<Loaded<A>, LoadError> {
-        let mut loaded = self.read_snapshot::<A>(key).await.unwrap_or_default();
+        let mut loaded = match self.cache().get::<A>(key) {
+            Some(cached) => cached,
+            None => self.read_snapshot::<A>(key).await.unwrap_or_default(),
+        };
         self.catch_up(key, &mut loaded).await?;
+        self.cache().put(key, loaded.clone());
         Ok(loaded)
     }
 

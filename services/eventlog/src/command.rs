@@ -161,7 +161,7 @@ impl EventLog {
                     .await
                 {
                     Ok(Appended::Stored { seq }) => {
-                        self.snapshot_if_due(key, &loaded, seq, &commit);
+                        self.remember(key, &loaded, seq, &commit);
                         return Ok(Decided {
                             seq,
                             events,
@@ -214,17 +214,15 @@ impl EventLog {
         })
     }
 
-    /// Writes a snapshot in the background once enough commits piled up since the last one.
-    fn snapshot_if_due<A: Aggregate>(
+    /// Keeps the aggregate as the commit just stored left it, in memory, and writes a snapshot
+    /// in the background once enough commits piled up since the last one.
+    fn remember<A: Aggregate>(
         &self,
         key: &AggregateKey,
         before: &Loaded<A>,
         seq: u64,
         commit: &Commit,
     ) {
-        if before.commits_since_snapshot + 1 < self.config().snapshot_every {
-            return;
-        }
         let mut after = before.clone();
         let recorded = crate::RecordedCommit {
             seq,
@@ -233,8 +231,13 @@ impl EventLog {
         if after.apply(&recorded).is_err() {
             return;
         }
-        let log = self.clone();
-        let key = key.clone();
-        tokio::spawn(async move { log.write_snapshot(&key, &after).await });
+        if after.commits_since_snapshot >= self.config().snapshot_every {
+            let log = self.clone();
+            let key = key.clone();
+            let snapshot = after.clone();
+            tokio::spawn(async move { log.write_snapshot(&key, &snapshot).await });
+            after.commits_since_snapshot = 0;
+        }
+        self.cache().put(key, after);
     }
 }

@@ -31,6 +31,8 @@ pub struct LogConfig {
     pub publish_attempts: u32,
     /// How many times the command loop decides again after a concurrency conflict.
     pub conflict_retries: u32,
+    /// How many aggregates are kept in memory between commands (0: none).
+    pub cache_capacity: usize,
 }
 
 impl LogConfig {
@@ -44,6 +46,7 @@ impl LogConfig {
             ack_timeout: Duration::from_secs(5),
             publish_attempts: 3,
             conflict_retries: 16,
+            cache_capacity: 2_048,
         }
     }
 }

@@ -12,10 +12,12 @@
 //! - [`codec`]: a commit to and from a NATS message (headers + JSON body).
 //! - [`log`]: [`EventLog`]: streams ensured at start-up, `append`, reading commits back.
 //! - [`aggregate`]: [`Aggregate`], a decider bound to a subject, loaded from snapshot + events.
+//! - `cache`: the aggregates last loaded or written, kept in memory and caught up on use.
 //! - [`command`]: the command loop every shell runs: load, decide, append, retry on conflict.
 
 pub mod address;
 pub mod aggregate;
+mod cache;
 pub mod codec;
 pub mod command;
 pub mod config;

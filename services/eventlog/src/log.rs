@@ -34,6 +34,7 @@ pub struct EventLog {
     config: LogConfig,
     streams: HashMap<&'static str, stream::Stream>,
     snapshots: kv::Store,
+    cache: std::sync::Arc<crate::cache::AggregateCache>,
 }
 
 /// A commit read back, with the stream sequence of its message.
@@ -177,6 +178,7 @@ impl EventLog {
         let snapshots = open_snapshot_bucket(&js, &config).await?;
         Ok(Self {
             js,
+            cache: std::sync::Arc::new(crate::cache::AggregateCache::new(config.cache_capacity)),
             config,
             streams,
             snapshots,
@@ -196,6 +198,11 @@ impl EventLog {
     /// The snapshot bucket.
     pub(crate) fn snapshots(&self) -> &kv::Store {
         &self.snapshots
+    }
+
+    /// The aggregates kept in memory.
+    pub(crate) fn cache(&self) -> &crate::cache::AggregateCache {
+        &self.cache
     }
 
     fn stream(&self, name: &str) -> Result<&stream::Stream, LoadError> {
