@@ -51,6 +51,18 @@ fn system(component: &str) -> Actor {
     }
 }
 
+/// A registration command's failure, for a dispatcher: what may pass (the log unavailable or
+/// failing, contention) is retried; a refusal is final.
+fn registration_dispatch_error(error: registration::RegistrationError) -> DispatchError {
+    let retry = matches!(
+        error,
+        registration::RegistrationError::Unavailable(_)
+            | registration::RegistrationError::Contended
+            | registration::RegistrationError::Log(_)
+    );
+    retry_or_refuse(error.code(), error.to_string(), retry)
+}
+
 fn retry_or_refuse(code: &str, message: String, retry: bool) -> DispatchError {
     if retry {
         DispatchError::Retry(format!("{code}: {message}"))
@@ -603,13 +615,7 @@ impl Dispatch<SeatsReaction> for TellSeats {
                 .seats_command(*session, command, &meta)
                 .await
             {
-                let retry = matches!(
-                    error,
-                    registration::RegistrationError::Unavailable(_)
-                        | registration::RegistrationError::Contended
-                        | registration::RegistrationError::Log(_)
-                );
-                return Err(retry_or_refuse(error.code(), error.to_string(), retry));
+                return Err(registration_dispatch_error(error));
             }
         }
         Ok(())
@@ -713,15 +719,6 @@ impl Dispatch<AgendaReaction> for KeepAgendas {
             cause.correlation_id,
             cause.event_id,
         );
-        let retry_or_refuse_registration = |error: registration::RegistrationError| {
-            let retry = matches!(
-                error,
-                registration::RegistrationError::Unavailable(_)
-                    | registration::RegistrationError::Contended
-                    | registration::RegistrationError::Log(_)
-            );
-            retry_or_refuse(error.code(), error.to_string(), retry)
-        };
         let (registration, session) = match reaction {
             AgendaReaction::Keep {
                 session,
@@ -736,7 +733,7 @@ impl Dispatch<AgendaReaction> for KeepAgendas {
                     .registrations
                     .seats(*session)
                     .await
-                    .map_err(retry_or_refuse_registration)?;
+                    .map_err(registration_dispatch_error)?;
                 let Some(facts) = &seats.facts else {
                     return Ok(());
                 };
@@ -749,7 +746,7 @@ impl Dispatch<AgendaReaction> for KeepAgendas {
                     self.registrations
                         .move_slot(record.participant, *session, facts, &meta)
                         .await
-                        .map_err(retry_or_refuse_registration)?;
+                        .map_err(registration_dispatch_error)?;
                 }
                 return Ok(());
             }
@@ -758,7 +755,7 @@ impl Dispatch<AgendaReaction> for KeepAgendas {
             .registrations
             .seats(*session)
             .await
-            .map_err(retry_or_refuse_registration)?;
+            .map_err(registration_dispatch_error)?;
         let (Some(record), Some(facts)) = (seats.registration(*registration), &seats.facts) else {
             return Err(DispatchError::Refused(format!(
                 "registration {registration} of session {session} is unknown to its seats"
@@ -773,7 +770,7 @@ impl Dispatch<AgendaReaction> for KeepAgendas {
                 self.registrations
                     .keep_slot(record.participant, *session, *registration, facts, &meta)
                     .await
-                    .map_err(retry_or_refuse_registration)
+                    .map_err(registration_dispatch_error)
             }
             AgendaReaction::Move { .. } => Ok(()),
             AgendaReaction::Free { .. } => {
@@ -787,7 +784,7 @@ impl Dispatch<AgendaReaction> for KeepAgendas {
                 self.registrations
                     .free_slot(record.participant, *session, &meta)
                     .await
-                    .map_err(retry_or_refuse_registration)
+                    .map_err(registration_dispatch_error)
             }
         }
     }
