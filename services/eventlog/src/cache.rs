@@ -3,7 +3,8 @@
 //!
 //! A cached state is only ever a state the log had at its version: appends still carry the
 //! expected version, so a stale entry costs a conflict and a catch-up, never a wrong decision.
-//! The cache is bounded; when full, an entry is dropped to make room.
+//! The cache is bounded; when full, an entry is dropped to make room. It also holds the turns
+//! that commands on one aggregate take within this process.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -13,10 +14,12 @@ use crate::{Aggregate, AggregateKey, Loaded};
 
 type Entry = Arc<dyn Any + Send + Sync>;
 
-/// The cache of loaded aggregates, by decider type and subject.
+/// The cache of loaded aggregates, by decider type and subject, and the turns commands take on
+/// each aggregate.
 pub(crate) struct AggregateCache {
     capacity: usize,
     entries: Mutex<HashMap<(TypeId, String), Entry>>,
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl AggregateCache {
@@ -24,7 +27,24 @@ impl AggregateCache {
         Self {
             capacity,
             entries: Mutex::new(HashMap::new()),
+            turns: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The lock commands on `key` take turns with, within this process. Locks nobody holds or
+    /// waits for are dropped once there are many.
+    pub(crate) fn turn(&self, key: &AggregateKey) -> Arc<tokio::sync::Mutex<()>> {
+        let Ok(mut turns) = self.turns.lock() else {
+            // A poisoned map: commands still run, only without taking turns.
+            return Arc::new(tokio::sync::Mutex::new(()));
+        };
+        if turns.len() > self.capacity.max(1024) {
+            turns.retain(|_, lock| Arc::strong_count(lock) > 1);
+        }
+        turns
+            .entry(key.subject().to_owned())
+            .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(())))
+            .clone()
     }
 
     /// A copy of the cached state of `key`, if any.

@@ -139,6 +139,11 @@ impl EventLog {
     ) -> Result<Decided<A::Event>, CommandError<A::Error>> {
         let span = info_span!("command", aggregate = %key, correlation_id = %meta.correlation_id);
         async {
+            // Commands on one aggregate take turns within this process: they would only refuse
+            // each other (and the one that keeps losing the race could give up). Other
+            // processes are kept in line by the expected version, as before.
+            let turn = self.cache().turn(key);
+            let _turn = turn.lock().await;
             let mut loaded = self.load::<A>(key).await?;
             let attempts = self.config().conflict_retries + 1;
             for attempt in 1..=attempts {
@@ -174,7 +179,11 @@ impl EventLog {
                     Err(AppendError::Conflict { .. }) => {
                         debug!(attempt, "conflict; deciding again");
                         if attempt > 2 {
-                            tokio::time::sleep(Duration::from_millis(u64::from(attempt))).await;
+                            // Another process writes to this aggregate too: back off a little,
+                            // more each time, with some jitter so that the two fall out of step.
+                            let jitter = u64::from(meta.causation_id.as_u128() as u8 % 8);
+                            let wait = (1u64 << attempt.min(6)) + jitter;
+                            tokio::time::sleep(Duration::from_millis(wait)).await;
                         }
                         self.catch_up(key, &mut loaded).await?;
                     }
