@@ -276,19 +276,14 @@ impl Week {
 
     /// Waits (bounded) until the venue has been asked to host `session`.
     pub async fn wait_for_request(&self, venue: VenueId, session: SessionId) -> anyhow::Result<()> {
-        for _ in 0..400 {
-            if self
-                .venues
-                .venue_state(venue)
-                .await?
-                .hosting(session)
-                .is_some()
-            {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        anyhow::bail!("venue {venue} was never asked to host {session}")
+        eventually(
+            &format!("venue {venue} asked to host {session}"),
+            || async {
+                let state = self.venues.venue_state(venue).await?;
+                Ok(state.hosting(session).map(|_| ()))
+            },
+        )
+        .await
     }
 
     /// The venue confirms `capacity` seats for `session`.
@@ -320,16 +315,14 @@ impl Week {
         session: SessionId,
         check: impl Fn(&SessionState) -> bool,
     ) -> anyhow::Result<SessionState> {
-        for _ in 0..400 {
-            let state = self.scheduling.event_state(event).await?;
-            if let Some(found) = state.session(session)
-                && check(found)
-            {
-                return Ok(found.clone());
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        anyhow::bail!("session {session} never reached the expected state")
+        eventually(
+            &format!("session {session} in the expected state"),
+            || async {
+                let state = self.scheduling.event_state(event).await?;
+                Ok(state.session(session).filter(|found| check(found)).cloned())
+            },
+        )
+        .await
     }
 }
 
@@ -361,14 +354,14 @@ impl Week {
         session: SessionId,
         check: impl Fn(&registration_domain::seats::SeatsState) -> bool,
     ) -> anyhow::Result<registration_domain::seats::SeatsState> {
-        for _ in 0..400 {
-            let seats = self.registrations.seats(session).await?;
-            if check(&seats) {
-                return Ok(seats);
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        anyhow::bail!("the seats of session {session} never reached the expected state")
+        eventually(
+            &format!("the seats of session {session} in the expected state"),
+            || async {
+                let seats = self.registrations.seats(session).await?;
+                Ok(check(&seats).then_some(seats))
+            },
+        )
+        .await
     }
 
     /// `partner` registers the person it knows as `reference` into `session`.
@@ -421,6 +414,22 @@ impl Week {
             .await
             .map(|_| ())
     }
+}
+
+/// Asks `look` every 25 ms, for at most ten seconds, until it finds something: what the
+/// processes between services do happens a moment after the command that causes it.
+pub async fn eventually<T, F, Fut>(what: &str, look: F) -> anyhow::Result<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
+{
+    for _ in 0..400 {
+        if let Some(found) = look().await? {
+            return Ok(found);
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    anyhow::bail!("gave up waiting for {what}")
 }
 
 /// A partner's id.
