@@ -45,6 +45,18 @@ fn aggregate_id(event: &StoredEvent, prefix: &str) -> Option<Result<uuid::Uuid, 
     )
 }
 
+/// The event of the programme an event of the scheduling stream belongs to, and what happened
+/// to it; `None` for the scheduling stream's other aggregates (editions).
+fn programme_event(stored: &StoredEvent) -> Result<Option<(EventId, programme::Event)>, Rejected> {
+    let Some(event_id) = aggregate_id(stored, "sched.event.") else {
+        return Ok(None);
+    };
+    let event = EventId(event_id?);
+    let happened =
+        programme::Event::decode(&stored.event_type, stored.version, stored.data.clone())?;
+    Ok(Some((event, happened)))
+}
+
 fn system(component: &str) -> Actor {
     Actor::System {
         component: component.into(),
@@ -111,10 +123,9 @@ impl Reactor for HostingRequests {
         stored: &StoredEvent,
         _at: Position<'_>,
     ) -> Result<Vec<HostingReaction>, Rejected> {
-        let Some(event_id) = aggregate_id(stored, "sched.event.") else {
+        let Some((event, happened)) = programme_event(stored)? else {
             return Ok(Vec::new());
         };
-        let event = EventId(event_id?);
         let request =
             |session, request, room, starts_at, ends_at, capacity_wanted| RequestHosting {
                 session,
@@ -125,57 +136,54 @@ impl Reactor for HostingRequests {
                 ends_at,
                 capacity_wanted,
             };
-        Ok(
-            match programme::Event::decode(&stored.event_type, stored.version, stored.data.clone())?
-            {
-                programme::Event::SessionScheduled(s) => vec![HostingReaction::Request {
-                    venue: s.venue,
-                    request: request(
-                        s.session,
-                        s.request,
-                        s.room,
-                        s.starts_at,
-                        s.ends_at,
-                        s.capacity_wanted,
-                    ),
-                }],
-                programme::Event::SessionRescheduled(s) => vec![HostingReaction::Request {
-                    venue: s.venue,
-                    request: request(
-                        s.session,
-                        s.request,
-                        s.room,
-                        s.starts_at,
-                        s.ends_at,
-                        s.capacity_wanted,
-                    ),
-                }],
-                programme::Event::SessionVenueChanged(s) => vec![
-                    HostingReaction::Release {
-                        venue: s.previous_venue,
-                        session: s.session,
-                        request: s.previous_request,
-                    },
-                    HostingReaction::Request {
-                        venue: s.venue,
-                        request: request(
-                            s.session,
-                            s.request,
-                            s.room,
-                            s.starts_at,
-                            s.ends_at,
-                            s.capacity_wanted,
-                        ),
-                    },
-                ],
-                programme::Event::SessionCancelled(s) => vec![HostingReaction::Release {
-                    venue: s.venue,
+        Ok(match happened {
+            programme::Event::SessionScheduled(s) => vec![HostingReaction::Request {
+                venue: s.venue,
+                request: request(
+                    s.session,
+                    s.request,
+                    s.room,
+                    s.starts_at,
+                    s.ends_at,
+                    s.capacity_wanted,
+                ),
+            }],
+            programme::Event::SessionRescheduled(s) => vec![HostingReaction::Request {
+                venue: s.venue,
+                request: request(
+                    s.session,
+                    s.request,
+                    s.room,
+                    s.starts_at,
+                    s.ends_at,
+                    s.capacity_wanted,
+                ),
+            }],
+            programme::Event::SessionVenueChanged(s) => vec![
+                HostingReaction::Release {
+                    venue: s.previous_venue,
                     session: s.session,
-                    request: s.request,
-                }],
-                _ => Vec::new(),
-            },
-        )
+                    request: s.previous_request,
+                },
+                HostingReaction::Request {
+                    venue: s.venue,
+                    request: request(
+                        s.session,
+                        s.request,
+                        s.room,
+                        s.starts_at,
+                        s.ends_at,
+                        s.capacity_wanted,
+                    ),
+                },
+            ],
+            programme::Event::SessionCancelled(s) => vec![HostingReaction::Release {
+                venue: s.venue,
+                session: s.session,
+                request: s.request,
+            }],
+            _ => Vec::new(),
+        })
     }
 }
 
@@ -462,10 +470,9 @@ impl Reactor for SessionSeats {
         stored: &StoredEvent,
         _at: Position<'_>,
     ) -> Result<Vec<SeatsReaction>, Rejected> {
-        let Some(event_id) = aggregate_id(stored, "sched.event.") else {
+        let Some((event, happened)) = programme_event(stored)? else {
             return Ok(Vec::new());
         };
-        let event = EventId(event_id?);
         let capacity = |session, capacity| {
             vec![SeatsReaction::Capacity {
                 event,
@@ -473,28 +480,25 @@ impl Reactor for SessionSeats {
                 capacity,
             }]
         };
-        Ok(
-            match programme::Event::decode(&stored.event_type, stored.version, stored.data.clone())?
-            {
-                programme::Event::SessionVenueConfirmed(s) => capacity(s.session, s.capacity),
-                programme::Event::SessionCapacityChanged(s) => capacity(s.session, s.capacity),
-                programme::Event::SessionVenueWithdrew(s) => capacity(s.session, 0),
-                programme::Event::SessionVenueDeclined(s) => capacity(s.session, 0),
-                programme::Event::SessionRescheduled(s) => vec![SeatsReaction::Refresh {
-                    event,
-                    session: Some(s.session),
-                }],
-                programme::Event::Amended(_) => vec![SeatsReaction::Refresh {
-                    event,
-                    session: None,
-                }],
-                programme::Event::SessionCancelled(s) => vec![SeatsReaction::Cancel {
-                    session: s.session,
-                    reason: s.reason,
-                }],
-                _ => Vec::new(),
-            },
-        )
+        Ok(match happened {
+            programme::Event::SessionVenueConfirmed(s) => capacity(s.session, s.capacity),
+            programme::Event::SessionCapacityChanged(s) => capacity(s.session, s.capacity),
+            programme::Event::SessionVenueWithdrew(s) => capacity(s.session, 0),
+            programme::Event::SessionVenueDeclined(s) => capacity(s.session, 0),
+            programme::Event::SessionRescheduled(s) => vec![SeatsReaction::Refresh {
+                event,
+                session: Some(s.session),
+            }],
+            programme::Event::Amended(_) => vec![SeatsReaction::Refresh {
+                event,
+                session: None,
+            }],
+            programme::Event::SessionCancelled(s) => vec![SeatsReaction::Cancel {
+                session: s.session,
+                reason: s.reason,
+            }],
+            _ => Vec::new(),
+        })
     }
 }
 
