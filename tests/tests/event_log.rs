@@ -162,6 +162,95 @@ async fn concurrent_commands_never_take_more_seats_than_there_are() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_waiting_on_one_aggregate_share_a_commit_and_keep_their_own_outcomes() {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let log = Arc::new(nats.open_log(log_config()).await.expect("log opens"));
+    let key = workshop("job-dating-embrun");
+    log.execute::<Workshop>(
+        &key,
+        &WorkshopCommand::Open { seats: 100 },
+        &CommandMeta::new(organiser(), "open"),
+    )
+    .await
+    .expect("opens");
+    let before = messages_in(&log, WORKSHOPS.name).await;
+    // 300 partners' requests at once, the first 20 of them sent twice (a client retrying).
+    let mut tasks = Vec::new();
+    for n in (0..300).chain(0..20) {
+        let (log, key) = (log.clone(), key.clone());
+        tasks.push(tokio::spawn(async move {
+            let meta = CommandMeta::new(Actor::Partner { id: "ml".into() }, format!("ml:{n}"));
+            let command = WorkshopCommand::TakeSeat {
+                participant: format!("p{n}"),
+            };
+            (n, log.execute::<Workshop>(&key, &command, &meta).await)
+        }));
+    }
+    let mut answers: std::collections::BTreeMap<u32, Vec<_>> = Default::default();
+    for task in tasks {
+        let (n, answer) = task.await.expect("task");
+        answers.entry(n).or_default().push(answer);
+    }
+    let (mut taken, mut full) = (0, 0);
+    for (n, answers) in &answers {
+        let mut firsts = 0;
+        for answer in answers {
+            match answer {
+                Ok(decided) => {
+                    assert_eq!(decided.events.len(), 1, "p{n}");
+                    firsts += usize::from(!decided.duplicate);
+                    // The commit at the answer's sequence holds this command's event.
+                    let recorded = log
+                        .read_commit_at(WORKSHOPS.name, decided.seq)
+                        .await
+                        .expect("reads");
+                    let key = format!("ml:{n}");
+                    assert!(
+                        recorded.commit.events.iter().any(|e| e
+                            .envelope
+                            .idempotency_key
+                            .as_deref()
+                            == Some(key.as_str())),
+                        "p{n}'s seat is in the commit its answer names"
+                    );
+                }
+                Err(CommandError::Refused(WorkshopRefusal::Full)) => full += 1,
+                Err(other) => panic!("unexpected {other:?}"),
+            }
+        }
+        if answers.iter().any(Result::is_ok) {
+            assert_eq!(
+                firsts, 1,
+                "p{n}: one original answer, the retry a duplicate"
+            );
+            assert!(
+                answers.iter().all(Result::is_ok),
+                "p{n}: the same answer twice"
+            );
+            let seqs: Vec<u64> = answers.iter().flatten().map(|d| d.seq).collect();
+            assert!(seqs.windows(2).all(|w| w[0] == w[1]), "p{n}: {seqs:?}");
+            taken += 1;
+        }
+    }
+    assert_eq!(taken, 100, "every seat taken once");
+    assert_eq!(
+        full,
+        320 - answers
+            .values()
+            .filter(|a| a[0].is_ok())
+            .map(Vec::len)
+            .sum::<usize>()
+    );
+    let state = log.load::<Workshop>(&key).await.expect("loads").state;
+    assert_eq!(state.participants.len(), 100);
+    let commits = messages_in(&log, WORKSHOPS.name).await - before;
+    assert!(
+        commits < 100,
+        "100 seats taken in {commits} commits: waiting commands are decided together"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_aggregate_loads_from_its_snapshot() {
     let nats = TestNats::start().await.expect("nats-server starts");
     let mut config = log_config();

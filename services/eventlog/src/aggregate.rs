@@ -17,7 +17,8 @@ pub trait Aggregate:
     Decider<
         Event: EventContract + Send + Sync,
         State: Serialize + DeserializeOwned + Send + Sync,
-        Command: Sync,
+        Command: Clone + Send + Sync,
+        Error: Send,
     > + Send
     + Sync
     + 'static
@@ -28,7 +29,8 @@ impl<D> Aggregate for D where
     D: Decider<
             Event: EventContract + Send + Sync,
             State: Serialize + DeserializeOwned + Send + Sync,
-            Command: Sync,
+            Command: Clone + Send + Sync,
+            Error: Send,
         > + Send
         + Sync
         + 'static

@@ -3,23 +3,99 @@
 //!
 //! A cached state is only ever a state the log had at its version: appends still carry the
 //! expected version, so a stale entry costs a conflict and a catch-up, never a wrong decision.
-//! The cache is bounded; when full, an entry is dropped to make room. It also holds the turns
-//! that commands on one aggregate take within this process.
+//! The cache is bounded; when full, an entry is dropped to make room. It also holds each
+//! aggregate's queue of commands waiting to be decided together (see `command`).
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::command::Pending;
 use crate::{Aggregate, AggregateKey, Loaded};
 
 type Entry = Arc<dyn Any + Send + Sync>;
 
-/// The cache of loaded aggregates, by decider type and subject, and the turns commands take on
-/// each aggregate.
+/// The cache of loaded aggregates, by decider type and subject, and the queues of the commands
+/// waiting on each aggregate.
 pub(crate) struct AggregateCache {
     capacity: usize,
     entries: Mutex<HashMap<(TypeId, String), Entry>>,
-    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    queues: Mutex<HashMap<(TypeId, String), Entry>>,
+}
+
+/// The commands waiting on one aggregate, and whether a worker is taking them.
+pub(crate) struct CommitQueue<A: Aggregate> {
+    waiting: Mutex<Queued<A>>,
+}
+
+struct Queued<A: Aggregate> {
+    commands: Vec<Pending<A>>,
+    worker: bool,
+}
+
+/// What the caller that queued a command must do.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Waiting {
+    /// Nobody takes the queue's commands: start a worker.
+    StartWorker,
+    /// A worker is at it; it takes this command too.
+    WorkerRunning,
+}
+
+impl<A: Aggregate> CommitQueue<A> {
+    fn new() -> Self {
+        Self {
+            waiting: Mutex::new(Queued {
+                commands: Vec::new(),
+                worker: false,
+            }),
+        }
+    }
+
+    /// Queues a command.
+    pub(crate) fn push(&self, pending: Pending<A>) -> Waiting {
+        let mut queued = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        queued.commands.push(pending);
+        if queued.worker {
+            Waiting::WorkerRunning
+        } else {
+            queued.worker = true;
+            Waiting::StartWorker
+        }
+    }
+
+    /// The next commands to decide together, at most `max`, oldest first; `None` when none
+    /// wait, and the worker stops (under the same lock a caller queues with: no command is
+    /// left waiting without a worker).
+    pub(crate) fn next_group(&self, max: usize) -> Option<Vec<Pending<A>>> {
+        let mut queued = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        if queued.commands.is_empty() {
+            queued.worker = false;
+            return None;
+        }
+        let take = queued.commands.len().min(max.max(1));
+        Some(queued.commands.drain(..take).collect())
+    }
+
+    /// A guard for the worker: if it panics, the queue is left without a worker and the
+    /// commands waiting are dropped (their callers are told to retry), instead of waiting for
+    /// ever.
+    pub(crate) fn on_panic_stop(&self) -> PanicStop<'_, A> {
+        PanicStop(self)
+    }
+}
+
+/// See [`CommitQueue::on_panic_stop`].
+pub(crate) struct PanicStop<'a, A: Aggregate>(&'a CommitQueue<A>);
+
+impl<A: Aggregate> Drop for PanicStop<'_, A> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut queued = self.0.waiting.lock().unwrap_or_else(|p| p.into_inner());
+            queued.commands.clear();
+            queued.worker = false;
+        }
+    }
 }
 
 impl AggregateCache {
@@ -27,24 +103,26 @@ impl AggregateCache {
         Self {
             capacity,
             entries: Mutex::new(HashMap::new()),
-            turns: Mutex::new(HashMap::new()),
+            queues: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The lock commands on `key` take turns with, within this process. Locks nobody holds or
-    /// waits for are dropped once there are many.
-    pub(crate) fn turn(&self, key: &AggregateKey) -> Arc<tokio::sync::Mutex<()>> {
-        let Ok(mut turns) = self.turns.lock() else {
-            // A poisoned map: commands still run, only without taking turns.
-            return Arc::new(tokio::sync::Mutex::new(()));
-        };
-        if turns.len() > self.capacity.max(1024) {
-            turns.retain(|_, lock| Arc::strong_count(lock) > 1);
+    /// The queue of the commands waiting on `key`. Queues nobody uses are dropped once there
+    /// are many (a worker holds its queue while it runs).
+    pub(crate) fn queue<A: Aggregate>(&self, key: &AggregateKey) -> Arc<CommitQueue<A>> {
+        let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        if queues.len() > self.capacity.max(1024) {
+            queues.retain(|_, queue| Arc::strong_count(queue) > 1);
         }
-        turns
-            .entry(key.subject().to_owned())
-            .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(())))
-            .clone()
+        let entry = queues
+            .entry((TypeId::of::<A>(), key.subject().to_owned()))
+            .or_insert_with(|| Arc::new(CommitQueue::<A>::new()))
+            .clone();
+        match entry.downcast::<CommitQueue<A>>() {
+            Ok(queue) => queue,
+            // Entries are keyed by their type: never another type's queue.
+            Err(_) => Arc::new(CommitQueue::new()),
+        }
     }
 
     /// A copy of the cached state of `key`, if any.

@@ -1,13 +1,22 @@
 //! The command loop every shell runs: load → decide → append → on conflict, reload and decide
 //! again (bounded) → a typed outcome.
+//!
+//! **Group commit.** Commands on one aggregate wait in its queue (see `cache`); one worker at a
+//! time takes every command waiting, decides them one after the other on the state each one
+//! leaves, and appends all their events as one commit: one durable write for many commands. The
+//! outcome is the one they would have had one at a time, in the order they arrived; each answer
+//! carries the sequence of the commit that recorded it. A refused command records nothing and
+//! does not stop the others.
 
 use std::time::Duration;
 
 use proto::{Actor, Commit, EventContract, EventEnvelope, StoredEvent};
 use time::OffsetDateTime;
+use tokio::sync::oneshot;
 use tracing::{Instrument, debug, info_span};
 use uuid::Uuid;
 
+use crate::cache::{CommitQueue, Waiting};
 use crate::{Aggregate, AggregateKey, AppendError, Appended, EventLog, LoadError, Loaded};
 
 /// Who asks, and the ids that make a command traceable and idempotent.
@@ -58,8 +67,19 @@ impl CommandMeta {
         key: &AggregateKey,
         events: &[E],
     ) -> Result<Commit, serde_json::Error> {
-        let occurred_at = OffsetDateTime::now_utc();
-        let events = events
+        Ok(Commit {
+            events: self.stored(key, events, OffsetDateTime::now_utc())?,
+        })
+    }
+
+    /// The events a decision produced, each with its full envelope, as they are stored.
+    fn stored<E: EventContract>(
+        &self,
+        key: &AggregateKey,
+        events: &[E],
+        occurred_at: OffsetDateTime,
+    ) -> Result<Vec<StoredEvent>, serde_json::Error> {
+        events
             .iter()
             .map(|event| {
                 let wire = event.encode()?;
@@ -78,8 +98,7 @@ impl CommandMeta {
                     data: wire.data,
                 })
             })
-            .collect::<Result<Vec<_>, serde_json::Error>>()?;
-        Ok(Commit { events })
+            .collect()
     }
 }
 
@@ -125,9 +144,38 @@ impl<E> From<LoadError> for CommandError<E> {
     }
 }
 
+/// A command's answer, as the worker sends it back to the command's caller.
+pub(crate) type Outcome<A> =
+    Result<Decided<<A as decider::Decider>::Event>, CommandError<<A as decider::Decider>::Error>>;
+
+/// One command waiting in an aggregate's queue, with where its answer goes.
+pub(crate) struct Pending<A: Aggregate> {
+    command: A::Command,
+    meta: CommandMeta,
+    reply: oneshot::Sender<Outcome<A>>,
+}
+
+/// What deciding one command of a group came to, before the group's commit is appended.
+enum Decision<R> {
+    /// The rules refused it: final, whatever happens to the others.
+    Refused(R),
+    /// It changes nothing; `after_changes` when commands before it in the group did.
+    Unchanged { after_changes: bool },
+    /// Its events, the `len` events of the group's commit from `first`.
+    Recorded { first: usize, len: usize },
+    /// Its idempotency key is in the aggregate's history, recorded at this sequence.
+    Retried { seq: u64 },
+    /// Its idempotency key was recorded by the command at this index of the group.
+    SameAs { index: usize },
+    /// Never decided: its events could not be encoded.
+    Unencodable(String),
+}
+
 impl EventLog {
-    /// Runs one command against one aggregate: load, decide, append; on a conflict, load again
-    /// and decide again, up to the configured number of times.
+    /// Runs one command against one aggregate: it waits in the aggregate's queue and is decided
+    /// with the commands waiting with it, their events appended as one commit; on a conflict
+    /// (another process wrote first) the group is decided again on the new state, up to the
+    /// configured number of times.
     ///
     /// A command whose idempotency key is already in the aggregate's history is answered with
     /// the original outcome and records nothing.
@@ -136,67 +184,149 @@ impl EventLog {
         key: &AggregateKey,
         command: &A::Command,
         meta: &CommandMeta,
-    ) -> Result<Decided<A::Event>, CommandError<A::Error>> {
-        let span = info_span!("command", aggregate = %key, correlation_id = %meta.correlation_id);
-        async {
-            // Commands on one aggregate take turns within this process: they would only refuse
-            // each other (and the one that keeps losing the race could give up). Other
-            // processes are kept in line by the expected version, as before.
-            let turn = self.cache().turn(key);
-            let _turn = turn.lock().await;
-            let mut loaded = self.load::<A>(key).await?;
-            let attempts = self.config().conflict_retries + 1;
-            for attempt in 1..=attempts {
-                if let Some(&seq) = loaded.idempotency.get(&meta.idempotency_key) {
-                    return self.original_outcome::<A>(key, seq, meta).await;
+    ) -> Outcome<A> {
+        let (reply, answer) = oneshot::channel();
+        let pending = Pending {
+            command: command.clone(),
+            meta: meta.clone(),
+            reply,
+        };
+        let queue = self.cache().queue::<A>(key);
+        if queue.push(pending) == Waiting::StartWorker {
+            // The worker is a task of its own: a caller that stops waiting (a closed HTTP
+            // connection) never interrupts a commit that carries other callers' commands.
+            let log = self.clone();
+            let key = key.clone();
+            tokio::spawn(async move { log.work_through::<A>(&key, &queue).await });
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err(CommandError::Log(
+                "the command was dropped before it was decided; retry".into(),
+            ))
+        })
+    }
+
+    /// The worker of one aggregate's queue: takes every command waiting, commits them as a
+    /// group, and again, until nobody waits.
+    async fn work_through<A: Aggregate>(&self, key: &AggregateKey, queue: &CommitQueue<A>) {
+        let _stopped = queue.on_panic_stop();
+        while let Some(group) = queue.next_group(self.config().group_commit_max) {
+            let span = info_span!("group commit", aggregate = %key, commands = group.len());
+            self.commit_group::<A>(key, group).instrument(span).await;
+        }
+    }
+
+    /// Decides a group of commands and appends their events as one commit; answers each.
+    async fn commit_group<A: Aggregate>(&self, key: &AggregateKey, group: Vec<Pending<A>>) {
+        let mut loaded = match self.load::<A>(key).await {
+            Ok(loaded) => loaded,
+            Err(e) => return answer_all(group, load_failure(e)),
+        };
+        let attempts = self.config().conflict_retries + 1;
+        for attempt in 1..=attempts {
+            let (decisions, commit, after) = decide_group::<A>(key, &loaded, &group);
+            let before = loaded.version;
+            if commit.events.is_empty() {
+                return self
+                    .answer(key, group, decisions, &commit, (before, before))
+                    .await;
+            }
+            let msg_id = group_message_id(&group, &commit);
+            match self.append(key, loaded.version, &commit, &msg_id).await {
+                Ok(Appended::Stored { seq } | Appended::Duplicate { seq }) => {
+                    // A duplicate of this group's own message id is this very commit, stored by
+                    // an earlier send whose acknowledgement was lost.
+                    self.remember(key, after, &commit, seq);
+                    return self
+                        .answer(key, group, decisions, &commit, (before, seq))
+                        .await;
                 }
-                let events = A::decide(&loaded.state, command).map_err(CommandError::Refused)?;
-                if events.is_empty() {
-                    return Ok(Decided {
-                        seq: loaded.version,
-                        events,
-                        duplicate: false,
-                    });
+                Err(AppendError::Conflict { .. }) => {
+                    debug!(attempt, "conflict; deciding the group again");
+                    if attempt > 2 {
+                        // Another process writes to this aggregate too: back off a little,
+                        // more each time, with some jitter so that the two fall out of step.
+                        let jitter = u64::from(commit.events[0].envelope.id.as_u128() as u8 % 8);
+                        tokio::time::sleep(Duration::from_millis(
+                            (1u64 << attempt.min(6)) + jitter,
+                        ))
+                        .await;
+                    }
+                    if let Err(e) = self.catch_up(key, &mut loaded).await {
+                        return answer_all(group, load_failure(e));
+                    }
                 }
-                let commit = meta
-                    .commit(key, &events)
-                    .map_err(|e| CommandError::Log(e.to_string()))?;
-                match self
-                    .append(key, loaded.version, &commit, &meta.idempotency_key)
-                    .await
-                {
-                    Ok(Appended::Stored { seq }) => {
-                        self.remember(key, &loaded, seq, &commit);
-                        return Ok(Decided {
-                            seq,
-                            events,
-                            duplicate: false,
-                        });
-                    }
-                    Ok(Appended::Duplicate { seq }) => {
-                        return self.original_outcome::<A>(key, seq, meta).await;
-                    }
-                    Err(AppendError::Conflict { .. }) => {
-                        debug!(attempt, "conflict; deciding again");
-                        if attempt > 2 {
-                            // Another process writes to this aggregate too: back off a little,
-                            // more each time, with some jitter so that the two fall out of step.
-                            let jitter = u64::from(meta.causation_id.as_u128() as u8 % 8);
-                            let wait = (1u64 << attempt.min(6)) + jitter;
-                            tokio::time::sleep(Duration::from_millis(wait)).await;
-                        }
-                        self.catch_up(key, &mut loaded).await?;
-                    }
-                    Err(AppendError::Unavailable { reason }) => {
-                        return Err(CommandError::Unavailable(reason));
-                    }
-                    Err(other) => return Err(CommandError::Log(other.to_string())),
+                Err(AppendError::TooLarge) if group.len() > 1 => {
+                    // Too many events for one message: commit the group in two halves.
+                    let mut first = group;
+                    let second = first.split_off(first.len() / 2);
+                    Box::pin(self.commit_group::<A>(key, first)).await;
+                    return Box::pin(self.commit_group::<A>(key, second)).await;
+                }
+                Err(AppendError::Unavailable { reason }) => {
+                    return answer_all(group, || CommandError::Unavailable(reason.clone()));
+                }
+                Err(other) => {
+                    return answer_all(group, || CommandError::Log(other.to_string()));
                 }
             }
-            Err(CommandError::Contended { attempts })
         }
-        .instrument(span)
-        .await
+        answer_all(group, || CommandError::Contended { attempts });
+    }
+
+    /// Sends every command of a group its outcome: the group was decided on version `before`
+    /// and its commit stored at `seq` (`before` too when it recorded nothing).
+    async fn answer<A: Aggregate>(
+        &self,
+        key: &AggregateKey,
+        group: Vec<Pending<A>>,
+        decisions: Vec<Decision<A::Error>>,
+        commit: &Commit,
+        (before, seq): (u64, u64),
+    ) {
+        let recorded =
+            |first: usize, len: usize| -> Result<Vec<A::Event>, CommandError<A::Error>> {
+                commit.events[first..first + len]
+                    .iter()
+                    .map(|e| A::Event::decode(&e.event_type, e.version, e.data.clone()))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| CommandError::Log(e.to_string()))
+            };
+        let mut outcomes: Vec<Outcome<A>> = Vec::with_capacity(group.len());
+        for (index, (pending, decision)) in group.iter().zip(decisions).enumerate() {
+            let outcome = match decision {
+                Decision::Refused(refusal) => Err(CommandError::Refused(refusal)),
+                Decision::Unchanged { after_changes } => Ok(Decided {
+                    // The version it was decided on.
+                    seq: if after_changes { seq } else { before },
+                    events: Vec::new(),
+                    duplicate: false,
+                }),
+                Decision::Recorded { first, len } => recorded(first, len).map(|events| Decided {
+                    seq,
+                    events,
+                    duplicate: false,
+                }),
+                Decision::Retried { seq } => {
+                    self.original_outcome::<A>(key, seq, &pending.meta).await
+                }
+                Decision::SameAs { index: original } => match outcomes.get(original) {
+                    Some(Ok(decided)) => Ok(Decided {
+                        duplicate: true,
+                        ..decided.clone()
+                    }),
+                    _ => Err(CommandError::Log(format!(
+                        "command {index} of the group repeats one that failed"
+                    ))),
+                },
+                Decision::Unencodable(reason) => Err(CommandError::Log(reason)),
+            };
+            outcomes.push(outcome);
+        }
+        for (pending, outcome) in group.into_iter().zip(outcomes) {
+            // A caller that stopped waiting has nobody to tell.
+            let _ = pending.reply.send(outcome);
+        }
     }
 
     /// The events a command recorded in the commit at `seq`, for a retried command.
@@ -205,7 +335,7 @@ impl EventLog {
         key: &AggregateKey,
         seq: u64,
         meta: &CommandMeta,
-    ) -> Result<Decided<A::Event>, CommandError<A::Error>> {
+    ) -> Outcome<A> {
         let recorded = self.read_commit_at(key.stream(), seq).await?;
         let events = recorded
             .commit
@@ -223,23 +353,22 @@ impl EventLog {
         })
     }
 
-    /// Keeps the aggregate as the commit just stored left it, in memory, and writes a snapshot
-    /// in the background once enough commits piled up since the last one.
+    /// Keeps the aggregate as the group's commit, stored at `seq`, left it, in memory, and
+    /// writes a snapshot in the background once enough commits piled up since the last one.
     fn remember<A: Aggregate>(
         &self,
         key: &AggregateKey,
-        before: &Loaded<A>,
-        seq: u64,
+        mut after: Loaded<A>,
         commit: &Commit,
+        seq: u64,
     ) {
-        let mut after = before.clone();
-        let recorded = crate::RecordedCommit {
-            seq,
-            commit: commit.clone(),
-        };
-        if after.apply(&recorded).is_err() {
-            return;
+        after.version = seq;
+        for event in &commit.events {
+            if let Some(idempotency_key) = &event.envelope.idempotency_key {
+                after.idempotency.insert(idempotency_key.clone(), seq);
+            }
         }
+        after.commits_since_snapshot += 1;
         if after.commits_since_snapshot >= self.config().snapshot_every {
             let log = self.clone();
             let key = key.clone();
@@ -248,5 +377,87 @@ impl EventLog {
             after.commits_since_snapshot = 0;
         }
         self.cache().put(key, after);
+    }
+}
+
+/// Decides each command of a group on the state the ones before it left: their decisions, the
+/// commit of every event recorded, and the aggregate's state as that commit leaves it (its
+/// version and the new keys still to be set once it is stored).
+fn decide_group<A: Aggregate>(
+    key: &AggregateKey,
+    loaded: &Loaded<A>,
+    group: &[Pending<A>],
+) -> (Vec<Decision<A::Error>>, Commit, Loaded<A>) {
+    let occurred_at = OffsetDateTime::now_utc();
+    let mut after = loaded.clone();
+    let mut commit = Commit { events: Vec::new() };
+    let mut recorded_by: std::collections::HashMap<&str, usize> = Default::default();
+    let mut decisions = Vec::with_capacity(group.len());
+    for (index, pending) in group.iter().enumerate() {
+        let idempotency_key = pending.meta.idempotency_key.as_str();
+        if let Some(&original) = recorded_by.get(idempotency_key) {
+            decisions.push(Decision::SameAs { index: original });
+            continue;
+        }
+        if let Some(&seq) = after.idempotency.get(idempotency_key) {
+            decisions.push(Decision::Retried { seq });
+            continue;
+        }
+        let decision = match A::decide(&after.state, &pending.command) {
+            Err(refusal) => Decision::Refused(refusal),
+            Ok(events) if events.is_empty() => Decision::Unchanged {
+                after_changes: !commit.events.is_empty(),
+            },
+            Ok(events) => match pending.meta.stored(key, &events, occurred_at) {
+                Err(e) => Decision::Unencodable(e.to_string()),
+                Ok(stored) => {
+                    let first = commit.events.len();
+                    commit.events.extend(stored);
+                    let state = std::mem::take(&mut after.state);
+                    after.state = events.iter().fold(state, |s, e| A::evolve(s, e));
+                    recorded_by.insert(idempotency_key, index);
+                    Decision::Recorded {
+                        first,
+                        len: events.len(),
+                    }
+                }
+            },
+        };
+        decisions.push(decision);
+    }
+    (decisions, commit, after)
+}
+
+/// The message id of a group's commit: the first command's idempotency key when it is alone (so
+/// the message of a single command reads as before), else its first event's id. A resend of the
+/// same message is recognised by it; a retried command by its key in the aggregate's history.
+fn group_message_id<A: Aggregate>(group: &[Pending<A>], commit: &Commit) -> String {
+    match (group, commit.events.first()) {
+        ([single], _) => single.meta.idempotency_key.clone(),
+        (_, Some(first)) => format!("group:{}", first.envelope.id),
+        (_, None) => String::new(),
+    }
+}
+
+/// The failure to answer every command of a group with when its aggregate cannot be read.
+fn load_failure<R>(e: LoadError) -> impl Fn() -> CommandError<R> {
+    let unavailable = matches!(e, LoadError::Unavailable { .. });
+    let reason = match e {
+        LoadError::Unavailable { reason } => reason,
+        other => other.to_string(),
+    };
+    move || {
+        if unavailable {
+            CommandError::Unavailable(reason.clone())
+        } else {
+            CommandError::Log(reason.clone())
+        }
+    }
+}
+
+/// Answers every command of a group with the same failure.
+fn answer_all<A: Aggregate>(group: Vec<Pending<A>>, error: impl Fn() -> CommandError<A::Error>) {
+    for pending in group {
+        let _ = pending.reply.send(Err(error()));
     }
 }

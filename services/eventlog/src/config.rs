@@ -33,6 +33,9 @@ pub struct LogConfig {
     pub conflict_retries: u32,
     /// How many aggregates are kept in memory between commands (0: none).
     pub cache_capacity: usize,
+    /// At most this many commands waiting on one aggregate are decided together and appended
+    /// as one commit (group commit); a group too large for one message is split.
+    pub group_commit_max: usize,
 }
 
 impl LogConfig {
@@ -47,6 +50,7 @@ impl LogConfig {
             publish_attempts: 3,
             conflict_retries: 16,
             cache_capacity: 2_048,
+            group_commit_max: 256,
         }
     }
 }

@@ -13,7 +13,8 @@
 //! - [`log`]: [`EventLog`]: streams ensured at start-up, `append`, reading commits back.
 //! - [`aggregate`]: [`Aggregate`], a decider bound to a subject, loaded from snapshot + events.
 //! - `cache`: the aggregates last loaded or written, kept in memory and caught up on use.
-//! - [`command`]: the command loop every shell runs: load, decide, append, retry on conflict.
+//! - [`command`]: the command loop every shell runs: commands waiting on one aggregate decided
+//!   together, appended as one commit, decided again on conflict.
 
 pub mod address;
 pub mod aggregate;
