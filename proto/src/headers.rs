@@ -13,6 +13,11 @@ pub const NATS_MSG_ID: &str = "Nats-Msg-Id";
 /// writer decided from (0: the subject must be empty). A stale writer is refused.
 pub const NATS_EXPECTED_LAST_SUBJECT_SEQUENCE: &str = "Nats-Expected-Last-Subject-Sequence";
 
+/// The commit's own id: the `Nats-Msg-Id` it is published with alone. A commit published in an
+/// atomic batch (where JetStream allows no message id) is recognised by it when its
+/// acknowledgement was lost and it is sent again.
+pub const COMMIT_ID: &str = "Semaine-Commit-Id";
+
 /// The format of the body, `commit/1` today: see [`crate::Commit`].
 pub const FORMAT: &str = "Semaine-Format";
 

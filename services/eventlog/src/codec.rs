@@ -6,11 +6,12 @@ use proto::{Commit, DecodeError, headers};
 
 /// The headers and body of the message that carries `commit`.
 ///
-/// `msg_id` becomes `Nats-Msg-Id`; the expected subject sequence is set by the caller.
+/// `msg_id` becomes `Semaine-Commit-Id` (and `Nats-Msg-Id` when the commit is published alone);
+/// the expected subject sequence is set by the caller.
 pub fn encode(commit: &Commit, msg_id: &str) -> Result<(HeaderMap, Bytes), serde_json::Error> {
     let body = serde_json::to_vec(commit)?;
     let mut map = HeaderMap::new();
-    map.insert(headers::NATS_MSG_ID, msg_id);
+    map.insert(headers::COMMIT_ID, msg_id);
     map.insert(headers::FORMAT, headers::COMMIT_FORMAT_V1);
     let types: Vec<String> = commit
         .events

@@ -36,6 +36,11 @@ pub struct LogConfig {
     /// At most this many commands waiting on one aggregate are decided together and appended
     /// as one commit (group commit); a group too large for one message is split.
     pub group_commit_max: usize,
+    /// At most this many commits waiting on one stream (of different aggregates) are written
+    /// together as one atomic batch (nats-server 2.12+); 1: every commit is written alone.
+    pub stream_batch_max: usize,
+    /// At most this many batches of one stream are written at once.
+    pub stream_batches_in_flight: usize,
 }
 
 impl LogConfig {
@@ -51,6 +56,8 @@ impl LogConfig {
             conflict_retries: 16,
             cache_capacity: 2_048,
             group_commit_max: 256,
+            stream_batch_max: 256,
+            stream_batches_in_flight: 4,
         }
     }
 }

@@ -13,6 +13,7 @@
 //! - [`log`]: [`EventLog`]: streams ensured at start-up, `append`, reading commits back.
 //! - [`aggregate`]: [`Aggregate`], a decider bound to a subject, loaded from snapshot + events.
 //! - `cache`: the aggregates last loaded or written, kept in memory and caught up on use.
+//! - [`writer`]: the commits waiting on one stream written together, as one atomic batch.
 //! - [`command`]: the command loop every shell runs: commands waiting on one aggregate decided
 //!   together, appended as one commit, decided again on conflict.
 
@@ -23,9 +24,11 @@ pub mod codec;
 pub mod command;
 pub mod config;
 pub mod log;
+pub mod writer;
 
 pub use address::{AggregateKey, Category, InvalidId};
 pub use aggregate::{Aggregate, Loaded};
 pub use command::{CommandError, CommandMeta, Decided};
 pub use config::{LogConfig, StreamSpec};
 pub use log::{AppendError, Appended, EventLog, LoadError, OpenError, RecordedCommit};
+pub use writer::{StreamWriter, Write, Written};

@@ -8,7 +8,6 @@ use async_nats::jetstream::{
     self,
     context::PublishErrorKind,
     kv,
-    message::PublishMessage,
     stream::{self, LastRawMessageErrorKind, StorageType},
 };
 use futures_util::StreamExt;
@@ -16,6 +15,7 @@ use proto::{Commit, DecodeError};
 use tracing::{debug, warn};
 
 use crate::config::{LogConfig, SNAPSHOT_BUCKET, StreamSpec};
+use crate::writer::{StreamWriter, Write};
 use crate::{AggregateKey, codec};
 
 /// How many messages one direct get returns at most.
@@ -35,6 +35,7 @@ pub struct EventLog {
     streams: HashMap<&'static str, stream::Stream>,
     snapshots: kv::Store,
     cache: std::sync::Arc<crate::cache::AggregateCache>,
+    writers: HashMap<&'static str, std::sync::Arc<StreamWriter>>,
 }
 
 /// A commit read back, with the stream sequence of its message.
@@ -176,8 +177,22 @@ impl EventLog {
             streams.insert(spec.name, stream);
         }
         let snapshots = open_snapshot_bucket(&js, &config).await?;
+        let writers = config
+            .streams
+            .iter()
+            .map(|spec| {
+                let writer = StreamWriter::new(
+                    js.clone(),
+                    config.ack_timeout,
+                    config.stream_batch_max,
+                    config.stream_batches_in_flight,
+                );
+                (spec.name, std::sync::Arc::new(writer))
+            })
+            .collect();
         Ok(Self {
             js,
+            writers,
             cache: std::sync::Arc::new(crate::cache::AggregateCache::new(config.cache_capacity)),
             config,
             streams,
@@ -248,21 +263,21 @@ impl EventLog {
         let attempts = self.config.publish_attempts.max(1);
         let mut last_failure = String::new();
         for attempt in 1..=attempts {
-            let message = PublishMessage::build()
-                .payload(body.clone())
-                .headers(headers.clone())
-                .expected_last_subject_sequence(expected);
-            let acked = match self
-                .js
-                .send_publish(key.subject().to_owned(), message)
-                .await
-            {
-                Ok(ack) => ack.await,
-                Err(e) => Err(e),
+            let write = Write {
+                subject: key.subject().to_owned(),
+                expected,
+                headers: headers.clone(),
+                body: body.clone(),
+                msg_id: msg_id.to_owned(),
             };
-            match acked {
-                Ok(ack) if ack.duplicate => return Ok(Appended::Duplicate { seq: ack.sequence }),
-                Ok(ack) => return Ok(Appended::Stored { seq: ack.sequence }),
+            let Some(writer) = self.writers.get(key.stream()) else {
+                return Err(AppendError::Refused {
+                    reason: format!("stream `{}`: this log was not opened with it", key.stream()),
+                });
+            };
+            match writer.write(write).await {
+                Ok((seq, true)) => return Ok(Appended::Duplicate { seq }),
+                Ok((seq, false)) => return Ok(Appended::Stored { seq }),
                 Err(e) => match e.kind() {
                     PublishErrorKind::WrongLastSequence => {
                         // JetStream checks the expected sequence before the message id: a retry
@@ -309,7 +324,11 @@ impl EventLog {
     async fn find_message_id(&self, key: &AggregateKey, after: u64, msg_id: &str) -> Option<u64> {
         let messages = self.read_messages(key, after).await.ok()?;
         messages.into_iter().find_map(|(seq, message)| {
-            let id = message.headers.as_ref()?.get(proto::headers::NATS_MSG_ID)?;
+            let headers = message.headers.as_ref()?;
+            // Commits written before the commit id header carry their id as the message id.
+            let id = headers
+                .get(proto::headers::COMMIT_ID)
+                .or_else(|| headers.get(proto::headers::NATS_MSG_ID))?;
             (id.as_str() == msg_id).then_some(seq)
         })
     }
@@ -488,6 +507,8 @@ fn stream_config(spec: &StreamSpec, config: &LogConfig) -> stream::Config {
         deny_purge: true,
         // Aggregates are read with batched direct gets.
         allow_direct: true,
+        // Commits of many aggregates are written together (see `writer`).
+        allow_atomic_publish: config.stream_batch_max > 1,
         ..Default::default()
     }
 }

@@ -7,15 +7,25 @@
 //! and every read model shows them as erased, while the events — audience, age band, town,
 //! partner — still count in the statistics.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use async_nats::jetstream::{self, kv};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use eventlog::{StreamWriter, Write};
 use proto::registration::{Identity, ParticipantId, SealedIdentity};
 
 /// The key-value bucket of participants' keys.
 pub const KEYS_BUCKET: &str = "participant_keys";
+
+/// At most this many new keys written in one atomic batch.
+const KEY_BATCH_MAX: usize = 256;
+
+/// How long a key's write waits for its acknowledgement.
+const KEY_ACK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why an identity could not be sealed or opened.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +51,7 @@ pub enum Revealed {
 #[derive(Clone)]
 pub struct Identities {
     keys: kv::Store,
+    writer: Arc<StreamWriter>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> IdentityError {
@@ -62,7 +73,20 @@ impl Identities {
             Ok(store) => store,
             Err(_) => js.update_key_value(config).await.map_err(unavailable)?,
         };
-        Ok(Self { keys })
+        // New keys are written in atomic batches with the others waiting (see
+        // `eventlog::writer`): the bucket's stream must allow them.
+        let stream_name = format!("KV_{KEYS_BUCKET}");
+        let mut stream = js.get_stream(&stream_name).await.map_err(unavailable)?;
+        let mut stream_config = stream.info().await.map_err(unavailable)?.config.clone();
+        if !stream_config.allow_atomic_publish {
+            stream_config.allow_atomic_publish = true;
+            js.update_stream(stream_config).await.map_err(unavailable)?;
+        }
+        let writer = StreamWriter::new(js.clone(), KEY_ACK_TIMEOUT, KEY_BATCH_MAX, 4);
+        Ok(Self {
+            keys,
+            writer: Arc::new(writer),
+        })
     }
 
     /// The participant's key, made on first use. Two first uses at once agree on one key: the
@@ -73,6 +97,19 @@ impl Identities {
             return key_from(&existing);
         }
         let fresh = ChaCha20Poly1305::generate_key(&mut OsRng);
+        let write = Write {
+            subject: format!("$KV.{KEYS_BUCKET}.{name}"),
+            // Only where the key does not exist.
+            expected: 0,
+            headers: async_nats::HeaderMap::new(),
+            body: fresh.to_vec().into(),
+            msg_id: uuid::Uuid::now_v7().to_string(),
+        };
+        if self.writer.write(write).await.is_ok() {
+            return Ok(fresh);
+        }
+        // Made meanwhile by another request, or erased before (the store's own `create` writes
+        // over an erasure's marker).
         match self.keys.create(&name, fresh.to_vec().into()).await {
             Ok(_) => Ok(fresh),
             Err(_) => {
