@@ -194,7 +194,7 @@ impl RegistrationView {
 
 /// Which registrations to list, and which page. Every filter is optional; they apply together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct RegistrationQuery {
     /// Only this partner's.
     pub partner: Option<PartnerId>,
