@@ -8,7 +8,7 @@
 //! `code`. Commands answer the `stream` and `seq` they produced; a catalogue read may wait for
 //! them (`min_seq`). The routes are one table, from which the router and the OpenAPI document
 //! are both built; `/metrics` counts requests, outcomes and the projections' lag. Partners'
-//! webhooks and the other reads come later.
+//! webhooks come later.
 //!
 //! # Layout
 //! - [`keys`]: API keys (organiser, venue, partner, each with a scope), stored as hashes in a
@@ -21,6 +21,9 @@
 //! - [`problem`]: [`ApiError`], RFC 9457 problem details, and the status of every service error.
 //! - [`reads`]: the public catalogue (`GET /catalogue/...`), from the `catalogue` read model,
 //!   and `min_seq` (read-your-writes).
+//! - [`readers`]: the reads of partners, venues and organisers (registrations, participants,
+//!   agendas as calendars, hosting requests, attendance lists as JSON and CSV, statistics), from
+//!   the `views` read models, with identities opened on read; and the erasure of a participant.
 //! - [`extract`]: the JSON body and path extractors whose rejections are problems.
 //! - [`routes`]: [`AppState`], the route table [`routes::ROUTES`], [`app`] and the handlers.
 //! - [`openapi`]: the OpenAPI 3.1 document built from the table (`GET /openapi.json`).
@@ -35,6 +38,7 @@ pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
+pub mod readers;
 pub mod reads;
 pub mod routes;
 pub mod server;

@@ -180,6 +180,9 @@ fn operation(route: &Route, generator: &mut schemars::SchemaGenerator) -> Value 
         Answer::Metrics => {
             json!({ crate::metrics::TEXT_FORMAT: { "schema": { "type": "string" } } })
         }
+        Answer::Text { media, what } => {
+            json!({ media: { "schema": { "type": "string", "description": what } } })
+        }
     };
     operation.insert(
         "responses".into(),
@@ -191,7 +194,7 @@ fn operation(route: &Route, generator: &mut schemars::SchemaGenerator) -> Value 
     let security = match route.access {
         Access::Anyone => json!([]),
         Access::AnyoneOrKey => json!([{}, { "bearer": [] }]),
-        Access::Key(_) => json!([{ "bearer": [] }]),
+        Access::Key(_) | Access::Reader(_) => json!([{ "bearer": [] }]),
     };
     operation.insert("security".into(), security);
     Value::Object(operation)
@@ -205,6 +208,10 @@ fn description(route: &Route) -> String {
                                 organiser's also shows the drafts of the editions it covers."
             .to_owned(),
         Access::Key(who) => format!("Needs {who}, and an `Idempotency-Key`."),
+        Access::Reader(who) => format!(
+            "Needs {who}; answers only what the key's scope covers (another partner's \
+             registration or participant is 404, like a missing one)."
+        ),
     };
     let body = route.body.map(|body| match body.contract {
         Contract::Variant { file, variant } => format!(
@@ -498,7 +505,16 @@ mod tests {
                 Access::Key(_) => {
                     assert_eq!(operation["security"], json!([{ "bearer": [] }]));
                     assert!(has("IdempotencyKey"), "{}", route.path);
-                    assert!(operation["responses"][route.status.to_string()]["content"]["application/json"]["schema"]["properties"]["stream"].is_object(), "{}", route.path);
+                    // An erasure purges a key and records nothing in the log: no stream to wait
+                    // for. Every other command answers the stream it recorded in.
+                    if route.operation != "erase_participant" {
+                        assert!(operation["responses"][route.status.to_string()]["content"]["application/json"]["schema"]["properties"]["stream"].is_object(), "{}", route.path);
+                    }
+                }
+                Access::Reader(_) => {
+                    assert_eq!(operation["security"], json!([{ "bearer": [] }]));
+                    assert!(!has("IdempotencyKey"), "{}", route.path);
+                    assert!(has("min_seq"), "{}", route.path);
                 }
                 Access::AnyoneOrKey => assert!(has("min_seq"), "{}", route.path),
                 Access::Anyone => assert_eq!(operation["security"], json!([])),

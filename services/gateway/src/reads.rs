@@ -110,16 +110,28 @@ impl<S: Send + Sync> FromRequestParts<S> for MinSeq {
 /// Waits until the catalogue has reached `min_seq`, at most [`MIN_SEQ_WAIT`]: 503
 /// `read-model-behind` if it has not (or if this instance cannot tell).
 async fn caught_up(state: &AppState, min_seq: &MinSeq) -> Result<(), ApiError> {
+    caught_up_on(state, crate::routes::CATALOGUE, min_seq).await
+}
+
+/// Waits until the read model `name` has reached `min_seq`, at most [`MIN_SEQ_WAIT`]: 503
+/// `read-model-behind` if it has not (or if this instance cannot tell); 400 `invalid-query` for
+/// a stream it does not read.
+pub(crate) async fn caught_up_on(
+    state: &AppState,
+    name: &str,
+    min_seq: &MinSeq,
+) -> Result<(), ApiError> {
     if min_seq.0.is_empty() {
         return Ok(());
     }
-    let behind = |detail: &str| {
+    let behind = |detail: String| {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "read-model-behind", detail).retry_after(1)
     };
-    let Some(mut progress) = state.catalogue_progress().cloned() else {
-        return Err(behind(
-            "this instance cannot tell how far the catalogue has read; retry without min_seq",
-        ));
+    let Some(mut progress) = state.projections.get(name).cloned() else {
+        return Err(behind(format!(
+            "this instance cannot tell how far the {name} read model has read; retry without \
+             min_seq"
+        )));
     };
     {
         let now = progress.borrow();
@@ -131,7 +143,7 @@ async fn caught_up(state: &AppState, min_seq: &MinSeq) -> Result<(), ApiError> {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid-query",
-                format!("the catalogue does not read a stream `{unknown}`"),
+                format!("the {name} read model does not read a stream `{unknown}`"),
             ));
         }
     }
@@ -141,9 +153,9 @@ async fn caught_up(state: &AppState, min_seq: &MinSeq) -> Result<(), ApiError> {
     if reached {
         Ok(())
     } else {
-        Err(behind(
-            "the catalogue has not read up to min_seq yet; retry in a moment",
-        ))
+        Err(behind(format!(
+            "the {name} read model has not read up to min_seq yet; retry in a moment"
+        )))
     }
 }
 

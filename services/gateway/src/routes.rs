@@ -58,6 +58,7 @@ use crate::keys::{Editions, KeyError, KeyStore, Role};
 use crate::limits::{RateLimit, RateLimiter};
 use crate::metrics::Metrics;
 use crate::problem::ApiError;
+use crate::readers::{self, ViewStores};
 use crate::reads;
 
 /// The stream of the scheduling service's commits (editions, events, sessions).
@@ -95,6 +96,9 @@ pub struct AppState {
     pub log: EventLog,
     /// The catalogue read model's store, when this instance serves it.
     pub catalogue: Option<sled::Db>,
+    /// The stores of the partners', venues' and organisers' views, when this instance serves
+    /// them.
+    pub views: Option<ViewStores>,
     /// How far the projections given have read, by name (for `/metrics`; the catalogue's is
     /// also what `min_seq` waits on).
     pub projections: BTreeMap<&'static str, watch::Receiver<Progress>>,
@@ -133,6 +137,7 @@ impl AppState {
             nats: js.client(),
             log: log.clone(),
             catalogue: None,
+            views: None,
             projections: BTreeMap::new(),
             metrics: Arc::default(),
         })
@@ -141,6 +146,12 @@ impl AppState {
     /// Serves the catalogue from this read model's store.
     pub fn with_catalogue(mut self, store: sled::Db) -> Self {
         self.catalogue = Some(store);
+        self
+    }
+
+    /// Serves the partners', venues' and organisers' reads from these views' stores.
+    pub fn with_views(mut self, stores: ViewStores) -> Self {
+        self.views = Some(stores);
         self
     }
 
@@ -203,6 +214,9 @@ pub enum Access {
     /// An API key (and an `Idempotency-Key`): which keys, in words. These routes are behind
     /// authentication, the rate limit and idempotency.
     Key(&'static str),
+    /// A read that needs an API key (no `Idempotency-Key`), answering only what the key's scope
+    /// covers: which keys, in words. Behind authentication and the rate limit.
+    Reader(&'static str),
 }
 
 /// Where a request body's type comes from.
@@ -269,6 +283,13 @@ pub enum Answer {
     Json(&'static str),
     /// The Prometheus text format.
     Metrics,
+    /// A text document of this media type, described in words (a calendar, a CSV file).
+    Text {
+        /// Its media type, e.g. `text/csv; charset=utf-8`.
+        media: &'static str,
+        /// What it holds.
+        what: &'static str,
+    },
 }
 
 /// A query parameter.
@@ -397,6 +418,52 @@ const SESSION_QUERY: &[Param] = &[
         description: "Also the sessions of editions not published: an organiser's key of the \
                       edition (give `edition`) or of every edition.",
         kind: "boolean",
+        format: None,
+    },
+    MIN_SEQ,
+];
+
+const REGISTRATION_QUERY: &[Param] = &[
+    Param {
+        name: "partner",
+        description: "Only this partner's (a partner key: its own only).",
+        kind: "string",
+        format: None,
+    },
+    Param {
+        name: "edition",
+        description: "Only this edition's (an organiser key of one edition: its own only).",
+        kind: "string",
+        format: Some("uuid"),
+    },
+    Param {
+        name: "session",
+        description: "Only this session's.",
+        kind: "string",
+        format: Some("uuid"),
+    },
+    Param {
+        name: "participant",
+        description: "Only this participant's.",
+        kind: "string",
+        format: Some("uuid"),
+    },
+    Param {
+        name: "status",
+        description: "Only those `confirmed`, `waiting` or `cancelled`.",
+        kind: "string",
+        format: None,
+    },
+    Param {
+        name: "limit",
+        description: "How many a page holds: 50 by default, at most 200.",
+        kind: "integer",
+        format: None,
+    },
+    Param {
+        name: "after",
+        description: "The previous page's `next`, with the same filters.",
+        kind: "string",
         format: None,
     },
     MIN_SEQ,
@@ -894,6 +961,168 @@ pub static ROUTES: &[Route] = &[
         answer: Answer::Json("the session, as in the pages"),
         handler: |m| on(m, reads::session),
     },
+    // ---- Partners', venues' and organisers' reads (readers.rs) ----
+    Route {
+        method: Verb::Get,
+        path: "/registrations",
+        operation: "list_registrations",
+        tag: "reads",
+        summary: "A page of registrations with their identity and history, oldest first",
+        access: Access::Reader(
+            "a partner key (its own), or an organiser key (its editions' registrations)",
+        ),
+        body: None,
+        query: REGISTRATION_QUERY,
+        status: 200,
+        answer: Answer::Json(
+            "`{items: [...], next: <cursor> | null}`: each registration with its partner, \
+             participant, seats, profile, identity (`known` or `erased`), status, check-in, \
+             no-show, history and session",
+        ),
+        handler: |m| on(m, readers::registrations),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/registrations/{registration}",
+        operation: "read_registration",
+        tag: "reads",
+        summary: "One registration; another partner's is 404 like a missing one",
+        access: Access::Reader("the partner that made it, or an organiser of its edition"),
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Json("the registration, as in the list"),
+        handler: |m| on(m, readers::registration),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/participants/{participant}",
+        operation: "read_participant",
+        tag: "reads",
+        summary: "A participant: identity and every registration with its history",
+        access: Access::Reader(
+            "the partner that registered them, or an organiser of an edition they are registered in",
+        ),
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Json("`{participant, partner, identity, registrations: [...]}`"),
+        handler: |m| on(m, readers::participant),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/participants/{participant}/agenda.ics",
+        operation: "participant_agenda",
+        tag: "reads",
+        summary: "A participant's agenda as an iCalendar feed (RFC 5545)",
+        access: Access::Reader(
+            "the partner that registered them, or an organiser of an edition they are registered in",
+        ),
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Text {
+            media: readers::CALENDAR,
+            what: "a VCALENDAR: one VEVENT per registration (stable UID, times with the \
+                   edition's TZID and its VTIMEZONE), cancelled ones CANCELLED",
+        },
+        handler: |m| on(m, readers::agenda),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/participants/{participant}/erase",
+        operation: "erase_participant",
+        tag: "reads",
+        summary: "Erases a participant's personal data: their key is purged, their identity \
+                  never opens again",
+        access: Access::Key(
+            "the partner that registered them, or an organiser of an edition they are registered in (any, for `*`)",
+        ),
+        body: None,
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[("participant", Field::Id), ("erased", Field::Flag)]),
+        handler: |m| on(m, readers::erase),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/venues/{venue}/hosting",
+        operation: "venue_hosting",
+        tag: "reads",
+        summary: "A venue's hosting requests, by start: awaiting its answer, confirmed…",
+        access: Access::Reader("that venue's key, or an organiser key of every edition"),
+        body: None,
+        query: &[
+            Param {
+                name: "status",
+                description: "Only requests standing so: `requested` (awaiting the venue's \
+                              answer), `confirmed`, `declined`, `refused`, `withdrawn`, \
+                              `released`.",
+                kind: "string",
+                format: None,
+            },
+            MIN_SEQ,
+        ],
+        status: 200,
+        answer: Answer::Json(
+            "`{items: [...]}`: each request's session, event, number, status, room, times, \
+             title, capacity wanted and confirmed, reason",
+        ),
+        handler: |m| on(m, readers::hosting),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/venues/{venue}/sessions/{session}/attendance",
+        operation: "attendance",
+        tag: "reads",
+        summary: "The attendance list of a session the venue hosts",
+        access: Access::Reader(
+            "the key of the venue hosting it, or an organiser key of its edition",
+        ),
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Json(
+            "`{session, confirmed_seats, present, items: [...]}`: each confirmed registration's \
+             first name and initial (`null` once erased), seats, partner, check-in and no-show",
+        ),
+        handler: |m| on(m, readers::attendance),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/venues/{venue}/sessions/{session}/attendance.csv",
+        operation: "attendance_csv",
+        tag: "reads",
+        summary: "The attendance list as CSV",
+        access: Access::Reader(
+            "the key of the venue hosting it, or an organiser key of its edition",
+        ),
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Text {
+            media: readers::CSV,
+            what: "RFC 4180 CSV with a header: registration, name, seats, group, partner, \
+                   partner_name, checked_in, present, no_show",
+        },
+        handler: |m| on(m, readers::attendance_csv),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/editions/{edition}/statistics",
+        operation: "edition_statistics",
+        tag: "reads",
+        summary: "An edition's figures: people reached, fill rates, no-shows, registrations per day",
+        access: Access::Reader("an organiser key of the edition"),
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Json(
+            "`{edition, name, time_zone, totals, by_audience, by_theme, by_town, by_home_town, \
+             by_kind, by_partner, sessions: [...], registrations_per_day: [...]}`",
+        ),
+        handler: |m| on(m, readers::statistics),
+    },
     // ---- Operations ----
     Route {
         method: Verb::Get,
@@ -956,7 +1185,7 @@ pub fn app(state: AppState) -> Router {
     for route in ROUTES {
         let handler = (route.handler)(route.method.filter());
         match route.access {
-            Access::Key(_) => commands = commands.route(route.path, handler),
+            Access::Key(_) | Access::Reader(_) => commands = commands.route(route.path, handler),
             Access::Anyone | Access::AnyoneOrKey => public = public.route(route.path, handler),
         }
     }

@@ -164,7 +164,12 @@ impl<R: Reactor, D: Dispatch<R::Reaction> + 'static> Process for ReactorProcess<
 
 /// The projections `semaine up` runs and `semaine rebuild` replays.
 pub fn projections() -> Vec<Registered> {
-    vec![Registered::new(catalogue::Catalogue)]
+    vec![
+        Registered::new(catalogue::Catalogue),
+        Registered::new(views::PartnerView),
+        Registered::new(views::VenueView),
+        Registered::new(views::Statistics),
+    ]
 }
 
 /// A projection in the registry, whatever its type: every runner the binary opens is a

@@ -232,6 +232,21 @@ impl Application {
         &self.identities
     }
 
+    /// The stores of the partners', venues' and organisers' views, when all three run here.
+    fn view_stores(&self) -> Option<gateway::readers::ViewStores> {
+        let store = |name: &str| {
+            self.runners
+                .iter()
+                .find(|runner| runner.name() == name)
+                .map(|runner| runner.db().clone())
+        };
+        Some(gateway::readers::ViewStores {
+            partners: store(views::PartnerView::NAME)?,
+            venues: store(views::VenueView::NAME)?,
+            statistics: store(views::Statistics::NAME)?,
+        })
+    }
+
     /// The names of the registered projections, in registry order.
     pub fn projection_names(&self) -> Vec<&'static str> {
         self.runners.iter().map(Runner::name).collect()
@@ -255,6 +270,7 @@ impl Application {
             .iter()
             .find(|runner| runner.name() == "catalogue")
             .map(|runner| runner.db().clone());
+        let view_stores = self.view_stores();
         // Taken before the runners move into their tasks: the gateway reports their progress
         // at /metrics, and a catalogue read with `min_seq` waits on the catalogue's.
         let progress: Vec<_> = self
@@ -285,6 +301,10 @@ impl Application {
         .context("cannot open the HTTP gateway's stores")?;
         let state = match catalogue_store {
             Some(store) => state.with_catalogue(store),
+            None => state,
+        };
+        let state = match view_stores {
+            Some(stores) => state.with_views(stores),
             None => state,
         };
         let state = progress.into_iter().fold(state, |state, (name, progress)| {

@@ -1,0 +1,171 @@
+//! The read models of the people who work a week: partners (their registrations and
+//! participants, with their history, and each participant's agenda as a calendar), venues (the
+//! requests awaiting their answer, the sessions they host, and each session's attendance list)
+//! and organisers (an edition's statistics).
+//!
+//! Three projections, each run by its own [`projection::Runner`] in its own sled store (rows and
+//! checkpoints in one transaction, rebuildable from the log), share one pure fold ([`fold`]) and
+//! keep the trees they need ([`rows`]): [`PartnerView`] (`partner-view`), [`VenueView`]
+//! (`venue-view`) and [`Statistics`] (`statistics`). The query functions read a runner's store
+//! ([`projection::Runner::db`]) synchronously and do nothing else.
+//!
+//! **Personal data.** The views keep a registration's identity *sealed*, as the log holds it;
+//! only the gateway opens it, on read, with the participant's key, for whoever may see it (the
+//! partner that brought the person and the organisers; a venue gets a first name and an
+//! initial). An erased participant's identity no longer opens, and is shown as erased. The
+//! statistics keep no identity at all.
+//!
+//! **Architecture Invariant:** as in the catalogue, each stream's facts are kept in rows of their
+//! own and merged when read, so the order in which the streams' commits arrive does not change
+//! what a view answers.
+//!
+//! # Layout
+//! - [`PartnerView`], [`VenueView`], [`Statistics`] (here): the projections.
+//! - `rows`: the trees, their keys and rows; a cache private to the crate.
+//! - `fold`: the pure fold of each event family into the rows.
+//! - [`store`]: [`ViewError`], [`Cursor`] and [`Page`], and the reading of rows.
+//! - [`partners`]: a partner's registrations and participants ([`RegistrationView`]).
+//! - [`venues`]: a venue's hosting requests ([`HostingView`]) and attendance lists
+//!   ([`Attendee`]).
+//! - [`statistics`]: an edition's figures ([`EditionStatistics`]).
+//! - [`ics`]: an agenda as an RFC 5545 calendar.
+//! - [`csv`]: a table as RFC 4180 CSV.
+
+pub mod csv;
+mod fold;
+pub mod ics;
+pub mod partners;
+mod rows;
+pub mod statistics;
+pub mod store;
+pub mod venues;
+
+#[cfg(test)]
+mod tests;
+
+pub use partners::{RegistrationQuery, RegistrationView, SessionInfo};
+pub use rows::{Dated, HostingStatus, Standing, Step};
+pub use statistics::EditionStatistics;
+pub use store::{Cursor, DEFAULT_LIMIT, MAX_LIMIT, Page, ViewError};
+pub use venues::{Attendee, HostingView};
+
+use projection::{Position, Projection, Rejected, View};
+use proto::StoredEvent;
+
+use crate::rows::Scope;
+
+/// The streams every view reads.
+const STREAMS: &[&str] = &["SCHEDULING", "VENUES", "REGISTRATION"];
+
+/// The partners' view: every registration with its history and sealed identity, indexed by
+/// partner, participant, edition and session.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PartnerView;
+
+impl PartnerView {
+    /// Its name: its store directory and `semaine rebuild partner-view`.
+    pub const NAME: &'static str = "partner-view";
+    const SCOPE: Scope = Scope {
+        identities: true,
+        partner_indexes: true,
+        hosting: false,
+    };
+}
+
+impl Projection for PartnerView {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn streams(&self) -> &'static [&'static str] {
+        STREAMS
+    }
+
+    fn trees(&self) -> &'static [&'static str] {
+        rows::PARTNER_TREES
+    }
+
+    fn apply(
+        &self,
+        view: &mut View<'_>,
+        event: &StoredEvent,
+        _at: Position<'_>,
+    ) -> Result<(), Rejected> {
+        fold::fold(view, Self::SCOPE, event)
+    }
+}
+
+/// The venues' view: each venue's hosting requests, and each session's registrations with their
+/// sealed identities (for the attendance list).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VenueView;
+
+impl VenueView {
+    /// Its name: its store directory and `semaine rebuild venue-view`.
+    pub const NAME: &'static str = "venue-view";
+    const SCOPE: Scope = Scope {
+        identities: true,
+        partner_indexes: false,
+        hosting: true,
+    };
+}
+
+impl Projection for VenueView {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn streams(&self) -> &'static [&'static str] {
+        STREAMS
+    }
+
+    fn trees(&self) -> &'static [&'static str] {
+        rows::VENUE_TREES
+    }
+
+    fn apply(
+        &self,
+        view: &mut View<'_>,
+        event: &StoredEvent,
+        _at: Position<'_>,
+    ) -> Result<(), Rejected> {
+        fold::fold(view, Self::SCOPE, event)
+    }
+}
+
+/// The organisers' statistics: the programme and every registration, without identities.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Statistics;
+
+impl Statistics {
+    /// Its name: its store directory and `semaine rebuild statistics`.
+    pub const NAME: &'static str = "statistics";
+    const SCOPE: Scope = Scope {
+        identities: false,
+        partner_indexes: false,
+        hosting: false,
+    };
+}
+
+impl Projection for Statistics {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn streams(&self) -> &'static [&'static str] {
+        STREAMS
+    }
+
+    fn trees(&self) -> &'static [&'static str] {
+        rows::STATISTICS_TREES
+    }
+
+    fn apply(
+        &self,
+        view: &mut View<'_>,
+        event: &StoredEvent,
+        _at: Position<'_>,
+    ) -> Result<(), Rejected> {
+        fold::fold(view, Self::SCOPE, event)
+    }
+}
