@@ -251,6 +251,43 @@ async fn commands_waiting_on_one_aggregate_share_a_commit_and_keep_their_own_out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commits_of_many_aggregates_waiting_together_share_a_write() {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let log = Arc::new(nats.open_log(log_config()).await.expect("log opens"));
+    let mut tasks = Vec::new();
+    for n in 0..200u32 {
+        let log = log.clone();
+        tasks.push(tokio::spawn(async move {
+            let key = workshop(&format!("atelier-{n}"));
+            let meta = CommandMeta::new(organiser(), format!("open-{n}"));
+            let decided = log
+                .execute::<Workshop>(&key, &WorkshopCommand::Open { seats: n + 1 }, &meta)
+                .await;
+            (key, n, decided)
+        }));
+    }
+    for task in tasks {
+        let (key, n, decided) = task.await.expect("task");
+        let decided = decided.expect("opens");
+        // The sequence each answer names is its own commit, in its own aggregate.
+        let recorded = log
+            .read_commit_at(WORKSHOPS.name, decided.seq)
+            .await
+            .expect("reads");
+        assert_eq!(recorded.commit.events[0].envelope.aggregate, key.subject());
+        let state = log.load::<Workshop>(&key).await.expect("loads").state;
+        assert_eq!(state.seats, Some(n + 1));
+    }
+    let counts = log.write_counts();
+    assert_eq!(counts.messages, 200);
+    assert!(
+        counts.writes < 200,
+        "200 commits of 200 aggregates in {} writes: commits waiting together share one",
+        counts.writes
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_aggregate_loads_from_its_snapshot() {
     let nats = TestNats::start().await.expect("nats-server starts");
     let mut config = log_config();

@@ -15,7 +15,7 @@ use proto::{Commit, DecodeError};
 use tracing::{debug, warn};
 
 use crate::config::{LogConfig, SNAPSHOT_BUCKET, StreamSpec};
-use crate::writer::{StreamWriter, Write};
+use crate::writer::{StreamWriter, Write, WriteCounts};
 use crate::{AggregateKey, codec};
 
 /// How many messages one direct get returns at most.
@@ -198,6 +198,14 @@ impl EventLog {
             streams,
             snapshots,
         })
+    }
+
+    /// How many commits this log stored so far, in how many writes (over all its streams).
+    pub fn write_counts(&self) -> WriteCounts {
+        self.writers
+            .values()
+            .map(|writer| writer.counts())
+            .fold(WriteCounts::default(), |a, b| a + b)
     }
 
     /// The JetStream context the log uses.

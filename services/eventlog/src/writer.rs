@@ -14,6 +14,7 @@
 //! "wrong last sequence" and found by its commit id (`Semaine-Commit-Id`), like any append retried
 //! after a lost acknowledgement.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -64,6 +65,27 @@ pub struct StreamWriter {
     max_batch: usize,
     /// At most this many batches written at once.
     in_flight: usize,
+    /// Messages stored, and the writes (lone publishes and atomic batches) that stored them.
+    counts: [AtomicU64; 2],
+}
+
+/// How many messages a writer stored, in how many writes: the group commit's yield.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteCounts {
+    /// Messages stored.
+    pub messages: u64,
+    /// Writes that stored them: each one publish (one fsync with `sync_interval: always`).
+    pub writes: u64,
+}
+
+impl std::ops::Add for WriteCounts {
+    type Output = Self;
+    fn add(self, other: Self) -> Self {
+        Self {
+            messages: self.messages + other.messages,
+            writes: self.writes + other.writes,
+        }
+    }
 }
 
 struct Queue {
@@ -109,7 +131,21 @@ impl StreamWriter {
             }),
             max_batch: max_batch.clamp(1, 1000),
             in_flight: in_flight.max(1),
+            counts: [AtomicU64::new(0), AtomicU64::new(0)],
         }
+    }
+
+    /// How many messages this writer stored so far, in how many writes.
+    pub fn counts(&self) -> WriteCounts {
+        WriteCounts {
+            messages: self.counts[0].load(Ordering::Relaxed),
+            writes: self.counts[1].load(Ordering::Relaxed),
+        }
+    }
+
+    fn count(&self, messages: u64) {
+        self.counts[0].fetch_add(messages, Ordering::Relaxed);
+        self.counts[1].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Queues a message; true when the caller must start a worker.
@@ -205,6 +241,9 @@ impl StreamWriter {
             .send_publish(write.subject.clone(), message)
             .await?
             .await?;
+        if !ack.duplicate {
+            self.count(1);
+        }
         Ok((ack.sequence, ack.duplicate))
     }
 
@@ -249,6 +288,7 @@ impl StreamWriter {
                     ack.count, ack.seq
                 ));
             }
+            self.count(count);
             // A batch is stored in one piece: its messages take consecutive sequences.
             return Ok((ack.seq + 1 - count..=ack.seq).collect());
         }
