@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
-use crate::routes::{Access, Answer, Contract, Field, Param, ROUTES, Route};
+use crate::routes::{Access, Answer, Contract, Field, Param, ROUTES, Route, Verb};
 
 /// Where the request bodies' schemas are, in the document.
 const SCHEMAS: &str = "/components/schemas";
@@ -204,7 +204,10 @@ fn description(route: &Route) -> String {
         Access::AnyoneOrKey => "Anyone, without a key. A key, when sent, must be valid; an \
                                 organiser's also shows the drafts of the editions it covers."
             .to_owned(),
-        Access::Key(who) => format!("Needs {who}, and an `Idempotency-Key`."),
+        Access::Key(who) if route.method == Verb::Post => {
+            format!("Needs {who}, and an `Idempotency-Key`.")
+        }
+        Access::Key(who) => format!("Needs {who}."),
     };
     let body = route.body.map(|body| match body.contract {
         Contract::Variant { file, variant } => format!(
@@ -242,7 +245,7 @@ fn parameters(route: &Route) -> Vec<Value> {
             })
         })
         .collect();
-    if matches!(route.access, Access::Key(_)) {
+    if matches!(route.access, Access::Key(_)) && route.method == Verb::Post {
         parameters.push(json!({ "$ref": "#/components/parameters/IdempotencyKey" }));
     }
     parameters.extend(route.query.iter().map(query_parameter));
@@ -303,6 +306,10 @@ fn object(fields: &[(&str, Field)]) -> Value {
                     "const": value,
                 }),
                 Field::OneOf(values) => json!({ "enum": values }),
+                Field::Text(description) => {
+                    json!({ "type": "string", "description": description })
+                }
+                Field::List(values) => json!({ "type": "array", "items": { "enum": values } }),
             };
             ((*name).to_owned(), schema)
         })
@@ -495,6 +502,10 @@ mod tests {
                 })
             };
             match route.access {
+                Access::Key(_) if route.method == Verb::Get => {
+                    assert_eq!(operation["security"], json!([{ "bearer": [] }]));
+                    assert!(!has("IdempotencyKey"), "{}", route.path);
+                }
                 Access::Key(_) => {
                     assert_eq!(operation["security"], json!([{ "bearer": [] }]));
                     assert!(has("IdempotencyKey"), "{}", route.path);
