@@ -17,6 +17,7 @@
 //! - [`venues`]: venues, their rooms and hours, and the hosting requests they answer.
 //! - [`registration`]: seats of sessions, registrations and waiting lists, participants'
 //!   agendas.
+//! - [`webhooks`]: partners' and venues' webhook subscriptions.
 //! - [`schema`]: the list of JSON Schemas this crate publishes.
 
 pub mod contract;
@@ -28,6 +29,7 @@ pub mod schema;
 pub mod taxonomy;
 pub mod values;
 pub mod venues;
+pub mod webhooks;
 
 pub use contract::{DecodeError, EncodedEvent, EventContract};
 pub use envelope::{Actor, Commit, EventEnvelope, StoredEvent};

@@ -31,6 +31,10 @@ pub fn all() -> Vec<(String, Schema)> {
             "commands/register".to_owned(),
             schemars::schema_for!(crate::registration::RegisterRequest),
         ),
+        (
+            "commands/subscribe-webhook".to_owned(),
+            schemars::schema_for!(crate::webhooks::Subscribe),
+        ),
     ];
     let families = [
         ("edition", crate::scheduling::edition::Event::schemas()),
@@ -39,6 +43,7 @@ pub fn all() -> Vec<(String, Schema)> {
         ("seats", crate::registration::session::Event::schemas()),
         ("agenda", crate::registration::agenda::Event::schemas()),
         ("partner", crate::registration::partner::Event::schemas()),
+        ("webhook", crate::webhooks::Event::schemas()),
     ];
     for (family, schemas) in families {
         all.extend(

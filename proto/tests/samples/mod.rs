@@ -339,3 +339,18 @@ pub(crate) fn partners() -> Vec<proto::registration::partner::Event> {
         }),
     ]
 }
+
+/// A sample of every webhook event.
+pub(crate) fn webhooks() -> Vec<proto::webhooks::Event> {
+    use proto::webhooks::*;
+    let subscription = SubscriptionId(id(0x77));
+    vec![
+        Event::Subscribed(Subscribed {
+            subscription,
+            url: WebhookUrl::parse("https://mission-locale-gap.example/hooks/semaine")
+                .expect("valid"),
+            kinds: vec![Kind::RegistrationConfirmed, Kind::RegistrationPromoted],
+        }),
+        Event::Unsubscribed(Unsubscribed { subscription }),
+    ]
+}

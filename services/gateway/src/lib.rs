@@ -7,8 +7,8 @@
 //! log (its refusals as 404, 409 or 422). Every error is a problem+json document with a stable
 //! `code`. Commands answer the `stream` and `seq` they produced; a catalogue read may wait for
 //! them (`min_seq`). The routes are one table, from which the router and the OpenAPI document
-//! are both built; `/metrics` counts requests, outcomes and the projections' lag. Partners'
-//! webhooks come later.
+//! are both built; `/metrics` counts requests, outcomes and the projections' lag. Partners and
+//! venues subscribe webhooks (`/webhooks`).
 //!
 //! # Layout
 //! - [`keys`]: API keys (organiser, venue, partner, each with a scope), stored as hashes in a
@@ -29,6 +29,7 @@
 //! - [`openapi`]: the OpenAPI 3.1 document built from the table (`GET /openapi.json`).
 //! - [`metrics`]: the counters, their middleware and `GET /metrics`.
 //! - [`server`]: [`Gateway`]: bind a port, serve until stopped.
+//! - [`webhooks`]: partners' and venues' webhook subscriptions and delivery logs.
 
 pub mod auth;
 pub mod extract;
@@ -42,6 +43,7 @@ pub mod readers;
 pub mod reads;
 pub mod routes;
 pub mod server;
+pub mod webhooks;
 
 pub use keys::{KeyStore, Principal, Role};
 pub use limits::RateLimit;

@@ -310,6 +310,10 @@ fn object(fields: &[(&str, Field)]) -> Value {
                     "const": value,
                 }),
                 Field::OneOf(values) => json!({ "enum": values }),
+                Field::Text(description) => {
+                    json!({ "type": "string", "description": description })
+                }
+                Field::List(values) => json!({ "type": "array", "items": { "enum": values } }),
             };
             ((*name).to_owned(), schema)
         })

@@ -104,6 +104,8 @@ pub struct AppState {
     pub projections: BTreeMap<&'static str, watch::Receiver<Progress>>,
     /// The counters `/metrics` reports.
     pub metrics: Arc<Metrics>,
+    /// Partners' and venues' webhooks, when this instance serves them.
+    pub webhooks: Option<webhooks::Webhooks>,
 }
 
 /// Why the gateway's state could not be opened.
@@ -140,6 +142,7 @@ impl AppState {
             views: None,
             projections: BTreeMap::new(),
             metrics: Arc::default(),
+            webhooks: None,
         })
     }
 
@@ -152,6 +155,12 @@ impl AppState {
     /// Serves the partners', venues' and organisers' reads from these views' stores.
     pub fn with_views(mut self, stores: ViewStores) -> Self {
         self.views = Some(stores);
+        self
+    }
+
+    /// Serves partners' and venues' webhooks.
+    pub fn with_webhooks(mut self, webhooks: webhooks::Webhooks) -> Self {
+        self.webhooks = Some(webhooks);
         self
     }
 
@@ -272,6 +281,10 @@ pub enum Field {
     Is(&'static str),
     /// One of these strings.
     OneOf(&'static [&'static str]),
+    /// A string, described.
+    Text(&'static str),
+    /// A list of these strings.
+    List(&'static [&'static str]),
 }
 
 /// What a successful answer is.
@@ -514,6 +527,18 @@ const SEATS_ANSWER: Answer = Answer::Fields(&[
 
 const ORGANISER_OF_EVENT: Access = Access::Key("an organiser key of the event's edition");
 const THAT_VENUE: Access = Access::Key("that venue's key");
+pub(crate) const WEBHOOK_KINDS: &[&str] = &[
+    "registration.confirmed",
+    "registration.promoted",
+    "registration.demoted",
+    "registration.cancelled",
+    "session.moved",
+    "session.cancelled",
+    "hosting.requested",
+];
+const WEBHOOK_KEY: Access = Access::Key("a partner key or a venue key (its own subscriptions)");
+const WEBHOOK_READER: Access =
+    Access::Reader("a partner key or a venue key (its own subscriptions)");
 
 /// Every route of the gateway, once: [`app`] routes them and [`crate::openapi`] documents them.
 pub static ROUTES: &[Route] = &[
@@ -900,6 +925,111 @@ pub static ROUTES: &[Route] = &[
         status: 200,
         answer: SEATS_ANSWER,
         handler: |m| on(m, cancel_registration),
+    },
+    // ---- Partners and venues: webhooks ----
+    Route {
+        method: Verb::Post,
+        path: "/webhooks",
+        operation: "subscribe_webhook",
+        tag: "webhooks",
+        summary: "Subscribes a URL to kinds of events; the answer holds the signing secret, \
+                  shown once",
+        access: WEBHOOK_KEY,
+        body: Some(RequestBody {
+            schema: schema_of::<proto::webhooks::Subscribe>,
+            contract: Contract::Whole("commands/subscribe-webhook"),
+        }),
+        query: &[],
+        status: 201,
+        answer: Answer::Fields(&[
+            ("subscription", Field::Id),
+            ("url", Field::Text("Where deliveries are POSTed.")),
+            ("kinds", Field::List(WEBHOOK_KINDS)),
+            (
+                "secret",
+                Field::Text(
+                    "`whsec_…`: the key every delivery is signed with; shown in this answer \
+                     (and its replays) only.",
+                ),
+            ),
+            ("stream", Field::Is(crate::webhooks::WEBHOOKS)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, crate::webhooks::subscribe),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/webhooks",
+        operation: "list_webhooks",
+        tag: "webhooks",
+        summary: "The key's partner's or venue's subscriptions (no secrets)",
+        access: WEBHOOK_READER,
+        body: None,
+        query: &[],
+        status: 200,
+        answer: Answer::Json("`{items: [{subscription, url, kinds}]}`"),
+        handler: |m| on(m, crate::webhooks::list),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/webhooks/{subscription}",
+        operation: "get_webhook",
+        tag: "webhooks",
+        summary: "One subscription (no secret)",
+        access: WEBHOOK_READER,
+        body: None,
+        query: &[],
+        status: 200,
+        answer: Answer::Json("`{subscription, url, kinds}`"),
+        handler: |m| on(m, crate::webhooks::one),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/webhooks/{subscription}/delete",
+        operation: "delete_webhook",
+        tag: "webhooks",
+        summary: "Deletes a subscription: nothing more is delivered to it",
+        access: WEBHOOK_KEY,
+        body: None,
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("subscription", Field::Id),
+            ("stream", Field::Is(crate::webhooks::WEBHOOKS)),
+            ("seq", Field::Seq),
+        ]),
+        handler: |m| on(m, crate::webhooks::unsubscribe),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/webhooks/{subscription}/deliveries",
+        operation: "webhook_deliveries",
+        tag: "webhooks",
+        summary: "A subscription's delivery log, newest first",
+        access: WEBHOOK_READER,
+        body: None,
+        query: &[
+            Param {
+                name: "limit",
+                description: "How many deliveries a page holds: 50 by default, at most 200.",
+                kind: "integer",
+                format: None,
+            },
+            Param {
+                name: "after",
+                description: "The previous page's `next`.",
+                kind: "string",
+                format: None,
+            },
+        ],
+        status: 200,
+        answer: Answer::Json(
+            "`{items: [...], next: <cursor> | null}`: each delivery's id, kind, created_at, \
+             status (`pending`, `delivered`, `failed`), attempt_count, attempts (at, status, \
+             error, duration_ms) and next_attempt_at",
+        ),
+        handler: |m| on(m, crate::webhooks::deliveries),
     },
     // ---- The public catalogue ----
     Route {

@@ -12,6 +12,7 @@
 //! - [`configuration`]: [`Settings`], the command line parsed into what the application needs.
 //! - [`telemetry`]: the tracing subscriber: `RUST_LOG` filter, JSON or human-readable lines.
 //! - [`registry`]: the streams, projections and processes this binary runs; one line adds one.
+//! - [`hooks`]: partners' and venues' webhooks: their process and the service the gateway serves.
 //! - [`demo`]: the demo edition `up --demo` loads through the services' own commands.
 //! - [`startup`]: [`Application`]: build, run until stopped, rebuild, report lag, stop.
 //! - [`signal`]: [`shutdown_signal`], Ctrl-C or SIGTERM.
@@ -19,6 +20,7 @@
 pub mod cli;
 pub mod configuration;
 pub mod demo;
+pub mod hooks;
 pub mod registry;
 pub mod signal;
 pub mod startup;

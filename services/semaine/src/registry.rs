@@ -28,7 +28,12 @@ use registration::identities::Identities;
 
 /// The streams ensured at start-up, one per bounded context.
 pub fn streams() -> Vec<StreamSpec> {
-    vec![scheduling::STREAM, venues::STREAM, registration::STREAM]
+    vec![
+        scheduling::STREAM,
+        venues::STREAM,
+        registration::STREAM,
+        webhooks::STREAM,
+    ]
 }
 
 /// The processes between services that `semaine up` runs, each with its store under
@@ -308,7 +313,7 @@ mod tests {
     #[test]
     fn the_registry_as_shipped_names_its_processes_and_streams() {
         let names: Vec<&str> = streams().iter().map(|s| s.name).collect();
-        assert_eq!(names, ["SCHEDULING", "VENUES", "REGISTRATION"]);
+        assert_eq!(names, ["SCHEDULING", "VENUES", "REGISTRATION", "WEBHOOKS"]);
     }
 
     #[test]

@@ -310,14 +310,21 @@ impl Application {
         let state = progress.into_iter().fold(state, |state, (name, progress)| {
             state.with_projection(name, progress)
         });
+        let processes_dir = self.settings.data_dir.join("processes");
+        let (hooks, hooks_process) =
+            crate::hooks::open(&self.log, &processes_dir, self.settings.replicas).await?;
+        let state = state
+            .with_projection(crate::hooks::NAME, hooks_process.progress())
+            .with_webhooks(hooks);
+        running.spawn(crate::hooks::run(hooks_process, stopped(stopping.clone())));
         let http = gateway::Gateway::bind(self.settings.http, state)
             .await
             .with_context(|| format!("cannot listen on {}", self.settings.http))?;
         let http_addr = http.local_addr().context("no local address")?;
         let serving = tokio::spawn(http.run_until_stopped(stopped(stopping.clone())));
 
-        let processes_dir = self.settings.data_dir.join("processes");
-        let process_names: Vec<&str> = self.processes.iter().map(|p| p.name()).collect();
+        let mut process_names: Vec<&str> = self.processes.iter().map(|p| p.name()).collect();
+        process_names.push(crate::hooks::NAME);
         for process in std::mem::take(&mut self.processes) {
             let name = process.name();
             let task = process.run(
@@ -504,8 +511,7 @@ impl Application {
              hosting requests)\n\
              \x20 processes    {processes} (stores in {processes_dir})\n\
              \x20 projections  {projections} (stores in {projections_dir})\n\
-             \x20 next         the other read models, webhooks and job-dating arrive with the \
-             next issues",
+             \x20 next         the other read models and job-dating arrive with the next issues",
             replicas = settings.replicas,
             data_dir = settings.data_dir.display(),
             streams = listed(&streams),

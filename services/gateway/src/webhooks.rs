@@ -1,0 +1,236 @@
+//! Webhooks over HTTP: a partner key (for its partner) or a venue key (for its venue) makes,
+//! lists and deletes its subscriptions and reads each one's delivery log. The rules are the
+//! `webhooks` service's; this module only finds the subscriber from the key and maps outcomes to
+//! statuses.
+//!
+//! The secret is in the answer to `POST /webhooks` only (and in its replays: the same request
+//! with the same `Idempotency-Key`); lists and reads never show it.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use proto::webhooks::{Subscribe, SubscriptionId};
+use serde::Deserialize;
+use serde_json::json;
+use webhooks::{HooksRefusal, Subscriber, Webhooks, WebhooksError};
+
+use crate::auth::Caller;
+use crate::extract::{Body, Ids};
+use crate::keys::{Principal, Role};
+use crate::problem::ApiError;
+use crate::routes::AppState;
+
+/// The stream of the webhooks' commits.
+pub const WEBHOOKS: &str = webhooks::STREAM.name;
+
+/// The most deliveries a page of the log holds.
+const MAX_PAGE: usize = 200;
+
+/// The subscriber a key acts as: its partner or its venue; 403 for organisers.
+fn subscriber(principal: &Principal) -> Result<Subscriber, ApiError> {
+    match &principal.role {
+        Role::Partner(partner) => Ok(Subscriber::Partner(partner.clone())),
+        Role::Venue(venue) => Ok(Subscriber::Venue(*venue)),
+        Role::Organiser(_) => Err(ApiError::forbidden(
+            "webhooks are for partner and venue keys",
+        )),
+    }
+}
+
+fn service(state: &AppState) -> Result<&Webhooks, ApiError> {
+    state.webhooks.as_ref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not-ready",
+            "webhooks are not served by this instance",
+        )
+        .retry_after(5)
+    })
+}
+
+/// The status of every outcome of the webhooks service.
+fn problem(error: WebhooksError) -> ApiError {
+    let detail = error.to_string();
+    match &error {
+        WebhooksError::Refused(refusal) => {
+            let status = match refusal {
+                HooksRefusal::NoKind | HooksRefusal::KindNotForSubscriber(_) => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                HooksRefusal::TooManySubscriptions | HooksRefusal::SubscriptionIdUsed => {
+                    StatusCode::CONFLICT
+                }
+                HooksRefusal::UnknownSubscription => StatusCode::NOT_FOUND,
+            };
+            ApiError::new(status, refusal.code(), detail)
+        }
+        WebhooksError::Unavailable(_)
+        | WebhooksError::Contended
+        | WebhooksError::Secrets(_)
+        | WebhooksError::NotServed => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error.code(), detail).retry_after(1)
+        }
+        WebhooksError::Store(webhooks::StoreError::InvalidCursor) => {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid-cursor", detail)
+        }
+        WebhooksError::Log(_) | WebhooksError::Store(_) => {
+            tracing::error!(error = %detail, "webhooks failed");
+            ApiError::internal(&detail)
+        }
+    }
+}
+
+/// `POST /webhooks`: makes a subscription; its id is derived from the key and the
+/// Idempotency-Key, and its secret is in the answer.
+pub(crate) async fn subscribe(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(request): Body<Subscribe>,
+) -> Result<Response, ApiError> {
+    let subscriber = subscriber(&caller.principal)?;
+    let id = SubscriptionId(caller.derived_id("webhook"));
+    let created = service(&state)?
+        .subscribe(&subscriber, id, request, &caller.meta())
+        .await
+        .map_err(problem)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "subscription": created.subscription,
+            "url": created.url,
+            "kinds": created.kinds,
+            "secret": created.secret.expose(),
+            "stream": WEBHOOKS,
+            "seq": created.seq,
+            "duplicate": created.duplicate,
+        })),
+    )
+        .into_response())
+}
+
+/// `POST /webhooks/{subscription}/delete`.
+pub(crate) async fn unsubscribe(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids(id): Ids<SubscriptionId>,
+) -> Result<Response, ApiError> {
+    let subscriber = subscriber(&caller.principal)?;
+    let seq = service(&state)?
+        .unsubscribe(&subscriber, id, &caller.meta())
+        .await
+        .map_err(problem)?;
+    Ok(Json(json!({ "subscription": id, "stream": WEBHOOKS, "seq": seq })).into_response())
+}
+
+/// `GET /webhooks`: the key's subscriber's live subscriptions, without secrets.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Result<Response, ApiError> {
+    let subscriber = subscriber(&principal)?;
+    let hooks = service(&state)?
+        .subscriptions(&subscriber)
+        .await
+        .map_err(problem)?;
+    let items: Vec<_> = hooks
+        .subscriptions
+        .iter()
+        .map(|(id, s)| json!({ "subscription": id, "url": s.url, "kinds": s.kinds }))
+        .collect();
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+/// `GET /webhooks/{subscription}`: one of the key's subscriber's subscriptions, without its
+/// secret; another's is 404, like one that does not exist.
+pub(crate) async fn one(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Ids(id): Ids<SubscriptionId>,
+) -> Result<Response, ApiError> {
+    let subscriber = subscriber(&principal)?;
+    let hooks = service(&state)?
+        .subscriptions(&subscriber)
+        .await
+        .map_err(problem)?;
+    let found = hooks
+        .subscriptions
+        .get(&id)
+        .ok_or_else(|| problem(WebhooksError::Refused(HooksRefusal::UnknownSubscription)))?;
+    Ok(Json(json!({ "subscription": id, "url": found.url, "kinds": found.kinds })).into_response())
+}
+
+/// The query of a delivery log's page.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LogQuery {
+    /// How many deliveries: 50 by default, at most 200.
+    limit: Option<usize>,
+    /// The previous page's `next`.
+    after: Option<String>,
+}
+
+/// `GET /webhooks/{subscription}/deliveries`: the subscription's delivery log, newest first.
+pub(crate) async fn deliveries(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Ids(id): Ids<SubscriptionId>,
+    query: Result<Query<LogQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|rejection| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            rejection.body_text(),
+        )
+    })?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            format!("`limit` is 1 to {MAX_PAGE}"),
+        ));
+    }
+    let subscriber = subscriber(&principal)?;
+    let service = service(&state)?;
+    let hooks = service.subscriptions(&subscriber).await.map_err(problem)?;
+    if !hooks.subscriptions.contains_key(&id) {
+        return Err(problem(WebhooksError::Refused(
+            HooksRefusal::UnknownSubscription,
+        )));
+    }
+    let page = service
+        .deliveries(id, limit, query.after.as_deref())
+        .map_err(problem)?;
+    Ok(Json(page).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_kinds_are_the_contract_s() {
+        let kinds: Vec<&str> = proto::webhooks::Kind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(kinds, crate::routes::WEBHOOK_KINDS);
+    }
+
+    #[test]
+    fn organisers_have_no_webhooks() {
+        let principal = |role| Principal {
+            key_id: crate::keys::KeyId::named("k"),
+            role,
+        };
+        assert!(subscriber(&principal(Role::Organiser(crate::keys::Editions::All))).is_err());
+        let partner = proto::values::PartnerId::parse("ml-gap").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            subscriber(&principal(Role::Partner(partner.clone()))).ok(),
+            Some(Subscriber::Partner(partner))
+        );
+    }
+}
