@@ -20,6 +20,7 @@ use crate::auth::Caller;
 use crate::extract::{Body, Ids};
 use crate::keys::{Principal, Role};
 use crate::problem::ApiError;
+use crate::reads::{MinSeq, caught_up_on};
 use crate::routes::AppState;
 
 /// The stream of the webhooks' commits.
@@ -124,10 +125,16 @@ pub(crate) async fn unsubscribe(
     Ok(Json(json!({ "subscription": id, "stream": WEBHOOKS, "seq": seq })).into_response())
 }
 
-/// `GET /webhooks`: the key's subscriber's live subscriptions, without secrets.
+/// The name under which the webhooks process's progress is followed: what a delivery log read
+/// with `min_seq` waits for.
+pub const DELIVERIES: &str = "webhooks";
+
+/// `GET /webhooks`: the key's subscriber's live subscriptions, without secrets. They are read
+/// from the log itself: a `min_seq` of the webhooks stream is always reached.
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
+    _read_from_the_log: MinSeq,
 ) -> Result<Response, ApiError> {
     let subscriber = subscriber(&principal)?;
     let hooks = service(&state)?
@@ -143,11 +150,12 @@ pub(crate) async fn list(
 }
 
 /// `GET /webhooks/{subscription}`: one of the key's subscriber's subscriptions, without its
-/// secret; another's is 404, like one that does not exist.
+/// secret; another's is 404, like one that does not exist. Read from the log, like the list.
 pub(crate) async fn one(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Ids(id): Ids<SubscriptionId>,
+    _read_from_the_log: MinSeq,
 ) -> Result<Response, ApiError> {
     let subscriber = subscriber(&principal)?;
     let hooks = service(&state)?
@@ -169,6 +177,9 @@ pub(crate) struct LogQuery {
     limit: Option<usize>,
     /// The previous page's `next`.
     after: Option<String>,
+    /// Read by [`MinSeq`].
+    #[serde(rename = "min_seq")]
+    _min_seq: Option<String>,
 }
 
 /// `GET /webhooks/{subscription}/deliveries`: the subscription's delivery log, newest first.
@@ -177,6 +188,7 @@ pub(crate) async fn deliveries(
     Extension(principal): Extension<Principal>,
     Ids(id): Ids<SubscriptionId>,
     query: Result<Query<LogQuery>, QueryRejection>,
+    min_seq: MinSeq,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|rejection| {
         ApiError::new(
@@ -201,6 +213,7 @@ pub(crate) async fn deliveries(
             HooksRefusal::UnknownSubscription,
         )));
     }
+    caught_up_on(&state, DELIVERIES, &min_seq).await?;
     let page = service
         .deliveries(id, limit, query.after.as_deref())
         .map_err(problem)?;

@@ -8,8 +8,9 @@ use eventlog::EventLog;
 use projection::RunnerError;
 use webhooks::{DeliveryConfig, Secrets, WebhookProcess, Webhooks};
 
-/// The process's name: its store directory, and its name in `/metrics`.
-pub const NAME: &str = "webhooks";
+/// The process's name: its store directory, its name in `/metrics`, and what a delivery log
+/// read with `min_seq` waits for.
+pub const NAME: &str = gateway::webhooks::DELIVERIES;
 
 /// Opens the secrets' bucket (with `replicas` replicas) and the webhooks process's store in
 /// `processes_dir`; returns the service for the gateway and the process to run.
