@@ -28,6 +28,10 @@ pub fn all() -> Vec<(String, Schema)> {
             schemars::schema_for!(crate::registration::partner::Command),
         ),
         (
+            "commands/jobdating".to_owned(),
+            schemars::schema_for!(crate::jobdating::Command),
+        ),
+        (
             "commands/register".to_owned(),
             schemars::schema_for!(crate::registration::RegisterRequest),
         ),
@@ -39,6 +43,7 @@ pub fn all() -> Vec<(String, Schema)> {
         ("seats", crate::registration::session::Event::schemas()),
         ("agenda", crate::registration::agenda::Event::schemas()),
         ("partner", crate::registration::partner::Event::schemas()),
+        ("jobdating", crate::jobdating::Event::schemas()),
     ];
     for (family, schemas) in families {
         all.extend(

@@ -2,7 +2,8 @@
 //! today's code.
 //!
 //! The folder names the contract: `commit/` holds commit bodies; each event family has a folder
-//! (`edition/`, `event/`, `venue/`, `seats/`, `agenda/`, `partner/`) with one file per published `Type.vN.json`, holding the
+//! (`edition/`, `event/`, `venue/`, `seats/`, `agenda/`, `partner/`,
+//! `jobdating/`) with one file per published `Type.vN.json`, holding the
 //! payload. Every type and version a family reads must have its file, and a file of today's
 //! version must read back and write out exactly as committed. A folder this test does not know
 //! fails it, so a fixture can never be silently ignored.
@@ -122,6 +123,9 @@ fn every_published_encoding_still_reads() {
                 &path,
                 proto::registration::partner::Event::VERSIONS,
             ),
+            "jobdating" => {
+                check_family::<proto::jobdating::Event>(&path, proto::jobdating::Event::VERSIONS)
+            }
             other => panic!(
                 "{}: fixtures of `{other}` are not checked; add the family to this test",
                 path.display()
@@ -178,6 +182,11 @@ fn every_type_and_version_has_its_fixture() {
         "partner",
         proto::registration::partner::Event::VERSIONS,
         samples::partners(),
+    );
+    ensure_fixtures(
+        "jobdating",
+        proto::jobdating::Event::VERSIONS,
+        samples::jobdatings(),
     );
 }
 
