@@ -77,6 +77,8 @@ pub struct Planned {
     pub slot: usize,
     /// The rank (from 1) of the best wish it honours.
     pub wish: usize,
+    /// The round that booked it (from 1): the candidate's first, second… new interview.
+    pub round: usize,
 }
 
 /// The planner's answer: the new interviews, and how well the wishes are honoured.
@@ -185,8 +187,10 @@ struct Board<'a> {
     held: Vec<Vec<(usize, usize)>>,
     /// Each candidate's wishes honoured so far.
     honoured: Vec<Vec<bool>>,
-    /// The interviews booked, as (candidate, table, slot).
-    booked: Vec<(usize, usize, usize)>,
+    /// The interviews booked, as (candidate, table, slot, round).
+    booked: Vec<(usize, usize, usize, usize)>,
+    /// The current round, from 1 (0 before the first).
+    round: usize,
     /// This round: each candidate's place and the wish it honours.
     assigned: Vec<Option<(usize, usize)>>,
     /// This round: each candidate may take slot `s` (`allowed[c * slots + s]`).
@@ -238,6 +242,7 @@ impl<'a> Board<'a> {
                 .map(|c| vec![false; c.wishes.len()])
                 .collect(),
             booked: Vec::new(),
+            round: 0,
             assigned: vec![None; candidates],
             allowed: vec![true; candidates * slots],
             holders: vec![Vec::new(); places],
@@ -276,7 +281,12 @@ impl<'a> Board<'a> {
     fn commit(&mut self, c: usize, node: usize) {
         let (employer, slot) = (node / self.slots, node % self.slots);
         if let Some(table) = self.free_tables[node].pop() {
-            self.booked.push((c, table, slot));
+            let round = if self.round == 0 {
+                self.count(c) + 1
+            } else {
+                self.round
+            };
+            self.booked.push((c, table, slot, round));
             self.hold(c, employer, slot);
         }
     }
@@ -309,6 +319,7 @@ impl<'a> Board<'a> {
 
     /// Prepares a round: who may take which slot.
     fn start_round(&mut self) {
+        self.round += 1;
         for c in 0..self.instance.candidates.len() {
             for s in 0..self.slots {
                 self.allowed[c * self.slots + s] = self.slot_fits(c, s);
@@ -434,7 +445,7 @@ impl<'a> Board<'a> {
         let mut interviews: Vec<Planned> = self
             .booked
             .iter()
-            .map(|&(c, table, slot)| {
+            .map(|&(c, table, slot, round)| {
                 let employer = instance.tables[table].employer;
                 let wish = instance.candidates[c]
                     .wishes
@@ -446,6 +457,7 @@ impl<'a> Board<'a> {
                     table,
                     slot,
                     wish,
+                    round,
                 }
             })
             .collect();
