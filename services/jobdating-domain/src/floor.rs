@@ -490,6 +490,13 @@ impl FloorState {
             .filter(move |(_, _, b)| b.candidate.participant == participant)
     }
 
+    /// The floor as the planner sees it: every interview but the current draft's is given (its
+    /// slot closed, counted for its candidate); candidates are those with wishes, in participant
+    /// order.
+    pub fn planner_instance(&self) -> Instance {
+        PlannedFloor::of(self).instance
+    }
+
     /// A slot's times, if it exists.
     pub fn slot(&self, slot: SlotNo) -> Option<Span> {
         self.slots.get(slot.index()).copied()
