@@ -11,6 +11,7 @@ use decider::Decider;
 use jiff::Timestamp;
 use jobdating_domain::planner;
 use jobdating_domain::{Floor, FloorCommand, cut_slots};
+use proto::EventContract;
 use proto::jobdating::{
     Candidate, Command, Configured, EmployerJoined, Event, JobOffer, RecruiterSeated, Setup, Town,
     Wish, Wishes, WishesSubmitted,
@@ -183,6 +184,11 @@ pub(crate) fn run(options: &Options) -> Result<Value> {
     };
     let events = Floor::decide(&state, &command).map_err(|e| anyhow::anyhow!("{e}"))?;
     let decide_seconds = started.elapsed().as_secs_f64();
+    // What the draft weighs on the wire: its payloads, without the envelopes.
+    let mut payload_bytes = 0;
+    for event in &events {
+        payload_bytes += serde_json::to_vec(&event.encode()?.data)?.len();
+    }
 
     let order: Vec<usize> = (0..instance.candidates.len()).collect();
     let started = Instant::now();
@@ -202,6 +208,7 @@ pub(crate) fn run(options: &Options) -> Result<Value> {
         "seed": options.seed,
         "interviews": plan.interviews.len(),
         "events": events.len(),
+        "payload_bytes": payload_bytes,
         "first_wishes_honoured": plan.first_wishes_honoured,
         "wishes_honoured": plan.wishes_honoured,
         "candidates_with_an_interview": plan.candidates_with_an_interview(),
