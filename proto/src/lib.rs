@@ -12,17 +12,21 @@
 //! - [`contract`]: the [`contract::EventContract`] trait every event family implements: its wire
 //!   type and version, and the decoding (with upcasting) of every version ever published.
 //! - [`values`]: identifiers and validated values (names, codes, time zones).
-//! - [`taxonomy`]: the fixed lists: themes, audiences, kinds of event and venue, equipment.
+//! - [`taxonomy`]: the fixed lists: themes, audiences, kinds of event and venue, equipment, jobs,
+//!   contracts and kinds of employer.
 //! - [`scheduling`]: editions and their programmes (events and their sessions).
 //! - [`venues`]: venues, their rooms and hours, and the hosting requests they answer.
 //! - [`registration`]: seats of sessions, registrations and waiting lists, participants'
 //!   agendas.
 //! - [`webhooks`]: partners' and venues' webhook subscriptions.
+//! - [`jobdating`]: job-dating sessions: employers, recruiters' tables and slots, bookings,
+//!   candidates' wishes, the planner's drafts, interviews' outcomes.
 //! - [`schema`]: the list of JSON Schemas this crate publishes.
 
 pub mod contract;
 pub mod envelope;
 pub mod headers;
+pub mod jobdating;
 pub mod registration;
 pub mod scheduling;
 pub mod schema;

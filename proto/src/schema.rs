@@ -28,6 +28,10 @@ pub fn all() -> Vec<(String, Schema)> {
             schemars::schema_for!(crate::registration::partner::Command),
         ),
         (
+            "commands/jobdating".to_owned(),
+            schemars::schema_for!(crate::jobdating::Command),
+        ),
+        (
             "commands/register".to_owned(),
             schemars::schema_for!(crate::registration::RegisterRequest),
         ),
@@ -44,6 +48,7 @@ pub fn all() -> Vec<(String, Schema)> {
         ("agenda", crate::registration::agenda::Event::schemas()),
         ("partner", crate::registration::partner::Event::schemas()),
         ("webhook", crate::webhooks::Event::schemas()),
+        ("jobdating", crate::jobdating::Event::schemas()),
     ];
     for (family, schemas) in families {
         all.extend(

@@ -140,3 +140,63 @@ taxonomy!(
         InterviewTables => "Tables d'entretien",
     }
 );
+
+taxonomy!(
+    /// The jobs employers recruit for at job-datings.
+    Job {
+        /// Care assistant.
+        CareAssistant => "Aide-soignant",
+        /// Home carer for the elderly and disabled.
+        HomeCarer => "Auxiliaire de vie",
+        /// Educational and social support worker (AES).
+        SupportWorker => "Accompagnant éducatif et social",
+        /// Nurse.
+        Nurse => "Infirmier",
+        /// Childcare assistant in crèches and maternity wards.
+        ChildcareAssistant => "Auxiliaire de puériculture",
+        /// Specialised educator (disability, child protection).
+        SpecialisedEducator => "Éducateur spécialisé",
+        /// Assistant educator.
+        AssistantEducator => "Moniteur-éducateur",
+        /// Hospital services agent (ASH).
+        HospitalServicesAgent => "Agent de service hospitalier",
+        /// Any other job.
+        Other => "Autre métier",
+    }
+);
+
+taxonomy!(
+    /// The kinds of employment contract a job is offered under.
+    ContractType {
+        /// Permanent contract (CDI).
+        Permanent => "CDI",
+        /// Fixed-term contract (CDD).
+        FixedTerm => "CDD",
+        /// Apprenticeship.
+        Apprenticeship => "Apprentissage",
+        /// Internship.
+        Internship => "Stage",
+    }
+);
+
+taxonomy!(
+    /// What kind of structure an employer is.
+    StructureKind {
+        /// A nursing home (EHPAD).
+        Ehpad => "EHPAD",
+        /// A home-help service (ADMR, SAAD, SSIAD).
+        HomeHelpService => "Service d'aide à domicile",
+        /// A hospital or clinic.
+        Hospital => "Hôpital ou clinique",
+        /// A home or service for disabled people (IME, ESAT, foyer).
+        DisabilityService => "Établissement ou service pour personnes handicapées",
+        /// A child-protection home or service (MECS, ASE).
+        ChildProtection => "Protection de l'enfance",
+        /// A crèche or early-childhood service.
+        EarlyChildhood => "Petite enfance",
+        /// A social action centre (CCAS) or local authority.
+        SocialActionCentre => "CCAS ou collectivité",
+        /// Anything else.
+        Other => "Autre",
+    }
+);

@@ -53,6 +53,10 @@ uuid_id!(
     /// A venue: an EHPAD, a crèche, a training centre, a lycée, a town hall…
     VenueId
 );
+uuid_id!(
+    /// An employer recruiting at job-datings: a nursing home, a home-help association, a hospital…
+    EmployerId
+);
 
 macro_rules! validated_string {
     ($(#[$doc:meta])* $name:ident, $check:expr) => {
@@ -138,6 +142,12 @@ validated_string!(
     |v| slug(v, "a partner id")
 );
 validated_string!(
+    /// A recruiter of an employer at a job-dating, as the employer labels them (`drh`, `cadre-1`):
+    /// a short slug, never a person's name.
+    RecruiterId,
+    |v| slug(v, "a recruiter id")
+);
+validated_string!(
     /// A room of a venue, unique within the venue: a short slug.
     RoomId,
     |v| slug(v, "a room id")
@@ -207,6 +217,113 @@ validated_string!(
     }
 );
 
+macro_rules! bounded_number {
+    ($(#[$doc:meta])* $name:ident($int:ty), $min:literal..=$max:literal, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        #[serde(try_from = "u64", into = "u64")]
+        pub struct $name($int);
+
+        impl $name {
+            /// The smallest value allowed.
+            pub const MIN: $int = $min;
+            /// The largest value allowed.
+            pub const MAX: $int = $max;
+
+            /// Checks `value`.
+            pub fn parse(value: u64) -> Result<Self, Invalid> {
+                if (u64::from(Self::MIN)..=u64::from(Self::MAX)).contains(&value) {
+                    // Within MIN..=MAX, so it fits the type.
+                    Ok(Self(value as $int))
+                } else {
+                    Err(Invalid(format!(
+                        concat!($what, " is {} to {}, not {}"),
+                        Self::MIN,
+                        Self::MAX,
+                        value
+                    )))
+                }
+            }
+
+            /// The value.
+            pub fn get(self) -> $int {
+                self.0
+            }
+        }
+
+        impl TryFrom<u64> for $name {
+            type Error = Invalid;
+            fn try_from(value: u64) -> Result<Self, Invalid> {
+                Self::parse(value)
+            }
+        }
+
+        impl From<$name> for u64 {
+            fn from(value: $name) -> u64 {
+                u64::from(value.0)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+bounded_number!(
+    /// A table of a job-dating floor, numbered from 1, where one recruiter sits.
+    TableNo(u16),
+    1..=999,
+    "a table number"
+);
+bounded_number!(
+    /// An interview slot of a job-dating, numbered from 1 in time order: the same numbers at
+    /// every table.
+    SlotNo(u16),
+    1..=999,
+    "a slot number"
+);
+bounded_number!(
+    /// The length of a job-dating interview slot, in minutes.
+    SlotMinutes(u16),
+    5..=120,
+    "a slot length in minutes"
+);
+bounded_number!(
+    /// The least time between two interviews of one candidate, in minutes (0: back to back).
+    GapMinutes(u16),
+    0..=240,
+    "a gap between interviews in minutes"
+);
+bounded_number!(
+    /// The most interviews one candidate may have at one job-dating.
+    InterviewLimit(u16),
+    1..=20,
+    "a number of interviews per candidate"
+);
+bounded_number!(
+    /// How many people an employer recruits for one job and contract.
+    Openings(u16),
+    1..=9_999,
+    "a number of openings"
+);
+
+impl SlotNo {
+    /// Its place in the list of slots, from 0.
+    pub fn index(self) -> usize {
+        usize::from(self.0) - 1
+    }
+
+    /// The slot at `index` (from 0) in the list of slots, if it can be numbered.
+    pub fn at_index(index: usize) -> Option<Self> {
+        u64::try_from(index + 1)
+            .ok()
+            .and_then(|n| Self::parse(n).ok())
+    }
+}
+
 impl Default for Description {
     /// No description.
     fn default() -> Self {
@@ -251,6 +368,14 @@ mod tests {
         assert!(TimeZoneName::parse("Mars/Olympus").is_err());
         assert!(RoomId::parse("salle-1").is_ok());
         assert!(RoomId::parse("salle 1").is_err());
+        assert!(TableNo::parse(1).is_ok());
+        assert!(TableNo::parse(0).is_err());
+        assert!(SlotMinutes::parse(4).is_err());
+        assert!(SlotMinutes::parse(15).is_ok());
+        assert!(GapMinutes::parse(0).is_ok());
+        assert!(InterviewLimit::parse(21).is_err());
+        assert_eq!(SlotNo::at_index(0).map(SlotNo::get), Some(1));
+        assert_eq!(SlotNo::parse(3).map(SlotNo::index), Ok(2));
     }
 
     #[test]
@@ -259,5 +384,9 @@ mod tests {
         assert!(error.to_string().contains("2A, 2B"), "{error}");
         let code: DepartementCode = serde_json::from_str("\"05\"").expect("read");
         assert_eq!(serde_json::to_string(&code).expect("written"), "\"05\"");
+        let error = serde_json::from_str::<SlotMinutes>("2").expect_err("refused");
+        assert!(error.to_string().contains("5 to 120"), "{error}");
+        let table: TableNo = serde_json::from_str("12").expect("read");
+        assert_eq!(serde_json::to_string(&table).expect("written"), "12");
     }
 }

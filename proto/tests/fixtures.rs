@@ -2,7 +2,8 @@
 //! today's code.
 //!
 //! The folder names the contract: `commit/` holds commit bodies; each event family has a folder
-//! (`edition/`, `event/`, `venue/`, `seats/`, `agenda/`, `partner/`, `webhook/`) with one file per published `Type.vN.json`, holding the
+//! (`edition/`, `event/`, `venue/`, `seats/`, `agenda/`, `partner/`, `webhook/`,
+//! `jobdating/`) with one file per published `Type.vN.json`, holding the
 //! payload. Every type and version a family reads must have its file, and a file of today's
 //! version must read back and write out exactly as committed. A folder this test does not know
 //! fails it, so a fixture can never be silently ignored.
@@ -125,6 +126,9 @@ fn every_published_encoding_still_reads() {
             "webhook" => {
                 check_family::<proto::webhooks::Event>(&path, proto::webhooks::Event::VERSIONS)
             }
+            "jobdating" => {
+                check_family::<proto::jobdating::Event>(&path, proto::jobdating::Event::VERSIONS)
+            }
             other => panic!(
                 "{}: fixtures of `{other}` are not checked; add the family to this test",
                 path.display()
@@ -186,6 +190,11 @@ fn every_type_and_version_has_its_fixture() {
         "webhook",
         proto::webhooks::Event::VERSIONS,
         samples::webhooks(),
+    );
+    ensure_fixtures(
+        "jobdating",
+        proto::jobdating::Event::VERSIONS,
+        samples::jobdatings(),
     );
 }
 

@@ -354,3 +354,119 @@ pub(crate) fn webhooks() -> Vec<proto::webhooks::Event> {
         Event::Unsubscribed(Unsubscribed { subscription }),
     ]
 }
+
+/// A sample of every job-dating event: the job-dating of Embrun, Wednesday 17 April 2024,
+/// 14:00–17:00 (12:00–15:00Z), 15-minute slots, a break at 15:30.
+pub(crate) fn jobdatings() -> Vec<proto::jobdating::Event> {
+    use proto::jobdating::*;
+    use proto::registration::ParticipantId;
+    use proto::taxonomy::{ContractType, Job, StructureKind};
+
+    let span = |from: &str, to: &str| Span {
+        starts_at: at(from),
+        ends_at: at(to),
+    };
+    let employer = EmployerId(id(0xe1));
+    let table = TableNo::parse(3).expect("valid");
+    let slot = SlotNo::parse(2).expect("valid");
+    let candidate = Candidate {
+        participant: ParticipantId(id(0xca)),
+        partner: PartnerId::parse("mission-locale-embrun").expect("valid"),
+    };
+    vec![
+        Event::Configured(Configured {
+            setup: Setup {
+                starts_at: at("2024-04-17T12:00:00Z"),
+                ends_at: at("2024-04-17T13:00:00Z"),
+                slot_minutes: SlotMinutes::parse(15).expect("valid"),
+                breaks: vec![span("2024-04-17T12:30:00Z", "2024-04-17T12:45:00Z")],
+                gap_minutes: GapMinutes::parse(5).expect("valid"),
+                max_interviews: InterviewLimit::parse(3).expect("valid"),
+                wishes_until: at("2024-04-15T16:00:00Z"),
+            },
+            slots: vec![
+                span("2024-04-17T12:00:00Z", "2024-04-17T12:15:00Z"),
+                span("2024-04-17T12:15:00Z", "2024-04-17T12:30:00Z"),
+                span("2024-04-17T12:45:00Z", "2024-04-17T13:00:00Z"),
+            ],
+        }),
+        Event::EmployerJoined(EmployerJoined {
+            employer,
+            name: name("EHPAD Les Marronniers"),
+            kind: StructureKind::Ehpad,
+            town: Town {
+                name: name("Embrun"),
+                insee_code: InseeCode::parse("05046").expect("valid"),
+            },
+            jobs: vec![
+                JobOffer {
+                    job: Job::CareAssistant,
+                    contract: ContractType::Permanent,
+                    openings: Openings::parse(2).expect("valid"),
+                },
+                JobOffer {
+                    job: Job::HospitalServicesAgent,
+                    contract: ContractType::FixedTerm,
+                    openings: Openings::parse(1).expect("valid"),
+                },
+            ],
+        }),
+        Event::RecruiterSeated(RecruiterSeated {
+            employer,
+            recruiter: RecruiterId::parse("cadre-de-sante").expect("valid"),
+            table,
+        }),
+        Event::SlotsBlocked(SlotsBlocked {
+            table,
+            slots: vec![SlotNo::parse(3).expect("valid")],
+            reason: Some(reason("Réunion d'équipe")),
+        }),
+        Event::SlotsUnblocked(SlotsUnblocked {
+            table,
+            slots: vec![SlotNo::parse(3).expect("valid")],
+        }),
+        Event::WishesSubmitted(WishesSubmitted {
+            candidate: candidate.clone(),
+            wishes: Wishes::parse(vec![
+                Wish::Employer { employer },
+                Wish::Job {
+                    job: Job::HomeCarer,
+                },
+            ])
+            .expect("valid"),
+        }),
+        Event::InterviewBooked(InterviewBooked {
+            table,
+            slot,
+            time: span("2024-04-17T12:15:00Z", "2024-04-17T12:30:00Z"),
+            employer,
+            candidate: candidate.clone(),
+            by: BookedBy::Planner { run: 1 },
+            wish: Some(1),
+        }),
+        Event::InterviewCancelled(InterviewCancelled {
+            table,
+            slot,
+            candidate: candidate.clone(),
+        }),
+        Event::PlanDrafted(PlanDrafted {
+            run: 1,
+            seed: 2024,
+            candidates: 40,
+            interviews: 96,
+            first_wishes_honoured: 37,
+            wishes_honoured: 88,
+        }),
+        Event::PlanAnnounced(PlanAnnounced { run: 1 }),
+        Event::OutcomeRecorded(OutcomeRecorded {
+            table,
+            slot,
+            employer,
+            candidate,
+            outcome: Outcome::Hired {
+                job: Job::CareAssistant,
+                contract: ContractType::Permanent,
+            },
+        }),
+    ]
+}

@@ -9,10 +9,13 @@
 //!
 //! # Layout
 //! - [`ceiling`]: raw publishes, durable and not.
+//! - [`plan`]: the job-dating planner on 2,000 candidates, 100 employers and 30 slots (pure: no
+//!   nats-server, no ceiling).
 //! - [`rush`]: partners register participants into many sessions (`rush`), or all into one
 //!   (`hot-session`), through the registration service in-process.
 
 mod ceiling;
+mod plan;
 mod rush;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +35,8 @@ enum Scenario {
     Rush(rush::Options),
     /// Every client on one session of 10,000 seats: the opening-minute rush.
     HotSession(rush::Options),
+    /// The job-dating planner on a large floor, against first come, first served.
+    Plan(plan::Options),
 }
 
 #[tokio::main]
@@ -40,6 +45,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Ceiling(options) => ceiling::run(&options).await?,
         Scenario::Rush(options) => rush::run(options, false).await?,
         Scenario::HotSession(options) => rush::run(options, true).await?,
+        Scenario::Plan(options) => plan::run(&options)?,
     };
     println!("{figures}");
     Ok(())

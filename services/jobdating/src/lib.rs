@@ -1,0 +1,134 @@
+//! The job-dating service: commands on a job-dating session's floor.
+//!
+//! A thin shell over the pure `jobdating-domain` floor decider: it puts the current time into
+//! the command, runs the command loop of the event log, and nothing else. Two bookings of one slot
+//! sent at once, from one process or several, are serialised on the floor's subject (turns within
+//! a process, the expected version between processes): exactly one is recorded, the other is
+//! decided again against it and refused (`slot-taken`).
+//!
+//! Not here yet: checking that a candidate is registered in the session's seats, and the size
+//! of a large draft (see `docs/jobdating.md`).
+//!
+//! # Layout
+//! - [`STREAM`], [`FLOORS`]: where the context's events live.
+//! - [`JobDating`]: the commands on a floor, and its current state.
+//! - [`JobDatingError`]: why a command recorded nothing, with a stable code.
+
+use eventlog::{AggregateKey, Category, CommandError, CommandMeta, Decided, EventLog, StreamSpec};
+use jiff::Timestamp;
+use jobdating_domain::{Floor, FloorCommand, FloorRefusal, FloorState};
+use proto::jobdating::{Command, Event};
+use proto::values::SessionId;
+
+/// The job-dating context's stream.
+pub const STREAM: StreamSpec = StreamSpec {
+    name: "JOBDATING",
+    subjects: "jd.>",
+    description: "job-dating: each session's floor, bookings, wishes, plans and outcomes",
+};
+
+/// Job-dating sessions' floors: `jd.session.<session id>`.
+pub const FLOORS: Category = Category {
+    stream: STREAM.name,
+    prefix: "jd.session",
+};
+
+/// The address of a job-dating session's floor.
+pub fn floor_key(session: SessionId) -> AggregateKey {
+    // A UUID's text is always a valid subject token.
+    AggregateKey::new(FLOORS, &session.to_string()).unwrap_or_else(|e| unreachable!("{e}"))
+}
+
+/// Why a job-dating command recorded nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum JobDatingError {
+    /// The floor's rules refused it.
+    #[error("{0}")]
+    Refused(FloorRefusal),
+    /// JetStream did not answer; the same command with the same idempotency key may be retried.
+    #[error("the event log is unavailable: {0}")]
+    Unavailable(String),
+    /// Other writers kept changing the floor; retry with the same key.
+    #[error("too many concurrent changes; retry")]
+    Contended,
+    /// The log could not be read or written.
+    #[error("the event log failed: {0}")]
+    Log(String),
+}
+
+impl JobDatingError {
+    /// A stable code for the error, for APIs and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Refused(refusal) => refusal.code(),
+            Self::Unavailable(_) => "log-unavailable",
+            Self::Contended => "contended",
+            Self::Log(_) => "log-failed",
+        }
+    }
+}
+
+impl From<CommandError<FloorRefusal>> for JobDatingError {
+    fn from(error: CommandError<FloorRefusal>) -> Self {
+        match error {
+            CommandError::Refused(refusal) => Self::Refused(refusal),
+            CommandError::Contended { .. } => Self::Contended,
+            CommandError::Unavailable(reason) => Self::Unavailable(reason),
+            CommandError::Log(reason) => Self::Log(reason),
+        }
+    }
+}
+
+impl From<eventlog::LoadError> for JobDatingError {
+    fn from(e: eventlog::LoadError) -> Self {
+        match e {
+            eventlog::LoadError::Unavailable { reason } => Self::Unavailable(reason),
+            other => Self::Log(other.to_string()),
+        }
+    }
+}
+
+/// The job-dating service.
+#[derive(Clone)]
+pub struct JobDating {
+    /// Where its events go.
+    log: EventLog,
+}
+
+impl JobDating {
+    /// The service over `log` (opened with [`STREAM`]).
+    pub fn new(log: EventLog) -> Self {
+        Self { log }
+    }
+
+    /// Runs a command on a session's floor, now.
+    pub async fn floor(
+        &self,
+        session: SessionId,
+        command: Command,
+        meta: &CommandMeta,
+    ) -> Result<Decided<Event>, JobDatingError> {
+        self.floor_at(session, command, Timestamp::now(), meta)
+            .await
+    }
+
+    /// Runs a command on a session's floor as of `now` (the clock a test or a replay chooses).
+    pub async fn floor_at(
+        &self,
+        session: SessionId,
+        command: Command,
+        now: Timestamp,
+        meta: &CommandMeta,
+    ) -> Result<Decided<Event>, JobDatingError> {
+        let command = FloorCommand { command, now };
+        Ok(self
+            .log
+            .execute::<Floor>(&floor_key(session), &command, meta)
+            .await?)
+    }
+
+    /// The current state of a session's floor, for reads that cannot wait for a read model.
+    pub async fn floor_state(&self, session: SessionId) -> Result<FloorState, JobDatingError> {
+        Ok(self.log.load::<Floor>(&floor_key(session)).await?.state)
+    }
+}
