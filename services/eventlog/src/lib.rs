@@ -31,4 +31,4 @@ pub use aggregate::{Aggregate, Loaded};
 pub use command::{CommandError, CommandMeta, Decided};
 pub use config::{LogConfig, StreamSpec};
 pub use log::{AppendError, Appended, EventLog, LoadError, OpenError, RecordedCommit};
-pub use writer::{StreamWriter, Write, WriteCounts, Written};
+pub use writer::{StreamWriter, Write, WriteCounts, Written, bucket_subject};

@@ -33,6 +33,17 @@ const BATCH_ID: &str = "Nats-Batch-Id";
 const BATCH_SEQUENCE: &str = "Nats-Batch-Sequence";
 const BATCH_COMMIT: &str = "Nats-Batch-Commit";
 
+/// At most this many entries of a bucket in one atomic batch.
+const BUCKET_BATCH_MAX: usize = 256;
+
+/// At most this many batches of a bucket's entries written at once.
+const BUCKET_BATCHES_IN_FLIGHT: usize = 4;
+
+/// The subject of `key` in the key-value bucket `bucket`.
+pub fn bucket_subject(bucket: &str, key: &str) -> String {
+    format!("$KV.{bucket}.{key}")
+}
+
 /// One message waiting for its stream's next write.
 #[derive(Debug, Clone)]
 pub struct Write {
@@ -133,6 +144,28 @@ impl StreamWriter {
             in_flight: in_flight.max(1),
             counts: [AtomicU64::new(0), AtomicU64::new(0)],
         }
+    }
+
+    /// A writer of the entries of the key-value bucket `bucket` (its stream `KV_<bucket>`, which
+    /// is made to allow atomic batches), for entries written with an expected revision: a new
+    /// one (0) or one replacing a known revision. Write to [`bucket_subject`].
+    pub async fn for_bucket(
+        js: &jetstream::Context,
+        bucket: &str,
+        ack_timeout: Duration,
+    ) -> Result<Self, async_nats::Error> {
+        let mut stream = js.get_stream(format!("KV_{bucket}")).await?;
+        let mut config = stream.info().await?.config.clone();
+        if !config.allow_atomic_publish {
+            config.allow_atomic_publish = true;
+            js.update_stream(config).await?;
+        }
+        Ok(Self::new(
+            js.clone(),
+            ack_timeout,
+            BUCKET_BATCH_MAX,
+            BUCKET_BATCHES_IN_FLIGHT,
+        ))
     }
 
     /// How many messages this writer stored so far, in how many writes.

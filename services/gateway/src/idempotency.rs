@@ -23,6 +23,7 @@
 //! unknown (an append may have been stored without its acknowledgement), so the key stays bound
 //! to its request: only the same request may be retried with it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::kv::{self, CreateErrorKind, Operation};
@@ -32,6 +33,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use eventlog::{StreamWriter, Write, bucket_subject};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -50,6 +52,9 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// The response header set on a replayed response.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+
+/// How long a write of the bucket waits for its acknowledgement.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The largest response stored (the gateway's answers are a few hundred bytes).
 const STORED_RESPONSE_LIMIT: usize = 64 * 1024;
@@ -130,8 +135,12 @@ impl IntoResponse for StoredResponse {
 /// What to do with a request, given what the store holds under its key.
 #[derive(Debug)]
 enum Seen {
-    /// New, or the same request again with no response stored yet: run it.
-    Run,
+    /// New, or the same request again with no response stored yet: run it, and remember its
+    /// response over the claim at this revision.
+    Run {
+        /// The revision of the entry that claims the key.
+        claim: u64,
+    },
     /// Answered before: replay.
     Replay(StoredResponse),
     /// The key was used for another request.
@@ -143,6 +152,9 @@ enum Seen {
 pub struct IdempotencyStore {
     /// The bucket [`IDEMPOTENCY_BUCKET`].
     kv: kv::Store,
+    /// Its entries' writer: claims and responses of concurrent requests are written together
+    /// (one durable write for many), each with the revision it expects.
+    writer: Arc<StreamWriter>,
 }
 
 fn store_unavailable(e: &dyn std::fmt::Display) -> ApiError {
@@ -166,7 +178,11 @@ impl IdempotencyStore {
             Ok(store) => store,
             Err(_) => js.update_key_value(config).await?,
         };
-        Ok(Self { kv })
+        let writer = StreamWriter::for_bucket(js, IDEMPOTENCY_BUCKET, WRITE_TIMEOUT).await?;
+        Ok(Self {
+            kv,
+            writer: Arc::new(writer),
+        })
     }
 
     /// Where a key is stored: the API key's id, then the hash of the client's key (which may
@@ -200,11 +216,21 @@ impl IdempotencyStore {
                     } else if let Some(response) = record.response {
                         Seen::Replay(response)
                     } else {
-                        Seen::Run
+                        Seen::Run {
+                            claim: entry.revision,
+                        }
                     });
                 }
-                _ => match self.kv.create(name, pending.clone().into()).await {
-                    Ok(_) => return Ok(Seen::Run),
+                None => {
+                    let claim = self.write(name, 0, pending.clone()).await;
+                    if let Ok(claim) = claim {
+                        return Ok(Seen::Run { claim });
+                    }
+                    // Claimed meanwhile by a concurrent copy: read it again.
+                }
+                // Forgotten (deleted): the store's own `create` writes over the marker.
+                Some(_) => match self.kv.create(name, pending.clone().into()).await {
+                    Ok(claim) => return Ok(Seen::Run { claim }),
                     Err(e) if e.kind() == CreateErrorKind::AlreadyExists => continue,
                     Err(e) => return Err(store_unavailable(&e)),
                 },
@@ -216,9 +242,32 @@ impl IdempotencyStore {
         ))
     }
 
-    /// Stores the response of a request that succeeded. A failure is only logged: the log's
-    /// own idempotency still answers a retry.
-    async fn remember(&self, name: &str, request: &str, status: StatusCode, body: &Bytes) {
+    /// Writes an entry over revision `expected` (0: a new entry); its revision.
+    async fn write(&self, name: &str, expected: u64, value: Vec<u8>) -> Result<u64, String> {
+        let write = Write {
+            subject: bucket_subject(IDEMPOTENCY_BUCKET, name),
+            expected,
+            headers: async_nats::HeaderMap::new(),
+            body: value.into(),
+            msg_id: uuid::Uuid::now_v7().to_string(),
+        };
+        self.writer
+            .write(write)
+            .await
+            .map(|(revision, _)| revision)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Stores the response of a request that succeeded over its claim. A failure is only
+    /// logged: the log's own idempotency still answers a retry.
+    async fn remember(
+        &self,
+        name: &str,
+        claim: u64,
+        request: &str,
+        status: StatusCode,
+        body: &Bytes,
+    ) {
         let Ok(body) = serde_json::from_slice::<serde_json::Value>(body) else {
             tracing::warn!("a successful response is not JSON; it is not stored");
             return;
@@ -231,7 +280,7 @@ impl IdempotencyStore {
             }),
         };
         let stored = match serde_json::to_vec(&record) {
-            Ok(bytes) => self.kv.put(name, bytes.into()).await.map(|_| ()),
+            Ok(bytes) => self.write(name, claim, bytes).await.map(|_| ()),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot encode a response");
                 return;
@@ -325,7 +374,7 @@ pub async fn idempotent(
     let request_hash = request_hash(&parts.method, path, &bytes);
     let store = &state.idempotency;
     let name = IdempotencyStore::entry_name(&principal.key_id, &key);
-    match store.seen(&name, &request_hash).await? {
+    let claim = match store.seen(&name, &request_hash).await? {
         Seen::Replay(response) => return Ok(response.into_response()),
         Seen::Reused => {
             return Err(ApiError::new(
@@ -335,8 +384,8 @@ pub async fn idempotent(
                  request",
             ));
         }
-        Seen::Run => {}
-    }
+        Seen::Run { claim } => claim,
+    };
     parts.extensions.insert(key);
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
@@ -348,7 +397,9 @@ pub async fn idempotent(
             Ok(body) => body,
             Err(e) => return Err(ApiError::internal(&e)),
         };
-        store.remember(&name, &request_hash, status, &body).await;
+        store
+            .remember(&name, claim, &request_hash, status, &body)
+            .await;
         Ok(Response::from_parts(parts, Body::from(body)))
     } else {
         if status.is_client_error() {

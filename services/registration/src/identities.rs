@@ -15,14 +15,11 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use eventlog::{StreamWriter, Write};
+use eventlog::{StreamWriter, Write, bucket_subject};
 use proto::registration::{Identity, ParticipantId, SealedIdentity};
 
 /// The key-value bucket of participants' keys.
 pub const KEYS_BUCKET: &str = "participant_keys";
-
-/// At most this many new keys written in one atomic batch.
-const KEY_BATCH_MAX: usize = 256;
 
 /// How long a key's write waits for its acknowledgement.
 const KEY_ACK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -74,15 +71,10 @@ impl Identities {
             Err(_) => js.update_key_value(config).await.map_err(unavailable)?,
         };
         // New keys are written in atomic batches with the others waiting (see
-        // `eventlog::writer`): the bucket's stream must allow them.
-        let stream_name = format!("KV_{KEYS_BUCKET}");
-        let mut stream = js.get_stream(&stream_name).await.map_err(unavailable)?;
-        let mut stream_config = stream.info().await.map_err(unavailable)?.config.clone();
-        if !stream_config.allow_atomic_publish {
-            stream_config.allow_atomic_publish = true;
-            js.update_stream(stream_config).await.map_err(unavailable)?;
-        }
-        let writer = StreamWriter::new(js.clone(), KEY_ACK_TIMEOUT, KEY_BATCH_MAX, 4);
+        // `eventlog::writer`).
+        let writer = StreamWriter::for_bucket(js, KEYS_BUCKET, KEY_ACK_TIMEOUT)
+            .await
+            .map_err(unavailable)?;
         Ok(Self {
             keys,
             writer: Arc::new(writer),
@@ -98,7 +90,7 @@ impl Identities {
         }
         let fresh = ChaCha20Poly1305::generate_key(&mut OsRng);
         let write = Write {
-            subject: format!("$KV.{KEYS_BUCKET}.{name}"),
+            subject: bucket_subject(KEYS_BUCKET, &name),
             // Only where the key does not exist.
             expected: 0,
             headers: async_nats::HeaderMap::new(),
