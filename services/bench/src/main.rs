@@ -11,11 +11,13 @@
 //! - [`ceiling`]: raw publishes, durable and not.
 //! - [`plan`]: the job-dating planner on 2,000 candidates, 100 employers and 30 slots (pure: no
 //!   nats-server, no ceiling).
+//! - [`rebuild`]: a log of about a million events, then every read model built from zero.
 //! - [`rush`]: partners register participants into many sessions (`rush`), or all into one
-//!   (`hot-session`), through the registration service in-process.
+//!   (`hot-session`), through the HTTP API and in-process; with the read-your-writes lag.
 
 mod ceiling;
 mod plan;
+mod rebuild;
 mod rush;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +39,8 @@ enum Scenario {
     HotSession(rush::Options),
     /// The job-dating planner on a large floor, against first come, first served.
     Plan(plan::Options),
+    /// A log of about a million events, then every read model rebuilt from zero.
+    Rebuild(rebuild::Options),
 }
 
 #[tokio::main]
@@ -46,6 +50,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Rush(options) => rush::run(options, false).await?,
         Scenario::HotSession(options) => rush::run(options, true).await?,
         Scenario::Plan(options) => plan::run(&options)?,
+        Scenario::Rebuild(options) => rebuild::run(&options).await?,
     };
     println!("{figures}");
     Ok(())

@@ -1,20 +1,33 @@
-//! The registration rush: partners' clients register participants into sessions through the
-//! registration service, in-process (no HTTP), on a durable nats-server, with every process
-//! between services running. Then the seats are checked: overbooked seats, acknowledged
-//! registrations lost, duplicates.
+//! The registration rush: partners' clients register participants into sessions, on a durable
+//! nats-server, with every process between services running — through the HTTP API (a gateway on
+//! a loopback port, one API key per partner, an `Idempotency-Key` per request), and once more
+//! in-process through the registration service, to show what HTTP costs. Then the seats are
+//! checked: overbooked seats, acknowledged registrations lost, duplicates. During the HTTP rush,
+//! the catalogue projection runs and the read-your-writes lag is measured: from a registration's
+//! answer to the catalogue having read the sequence the answer names.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use bytes::Bytes;
 use futures_util::StreamExt;
-use proto::registration::RegistrationId;
+use gateway::{AppState, Gateway, RateLimit, Role, Services};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use projection::{Progress, Runner, RunnerConfig};
+use proto::registration::{
+    AgeBand, Attendee, ParticipantRef, Profile, RegisterRequest, RegistrationId,
+};
 use proto::taxonomy::Audience;
-use proto::values::SessionId;
-use registration::{Registered, RegistrationError};
+use proto::values::{InseeCode, SessionId};
+use registration::RegistrationError;
 use serde_json::{Value, json};
-use tests::week::{Week, tuesday};
+use tests::week::{Week, person, tuesday};
+use tokio::sync::watch;
 
 /// The rush's shape.
 #[derive(Debug, Clone, clap::Args)]
@@ -34,11 +47,36 @@ pub(crate) struct Options {
     /// One attempt in this many is a retry of the previous one, with the same idempotency key.
     #[arg(long, default_value_t = 20)]
     pub(crate) retry_every: usize,
+    /// Which way the registrations go: `http`, `in-process`, or `both` (one after the other,
+    /// each on its own nats-server).
+    #[arg(long, default_value = "both")]
+    pub(crate) path: Path,
+}
+
+/// Which way the registrations go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Path {
+    /// Through the HTTP gateway.
+    Http,
+    /// Through the registration service, in-process.
+    InProcess,
+    /// Both, one after the other.
+    Both,
 }
 
 struct Attempt {
     participant: usize,
     session: SessionId,
+}
+
+/// What a client was answered, in the end.
+enum Answered {
+    /// Registered (confirmed or waiting): the registration, and the sequence the answer named.
+    Accepted(RegistrationId, u64),
+    /// Refused by the rules (full session and no waiting list, …).
+    Refused,
+    /// Still failing after the client's retries.
+    Failed(String),
 }
 
 /// Runs the rush and returns its figures.
@@ -53,7 +91,55 @@ pub(crate) async fn run(mut options: Options, hot: bool) -> Result<Value> {
     };
     let durable_ceiling = crate::ceiling::measure(&ceiling, true).await?;
     let unsynced_ceiling = crate::ceiling::measure(&ceiling, false).await?;
+    let ratios = |figures: &mut Value| {
+        let per_second = figures["accepted_per_s"].as_f64().unwrap_or(0.0);
+        figures["ratio_to_ceiling"] = json!(per_second / durable_ceiling);
+        figures["ratio_to_unsynced_ceiling"] = json!(per_second / unsynced_ceiling);
+    };
+    let mut result = json!({
+        "scenario": if hot { "hot-session" } else { "rush" },
+        "durable_ceiling_msgs_per_s": durable_ceiling,
+        "unsynced_ceiling_msgs_per_s": unsynced_ceiling,
+        "parameters": {
+            "partners": options.partners,
+            "clients": options.clients,
+            "sessions": options.sessions,
+            "attempts": options.attempts,
+            "retry_every": options.retry_every,
+        },
+    });
+    if matches!(options.path, Path::Http | Path::Both) {
+        let mut figures = phase(&options, hot, true).await?;
+        ratios(&mut figures);
+        result["http"] = figures;
+    }
+    if matches!(options.path, Path::InProcess | Path::Both) {
+        let mut figures = phase(&options, hot, false).await?;
+        ratios(&mut figures);
+        result["in_process"] = figures;
+    }
+    // The headline figures: the HTTP rush's when it ran.
+    let headline = if result["http"].is_object() {
+        result["http"].clone()
+    } else {
+        result["in_process"].clone()
+    };
+    for field in [
+        "accepted_per_s",
+        "latency_ms",
+        "overbooked_seats",
+        "lost_acknowledged",
+        "duplicates",
+        "ratio_to_ceiling",
+        "ratio_to_unsynced_ceiling",
+    ] {
+        result[field] = headline[field].clone();
+    }
+    Ok(result)
+}
 
+/// One rush on a new week: through HTTP or in-process.
+async fn phase(options: &Options, hot: bool, http: bool) -> Result<Value> {
     let week = Arc::new(Week::start().await?);
     let mut sessions = Vec::new();
     let mut capacities = HashMap::new();
@@ -73,6 +159,11 @@ pub(crate) async fn run(mut options: Options, hot: bool) -> Result<Value> {
     for partner in 0..options.partners {
         week.declare_partner(&format!("partner-{partner}")).await?;
     }
+    let front = if http {
+        Some(Front::start(&week, options.partners).await?)
+    } else {
+        None
+    };
 
     // The attempts: new participants, and every `retry_every`-th a retry of the previous one.
     let mut attempts = Vec::with_capacity(options.attempts);
@@ -95,64 +186,73 @@ pub(crate) async fn run(mut options: Options, hot: bool) -> Result<Value> {
 
     let started = Instant::now();
     let partners = options.partners;
-    let outcomes: Vec<(usize, Duration, Result<Registered, RegistrationError>)> =
-        futures_util::stream::iter(attempts)
-            .map(|attempt| {
-                let week = week.clone();
-                async move {
-                    let begun = Instant::now();
-                    let partner = format!("partner-{}", attempt.participant % partners);
-                    let reference = format!("p{}", attempt.participant);
-                    let key = format!("rush-{}", attempt.participant);
-                    let mut outcome = Err(RegistrationError::Contended);
-                    // A client asks again (same key) while the answer is not a decision.
-                    for _ in 0..50 {
-                        outcome = week
-                            .register(
-                                &partner,
-                                &reference,
-                                attempt.session,
-                                Audience::JobSeekers,
-                                &key,
-                            )
-                            .await;
-                        match &outcome {
-                            Err(
-                                RegistrationError::Unavailable(_)
-                                | RegistrationError::Contended
-                                | RegistrationError::Log(_),
-                            ) => tokio::time::sleep(Duration::from_millis(20)).await,
-                            _ => break,
-                        }
+    let front = front.as_ref();
+    let lags = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let outcomes: Vec<(usize, Duration, Answered)> = futures_util::stream::iter(attempts)
+        .enumerate()
+        .map(|(n, attempt)| {
+            let week = week.clone();
+            let lags = lags.clone();
+            async move {
+                let begun = Instant::now();
+                let partner = attempt.participant % partners;
+                let key = format!("rush-{}", attempt.participant);
+                let answered = match front {
+                    Some(front) => front.register(partner, &attempt, &key).await,
+                    None => register_in_process(&week, partner, &attempt, &key).await,
+                };
+                let latency = begun.elapsed();
+                // One answer in ten: how long until the catalogue has read what it names.
+                if let (Some(front), Answered::Accepted(_, seq), 0) = (front, &answered, n % 10) {
+                    let answered_at = Instant::now();
+                    let mut progress = front.catalogue.clone();
+                    let reached = progress
+                        .wait_for(|p| {
+                            p.checkpoints
+                                .get(registration::STREAM.name)
+                                .is_some_and(|read| read >= seq)
+                        })
+                        .await
+                        .is_ok();
+                    if reached && let Ok(mut lags) = lags.lock() {
+                        lags.push(answered_at.elapsed());
                     }
-                    (attempt.participant, begun.elapsed(), outcome)
                 }
-            })
-            .buffer_unordered(options.clients)
-            .collect()
-            .await;
+                (attempt.participant, latency, answered)
+            }
+        })
+        .buffer_unordered(options.clients)
+        .collect()
+        .await;
     let elapsed = started.elapsed().as_secs_f64();
 
     let mut latencies: Vec<Duration> = outcomes.iter().map(|(_, latency, _)| *latency).collect();
-    latencies.sort();
-    let percentile = |p: f64| -> f64 {
-        if latencies.is_empty() {
-            return 0.0;
-        }
-        let index = ((latencies.len() as f64 - 1.0) * p).round() as usize;
-        latencies[index.min(latencies.len() - 1)].as_secs_f64() * 1_000.0
-    };
-    let accepted = outcomes.iter().filter(|(_, _, o)| o.is_ok()).count();
-    let refused = outcomes.len() - accepted;
+    let accepted = outcomes
+        .iter()
+        .filter(|(_, _, o)| matches!(o, Answered::Accepted(..)))
+        .count();
+    let refused = outcomes
+        .iter()
+        .filter(|(_, _, o)| matches!(o, Answered::Refused))
+        .count();
+    let failures: Vec<&str> = outcomes
+        .iter()
+        .filter_map(|(_, _, o)| match o {
+            Answered::Failed(why) => Some(why.as_str()),
+            _ => None,
+        })
+        .take(3)
+        .collect();
+    let failed = outcomes.len() - accepted - refused;
 
     // What each participant was answered, every time.
     let mut answered: HashMap<usize, HashSet<RegistrationId>> = HashMap::new();
     for (participant, _, outcome) in &outcomes {
-        if let Ok(registered) = outcome {
+        if let Answered::Accepted(registration, _) = outcome {
             answered
                 .entry(*participant)
                 .or_default()
-                .insert(registered.registration);
+                .insert(*registration);
         }
     }
     let mut overbooked = 0u64;
@@ -173,28 +273,202 @@ pub(crate) async fn run(mut options: Options, hot: bool) -> Result<Value> {
     for ids in answered.values() {
         lost += ids.iter().filter(|id| !recorded.contains(id)).count() as u64;
     }
+    let writes = week.log.write_counts();
+    let mut lags = lags.lock().map(|l| l.clone()).unwrap_or_default();
 
-    let per_second = accepted as f64 / elapsed;
     Ok(json!({
-        "scenario": if hot { "hot-session" } else { "rush" },
+        "path": if http { "HTTP (gateway on loopback, one key per partner)" } else { "in-process (registration service, no HTTP)" },
         "accepted": accepted,
         "refused": refused,
-        "accepted_per_s": per_second,
-        "latency_ms": { "p50": percentile(0.50), "p95": percentile(0.95), "p99": percentile(0.99) },
+        "failed": failed,
+        "failures": failures,
+        "accepted_per_s": accepted as f64 / elapsed,
+        "latency_ms": percentiles(&mut latencies),
+        "read_your_writes_lag_ms": if http { percentiles(&mut lags) } else { Value::Null },
         "overbooked_seats": overbooked,
         "lost_acknowledged": lost,
         "duplicates": duplicates,
-        "durable_ceiling_msgs_per_s": durable_ceiling,
-        "unsynced_ceiling_msgs_per_s": unsynced_ceiling,
-        "ratio_to_ceiling": per_second / durable_ceiling,
-        "ratio_to_unsynced_ceiling": per_second / unsynced_ceiling,
-        "parameters": {
-            "partners": options.partners,
-            "clients": options.clients,
-            "sessions": options.sessions,
-            "attempts": options.attempts,
-            "retry_every": options.retry_every,
-            "path": "in-process (registration service, no HTTP)",
-        },
+        "commits": writes.messages,
+        "writes": writes.writes,
     }))
+}
+
+/// p50, p95 and p99 of `durations`, in milliseconds.
+fn percentiles(durations: &mut [Duration]) -> Value {
+    durations.sort();
+    let at = |p: f64| -> f64 {
+        if durations.is_empty() {
+            return 0.0;
+        }
+        let index = ((durations.len() as f64 - 1.0) * p).round() as usize;
+        durations[index.min(durations.len() - 1)].as_secs_f64() * 1_000.0
+    };
+    json!({ "p50": at(0.50), "p95": at(0.95), "p99": at(0.99) })
+}
+
+/// A client's registration through the service, asked again (same key) while the answer is not
+/// a decision.
+async fn register_in_process(
+    week: &Week,
+    partner: usize,
+    attempt: &Attempt,
+    key: &str,
+) -> Answered {
+    let partner = format!("partner-{partner}");
+    let reference = format!("p{}", attempt.participant);
+    let mut last = String::new();
+    for _ in 0..50 {
+        let outcome = week
+            .register(
+                &partner,
+                &reference,
+                attempt.session,
+                Audience::JobSeekers,
+                key,
+            )
+            .await;
+        match outcome {
+            Ok(registered) => return Answered::Accepted(registered.registration, registered.seq),
+            Err(
+                e @ (RegistrationError::Unavailable(_)
+                | RegistrationError::Contended
+                | RegistrationError::Log(_)),
+            ) => {
+                last = e.to_string();
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(_) => return Answered::Refused,
+        }
+    }
+    Answered::Failed(last)
+}
+
+/// The HTTP front: a gateway over the week, the partners' keys, a client, and the catalogue
+/// projection's progress.
+struct Front {
+    url: String,
+    secrets: Vec<String>,
+    client: Client<HttpConnector, Full<Bytes>>,
+    catalogue: watch::Receiver<Progress>,
+    _stores: tempfile::TempDir,
+}
+
+impl Front {
+    async fn start(week: &Week, partners: usize) -> Result<Self> {
+        let services = Services {
+            scheduling: week.scheduling.clone(),
+            venues: week.venues.clone(),
+            registrations: week.registrations.clone(),
+        };
+        // The rush measures the service, not the per-key allowance.
+        let limit = RateLimit {
+            per_second: 1_000_000.0,
+            burst: 1_000_000,
+        };
+        let stores = tempfile::tempdir()?;
+        let js = async_nats::jetstream::new(week.nats.client().await?);
+        let catalogue = Runner::open(
+            catalogue::Catalogue,
+            &stores.path().join("catalogue"),
+            js,
+            RunnerConfig::default(),
+        )?;
+        let progress = catalogue.progress();
+        let state = AppState::open(&week.log, services, limit)
+            .await?
+            .with_catalogue(catalogue.db().clone())
+            .with_projection(gateway::routes::CATALOGUE, progress.clone());
+        tokio::spawn(async move {
+            let _ = catalogue.run(std::future::pending()).await;
+        });
+        let mut secrets = Vec::new();
+        for partner in 0..partners {
+            let id = tests::week::partner_id(&format!("partner-{partner}"));
+            let (_, secret) = state.keys.create(Role::Partner(id)).await?;
+            secrets.push(secret.expose().to_owned());
+        }
+        let gateway = Gateway::bind("127.0.0.1:0".parse()?, state).await?;
+        let url = format!("http://127.0.0.1:{}", gateway.port());
+        tokio::spawn(gateway.run_until_stopped(std::future::pending()));
+        let client = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(1_024)
+            .build_http();
+        Ok(Self {
+            url,
+            secrets,
+            client,
+            catalogue: progress,
+            _stores: stores,
+        })
+    }
+
+    /// A partner's client registers someone, asking again (same key) on 503s and lost
+    /// connections.
+    async fn register(&self, partner: usize, attempt: &Attempt, key: &str) -> Answered {
+        let reference = format!("p{}", attempt.participant);
+        let body = match request_body(attempt.session, &reference) {
+            Ok(body) => body,
+            Err(e) => return Answered::Failed(e.to_string()),
+        };
+        let mut last = String::new();
+        for _ in 0..50 {
+            match self.post(partner, key, body.clone()).await {
+                Ok((201, answer)) => {
+                    let registration = answer["registration"]
+                        .as_str()
+                        .and_then(|id| id.parse::<uuid::Uuid>().ok());
+                    let seq = answer["seq"].as_u64().unwrap_or(0);
+                    return match registration {
+                        Some(id) => Answered::Accepted(RegistrationId(id), seq),
+                        None => Answered::Failed(format!("an answer without an id: {answer}")),
+                    };
+                }
+                Ok((status, answer)) if status == 503 || status == 500 => {
+                    last = format!("{status} {answer}");
+                }
+                Ok((status, answer)) if (400..500).contains(&status) => {
+                    if status == 409 || status == 422 {
+                        return Answered::Refused;
+                    }
+                    return Answered::Failed(format!("{status} {answer}"));
+                }
+                Ok((status, answer)) => last = format!("{status} {answer}"),
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Answered::Failed(last)
+    }
+
+    async fn post(&self, partner: usize, key: &str, body: Bytes) -> Result<(u16, Value)> {
+        let secret = self.secrets.get(partner).context("no such partner")?;
+        let request = hyper::Request::post(format!("{}/registrations", self.url))
+            .header("authorization", format!("Bearer {secret}"))
+            .header("idempotency-key", key)
+            .header("content-type", "application/json")
+            .body(Full::new(body))?;
+        let response = self.client.request(request).await?;
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        Ok((
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        ))
+    }
+}
+
+/// The body of `POST /registrations` for participant `reference` of the rush.
+fn request_body(session: SessionId, reference: &str) -> Result<Bytes> {
+    let request = RegisterRequest {
+        session,
+        reference: ParticipantRef::try_from(reference.to_owned())?,
+        attendee: Attendee::Person,
+        profile: Profile {
+            audience: Audience::JobSeekers,
+            age_band: AgeBand::From16To25,
+            town: Some(InseeCode::parse("05061")?),
+        },
+        identity: person(reference),
+    };
+    Ok(Bytes::from(serde_json::to_vec(&request)?))
 }
