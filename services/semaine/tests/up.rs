@@ -377,3 +377,95 @@ fn keys_are_shown_once_listed_without_their_secret_and_revoked() -> Result<()> {
     );
     Ok(())
 }
+
+/// `GET <path>` on `address` over plain HTTP/1.0: the status code and the body.
+fn http_get(address: SocketAddr, path: &str) -> Result<(u16, String)> {
+    use std::io::Write;
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n")?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .with_context(|| format!("no status in `{answer}`"))?;
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// The `host:port` of the `http://…` in the banner's HTTP line.
+fn http_address(line: &str) -> Result<SocketAddr> {
+    let url = line
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("http://"))
+        .with_context(|| format!("no http:// URL in `{line}`"))?;
+    Ok(url.parse()?)
+}
+
+/// A read model's store damaged, another's deleted, with semaine stopped: at the next start the
+/// damaged store is moved aside, both are replayed from the log, `/readyz` answers ready once they
+/// caught up (lag 0), and semaine keeps running: no crash loop.
+#[test]
+fn a_damaged_or_deleted_read_model_is_replayed_at_start() -> Result<()> {
+    let data_dir = tempfile::tempdir()?;
+    let mut up = Up::start_with(data_dir.path(), &["up", "--demo"])?;
+    up.wait_for_line("demo edition:", Duration::from_secs(60))?;
+    for _ in 0..9 {
+        up.wait_for_line("lieu confirmé", Duration::from_secs(5))?;
+    }
+    up.terminate()?;
+    ensure!(
+        up.wait_for_exit(EXIT_WAIT)?.is_some_and(|s| s.success()),
+        "the first run did not stop cleanly"
+    );
+
+    let projections = data_dir.path().join("projections");
+    for file in ["conf", "db"] {
+        std::fs::write(projections.join("catalogue").join(file), vec![0xA5u8; 4096])?;
+    }
+    std::fs::remove_dir_all(projections.join("statistics"))?;
+
+    let mut up = Up::start(data_dir.path())?;
+    let http = http_address(&up.wait_for_line("HTTP", BANNER_WAIT)?)?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = http_get(http, "/readyz")?;
+        if status == 200 {
+            break;
+        }
+        ensure!(status == 503, "/readyz answered {status}: {body}");
+        ensure!(
+            Instant::now() < deadline,
+            "/readyz still not ready after 30 s: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (_, metrics) = http_get(http, "/metrics")?;
+    for name in ["catalogue", "statistics"] {
+        let line = format!("semaine_projection_lag{{projection=\"{name}\"}} 0");
+        ensure!(metrics.contains(&line), "no `{line}` in:\n{metrics}");
+    }
+    let set_aside = std::fs::read_dir(&projections)?
+        .filter_map(Result::ok)
+        .any(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("catalogue.corrupt-")
+        });
+    ensure!(set_aside, "the damaged catalogue store was not kept aside");
+    ensure!(up.child.try_wait()?.is_none(), "semaine stopped on its own");
+    up.terminate()?;
+    let status = up.wait_for_exit(EXIT_WAIT)?;
+    ensure!(
+        status.is_some_and(|s| s.success()),
+        "exit {status:?}; stderr:\n{}",
+        up.stop_and_collect_stderr()
+    );
+    Ok(())
+}
