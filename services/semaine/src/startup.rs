@@ -285,38 +285,48 @@ impl Application {
                 (name, runner.run(stopped).await)
             });
         }
-        let state = gateway::AppState::open(
-            &self.log,
-            gateway::Services {
-                scheduling: scheduling::Scheduling::new(self.log.clone()),
-                venues: venues::Venues::new(self.log.clone()),
-                registrations: registration::Registrations::new(
-                    self.log.clone(),
-                    self.identities.clone(),
-                ),
-            },
-            gateway::RateLimit::default(),
-        )
-        .await
-        .context("cannot open the HTTP gateway's stores")?;
-        let state = match catalogue_store {
-            Some(store) => state.with_catalogue(store),
-            None => state,
-        };
-        let state = match view_stores {
-            Some(stores) => state.with_views(stores),
-            None => state,
-        };
-        let state = progress.into_iter().fold(state, |state, (name, progress)| {
-            state.with_projection(name, progress)
-        });
-        let http = gateway::Gateway::bind(self.settings.http, state)
+        let parts = self.settings.parts;
+        let mut serving = None;
+        let mut http_addr = None;
+        if parts.gateway {
+            let state = gateway::AppState::open(
+                &self.log,
+                gateway::Services {
+                    scheduling: scheduling::Scheduling::new(self.log.clone()),
+                    venues: venues::Venues::new(self.log.clone()),
+                    registrations: registration::Registrations::new(
+                        self.log.clone(),
+                        self.identities.clone(),
+                    ),
+                },
+                gateway::RateLimit::default(),
+            )
             .await
-            .with_context(|| format!("cannot listen on {}", self.settings.http))?;
-        let http_addr = http.local_addr().context("no local address")?;
-        let serving = tokio::spawn(http.run_until_stopped(stopped(stopping.clone())));
+            .context("cannot open the HTTP gateway's stores")?;
+            let state = match catalogue_store {
+                Some(store) => state.with_catalogue(store),
+                None => state,
+            };
+            let state = match view_stores {
+                Some(stores) => state.with_views(stores),
+                None => state,
+            };
+            let state = progress.into_iter().fold(state, |state, (name, progress)| {
+                state.with_projection(name, progress)
+            });
+            let http = gateway::Gateway::bind(self.settings.http, state)
+                .await
+                .with_context(|| format!("cannot listen on {}", self.settings.http))?;
+            http_addr = Some(http.local_addr().context("no local address")?);
+            serving = Some(tokio::spawn(
+                http.run_until_stopped(stopped(stopping.clone())),
+            ));
+        }
 
         let processes_dir = self.settings.data_dir.join("processes");
+        if !parts.processes {
+            self.processes.clear();
+        }
         let process_names: Vec<&str> = self.processes.iter().map(|p| p.name()).collect();
         for process in std::mem::take(&mut self.processes) {
             let name = process.name();
@@ -356,11 +366,13 @@ impl Application {
             );
             running.abort_all();
         }
-        match tokio::time::timeout(DRAIN_TIMEOUT, serving).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => failures.push(format!("the HTTP gateway failed: {e}")),
-            Ok(Err(e)) => failures.push(format!("the HTTP gateway panicked: {e}")),
-            Err(_) => warn!("the HTTP gateway did not drain in time"),
+        if let Some(serving) = serving {
+            match tokio::time::timeout(DRAIN_TIMEOUT, serving).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => failures.push(format!("the HTTP gateway failed: {e}")),
+                Ok(Err(e)) => failures.push(format!("the HTTP gateway panicked: {e}")),
+                Err(_) => warn!("the HTTP gateway did not drain in time"),
+            }
         }
         self.stop().await;
 
@@ -458,8 +470,28 @@ impl Application {
     }
 
     /// What runs and where, for the operator.
-    fn banner(&self, processes: &[&str], http: std::net::SocketAddr) -> String {
+    fn banner(&self, processes: &[&str], http: Option<std::net::SocketAddr>) -> String {
         let settings = &self.settings;
+        let parts = settings.parts;
+        let running = if parts == crate::configuration::Parts::ALL {
+            "every service in this process".to_owned()
+        } else {
+            let named: Vec<&str> = [
+                (parts.gateway, "gateway"),
+                (parts.projections, "projections"),
+                (parts.processes, "processes"),
+            ]
+            .into_iter()
+            .filter_map(|(on, name)| on.then_some(name))
+            .collect();
+            format!("only {} in this process (--only)", named.join(", "))
+        };
+        let http = match http {
+            Some(address) => {
+                format!("http://{address} (API keys: semaine keys create --role … --scope …)")
+            }
+            None => "not served by this process (--only without gateway)".to_owned(),
+        };
         let (nats, jetstream) = match &self.nats {
             Nats::Local { server } => (
                 format!(
@@ -493,8 +525,8 @@ impl Application {
             }
         };
         format!(
-            "semaine is up: every service in this process. Stop it with Ctrl-C or SIGTERM.\n\
-             \x20 HTTP         http://{http} (API keys: semaine keys create --role … --scope …)\n\
+            "semaine is up: {running}. Stop it with Ctrl-C or SIGTERM.\n\
+             \x20 HTTP         {http}\n\
              \x20 NATS         {nats}\n\
              \x20 JetStream    {jetstream}; {replicas} replica(s) per stream\n\
              \x20 data dir     {data_dir}\n\
@@ -548,6 +580,12 @@ async fn connect_and_open(
 
     let projections_dir = settings.projections_dir();
     let mut runners = Vec::new();
+    // A process that does not run the read models opens none of their stores.
+    let projections = if settings.parts.projections {
+        projections
+    } else {
+        Vec::new()
+    };
     for projection in projections {
         let name = projection.name();
         let dir = projections_dir.join(name);

@@ -23,7 +23,7 @@ const BANNER_WAIT: Duration = Duration::from_secs(60);
 const EXIT_WAIT: Duration = Duration::from_secs(30);
 
 /// The environment variables the binary reads; the tests set what they mean through flags.
-const SEMAINE_VARS: [&str; 7] = [
+const SEMAINE_VARS: [&str; 8] = [
     "SEMAINE_DATA_DIR",
     "SEMAINE_LOG_FORMAT",
     "SEMAINE_NATS_URL",
@@ -31,6 +31,7 @@ const SEMAINE_VARS: [&str; 7] = [
     "SEMAINE_NO_SYNC_ALWAYS",
     "SEMAINE_DEMO",
     "SEMAINE_HTTP",
+    "SEMAINE_ONLY",
 ];
 
 /// `semaine --data-dir <data_dir> <args>`, with none of the operator's environment.
@@ -466,6 +467,48 @@ fn a_damaged_or_deleted_read_model_is_replayed_at_start() -> Result<()> {
         status.is_some_and(|s| s.success()),
         "exit {status:?}; stderr:\n{}",
         up.stop_and_collect_stderr()
+    );
+    Ok(())
+}
+
+/// `up --only` runs parts of semaine as separate processes: a gateway alone opens no read
+/// model's store and answers ready; the processes alone serve no HTTP.
+#[test]
+fn up_only_runs_the_parts_it_is_given() -> Result<()> {
+    let data_dir = tempfile::tempdir()?;
+    let mut gateway = Up::start_with(data_dir.path(), &["up", "--only", "gateway"])?;
+    let first = gateway.wait_for_line("semaine is up", BANNER_WAIT)?;
+    ensure!(first.contains("only gateway"), "{first}");
+    let http = http_address(&gateway.wait_for_line("HTTP", Duration::from_secs(5))?)?;
+    let processes = gateway.wait_for_line("processes", Duration::from_secs(5))?;
+    ensure!(processes.contains("none yet"), "{processes}");
+    let (status, body) = http_get(http, "/readyz")?;
+    ensure!(status == 200, "/readyz: {status} {body}");
+    ensure!(
+        !data_dir.path().join("projections").exists(),
+        "a gateway alone opened the read models' stores"
+    );
+    gateway.terminate()?;
+    ensure!(
+        gateway
+            .wait_for_exit(EXIT_WAIT)?
+            .is_some_and(|s| s.success()),
+        "the gateway did not stop cleanly"
+    );
+
+    let mut processes = Up::start_with(data_dir.path(), &["up", "--only", "processes"])?;
+    let http = processes.wait_for_line("HTTP", BANNER_WAIT)?;
+    ensure!(http.contains("not served"), "{http}");
+    let running = processes.wait_for_line("processes", Duration::from_secs(5))?;
+    ensure!(running.contains("agenda-keeper"), "{running}");
+    let projections = processes.wait_for_line("projections", Duration::from_secs(5))?;
+    ensure!(projections.contains("none yet"), "{projections}");
+    processes.terminate()?;
+    ensure!(
+        processes
+            .wait_for_exit(EXIT_WAIT)?
+            .is_some_and(|s| s.success()),
+        "the processes did not stop cleanly"
     );
     Ok(())
 }
