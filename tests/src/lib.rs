@@ -6,14 +6,20 @@
 //!
 //! # Layout
 //! - [`TestNats`]: one nats-server for one test; kill it (SIGKILL) and restart it on its store.
+//! - [`cluster`]: [`TestCluster`], three nats-server processes forming a JetStream cluster; kill
+//!   and restart a node, find a stream's leader, see a node catch up.
+//! - [`Servers`]: what a [`week::Week`] runs on, one node or the cluster.
 //! - [`week`]: [`week::Week`], the scheduling and venue services with their processes, and
 //!   verbs to drive them: register a venue, create an edition, schedule a session, confirm it.
 //! - [`workshop`]: a small aggregate and its read model, in the domain's words, that exercise the
 //!   event log and the projection engine before the real services use them.
 //! - [`dump()`]: a sled store's whole content, to compare a view with a clean rebuild byte for byte.
 
+pub mod cluster;
 pub mod week;
 pub mod workshop;
+
+pub use cluster::TestCluster;
 
 use std::path::PathBuf;
 
@@ -71,6 +77,25 @@ impl TestNats {
     pub async fn open_log(&self, config: LogConfig) -> anyhow::Result<EventLog> {
         Ok(EventLog::open(self.client().await?, config).await?)
     }
+}
+
+impl Servers for TestNats {
+    async fn client(&self) -> anyhow::Result<async_nats::Client> {
+        TestNats::client(self).await
+    }
+
+    fn replicas(&self) -> usize {
+        1
+    }
+}
+
+/// The NATS a [`week::Week`] runs on: one node ([`TestNats`]) or a cluster ([`TestCluster`]).
+pub trait Servers: Send + Sync + 'static {
+    /// A new client connection that keeps trying to reconnect forever (as the services do).
+    fn client(&self) -> impl Future<Output = anyhow::Result<async_nats::Client>> + Send;
+
+    /// How many replicas each stream and bucket keeps on these servers.
+    fn replicas(&self) -> usize;
 }
 
 /// The stream the harness's own aggregates live in.

@@ -1,5 +1,5 @@
 //! A running week: the scheduling and venue services with their processes, on a real
-//! nats-server, and verbs in the domain's words to drive them.
+//! nats-server (or a three-node cluster), and verbs in the domain's words to drive them.
 
 use std::time::Duration;
 
@@ -24,12 +24,13 @@ use scheduling_domain::SessionState;
 use tokio::task::JoinHandle;
 use venues::{Venues, VenuesError};
 
-use crate::TestNats;
+use crate::{Servers, TestNats};
 
-/// The services of a week and the processes between them, running.
-pub struct Week {
-    /// The nats-server.
-    pub nats: TestNats,
+/// The services of a week and the processes between them, running on `N`: one nats-server by
+/// default, or a [`crate::TestCluster`].
+pub struct Week<N: Servers = TestNats> {
+    /// The nats-server (or the cluster).
+    pub nats: N,
     /// The log.
     pub log: EventLog,
     /// Organisers' commands.
@@ -44,7 +45,7 @@ pub struct Week {
     _stores: tempfile::TempDir,
 }
 
-impl Drop for Week {
+impl<N: Servers> Drop for Week<N> {
     fn drop(&mut self) {
         for process in &self.processes {
             process.abort();
@@ -76,15 +77,22 @@ pub const LAST_DAY: Date = date(2027, 4, 23);
 impl Week {
     /// Starts a nats-server, the services and their processes.
     pub async fn start() -> anyhow::Result<Self> {
-        let nats = TestNats::start().await?;
-        let log = nats
-            .open_log(LogConfig::new(vec![
-                scheduling::STREAM,
-                ::venues::STREAM,
-                registration::STREAM,
-            ]))
-            .await?;
-        let identities = Identities::open(log.jetstream(), 1).await?;
+        Week::start_on(TestNats::start().await?).await
+    }
+}
+
+impl<N: Servers> Week<N> {
+    /// Starts the services and their processes on `nats`, with its replica count for every
+    /// stream and bucket.
+    pub async fn start_on(nats: N) -> anyhow::Result<Self> {
+        let mut config = LogConfig::new(vec![
+            scheduling::STREAM,
+            ::venues::STREAM,
+            registration::STREAM,
+        ]);
+        config.replicas = nats.replicas();
+        let log = EventLog::open(nats.client().await?, config).await?;
+        let identities = Identities::open(log.jetstream(), nats.replicas()).await?;
         let registrations = Registrations::new(log.clone(), identities);
         let stores = tempfile::tempdir()?;
         let js = async_nats::jetstream::new(nats.client().await?);
@@ -326,7 +334,7 @@ impl Week {
     }
 }
 
-impl Week {
+impl<N: Servers> Week<N> {
     /// A session of an open door at a venue of `seats` seats, confirmed, and open for
     /// registration: its venue, event and session.
     pub async fn open_session(

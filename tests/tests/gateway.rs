@@ -1586,3 +1586,74 @@ async fn a_catalogue_read_with_min_seq_sees_the_registration_just_answered() -> 
     tokio::time::timeout(Duration::from_secs(10), running).await???;
     Ok(())
 }
+
+/// A damaged catalogue store is moved aside and replayed; until it has caught up with the log,
+/// `/readyz` is `503` and names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_ready_until_a_replaced_read_model_has_caught_up() -> anyhow::Result<()> {
+    use projection::{Runner, RunnerConfig};
+    let api = Api::start().await?;
+    api.week
+        .open_session(20, tuesday(10, 0), tuesday(11, 0))
+        .await?;
+    let stores = tempfile::tempdir()?;
+    let dir = stores.path().join("catalogue");
+    std::fs::create_dir_all(&dir)?;
+    for file in ["conf", "db"] {
+        std::fs::write(dir.join(file), vec![0xA5u8; 4096])?;
+    }
+    let js = async_nats::jetstream::new(api.week.nats.client().await?);
+    let runner = Runner::open(catalogue::Catalogue, &dir, js, RunnerConfig::default())?;
+    let aside = runner
+        .set_aside()
+        .map(std::path::Path::to_path_buf)
+        .ok_or_else(|| anyhow::anyhow!("the damaged store was not set aside"))?;
+    assert!(aside.join("db").exists(), "the damaged store is kept");
+    let progress = runner.progress();
+    let app = gateway::app(
+        api.state
+            .clone()
+            .with_projection("catalogue", progress.clone()),
+    );
+
+    let answer = send_to(&app, get("/readyz")).await?;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.code(), "not-ready");
+    assert!(
+        answer.json["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("catalogue")),
+        "{answer:?}"
+    );
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(runner.run(async move {
+        let _ = stopped.await;
+    }));
+    let mut ready = false;
+    for _ in 0..200 {
+        if send_to(&app, get("/readyz")).await?.status == StatusCode::OK {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        ready,
+        "readyz never said ready once the catalogue caught up"
+    );
+    let scheduling = api.week.log.last_sequence(scheduling::STREAM.name).await?;
+    let checkpoint = progress
+        .borrow()
+        .checkpoints
+        .get(scheduling::STREAM.name)
+        .copied();
+    assert_eq!(
+        checkpoint,
+        Some(scheduling),
+        "ready before the replay reached the log's end"
+    );
+    let _ = stop.send(());
+    running.await??;
+    Ok(())
+}

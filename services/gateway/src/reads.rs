@@ -357,6 +357,7 @@ mod tests {
                 ("REGISTRATION".to_owned(), 10),
                 ("SCHEDULING".to_owned(), 4),
             ]),
+            caught_up: true,
         };
         assert!(parse(&[("min_seq", "REGISTRATION:10,SCHEDULING:4")])?.reached(&progress));
         assert!(!parse(&[("min_seq", "REGISTRATION:11")])?.reached(&progress));

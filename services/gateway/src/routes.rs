@@ -1273,7 +1273,8 @@ pub static ROUTES: &[Route] = &[
         path: "/readyz",
         operation: "readyz",
         tag: "operations",
-        summary: "Readiness: 200 while NATS is connected, 503 `not-ready` otherwise",
+        summary: "Readiness: 200 while NATS is connected and every read model served here has \
+                  caught up with the log, 503 `not-ready` otherwise",
         access: Access::Anyone,
         body: None,
         query: &[],
@@ -1351,16 +1352,29 @@ async fn healthz() -> Response {
     done(json!({ "status": "ok" }))
 }
 
+/// Ready when NATS is connected and every read model this instance serves has caught up with
+/// the log as it was when its runner started: a store being replayed (new, replaced after damage,
+/// rebuilt) would answer stale or partial reads, so a load balancer should not send any yet.
 async fn readyz(State(state): State<AppState>) -> Response {
+    let not_ready = |detail: String| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", detail)
+            .retry_after(1)
+            .into_response()
+    };
     match state.nats.connection_state() {
-        Connection::Connected => done(json!({ "status": "ready" })),
-        other => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not-ready",
-            format!("NATS is {other}"),
-        )
-        .retry_after(1)
-        .into_response(),
+        Connection::Connected => {}
+        other => return not_ready(format!("NATS is {other}")),
+    }
+    let behind: Vec<&str> = state
+        .projections
+        .iter()
+        .filter(|(_, progress)| !progress.borrow().caught_up)
+        .map(|(name, _)| *name)
+        .collect();
+    if behind.is_empty() {
+        done(json!({ "status": "ready" }))
+    } else {
+        not_ready(format!("catching up with the log: {}", behind.join(", ")))
     }
 }
 

@@ -1,4 +1,11 @@
 //! [`Runner`]: feeds a projection from its streams and keeps its checkpoints.
+//!
+//! A store that cannot be opened because it is damaged (sled reports corruption, or panics
+//! reading it) is moved aside, next to where it was (`<dir>.corrupt-<unix seconds>`), and a fresh
+//! one replays the streams: a read model is a cache of the log, so a lost store costs a replay,
+//! never a crash loop. A missing store is simply created and replayed. Until a runner has applied
+//! what its streams held when it started (or was rebuilt), its [`Progress`] says it has not
+//! caught up; the gateway's `/readyz` waits for it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -54,6 +61,10 @@ impl Default for RunnerConfig {
 pub struct Progress {
     /// The last stream sequence applied, per stream.
     pub checkpoints: BTreeMap<String, u64>,
+    /// Whether the runner has applied everything its streams held when it started running (or
+    /// was rebuilt): false while a new, replaced or rebuilt store replays the log. Once true it
+    /// stays true; the usual lag behind new messages does not make a read model unready.
+    pub caught_up: bool,
 }
 
 /// A message that was not applied, kept with its reason.
@@ -123,6 +134,10 @@ pub struct Runner<P: Projection> {
     config: RunnerConfig,
     progress: watch::Sender<Progress>,
     feed: Option<Feed>,
+    /// The stream ends to reach before the runner says it caught up, once known.
+    catch_up_to: Option<Vec<(String, u64)>>,
+    /// Where a damaged store was moved when this runner opened, if it was.
+    set_aside: Option<std::path::PathBuf>,
 }
 
 struct Feed {
@@ -139,7 +154,11 @@ impl Drop for Feed {
 }
 
 impl<P: Projection> Runner<P> {
-    /// Opens the projection's sled store in `dir` (created if absent) and reads its checkpoints.
+    /// Opens the projection's sled store in `dir` (created if absent: the runner replays the
+    /// streams) and reads its checkpoints.
+    ///
+    /// A store sled cannot open because it is damaged is moved aside (see
+    /// [`Runner::set_aside`]) and replaced by an empty one, which replays the streams.
     pub fn open(
         projection: P,
         dir: &Path,
@@ -151,14 +170,20 @@ impl<P: Projection> Runner<P> {
             projection: name,
             source,
         };
-        let db = open_store(dir).map_err(store)?;
-        let mut trees = Vec::new();
-        for tree in projection
+        let names: Vec<&'static str> = projection
             .trees()
             .iter()
             .chain([OUTBOX, CHECKPOINTS, QUARANTINE].iter())
-        {
-            trees.push(db.open_tree(tree).map_err(store)?);
+            .copied()
+            .collect();
+        let (db, trees, set_aside) = open_or_set_aside(dir, &names).map_err(store)?;
+        if let Some(aside) = &set_aside {
+            error!(
+                projection = name,
+                store = %dir.display(),
+                moved_to = %aside.display(),
+                "the store was damaged: moved aside; replaying the log into a new one"
+            );
         }
         let runner = Self {
             projection: Arc::new(projection),
@@ -168,6 +193,8 @@ impl<P: Projection> Runner<P> {
             config,
             progress: watch::channel(Progress::default()).0,
             feed: None,
+            catch_up_to: None,
+            set_aside,
         };
         let interrupted = runner
             .checkpoints()
@@ -187,6 +214,12 @@ impl<P: Projection> Runner<P> {
     /// The projection's name.
     pub fn name(&self) -> &'static str {
         self.projection.name()
+    }
+
+    /// Where the damaged store found at [`Runner::open`] was moved, if one was: kept for a
+    /// person to look at, and safe to delete.
+    pub fn set_aside(&self) -> Option<&Path> {
+        self.set_aside.as_deref()
     }
 
     /// The sled store, for the reads of the read model.
@@ -292,7 +325,10 @@ impl<P: Projection> Runner<P> {
                 .map_or(0, |v| decode_seq(&v));
             checkpoints.insert((*stream).to_owned(), seq);
         }
-        Ok(Progress { checkpoints })
+        Ok(Progress {
+            checkpoints,
+            caught_up: false,
+        })
     }
 
     /// How many messages the projection is behind its streams: the sum, over its streams, of
@@ -347,6 +383,7 @@ impl<P: Projection> Runner<P> {
             .map_err(|e| self.store_error(e))?;
         self.db.flush().map_err(|e| self.store_error(e))?;
         self.clear_store()?;
+        self.catch_up_to = None;
         self.progress.send_replace(self.read_progress()?);
         info!(
             projection = self.name(),
@@ -380,17 +417,56 @@ impl<P: Projection> Runner<P> {
         {
             applied += self.step().await?;
         }
+        self.progress.send_modify(|p| p.caught_up = true);
         Ok(applied)
     }
 
+    /// Whether the runner has caught up (see [`Progress::caught_up`]); asks JetStream for the
+    /// streams' ends the first time, and says no while it does not answer.
+    async fn check_caught_up(&mut self) -> bool {
+        if self.progress.borrow().caught_up {
+            return true;
+        }
+        if self.catch_up_to.is_none() {
+            let ends = tokio::time::timeout(Duration::from_secs(2), self.stream_ends()).await;
+            match ends {
+                Ok(Ok(ends)) => self.catch_up_to = Some(ends),
+                Ok(Err(e)) => {
+                    debug!(projection = self.name(), error = %e, "stream ends unknown yet")
+                }
+                Err(_) => debug!(projection = self.name(), "stream ends unknown yet"),
+            }
+        }
+        let reached = self.catch_up_to.as_ref().is_some_and(|targets| {
+            targets
+                .iter()
+                .all(|(stream, last)| self.checkpoint(stream) >= *last)
+        });
+        if reached {
+            self.progress.send_modify(|p| p.caught_up = true);
+            info!(
+                projection = self.name(),
+                "projection caught up with the log"
+            );
+        }
+        reached
+    }
+
     /// Runs until `shutdown` completes: waits for messages, applies them in batches.
+    ///
+    /// Until it has caught up (see [`Progress::caught_up`]) it looks, after each batch and every
+    /// half second, whether it has reached the streams' ends as they were when it started.
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> Result<(), RunnerError> {
         tokio::pin!(shutdown);
         info!(projection = self.name(), "projection running");
         loop {
+            let caught_up = self.check_caught_up().await;
             tokio::select! {
                 () = &mut shutdown => break,
+                // Taking a batch is cancel-safe: nothing is taken until a message is received,
+                // and what follows the receipt does not wait.
                 result = self.step() => { result?; }
+                () = tokio::time::sleep(Duration::from_millis(500)), if !caught_up => {}
             }
         }
         self.db
@@ -568,6 +644,62 @@ impl<P: Projection> Runner<P> {
     }
 }
 
+/// A store and its trees, opened; and where a damaged store was moved, if one was.
+type Opened = (sled::Db, Vec<sled::Tree>, Option<std::path::PathBuf>);
+
+/// Opens the store in `dir` and its trees; if sled finds it damaged, moves it aside to
+/// `<dir>.corrupt-<unix seconds>` and opens a new, empty one in its place.
+fn open_or_set_aside(dir: &Path, names: &[&str]) -> Result<Opened, sled::Error> {
+    match open_with_trees(dir, names) {
+        Ok((db, trees)) => Ok((db, trees, None)),
+        Err(e) if is_damage(&e) => {
+            let seconds = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let mut aside = dir.as_os_str().to_owned();
+            aside.push(format!(".corrupt-{seconds}"));
+            let aside = std::path::PathBuf::from(aside);
+            warn!(store = %dir.display(), error = %e, "the store does not open: moving it aside");
+            std::fs::rename(dir, &aside)?;
+            let (db, trees) = open_with_trees(dir, names)?;
+            Ok((db, trees, Some(aside)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether sled's error says the store's files are damaged (rather than, say, not readable by
+/// this user, or locked by another process).
+fn is_damage(error: &sled::Error) -> bool {
+    match error {
+        sled::Error::Corruption { .. } | sled::Error::ReportableBug(_) => true,
+        sled::Error::Unsupported(_) => true,
+        sled::Error::Io(e) => matches!(
+            e.kind(),
+            std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+        ),
+        sled::Error::CollectionNotFound(_) => false,
+    }
+}
+
+/// Opens the store and its trees; a panic inside sled while it reads a damaged store is turned
+/// into a corruption error.
+fn open_with_trees(dir: &Path, names: &[&str]) -> Result<(sled::Db, Vec<sled::Tree>), sled::Error> {
+    let opening = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let db = open_store(dir)?;
+        let trees = names
+            .iter()
+            .map(|name| db.open_tree(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((db, trees))
+    }));
+    opening.unwrap_or_else(|_| {
+        Err(sled::Error::ReportableBug(
+            "sled panicked while opening the store".into(),
+        ))
+    })
+}
+
 /// Opens a sled store, waiting (up to five seconds) for a previous instance that is still letting
 /// go of it: sled's background flusher keeps the file lock for up to one flush interval after
 /// the store is dropped, so a runner restarted at once would otherwise find it locked.
@@ -653,4 +785,64 @@ async fn read_stream_from(
         *next = seq + 1;
     }
     Err("the consumer ended".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filled_store(dir: &Path) -> Result<(), sled::Error> {
+        let db = sled::Config::new().path(dir).open()?;
+        let tree = db.open_tree("rows")?;
+        for n in 0u32..2_000 {
+            tree.insert(n.to_be_bytes(), vec![7u8; 100])?;
+        }
+        db.flush()?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_missing_store_is_created_and_nothing_set_aside() -> Result<(), sled::Error> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("catalogue");
+        let (_, trees, aside) = open_or_set_aside(&path, &["rows"])?;
+        assert!(aside.is_none());
+        assert!(trees[0].is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn a_damaged_store_is_moved_aside_and_replaced_by_an_empty_one() -> Result<(), sled::Error> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("catalogue");
+        filled_store(&path)?;
+        for file in ["conf", "db"] {
+            std::fs::write(path.join(file), vec![0xA5u8; 4096])?;
+        }
+        let (_, trees, aside) = open_or_set_aside(&path, &["rows"])?;
+        let aside = aside.unwrap_or_else(|| panic!("the store was not set aside"));
+        assert!(aside.join("db").exists(), "the damaged store is kept");
+        assert!(trees[0].is_empty(), "the new store starts empty");
+        Ok(())
+    }
+
+    #[test]
+    fn a_truncated_store_opens_without_a_crash() -> Result<(), sled::Error> {
+        // sled reads an emptied store as a new one (no checkpoint: the runner replays), and a
+        // store cut in the middle as the transactions it holds whole.
+        for keep in [0, 2] {
+            let dir = tempfile::tempdir()?;
+            let path = dir.path().join("catalogue");
+            filled_store(&path)?;
+            let db = path.join("db");
+            let len = std::fs::metadata(&db)?.len();
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&db)?
+                .set_len(len * keep / 4)?;
+            let (_, trees, _) = open_or_set_aside(&path, &["rows"])?;
+            assert!(trees[0].len() <= 2_000);
+        }
+        Ok(())
+    }
 }

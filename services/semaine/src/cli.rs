@@ -93,12 +93,19 @@ pub enum LogFormat {
 /// The subcommands.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
-    /// Runs every service in this process until SIGTERM or Ctrl-C.
+    /// Runs every service in this process (or the parts given by --only) until SIGTERM or
+    /// Ctrl-C.
     Up {
         /// Loads the demo edition (a week in the Hautes-Alpes) through the services and prints its
         /// programme once its venues confirmed.
         #[arg(long, env = "SEMAINE_DEMO", value_parser = BoolishValueParser::new())]
         demo: bool,
+        /// Runs only these parts, comma-separated: `gateway` (the HTTP API: commands, and the
+        /// reads of the read models run here), `projections` (the read models, each in its own
+        /// store under the data directory), `processes` (the processes between services and
+        /// the clock: run one instance of them per cluster). Absent: all three.
+        #[arg(long, env = "SEMAINE_ONLY", value_enum, value_delimiter = ',')]
+        only: Vec<Part>,
     },
     /// Drops a projection's view and replays it from the log, then exits.
     Rebuild {
@@ -114,6 +121,17 @@ pub enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+}
+
+/// A part of semaine that `up --only` can run on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Part {
+    /// The HTTP gateway.
+    Gateway,
+    /// The read models.
+    Projections,
+    /// The processes between services, and the clock.
+    Processes,
 }
 
 /// What `semaine keys` does.
@@ -168,6 +186,17 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn only_takes_a_list_of_parts() -> Result<(), clap::Error> {
+        let cli = Cli::try_parse_from(["semaine", "up", "--only", "gateway,projections"])?;
+        let Command::Up { only, .. } = cli.command else {
+            panic!("not up: {:?}", cli.command);
+        };
+        assert_eq!(only, [Part::Gateway, Part::Projections]);
+        assert!(Cli::try_parse_from(["semaine", "up", "--only", "webhooks"]).is_err());
+        Ok(())
     }
 
     #[test]

@@ -22,6 +22,41 @@ pub struct Settings {
     pub replicas: usize,
     /// Where the HTTP gateway listens.
     pub http: std::net::SocketAddr,
+    /// What `up` runs in this process: everything unless `up --only` says otherwise.
+    pub parts: Parts,
+}
+
+/// The parts of semaine one process runs (`up --only`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    /// The HTTP gateway.
+    pub gateway: bool,
+    /// The read models: their stores are opened only when they run here.
+    pub projections: bool,
+    /// The processes between services and the clock.
+    pub processes: bool,
+}
+
+impl Parts {
+    /// Every part: the one-process semaine.
+    pub const ALL: Self = Self {
+        gateway: true,
+        projections: true,
+        processes: true,
+    };
+
+    /// The parts listed (all of them when the list is empty).
+    pub fn from_list(list: &[crate::cli::Part]) -> Self {
+        use crate::cli::Part;
+        if list.is_empty() {
+            return Self::ALL;
+        }
+        Self {
+            gateway: list.contains(&Part::Gateway),
+            projections: list.contains(&Part::Projections),
+            processes: list.contains(&Part::Processes),
+        }
+    }
 }
 
 /// Which NATS semaine uses.
@@ -93,6 +128,7 @@ impl TryFrom<GlobalOptions> for Settings {
             nats,
             replicas,
             http: options.http,
+            parts: Parts::ALL,
         })
     }
 }

@@ -49,7 +49,10 @@ pub fn report(error: &anyhow::Error) {
 /// started here is gone before this returns (stopped gracefully once start-up completed; killed
 /// with the abandoned start-up before that, which `sync_interval: always` makes harmless).
 pub async fn run(cli: Cli) -> Result<()> {
-    let settings = Settings::try_from(cli.global)?;
+    let mut settings = Settings::try_from(cli.global)?;
+    if let Command::Up { only, .. } = &cli.command {
+        settings.parts = configuration::Parts::from_list(only);
+    }
     telemetry::init(settings.log_format)?;
 
     let shutdown = shutdown_signal();
@@ -63,7 +66,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     };
 
     match cli.command {
-        Command::Up { demo } => {
+        Command::Up { demo, .. } => {
             if demo {
                 let log = application.event_log().clone();
                 let identities = application.identities().clone();

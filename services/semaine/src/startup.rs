@@ -285,46 +285,69 @@ impl Application {
                 (name, runner.run(stopped).await)
             });
         }
-        let state = gateway::AppState::open(
-            &self.log,
-            gateway::Services {
-                scheduling: scheduling::Scheduling::new(self.log.clone()),
-                venues: venues::Venues::new(self.log.clone()),
-                registrations: registration::Registrations::new(
-                    self.log.clone(),
-                    self.identities.clone(),
-                ),
-            },
-            gateway::RateLimit::default(),
-        )
-        .await
-        .context("cannot open the HTTP gateway's stores")?;
-        let state = match catalogue_store {
-            Some(store) => state.with_catalogue(store),
-            None => state,
-        };
-        let state = match view_stores {
-            Some(stores) => state.with_views(stores),
-            None => state,
-        };
-        let state = progress.into_iter().fold(state, |state, (name, progress)| {
-            state.with_projection(name, progress)
-        });
+        let parts = self.settings.parts;
         let processes_dir = self.settings.data_dir.join("processes");
-        let (hooks, hooks_process) =
-            crate::hooks::open(&self.log, &processes_dir, self.settings.replicas).await?;
-        let state = state
-            .with_projection(crate::hooks::NAME, hooks_process.progress())
-            .with_webhooks(hooks);
-        running.spawn(crate::hooks::run(hooks_process, stopped(stopping.clone())));
-        let http = gateway::Gateway::bind(self.settings.http, state)
+        // The webhooks' deliveries run with the processes; the gateway of the same instance
+        // serves the subscriptions and the delivery logs (their store is the process's).
+        let webhooks = if parts.processes {
+            let (hooks, hooks_process) =
+                crate::hooks::open(&self.log, &processes_dir, self.settings.replicas).await?;
+            let progress = hooks_process.progress();
+            running.spawn(crate::hooks::run(hooks_process, stopped(stopping.clone())));
+            Some((hooks, progress))
+        } else {
+            None
+        };
+        let mut serving = None;
+        let mut http_addr = None;
+        if parts.gateway {
+            let state = gateway::AppState::open(
+                &self.log,
+                gateway::Services {
+                    scheduling: scheduling::Scheduling::new(self.log.clone()),
+                    venues: venues::Venues::new(self.log.clone()),
+                    registrations: registration::Registrations::new(
+                        self.log.clone(),
+                        self.identities.clone(),
+                    ),
+                },
+                gateway::RateLimit::default(),
+            )
             .await
-            .with_context(|| format!("cannot listen on {}", self.settings.http))?;
-        let http_addr = http.local_addr().context("no local address")?;
-        let serving = tokio::spawn(http.run_until_stopped(stopped(stopping.clone())));
+            .context("cannot open the HTTP gateway's stores")?;
+            let state = match catalogue_store {
+                Some(store) => state.with_catalogue(store),
+                None => state,
+            };
+            let state = match view_stores {
+                Some(stores) => state.with_views(stores),
+                None => state,
+            };
+            let state = progress.into_iter().fold(state, |state, (name, progress)| {
+                state.with_projection(name, progress)
+            });
+            let state = match webhooks {
+                Some((hooks, progress)) => state
+                    .with_projection(crate::hooks::NAME, progress)
+                    .with_webhooks(hooks),
+                None => state,
+            };
+            let http = gateway::Gateway::bind(self.settings.http, state)
+                .await
+                .with_context(|| format!("cannot listen on {}", self.settings.http))?;
+            http_addr = Some(http.local_addr().context("no local address")?);
+            serving = Some(tokio::spawn(
+                http.run_until_stopped(stopped(stopping.clone())),
+            ));
+        }
 
+        if !parts.processes {
+            self.processes.clear();
+        }
         let mut process_names: Vec<&str> = self.processes.iter().map(|p| p.name()).collect();
-        process_names.push(crate::hooks::NAME);
+        if parts.processes {
+            process_names.push(crate::hooks::NAME);
+        }
         for process in std::mem::take(&mut self.processes) {
             let name = process.name();
             let task = process.run(
@@ -363,11 +386,13 @@ impl Application {
             );
             running.abort_all();
         }
-        match tokio::time::timeout(DRAIN_TIMEOUT, serving).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => failures.push(format!("the HTTP gateway failed: {e}")),
-            Ok(Err(e)) => failures.push(format!("the HTTP gateway panicked: {e}")),
-            Err(_) => warn!("the HTTP gateway did not drain in time"),
+        if let Some(serving) = serving {
+            match tokio::time::timeout(DRAIN_TIMEOUT, serving).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => failures.push(format!("the HTTP gateway failed: {e}")),
+                Ok(Err(e)) => failures.push(format!("the HTTP gateway panicked: {e}")),
+                Err(_) => warn!("the HTTP gateway did not drain in time"),
+            }
         }
         self.stop().await;
 
@@ -465,8 +490,28 @@ impl Application {
     }
 
     /// What runs and where, for the operator.
-    fn banner(&self, processes: &[&str], http: std::net::SocketAddr) -> String {
+    fn banner(&self, processes: &[&str], http: Option<std::net::SocketAddr>) -> String {
         let settings = &self.settings;
+        let parts = settings.parts;
+        let running = if parts == crate::configuration::Parts::ALL {
+            "every service in this process".to_owned()
+        } else {
+            let named: Vec<&str> = [
+                (parts.gateway, "gateway"),
+                (parts.projections, "projections"),
+                (parts.processes, "processes"),
+            ]
+            .into_iter()
+            .filter_map(|(on, name)| on.then_some(name))
+            .collect();
+            format!("only {} in this process (--only)", named.join(", "))
+        };
+        let http = match http {
+            Some(address) => {
+                format!("http://{address} (API keys: semaine keys create --role … --scope …)")
+            }
+            None => "not served by this process (--only without gateway)".to_owned(),
+        };
         let (nats, jetstream) = match &self.nats {
             Nats::Local { server } => (
                 format!(
@@ -500,8 +545,8 @@ impl Application {
             }
         };
         format!(
-            "semaine is up: every service in this process. Stop it with Ctrl-C or SIGTERM.\n\
-             \x20 HTTP         http://{http} (API keys: semaine keys create --role … --scope …)\n\
+            "semaine is up: {running}. Stop it with Ctrl-C or SIGTERM.\n\
+             \x20 HTTP         {http}\n\
              \x20 NATS         {nats}\n\
              \x20 JetStream    {jetstream}; {replicas} replica(s) per stream\n\
              \x20 data dir     {data_dir}\n\
@@ -554,6 +599,12 @@ async fn connect_and_open(
 
     let projections_dir = settings.projections_dir();
     let mut runners = Vec::new();
+    // A process that does not run the read models opens none of their stores.
+    let projections = if settings.parts.projections {
+        projections
+    } else {
+        Vec::new()
+    };
     for projection in projections {
         let name = projection.name();
         let dir = projections_dir.join(name);

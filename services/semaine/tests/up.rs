@@ -23,7 +23,7 @@ const BANNER_WAIT: Duration = Duration::from_secs(60);
 const EXIT_WAIT: Duration = Duration::from_secs(30);
 
 /// The environment variables the binary reads; the tests set what they mean through flags.
-const SEMAINE_VARS: [&str; 7] = [
+const SEMAINE_VARS: [&str; 8] = [
     "SEMAINE_DATA_DIR",
     "SEMAINE_LOG_FORMAT",
     "SEMAINE_NATS_URL",
@@ -31,6 +31,7 @@ const SEMAINE_VARS: [&str; 7] = [
     "SEMAINE_NO_SYNC_ALWAYS",
     "SEMAINE_DEMO",
     "SEMAINE_HTTP",
+    "SEMAINE_ONLY",
 ];
 
 /// `semaine --data-dir <data_dir> <args>`, with none of the operator's environment.
@@ -374,6 +375,140 @@ fn keys_are_shown_once_listed_without_their_secret_and_revoked() -> Result<()> {
         revoked.status.success(),
         "{}",
         String::from_utf8_lossy(&revoked.stderr)
+    );
+    Ok(())
+}
+
+/// `GET <path>` on `address` over plain HTTP/1.0: the status code and the body.
+fn http_get(address: SocketAddr, path: &str) -> Result<(u16, String)> {
+    use std::io::Write;
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n")?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .with_context(|| format!("no status in `{answer}`"))?;
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// The `host:port` of the `http://…` in the banner's HTTP line.
+fn http_address(line: &str) -> Result<SocketAddr> {
+    let url = line
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("http://"))
+        .with_context(|| format!("no http:// URL in `{line}`"))?;
+    Ok(url.parse()?)
+}
+
+/// A read model's store damaged, another's deleted, with semaine stopped: at the next start the
+/// damaged store is moved aside, both are replayed from the log, `/readyz` answers ready once they
+/// caught up (lag 0), and semaine keeps running: no crash loop.
+#[test]
+fn a_damaged_or_deleted_read_model_is_replayed_at_start() -> Result<()> {
+    let data_dir = tempfile::tempdir()?;
+    let mut up = Up::start_with(data_dir.path(), &["up", "--demo"])?;
+    up.wait_for_line("demo edition:", Duration::from_secs(60))?;
+    for _ in 0..9 {
+        up.wait_for_line("lieu confirmé", Duration::from_secs(5))?;
+    }
+    up.terminate()?;
+    ensure!(
+        up.wait_for_exit(EXIT_WAIT)?.is_some_and(|s| s.success()),
+        "the first run did not stop cleanly"
+    );
+
+    let projections = data_dir.path().join("projections");
+    for file in ["conf", "db"] {
+        std::fs::write(projections.join("catalogue").join(file), vec![0xA5u8; 4096])?;
+    }
+    std::fs::remove_dir_all(projections.join("statistics"))?;
+
+    let mut up = Up::start(data_dir.path())?;
+    let http = http_address(&up.wait_for_line("HTTP", BANNER_WAIT)?)?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = http_get(http, "/readyz")?;
+        if status == 200 {
+            break;
+        }
+        ensure!(status == 503, "/readyz answered {status}: {body}");
+        ensure!(
+            Instant::now() < deadline,
+            "/readyz still not ready after 30 s: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (_, metrics) = http_get(http, "/metrics")?;
+    for name in ["catalogue", "statistics"] {
+        let line = format!("semaine_projection_lag{{projection=\"{name}\"}} 0");
+        ensure!(metrics.contains(&line), "no `{line}` in:\n{metrics}");
+    }
+    let set_aside = std::fs::read_dir(&projections)?
+        .filter_map(Result::ok)
+        .any(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("catalogue.corrupt-")
+        });
+    ensure!(set_aside, "the damaged catalogue store was not kept aside");
+    ensure!(up.child.try_wait()?.is_none(), "semaine stopped on its own");
+    up.terminate()?;
+    let status = up.wait_for_exit(EXIT_WAIT)?;
+    ensure!(
+        status.is_some_and(|s| s.success()),
+        "exit {status:?}; stderr:\n{}",
+        up.stop_and_collect_stderr()
+    );
+    Ok(())
+}
+
+/// `up --only` runs parts of semaine as separate processes: a gateway alone opens no read
+/// model's store and answers ready; the processes alone serve no HTTP.
+#[test]
+fn up_only_runs_the_parts_it_is_given() -> Result<()> {
+    let data_dir = tempfile::tempdir()?;
+    let mut gateway = Up::start_with(data_dir.path(), &["up", "--only", "gateway"])?;
+    let first = gateway.wait_for_line("semaine is up", BANNER_WAIT)?;
+    ensure!(first.contains("only gateway"), "{first}");
+    let http = http_address(&gateway.wait_for_line("HTTP", Duration::from_secs(5))?)?;
+    let processes = gateway.wait_for_line("processes", Duration::from_secs(5))?;
+    ensure!(processes.contains("none yet"), "{processes}");
+    let (status, body) = http_get(http, "/readyz")?;
+    ensure!(status == 200, "/readyz: {status} {body}");
+    ensure!(
+        !data_dir.path().join("projections").exists(),
+        "a gateway alone opened the read models' stores"
+    );
+    gateway.terminate()?;
+    ensure!(
+        gateway
+            .wait_for_exit(EXIT_WAIT)?
+            .is_some_and(|s| s.success()),
+        "the gateway did not stop cleanly"
+    );
+
+    let mut processes = Up::start_with(data_dir.path(), &["up", "--only", "processes"])?;
+    let http = processes.wait_for_line("HTTP", BANNER_WAIT)?;
+    ensure!(http.contains("not served"), "{http}");
+    let running = processes.wait_for_line("processes", Duration::from_secs(5))?;
+    ensure!(running.contains("agenda-keeper"), "{running}");
+    let projections = processes.wait_for_line("projections", Duration::from_secs(5))?;
+    ensure!(projections.contains("none yet"), "{projections}");
+    processes.terminate()?;
+    ensure!(
+        processes
+            .wait_for_exit(EXIT_WAIT)?
+            .is_some_and(|s| s.success()),
+        "the processes did not stop cleanly"
     );
     Ok(())
 }

@@ -1,0 +1,296 @@
+//! No personal data in the logs: everything semaine traces during a whole run — the services,
+//! the four processes, the three views, the gateway — is captured at the most verbose level
+//! (`trace`, every crate, the NATS client and axum included), while partners register seeded
+//! people through HTTP (names, emails, phones), retry, send malformed bodies that carry an email
+//! in the wrong field, read their registrations back (identities opened), and erase one. The
+//! captured text must hold none of the seeded names, emails or phones.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use gateway::readers::ViewStores;
+use gateway::stack::axum::Router;
+use gateway::stack::axum::body::Body;
+use gateway::stack::axum::http::{Method, Request, StatusCode, header};
+use gateway::stack::tower::ServiceExt;
+use gateway::{AppState, RateLimit, Role, Services};
+use projection::{Runner, RunnerConfig};
+use serde_json::{Value, json};
+use tests::week::{Week, partner_id, tuesday};
+
+/// What the subscriber wrote, shared with the test.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut all) = self.0.lock() {
+            all.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|all| String::from_utf8_lossy(&all).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// A seeded person: what must never reach a log line.
+struct Seeded {
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: String,
+}
+
+fn seeded(n: usize) -> Seeded {
+    Seeded {
+        first_name: format!("Ombeline{n}x"),
+        last_name: format!("Quenneville{n}q"),
+        email: format!("ombeline.quenneville{n}@courriel-test.fr"),
+        phone: format!("06 71 42 {n:02} 93"),
+    }
+}
+
+async fn send(
+    app: &Router,
+    method: Method,
+    path: &str,
+    secret: &str,
+    body: Option<&Value>,
+    key: &str,
+) -> anyhow::Result<(StatusCode, Value)> {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+        .header("idempotency-key", key);
+    let request = match body {
+        Some(body) => builder
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))?,
+        None => {
+            builder = builder.header(header::ACCEPT, "application/json");
+            builder.body(Body::empty())?
+        }
+    };
+    let response = app.clone().oneshot(request).await?;
+    let status = response.status();
+    let bytes = gateway::stack::axum::body::to_bytes(response.into_body(), 1 << 20).await?;
+    Ok((
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    tracing_subscriber::fmt()
+        .with_env_filter("trace")
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .try_init()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    let week = Week::start().await?;
+    let services = Services {
+        scheduling: week.scheduling.clone(),
+        venues: week.venues.clone(),
+        registrations: week.registrations.clone(),
+    };
+    let stores = tempfile::tempdir()?;
+    let js = async_nats::jetstream::new(week.nats.client().await?);
+    let open = |name: &str| stores.path().join(name);
+    let partners = Runner::open(
+        views::PartnerView,
+        &open("partner-view"),
+        js.clone(),
+        RunnerConfig::default(),
+    )?;
+    let venues = Runner::open(
+        views::VenueView,
+        &open("venue-view"),
+        js.clone(),
+        RunnerConfig::default(),
+    )?;
+    let statistics = Runner::open(
+        views::Statistics,
+        &open("statistics"),
+        js,
+        RunnerConfig::default(),
+    )?;
+    let mut partners_progress = partners.progress();
+    let state = AppState::open(&week.log, services, RateLimit::default())
+        .await?
+        .with_views(ViewStores {
+            partners: partners.db().clone(),
+            venues: venues.db().clone(),
+            statistics: statistics.db().clone(),
+        })
+        .with_projection(views::PartnerView::NAME, partners.progress());
+    let runners = [
+        tokio::spawn(partners.run(std::future::pending())),
+        tokio::spawn(venues.run(std::future::pending())),
+        tokio::spawn(statistics.run(std::future::pending())),
+    ];
+    let app = gateway::app(state.clone());
+
+    let (_, _, session) = week.open_session(5, tuesday(10, 0), tuesday(11, 0)).await?;
+    week.declare_partner("mission-locale-gap").await?;
+    let (_, secret) = state
+        .keys
+        .create(Role::Partner(partner_id("mission-locale-gap")))
+        .await?;
+    let secret = secret.expose().to_owned();
+
+    let people: Vec<Seeded> = (0..8).map(seeded).collect();
+    let mut participants = Vec::new();
+    for (n, person) in people.iter().enumerate() {
+        let body = json!({
+            "session": session,
+            "reference": format!("ml-{n}"),
+            "attendee": { "kind": "person" },
+            "profile": { "audience": "young_people", "age_band": "from16_to25", "town": "05061" },
+            "identity": {
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "email": person.email,
+                "phone": person.phone,
+            },
+        });
+        let key = format!("register-{n}");
+        for _attempt in 0..2 {
+            let (status, answer) = send(
+                &app,
+                Method::POST,
+                "/registrations",
+                &secret,
+                Some(&body),
+                &key,
+            )
+            .await?;
+            assert_eq!(status, StatusCode::CREATED, "{answer}");
+            participants.push(
+                answer["participant"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+        }
+        // The same person sent with an email where a town or an audience goes: refused, 4xx.
+        for bad in [
+            json!({ "audience": person.email, "age_band": "from16_to25" }),
+            json!({ "audience": "young_people", "age_band": "from16_to25", "town": person.email }),
+        ] {
+            let mut wrong = body.clone();
+            wrong["profile"] = bad;
+            let (status, _) = send(
+                &app,
+                Method::POST,
+                "/registrations",
+                &secret,
+                Some(&wrong),
+                &format!("{key}-bad-{}", uuid::Uuid::now_v7()),
+            )
+            .await?;
+            assert!(status.is_client_error(), "{status}");
+        }
+    }
+
+    // Read back, identities opened, once the partners' view has them all.
+    let last = week.log.last_sequence(registration::STREAM.name).await?;
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        partners_progress.wait_for(|p| {
+            p.checkpoints
+                .get(registration::STREAM.name)
+                .copied()
+                .unwrap_or(0)
+                >= last
+        }),
+    )
+    .await??;
+    let (status, listed) = send(&app, Method::GET, "/registrations", &secret, None, "").await?;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert!(
+        listed.to_string().contains(&people[0].email),
+        "the partner reads its people back"
+    );
+    for participant in participants.iter().step_by(2) {
+        let (status, _) = send(
+            &app,
+            Method::GET,
+            &format!("/participants/{participant}"),
+            &secret,
+            None,
+            "",
+        )
+        .await?;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, erased) = send(
+        &app,
+        Method::POST,
+        &format!("/participants/{}/erase", participants[0]),
+        &secret,
+        None,
+        "erase-0",
+    )
+    .await?;
+    assert_eq!(status, StatusCode::OK, "{erased}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for runner in runners {
+        runner.abort();
+    }
+
+    let logs = captured.text();
+    assert!(
+        logs.contains("projection running") && logs.len() > 10_000,
+        "the capture holds the run's logs ({} bytes)",
+        logs.len()
+    );
+    println!(
+        "personal data: {} people registered (each sent twice) through HTTP with names, emails \
+         and phones, {} malformed bodies carrying an email, reads and an erasure; {} log lines \
+         ({} bytes) captured at trace level",
+        people.len(),
+        people.len() * 2,
+        logs.lines().count(),
+        logs.len()
+    );
+    let mut leaks = Vec::new();
+    for person in &people {
+        for value in [
+            &person.first_name,
+            &person.last_name,
+            &person.email,
+            &person.phone,
+        ] {
+            if let Some(line) = logs.lines().find(|line| line.contains(value.as_str())) {
+                leaks.push(format!(
+                    "`{value}` in: {}",
+                    line.chars().take(400).collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "personal data in the logs ({} bytes captured):\n{}",
+        logs.len(),
+        leaks.join("\n")
+    );
+    Ok(())
+}
