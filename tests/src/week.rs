@@ -38,6 +38,8 @@ pub struct Week {
     pub venues: Venues,
     /// Partners' registrations.
     pub registrations: Registrations,
+    /// Job-dating floors (checking candidates' registrations).
+    pub jobdating: jobdating::JobDating,
     processes: Vec<JoinHandle<()>>,
     /// The partners declared so far, so that [`Week::register`] declares each once.
     declared: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -82,6 +84,7 @@ impl Week {
                 scheduling::STREAM,
                 ::venues::STREAM,
                 registration::STREAM,
+                jobdating::STREAM,
             ]))
             .await?;
         let identities = Identities::open(log.jetstream(), 1).await?;
@@ -143,6 +146,7 @@ impl Week {
         Ok(Self {
             scheduling: Scheduling::new(log.clone()),
             venues: Venues::new(log.clone()),
+            jobdating: jobdating::JobDating::new(log.clone(), registrations.clone()),
             registrations,
             log,
             nats,
@@ -159,6 +163,7 @@ impl Week {
             scheduling::STREAM.name,
             ::venues::STREAM.name,
             registration::STREAM.name,
+            jobdating::STREAM.name,
         ] {
             total += self.log.last_sequence(stream).await.unwrap_or(0);
         }

@@ -137,6 +137,7 @@ impl Api {
             scheduling: week.scheduling.clone(),
             venues: week.venues.clone(),
             registrations: week.registrations.clone(),
+            jobdating: week.jobdating.clone(),
         };
         let state = AppState::open(&week.log, services, limit).await?;
         let app = gateway::app(state.clone());

@@ -56,6 +56,7 @@ impl Reads {
             scheduling: week.scheduling.clone(),
             venues: week.venues.clone(),
             registrations: week.registrations.clone(),
+            jobdating: week.jobdating.clone(),
         };
         let mut state = AppState::open(&week.log, services, RateLimit::default()).await?;
         let stores = tempfile::tempdir()?;

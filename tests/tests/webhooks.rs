@@ -164,6 +164,7 @@ impl Hooks {
             scheduling: week.scheduling.clone(),
             venues: week.venues.clone(),
             registrations: week.registrations.clone(),
+            jobdating: week.jobdating.clone(),
         };
         let state = AppState::open(&week.log, services, RateLimit::default()).await?;
         let mut hooks = Self {
