@@ -1,5 +1,5 @@
 //! The HTTP gateway: one axum application through which organisers, venues and partners send
-//! their commands to the scheduling, venue and registration services.
+//! their commands to the scheduling, venue, registration and job-dating services.
 //!
 //! A request goes through, in order: the route (404, 405), authentication by API key (401) and
 //! the key's rate limit (429), the idempotency key (replay, or 422 when reused), the JSON body
