@@ -362,8 +362,9 @@ pub struct InterviewCancelled {
 }
 
 /// The planner drafted every timetable. A draft replaces the previous draft: the previous
-/// draft's interviews that were not announced are dropped; the `InterviewBooked` of the new
-/// draft follow in the same commit.
+/// draft's interviews that were not announced are dropped; the new draft's interviews follow in
+/// the same commit, one [`TableDrafted`] per table (drafts recorded before it existed follow with
+/// one `InterviewBooked` per interview, which readers still fold).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PlanDrafted {
     /// The run, from 1.
@@ -378,6 +379,37 @@ pub struct PlanDrafted {
     pub first_wishes_honoured: u32,
     /// Wishes honoured, all ranks (announced interviews counted).
     pub wishes_honoured: u32,
+}
+
+/// One interview of a planner draft, at the table of its [`TableDrafted`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftedInterview {
+    /// The slot (its times are the floor's, in `JobDatingConfigured`).
+    pub slot: SlotNo,
+    /// The candidate; their partner is the one that sent their wishes (the planner plans only
+    /// candidates with wishes).
+    pub participant: ParticipantId,
+    /// The rank (from 1) of the candidate's best wish it honours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wish: Option<u8>,
+}
+
+/// A table's interviews in a planner draft, as compact rows: one event per table with
+/// interviews, after the `PlanDrafted` of the same commit. It says what an `InterviewBooked` by
+/// the planner said, without repeating what the floor already knows (the slot's times, the
+/// candidate's partner), so that a draft of thousands of interviews fits one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TableDrafted {
+    /// The run.
+    pub run: u32,
+    /// The table.
+    pub table: TableNo,
+    /// The table's employer.
+    pub employer: EmployerId,
+    /// Its interviews, by slot.
+    pub interviews: Vec<DraftedInterview>,
 }
 
 /// The organiser announced a draft: its interviews are fixed; a later run never moves them.
@@ -423,6 +455,8 @@ event_family!(
         InterviewCancelled(InterviewCancelled) = "InterviewCancelled" v 1,
         /// The planner drafted the timetables.
         PlanDrafted(PlanDrafted) = "PlanDrafted" v 1,
+        /// A table's interviews in a draft.
+        TableDrafted(TableDrafted) = "TableDrafted" v 1,
         /// A draft was announced.
         PlanAnnounced(PlanAnnounced) = "PlanAnnounced" v 1,
         /// An interview's outcome was recorded.

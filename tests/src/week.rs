@@ -39,6 +39,8 @@ pub struct Week<N: Servers = TestNats> {
     pub venues: Venues,
     /// Partners' registrations.
     pub registrations: Registrations,
+    /// Job-dating floors (checking candidates' registrations).
+    pub jobdating: jobdating::JobDating,
     processes: Vec<JoinHandle<()>>,
     /// The partners declared so far, so that [`Week::register`] declares each once.
     declared: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -89,6 +91,7 @@ impl<N: Servers> Week<N> {
             scheduling::STREAM,
             ::venues::STREAM,
             registration::STREAM,
+            jobdating::STREAM,
         ]);
         config.replicas = nats.replicas();
         let log = EventLog::open(nats.client().await?, config).await?;
@@ -151,6 +154,7 @@ impl<N: Servers> Week<N> {
         Ok(Self {
             scheduling: Scheduling::new(log.clone()),
             venues: Venues::new(log.clone()),
+            jobdating: jobdating::JobDating::new(log.clone(), registrations.clone()),
             registrations,
             log,
             nats,
@@ -160,6 +164,16 @@ impl<N: Servers> Week<N> {
         })
     }
 
+    /// The week's services, for a gateway in front of it.
+    pub fn services(&self) -> gateway::Services {
+        gateway::Services {
+            scheduling: self.scheduling.clone(),
+            venues: self.venues.clone(),
+            registrations: self.registrations.clone(),
+            jobdating: self.jobdating.clone(),
+        }
+    }
+
     /// How many messages the log holds, all streams together.
     pub async fn messages_in_log(&self) -> u64 {
         let mut total = 0;
@@ -167,6 +181,7 @@ impl<N: Servers> Week<N> {
             scheduling::STREAM.name,
             ::venues::STREAM.name,
             registration::STREAM.name,
+            jobdating::STREAM.name,
         ] {
             total += self.log.last_sequence(stream).await.unwrap_or(0);
         }

@@ -12,7 +12,7 @@ use gateway::stack::axum::Router;
 use gateway::stack::axum::body::{Body, Bytes};
 use gateway::stack::axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use gateway::stack::tower::ServiceExt;
-use gateway::{AppState, Gateway, RateLimit, Role, Services};
+use gateway::{AppState, Gateway, RateLimit, Role};
 use proto::values::{EditionId, EventId, SessionId, VenueId};
 use serde_json::{Value, json};
 use tests::week::{Week, partner_id, tuesday};
@@ -133,11 +133,7 @@ impl Api {
 
     async fn with_limit(limit: RateLimit) -> anyhow::Result<Self> {
         let week = Week::start().await?;
-        let services = Services {
-            scheduling: week.scheduling.clone(),
-            venues: week.venues.clone(),
-            registrations: week.registrations.clone(),
-        };
+        let services = week.services();
         let state = AppState::open(&week.log, services, limit).await?;
         let app = gateway::app(state.clone());
         Ok(Self { week, state, app })

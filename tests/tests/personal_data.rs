@@ -14,7 +14,7 @@ use gateway::stack::axum::Router;
 use gateway::stack::axum::body::Body;
 use gateway::stack::axum::http::{Method, Request, StatusCode, header};
 use gateway::stack::tower::ServiceExt;
-use gateway::{AppState, RateLimit, Role, Services};
+use gateway::{AppState, RateLimit, Role};
 use projection::{Runner, RunnerConfig};
 use serde_json::{Value, json};
 use tests::week::{Week, partner_id, tuesday};
@@ -105,11 +105,7 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
 
     let week = Week::start().await?;
-    let services = Services {
-        scheduling: week.scheduling.clone(),
-        venues: week.venues.clone(),
-        registrations: week.registrations.clone(),
-    };
+    let services = week.services();
     let stores = tempfile::tempdir()?;
     let js = async_nats::jetstream::new(week.nats.client().await?);
     let open = |name: &str| stores.path().join(name);

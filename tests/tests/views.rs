@@ -10,7 +10,7 @@ use gateway::stack::axum::Router;
 use gateway::stack::axum::body::Body;
 use gateway::stack::axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use gateway::stack::tower::ServiceExt;
-use gateway::{AppState, RateLimit, Role, Services};
+use gateway::{AppState, RateLimit, Role};
 use projection::{Runner, RunnerConfig};
 use proto::values::{EditionId, SessionId, VenueId};
 use serde_json::{Value, json};
@@ -52,11 +52,7 @@ impl Answer {
 impl Reads {
     async fn start() -> anyhow::Result<Self> {
         let week = Week::start().await?;
-        let services = Services {
-            scheduling: week.scheduling.clone(),
-            venues: week.venues.clone(),
-            registrations: week.registrations.clone(),
-        };
+        let services = week.services();
         let mut state = AppState::open(&week.log, services, RateLimit::default()).await?;
         let stores = tempfile::tempdir()?;
         let js = async_nats::jetstream::new(week.nats.client().await?);

@@ -15,7 +15,7 @@ use gateway::stack::axum::http::{HeaderMap, Method, Request, StatusCode, header}
 use gateway::stack::axum::routing::post;
 use gateway::stack::axum::{self, Router};
 use gateway::stack::tower::ServiceExt;
-use gateway::{AppState, RateLimit, Role, Services};
+use gateway::{AppState, RateLimit, Role};
 use proto::scheduling::event;
 use proto::taxonomy::Audience;
 use proto::values::Reason;
@@ -160,11 +160,7 @@ impl Hooks {
             ]))
             .await?;
         let secrets = Secrets::open(hooks_log.jetstream(), 1).await?;
-        let services = Services {
-            scheduling: week.scheduling.clone(),
-            venues: week.venues.clone(),
-            registrations: week.registrations.clone(),
-        };
+        let services = week.services();
         let state = AppState::open(&week.log, services, RateLimit::default()).await?;
         let mut hooks = Self {
             week,

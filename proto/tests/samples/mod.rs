@@ -457,6 +457,23 @@ pub(crate) fn jobdatings() -> Vec<proto::jobdating::Event> {
             first_wishes_honoured: 37,
             wishes_honoured: 88,
         }),
+        Event::TableDrafted(TableDrafted {
+            run: 1,
+            table,
+            employer,
+            interviews: vec![
+                DraftedInterview {
+                    slot: SlotNo::parse(1).expect("valid"),
+                    participant: ParticipantId(id(0xcb)),
+                    wish: Some(2),
+                },
+                DraftedInterview {
+                    slot,
+                    participant: candidate.participant,
+                    wish: Some(1),
+                },
+            ],
+        }),
         Event::PlanAnnounced(PlanAnnounced { run: 1 }),
         Event::OutcomeRecorded(OutcomeRecorded {
             table,

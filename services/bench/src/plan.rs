@@ -178,10 +178,10 @@ pub(crate) fn run(options: &Options) -> Result<Value> {
     let seconds = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
-    let command = FloorCommand {
-        command: Command::RunPlanner { seed: options.seed },
-        now: at("2024-04-16T09:00:00Z")?,
-    };
+    let command = FloorCommand::new(
+        Command::RunPlanner { seed: options.seed },
+        at("2024-04-16T09:00:00Z")?,
+    );
     let events = Floor::decide(&state, &command).map_err(|e| anyhow::anyhow!("{e}"))?;
     let decide_seconds = started.elapsed().as_secs_f64();
     // What the draft weighs on the wire: its payloads, without the envelopes.

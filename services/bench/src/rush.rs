@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use gateway::{AppState, Gateway, RateLimit, Role, Services};
+use gateway::{AppState, Gateway, RateLimit, Role};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -355,11 +355,7 @@ struct Front {
 
 impl Front {
     async fn start(week: &Week, partners: usize) -> Result<Self> {
-        let services = Services {
-            scheduling: week.scheduling.clone(),
-            venues: week.venues.clone(),
-            registrations: week.registrations.clone(),
-        };
+        let services = week.services();
         // The rush measures the service, not the per-key allowance.
         let limit = RateLimit {
             per_second: 1_000_000.0,

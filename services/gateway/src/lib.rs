@@ -1,5 +1,5 @@
 //! The HTTP gateway: one axum application through which organisers, venues and partners send
-//! their commands to the scheduling, venue and registration services.
+//! their commands to the scheduling, venue, registration and job-dating services.
 //!
 //! A request goes through, in order: the route (404, 405), authentication by API key (401) and
 //! the key's rate limit (429), the idempotency key (replay, or 422 when reused), the JSON body
@@ -30,10 +30,14 @@
 //! - [`metrics`]: the counters, their middleware and `GET /metrics`.
 //! - [`server`]: [`Gateway`]: bind a port, serve until stopped.
 //! - [`webhooks`]: partners' and venues' webhook subscriptions and delivery logs.
+//! - [`jobdating`]: job-dating floors: the organiser's set-up and planner, the floor staff's
+//!   blocked slots and outcomes, partners' bookings and wishes; timetables, candidates'
+//!   calendars and figures from the `jobdating-view` read model.
 
 pub mod auth;
 pub mod extract;
 pub mod idempotency;
+pub mod jobdating;
 pub mod keys;
 pub mod limits;
 pub mod metrics;

@@ -313,6 +313,12 @@ fn object(fields: &[(&str, Field)]) -> Value {
                 Field::Text(description) => {
                     json!({ "type": "string", "description": description })
                 }
+                Field::Number(description) => {
+                    json!({ "type": "integer", "minimum": 0, "description": description })
+                }
+                Field::Object(description) => {
+                    json!({ "type": ["object", "null"], "description": description })
+                }
                 Field::List(values) => json!({ "type": "array", "items": { "enum": values } }),
             };
             ((*name).to_owned(), schema)

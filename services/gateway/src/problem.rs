@@ -25,6 +25,8 @@
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use jobdating::JobDatingError;
+use jobdating_domain::FloorRefusal;
 use registration::RegistrationError;
 use registration::identities::IdentityError;
 use registration_domain::agenda::AgendaRefusal;
@@ -285,6 +287,68 @@ fn partner_status(refusal: &PartnerRefusal) -> StatusCode {
 fn agenda_status(refusal: &AgendaRefusal) -> StatusCode {
     match refusal {
         AgendaRefusal::Overlap { .. } | AgendaRefusal::NotHeld { .. } => CONFLICT,
+    }
+}
+
+/// The status of a job-dating floor's refusal (another partner's candidate is handled before).
+fn floor_status(refusal: &FloorRefusal) -> StatusCode {
+    use FloorRefusal as R;
+    match refusal {
+        R::UnknownEmployer { .. }
+        | R::UnknownTable { .. }
+        | R::UnknownSlot { .. }
+        | R::UnknownInterview { .. }
+        | R::CandidateNotRegistered
+        | R::NotYourCandidate => UNKNOWN,
+        R::NotConfigured
+        | R::FloorInUse
+        | R::EmployerAlreadyJoined { .. }
+        | R::TableTaken { .. }
+        | R::RecruiterSeatedElsewhere { .. }
+        | R::SlotBlocked { .. }
+        | R::SlotTaken { .. }
+        | R::SlotStarted { .. }
+        | R::CandidateBusy { .. }
+        | R::TooClose { .. }
+        | R::TooManyInterviews { .. }
+        | R::AlreadyMeetingEmployer { .. }
+        | R::NotYourTable { .. }
+        | R::WishesClosed { .. }
+        | R::SessionStarted { .. }
+        | R::NotTheDraft { .. }
+        | R::NotAnnounced { .. }
+        | R::InterviewNotBegun { .. }
+        | R::DraftTooLarge { .. } => CONFLICT,
+        R::EndsBeforeItStarts
+        | R::BreakOutsideSession
+        | R::WishesAfterStart
+        | R::NoSlot
+        | R::TooManySlots { .. }
+        | R::NoJob
+        | R::JobOfferedTwice { .. }
+        | R::JobNotOffered { .. } => INVALID,
+    }
+}
+
+impl From<JobDatingError> for ApiError {
+    fn from(error: JobDatingError) -> Self {
+        let code = error.code();
+        match error {
+            // Another partner's candidate is answered exactly as one not registered: a partner
+            // learns nothing of candidates that are not its own.
+            JobDatingError::Refused(FloorRefusal::NotYourCandidate) => {
+                let unknown = FloorRefusal::CandidateNotRegistered;
+                Self::refused(UNKNOWN, unknown.code(), &unknown)
+            }
+            JobDatingError::Refused(refusal) => {
+                Self::refused(floor_status(&refusal), code, &refusal)
+            }
+            JobDatingError::Seats(error) => Self::from(error),
+            JobDatingError::Unavailable(_) | JobDatingError::Contended => {
+                Self::unavailable(code, &error)
+            }
+            JobDatingError::Log(_) => Self::internal(&error),
+        }
     }
 }
 

@@ -309,7 +309,7 @@ pub const CALENDAR: &str = "text/calendar; charset=utf-8";
 /// The media type of a CSV file.
 pub const CSV: &str = "text/csv; charset=utf-8";
 
-fn text(media: &'static str, body: String, filename: Option<String>) -> Response {
+pub(crate) fn text(media: &'static str, body: String, filename: Option<String>) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));

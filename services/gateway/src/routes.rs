@@ -77,6 +77,8 @@ pub struct Services {
     pub venues: ::venues::Venues,
     /// Partners, registrations, seats.
     pub registrations: Registrations,
+    /// Job-dating floors.
+    pub jobdating: jobdating::JobDating,
 }
 
 /// What every handler shares.
@@ -106,6 +108,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Partners' and venues' webhooks, when this instance serves them.
     pub webhooks: Option<webhooks::Webhooks>,
+    /// The job-dating view's store, when this instance serves it.
+    pub jobdating_view: Option<sled::Db>,
 }
 
 /// Why the gateway's state could not be opened.
@@ -143,6 +147,7 @@ impl AppState {
             projections: BTreeMap::new(),
             metrics: Arc::default(),
             webhooks: None,
+            jobdating_view: None,
         })
     }
 
@@ -155,6 +160,12 @@ impl AppState {
     /// Serves the partners', venues' and organisers' reads from these views' stores.
     pub fn with_views(mut self, stores: ViewStores) -> Self {
         self.views = Some(stores);
+        self
+    }
+
+    /// Serves the job-dating reads (timetables, calendars, figures) from this view's store.
+    pub fn with_jobdating_view(mut self, store: sled::Db) -> Self {
+        self.jobdating_view = Some(store);
         self
     }
 
@@ -285,6 +296,10 @@ pub enum Field {
     Text(&'static str),
     /// A list of these strings.
     List(&'static [&'static str]),
+    /// A whole number, described (a table, a slot, a run, a count).
+    Number(&'static str),
+    /// A JSON object (or null), described.
+    Object(&'static str),
 }
 
 /// What a successful answer is.
@@ -539,6 +554,29 @@ pub(crate) const WEBHOOK_KINDS: &[&str] = &[
 const WEBHOOK_KEY: Access = Access::Key("a partner key or a venue key (its own subscriptions)");
 const WEBHOOK_READER: Access =
     Access::Reader("a partner key or a venue key (its own subscriptions)");
+
+const JD_ORGANISER: Access = Access::Key("an organiser key of the session's edition");
+const JD_STAFF: Access = Access::Key(
+    "an organiser key of the session's edition, or the key of the venue hosting the session",
+);
+const JD_STAFF_READER: Access = Access::Reader(
+    "an organiser key of the session's edition, or the key of the venue hosting the session",
+);
+const JD_TABLE_ANSWER: Answer = Answer::Fields(&[
+    ("session", Field::Id),
+    ("table", Field::Number("The table.")),
+    ("stream", Field::Is(crate::jobdating::JOBDATING)),
+    ("seq", Field::Seq),
+    ("duplicate", Field::Flag),
+]);
+const JD_SLOT_ANSWER: Answer = Answer::Fields(&[
+    ("session", Field::Id),
+    ("table", Field::Number("The table.")),
+    ("slot", Field::Number("The slot.")),
+    ("stream", Field::Is(crate::jobdating::JOBDATING)),
+    ("seq", Field::Seq),
+    ("duplicate", Field::Flag),
+]);
 
 /// Every route of the gateway, once: [`app`] routes them and [`crate::openapi`] documents them.
 pub static ROUTES: &[Route] = &[
@@ -1254,6 +1292,274 @@ pub static ROUTES: &[Route] = &[
         ),
         handler: |m| on(m, readers::statistics),
     },
+    // ---- Job-dating (jobdating.rs) ----
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/setup",
+        operation: "configure_jobdating",
+        tag: "jobdating",
+        summary: "Sets a job-dating session's floor up: its times, slot length, breaks, gap, \
+                  most interviews per candidate and wishes' deadline; its slots are cut",
+        access: JD_ORGANISER,
+        body: Some(RequestBody {
+            schema: schema_of::<proto::jobdating::Setup>,
+            contract: variant("commands/jobdating", "configure"),
+        }),
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("session", Field::Id),
+            ("stream", Field::Is(crate::jobdating::JOBDATING)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, crate::jobdating::configure),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/employers",
+        operation: "join_employer",
+        tag: "jobdating",
+        summary: "Adds an employer to a job-dating, with the jobs it recruits for",
+        access: JD_ORGANISER,
+        body: Some(RequestBody {
+            schema: schema_of::<proto::jobdating::EmployerJoined>,
+            contract: variant("commands/jobdating", "join_employer"),
+        }),
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("session", Field::Id),
+            ("employer", Field::Id),
+            ("stream", Field::Is(crate::jobdating::JOBDATING)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, crate::jobdating::join_employer),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/tables",
+        operation: "seat_recruiter",
+        tag: "jobdating",
+        summary: "Seats one of an employer's recruiters at a table",
+        access: JD_ORGANISER,
+        body: Some(RequestBody {
+            schema: schema_of::<proto::jobdating::RecruiterSeated>,
+            contract: variant("commands/jobdating", "seat_recruiter"),
+        }),
+        query: &[],
+        status: 200,
+        answer: JD_TABLE_ANSWER,
+        handler: |m| on(m, crate::jobdating::seat_recruiter),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/tables/{table}/block",
+        operation: "block_slots",
+        tag: "jobdating",
+        summary: "Blocks slots of a table: nobody is booked in them",
+        access: JD_STAFF,
+        body: Some(RequestBody {
+            schema: schema_of::<crate::jobdating::BlockBody>,
+            contract: part("commands/jobdating", "block_slots"),
+        }),
+        query: &[],
+        status: 200,
+        answer: JD_TABLE_ANSWER,
+        handler: |m| on(m, crate::jobdating::block_slots),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/tables/{table}/unblock",
+        operation: "unblock_slots",
+        tag: "jobdating",
+        summary: "Opens blocked slots of a table again",
+        access: JD_STAFF,
+        body: Some(RequestBody {
+            schema: schema_of::<crate::jobdating::UnblockBody>,
+            contract: part("commands/jobdating", "unblock_slots"),
+        }),
+        query: &[],
+        status: 200,
+        answer: JD_TABLE_ANSWER,
+        handler: |m| on(m, crate::jobdating::unblock_slots),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/bookings",
+        operation: "book_slot",
+        tag: "jobdating",
+        summary: "Books a slot of a table for one of the partner's candidates, registered \
+                  (confirmed) in the session",
+        access: Access::Key("a partner key (its own candidates)"),
+        body: Some(RequestBody {
+            schema: schema_of::<crate::jobdating::BookBody>,
+            contract: Contract::Gateway,
+        }),
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("session", Field::Id),
+            ("participant", Field::Id),
+            ("table", Field::Number("The table.")),
+            ("slot", Field::Number("The slot.")),
+            ("stream", Field::Is(crate::jobdating::JOBDATING)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, crate::jobdating::book),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/tables/{table}/slots/{slot}/cancel",
+        operation: "cancel_booking",
+        tag: "jobdating",
+        summary: "Cancels one of the partner's candidates' interviews, before its slot starts",
+        access: Access::Key("the key of the candidate's partner"),
+        body: None,
+        query: &[],
+        status: 200,
+        answer: JD_SLOT_ANSWER,
+        handler: |m| on(m, crate::jobdating::cancel_booking),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/candidates/{participant}/wishes",
+        operation: "submit_wishes",
+        tag: "jobdating",
+        summary: "Sends (or replaces) a candidate's ranked wishes, before the deadline",
+        access: Access::Key("a partner key (its own candidates)"),
+        body: Some(RequestBody {
+            schema: schema_of::<crate::jobdating::WishesBody>,
+            contract: Contract::Gateway,
+        }),
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("session", Field::Id),
+            ("participant", Field::Id),
+            ("stream", Field::Is(crate::jobdating::JOBDATING)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, crate::jobdating::submit_wishes),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/plan",
+        operation: "run_planner",
+        tag: "jobdating",
+        summary: "Runs the planner: a new draft of every timetable from the wishes, around the \
+                  interviews already announced or booked",
+        access: JD_ORGANISER,
+        body: Some(RequestBody {
+            schema: schema_of::<crate::jobdating::Seed>,
+            contract: variant("commands/jobdating", "run_planner"),
+        }),
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("session", Field::Id),
+            (
+                "draft",
+                Field::Object(
+                    "`{run, candidates, interviews, first_wishes_honoured, wishes_honoured}`",
+                ),
+            ),
+            ("stream", Field::Is(crate::jobdating::JOBDATING)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, crate::jobdating::run_planner),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/plan/{run}/announce",
+        operation: "announce_plan",
+        tag: "jobdating",
+        summary: "Announces a draft: its interviews are fixed, and a later run never moves them",
+        access: JD_ORGANISER,
+        body: None,
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("session", Field::Id),
+            ("run", Field::Number("The run announced.")),
+            ("stream", Field::Is(crate::jobdating::JOBDATING)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, crate::jobdating::announce_plan),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/tables/{table}/slots/{slot}/outcome",
+        operation: "record_outcome",
+        tag: "jobdating",
+        summary: "Records what came of an interview, for the table's employer",
+        access: JD_STAFF,
+        body: Some(RequestBody {
+            schema: schema_of::<crate::jobdating::OutcomeBody>,
+            contract: Contract::Gateway,
+        }),
+        query: &[],
+        status: 200,
+        answer: JD_SLOT_ANSWER,
+        handler: |m| on(m, crate::jobdating::record_outcome),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/jobdating/{session}/tables/{table}/timetable",
+        operation: "table_timetable",
+        tag: "jobdating",
+        summary: "A table's timetable: every slot, free, blocked, booked or drafted",
+        access: JD_STAFF_READER,
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Json(
+            "`{session, table, recruiter, employer, draft, slots: [{slot, starts_at, ends_at, \
+             status, participant, partner, by, wish, outcome}]}`",
+        ),
+        handler: |m| on(m, crate::jobdating::timetable),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/jobdating/{session}/candidates/{participant}/timetable.ics",
+        operation: "candidate_timetable",
+        tag: "jobdating",
+        summary: "A candidate's interviews as an iCalendar feed (RFC 5545)",
+        access: Access::Reader(
+            "the candidate's partner, or an organiser key of the session's edition",
+        ),
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Text {
+            media: readers::CALENDAR,
+            what: "a VCALENDAR: one VEVENT per interview booked or announced (stable UID, \
+                   times with the edition's TZID and its VTIMEZONE)",
+        },
+        handler: |m| on(m, crate::jobdating::candidate_calendar),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/jobdating/{session}/figures",
+        operation: "jobdating_figures",
+        tag: "jobdating",
+        summary: "A job-dating's figures: interviews held, outcomes by job, hires by job and \
+                  contract, by employer",
+        access: JD_STAFF_READER,
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Json(
+            "`{session, employers, tables, slots_offered, candidates_with_wishes, \
+             candidates_met, drafted, outcomes, by_job, hires, hires_by_contract, by_employer}`",
+        ),
+        handler: |m| on(m, crate::jobdating::figures),
+    },
     // ---- Operations ----
     Route {
         method: Verb::Get,
@@ -1643,7 +1949,7 @@ async fn retire_partner(
 
 /// Passes when the caller is an organiser of the session's edition, as the session's seats
 /// know it. Seats not opened yet know no edition: they are refused as the service would.
-async fn organiser_of_session(
+pub(crate) async fn organiser_of_session(
     state: &AppState,
     caller: &Caller,
     session: SessionId,

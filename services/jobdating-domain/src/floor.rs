@@ -29,9 +29,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use decider::Decider;
 use jiff::Timestamp;
 use proto::jobdating::{
-    BookedBy, Candidate, Command, Configured, EmployerJoined, Event, InterviewBooked,
-    InterviewCancelled, Outcome, OutcomeRecorded, PlanAnnounced, PlanDrafted, RecruiterSeated,
-    Setup, SlotsBlocked, SlotsUnblocked, Span, Wish, WishesSubmitted,
+    BookedBy, Candidate, Command, Configured, DraftedInterview, EmployerJoined, Event,
+    InterviewBooked, InterviewCancelled, Outcome, OutcomeRecorded, PlanAnnounced, PlanDrafted,
+    RecruiterSeated, Setup, SlotsBlocked, SlotsUnblocked, Span, TableDrafted, Wish,
+    WishesSubmitted,
 };
 use proto::registration::ParticipantId;
 use proto::taxonomy::Job;
@@ -53,7 +54,28 @@ pub struct FloorCommand {
     /// The current time: bookings close at their slot's start, wishes at their deadline,
     /// outcomes open at the slot's start.
     pub now: Timestamp,
+    /// Whether the command's candidate holds a confirmed seat in the session, as the shell read
+    /// it from the registration context: a booking or wishes for a candidate who does not are
+    /// refused (`candidate-not-registered`). `None` when the shell did not look (a command that
+    /// names no candidate, or a floor run without the registration context).
+    pub registered: Option<bool>,
 }
+
+impl FloorCommand {
+    /// A command at `now`, with no registration looked up.
+    pub fn new(command: Command, now: Timestamp) -> Self {
+        Self {
+            command,
+            now,
+            registered: None,
+        }
+    }
+}
+
+/// The most interviews one planner draft may hold: a draft is one commit, one NATS message
+/// (1 MB by default), and a drafted interview weighs about 70 bytes in it. Larger floors are
+/// planned in parts (fewer candidates' wishes at a time) or with a higher `max_payload`.
+pub const MAX_DRAFT_INTERVIEWS: usize = 10_000;
 
 /// What a floor remembers. Snapshotted by the shell.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -291,6 +313,24 @@ pub enum FloorRefusal {
         /// When it begins.
         starts_at: Timestamp,
     },
+    /// The candidate holds no confirmed seat in the session (or was registered by another
+    /// partner).
+    #[error(
+        "this participant holds no confirmed seat in this session through you; register them \
+         first"
+    )]
+    CandidateNotRegistered,
+    /// The draft would not fit one message.
+    #[error(
+        "the draft holds {interviews} interviews, more than the {max} one draft may hold; plan \
+         after announcing part of the floor, or with fewer wishes at a time"
+    )]
+    DraftTooLarge {
+        /// The interviews planned.
+        interviews: usize,
+        /// The most a draft holds.
+        max: usize,
+    },
     /// A hire for a job the employer does not recruit for.
     #[error("the employer does not recruit for {}", .job.label_fr())]
     JobNotOffered {
@@ -334,6 +374,8 @@ impl FloorRefusal {
             Self::NotAnnounced { .. } => "interview-not-announced",
             Self::InterviewNotBegun { .. } => "interview-not-begun",
             Self::JobNotOffered { .. } => "job-not-offered",
+            Self::CandidateNotRegistered => "candidate-not-registered",
+            Self::DraftTooLarge { .. } => "draft-too-large",
         }
     }
 }
@@ -355,6 +397,11 @@ impl Decider for Floor {
             Command::SeatRecruiter(seated) => seat(state, seated),
             Command::BlockSlots(blocked) => block(state, blocked),
             Command::UnblockSlots(unblocked) => unblock(state, unblocked),
+            Command::Book { .. } | Command::SubmitWishes(_)
+                if command.registered == Some(false) =>
+            {
+                Err(FloorRefusal::CandidateNotRegistered)
+            }
             Command::Book {
                 candidate,
                 table,
@@ -432,6 +479,26 @@ impl Decider for Floor {
                         outcome: None,
                     },
                 );
+            }
+            Event::TableDrafted(drafted) => {
+                for interview in &drafted.interviews {
+                    // The planner plans candidates with wishes only: their partner is there.
+                    let Some(submitted) = state.wishes.get(&interview.participant) else {
+                        continue;
+                    };
+                    let booking = Booking {
+                        employer: drafted.employer,
+                        candidate: submitted.candidate.clone(),
+                        by: BookedBy::Planner { run: drafted.run },
+                        announced: false,
+                        outcome: None,
+                    };
+                    state
+                        .bookings
+                        .entry(drafted.table)
+                        .or_default()
+                        .insert(interview.slot, booking);
+                }
             }
             Event::InterviewCancelled(cancelled) => {
                 if let Some(slots) = state.bookings.get_mut(&cancelled.table) {
@@ -848,25 +915,41 @@ fn run_planner(state: &FloorState, seed: u64, now: Timestamp) -> Result<Vec<Even
         first_wishes_honoured: count_u32(plan.first_wishes_honoured),
         wishes_honoured: count_u32(plan.wishes_honoured),
     })];
-    let mut booked: Vec<InterviewBooked> = plan
-        .interviews
-        .iter()
-        .filter_map(|p| {
-            let (table, employer) = floor.tables.get(p.table)?;
-            let slot = SlotNo::at_index(p.slot)?;
-            Some(InterviewBooked {
+    if plan.interviews.len() > MAX_DRAFT_INTERVIEWS {
+        return Err(FloorRefusal::DraftTooLarge {
+            interviews: plan.interviews.len(),
+            max: MAX_DRAFT_INTERVIEWS,
+        });
+    }
+    // One compact event per table, its interviews by slot.
+    let mut tables: BTreeMap<TableNo, TableDrafted> = BTreeMap::new();
+    for p in &plan.interviews {
+        let (Some((table, employer)), Some(slot), Some(candidate)) = (
+            floor.tables.get(p.table),
+            SlotNo::at_index(p.slot),
+            floor.candidates.get(p.candidate),
+        ) else {
+            continue;
+        };
+        tables
+            .entry(*table)
+            .or_insert_with(|| TableDrafted {
+                run,
                 table: *table,
-                slot,
-                time: state.slot(slot)?,
                 employer: *employer,
-                candidate: floor.candidates.get(p.candidate)?.clone(),
-                by: BookedBy::Planner { run },
-                wish: u8::try_from(p.wish).ok().filter(|w| *w > 0),
+                interviews: Vec::new(),
             })
-        })
-        .collect();
-    booked.sort_by_key(|b| (b.table, b.slot));
-    events.extend(booked.into_iter().map(Event::InterviewBooked));
+            .interviews
+            .push(DraftedInterview {
+                slot,
+                participant: candidate.participant,
+                wish: u8::try_from(p.wish).ok().filter(|w| *w > 0),
+            });
+    }
+    for drafted in tables.values_mut() {
+        drafted.interviews.sort_by_key(|i| i.slot);
+    }
+    events.extend(tables.into_values().map(Event::TableDrafted));
     Ok(events)
 }
 

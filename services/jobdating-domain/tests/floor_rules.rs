@@ -193,7 +193,7 @@ fn karim() -> Candidate {
 }
 
 fn at_time(command: Command, now: Timestamp) -> FloorCommand {
-    FloorCommand { command, now }
+    FloorCommand::new(command, now)
 }
 
 fn book(candidate: Candidate, t: u64, s: u64) -> FloorCommand {
@@ -224,13 +224,21 @@ fn booked(candidate: Candidate, t: u64, s: u64) -> Event {
     })
 }
 
+/// A draft's interview at table `t`, slot `s`, alone at its table.
 fn planned(candidate: Candidate, t: u64, s: u64, run: u32, wish: u8) -> Event {
-    let Event::InterviewBooked(mut b) = booked(candidate, t, s) else {
+    let Event::InterviewBooked(b) = booked(candidate, t, s) else {
         unreachable!("booked makes a booking")
     };
-    b.by = BookedBy::Planner { run };
-    b.wish = Some(wish);
-    Event::InterviewBooked(b)
+    Event::TableDrafted(TableDrafted {
+        run,
+        table: b.table,
+        employer: b.employer,
+        interviews: vec![DraftedInterview {
+            slot: b.slot,
+            participant: b.candidate.participant,
+            wish: Some(wish),
+        }],
+    })
 }
 
 fn wishes(candidate: Candidate, wishes: Vec<Wish>) -> WishesSubmitted {
@@ -802,8 +810,8 @@ fn a_new_draft_replaces_the_draft_not_announced() {
         d.run = 2;
     }
     for e in expected.iter_mut().skip(1) {
-        if let Event::InterviewBooked(b) = e {
-            b.by = BookedBy::Planner { run: 2 };
+        if let Event::TableDrafted(t) = e {
+            t.run = 2;
         }
     }
     Spec::<Floor>::given(with(wishes_sent(), first_draft()))
@@ -1024,4 +1032,27 @@ fn the_state_round_trips_through_json_for_snapshots() {
     let json = serde_json::to_string(&state).expect("serialises");
     let back: FloorState = serde_json::from_str(&json).expect("deserialises");
     assert_eq!(back, state);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The registration, as the shell read it.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_candidate_without_a_confirmed_seat_is_neither_booked_nor_planned() {
+    let mut not_registered = book(lea(), 1, 1);
+    not_registered.registered = Some(false);
+    Spec::<Floor>::given(floor())
+        .when(not_registered)
+        .then_error(FloorRefusal::CandidateNotRegistered);
+    let mut not_registered = submit(wishes(lea(), vec![wants(EHPAD)]), early());
+    not_registered.registered = Some(false);
+    Spec::<Floor>::given(floor())
+        .when(not_registered)
+        .then_error(FloorRefusal::CandidateNotRegistered);
+    let mut registered = book(lea(), 1, 1);
+    registered.registered = Some(true);
+    Spec::<Floor>::given(floor())
+        .when(registered)
+        .then([booked(lea(), 1, 1)]);
 }

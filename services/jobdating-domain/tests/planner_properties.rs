@@ -353,14 +353,7 @@ fn submitted(candidate: u128, wishes: &[usize]) -> Option<Event> {
 
 fn decide(history: &mut Vec<Event>, command: Command) -> Vec<Event> {
     let state = Floor::fold(history.iter());
-    let events = Floor::decide(
-        &state,
-        &FloorCommand {
-            command,
-            now: early(),
-        },
-    )
-    .expect("accepted");
+    let events = Floor::decide(&state, &FloorCommand::new(command, early())).expect("accepted");
     history.extend(events.clone());
     events
 }
@@ -386,8 +379,10 @@ proptest! {
         history.extend(submitted(99, &late));
         let events = decide(&mut history, Command::RunPlanner { seed });
         for event in &events {
-            if let Event::InterviewBooked(b) = event {
-                prop_assert!(!fixed.iter().any(|(t, s, _)| (*t, *s) == (b.table, b.slot)));
+            if let Event::TableDrafted(d) = event {
+                for i in &d.interviews {
+                    prop_assert!(!fixed.iter().any(|(t, s, _)| (*t, *s) == (d.table, i.slot)));
+                }
             }
         }
         let after = Floor::fold(history.iter());

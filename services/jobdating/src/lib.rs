@@ -1,13 +1,15 @@
 //! The job-dating service: commands on a job-dating session's floor.
 //!
 //! A thin shell over the pure `jobdating-domain` floor decider: it puts the current time into
-//! the command, runs the command loop of the event log, and nothing else. Two bookings of one slot
-//! sent at once, from one process or several, are serialised on the floor's subject (turns within
-//! a process, the expected version between processes): exactly one is recorded, the other is
-//! decided again against it and refused (`slot-taken`).
+//! the command and, for a booking or wishes, whether the candidate holds a confirmed seat in the
+//! session (read from the registration context's seats, by participant *and* partner), then runs
+//! the command loop of the event log, and nothing else. Two bookings of one slot sent at once,
+//! from one process or several, are serialised on the floor's subject (turns within a process,
+//! the expected version between processes): exactly one is recorded, the other is decided again
+//! against it and refused (`slot-taken`).
 //!
-//! Not here yet: checking that a candidate is registered in the session's seats, and the size
-//! of a large draft (see `docs/jobdating.md`).
+//! A planner draft is one commit: one compact `TableDrafted` per table, so that a draft of
+//! thousands of interviews fits one NATS message (see `docs/jobdating.md`).
 //!
 //! # Layout
 //! - [`STREAM`], [`FLOORS`]: where the context's events live.
@@ -17,8 +19,9 @@
 use eventlog::{AggregateKey, Category, CommandError, CommandMeta, Decided, EventLog, StreamSpec};
 use jiff::Timestamp;
 use jobdating_domain::{Floor, FloorCommand, FloorRefusal, FloorState};
-use proto::jobdating::{Command, Event};
+use proto::jobdating::{Candidate, Command, Event};
 use proto::values::SessionId;
+use registration::{RegistrationError, Registrations};
 
 /// The job-dating context's stream.
 pub const STREAM: StreamSpec = StreamSpec {
@@ -54,6 +57,9 @@ pub enum JobDatingError {
     /// The log could not be read or written.
     #[error("the event log failed: {0}")]
     Log(String),
+    /// The session's seats could not be read to check the candidate's registration.
+    #[error("cannot read the session's seats: {0}")]
+    Seats(#[source] RegistrationError),
 }
 
 impl JobDatingError {
@@ -64,6 +70,7 @@ impl JobDatingError {
             Self::Unavailable(_) => "log-unavailable",
             Self::Contended => "contended",
             Self::Log(_) => "log-failed",
+            Self::Seats(error) => error.code(),
         }
     }
 }
@@ -93,12 +100,49 @@ impl From<eventlog::LoadError> for JobDatingError {
 pub struct JobDating {
     /// Where its events go.
     log: EventLog,
+    /// Where a candidate's registration is looked up before a booking or wishes; `None` for a
+    /// floor run on its own (tests and benchmarks of the floor).
+    registrations: Option<Registrations>,
 }
 
 impl JobDating {
-    /// The service over `log` (opened with [`STREAM`]).
-    pub fn new(log: EventLog) -> Self {
-        Self { log }
+    /// The service over `log` (opened with [`STREAM`] and the registration context's stream):
+    /// a booking or wishes need the candidate's confirmed seat in the session.
+    pub fn new(log: EventLog, registrations: Registrations) -> Self {
+        Self {
+            log,
+            registrations: Some(registrations),
+        }
+    }
+
+    /// The service over `log` alone, which does not check candidates' registrations: for tests
+    /// and benchmarks of the floor, never behind the gateway.
+    pub fn without_registrations(log: EventLog) -> Self {
+        Self {
+            log,
+            registrations: None,
+        }
+    }
+
+    /// Whether `candidate` holds a confirmed seat in `session` through their partner; `None`
+    /// when this service does not look.
+    pub async fn registered(
+        &self,
+        session: SessionId,
+        candidate: &Candidate,
+    ) -> Result<Option<bool>, JobDatingError> {
+        let Some(registrations) = &self.registrations else {
+            return Ok(None);
+        };
+        let seats = registrations
+            .seats(session)
+            .await
+            .map_err(JobDatingError::Seats)?;
+        Ok(Some(seats.registrations.values().any(|record| {
+            record.participant == candidate.participant
+                && record.partner == candidate.partner
+                && record.is_confirmed()
+        })))
     }
 
     /// Runs a command on a session's floor, now.
@@ -120,7 +164,18 @@ impl JobDating {
         now: Timestamp,
         meta: &CommandMeta,
     ) -> Result<Decided<Event>, JobDatingError> {
-        let command = FloorCommand { command, now };
+        let registered = match &command {
+            Command::Book { candidate, .. } => self.registered(session, candidate).await?,
+            Command::SubmitWishes(submitted) => {
+                self.registered(session, &submitted.candidate).await?
+            }
+            _ => None,
+        };
+        let command = FloorCommand {
+            command,
+            now,
+            registered,
+        };
         Ok(self
             .log
             .execute::<Floor>(&floor_key(session), &command, meta)

@@ -32,6 +32,7 @@ pub fn streams() -> Vec<StreamSpec> {
         scheduling::STREAM,
         venues::STREAM,
         registration::STREAM,
+        jobdating::STREAM,
         webhooks::STREAM,
     ]
 }
@@ -174,6 +175,7 @@ pub fn projections() -> Vec<Registered> {
         Registered::new(views::PartnerView),
         Registered::new(views::VenueView),
         Registered::new(views::Statistics),
+        Registered::new(views::JobDatingView),
     ]
 }
 
@@ -313,7 +315,16 @@ mod tests {
     #[test]
     fn the_registry_as_shipped_names_its_processes_and_streams() {
         let names: Vec<&str> = streams().iter().map(|s| s.name).collect();
-        assert_eq!(names, ["SCHEDULING", "VENUES", "REGISTRATION", "WEBHOOKS"]);
+        assert_eq!(
+            names,
+            [
+                "SCHEDULING",
+                "VENUES",
+                "REGISTRATION",
+                "JOBDATING",
+                "WEBHOOKS"
+            ]
+        );
     }
 
     #[test]

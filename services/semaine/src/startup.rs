@@ -271,6 +271,11 @@ impl Application {
             .find(|runner| runner.name() == "catalogue")
             .map(|runner| runner.db().clone());
         let view_stores = self.view_stores();
+        let jobdating_store = self
+            .runners
+            .iter()
+            .find(|runner| runner.name() == views::JobDatingView::NAME)
+            .map(|runner| runner.db().clone());
         // Taken before the runners move into their tasks: the gateway reports their progress
         // at /metrics, and a catalogue read with `min_seq` waits on the catalogue's.
         let progress: Vec<_> = self
@@ -310,6 +315,10 @@ impl Application {
                         self.log.clone(),
                         self.identities.clone(),
                     ),
+                    jobdating: jobdating::JobDating::new(
+                        self.log.clone(),
+                        registration::Registrations::new(self.log.clone(), self.identities.clone()),
+                    ),
                 },
                 gateway::RateLimit::default(),
             )
@@ -321,6 +330,10 @@ impl Application {
             };
             let state = match view_stores {
                 Some(stores) => state.with_views(stores),
+                None => state,
+            };
+            let state = match jobdating_store {
+                Some(store) => state.with_jobdating_view(store),
                 None => state,
             };
             let state = progress.into_iter().fold(state, |state, (name, progress)| {

@@ -1,8 +1,9 @@
 //! The pure fold of each event family into the views' rows.
 //!
 //! [`fold`] routes a stored event by its aggregate's subject (`sched.edition.<id>`,
-//! `sched.event.<id>`, `venue.venue.<id>`, `reg.partner.<id>`, `reg.session.<id>`; anything else,
-//! the agendas included, is ignored), decodes it with its family's contract, and updates the rows
+//! `sched.event.<id>`, `venue.venue.<id>`, `reg.partner.<id>`, `reg.session.<id>`, and
+//! `jd.session.<id>` for the views that keep job-dating floors; anything else, the agendas
+//! included, is ignored), decodes it with its family's contract, and updates the rows
 //! of that stream only (see [`crate::rows`]). The [`Scope`] says which trees the calling view
 //! keeps. It reads and writes through [`Rows`], so that the unit tests fold into memory.
 
@@ -67,6 +68,9 @@ pub(crate) fn fold(
         PARTNER_PREFIX => {
             let partner = PartnerId::parse(id).map_err(|e| Rejected(e.to_string()))?;
             partner_event(rows, &partner, decode(event)?)
+        }
+        crate::jobdating::FLOOR_PREFIX if scope.jobdating => {
+            crate::jobdating::fold(rows, SessionId(uuid()?), decided_at(event), event)
         }
         SEATS_PREFIX => seats(
             rows,

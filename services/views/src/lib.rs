@@ -1,13 +1,14 @@
 //! The read models of the people who work a week: partners (their registrations and
 //! participants, with their history, and each participant's agenda as a calendar), venues (the
-//! requests awaiting their answer, the sessions they host, and each session's attendance list)
-//! and organisers (an edition's statistics).
+//! requests awaiting their answer, the sessions they host, and each session's attendance list),
+//! organisers (an edition's statistics) and job-dating floors (timetables and figures).
 //!
-//! Three projections, each run by its own [`projection::Runner`] in its own sled store (rows and
+//! Four projections, each run by its own [`projection::Runner`] in its own sled store (rows and
 //! checkpoints in one transaction, rebuildable from the log), share one pure fold ([`fold`]) and
 //! keep the trees they need ([`rows`]): [`PartnerView`] (`partner-view`), [`VenueView`]
-//! (`venue-view`) and [`Statistics`] (`statistics`). The query functions read a runner's store
-//! ([`projection::Runner::db`]) synchronously and do nothing else.
+//! (`venue-view`), [`Statistics`] (`statistics`) and [`JobDatingView`] (`jobdating-view`). The
+//! query functions read a runner's store ([`projection::Runner::db`]) synchronously and do
+//! nothing else.
 //!
 //! **Personal data.** The views keep a registration's identity *sealed*, as the log holds it;
 //! only the gateway opens it, on read, with the participant's key, for whoever may see it (the
@@ -27,13 +28,16 @@
 //! - [`partners`]: a partner's registrations and participants ([`RegistrationView`]).
 //! - [`venues`]: a venue's hosting requests ([`HostingView`]) and attendance lists
 //!   ([`Attendee`]).
-//! - [`statistics`]: an edition's figures ([`EditionStatistics`]).
+//! - [`statistics`]: an edition's figures ([`EditionStatistics`]), job-dating outcomes included.
+//! - [`jobdating`]: job-dating floors ([`JobDatingView`]): each table's timetable, each
+//!   candidate's interviews, each session's figures.
 //! - [`ics`]: an agenda as an RFC 5545 calendar.
 //! - [`csv`]: a table as RFC 4180 CSV.
 
 pub mod csv;
 mod fold;
 pub mod ics;
+pub mod jobdating;
 pub mod partners;
 mod rows;
 pub mod statistics;
@@ -43,6 +47,7 @@ pub mod venues;
 #[cfg(test)]
 mod tests;
 
+pub use jobdating::{JobDatingFigures, Timetable};
 pub use partners::{RegistrationQuery, RegistrationView, SessionInfo};
 pub use rows::{Dated, HostingStatus, Standing, Step};
 pub use statistics::EditionStatistics;
@@ -56,6 +61,8 @@ use crate::rows::Scope;
 
 /// The streams every view reads.
 const STREAMS: &[&str] = &["SCHEDULING", "VENUES", "REGISTRATION"];
+/// The streams of the views that also keep job-dating floors.
+const WITH_JOBDATING: &[&str] = &["SCHEDULING", "VENUES", "REGISTRATION", "JOBDATING"];
 
 /// The partners' view: every registration with its history and sealed identity, indexed by
 /// partner, participant, edition and session.
@@ -69,6 +76,7 @@ impl PartnerView {
         identities: true,
         partner_indexes: true,
         hosting: false,
+        jobdating: false,
     };
 }
 
@@ -107,6 +115,7 @@ impl VenueView {
         identities: true,
         partner_indexes: false,
         hosting: true,
+        jobdating: false,
     };
 }
 
@@ -144,6 +153,7 @@ impl Statistics {
         identities: false,
         partner_indexes: false,
         hosting: false,
+        jobdating: true,
     };
 }
 
@@ -153,7 +163,47 @@ impl Projection for Statistics {
     }
 
     fn streams(&self) -> &'static [&'static str] {
-        STREAMS
+        WITH_JOBDATING
+    }
+
+    fn trees(&self) -> &'static [&'static str] {
+        rows::STATISTICS_TREES
+    }
+
+    fn apply(
+        &self,
+        view: &mut View<'_>,
+        event: &StoredEvent,
+        _at: Position<'_>,
+    ) -> Result<(), Rejected> {
+        fold::fold(view, Self::SCOPE, event)
+    }
+}
+
+/// The job-dating view: each floor's tables, interviews (booked, drafted, announced), outcomes
+/// and candidates' partners, with the programme (sessions' times and zones, venues) their
+/// calendars and figures show; no identity.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JobDatingView;
+
+impl JobDatingView {
+    /// Its name: its store directory and `semaine rebuild jobdating-view`.
+    pub const NAME: &'static str = "jobdating-view";
+    const SCOPE: Scope = Scope {
+        identities: false,
+        partner_indexes: false,
+        hosting: false,
+        jobdating: true,
+    };
+}
+
+impl Projection for JobDatingView {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn streams(&self) -> &'static [&'static str] {
+        WITH_JOBDATING
     }
 
     fn trees(&self) -> &'static [&'static str] {

@@ -78,7 +78,8 @@ pub(crate) const VENUE_TREES: &[&str] = &[
     HOSTING,
 ];
 
-/// The statistics' trees: the programme, the seats and the registrations (without identities).
+/// The statistics' trees: the programme, the seats and the registrations (without identities),
+/// and the job-dating floors.
 pub(crate) const STATISTICS_TREES: &[&str] = &[
     EDITIONS,
     EVENTS,
@@ -89,6 +90,12 @@ pub(crate) const STATISTICS_TREES: &[&str] = &[
     SEATS,
     REGISTRATIONS,
     BY_SESSION,
+    crate::jobdating::JD_FLOORS,
+    crate::jobdating::JD_EMPLOYERS,
+    crate::jobdating::JD_TABLES,
+    crate::jobdating::JD_CANDIDATES,
+    crate::jobdating::JD_INTERVIEWS,
+    crate::jobdating::JD_BY_CANDIDATE,
 ];
 
 /// Which trees a view keeps beyond the common ones, and whether it keeps sealed identities.
@@ -100,6 +107,8 @@ pub(crate) struct Scope {
     pub(crate) partner_indexes: bool,
     /// Keeps the venues' hosting requests.
     pub(crate) hosting: bool,
+    /// Keeps the job-dating floors (the `jd_*` trees).
+    pub(crate) jobdating: bool,
 }
 
 /// A registration's key: registration id ‖ session id.
@@ -127,6 +136,11 @@ pub(crate) trait Rows {
     fn get(&self, tree: &'static str, key: &[u8]) -> Option<Vec<u8>>;
     /// Writes `value` at `key` in `tree`.
     fn put(&mut self, tree: &'static str, key: Vec<u8>, value: Vec<u8>);
+    /// Removes `key` from `tree`.
+    fn remove(&mut self, tree: &'static str, key: Vec<u8>);
+    /// The rows of `tree` whose key starts with `prefix`, with the writes made so far, in key
+    /// order.
+    fn scan(&self, tree: &'static str, prefix: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)>;
 }
 
 impl Rows for projection::View<'_> {
@@ -136,6 +150,14 @@ impl Rows for projection::View<'_> {
 
     fn put(&mut self, tree: &'static str, key: Vec<u8>, value: Vec<u8>) {
         self.insert(tree, key, value);
+    }
+
+    fn remove(&mut self, tree: &'static str, key: Vec<u8>) {
+        projection::View::remove(self, tree, key);
+    }
+
+    fn scan(&self, tree: &'static str, prefix: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+        self.scan_prefix(tree, prefix)
     }
 }
 

@@ -15,11 +15,9 @@
 //! Everything is counted when read, from rows that carry no identity: an erased participant still
 //! counts.
 //!
-//! **Extension point: job-dating.** Job-dating outcomes (interviews held, hires) do not exist in
-//! the log yet. When the job-dating context publishes its stream, add it to the projection's
-//! streams, fold its events into a tree of their own (per session: slots offered, interviews held,
-//! outcomes) in [`crate::fold`], and add a `job_dating` section to [`EditionStatistics`], counted
-//! here from that tree like the sessions below.
+//! - **job-dating**: for each job-dating session of the edition whose floor was set up, its
+//!   figures ([`crate::jobdating::figures`]: interviews booked and held, no-shows, outcomes by
+//!   job, hires by job and contract), and their sum over the edition (`job_dating`).
 //!
 //! **API Boundary.** [`EditionStatistics`] is returned as JSON by the gateway.
 
@@ -32,6 +30,7 @@ use proto::values::{EditionId, SessionId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::jobdating::{Hires, JobDatingFigures, Outcomes};
 use crate::partners::{SessionInfo, of_session};
 use crate::rows::{EDITION_SESSIONS, EDITIONS, EditionRow, Standing};
 use crate::store::{ViewError, row, tails};
@@ -145,6 +144,21 @@ pub struct EditionStatistics {
     pub sessions: Vec<SessionFigures>,
     /// Registrations made per day, in the edition's time zone.
     pub registrations_per_day: Vec<Day>,
+    /// Job-dating: interviews and their outcomes.
+    pub job_dating: JobDatingSection,
+}
+
+/// An edition's job-dating figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobDatingSection {
+    /// Job-dating sessions whose floor was set up.
+    pub sessions: u32,
+    /// Every session's interviews' outcomes, summed.
+    pub outcomes: Outcomes,
+    /// Hires by job and contract over the edition, with the openings offered.
+    pub hires: Vec<Hires>,
+    /// Each session's figures, in the order of the sessions above.
+    pub by_session: Vec<JobDatingFigures>,
 }
 
 /// The wire name of a serde enum value (`job_seekers`), for the breakdowns' keys.
@@ -177,6 +191,7 @@ pub fn statistics(
         by_partner: BTreeMap::new(),
         sessions: Vec::new(),
         registrations_per_day: Vec::new(),
+        job_dating: JobDatingSection::default(),
     };
     let mut days: BTreeMap<Date, (u32, u32)> = BTreeMap::new();
     for tail in tails(db, EDITION_SESSIONS, edition.0.as_bytes())? {
@@ -267,6 +282,28 @@ pub fn statistics(
         stats.sessions.push(figures);
     }
     stats.sessions.sort_by_key(|s| (s.starts_local, s.session));
+    let mut hires: BTreeMap<(String, String), Hires> = BTreeMap::new();
+    for session in &stats.sessions {
+        let Some(figures) = crate::jobdating::figures(db, session.session)? else {
+            continue;
+        };
+        let section = &mut stats.job_dating;
+        section.sessions += 1;
+        section.outcomes.add(&figures.outcomes);
+        for h in &figures.hires {
+            let counted = hires
+                .entry((wire(&h.job), wire(&h.contract)))
+                .or_insert_with(|| Hires {
+                    hired: 0,
+                    openings: 0,
+                    ..h.clone()
+                });
+            counted.hired += h.hired;
+            counted.openings += h.openings;
+        }
+        section.by_session.push(figures);
+    }
+    stats.job_dating.hires = hires.into_values().collect();
     let mut cumulative = 0;
     stats.registrations_per_day = days
         .into_iter()

@@ -38,12 +38,25 @@ impl Rows for Memory {
     fn put(&mut self, tree: &'static str, key: Vec<u8>, value: Vec<u8>) {
         self.0.insert((tree, key), value);
     }
+
+    fn remove(&mut self, tree: &'static str, key: Vec<u8>) {
+        self.0.remove(&(tree, key));
+    }
+
+    fn scan(&self, tree: &'static str, prefix: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+        self.0
+            .iter()
+            .filter(|((t, key), _)| *t == tree && key.starts_with(prefix))
+            .map(|((_, key), value)| (key.clone(), value.clone()))
+            .collect()
+    }
 }
 
 const ALL: Scope = Scope {
     identities: true,
     partner_indexes: true,
     hosting: true,
+    jobdating: true,
 };
 
 impl Memory {
