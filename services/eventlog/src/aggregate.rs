@@ -2,6 +2,7 @@
 //! after it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use decider::Decider;
 use proto::{DecodeError, EventContract};
@@ -107,12 +108,46 @@ impl EventLog {
     /// An aggregate loaded or written recently is taken from memory and caught up with the
     /// commits stored since (see `cache`).
     pub async fn load<A: Aggregate>(&self, key: &AggregateKey) -> Result<Loaded<A>, LoadError> {
-        let mut loaded = match self.cache().get::<A>(key) {
-            Some(cached) => cached,
-            None => self.read_snapshot::<A>(key).await.unwrap_or_default(),
+        self.load_shared(key).await.map(Arc::unwrap_or_clone)
+    }
+
+    /// Loads an aggregate like [`EventLog::load`], sharing the copy kept in memory instead of
+    /// copying it: what a busy aggregate's readers and its command worker use, since copying a
+    /// large state (a session of thousands of registrations) costs more than deciding on it.
+    pub async fn load_shared<A: Aggregate>(
+        &self,
+        key: &AggregateKey,
+    ) -> Result<Arc<Loaded<A>>, LoadError> {
+        let cached = self.cache().get::<A>(key);
+        let version = cached.as_ref().map_or(0, |c| c.version);
+        let new = match &cached {
+            Some(_) => self.read_commits(key, version).await?,
+            None => Vec::new(),
         };
-        self.catch_up(key, &mut loaded).await?;
-        self.cache().put(key, loaded.clone());
+        if let Some(cached) = &cached
+            && new.is_empty()
+        {
+            return Ok(Arc::clone(cached));
+        }
+        let mut loaded = match cached {
+            Some(cached) => Arc::unwrap_or_clone(cached),
+            None => {
+                let mut loaded = self.read_snapshot::<A>(key).await.unwrap_or_default();
+                self.catch_up(key, &mut loaded).await?;
+                loaded
+            }
+        };
+        for recorded in &new {
+            loaded
+                .apply(recorded)
+                .map_err(|source| LoadError::Undecodable {
+                    subject: key.subject().to_owned(),
+                    seq: recorded.seq,
+                    source,
+                })?;
+        }
+        let loaded = Arc::new(loaded);
+        self.cache().put(key, Arc::clone(&loaded));
         Ok(loaded)
     }
 

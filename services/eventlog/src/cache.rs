@@ -125,15 +125,15 @@ impl AggregateCache {
         }
     }
 
-    /// A copy of the cached state of `key`, if any.
-    pub(crate) fn get<A: Aggregate>(&self, key: &AggregateKey) -> Option<Loaded<A>> {
+    /// The cached state of `key`, if any, shared (never copied here).
+    pub(crate) fn get<A: Aggregate>(&self, key: &AggregateKey) -> Option<Arc<Loaded<A>>> {
         let entries = self.entries.lock().ok()?;
         let entry = entries.get(&(TypeId::of::<A>(), key.subject().to_owned()))?;
-        entry.downcast_ref::<Loaded<A>>().cloned()
+        Arc::clone(entry).downcast::<Loaded<A>>().ok()
     }
 
     /// Keeps `loaded` as the state of `key`, unless the cache holds a later version.
-    pub(crate) fn put<A: Aggregate>(&self, key: &AggregateKey, loaded: Loaded<A>) {
+    pub(crate) fn put<A: Aggregate>(&self, key: &AggregateKey, loaded: Arc<Loaded<A>>) {
         if self.capacity == 0 {
             return;
         }
@@ -154,6 +154,6 @@ impl AggregateCache {
                 entries.remove(&evicted);
             }
         }
-        entries.insert(slot, Arc::new(loaded));
+        entries.insert(slot, loaded);
     }
 }

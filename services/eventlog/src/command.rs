@@ -218,7 +218,7 @@ impl EventLog {
 
     /// Decides a group of commands and appends their events as one commit; answers each.
     async fn commit_group<A: Aggregate>(&self, key: &AggregateKey, group: Vec<Pending<A>>) {
-        let mut loaded = match self.load::<A>(key).await {
+        let mut loaded = match self.load_shared::<A>(key).await {
             Ok(loaded) => loaded,
             Err(e) => return answer_all(group, load_failure(e)),
         };
@@ -252,9 +252,10 @@ impl EventLog {
                         ))
                         .await;
                     }
-                    if let Err(e) = self.catch_up(key, &mut loaded).await {
-                        return answer_all(group, load_failure(e));
-                    }
+                    loaded = match self.load_shared::<A>(key).await {
+                        Ok(loaded) => loaded,
+                        Err(e) => return answer_all(group, load_failure(e)),
+                    };
                 }
                 Err(AppendError::TooLarge) if group.len() > 1 => {
                     // Too many events for one message: commit the group in two halves.
@@ -376,7 +377,7 @@ impl EventLog {
             tokio::spawn(async move { log.write_snapshot(&key, &snapshot).await });
             after.commits_since_snapshot = 0;
         }
-        self.cache().put(key, after);
+        self.cache().put(key, std::sync::Arc::new(after));
     }
 }
 

@@ -212,10 +212,10 @@ impl Registrations {
         let meta = partner_meta(partner, idempotency_key);
         let participant = ParticipantId::of(partner, &request.reference);
         let seats = seats_key(request.session);
-        let loaded = self.log.load::<Seats>(&seats).await?;
+        let loaded = self.log.load_shared::<Seats>(&seats).await?;
         if !loaded.idempotency.contains_key(&meta.idempotency_key) {
             self.log
-                .load::<Partner>(&partner_key(partner))
+                .load_shared::<Partner>(&partner_key(partner))
                 .await?
                 .state
                 .registering()
@@ -320,12 +320,17 @@ impl Registrations {
     /// concurrent request for them won it: the slot is that registration's). A failure leaves a
     /// hold that lapses by itself.
     async fn release(&self, participant: ParticipantId, session: SessionId, meta: &CommandMeta) {
-        let confirmed_here = self.seats(session).await.is_ok_and(|seats| {
-            seats
-                .registrations
-                .values()
-                .any(|r| r.participant == participant && r.is_confirmed())
-        });
+        let confirmed_here = self
+            .log
+            .load_shared::<Seats>(&seats_key(session))
+            .await
+            .is_ok_and(|seats| {
+                seats
+                    .state
+                    .registrations
+                    .values()
+                    .any(|r| r.participant == participant && r.is_confirmed())
+            });
         if confirmed_here {
             return;
         }
