@@ -376,7 +376,7 @@ impl<N: Servers> Week<N> {
         &self,
         session: SessionId,
         check: impl Fn(&registration_domain::seats::SeatsState) -> bool,
-    ) -> anyhow::Result<registration_domain::seats::SeatsState> {
+    ) -> anyhow::Result<registration::SeatsNow> {
         eventually(
             &format!("the seats of session {session} in the expected state"),
             || async {

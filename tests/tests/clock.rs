@@ -49,6 +49,7 @@ async fn at_its_end_a_session_counts_those_never_checked_in_as_no_shows() {
         .await
         .expect("seats")
         .facts
+        .as_ref()
         .expect("open")
         .ends_at;
     // Before the end nothing is due; after it, the end is sent once, whatever the ticks.

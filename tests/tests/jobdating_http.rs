@@ -237,6 +237,7 @@ async fn a_job_dating_through_http() -> anyhow::Result<()> {
         .seats(session)
         .await?
         .facts
+        .as_ref()
         .map(|f| f.edition)
         .ok_or_else(|| anyhow::anyhow!("seats without facts"))?;
     week.declare_partner("ft").await?;

@@ -543,7 +543,7 @@ async fn a_rescheduled_session_keeps_its_registrations_and_reports_new_overlaps(
         .map(|slot| slot.starts_at);
     assert_eq!(
         slot_starts,
-        seats.facts.map(|facts| facts.starts_at),
+        seats.facts.as_ref().map(|facts| facts.starts_at),
         "the slot moved with the session"
     );
 }

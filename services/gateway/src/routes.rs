@@ -1957,7 +1957,13 @@ pub(crate) async fn organiser_of_session(
     if caller.organiser()? == Editions::All {
         return Ok(());
     }
-    let facts = state.services.registrations.seats(session).await?.facts;
+    let facts = state
+        .services
+        .registrations
+        .seats(session)
+        .await?
+        .facts
+        .clone();
     let edition = facts
         .map(|facts| facts.edition)
         .ok_or(RegistrationError::Seats(SeatsRefusal::NotOpen))?;

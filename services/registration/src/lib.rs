@@ -145,6 +145,19 @@ pub struct Registered {
     pub duplicate: bool,
 }
 
+/// A session's seats as they stand, shared with the aggregate the log keeps in memory rather than
+/// copied (a popular session holds thousands of registrations); read it as a [`SeatsState`].
+#[derive(Clone)]
+pub struct SeatsNow(std::sync::Arc<eventlog::Loaded<Seats>>);
+
+impl std::ops::Deref for SeatsNow {
+    type Target = SeatsState;
+
+    fn deref(&self) -> &SeatsState {
+        &self.0.state
+    }
+}
+
 /// The registration service.
 #[derive(Clone)]
 pub struct Registrations {
@@ -178,8 +191,10 @@ impl Registrations {
     }
 
     /// The seats of a session as they stand.
-    pub async fn seats(&self, session: SessionId) -> Result<SeatsState, RegistrationError> {
-        Ok(self.log.load::<Seats>(&seats_key(session)).await?.state)
+    pub async fn seats(&self, session: SessionId) -> Result<SeatsNow, RegistrationError> {
+        Ok(SeatsNow(
+            self.log.load_shared::<Seats>(&seats_key(session)).await?,
+        ))
     }
 
     /// An organiser declares or retires a partner.
