@@ -484,6 +484,42 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
     let csv = door.get(&format!("{list_path}/attendance.csv")).await?;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.text.starts_with("registration,name,"), "{}", csv.text);
+
+    // The organiser's statistics: charts drawn as SVG, each with its CSV.
+    let stats_path = format!("/console/editions/{edition}/statistics");
+    let stats = until("the statistics count the registration", || {
+        let path = stats_path.clone();
+        let mut browser = Browser {
+            desk: &desk,
+            cookie: organiser.cookie.clone(),
+        };
+        async move {
+            let page = browser.get(&path).await?;
+            anyhow::ensure!(
+                page.text.contains("Jeunes (16-25 ans) : 1 personne(s)"),
+                "not yet: {page:?}"
+            );
+            Ok(page)
+        }
+    })
+    .await?;
+    assert_eq!(stats.text.matches("<svg ").count(), 7, "seven charts");
+    assert!(stats.text.contains("role=\"img\""));
+    let audiences = organiser.get(&format!("{stats_path}/publics.csv")).await?;
+    assert_eq!(audiences.status, StatusCode::OK);
+    assert!(
+        audiences
+            .text
+            .contains("young_people,Jeunes (16-25 ans),1,1,"),
+        "{}",
+        audiences.text
+    );
+    let fill = organiser
+        .get(&format!("{stats_path}/remplissage.csv"))
+        .await?;
+    assert!(fill.text.contains(",30,1,0.033,"), "{}", fill.text);
+    let unknown = organiser.get(&format!("{stats_path}/nope.csv")).await?;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     Ok(())
 }
 
