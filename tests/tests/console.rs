@@ -3,7 +3,9 @@
 //! is `HttpOnly`, `Secure`, `SameSite=Strict` and holds no key; every form is refused without
 //! its CSRF token; an organiser's grid shows a session requested, then confirmed and open once
 //! the venue confirmed it on its page; the venue checks a registered person in at the door; a
-//! key sees only what its scope covers, and bad input gives a page, never a 500.
+//! key sees only what its scope covers, and bad input gives a page, never a 500; the statistics
+//! are SVG charts with CSV downloads; a programme's CSV with a bad row is previewed with the
+//! row's error and nothing stored, then, fixed, imported once, and a retry duplicates nothing.
 
 use gateway::Role;
 use gateway::keys::Editions;
@@ -117,6 +119,46 @@ impl<'a> Browser<'a> {
 
     async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> anyhow::Result<Page> {
         self.send(Method::POST, path, Some(form)).await
+    }
+
+    async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> anyhow::Result<Page> {
+        let boundary = "console-test-boundary";
+        let mut body = String::new();
+        for (name, value) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::HOST, "console.test")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            );
+        if let Some(cookie) = &self.cookie {
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        let response = self
+            .desk
+            .router
+            .clone()
+            .oneshot(builder.body(Body::from(body))?)
+            .await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = gateway::stack::axum::body::to_bytes(response.into_body(), 1 << 22).await?;
+        Ok(Page {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        })
     }
 
     async fn sign_in(&mut self, secret: &str) -> anyhow::Result<Page> {
@@ -571,5 +613,130 @@ async fn a_key_sees_only_its_scope_and_bad_input_is_a_page() -> anyhow::Result<(
     door.sign_in(&venue_key).await?;
     let grid = door.get(&format!("/console/editions/{edition}")).await?;
     assert!(grid.status.is_client_error(), "{grid:?}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_programme_is_imported_all_or_nothing_and_a_retry_duplicates_nothing()
+-> anyhow::Result<()> {
+    let desk = Desk::start().await?;
+    desk.week.register_venue(40).await?;
+    let edition = desk.week.create_edition().await?;
+    let key = desk.key(Role::Organiser(Editions::One(edition))).await?;
+    let mut organiser = Browser::new(&desk);
+    organiser.sign_in(&key).await?;
+    let form = until("the import form", || {
+        let mut browser = Browser {
+            desk: &desk,
+            cookie: organiser.cookie.clone(),
+        };
+        async move {
+            let page = browser
+                .get(&format!("/console/editions/{edition}/import"))
+                .await?;
+            anyhow::ensure!(page.status == StatusCode::OK, "{page:?}");
+            Ok(page)
+        }
+    })
+    .await?;
+    let csrf = form.field("csrf").ok_or_else(|| anyhow::anyhow!("csrf"))?;
+    let header = "date;début;fin;commune;lieu;type;titre;thèmes;publics;places\n";
+    let good = "13/04/2027;9h00;12h00;Gap;EHPAD Les Marronniers;Portes ouvertes;Visite de l'EHPAD;Grand âge et autonomie;Tout public|Jeunes (16-25 ans);30\n";
+    let bad = "14/04/2027;14h00;13h00;Gap;EHPAD Les Marronniers;Atelier;Atelier soin;Soin;Demandeurs d'emploi;12\n";
+    let fixed = "14/04/2027;14h00;16h00;Gap;EHPAD Les Marronniers;Atelier;Atelier soin;Soin;Demandeurs d'emploi;12\n";
+    let path = format!("/console/editions/{edition}/import");
+
+    let before = desk.week.messages_in_log().await;
+    let preview = until("the venue is known to the catalogue", || {
+        let mut browser = Browser {
+            desk: &desk,
+            cookie: organiser.cookie.clone(),
+        };
+        let (path, csrf) = (path.clone(), csrf.clone());
+        let text = format!("{header}{good}{bad}");
+        async move {
+            let page = browser
+                .post_multipart(&path, &[("csrf", &csrf), ("text", &text)])
+                .await?;
+            anyhow::ensure!(!page.text.contains("Lieu inconnu"), "not yet");
+            Ok(page)
+        }
+    })
+    .await?;
+    assert_eq!(
+        preview.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{preview:?}"
+    );
+    assert!(
+        preview.text.contains("La fin doit être après le début"),
+        "{}",
+        preview.text
+    );
+    assert!(
+        preview.text.contains("data-line=\"3\""),
+        "the row is named by its line"
+    );
+    assert!(
+        !preview.text.contains("/import/commit"),
+        "no import offered"
+    );
+    let forged = organiser
+        .post_multipart(
+            &path,
+            &[("csrf", "forged"), ("text", &format!("{header}{good}"))],
+        )
+        .await?;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(desk.week.messages_in_log().await, before, "nothing stored");
+
+    let text = format!("{header}{good}{fixed}");
+    let preview = organiser
+        .post_multipart(&path, &[("csrf", &csrf), ("text", &text)])
+        .await?;
+    assert_eq!(preview.status, StatusCode::OK, "{preview:?}");
+    assert!(
+        preview
+            .text
+            .contains("2 séance(s) dans 2 événement(s), sans erreur"),
+        "{}",
+        preview.text
+    );
+    let commit = format!("{path}/commit");
+    let imported = organiser
+        .post(&commit, &[("csrf", &csrf), ("text", &text)])
+        .await?;
+    assert_eq!(imported.status, StatusCode::SEE_OTHER, "{imported:?}");
+    let grid = organiser.get(imported.location()).await?;
+    assert!(
+        grid.text.contains("2 séance(s) importée(s)."),
+        "{}",
+        grid.text
+    );
+    assert!(
+        grid.text.contains("Visite de l&#39;EHPAD") || grid.text.contains("Visite de l'EHPAD"),
+        "{}",
+        grid.text
+    );
+    assert!(grid.text.contains("Atelier soin"));
+    assert_eq!(
+        grid.text.matches("data-session=").count(),
+        2,
+        "{}",
+        grid.text
+    );
+
+    // Sent again (a retry): the same events and sessions, nothing more.
+    let again = organiser
+        .post(&commit, &[("csrf", &csrf), ("text", &text)])
+        .await?;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{again:?}");
+    let grid = organiser.get(again.location()).await?;
+    assert_eq!(
+        grid.text.matches("data-session=").count(),
+        2,
+        "{}",
+        grid.text
+    );
     Ok(())
 }
