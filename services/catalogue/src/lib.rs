@@ -48,8 +48,8 @@ pub mod views;
 mod tests;
 
 pub use query::{
-    CatalogueError, Cursor, DEFAULT_LIMIT, MAX_LIMIT, Page, SessionQuery, edition, editions,
-    session, sessions,
+    CatalogueError, Cursor, DEFAULT_LIMIT, MAX_LIMIT, Page, SessionQuery, VenueSummary, edition,
+    editions, session, sessions, venues,
 };
 pub use views::{EditionStatus, EditionView, SessionView, VenueStatus};
 

@@ -423,3 +423,44 @@ pub fn editions(db: &sled::Db) -> Vec<EditionView> {
     all.sort_by_key(|edition| (edition.first_day, edition.id));
     all
 }
+
+/// A venue as the catalogue knows it, for the organisers' tools that look venues up by name
+/// (the console's programme import).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueSummary {
+    /// Its id.
+    pub id: proto::values::VenueId,
+    /// Its name.
+    pub name: String,
+    /// Its town's name.
+    pub town: String,
+    /// Its town's INSEE code.
+    pub insee_code: String,
+    /// Its rooms: id and name, in the order the venue gave them.
+    pub rooms: Vec<(String, String)>,
+}
+
+/// Every venue the catalogue has read, by name. Empty when the store cannot be read; a row that
+/// cannot be read is left out.
+pub fn venues(db: &sled::Db) -> Vec<VenueSummary> {
+    let Ok(tree) = db.open_tree(VENUES) else {
+        return Vec::new();
+    };
+    let mut all: Vec<VenueSummary> = tree
+        .iter()
+        .filter_map(Result::ok)
+        .filter_map(|(key, value)| {
+            let id = proto::values::VenueId(Uuid::from_slice(&key).ok()?);
+            let row: VenueRow = serde_json::from_slice(&value).ok()?;
+            Some(VenueSummary {
+                id,
+                name: row.name,
+                town: row.town,
+                insee_code: row.insee_code,
+                rooms: row.rooms,
+            })
+        })
+        .collect();
+    all.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.0.cmp(&b.id.0)));
+    all
+}

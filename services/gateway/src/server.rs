@@ -2,11 +2,13 @@
 //!
 //! Shutdown is injected (any future), so the binary (SIGTERM, Ctrl-C) and the tests drive the
 //! same code: once it resolves the listener closes, requests in flight finish, then
-//! [`Gateway::run_until_stopped`] returns.
+//! [`Gateway::run_until_stopped`] returns. Routes that are not the API's (the console's pages)
+//! are merged in with [`Gateway::with_routes`].
 
 use std::future::Future;
 use std::net::SocketAddr;
 
+use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::routes::{AppState, app};
@@ -17,13 +19,26 @@ pub struct Gateway {
     listener: TcpListener,
     /// What it serves.
     state: AppState,
+    /// Routes served beside the API's (the console's pages), without a fallback of their own.
+    extra: Option<Router>,
 }
 
 impl Gateway {
     /// Binds `addr` (port 0: a free port, see [`Gateway::port`]).
     pub async fn bind(addr: SocketAddr, state: AppState) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            extra: None,
+        })
+    }
+
+    /// Also serves these routes (which must have no fallback: the API's answers every path
+    /// they do not route with a `404` problem).
+    pub fn with_routes(mut self, routes: Router) -> Self {
+        self.extra = Some(routes);
+        self
     }
 
     /// The port it is bound to.
@@ -42,7 +57,11 @@ impl Gateway {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(port = self.port(), "HTTP gateway listening");
-        axum::serve(self.listener, app(self.state))
+        let router = match self.extra {
+            Some(extra) => app(self.state).merge(extra),
+            None => app(self.state),
+        };
+        axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await
     }

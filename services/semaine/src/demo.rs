@@ -523,6 +523,16 @@ where
     bail!("gave up after 30 seconds")
 }
 
+/// Where the demo edition is in the console, and how to sign in to it.
+pub fn console_banner(http: std::net::SocketAddr) -> String {
+    let edition = edition_id();
+    format!(
+        "console: http://{http}/console/editions/{edition}\n\
+         \x20 sign in with an organiser key of the demo edition, made from another terminal while \
+         semaine runs (see docs/operations.md): semaine keys create --role organiser --scope {edition}"
+    )
+}
+
 /// The demo programme, session by session, as the organiser would read it.
 async fn programme(scheduling: &Scheduling, registrations: &Registrations) -> Result<String> {
     let mut lines = vec![

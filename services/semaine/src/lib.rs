@@ -70,9 +70,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             if demo {
                 let log = application.event_log().clone();
                 let identities = application.identities().clone();
+                let http = application.http_address();
                 tokio::spawn(async move {
                     match demo::load(&log, identities).await {
-                        Ok(programme) => println!("{programme}"),
+                        Ok(programme) => {
+                            println!("{programme}");
+                            println!("{}", demo::console_banner(http));
+                        }
                         Err(e) => error!("cannot load the demo edition: {e:#}"),
                     }
                 });

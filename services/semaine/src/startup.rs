@@ -184,6 +184,11 @@ impl Application {
         self.nats.url()
     }
 
+    /// The address the HTTP gateway and the console are asked to listen on (`--http`).
+    pub fn http_address(&self) -> std::net::SocketAddr {
+        self.settings.http
+    }
+
     /// The event log, for the services.
     pub fn event_log(&self) -> &EventLog {
         &self.log
@@ -345,9 +350,11 @@ impl Application {
                     .with_webhooks(hooks),
                 None => state,
             };
+            let console = console::router(state.clone());
             let http = gateway::Gateway::bind(self.settings.http, state)
                 .await
-                .with_context(|| format!("cannot listen on {}", self.settings.http))?;
+                .with_context(|| format!("cannot listen on {}", self.settings.http))?
+                .with_routes(console);
             http_addr = Some(http.local_addr().context("no local address")?);
             serving = Some(tokio::spawn(
                 http.run_until_stopped(stopped(stopping.clone())),
@@ -519,11 +526,18 @@ impl Application {
             .collect();
             format!("only {} in this process (--only)", named.join(", "))
         };
+        let http_console = http;
         let http = match http {
             Some(address) => {
                 format!("http://{address} (API keys: semaine keys create --role … --scope …)")
             }
             None => "not served by this process (--only without gateway)".to_owned(),
+        };
+        let console = match http_console {
+            Some(address) => format!(
+                "http://{address}/console (organisers and venues sign in with their API key)"
+            ),
+            None => "not served by this process".to_owned(),
         };
         let (nats, jetstream) = match &self.nats {
             Nats::Local { server } => (
@@ -560,6 +574,7 @@ impl Application {
         format!(
             "semaine is up: {running}. Stop it with Ctrl-C or SIGTERM.\n\
              \x20 HTTP         {http}\n\
+             \x20 console      {console}\n\
              \x20 NATS         {nats}\n\
              \x20 JetStream    {jetstream}; {replicas} replica(s) per stream\n\
              \x20 data dir     {data_dir}\n\

@@ -1,0 +1,195 @@
+//! The console's client of the gateway: requests sent to the gateway's router in the same
+//! process, with the signed-in user's API key.
+//!
+//! Going through the router rather than calling the services keeps one path for every rule the
+//! API enforces (roles, scopes, rate limits, `Idempotency-Key`, validation, problems): the console
+//! can do nothing the key could not do over HTTP, and a key revoked stops working in the console
+//! on its next request.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// The largest answer read from the gateway (a page of 200 sessions is well under it).
+const ANSWER_LIMIT: usize = 16 * 1024 * 1024;
+
+/// The gateway's router, as the console calls it.
+#[derive(Clone)]
+pub struct Api {
+    /// The gateway's application.
+    app: Router,
+}
+
+/// A refusal from the gateway: its status and its problem's code and detail.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The problem's stable code (`forbidden`, `hosting-request-replaced`…).
+    pub code: String,
+    /// The problem's detail, in English.
+    pub detail: String,
+}
+
+impl Problem {
+    /// A problem of the console's own (not from the gateway).
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.to_owned(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// A command's answer: its body, and where to wait for it (`<STREAM>:<seq>`).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The JSON body.
+    pub body: Value,
+}
+
+impl Answer {
+    /// `<STREAM>:<seq>` of the commit, for a read that should show it (`min_seq`).
+    pub fn min_seq(&self) -> Option<String> {
+        let stream = self.body["stream"].as_str()?;
+        let seq = self.body["seq"].as_u64()?;
+        Some(format!("{stream}:{seq}"))
+    }
+}
+
+impl Api {
+    /// A client of this gateway application.
+    pub fn new(app: Router) -> Self {
+        Self { app }
+    }
+
+    /// `GET path` with the key; the answer's JSON as `T`.
+    pub async fn get<T: DeserializeOwned>(&self, secret: &str, path: &str) -> Result<T, Problem> {
+        let (status, bytes) = self.send(Method::GET, secret, path, None, None).await?;
+        if !status.is_success() {
+            return Err(problem(status, &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Problem::new(
+                StatusCode::BAD_GATEWAY,
+                "unexpected-answer",
+                format!("cannot read the answer of {path}: {e}"),
+            )
+        })
+    }
+
+    /// `GET path` with the key; the answer's content type and bytes, as they are.
+    pub async fn get_raw(&self, secret: &str, path: &str) -> Result<(String, Vec<u8>), Problem> {
+        let (status, content_type, bytes) = self
+            .send_full(Method::GET, secret, path, None, None)
+            .await?;
+        if !status.is_success() {
+            return Err(problem(status, &bytes));
+        }
+        Ok((content_type, bytes))
+    }
+
+    /// `POST path` with the key, the idempotency key and a JSON body.
+    pub async fn post(
+        &self,
+        secret: &str,
+        path: &str,
+        idempotency_key: &str,
+        body: &Value,
+    ) -> Result<Answer, Problem> {
+        let (status, bytes) = self
+            .send(
+                Method::POST,
+                secret,
+                path,
+                Some(idempotency_key),
+                Some(body.to_string()),
+            )
+            .await?;
+        if !status.is_success() {
+            return Err(problem(status, &bytes));
+        }
+        Ok(Answer {
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        })
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        secret: &str,
+        path: &str,
+        idempotency_key: Option<&str>,
+        body: Option<String>,
+    ) -> Result<(StatusCode, Vec<u8>), Problem> {
+        let (status, _, bytes) = self
+            .send_full(method, secret, path, idempotency_key, body)
+            .await?;
+        Ok((status, bytes))
+    }
+
+    async fn send_full(
+        &self,
+        method: Method,
+        secret: &str,
+        path: &str,
+        idempotency_key: Option<&str>,
+        body: Option<String>,
+    ) -> Result<(StatusCode, String, Vec<u8>), Problem> {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"));
+        if let Some(key) = idempotency_key {
+            builder = builder.header("idempotency-key", key);
+        }
+        let request = match body {
+            Some(body) => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body)),
+            None => builder.body(Body::empty()),
+        }
+        .map_err(|e| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-request",
+                format!("cannot make the request: {e}"),
+            )
+        })?;
+        let response = match self.app.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        let bytes = axum::body::to_bytes(response.into_body(), ANSWER_LIMIT)
+            .await
+            .map_err(|e| {
+                Problem::new(
+                    StatusCode::BAD_GATEWAY,
+                    "unexpected-answer",
+                    format!("cannot read the answer: {e}"),
+                )
+            })?;
+        Ok((status, content_type, bytes.to_vec()))
+    }
+}
+
+/// The problem document of a refusal.
+fn problem(status: StatusCode, bytes: &[u8]) -> Problem {
+    let json: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+    Problem {
+        status,
+        code: json["code"].as_str().unwrap_or("error").to_owned(),
+        detail: json["detail"].as_str().unwrap_or("").to_owned(),
+    }
+}

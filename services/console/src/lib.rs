@@ -1,0 +1,40 @@
+//! The organisers' and venues' console: HTML pages served by semaine itself under `/console/`,
+//! for the people who have no front-end of their own.
+//!
+//! The console is a client of the gateway, in the same process: a page reads and writes through
+//! the gateway's own router ([`api::Api`], `tower::ServiceExt::oneshot`) with the signed-in
+//! user's API key, so the console has exactly the API's keys, roles, scopes, rate limits,
+//! idempotency and refusals, and no path of its own to the services. The pages are not API
+//! operations: they are not in the gateway's route table nor in its OpenAPI document.
+//!
+//! A user signs in with an API key (organiser or venue); the console keeps it server-side, in a
+//! session named by a random id, the only thing the cookie holds (`HttpOnly`, `Secure`,
+//! `SameSite=Strict`). Every form carries the session's CSRF token, checked on every POST.
+//! Pages are written with maud (compile-time templates, escaped by default), labels in French,
+//! no JavaScript; charts are SVG drawn on the server.
+//!
+//! # Layout
+//! - [`session`]: server-side sessions, the cookie, the CSRF token, the signed-in extractor.
+//! - [`api`]: the in-process client of the gateway's router.
+//! - [`page`]: the page shell (`lang="fr"`, the style sheet), the error pages, labels.
+//! - [`organiser`]: editions and the programme as a week grid (days × towns).
+//! - [`venue`]: the venue's requests to answer (confirm, decline, change capacity) and the
+//!   attendance lists with check-in at the door.
+//! - [`charts`]: the statistics as SVG charts, each downloadable as CSV.
+//! - [`import`]: a programme imported from CSV: the preview with every row's errors, then an
+//!   all-or-nothing import with deterministic idempotency keys.
+//! - [`routes`]: [`router`], the console's routes.
+
+pub mod api;
+pub mod charts;
+pub mod import;
+pub mod organiser;
+pub mod page;
+pub mod routes;
+pub mod session;
+pub mod venue;
+
+pub use routes::{Console, router};
+
+/// Where the console is mounted.
+pub const PREFIX: &str = "/console";

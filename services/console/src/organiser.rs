@@ -1,0 +1,219 @@
+//! The organisers' programme: an edition's sessions as a week grid, days across, towns down.
+//!
+//! Each cell lists the sessions of a town on a day, in time order, each with its venue's answer
+//! (requested, confirmed, declined…) and its fill: seats taken over the capacity confirmed, and
+//! the waiting list. The figures come from the catalogue read model (drafts included, as an
+//! organiser key may see them); `?min_seq=` is passed on, so a page reached after a command shows
+//! it.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use catalogue::{EditionView, SessionView, VenueStatus};
+use jiff::civil::Date;
+use maud::{Markup, html};
+use proto::values::EditionId;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::page::{Failure, day_fr, ok, page, time_fr};
+use crate::routes::Console;
+use crate::session::{Session, SignedIn};
+
+/// The editions a key may see (`GET /catalogue/editions`).
+#[derive(Debug, Deserialize)]
+pub struct Editions {
+    /// The editions.
+    pub items: Vec<EditionView>,
+}
+
+/// A page of the catalogue's sessions.
+#[derive(Debug, Deserialize)]
+struct SessionPage {
+    items: Vec<SessionView>,
+    next: Option<String>,
+}
+
+/// What a page may be asked to wait for.
+#[derive(Debug, Default, Deserialize)]
+pub struct Wait {
+    /// `<STREAM>:<seq>`, passed on as `min_seq`.
+    pub min_seq: Option<String>,
+    /// A message to show (set by a redirection after a command).
+    pub done: Option<String>,
+}
+
+impl Wait {
+    /// The `min_seq` query parameter to add to a read, with its `&`.
+    pub fn param(&self) -> String {
+        self.min_seq
+            .as_deref()
+            .filter(|m| {
+                m.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-' | ','))
+            })
+            .map(|m| format!("&min_seq={m}"))
+            .unwrap_or_default()
+    }
+}
+
+/// The edition's id in a path; 404 when it is not one.
+pub fn edition_id(text: &str) -> Result<EditionId, Failure> {
+    Uuid::parse_str(text).map(EditionId).map_err(|_| {
+        Failure::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "Cette adresse ne désigne aucune édition.",
+        )
+    })
+}
+
+/// Every session of an edition, drafts included, in time order.
+pub async fn sessions_of(
+    console: &Console,
+    session: &Session,
+    edition: EditionId,
+    wait: &Wait,
+) -> Result<Vec<SessionView>, Failure> {
+    let mut all = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut path = format!(
+            "/catalogue/sessions?edition={edition}&include_drafts=true&limit=200{}",
+            wait.param()
+        );
+        if let Some(cursor) = &after {
+            path.push_str("&after=");
+            path.push_str(cursor);
+        }
+        let page: SessionPage = console.api.get(session.secret(), &path).await?;
+        all.extend(page.items);
+        match page.next {
+            Some(next) if !next.is_empty() && after.as_ref() != Some(&next) => after = Some(next),
+            _ => break,
+        }
+    }
+    Ok(all)
+}
+
+/// `GET /console/editions/{edition}`: the week grid.
+pub async fn grid(
+    State(console): State<Console>,
+    signed_in: SignedIn,
+    Path(edition): Path<String>,
+    Query(wait): Query<Wait>,
+) -> Result<Response, Failure> {
+    let session = &signed_in.session;
+    session.organiser()?;
+    let edition = edition_id(&edition)?;
+    let info: EditionView = console
+        .api
+        .get(session.secret(), &format!("/catalogue/editions/{edition}"))
+        .await?;
+    let sessions = sessions_of(&console, session, edition, &wait).await?;
+    let days: Vec<Date> = info
+        .first_day
+        .series(jiff::Span::new().days(1))
+        .take_while(|d| *d <= info.last_day)
+        .collect();
+    let mut by_town: BTreeMap<String, BTreeMap<Date, Vec<&SessionView>>> = BTreeMap::new();
+    for s in &sessions {
+        let town = s.town.clone().unwrap_or_else(|| "Lieu inconnu".to_owned());
+        by_town
+            .entry(town)
+            .or_default()
+            .entry(s.starts_local.date())
+            .or_default()
+            .push(s);
+    }
+    let confirmed = sessions
+        .iter()
+        .filter(|s| s.venue_status == VenueStatus::Confirmed && !s.cancelled)
+        .count();
+    let body = html! {
+        p {
+            "Du " (day_fr(info.first_day)) " au " (day_fr(info.last_day)) " " (info.last_day.year())
+            " · " (sessions.len()) " séance(s), dont " (confirmed) " confirmée(s) par leur lieu."
+        }
+        nav aria-label="Cette édition" {
+            ul.inline {
+                li { a href={ "/console/editions/" (edition) "/statistics" } { "Statistiques" } }
+                li { a href={ "/console/editions/" (edition) "/import" } { "Importer un programme (CSV)" } }
+            }
+        }
+        @if let Some(done) = &wait.done { div.notice role="status" { p { (done) } } }
+        @if sessions.is_empty() {
+            p { "Aucune séance au programme pour l'instant." }
+        } @else {
+            div.scroll {
+                table.grid {
+                    caption.small { "Le programme, jour par jour (colonnes) et commune par commune (lignes)." }
+                    thead {
+                        tr {
+                            th scope="col" { "Commune" }
+                            @for day in &days { th scope="col" { (day_fr(*day)) } }
+                        }
+                    }
+                    tbody {
+                        @for (town, cells) in &by_town {
+                            tr {
+                                th scope="row" { (town) }
+                                @for day in &days {
+                                    td {
+                                        @if let Some(list) = cells.get(day) {
+                                            @for s in list { (session_card(s)) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(ok(page(&info.name, Some(session), body)))
+}
+
+/// The wire name of a venue status.
+pub fn status_wire(status: VenueStatus) -> &'static str {
+    match status {
+        VenueStatus::Requested => "requested",
+        VenueStatus::Confirmed => "confirmed",
+        VenueStatus::Declined => "declined",
+        VenueStatus::Refused => "refused",
+        VenueStatus::Withdrawn => "withdrawn",
+    }
+}
+
+/// One session in a cell of the grid.
+fn session_card(s: &SessionView) -> Markup {
+    let status = status_wire(s.venue_status);
+    let class = if s.cancelled { "cancelled" } else { status };
+    let open = s.capacity.is_some() && !s.cancelled && !s.ended;
+    html! {
+        div class={ "session " (class) } data-session=(s.session) {
+            strong { (time_fr(s.starts_local)) "–" (time_fr(s.ends_local)) } " "
+            (s.title)
+            br;
+            span.small { (s.kind.label_fr()) " · " (s.venue_name.as_deref().unwrap_or("lieu inconnu")) }
+            br;
+            @if s.cancelled {
+                span class="badge cancelled" { "Annulée" }
+            } @else {
+                span class={ "badge " (status) } data-status=(status) { (crate::page::venue_status(status)) }
+                @if open { " " span class="badge open" data-open="true" { "Inscriptions ouvertes" } }
+            }
+            br;
+            span.fill {
+                @match s.capacity {
+                    Some(capacity) => { (s.confirmed_seats) " / " (capacity) " places" }
+                    None => { "capacité à confirmer" }
+                }
+                @if s.waiting_list_length > 0 {
+                    " · " (s.waiting_list_length) " en attente (" (s.waiting_seats) " places)"
+                }
+            }
+        }
+    }
+}

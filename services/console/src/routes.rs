@@ -1,0 +1,216 @@
+//! The console's routes, its shared state, and the pages that belong to no role: sign-in,
+//! sign-out, the home page and the style sheet.
+//!
+//! The routes are not in the gateway's route table ([`gateway::routes::ROUTES`]): they are HTML
+//! pages for people, not operations of the API, so the OpenAPI document does not list them.
+//! [`router`] returns a router to merge with [`gateway::app`]; `semaine up` serves both on the
+//! same address.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Form, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use gateway::{AppState, KeyStore, Role};
+use maud::html;
+use serde::Deserialize;
+
+use crate::api::Api;
+use crate::page::{Failure, STYLE, ok, page};
+use crate::session::{self, Sessions, SignedIn, check_origin};
+use crate::{charts, import, organiser, venue};
+
+/// The largest form the console reads: a programme's CSV (1 MiB is thousands of sessions).
+pub const FORM_LIMIT: usize = 1024 * 1024;
+
+/// What the console's handlers share.
+#[derive(Clone)]
+pub struct Console {
+    /// The gateway's router, which every read and command goes through.
+    pub api: Api,
+    /// The API keys, to sign in.
+    pub keys: KeyStore,
+    /// Who is signed in.
+    pub sessions: Arc<Sessions>,
+    /// The catalogue's store, for the directory of venues the import looks names up in.
+    pub catalogue: Option<sled::Db>,
+}
+
+/// The console's routes, under `/console`, to merge with the gateway's [`gateway::app`].
+pub fn router(state: AppState) -> Router {
+    let console = Console {
+        api: Api::new(gateway::app(state.clone())),
+        keys: state.keys.clone(),
+        sessions: Arc::default(),
+        catalogue: state.catalogue,
+    };
+    Router::new()
+        .route("/console", get(home))
+        .route("/console/", get(home))
+        .route("/console/style.css", get(style))
+        .route("/console/login", get(login_page).post(login))
+        .route("/console/logout", post(logout))
+        .route("/console/editions/{edition}", get(organiser::grid))
+        .route("/console/editions/{edition}/statistics", get(charts::page))
+        .route(
+            "/console/editions/{edition}/statistics/{chart}",
+            get(charts::csv),
+        )
+        .route(
+            "/console/editions/{edition}/import",
+            get(import::form).post(import::preview),
+        )
+        .route(
+            "/console/editions/{edition}/import/commit",
+            post(import::commit),
+        )
+        .route("/console/venue", get(venue::requests))
+        .route(
+            "/console/venue/hosting/{session}/{answer}",
+            post(venue::answer),
+        )
+        .route("/console/venue/sessions/{session}", get(venue::attendance))
+        .route(
+            "/console/venue/sessions/{session}/attendance.csv",
+            get(venue::attendance_csv),
+        )
+        .route(
+            "/console/venue/sessions/{session}/check-in",
+            post(venue::check_in),
+        )
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        .with_state(console)
+}
+
+async fn style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        STYLE,
+    )
+        .into_response()
+}
+
+/// The sign-in form, with an error message when a key was refused.
+fn login_form(error: Option<&str>) -> maud::Markup {
+    page(
+        "Connexion",
+        None,
+        html! {
+            p { "La console sert aux organisateurs et aux lieux d'accueil. Connectez-vous avec la clé d'API que l'équipe de semaine vous a remise." }
+            @if let Some(error) = error {
+                div.alert role="alert" id="erreur-connexion" { p { (error) } }
+            }
+            form method="post" action="/console/login" {
+                label for="key" { "Clé d'API" }
+                input type="password" id="key" name="key" required autocomplete="off"
+                    spellcheck="false" size="60" aria-describedby=[error.map(|_| "erreur-connexion")];
+                p { button type="submit" { "Se connecter" } }
+            }
+        },
+    )
+}
+
+async fn login_page() -> Response {
+    ok(login_form(None))
+}
+
+/// The sign-in form's fields.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    /// The API key.
+    key: String,
+}
+
+async fn login(
+    State(console): State<Console>,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, Failure> {
+    check_origin(&headers)?;
+    let refused =
+        |message: &str| (StatusCode::UNAUTHORIZED, ok(login_form(Some(message)))).into_response();
+    let Ok(Form(form)) = form else {
+        return Ok(refused("Saisissez votre clé d'API."));
+    };
+    let secret = form.key.trim();
+    let principal = match console.keys.authenticate(secret).await {
+        Ok(Some(principal)) => principal,
+        Ok(None) => return Ok(refused("Cette clé est inconnue ou révoquée.")),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the API keys to sign in");
+            return Err(Failure::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Les clés ne peuvent pas être vérifiées pour l'instant : réessayez dans un instant.",
+            ));
+        }
+    };
+    if matches!(principal.role, Role::Partner(_)) {
+        return Ok(refused(
+            "Une clé de partenaire ne sert pas dans la console : elle est faite pour votre propre site.",
+        ));
+    }
+    let id = console.sessions.open(secret, principal);
+    let mut response = Redirect::to("/console").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session::cookie(&id));
+    Ok(response)
+}
+
+/// A form that carries only the CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    /// The session's CSRF token.
+    csrf: String,
+}
+
+async fn logout(
+    State(console): State<Console>,
+    signed_in: SignedIn,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, Failure> {
+    check_origin(&headers)?;
+    let token = form.map(|Form(form)| form.csrf).unwrap_or_default();
+    signed_in.session.check_csrf(&token)?;
+    console.sessions.close(&signed_in.id);
+    let mut response = Redirect::to("/console/login").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session::expired_cookie());
+    Ok(response)
+}
+
+/// The home page: an organiser's editions; a venue goes to its requests.
+async fn home(State(console): State<Console>, signed_in: SignedIn) -> Result<Response, Failure> {
+    let session = &signed_in.session;
+    if !session.is_organiser() {
+        return Ok(Redirect::to("/console/venue").into_response());
+    }
+    let editions: organiser::Editions = console
+        .api
+        .get(session.secret(), "/catalogue/editions")
+        .await?;
+    let body = html! {
+        @if editions.items.is_empty() {
+            p { "Aucune édition pour votre clé pour l'instant." }
+        } @else {
+            ul {
+                @for edition in &editions.items {
+                    li {
+                        a href={ "/console/editions/" (edition.id) } { (edition.name) }
+                        " — du " (crate::page::day_fr(edition.first_day)) " au "
+                        (crate::page::day_fr(edition.last_day)) " " (edition.first_day.year())
+                        @if !edition.public { " " span.badge { "brouillon" } }
+                    }
+                }
+            }
+        }
+    };
+    Ok(ok(page("Vos éditions", Some(session), body)))
+}
