@@ -79,6 +79,17 @@ pub struct GlobalOptions {
         global = true
     )]
     pub http: std::net::SocketAddr,
+
+    /// Lets webhooks be delivered to loopback and private-network addresses. Off by default: a
+    /// partner's URL could otherwise make semaine call services inside its own network. For a
+    /// laptop, or receivers deliberately inside the same network.
+    #[arg(
+        long,
+        env = "SEMAINE_WEBHOOKS_ALLOW_PRIVATE",
+        value_parser = BoolishValueParser::new(),
+        global = true
+    )]
+    pub webhooks_allow_private: bool,
 }
 
 /// How log lines are written.

@@ -24,6 +24,8 @@ pub struct Settings {
     pub http: std::net::SocketAddr,
     /// What `up` runs in this process: everything unless `up --only` says otherwise.
     pub parts: Parts,
+    /// Whether webhooks may be delivered to loopback and private addresses.
+    pub webhooks_allow_private: bool,
 }
 
 /// The parts of semaine one process runs (`up --only`).
@@ -129,6 +131,7 @@ impl TryFrom<GlobalOptions> for Settings {
             replicas,
             http: options.http,
             parts: Parts::ALL,
+            webhooks_allow_private: options.webhooks_allow_private,
         })
     }
 }
@@ -169,6 +172,7 @@ mod tests {
             replicas: 1,
             no_sync_always: false,
             http: "127.0.0.1:0".parse().expect("an address"),
+            webhooks_allow_private: false,
         }
     }
 

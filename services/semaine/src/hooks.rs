@@ -13,11 +13,13 @@ use webhooks::{DeliveryConfig, Secrets, WebhookProcess, Webhooks};
 pub const NAME: &str = gateway::webhooks::DELIVERIES;
 
 /// Opens the secrets' bucket (with `replicas` replicas) and the webhooks process's store in
-/// `processes_dir`; returns the service for the gateway and the process to run.
+/// `processes_dir`; returns the service for the gateway and the process to run, which delivers to
+/// public addresses only unless `allow_private`.
 pub async fn open(
     log: &EventLog,
     processes_dir: &Path,
     replicas: usize,
+    allow_private: bool,
 ) -> Result<(Webhooks, WebhookProcess)> {
     let secrets = Secrets::open(log.jetstream(), replicas)
         .await
@@ -27,7 +29,10 @@ pub async fn open(
         &dir,
         log.jetstream().clone(),
         secrets.clone(),
-        DeliveryConfig::default(),
+        DeliveryConfig {
+            allow_private_destinations: allow_private,
+            ..DeliveryConfig::default()
+        },
     )
     .with_context(|| format!("cannot open the webhooks store in {}", dir.display()))?;
     let service = Webhooks::new(log.clone(), secrets).with_store(process.store());

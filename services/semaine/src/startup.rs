@@ -300,8 +300,13 @@ impl Application {
         // The webhooks' deliveries run with the processes; the gateway of the same instance
         // serves the subscriptions and the delivery logs (their store is the process's).
         let webhooks = if parts.processes {
-            let (hooks, hooks_process) =
-                crate::hooks::open(&self.log, &processes_dir, self.settings.replicas).await?;
+            let (hooks, hooks_process) = crate::hooks::open(
+                &self.log,
+                &processes_dir,
+                self.settings.replicas,
+                self.settings.webhooks_allow_private,
+            )
+            .await?;
             let progress = hooks_process.progress();
             running.spawn(crate::hooks::run(hooks_process, stopped(stopping.clone())));
             Some((hooks, progress))

@@ -17,6 +17,8 @@ use hyper::Request;
 use hyper::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
+
+use crate::destinations::{PublicResolver, literal_host_allowed};
 use hyper_util::rt::TokioExecutor;
 use jiff::Timestamp;
 use projection::Progress;
@@ -46,6 +48,9 @@ pub struct DeliveryConfig {
     pub per_subscription: usize,
     /// How long to wait before trying again when the secrets' bucket does not answer.
     pub secrets_retry: Duration,
+    /// Whether deliveries may go to loopback and private addresses (see `destinations`):
+    /// false in production, true for tests and for receivers inside the same network on purpose.
+    pub allow_private_destinations: bool,
 }
 
 impl Default for DeliveryConfig {
@@ -57,15 +62,16 @@ impl Default for DeliveryConfig {
             concurrency: 16,
             per_subscription: 2,
             secrets_retry: Duration::from_secs(5),
+            allow_private_destinations: false,
         }
     }
 }
 
-type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector<PublicResolver>>, Full<Bytes>>;
 
 /// The HTTP/1.1 client: hyper's own, over rustls with the system's root certificates for
-/// `https` URLs.
-fn client() -> HttpsClient {
+/// `https` URLs, resolving names to public addresses only (unless private ones are allowed).
+fn client(allow_private: bool) -> HttpsClient {
     let builder = hyper_rustls::HttpsConnectorBuilder::new();
     let builder = match builder.with_native_roots() {
         Ok(builder) => builder,
@@ -78,7 +84,9 @@ fn client() -> HttpsClient {
             )
         }
     };
-    let connector = builder.https_or_http().enable_http1().build();
+    let mut http = HttpConnector::new_with_resolver(PublicResolver { allow_private });
+    http.enforce_http(false);
+    let connector = builder.https_or_http().enable_http1().wrap_connector(http);
     Client::builder(TokioExecutor::new()).build(connector)
 }
 
@@ -104,8 +112,8 @@ impl Dispatcher {
         Self {
             store,
             secrets,
+            client: client(config.allow_private_destinations),
             config,
-            client: client(),
         }
     }
 
@@ -298,6 +306,17 @@ impl Dispatcher {
                 duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             })
         };
+        // An address written in the URL is connected to without resolving: checked here.
+        let host = url
+            .parse::<hyper::Uri>()
+            .ok()
+            .and_then(|uri| uri.host().map(str::to_owned));
+        if !host.is_some_and(|h| literal_host_allowed(&h, self.config.allow_private_destinations)) {
+            return failed(
+                None,
+                "the destination is not a public address: not delivered".to_owned(),
+            );
+        }
         let request = Request::post(url)
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .header(USER_AGENT, HeaderValue::from_static("semaine-webhooks/1"))

@@ -19,11 +19,13 @@
 //! - [`signature`]: `hex(HMAC-SHA256(secret, timestamp + "." + body))` and the headers (pure).
 //! - [`secrets`]: the secrets' bucket.
 //! - [`store`]: the projection that creates deliveries, and the delivery log.
+//! - [`destinations`]: public addresses only (no loopback or private network), unless allowed.
 //! - [`dispatcher`]: the HTTP client and the loop that sends what is due.
 //! - [`process`]: [`WebhookProcess`], the projection and the dispatcher run together.
 //! - [`Webhooks`]: the service the gateway calls: subscribe, list, delete, read the log.
 
 pub mod backoff;
+pub mod destinations;
 pub mod dispatcher;
 pub mod matching;
 pub mod process;
