@@ -11,6 +11,8 @@ use serde::de::DeserializeOwned;
 use crate::problem::ApiError;
 
 /// A JSON body, deserialised (and so validated: the contracts' values refuse what is invalid).
+/// It is a JSON object: serde would also read a struct from an array of its fields in order,
+/// which no contract documents, so an array (or any other value) is refused `invalid-body`.
 #[derive(Debug, Clone)]
 pub struct Body<T>(pub T);
 
@@ -22,6 +24,20 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        // The body limit is the application's layer's; this only buffers what it let through.
+        let bytes = crate::idempotency::read_body(body, crate::BODY_LIMIT).await?;
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|b| *b != b'{')
+            && serde_json::from_slice::<serde_json::Value>(&bytes).is_ok()
+        {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-body",
+                "a request body is a JSON object",
+            ));
+        }
+        let request = Request::from_parts(parts, axum::body::Body::from(bytes));
         axum::Json::<T>::from_request(request, state)
             .await
             .map(|axum::Json(value)| Self(value))
