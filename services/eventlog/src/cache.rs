@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::command::Pending;
+use crate::queue::WorkQueue;
 use crate::{Aggregate, AggregateKey, Loaded};
 
 type Entry = Arc<dyn Any + Send + Sync>;
@@ -23,80 +24,8 @@ pub(crate) struct AggregateCache {
     queues: Mutex<HashMap<(TypeId, String), Entry>>,
 }
 
-/// The commands waiting on one aggregate, and whether a worker is taking them.
-pub(crate) struct CommitQueue<A: Aggregate> {
-    waiting: Mutex<Queued<A>>,
-}
-
-struct Queued<A: Aggregate> {
-    commands: Vec<Pending<A>>,
-    worker: bool,
-}
-
-/// What the caller that queued a command must do.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Waiting {
-    /// Nobody takes the queue's commands: start a worker.
-    StartWorker,
-    /// A worker is at it; it takes this command too.
-    WorkerRunning,
-}
-
-impl<A: Aggregate> CommitQueue<A> {
-    fn new() -> Self {
-        Self {
-            waiting: Mutex::new(Queued {
-                commands: Vec::new(),
-                worker: false,
-            }),
-        }
-    }
-
-    /// Queues a command.
-    pub(crate) fn push(&self, pending: Pending<A>) -> Waiting {
-        let mut queued = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
-        queued.commands.push(pending);
-        if queued.worker {
-            Waiting::WorkerRunning
-        } else {
-            queued.worker = true;
-            Waiting::StartWorker
-        }
-    }
-
-    /// The next commands to decide together, at most `max`, oldest first; `None` when none
-    /// wait, and the worker stops (under the same lock a caller queues with: no command is
-    /// left waiting without a worker).
-    pub(crate) fn next_group(&self, max: usize) -> Option<Vec<Pending<A>>> {
-        let mut queued = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
-        if queued.commands.is_empty() {
-            queued.worker = false;
-            return None;
-        }
-        let take = queued.commands.len().min(max.max(1));
-        Some(queued.commands.drain(..take).collect())
-    }
-
-    /// A guard for the worker: if it panics, the queue is left without a worker and the
-    /// commands waiting are dropped (their callers are told to retry), instead of waiting for
-    /// ever.
-    pub(crate) fn on_panic_stop(&self) -> PanicStop<'_, A> {
-        PanicStop(self)
-    }
-}
-
-/// See [`CommitQueue::on_panic_stop`].
-pub(crate) struct PanicStop<'a, A: Aggregate>(&'a CommitQueue<A>);
-
-impl<A: Aggregate> Drop for PanicStop<'_, A> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            let mut queued = self.0.waiting.lock().unwrap_or_else(|p| p.into_inner());
-            queued.commands.clear();
-            queued.worker = false;
-        }
-    }
-}
+/// The commands waiting on one aggregate; one worker at a time decides them (see `command`).
+pub(crate) type CommitQueue<A> = WorkQueue<Pending<A>>;
 
 impl AggregateCache {
     pub(crate) fn new(capacity: usize) -> Self {
@@ -116,12 +45,12 @@ impl AggregateCache {
         }
         let entry = queues
             .entry((TypeId::of::<A>(), key.subject().to_owned()))
-            .or_insert_with(|| Arc::new(CommitQueue::<A>::new()))
+            .or_insert_with(|| Arc::new(CommitQueue::<A>::new(1)))
             .clone();
         match entry.downcast::<CommitQueue<A>>() {
             Ok(queue) => queue,
             // Entries are keyed by their type: never another type's queue.
-            Err(_) => Arc::new(CommitQueue::new()),
+            Err(_) => Arc::new(CommitQueue::new(1)),
         }
     }
 

@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 use tracing::{Instrument, debug, info_span};
 use uuid::Uuid;
 
-use crate::cache::{CommitQueue, Waiting};
+use crate::cache::CommitQueue;
 use crate::{Aggregate, AggregateKey, AppendError, Appended, EventLog, LoadError, Loaded};
 
 /// Who asks, and the ids that make a command traceable and idempotent.
@@ -192,7 +192,7 @@ impl EventLog {
             reply,
         };
         let queue = self.cache().queue::<A>(key);
-        if queue.push(pending) == Waiting::StartWorker {
+        if queue.push(pending) {
             // The worker is a task of its own: a caller that stops waiting (a closed HTTP
             // connection) never interrupts a commit that carries other callers' commands.
             let log = self.clone();
@@ -210,7 +210,10 @@ impl EventLog {
     /// group, and again, until nobody waits.
     async fn work_through<A: Aggregate>(&self, key: &AggregateKey, queue: &CommitQueue<A>) {
         let _stopped = queue.on_panic_stop();
-        while let Some(group) = queue.next_group(self.config().group_commit_max) {
+        let max = self.config().group_commit_max.max(1);
+        let oldest =
+            move |waiting: &mut Vec<Pending<A>>| waiting.drain(..waiting.len().min(max)).collect();
+        while let Some(group) = queue.next(oldest) {
             let span = info_span!("group commit", aggregate = %key, commands = group.len());
             self.commit_group::<A>(key, group).instrument(span).await;
         }

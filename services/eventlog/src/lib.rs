@@ -12,6 +12,7 @@
 //! - [`codec`]: a commit to and from a NATS message (headers + JSON body).
 //! - [`log`]: [`EventLog`]: streams ensured at start-up, `append`, reading commits back.
 //! - [`aggregate`]: [`Aggregate`], a decider bound to a subject, loaded from snapshot + events.
+//! - `queue`: a queue workers drain in groups, under the two group commits.
 //! - `cache`: the aggregates last loaded or written, kept in memory and caught up on use.
 //! - [`writer`]: the commits waiting on one stream written together, as one atomic batch.
 //! - [`command`]: the command loop every shell runs: commands waiting on one aggregate decided
@@ -24,6 +25,7 @@ pub mod codec;
 pub mod command;
 pub mod config;
 pub mod log;
+mod queue;
 pub mod writer;
 
 pub use address::{AggregateKey, Category, InvalidId};

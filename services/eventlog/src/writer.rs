@@ -14,8 +14,8 @@
 //! "wrong last sequence" and found by its commit id (`Semaine-Commit-Id`), like any append retried
 //! after a lost acknowledgement.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_nats::HeaderMap;
@@ -27,6 +27,8 @@ use futures_util::future::join_all;
 use serde::Deserialize;
 use tokio::sync::oneshot;
 use tracing::debug;
+
+use crate::queue::WorkQueue;
 
 /// JetStream's atomic batch headers (ADR-50).
 const BATCH_ID: &str = "Nats-Batch-Id";
@@ -71,11 +73,10 @@ struct Waiting {
 pub struct StreamWriter {
     js: jetstream::Context,
     ack_timeout: Duration,
-    queue: Mutex<Queue>,
+    /// The messages waiting; at most as many workers as batches may be written at once.
+    queue: WorkQueue<Waiting>,
     /// At most this many messages in one batch.
     max_batch: usize,
-    /// At most this many batches written at once.
-    in_flight: usize,
     /// Messages stored, and the writes (lone publishes and atomic batches) that stored them.
     counts: [AtomicU64; 2],
 }
@@ -97,11 +98,6 @@ impl std::ops::Add for WriteCounts {
             writes: self.writes + other.writes,
         }
     }
-}
-
-struct Queue {
-    waiting: Vec<Waiting>,
-    workers: usize,
 }
 
 /// An atomic batch's acknowledgement (or error), as the broker answers its commit message.
@@ -136,12 +132,8 @@ impl StreamWriter {
         Self {
             js,
             ack_timeout,
-            queue: Mutex::new(Queue {
-                waiting: Vec::new(),
-                workers: 0,
-            }),
+            queue: WorkQueue::new(in_flight),
             max_batch: max_batch.clamp(1, 1000),
-            in_flight: in_flight.max(1),
             counts: [AtomicU64::new(0), AtomicU64::new(0)],
         }
     }
@@ -181,41 +173,22 @@ impl StreamWriter {
         self.counts[1].fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Queues a message; true when the caller must start a worker.
-    fn push(&self, waiting: Waiting) -> bool {
-        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        queue.waiting.push(waiting);
-        if queue.workers < self.in_flight {
-            queue.workers += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    /// The next messages to write together, oldest first, one per subject; `None` when none
-    /// wait, and the worker stops (under the lock callers queue with).
-    fn next_batch(&self) -> Option<Vec<Waiting>> {
-        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        if queue.waiting.is_empty() {
-            queue.workers -= 1;
-            return None;
-        }
+    /// From the messages waiting, the next to write together: oldest first, at most
+    /// `max_batch`, one per subject (another for the same subject waits for the next batch).
+    fn batch_of(&self, waiting: &mut Vec<Waiting>) -> Vec<Waiting> {
         let mut batch: Vec<Waiting> = Vec::new();
         let mut later = Vec::new();
-        for waiting in queue.waiting.drain(..) {
+        for one in waiting.drain(..) {
             let taken = batch.len() >= self.max_batch
-                || batch
-                    .iter()
-                    .any(|b| b.write.subject == waiting.write.subject);
+                || batch.iter().any(|b| b.write.subject == one.write.subject);
             if taken {
-                later.push(waiting);
+                later.push(one);
             } else {
-                batch.push(waiting);
+                batch.push(one);
             }
         }
-        queue.waiting = later;
-        Some(batch)
+        *waiting = later;
+        batch
     }
 
     /// Writes one message with the messages waiting with it, and answers what the broker
@@ -225,7 +198,7 @@ impl StreamWriter {
             return self.publish_one(&write).await;
         }
         let (reply, answer) = oneshot::channel();
-        if self.push(Waiting { write, reply }) {
+        if self.queue.push(Waiting { write, reply }) {
             // The worker is a task of its own: a caller that stops waiting never interrupts a
             // batch that carries other callers' messages.
             let writer = Arc::clone(self);
@@ -237,7 +210,8 @@ impl StreamWriter {
     }
 
     async fn write_batches(&self) {
-        while let Some(batch) = self.next_batch() {
+        let _stopped = self.queue.on_panic_stop();
+        while let Some(batch) = self.queue.next(|waiting| self.batch_of(waiting)) {
             if batch.len() == 1 {
                 for waiting in batch {
                     let written = self.publish_one(&waiting.write).await;
