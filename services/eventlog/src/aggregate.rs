@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use decider::Decider;
 use proto::{DecodeError, EventContract};
@@ -118,37 +119,38 @@ impl EventLog {
         &self,
         key: &AggregateKey,
     ) -> Result<Arc<Loaded<A>>, LoadError> {
+        let last = self.version(key).await?;
         let cached = self.cache().get::<A>(key);
-        let version = cached.as_ref().map_or(0, |c| c.version);
-        let new = match &cached {
-            Some(_) => self.read_commits(key, version).await?,
-            None => Vec::new(),
-        };
-        if let Some(cached) = &cached
-            && new.is_empty()
-        {
-            return Ok(Arc::clone(cached));
-        }
         let mut loaded = match cached {
-            Some(cached) => Arc::unwrap_or_clone(cached),
-            None => {
-                let mut loaded = self.read_snapshot::<A>(key).await.unwrap_or_default();
-                self.catch_up(key, &mut loaded).await?;
-                loaded
+            Some(cached) if cached.version >= last => {
+                // Known to be the latest again.
+                self.cache().put(key, Arc::clone(&cached));
+                return Ok(cached);
             }
+            Some(cached) => Arc::unwrap_or_clone(cached),
+            // Never written: no snapshot to look for.
+            None if last == 0 => Loaded::default(),
+            None => self.read_snapshot::<A>(key).await.unwrap_or_default(),
         };
-        for recorded in &new {
-            loaded
-                .apply(recorded)
-                .map_err(|source| LoadError::Undecodable {
-                    subject: key.subject().to_owned(),
-                    seq: recorded.seq,
-                    source,
-                })?;
-        }
+        self.catch_up_to(key, &mut loaded, last).await?;
         let loaded = Arc::new(loaded);
         self.cache().put(key, Arc::clone(&loaded));
         Ok(loaded)
+    }
+
+    /// The aggregate as kept in memory if it was known to be the latest less than `max_age` ago,
+    /// else as [`EventLog::load_shared`] loads it: for a read-only check that may run on a state
+    /// up to `max_age` old (on one instance, the cache follows every write, so it is the latest).
+    /// Never for a decision that is appended: those are checked by the append's expected version.
+    pub async fn load_recent<A: Aggregate>(
+        &self,
+        key: &AggregateKey,
+        max_age: Duration,
+    ) -> Result<Arc<Loaded<A>>, LoadError> {
+        match self.cache().get_verified_within::<A>(key, max_age) {
+            Some(recent) => Ok(recent),
+            None => self.load_shared(key).await,
+        }
     }
 
     /// Folds into `loaded` the commits stored after its version.
@@ -157,7 +159,18 @@ impl EventLog {
         key: &AggregateKey,
         loaded: &mut Loaded<A>,
     ) -> Result<(), LoadError> {
-        for recorded in self.read_commits(key, loaded.version).await? {
+        let last = self.version(key).await?;
+        self.catch_up_to(key, loaded, last).await
+    }
+
+    /// Folds into `loaded` the commits stored after its version up to `last`.
+    async fn catch_up_to<A: Aggregate>(
+        &self,
+        key: &AggregateKey,
+        loaded: &mut Loaded<A>,
+        last: u64,
+    ) -> Result<(), LoadError> {
+        for recorded in self.read_commits_until(key, loaded.version, last).await? {
             loaded
                 .apply(&recorded)
                 .map_err(|source| LoadError::Undecodable {

@@ -3,12 +3,15 @@
 //!
 //! A cached state is only ever a state the log had at its version: appends still carry the
 //! expected version, so a stale entry costs a conflict and a catch-up, never a wrong decision.
+//! Each entry remembers when it was last known to be the log's latest (read from the log, or
+//! written by this process): a read-only check may trust a recent one without asking the log.
 //! The cache is bounded; when full, an entry is dropped to make room. It also holds each
 //! aggregate's queue of commands waiting to be decided together (see `command`).
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::command::Pending;
 use crate::queue::WorkQueue;
@@ -16,11 +19,17 @@ use crate::{Aggregate, AggregateKey, Loaded};
 
 type Entry = Arc<dyn Any + Send + Sync>;
 
+/// A cached state and when it was last known to be the aggregate's latest.
+struct Cached {
+    loaded: Entry,
+    verified: Instant,
+}
+
 /// The cache of loaded aggregates, by decider type and subject, and the queues of the commands
 /// waiting on each aggregate.
 pub(crate) struct AggregateCache {
     capacity: usize,
-    entries: Mutex<HashMap<(TypeId, String), Entry>>,
+    entries: Mutex<HashMap<(TypeId, String), Cached>>,
     queues: Mutex<HashMap<(TypeId, String), Entry>>,
 }
 
@@ -56,12 +65,26 @@ impl AggregateCache {
 
     /// The cached state of `key`, if any, shared (never copied here).
     pub(crate) fn get<A: Aggregate>(&self, key: &AggregateKey) -> Option<Arc<Loaded<A>>> {
-        let entries = self.entries.lock().ok()?;
-        let entry = entries.get(&(TypeId::of::<A>(), key.subject().to_owned()))?;
-        Arc::clone(entry).downcast::<Loaded<A>>().ok()
+        self.get_verified_within(key, Duration::MAX)
     }
 
-    /// Keeps `loaded` as the state of `key`, unless the cache holds a later version.
+    /// The cached state of `key` if it was known to be the aggregate's latest less than
+    /// `max_age` ago.
+    pub(crate) fn get_verified_within<A: Aggregate>(
+        &self,
+        key: &AggregateKey,
+        max_age: Duration,
+    ) -> Option<Arc<Loaded<A>>> {
+        let entries = self.entries.lock().ok()?;
+        let entry = entries.get(&(TypeId::of::<A>(), key.subject().to_owned()))?;
+        if entry.verified.elapsed() >= max_age {
+            return None;
+        }
+        Arc::clone(&entry.loaded).downcast::<Loaded<A>>().ok()
+    }
+
+    /// Keeps `loaded`, just read from the log or written to it, as the state of `key`, unless
+    /// the cache holds a later version.
     pub(crate) fn put<A: Aggregate>(&self, key: &AggregateKey, loaded: Arc<Loaded<A>>) {
         if self.capacity == 0 {
             return;
@@ -72,7 +95,7 @@ impl AggregateCache {
         let slot = (TypeId::of::<A>(), key.subject().to_owned());
         if let Some(known) = entries
             .get(&slot)
-            .and_then(|e| e.downcast_ref::<Loaded<A>>())
+            .and_then(|e| e.loaded.downcast_ref::<Loaded<A>>())
             && known.version > loaded.version
         {
             return;
@@ -83,6 +106,13 @@ impl AggregateCache {
                 entries.remove(&evicted);
             }
         }
-        entries.insert(slot, loaded);
+        let verified = Instant::now();
+        entries.insert(
+            slot,
+            Cached {
+                loaded: loaded as Entry,
+                verified,
+            },
+        );
     }
 }

@@ -220,16 +220,37 @@ impl EventLog {
     }
 
     /// Decides a group of commands and appends their events as one commit; answers each.
+    ///
+    /// The group is decided on the aggregate as kept in memory, without asking the log first:
+    /// a commit is appended at the version it was decided on, so a copy that is not the latest
+    /// any more (another process wrote) costs a conflict, a catch-up and a second decision. A
+    /// group that records nothing (refused, or nothing to change) has no append to check it, so
+    /// its decision is only answered once the log confirms the copy was the latest.
     async fn commit_group<A: Aggregate>(&self, key: &AggregateKey, group: Vec<Pending<A>>) {
-        let mut loaded = match self.load_shared::<A>(key).await {
-            Ok(loaded) => loaded,
-            Err(e) => return answer_all(group, load_failure(e)),
+        let (mut loaded, mut latest) = match self.cache().get::<A>(key) {
+            Some(cached) => (cached, false),
+            None => match self.load_shared::<A>(key).await {
+                Ok(loaded) => (loaded, true),
+                Err(e) => return answer_all(group, load_failure(e)),
+            },
         };
         let attempts = self.config().conflict_retries + 1;
-        for attempt in 1..=attempts {
+        let mut attempt = 1;
+        while attempt <= attempts {
             let (decisions, commit, after) = decide_group::<A>(key, &loaded, &group);
             let before = loaded.version;
             if commit.events.is_empty() {
+                if !latest {
+                    latest = true;
+                    match self.load_shared::<A>(key).await {
+                        Ok(fresh) if fresh.version != before => {
+                            loaded = fresh;
+                            continue;
+                        }
+                        Ok(_) => {}
+                        Err(e) => return answer_all(group, load_failure(e)),
+                    }
+                }
                 return self
                     .answer(key, group, decisions, &commit, (before, before))
                     .await;
@@ -259,6 +280,8 @@ impl EventLog {
                         Ok(loaded) => loaded,
                         Err(e) => return answer_all(group, load_failure(e)),
                     };
+                    latest = true;
+                    attempt += 1;
                 }
                 Err(AppendError::TooLarge) if group.len() > 1 => {
                     // Too many events for one message: commit the group in two halves.

@@ -330,7 +330,8 @@ impl EventLog {
     /// if any. `None` also when the log cannot be read: the caller then reports a conflict, and
     /// the retry that follows is recognised by the aggregate's idempotency keys.
     async fn find_message_id(&self, key: &AggregateKey, after: u64, msg_id: &str) -> Option<u64> {
-        let messages = self.read_messages(key, after).await.ok()?;
+        let last = self.version(key).await.ok()?;
+        let messages = self.read_messages(key, after, last).await.ok()?;
         messages.into_iter().find_map(|(seq, message)| {
             let headers = message.headers.as_ref()?;
             // Commits written before the commit id header carry their id as the message id.
@@ -341,14 +342,26 @@ impl EventLog {
         })
     }
 
-    /// Every commit of one aggregate after sequence `after`, in order, read through a consumer
-    /// filtered on its subject: JetStream's per-subject index, never a scan of the stream.
+    /// Every commit of one aggregate after sequence `after`, in order, read through JetStream's
+    /// per-subject index, never a scan of the stream.
     pub async fn read_commits(
         &self,
         key: &AggregateKey,
         after: u64,
     ) -> Result<Vec<RecordedCommit>, LoadError> {
-        self.read_messages(key, after)
+        let last = self.version(key).await?;
+        self.read_commits_until(key, after, last).await
+    }
+
+    /// The commits of one aggregate after sequence `after` up to `last` (its version, read
+    /// before), in order.
+    pub(crate) async fn read_commits_until(
+        &self,
+        key: &AggregateKey,
+        after: u64,
+        last: u64,
+    ) -> Result<Vec<RecordedCommit>, LoadError> {
+        self.read_messages(key, after, last)
             .await?
             .into_iter()
             .map(|(seq, message)| {
@@ -364,7 +377,8 @@ impl EventLog {
             .collect()
     }
 
-    /// The raw messages of one aggregate after sequence `after`, with their sequences.
+    /// The raw messages of one aggregate after sequence `after` up to `last`, with their
+    /// sequences.
     ///
     /// Read with batched direct gets (`$JS.API.DIRECT.GET`, `next_by_subj`, nats-server 2.11+):
     /// JetStream's per-subject index, a round trip per batch, and no consumer to create.
@@ -372,8 +386,8 @@ impl EventLog {
         &self,
         key: &AggregateKey,
         after: u64,
+        last: u64,
     ) -> Result<Vec<(u64, async_nats::Message)>, LoadError> {
-        let last = self.version(key).await?;
         let mut found = Vec::new();
         let mut next = after + 1;
         let mut empty_batches = 0;

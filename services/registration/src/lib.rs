@@ -158,6 +158,11 @@ impl std::ops::Deref for SeatsNow {
     }
 }
 
+/// How old a copy of a session's seats or of a partner kept in memory may be for the checks made
+/// before registering (the session's times, a retry, a retired partner). On one instance the copy
+/// follows every write; with several, a partner retired elsewhere is refused within this time.
+const CHECKS_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The registration service.
 #[derive(Clone)]
 pub struct Registrations {
@@ -227,10 +232,20 @@ impl Registrations {
         let meta = partner_meta(partner, idempotency_key);
         let participant = ParticipantId::of(partner, &request.reference);
         let seats = seats_key(request.session);
-        let loaded = self.log.load_shared::<Seats>(&seats).await?;
-        if !loaded.idempotency.contains_key(&meta.idempotency_key) {
+        // Read-only checks before the steps: the session's facts (its times, for the hold) and
+        // whether this is a retry, then the partner. A copy recently known to be the latest is
+        // enough: the seats decide again on the latest when the registration is appended.
+        let (facts, retry) = {
+            let loaded = self
+                .log
+                .load_recent::<Seats>(&seats, CHECKS_MAX_AGE)
+                .await?;
+            let retry = loaded.idempotency.contains_key(&meta.idempotency_key);
+            (loaded.state.facts.clone(), retry)
+        };
+        if !retry {
             self.log
-                .load_shared::<Partner>(&partner_key(partner))
+                .load_recent::<Partner>(&partner_key(partner), CHECKS_MAX_AGE)
                 .await?
                 .state
                 .registering()
@@ -238,41 +253,37 @@ impl Registrations {
         }
         let now = Timestamp::now();
         let registration = RegistrationId(uuid_v7());
-        let facts = loaded.state.facts.clone();
-        let retry = loaded.idempotency.contains_key(&meta.idempotency_key);
 
         // Hold the slot first, unless this is a retry or the session is not open (the seats
-        // then refuse with the reason).
-        let hold = match (&facts, retry) {
-            (Some(facts), false) => {
-                let command = AgendaCommand::Hold {
-                    session: request.session,
-                    registration,
-                    starts_at: facts.starts_at,
-                    ends_at: facts.ends_at,
-                    now,
-                };
-                let held = self
-                    .log
-                    .execute::<Agenda>(
-                        &agenda_key(participant),
-                        &command,
-                        &step(&meta, "hold", request.session),
-                    )
-                    .await
-                    .map_err(|e| RegistrationError::from_command(e, RegistrationError::Agenda))?;
-                // Ours only if this command (or its earlier attempt) held it: a slot already held
-                // for this session belongs to another registration, never to be released here.
-                held.duplicate || !held.events.is_empty()
-            }
-            _ => false,
+        // then refuse with the reason); seal the identity meanwhile.
+        let hold = async {
+            let (Some(facts), false) = (&facts, retry) else {
+                return Ok(false);
+            };
+            let command = AgendaCommand::Hold {
+                session: request.session,
+                registration,
+                starts_at: facts.starts_at,
+                ends_at: facts.ends_at,
+                now,
+            };
+            let held = self
+                .log
+                .execute::<Agenda>(
+                    &agenda_key(participant),
+                    &command,
+                    &step(&meta, "hold", request.session),
+                )
+                .await
+                .map_err(|e| RegistrationError::from_command(e, RegistrationError::Agenda))?;
+            // Ours only if this command (or its earlier attempt) held it: a slot already held
+            // for this session belongs to another registration, never to be released here.
+            Ok::<_, RegistrationError>(held.duplicate || !held.events.is_empty())
         };
-
-        let identity = self
-            .identities
-            .seal(participant, &request.identity)
-            .await
-            .map_err(RegistrationError::Identity)?;
+        let seal = self.identities.seal(participant, &request.identity);
+        let (hold, identity) = tokio::join!(hold, seal);
+        let hold = hold?;
+        let identity = identity.map_err(RegistrationError::Identity)?;
         let command = SeatsCommand::Register {
             registration,
             partner: partner.clone(),
