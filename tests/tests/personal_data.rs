@@ -1,23 +1,28 @@
 //! No personal data in the logs: everything semaine traces during a whole run — the services,
-//! the four processes, the three views, the gateway — is captured at the most verbose level
-//! (`trace`, every crate, the NATS client and axum included), while partners register seeded
-//! people through HTTP (names, emails, phones), retry, send malformed bodies that carry an email
-//! in the wrong field, read their registrations back (identities opened), and erase one. The
-//! captured text must hold none of the seeded names, emails or phones.
+//! the four processes, the three views, the gateway, the webhooks (subscription, the process
+//! that makes the deliveries and its dispatcher, the HTTP client, a receiver) — is captured at
+//! the most verbose level (`trace`, every crate, the NATS client, axum and hyper included), while
+//! partners subscribe a webhook and register seeded people through HTTP (names, emails, phones),
+//! retry, send malformed bodies that carry an email in the wrong field, read their registrations
+//! and their webhook deliveries back (identities opened), and erase one. The captured text must
+//! hold none of the seeded names, emails or phones.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use eventlog::LogConfig;
 use gateway::readers::ViewStores;
-use gateway::stack::axum::Router;
-use gateway::stack::axum::body::Body;
+use gateway::stack::axum::body::{Body, Bytes};
 use gateway::stack::axum::http::{Method, Request, StatusCode, header};
+use gateway::stack::axum::routing::post;
+use gateway::stack::axum::{self, Router};
 use gateway::stack::tower::ServiceExt;
 use gateway::{AppState, RateLimit, Role};
 use projection::{Runner, RunnerConfig};
 use serde_json::{Value, json};
-use tests::week::{Week, partner_id, tuesday};
+use tests::week::{Week, eventually, partner_id, tuesday};
+use webhooks::{DeliveryConfig, Secrets, WebhookProcess, Webhooks};
 
 /// What the subscriber wrote, shared with the test.
 #[derive(Clone, Default)]
@@ -43,6 +48,30 @@ impl Captured {
             .map(|all| String::from_utf8_lossy(&all).into_owned())
             .unwrap_or_default()
     }
+}
+
+/// A webhook receiver on a free loopback port: keeps every body it is sent, answers 204.
+async fn serve_receiver() -> anyhow::Result<(String, Arc<Mutex<Vec<Bytes>>>)> {
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let keep = received.clone();
+    let app = Router::new().route(
+        "/hooks",
+        post(move |body: Bytes| {
+            let keep = keep.clone();
+            async move {
+                if let Ok(mut all) = keep.lock() {
+                    all.push(body);
+                }
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/hooks", listener.local_addr()?);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((url, received))
 }
 
 /// A seeded person: what must never reach a log line.
@@ -128,6 +157,28 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
         RunnerConfig::default(),
     )?;
     let mut partners_progress = partners.progress();
+    // The webhooks as `semaine up` runs them: the secrets, the process (its projection and its
+    // dispatcher, here allowed to deliver to the loopback receiver) and the gateway's service.
+    let hooks_log = week
+        .nats
+        .open_log(LogConfig::new(vec![
+            webhooks::STREAM,
+            scheduling::STREAM,
+            ::venues::STREAM,
+            registration::STREAM,
+        ]))
+        .await?;
+    let secrets = Secrets::open(hooks_log.jetstream(), 1).await?;
+    let hooks = WebhookProcess::open(
+        &open("webhooks"),
+        hooks_log.jetstream().clone(),
+        secrets.clone(),
+        DeliveryConfig {
+            allow_private_destinations: true,
+            ..DeliveryConfig::default()
+        },
+    )?;
+    let mut hooks_progress = hooks.progress();
     let state = AppState::open(&week.log, services, RateLimit::default())
         .await?
         .with_views(ViewStores {
@@ -135,13 +186,16 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
             venues: venues.db().clone(),
             statistics: statistics.db().clone(),
         })
-        .with_projection(views::PartnerView::NAME, partners.progress());
+        .with_projection(views::PartnerView::NAME, partners.progress())
+        .with_webhooks(Webhooks::new(hooks_log.clone(), secrets).with_store(hooks.store()));
     let runners = [
         tokio::spawn(partners.run(std::future::pending())),
         tokio::spawn(venues.run(std::future::pending())),
         tokio::spawn(statistics.run(std::future::pending())),
+        tokio::spawn(hooks.run(std::future::pending())),
     ];
     let app = gateway::app(state.clone());
+    let (receiver_url, received) = serve_receiver().await?;
 
     let (_, _, session) = week.open_session(5, tuesday(10, 0), tuesday(11, 0)).await?;
     week.declare_partner("mission-locale-gap").await?;
@@ -150,6 +204,35 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
         .create(Role::Partner(partner_id("mission-locale-gap")))
         .await?;
     let secret = secret.expose().to_owned();
+
+    // The partner subscribes; deliveries start once the process has read the subscription.
+    let (status, subscribed) = send(
+        &app,
+        Method::POST,
+        "/webhooks",
+        &secret,
+        Some(&json!({
+            "url": receiver_url,
+            "kinds": ["registration.confirmed", "registration.cancelled"],
+        })),
+        "subscribe",
+    )
+    .await?;
+    assert_eq!(status, StatusCode::CREATED, "{subscribed}");
+    let subscription = subscribed["subscription"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let subscribed_at = subscribed["seq"].as_u64().unwrap_or(u64::MAX);
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        hooks_progress.wait_for(|p| {
+            p.checkpoints
+                .get(webhooks::STREAM.name)
+                .is_some_and(|c| *c >= subscribed_at)
+        }),
+    )
+    .await??;
 
     let people: Vec<Seeded> = (0..8).map(seeded).collect();
     let mut participants = Vec::new();
@@ -246,6 +329,28 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
     )
     .await?;
     assert_eq!(status, StatusCode::OK, "{erased}");
+
+    // Every registration was delivered to the receiver (5 seats: 5 confirmed, 3 waiting), and
+    // the partner reads its delivery log back.
+    eventually("the deliveries of the confirmed registrations", || async {
+        Ok((received.lock().map(|r| r.len()).unwrap_or(0) >= 5).then_some(()))
+    })
+    .await?;
+    let (status, deliveries) = send(
+        &app,
+        Method::GET,
+        &format!("/webhooks/{subscription}/deliveries"),
+        &secret,
+        None,
+        "",
+    )
+    .await?;
+    assert_eq!(status, StatusCode::OK, "{deliveries}");
+    assert_eq!(
+        deliveries["items"].as_array().map(Vec::len),
+        Some(5),
+        "{deliveries}"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     for runner in runners {
         runner.abort();
@@ -257,12 +362,17 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
         "the capture holds the run's logs ({} bytes)",
         logs.len()
     );
+    assert!(
+        logs.contains("webhooks::") && logs.contains("hyper"),
+        "the capture holds the webhooks' logs and their HTTP client's"
+    );
     println!(
         "personal data: {} people registered (each sent twice) through HTTP with names, emails \
-         and phones, {} malformed bodies carrying an email, reads and an erasure; {} log lines \
-         ({} bytes) captured at trace level",
+         and phones, {} malformed bodies carrying an email, reads, an erasure and {} webhook \
+         deliveries; {} log lines ({} bytes) captured at trace level",
         people.len(),
         people.len() * 2,
+        received.lock().map(|r| r.len()).unwrap_or(0),
         logs.lines().count(),
         logs.len()
     );

@@ -255,3 +255,61 @@ async fn rebuild_drops_the_view_and_replays_it_identically() {
     assert_eq!(reopened.catch_up().await.expect("replays"), messages);
     assert_eq!(dump(reopened.db()).expect("dumps"), before);
 }
+
+/// A running projection's consumers are ephemeral: a restarted nats-server has forgotten them.
+/// The runner reads again, from its checkpoint, as soon as its client is connected again (the
+/// client alone finds out only after 15 s of retries, and the view stood still that long).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_projection_resumes_at_once_after_the_nats_server_restarts() {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let log = nats.open_log(log_config()).await.expect("log opens");
+    fill(&log, 1, 5, 1).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let js = async_nats::jetstream::new(nats.client().await.expect("connects"));
+    let runner = Runner::open(SeatsTaken, dir.path(), js, RunnerConfig::default()).expect("opens");
+    let mut progress = runner.progress();
+    let running = tokio::spawn(runner.run(std::future::pending()));
+    let reached = |seq: u64| {
+        move |p: &projection::Progress| p.checkpoints.get(WORKSHOPS.name).copied() >= Some(seq)
+    };
+    let last = log.last_sequence(WORKSHOPS.name).await.expect("reads");
+    tokio::time::timeout(Duration::from_secs(10), progress.wait_for(reached(last)))
+        .await
+        .expect("caught up in time")
+        .expect("runner alive");
+
+    nats.kill().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    nats.restart().await.expect("nats-server restarts");
+    let restarted = std::time::Instant::now();
+    let meta = CommandMeta::new(partner(), "after-the-restart");
+    let command = WorkshopCommand::Open { seats: 1 };
+    let appended = loop {
+        match log
+            .execute::<Workshop>(&workshop("late"), &command, &meta)
+            .await
+        {
+            Ok(decided) => break decided.seq,
+            Err(_) if restarted.elapsed() < Duration::from_secs(20) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("the log did not come back: {e}"),
+        }
+    };
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        progress.wait_for(reached(appended)),
+    )
+    .await
+    .expect("the projection resumed within 10 s of the restart")
+    .expect("runner alive");
+    let resumed = restarted.elapsed();
+    running.abort();
+    println!(
+        "a running projection applied a new commit {resumed:.1?} after the nats-server restart"
+    );
+    assert!(
+        resumed < Duration::from_secs(8),
+        "the projection stood still for {resumed:?} after the restart"
+    );
+}

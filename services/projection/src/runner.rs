@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer};
@@ -27,6 +28,12 @@ const CHECKPOINTS: &str = "__checkpoints";
 const QUARANTINE: &str = "__quarantine";
 /// The key, in the checkpoints tree, that marks a rebuild in progress.
 const REBUILDING: &[u8] = b"__rebuilding";
+
+/// How often a feeder looks whether the client reconnected to NATS since its consumer was made.
+/// A feeder's consumer is ephemeral: a restarted nats-server has forgotten it, and the client
+/// finds out on its own only after 15 s of retries (measured by `services/semaine/tests/crash.rs`:
+/// every read model and process stood still that long after a nats-server restart).
+const RECONNECT_CHECK: Duration = Duration::from_millis(250);
 
 /// What to do with a message the projection cannot read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -766,8 +773,24 @@ async fn read_stream_from(
         .await
         .map_err(|e| e.to_string())?;
     let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+    let statistics = js.client().statistics();
+    let connects = statistics.connects.load(Ordering::Relaxed);
+    let mut reconnect_check = tokio::time::interval(RECONNECT_CHECK);
     debug!(stream, from = *next, "feeder reading");
-    while let Some(message) = messages.next().await {
+    loop {
+        // Taking the next message is cancel-safe: the consumer keeps what it did not hand over.
+        let message = tokio::select! {
+            message = messages.next() => message,
+            _ = reconnect_check.tick() => {
+                if statistics.connects.load(Ordering::Relaxed) != connects {
+                    return Err("reconnected to NATS: the consumer may be gone".into());
+                }
+                continue;
+            }
+        };
+        let Some(message) = message else {
+            return Err("the consumer ended".into());
+        };
         let message = message.map_err(|e| e.to_string())?;
         let seq = message.info().map_err(|e| e.to_string())?.stream_sequence;
         let (message, _acker) = message.split();
@@ -784,7 +807,6 @@ async fn read_stream_from(
         }
         *next = seq + 1;
     }
-    Err("the consumer ended".into())
 }
 
 #[cfg(test)]
