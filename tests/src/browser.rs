@@ -75,7 +75,9 @@ impl BrowserBinaries {
 
 /// A chromedriver process in its own process group; the whole group is killed when dropped.
 struct Driver {
+    /// The chromedriver process, leader of its group.
     child: Child,
+    /// Where it listens for WebDriver commands.
     url: String,
 }
 
