@@ -10,9 +10,10 @@ use gateway::readers::ViewStores;
 use gateway::stack::axum::Router;
 use gateway::{AppState, RateLimit, Role};
 use projection::{Runner, RunnerConfig};
+use proto::values::{EditionId, VenueId};
 use tokio::task::JoinHandle;
 
-use crate::week::Week;
+use crate::week::{Week, eventually};
 
 /// A week behind the gateway and the console.
 pub struct Desk {
@@ -105,6 +106,29 @@ impl Desk {
     pub async fn key(&self, role: Role) -> anyhow::Result<String> {
         let (_, secret) = self.state.keys.create(role).await?;
         Ok(secret.expose().to_owned())
+    }
+
+    /// Waits (bounded) until the catalogue knows `edition` and `venue`, which the console's
+    /// pages read (the import looks venues up by name there).
+    pub async fn wait_for_catalogue(
+        &self,
+        edition: EditionId,
+        venue: VenueId,
+    ) -> anyhow::Result<()> {
+        let db = self
+            .state
+            .catalogue
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("the desk serves the catalogue"))?;
+        eventually(
+            &format!("the catalogue knows edition {edition} and venue {venue}"),
+            || async {
+                let known = catalogue::edition(&db, edition).is_some()
+                    && catalogue::venues(&db).iter().any(|v| v.id == venue);
+                Ok(known.then_some(()))
+            },
+        )
+        .await
     }
 
     /// Serves the router on a free loopback port until the desk is dropped; its address.

@@ -13,10 +13,13 @@
 //!   verbs to drive them: register a venue, create an edition, schedule a session, confirm it.
 //! - [`desk`]: [`desk::Desk`], a week with the gateway, the console and their read models in
 //!   front of it, served in the process or on a free port for a browser.
+//! - [`browser`]: [`browser::Browser`], a headless Chromium driven through its own chromedriver
+//!   (WebDriver), for the console's end-to-end tests.
 //! - [`workshop`]: a small aggregate and its read model, in the domain's words, that exercise the
 //!   event log and the projection engine before the real services use them.
 //! - [`dump()`]: a sled store's whole content, to compare a view with a clean rebuild byte for byte.
 
+pub mod browser;
 pub mod cluster;
 pub mod desk;
 pub mod week;
