@@ -1260,7 +1260,8 @@ async fn moving_a_session_shows_who_it_affects_first_then_tells_their_partners()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn venues_are_imported_all_or_nothing_and_a_retry_duplicates_nothing() -> anyhow::Result<()> {
+async fn venues_are_imported_all_or_nothing_and_a_retry_stores_nothing_more() -> anyhow::Result<()>
+{
     let desk = Desk::start().await?;
     let key = desk.key(Role::Organiser(Editions::All)).await?;
     let mut organiser = Browser::new(&desk);
