@@ -6,6 +6,12 @@
 //! key sees only what its scope covers, and bad input gives a page, never a 500; the statistics
 //! are SVG charts with CSV downloads; a programme's CSV with a bad row is previewed with the
 //! row's error and nothing stored, then, fixed, imported once, and a retry duplicates nothing.
+//! An organiser creates an event and a session through forms (a refused form shows each error
+//! next to its field and records nothing), sees them in the grid and amends the event; the pages
+//! before cancelling or moving a session count its registrations and name the two partners that
+//! made them, record nothing, and once confirmed the partners read their registrations cancelled
+//! (with the reason) or kept at the new time; venues imported from CSV are previewed with a bad
+//! row's error and nothing stored, then imported once, and a retry stores nothing more.
 
 use gateway::Role;
 use gateway::keys::Editions;
@@ -738,5 +744,629 @@ async fn a_programme_is_imported_all_or_nothing_and_a_retry_duplicates_nothing()
         "{}",
         grid.text
     );
+    Ok(())
+}
+
+/// `GET path` on the API with `key`: the answer's JSON.
+async fn api_get(desk: &Desk, key: &str, path: &str) -> anyhow::Result<serde_json::Value> {
+    let request = Request::builder()
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {key}"))
+        .body(Body::empty())?;
+    let response = desk.router.clone().oneshot(request).await?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    let bytes = gateway::stack::axum::body::to_bytes(response.into_body(), 1 << 22).await?;
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+/// Gets `path` with the browser's cookie until the page holds `wanted`.
+async fn page_with(
+    desk: &Desk,
+    cookie: &Option<String>,
+    path: &str,
+    wanted: &str,
+) -> anyhow::Result<Page> {
+    until(&format!("{path} showing {wanted}"), || {
+        let mut browser = Browser {
+            desk,
+            cookie: cookie.clone(),
+        };
+        let path = path.to_owned();
+        let wanted = wanted.to_owned();
+        async move {
+            let page = browser.get(&path).await?;
+            anyhow::ensure!(page.text.contains(&wanted), "not yet: {page:?}");
+            Ok(page)
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organiser_creates_an_event_and_a_session_through_forms_and_amends_it()
+-> anyhow::Result<()> {
+    let desk = Desk::start().await?;
+    let venue = desk.week.register_venue(40).await?;
+    let edition = desk.week.create_edition().await?;
+    let key = desk.key(Role::Organiser(Editions::One(edition))).await?;
+    let mut organiser = Browser::new(&desk);
+    organiser.sign_in(&key).await?;
+    let new = page_with(
+        &desk,
+        &organiser.cookie,
+        &format!("/console/editions/{edition}/events/new"),
+        "Nouvel événement",
+    )
+    .await?;
+    let csrf = new.field("csrf").ok_or_else(|| anyhow::anyhow!("csrf"))?;
+    let nonce = new.field("nonce").ok_or_else(|| anyhow::anyhow!("nonce"))?;
+    assert!(
+        new.text.contains("<label for=\"title\">"),
+        "every input has a label"
+    );
+    assert!(
+        new.text.contains("<legend>Thèmes"),
+        "checkbox groups have a legend"
+    );
+    let create = format!("/console/editions/{edition}/events");
+
+    // Refused: every error next to its field, announced, and nothing recorded.
+    let before = desk.week.messages_in_log().await;
+    let refused = organiser
+        .post(
+            &create,
+            &[("csrf", &csrf), ("nonce", &nonce), ("kind", "workshop")],
+        )
+        .await?;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{refused:?}"
+    );
+    assert!(refused.text.contains("role=\"alert\""));
+    assert!(
+        refused.text.contains("id=\"err-title\""),
+        "{}",
+        refused.text
+    );
+    assert!(refused.text.contains("aria-describedby=\"err-title\""));
+    assert!(refused.text.contains("aria-invalid=\"true\""));
+    assert!(refused.text.contains("Cochez au moins un thème."));
+    assert!(
+        refused.text.contains("value=\"workshop\" selected"),
+        "what was filled stays"
+    );
+    assert_eq!(
+        desk.week.messages_in_log().await,
+        before,
+        "nothing recorded"
+    );
+
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("nonce", nonce.as_str()),
+        ("kind", "workshop"),
+        ("title", "Atelier aide-soignant"),
+        ("themes", "health_care"),
+        ("audiences", "job_seekers"),
+        ("audiences", "young_people"),
+    ];
+    let created = organiser.post(&create, &fields).await?;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
+    let event_path = created
+        .location()
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        event_path.starts_with(&format!("{create}/")),
+        "{event_path}"
+    );
+    let again = organiser.post(&create, &fields).await?;
+    assert_eq!(
+        again.location(),
+        created.location(),
+        "a resent form is a retry"
+    );
+    let event_page = organiser.get(created.location()).await?;
+    assert_eq!(event_page.status, StatusCode::OK, "{event_page:?}");
+    assert!(event_page.text.contains("Événement créé."));
+    assert!(event_page.text.contains("<h1>Atelier aide-soignant</h1>"));
+
+    // A session at the venue, chosen from the directory.
+    let place = format!("{venue}/salle-polyvalente");
+    let event_page = page_with(&desk, &organiser.cookie, &event_path, &place).await?;
+    let nonce = event_page
+        .field("nonce")
+        .ok_or_else(|| anyhow::anyhow!("nonce"))?;
+    let sessions = format!("{event_path}/sessions");
+    let late = organiser
+        .post(
+            &sessions,
+            &[
+                ("csrf", &csrf),
+                ("nonce", &nonce),
+                ("date", "2027-05-13"),
+                ("start", "09:00"),
+                ("end", "12:00"),
+                ("place", &place),
+                ("capacity", "20"),
+            ],
+        )
+        .await?;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY, "{late:?}");
+    assert!(late.text.contains("id=\"err-date\""), "{}", late.text);
+    let added = organiser
+        .post(
+            &sessions,
+            &[
+                ("csrf", &csrf),
+                ("nonce", &nonce),
+                ("date", "2027-04-13"),
+                ("start", "09:00"),
+                ("end", "12:00"),
+                ("place", &place),
+                ("capacity", "20"),
+            ],
+        )
+        .await?;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{added:?}");
+    let event_page = organiser.get(added.location()).await?;
+    assert!(
+        event_page.text.contains("Séance ajoutée"),
+        "{}",
+        event_page.text
+    );
+    assert_eq!(event_page.text.matches("data-event-session=").count(), 1);
+    let grid_path = format!("/console/editions/{edition}");
+    let grid = page_with(
+        &desk,
+        &organiser.cookie,
+        &grid_path,
+        "Atelier aide-soignant",
+    )
+    .await?;
+    assert_eq!(
+        grid.text.matches("data-session=").count(),
+        1,
+        "{}",
+        grid.text
+    );
+    assert!(grid.text.contains("data-status=\"requested\""));
+
+    // Amended: the new title everywhere.
+    let nonce = event_page
+        .field("nonce")
+        .ok_or_else(|| anyhow::anyhow!("nonce"))?;
+    let amended = organiser
+        .post(
+            &format!("{event_path}/amend"),
+            &[
+                ("csrf", &csrf),
+                ("nonce", &nonce),
+                ("kind", "workshop"),
+                ("title", "Atelier découverte du soin"),
+                ("description", "Avec des aides-soignantes de l'EHPAD."),
+                ("themes", "health_care"),
+                ("audiences", "job_seekers"),
+            ],
+        )
+        .await?;
+    assert_eq!(amended.status, StatusCode::SEE_OTHER, "{amended:?}");
+    let event_page = organiser.get(amended.location()).await?;
+    assert!(
+        event_page
+            .text
+            .contains("<h1>Atelier découverte du soin</h1>"),
+        "{}",
+        event_page.text
+    );
+    assert!(event_page.text.contains("Avec des aides-soignantes"));
+    let grid = page_with(
+        &desk,
+        &organiser.cookie,
+        &grid_path,
+        "Atelier découverte du soin",
+    )
+    .await?;
+    assert_eq!(grid.text.matches("data-session=").count(), 1);
+    assert!(!grid.text.contains("Atelier aide-soignant"));
+    Ok(())
+}
+
+/// A session confirmed for `capacity` seats in which two partners registered people: the
+/// mission locale two (confirmed), the collège one (waiting, when `capacity` is 2).
+async fn session_with_two_partners(
+    desk: &Desk,
+    capacity: u32,
+) -> anyhow::Result<(EditionId, SessionId)> {
+    let (edition, venue, session) = requested_session(desk).await?;
+    desk.week.confirm(venue, session, capacity).await?;
+    desk.week
+        .wait_for_seats(session, |s| s.capacity == capacity && s.facts.is_some())
+        .await?;
+    for (partner, person) in [
+        ("mission-locale-gap", "ml-1"),
+        ("mission-locale-gap", "ml-2"),
+        ("college-gap", "c-1"),
+    ] {
+        desk.week
+            .register(
+                partner,
+                person,
+                session,
+                Audience::YoungPeople,
+                &format!("{person}-key"),
+            )
+            .await?;
+    }
+    Ok((edition, session))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_session_shows_who_it_affects_first_then_cancels_their_registrations()
+-> anyhow::Result<()> {
+    let desk = Desk::start().await?;
+    let (edition, session) = session_with_two_partners(&desk, 2).await?;
+    let key = desk.key(Role::Organiser(Editions::One(edition))).await?;
+    let mission_locale = desk
+        .key(Role::parse("partner", "mission-locale-gap")?)
+        .await?;
+    let mut organiser = Browser::new(&desk);
+    organiser.sign_in(&key).await?;
+    let base = format!("/console/editions/{edition}/sessions/{session}");
+    let before = desk.week.messages_in_log().await;
+    let confirm = page_with(
+        &desk,
+        &organiser.cookie,
+        &format!("{base}/cancel"),
+        "1 inscription(s) en liste d",
+    )
+    .await?;
+    assert!(
+        confirm
+            .text
+            .contains("2 inscription(s) confirmée(s), 2 personne(s)"),
+        "{}",
+        confirm.text
+    );
+    assert!(confirm.text.contains("data-partners=\"2\""));
+    assert!(confirm.text.contains("data-partner=\"mission-locale-gap\""));
+    assert!(confirm.text.contains("data-partner=\"college-gap\""));
+    assert!(
+        confirm.text.contains("Partenaire mission-locale-gap"),
+        "names the partners"
+    );
+    assert!(
+        confirm
+            .text
+            .contains("2 confirmée(s) (2 place(s)), 0 en attente")
+    );
+    assert!(
+        confirm
+            .text
+            .contains("0 confirmée(s) (0 place(s)), 1 en attente")
+    );
+    assert_eq!(
+        desk.week.messages_in_log().await,
+        before,
+        "showing changes nothing"
+    );
+    let csrf = confirm
+        .field("csrf")
+        .ok_or_else(|| anyhow::anyhow!("csrf"))?;
+    let nonce = confirm
+        .field("nonce")
+        .ok_or_else(|| anyhow::anyhow!("nonce"))?;
+
+    let no_reason = organiser
+        .post(
+            &format!("{base}/cancel"),
+            &[("csrf", &csrf), ("nonce", &nonce), ("reason", " ")],
+        )
+        .await?;
+    assert_eq!(
+        no_reason.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{no_reason:?}"
+    );
+    assert!(no_reason.text.contains("aria-describedby=\"err-reason\""));
+    let forged = organiser
+        .post(
+            &format!("{base}/cancel"),
+            &[("csrf", "forged"), ("nonce", &nonce), ("reason", "Travaux")],
+        )
+        .await?;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        desk.week.messages_in_log().await,
+        before,
+        "nothing recorded"
+    );
+
+    let cancelled = organiser
+        .post(
+            &format!("{base}/cancel"),
+            &[
+                ("csrf", &csrf),
+                ("nonce", &nonce),
+                ("reason", "Travaux dans la salle"),
+            ],
+        )
+        .await?;
+    assert_eq!(cancelled.status, StatusCode::SEE_OTHER, "{cancelled:?}");
+    assert!(
+        cancelled
+            .location()
+            .starts_with(&format!("{base}?min_seq=SCHEDULING:"))
+    );
+    let shown = organiser.get(cancelled.location()).await?;
+    assert!(shown.text.contains("Séance annulée"), "{}", shown.text);
+    assert!(shown.text.contains("data-status=\"cancelled\""));
+    assert!(
+        !shown.text.contains("/cancel\""),
+        "no second cancellation offered"
+    );
+
+    // The partner reads its registrations cancelled, by the organiser.
+    let registrations = until("the mission locale's registrations cancelled", || {
+        let (desk, key) = (&desk, mission_locale.clone());
+        async move {
+            let page = api_get(desk, &key, &format!("/registrations?session={session}")).await?;
+            let items = page["items"].as_array().cloned().unwrap_or_default();
+            anyhow::ensure!(items.len() == 2, "{page}");
+            anyhow::ensure!(
+                items.iter().all(|r| r["status"] == "cancelled"),
+                "not yet: {page}"
+            );
+            Ok(items)
+        }
+    })
+    .await?;
+    for registration in &registrations {
+        let history = registration["history"].to_string();
+        assert!(
+            history.contains("Travaux dans la salle"),
+            "the partner reads why: {history}"
+        );
+    }
+    let shown = page_with(&desk, &organiser.cookie, &base, "data-cancelled=\"1\"").await?;
+    assert!(
+        shown.text.contains("data-cancelled=\"2\""),
+        "{}",
+        shown.text
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moving_a_session_shows_who_it_affects_first_then_tells_their_partners()
+-> anyhow::Result<()> {
+    let desk = Desk::start().await?;
+    let (edition, session) = session_with_two_partners(&desk, 30).await?;
+    let key = desk.key(Role::Organiser(Editions::One(edition))).await?;
+    let college = desk.key(Role::parse("partner", "college-gap")?).await?;
+    let mut organiser = Browser::new(&desk);
+    organiser.sign_in(&key).await?;
+    let base = format!("/console/editions/{edition}/sessions/{session}");
+    let form = organiser.get(&format!("{base}/move")).await?;
+    assert_eq!(form.status, StatusCode::OK, "{form:?}");
+    assert!(
+        form.text.contains("value=\"09:00\""),
+        "the current times fill the form"
+    );
+    let csrf = form.field("csrf").ok_or_else(|| anyhow::anyhow!("csrf"))?;
+    let place = form
+        .text
+        .split("<option value=\"")
+        .nth(2)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or_else(|| anyhow::anyhow!("a place"))?
+        .to_owned();
+    let moved = [
+        ("csrf", csrf.as_str()),
+        ("date", "2027-04-14"),
+        ("start", "14:00"),
+        ("end", "16:00"),
+        ("place", place.as_str()),
+    ];
+    let before = desk.week.messages_in_log().await;
+    let unchanged = organiser
+        .post(
+            &format!("{base}/move"),
+            &[
+                ("csrf", &csrf),
+                ("date", "2027-04-13"),
+                ("start", "09:00"),
+                ("end", "12:00"),
+                ("place", &place),
+            ],
+        )
+        .await?;
+    assert_eq!(
+        unchanged.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{unchanged:?}"
+    );
+    assert!(unchanged.text.contains("rien ne change"));
+    let preview = until("the move's consequences", || {
+        let mut browser = Browser {
+            desk: &desk,
+            cookie: organiser.cookie.clone(),
+        };
+        let path = format!("{base}/move");
+        async move {
+            let page = browser.post(&path, &moved).await?;
+            anyhow::ensure!(
+                page.text
+                    .contains("3 inscription(s) confirmée(s), 3 personne(s)"),
+                "not yet: {page:?}"
+            );
+            Ok(page)
+        }
+    })
+    .await?;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert!(
+        preview.text.contains("mercredi 14 avril · 14 h 00–16 h 00"),
+        "{}",
+        preview.text
+    );
+    assert!(preview.text.contains("data-partners=\"2\""));
+    assert!(preview.text.contains("Partenaire college-gap"));
+    assert_eq!(
+        desk.week.messages_in_log().await,
+        before,
+        "showing changes nothing"
+    );
+    let nonce = preview
+        .field("nonce")
+        .ok_or_else(|| anyhow::anyhow!("nonce"))?;
+    let mut confirm: Vec<(&str, &str)> = moved.to_vec();
+    confirm.push(("nonce", &nonce));
+    let done = organiser
+        .post(&format!("{base}/move/confirm"), &confirm)
+        .await?;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{done:?}");
+    let shown = organiser.get(done.location()).await?;
+    assert!(shown.text.contains("Séance déplacée"), "{}", shown.text);
+    assert!(shown.text.contains("mercredi 14 avril"), "{}", shown.text);
+    assert!(
+        shown.text.contains("data-status=\"requested\""),
+        "the venue is asked again"
+    );
+
+    // The collège reads its registration kept, at the new time.
+    until("the collège's registration moved", || {
+        let (desk, key) = (&desk, college.clone());
+        async move {
+            let page = api_get(desk, &key, &format!("/registrations?session={session}")).await?;
+            let item = &page["items"][0];
+            anyhow::ensure!(item["status"] == "confirmed", "{page}");
+            anyhow::ensure!(
+                item["session"]["starts_local"] == "2027-04-14T14:00:00",
+                "not yet: {page}"
+            );
+            Ok(())
+        }
+    })
+    .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn venues_are_imported_all_or_nothing_and_a_retry_stores_nothing_more() -> anyhow::Result<()>
+{
+    let desk = Desk::start().await?;
+    let key = desk.key(Role::Organiser(Editions::All)).await?;
+    let mut organiser = Browser::new(&desk);
+    organiser.sign_in(&key).await?;
+    let form = organiser.get("/console/venues/import").await?;
+    assert_eq!(form.status, StatusCode::OK, "{form:?}");
+    let csrf = form.field("csrf").ok_or_else(|| anyhow::anyhow!("csrf"))?;
+    let header = "nom;type;adresse;code postal;commune;code insee;contact;capacité max;horaires;salle;accessibilité\n";
+    let creche = "Crèche Les Lutins;Crèche;3 rue du Moulin;05000;Gap;05061;Mme Martin;25;lun-ven 8h-18h;;plain-pied\n";
+    let bad = "Mairie d'Embrun;Mairie;Place Barthelon;5200;Embrun;05046;Accueil;80;lun-ven 9h-17h;Salle des fêtes;\n";
+    let fixed = "Mairie d'Embrun;Mairie;Place Barthelon;05200;Embrun;05046;Accueil;80;lun-ven 9h-17h;Salle des fêtes;\n";
+    let path = "/console/venues/import";
+
+    let before = desk.week.messages_in_log().await;
+    let preview = organiser
+        .post_multipart(
+            path,
+            &[("csrf", &csrf), ("text", &format!("{header}{creche}{bad}"))],
+        )
+        .await?;
+    assert_eq!(
+        preview.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{preview:?}"
+    );
+    assert!(
+        preview.text.contains("Code postal illisible"),
+        "{}",
+        preview.text
+    );
+    assert!(preview.text.contains("data-line=\"3\""));
+    assert!(
+        !preview.text.contains("/import/commit"),
+        "no import offered"
+    );
+    assert_eq!(desk.week.messages_in_log().await, before, "nothing stored");
+
+    let text = format!("{header}{creche}{fixed}");
+    let preview = organiser
+        .post_multipart(path, &[("csrf", &csrf), ("text", &text)])
+        .await?;
+    assert_eq!(preview.status, StatusCode::OK, "{preview:?}");
+    assert!(
+        preview.text.contains("2 lieu(x) à enregistrer"),
+        "{}",
+        preview.text
+    );
+    let imported = organiser
+        .post(
+            "/console/venues/import/commit",
+            &[("csrf", &csrf), ("text", &text)],
+        )
+        .await?;
+    assert_eq!(imported.status, StatusCode::OK, "{imported:?}");
+    assert!(
+        imported.text.contains("2 lieu(x) enregistré(s)."),
+        "{}",
+        imported.text
+    );
+    let stored = desk.week.messages_in_log().await;
+    assert!(stored > before);
+
+    // Sent again (a retry): answered from what was recorded, nothing more stored.
+    let again = organiser
+        .post(
+            "/console/venues/import/commit",
+            &[("csrf", &csrf), ("text", &text)],
+        )
+        .await?;
+    assert_eq!(again.status, StatusCode::OK, "{again:?}");
+    assert_eq!(
+        desk.week.messages_in_log().await,
+        stored,
+        "nothing duplicated"
+    );
+    let catalogue = desk
+        .state
+        .catalogue
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("the catalogue"))?;
+    let venues = until("the catalogue reads both venues", || {
+        let db = catalogue.clone();
+        async move {
+            let venues = catalogue::venues(&db);
+            anyhow::ensure!(venues.len() == 2, "not yet: {venues:?}");
+            Ok(venues)
+        }
+    })
+    .await?;
+    assert!(
+        venues
+            .iter()
+            .any(|v| v.name == "Mairie d'Embrun" && v.rooms[0].0 == "salle-des-fetes")
+    );
+    // Once known, the same file registers nothing: every row is already there.
+    let known = organiser
+        .post_multipart(path, &[("csrf", &csrf), ("text", &text)])
+        .await?;
+    assert!(
+        known
+            .text
+            .contains("0 lieu(x) à enregistrer, 2 déjà enregistré(s)"),
+        "{}",
+        known.text
+    );
+    assert!(!known.text.contains("/import/commit"));
     Ok(())
 }

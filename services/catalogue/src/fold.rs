@@ -153,6 +153,8 @@ fn event_row(edition: EditionId, about: proto::scheduling::event::About) -> Even
         themes: about.themes,
         audiences: about.audiences,
         restricted_to: about.restricted_to,
+        discovery_tools: about.discovery_tools,
+        partners: about.partners,
     }
 }
 

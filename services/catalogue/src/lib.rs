@@ -49,9 +49,9 @@ mod tests;
 
 pub use query::{
     CatalogueError, Cursor, DEFAULT_LIMIT, MAX_LIMIT, Page, SessionQuery, VenueSummary, edition,
-    editions, session, sessions, venues,
+    editions, events, session, sessions, venues,
 };
-pub use views::{EditionStatus, EditionView, SessionView, VenueStatus};
+pub use views::{EditionStatus, EditionView, EventView, SessionView, VenueStatus};
 
 use projection::{Position, Projection, Rejected, View};
 use proto::StoredEvent;

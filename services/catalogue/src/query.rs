@@ -3,7 +3,7 @@
 //! **API Boundary.** The gateway calls these. [`sessions`] lists sessions in time order (start
 //! instant, then session id), filtered by a [`SessionQuery`], a [`Page`] at a time; the page's
 //! [`Cursor`] continues after its last session. [`session`], [`edition`] and [`editions`] read one
-//! row or all. Nothing here writes, and nothing but sled is touched.
+//! row or all; [`events`] an edition's events, [`venues`] the venues. Nothing here writes, and nothing but sled is touched.
 //!
 //! A session shows the facts of three streams, each as far as the catalogue has read that stream
 //! (see [`SessionView`]).
@@ -23,7 +23,7 @@ use crate::rows::{
     BY_EDITION, BY_TIME, EDITIONS, EVENTS, EditionRow, EventRow, POSITION_LEN, SEATS, SESSIONS,
     SeatsRow, SessionRow, VENUES, VenueRow, instant_bytes,
 };
-use crate::views::{EditionView, SessionView};
+use crate::views::{EditionView, EventView, SessionView};
 
 /// The page size when a query does not say.
 pub const DEFAULT_LIMIT: usize = 50;
@@ -421,6 +421,26 @@ pub fn editions(db: &sled::Db) -> Vec<EditionView> {
         })
         .collect();
     all.sort_by_key(|edition| (edition.first_day, edition.id));
+    all
+}
+
+/// The events of an edition's programme, with or without sessions, by title then id. Empty when
+/// the store cannot be read; a row that cannot be read is left out. (A scan of the events: a
+/// programme has hundreds of events, not millions.)
+pub fn events(db: &sled::Db, edition: EditionId) -> Vec<EventView> {
+    let Ok(tree) = db.open_tree(EVENTS) else {
+        return Vec::new();
+    };
+    let mut all: Vec<EventView> = tree
+        .iter()
+        .filter_map(Result::ok)
+        .filter_map(|(key, value)| {
+            let id = proto::values::EventId(Uuid::from_slice(&key).ok()?);
+            let row: EventRow = serde_json::from_slice(&value).ok()?;
+            (row.edition == edition).then(|| EventView::from_row(id, row))
+        })
+        .collect();
+    all.sort_by(|a, b| a.title.cmp(&b.title).then(a.event.0.cmp(&b.event.0)));
     all
 }
 

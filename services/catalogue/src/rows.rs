@@ -11,8 +11,8 @@
 
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
-use proto::taxonomy::{Audience, EventKind, Theme};
-use proto::values::{EditionId, EventId, SessionId, VenueId};
+use proto::taxonomy::{Audience, DiscoveryTool, EventKind, Theme};
+use proto::values::{EditionId, EventId, PartnerId, SessionId, VenueId};
 use serde::{Deserialize, Serialize};
 
 use crate::views::{EditionStatus, VenueStatus};
@@ -121,6 +121,13 @@ pub(crate) struct EventRow {
     pub(crate) audiences: Vec<Audience>,
     /// The only audiences that may register; empty: everyone.
     pub(crate) restricted_to: Vec<Audience>,
+    /// For a discovery stand, its tools (kept so that an organiser's tool can amend the event
+    /// without losing them; absent from rows written before).
+    #[serde(default)]
+    pub(crate) discovery_tools: Vec<DiscoveryTool>,
+    /// The partners involved (kept for the same reason).
+    #[serde(default)]
+    pub(crate) partners: Vec<PartnerId>,
 }
 
 /// A session, as its event's events (the scheduling context) tell it.

@@ -849,3 +849,17 @@ fn views_serialise_with_stable_names() {
     assert_eq!(query.limit, DEFAULT_LIMIT);
     assert!(!query.include_drafts);
 }
+
+#[test]
+fn an_editions_events_are_listed_with_their_whole_description() {
+    let db = catalogue().db();
+    let public = events(&db, PUBLIC);
+    assert_eq!(public.len(), 1, "{public:?}");
+    assert_eq!(public[0].event, WORKSHOP);
+    assert_eq!(public[0].title, "Atelier petite enfance");
+    assert_eq!(public[0].restricted_to, [Audience::Pupils]);
+    let draft = events(&db, DRAFT);
+    assert_eq!(draft.len(), 1);
+    assert_eq!(draft[0].event, OPEN_DOOR);
+    assert!(events(&db, EditionId(Uuid::from_u128(0xdead))).is_empty());
+}

@@ -6,11 +6,53 @@
 
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
-use proto::taxonomy::{Audience, EventKind, Theme};
-use proto::values::{EditionId, EventId, SessionId, VenueId};
+use proto::taxonomy::{Audience, DiscoveryTool, EventKind, Theme};
+use proto::values::{EditionId, EventId, PartnerId, SessionId, VenueId};
 use serde::{Deserialize, Serialize};
 
 use crate::rows::{EditionRow, EventRow, SeatsRow, SessionRow, VenueRow};
+
+/// An event of a programme, as its organisers described it (with or without sessions yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventView {
+    /// Its id.
+    pub event: EventId,
+    /// The edition whose programme it is in.
+    pub edition: EditionId,
+    /// Its kind.
+    pub kind: EventKind,
+    /// Its title.
+    pub title: String,
+    /// What happens there; may be empty.
+    pub description: String,
+    /// The fields of work it shows.
+    pub themes: Vec<Theme>,
+    /// Who it is for.
+    pub audiences: Vec<Audience>,
+    /// When not empty, only these audiences may register.
+    pub restricted_to: Vec<Audience>,
+    /// For a discovery stand, its tools.
+    pub discovery_tools: Vec<DiscoveryTool>,
+    /// The partners involved.
+    pub partners: Vec<PartnerId>,
+}
+
+impl EventView {
+    pub(crate) fn from_row(event: EventId, row: EventRow) -> Self {
+        Self {
+            event,
+            edition: row.edition,
+            kind: row.kind,
+            title: row.title,
+            description: row.description,
+            themes: row.themes,
+            audiences: row.audiences,
+            restricted_to: row.restricted_to,
+            discovery_tools: row.discovery_tools,
+            partners: row.partners,
+        }
+    }
+}
 
 /// Where an edition stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -112,18 +112,59 @@ impl Plan {
     }
 }
 
-/// The columns, by the names a header may give them.
-const COLUMNS: &[(&str, &[&str])] = &[
-    ("date", &["date", "jour"]),
-    ("start", &["start", "début", "debut", "heure de début"]),
-    ("end", &["end", "fin", "heure de fin"]),
-    ("town", &["town", "commune", "ville"]),
-    ("venue", &["venue", "lieu"]),
-    ("kind", &["kind", "type"]),
-    ("title", &["title", "titre"]),
-    ("themes", &["themes", "thèmes", "theme", "thème"]),
-    ("audiences", &["audiences", "publics", "public"]),
-    (
+/// A column of an imported table: the name the code uses and the header names that mean it.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    /// The name the code reads it by.
+    pub name: &'static str,
+    /// The header names that mean it, lower case; the second (or the first) is the one error
+    /// messages use.
+    pub aliases: &'static [&'static str],
+    /// Whether a file without it is refused (an optional column reads as empty).
+    pub required: bool,
+}
+
+impl Column {
+    /// A column every file must have.
+    pub const fn required(name: &'static str, aliases: &'static [&'static str]) -> Self {
+        Self {
+            name,
+            aliases,
+            required: true,
+        }
+    }
+
+    /// A column a file may leave out.
+    pub const fn optional(name: &'static str, aliases: &'static [&'static str]) -> Self {
+        Self {
+            name,
+            aliases,
+            required: false,
+        }
+    }
+
+    /// The name a user reads in messages: the French header.
+    fn shown(&self) -> &'static str {
+        self.aliases
+            .get(1)
+            .or(self.aliases.first())
+            .copied()
+            .unwrap_or(self.name)
+    }
+}
+
+/// The programme's columns, by the names a header may give them.
+const COLUMNS: &[Column] = &[
+    Column::required("date", &["date", "jour"]),
+    Column::required("start", &["start", "début", "debut", "heure de début"]),
+    Column::required("end", &["end", "fin", "heure de fin"]),
+    Column::required("town", &["town", "commune", "ville"]),
+    Column::required("venue", &["venue", "lieu"]),
+    Column::required("kind", &["kind", "type"]),
+    Column::required("title", &["title", "titre"]),
+    Column::required("themes", &["themes", "thèmes", "theme", "thème"]),
+    Column::required("audiences", &["audiences", "publics", "public"]),
+    Column::required(
         "capacity",
         &[
             "capacity",
@@ -135,11 +176,117 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ),
 ];
 
-fn normal(text: &str) -> String {
+/// One row of a CSV file as read: its line and its fields by column name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Its line in the file (the header is line 1).
+    pub line: usize,
+    /// Its fields, trimmed, by [`Column::name`]; a column the file lacks is absent.
+    fields: BTreeMap<&'static str, String>,
+    /// Why the line could not be read, when it could not.
+    pub unreadable: Option<String>,
+}
+
+impl Record {
+    /// A field, trimmed; empty when the file has no such column.
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+}
+
+/// A CSV file read against columns: its rows, or what is wrong with the file as a whole.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    /// Every non-empty row, in order.
+    pub records: Vec<Record>,
+    /// Errors of the file as a whole (no header, a missing column, too many rows).
+    pub file_errors: Vec<String>,
+}
+
+/// Reads a CSV file (a header row naming the columns in any order, `,` or `;` between fields,
+/// at most [`MAX_ROWS`] rows). Pure.
+pub fn read_table(text: &str, columns: &[Column]) -> Table {
+    let mut table = Table::default();
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(normal).collect(),
+        Err(e) => {
+            table
+                .file_errors
+                .push(format!("Le fichier n'est pas un CSV lisible : {e}"));
+            return table;
+        }
+    };
+    let mut index: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for column in columns {
+        match header
+            .iter()
+            .position(|h| column.aliases.contains(&h.as_str()))
+        {
+            Some(i) => {
+                index.insert(column.name, i);
+            }
+            None if column.required => table
+                .file_errors
+                .push(format!("Colonne manquante : « {} »", column.shown())),
+            None => {}
+        }
+    }
+    if !table.file_errors.is_empty() {
+        return table;
+    }
+    for (n, record) in reader.records().enumerate() {
+        let line = n + 2;
+        if n >= MAX_ROWS {
+            table.file_errors.push(format!(
+                "Trop de lignes : {MAX_ROWS} lignes au plus par import."
+            ));
+            break;
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                table.records.push(Record {
+                    line,
+                    fields: BTreeMap::new(),
+                    unreadable: Some(format!("Ligne illisible : {e}")),
+                });
+                continue;
+            }
+        };
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let fields = index
+            .iter()
+            .map(|(name, i)| (*name, record.get(*i).unwrap_or("").trim().to_owned()))
+            .collect();
+        table.records.push(Record {
+            line,
+            fields,
+            unreadable: None,
+        });
+    }
+    table
+}
+
+/// Text compared as users mean it: trimmed, lower case.
+pub(crate) fn normal(text: &str) -> String {
     text.trim().to_lowercase()
 }
 
-fn parse_date(text: &str) -> Option<Date> {
+/// A date as `2027-04-13` or `13/04/2027`.
+pub(crate) fn parse_date(text: &str) -> Option<Date> {
     let text = text.trim();
     if let Ok(date) = text.parse::<Date>() {
         return Some(date);
@@ -154,7 +301,8 @@ fn parse_date(text: &str) -> Option<Date> {
     Date::new(year, month, day).ok()
 }
 
-fn parse_time(text: &str) -> Option<Time> {
+/// A time as `09:00`, `9h00` or `9h`.
+pub(crate) fn parse_time(text: &str) -> Option<Time> {
     let text = normal(text).replace(' ', "");
     let (hour, minute) = text
         .split_once(':')
@@ -170,7 +318,7 @@ fn parse_time(text: &str) -> Option<Time> {
 }
 
 /// A taxonomy value by its French label or wire name.
-fn taxonomy<T: serde::Serialize + Copy>(
+pub(crate) fn taxonomy<T: serde::Serialize + Copy>(
     all: &[T],
     label: fn(T) -> &'static str,
     text: &str,
@@ -185,7 +333,9 @@ fn taxonomy<T: serde::Serialize + Copy>(
     })
 }
 
-fn list<T: serde::Serialize + Copy + PartialEq>(
+/// The values of a taxonomy listed in a field (separated by `|` or `/`); each unknown one is an
+/// error, and so is an empty list.
+pub(crate) fn list<T: serde::Serialize + Copy + PartialEq>(
     all: &[T],
     label: fn(T) -> &'static str,
     text: &str,
@@ -216,10 +366,10 @@ fn list<T: serde::Serialize + Copy + PartialEq>(
     found
 }
 
-/// The file's digest, with the edition: what the import's keys are derived from.
-pub fn digest(edition: EditionId, text: &str) -> String {
+/// The file's digest, within a scope (an edition's id): what an import's keys are derived from.
+pub fn digest(scope: &[u8], text: &str) -> String {
     let mut hash = Sha256::new();
-    hash.update(edition.0.as_bytes());
+    hash.update(scope);
     hash.update(text.replace("\r\n", "\n").trim().as_bytes());
     hash.finalize()
         .iter()
@@ -230,7 +380,7 @@ pub fn digest(edition: EditionId, text: &str) -> String {
 
 /// Checks every row of a programme's CSV against the edition and the venues.
 pub fn plan(text: &str, context: &Context) -> Plan {
-    let digest = digest(context.edition, text);
+    let digest = digest(context.edition.0.as_bytes(), text);
     let mut plan = Plan {
         rows: Vec::new(),
         file_errors: Vec::new(),
@@ -238,71 +388,23 @@ pub fn plan(text: &str, context: &Context) -> Plan {
         sessions: Vec::new(),
         digest: digest.clone(),
     };
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(normal).collect(),
-        Err(e) => {
-            plan.file_errors
-                .push(format!("Le fichier n'est pas un CSV lisible : {e}"));
-            return plan;
-        }
-    };
-    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
-    for (name, aliases) in COLUMNS {
-        match header.iter().position(|h| aliases.contains(&h.as_str())) {
-            Some(i) => {
-                index.insert(name, i);
-            }
-            None => plan.file_errors.push(format!(
-                "Colonne manquante : « {} »",
-                aliases.get(1).unwrap_or(name)
-            )),
-        }
-    }
-    if !plan.file_errors.is_empty() {
+    let table = read_table(text, COLUMNS);
+    plan.file_errors = table.file_errors;
+    if !plan.file_errors.is_empty() && table.records.is_empty() {
         return plan;
     }
     let mut events: BTreeMap<(EventKind, String), usize> = BTreeMap::new();
-    for (n, record) in reader.records().enumerate() {
-        let line = n + 2;
-        if n >= MAX_ROWS {
-            plan.file_errors.push(format!(
-                "Trop de lignes : {MAX_ROWS} séances au plus par import."
-            ));
-            break;
-        }
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                plan.rows.push(Row {
-                    line,
-                    shown: Vec::new(),
-                    errors: vec![format!("Ligne illisible : {e}")],
-                });
-                continue;
-            }
-        };
-        if record.iter().all(|f| f.trim().is_empty()) {
+    for record in &table.records {
+        let line = record.line;
+        if let Some(unreadable) = &record.unreadable {
+            plan.rows.push(Row {
+                line,
+                shown: Vec::new(),
+                errors: vec![unreadable.clone()],
+            });
             continue;
         }
-        let field = |name: &str| {
-            index
-                .get(name)
-                .and_then(|i| record.get(*i))
-                .unwrap_or("")
-                .trim()
-                .to_owned()
-        };
+        let field = |name: &str| record.field(name).to_owned();
         let mut errors = Vec::new();
         let shown: Vec<String> = ["date", "start", "end", "town", "venue", "kind", "title"]
             .iter()
@@ -480,48 +582,42 @@ async fn context(
     ))
 }
 
-fn upload_form(session: &Session, edition: EditionId, text: &str) -> Markup {
+/// What an import's pages say about its file.
+#[derive(Debug, Clone, Copy)]
+pub struct Upload {
+    /// Where the form is sent (the preview).
+    pub action: &'static str,
+    /// The file field's label.
+    pub label: &'static str,
+    /// The columns expected, told under the text area.
+    pub help: &'static str,
+}
+
+const PROGRAMME: Upload = Upload {
+    action: "/console/editions/{}/import",
+    label: "Fichier CSV du programme",
+    help: "Une ligne par séance, avec un en-tête : date, début, fin, commune, lieu, type, titre, \
+           thèmes, publics, places. Plusieurs thèmes ou publics se séparent par « | ».",
+};
+
+/// The upload form (a file or pasted text), sent to `action` with `{}` replaced by `id`.
+pub fn upload_form(upload: &Upload, id: &str, session: &Session, text: &str) -> Markup {
     html! {
-        form method="post" action={ "/console/editions/" (edition) "/import" } enctype="multipart/form-data" {
+        form method="post" action=(upload.action.replace("{}", id)) enctype="multipart/form-data" {
             (hidden("csrf", &session.csrf))
-            label for="file" { "Fichier CSV du programme" }
+            label for="file" { (upload.label) }
             input type="file" id="file" name="file" accept=".csv,text/csv";
             label for="text" { "… ou collez son contenu" }
             textarea id="text" name="text" rows="8" aria-describedby="columns" { (text) }
-            p.small id="columns" {
-                "Une ligne par séance, avec un en-tête : date, début, fin, commune, lieu, type, titre, thèmes, publics, places. "
-                "Plusieurs thèmes ou publics se séparent par « | »."
-            }
+            p.small id="columns" { (upload.help) }
             p { button type="submit" { "Vérifier (rien n'est enregistré)" } }
         }
     }
 }
 
-/// `GET /console/editions/{edition}/import`: the upload form.
-pub async fn form(
-    State(console): State<Console>,
-    signed_in: SignedIn,
-    Path(edition): Path<String>,
-) -> Result<Response, Failure> {
-    let session = &signed_in.session;
-    let (context, name) = context(&console, session, &edition).await?;
-    Ok(ok(page(
-        &format!("Importer un programme — {name}"),
-        Some(session),
-        upload_form(session, context.edition, ""),
-    )))
-}
-
-/// `POST /console/editions/{edition}/import`: the preview, every row with its errors.
-pub async fn preview(
-    State(console): State<Console>,
-    signed_in: SignedIn,
-    headers: HeaderMap,
-    Path(edition): Path<String>,
-    mut multipart: Multipart,
-) -> Result<Response, Failure> {
-    check_origin(&headers)?;
-    let session = &signed_in.session;
+/// Reads an upload form: its CSRF token (checked against the session) and the file's text (the
+/// file when one was chosen, else what was pasted), without a byte-order mark.
+pub async fn read_upload(session: &Session, mut multipart: Multipart) -> Result<String, Failure> {
     let mut csrf = String::new();
     let mut file = String::new();
     let mut pasted = String::new();
@@ -549,24 +645,85 @@ pub async fn preview(
     }
     session.check_csrf(&csrf)?;
     let text = if file.trim().is_empty() { pasted } else { file };
-    let text = text.trim_start_matches('\u{feff}').to_owned();
-    let (context, name) = context(&console, session, &edition).await?;
-    let plan = plan(&text, &context);
-    let body = preview_page(session, &context, &plan, &text);
-    let status = if plan.is_clean() {
+    Ok(text.trim_start_matches('\u{feff}').to_owned())
+}
+
+/// The preview's table: every row with its fields as written (under `headings`) and its errors.
+pub fn rows_table(headings: &[&str], rows: &[Row]) -> Markup {
+    html! {
+        @if !rows.is_empty() {
+            div.scroll {
+                table {
+                    caption.small { "Chaque ligne du fichier et ce qui l'empêche d'être importée." }
+                    thead { tr {
+                        th scope="col" { "Ligne" }
+                        @for heading in headings { th scope="col" { (heading) } }
+                        th scope="col" { "Erreurs" }
+                    } }
+                    tbody {
+                        @for row in rows {
+                            tr class=[(!row.errors.is_empty()).then_some("error")] data-line=(row.line) {
+                                th scope="row" { (row.line) }
+                                @for i in 0..headings.len() { td { (row.shown.get(i).map_or("", String::as_str)) } }
+                                td {
+                                    @if row.errors.is_empty() { "—" } @else {
+                                        ul { @for e in &row.errors { li { (e) } } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The answer to a preview: 200 when the file can be imported, 422 otherwise.
+pub fn preview_answer(clean: bool, title: &str, session: &Session, body: Markup) -> Response {
+    let status = if clean {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    Ok((
-        status,
-        ok(page(
-            &format!("Vérification de l'import — {name}"),
-            Some(session),
-            body,
-        )),
-    )
-        .into_response())
+    (status, ok(page(title, Some(session), body))).into_response()
+}
+
+/// `GET /console/editions/{edition}/import`: the upload form.
+pub async fn form(
+    State(console): State<Console>,
+    signed_in: SignedIn,
+    Path(edition): Path<String>,
+) -> Result<Response, Failure> {
+    let session = &signed_in.session;
+    let (context, name) = context(&console, session, &edition).await?;
+    Ok(ok(page(
+        &format!("Importer un programme — {name}"),
+        Some(session),
+        upload_form(&PROGRAMME, &context.edition.to_string(), session, ""),
+    )))
+}
+
+/// `POST /console/editions/{edition}/import`: the preview, every row with its errors.
+pub async fn preview(
+    State(console): State<Console>,
+    signed_in: SignedIn,
+    headers: HeaderMap,
+    Path(edition): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, Failure> {
+    check_origin(&headers)?;
+    let session = &signed_in.session;
+    let text = read_upload(session, multipart).await?;
+    let (context, name) = context(&console, session, &edition).await?;
+    let plan = plan(&text, &context);
+    let body = preview_page(session, &context, &plan, &text);
+    Ok(preview_answer(
+        plan.is_clean(),
+        &format!("Vérification de l'import — {name}"),
+        session,
+        body,
+    ))
 }
 
 fn preview_page(session: &Session, context: &Context, plan: &Plan, text: &str) -> Markup {
@@ -588,33 +745,9 @@ fn preview_page(session: &Session, context: &Context, plan: &Plan, text: &str) -
                 @for e in &plan.file_errors { p { (e) } }
             }
         }
-        @if !plan.rows.is_empty() {
-            div.scroll {
-                table {
-                    caption.small { "Chaque ligne du fichier et ce qui l'empêche d'être importée." }
-                    thead { tr {
-                        th scope="col" { "Ligne" } th scope="col" { "Date" } th scope="col" { "Début" }
-                        th scope="col" { "Fin" } th scope="col" { "Commune" } th scope="col" { "Lieu" }
-                        th scope="col" { "Type" } th scope="col" { "Titre" } th scope="col" { "Erreurs" }
-                    } }
-                    tbody {
-                        @for row in &plan.rows {
-                            tr class=[(!row.errors.is_empty()).then_some("error")] data-line=(row.line) {
-                                th scope="row" { (row.line) }
-                                @for i in 0..7 { td { (row.shown.get(i).map_or("", String::as_str)) } }
-                                td {
-                                    @if row.errors.is_empty() { "—" } @else {
-                                        ul { @for e in &row.errors { li { (e) } } }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        (rows_table(&["Date", "Début", "Fin", "Commune", "Lieu", "Type", "Titre"], &plan.rows))
         h2 { "Corriger et vérifier de nouveau" }
-        (upload_form(session, context.edition, text))
+        (upload_form(&PROGRAMME, &context.edition.to_string(), session, text))
     }
 }
 
@@ -698,7 +831,7 @@ pub async fn commit(
 }
 
 /// A command refused in the middle of an import.
-fn stopped(problem: crate::api::Problem, what: &str) -> Failure {
+pub(crate) fn stopped(problem: crate::api::Problem, what: &str) -> Failure {
     let mut failure = Failure::from(problem);
     failure.message = format!(
         "L'import s'est arrêté sur {what}. Ce qui précède est enregistré ; renvoyer le même \

@@ -18,11 +18,15 @@
 //! - [`api`]: the in-process client of the gateway's router.
 //! - [`page`]: the page shell (`lang="fr"`, the style sheet), the error pages, labels.
 //! - [`organiser`]: editions and the programme as a week grid (days × towns).
+//! - [`programme`]: events created and amended, sessions added, and a session cancelled or moved
+//!   once the registrations and partners it affects were shown.
 //! - [`venue`]: the venue's requests to answer (confirm, decline, change capacity) and the
 //!   attendance lists with check-in at the door.
 //! - [`charts`]: the statistics as SVG charts, each downloadable as CSV.
 //! - [`import`]: a programme imported from CSV: the preview with every row's errors, then an
-//!   all-or-nothing import with deterministic idempotency keys.
+//!   all-or-nothing import with deterministic idempotency keys; the CSV reading, preview and
+//!   upload machinery every import shares.
+//! - [`venue_import`]: venues imported from CSV the same way.
 //! - [`routes`]: [`router`], the console's routes.
 
 pub mod api;
@@ -30,9 +34,11 @@ pub mod charts;
 pub mod import;
 pub mod organiser;
 pub mod page;
+pub mod programme;
 pub mod routes;
 pub mod session;
 pub mod venue;
+pub mod venue_import;
 
 pub use routes::{Console, router};
 

@@ -4,7 +4,8 @@
 //! (requested, confirmed, declined…) and its fill: seats taken over the capacity confirmed, and
 //! the waiting list. The figures come from the catalogue read model (drafts included, as an
 //! organiser key may see them); `?min_seq=` is passed on, so a page reached after a command shows
-//! it.
+//! it. Below the grid, the edition's events lead to their pages (sessions added, moved,
+//! cancelled: [`crate::programme`]).
 
 use std::collections::BTreeMap;
 
@@ -111,6 +112,16 @@ pub async fn grid(
         .get(session.secret(), &format!("/catalogue/editions/{edition}"))
         .await?;
     let sessions = sessions_of(&console, session, edition, &wait).await?;
+    let events: crate::programme::Events = console
+        .api
+        .get(
+            session.secret(),
+            &format!(
+                "/catalogue/editions/{edition}/events?{}",
+                wait.param().trim_start_matches('&')
+            ),
+        )
+        .await?;
     let days: Vec<Date> = info
         .first_day
         .series(jiff::Span::new().days(1))
@@ -139,6 +150,8 @@ pub async fn grid(
             ul.inline {
                 li { a href={ "/console/editions/" (edition) "/statistics" } { "Statistiques" } }
                 li { a href={ "/console/editions/" (edition) "/import" } { "Importer un programme (CSV)" } }
+                li { a href={ "/console/editions/" (edition) "/events/new" } { "Nouvel événement" } }
+                li { a href="/console/venues/import" { "Importer des lieux (CSV)" } }
             }
         }
         @if let Some(done) = &wait.done { div.notice role="status" { p { (done) } } }
@@ -171,6 +184,16 @@ pub async fn grid(
                 }
             }
         }
+        h2 id="evenements" { "Événements (" (events.items.len()) ")" }
+        @if events.items.is_empty() {
+            p { "Aucun événement pour l'instant." }
+        } @else {
+            ul {
+                @for e in &events.items {
+                    li { a href={ "/console/editions/" (edition) "/events/" (e.event) } { (e.title) } " · " (e.kind.label_fr()) }
+                }
+            }
+        }
     };
     Ok(ok(page(&info.name, Some(session), body)))
 }
@@ -194,7 +217,7 @@ fn session_card(s: &SessionView) -> Markup {
     html! {
         div class={ "session " (class) } data-session=(s.session) {
             strong { (time_fr(s.starts_local)) "–" (time_fr(s.ends_local)) } " "
-            (s.title)
+            a href={ "/console/editions/" (s.edition) "/sessions/" (s.session) } { (s.title) }
             br;
             span.small { (s.kind.label_fr()) " · " (s.venue_name.as_deref().unwrap_or("lieu inconnu")) }
             br;

@@ -1,4 +1,6 @@
-//! The page shell, the style sheet, error pages and the French labels of the wire values.
+//! The page shell, the style sheet, error pages, the French labels of the wire values, and what
+//! every form shares: its one-time nonce, the idempotency key made of it, the redirection after
+//! a command.
 //!
 //! Every page is `<html lang="fr">`, with a skip link, one `<h1>`, a navigation for the signed-in
 //! user and a sign-out form (with the CSRF token). The style sheet keeps text contrast at 4.5:1
@@ -6,8 +8,10 @@
 //! forms stack).
 
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use crate::api::Problem;
 use crate::session::Session;
@@ -172,6 +176,47 @@ pub fn venue_status(wire: &str) -> &'static str {
 /// A hidden field.
 pub fn hidden(name: &str, value: &str) -> Markup {
     html! { input type="hidden" name=(name) value=(value); }
+}
+
+/// The idempotency key of a form's command: its nonce and a digest of what was sent.
+pub fn form_key(what: &str, nonce: &str, fields: &[&str]) -> String {
+    let mut hash = Sha256::new();
+    for field in fields {
+        hash.update(field.as_bytes());
+        hash.update([0]);
+    }
+    let digest = hash.finalize();
+    let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let nonce: String = nonce
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(64)
+        .collect();
+    format!("console:{what}:{nonce}:{short}")
+}
+
+/// A new form's nonce.
+pub fn nonce() -> String {
+    Uuid::new_v4().to_string()
+}
+
+/// A redirection to a page that waits for a command's commit and says what was done.
+pub fn redirect_after(base: &str, min_seq: Option<String>, message: &str) -> Response {
+    let mut url = base.to_owned();
+    if let Some(min_seq) = min_seq {
+        url.push_str("min_seq=");
+        url.push_str(&min_seq);
+        url.push('&');
+    }
+    url.push_str("done=");
+    for byte in message.bytes() {
+        if byte.is_ascii_alphanumeric() {
+            url.push(char::from(byte));
+        } else {
+            url.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Redirect::to(&url).into_response()
 }
 
 /// A French date: `mardi 13 avril`.

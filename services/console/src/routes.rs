@@ -20,7 +20,7 @@ use serde::Deserialize;
 use crate::api::Api;
 use crate::page::{Failure, STYLE, ok, page};
 use crate::session::{self, Sessions, SignedIn, check_origin};
-use crate::{charts, import, organiser, venue};
+use crate::{charts, import, organiser, programme, venue, venue_import};
 
 /// The largest form the console reads: a programme's CSV (1 MiB is thousands of sessions).
 pub const FORM_LIMIT: usize = 1024 * 1024;
@@ -66,6 +66,47 @@ pub fn router(state: AppState) -> Router {
             "/console/editions/{edition}/import/commit",
             post(import::commit),
         )
+        .route(
+            "/console/editions/{edition}/events/new",
+            get(programme::new_event),
+        )
+        .route(
+            "/console/editions/{edition}/events",
+            post(programme::create_event),
+        )
+        .route(
+            "/console/editions/{edition}/events/{event}",
+            get(programme::event_page),
+        )
+        .route(
+            "/console/editions/{edition}/events/{event}/amend",
+            post(programme::amend_event),
+        )
+        .route(
+            "/console/editions/{edition}/events/{event}/sessions",
+            post(programme::add_session),
+        )
+        .route(
+            "/console/editions/{edition}/sessions/{session}",
+            get(programme::session_page),
+        )
+        .route(
+            "/console/editions/{edition}/sessions/{session}/cancel",
+            get(programme::cancel_page).post(programme::cancel),
+        )
+        .route(
+            "/console/editions/{edition}/sessions/{session}/move",
+            get(programme::move_page).post(programme::move_preview),
+        )
+        .route(
+            "/console/editions/{edition}/sessions/{session}/move/confirm",
+            post(programme::move_confirm),
+        )
+        .route(
+            "/console/venues/import",
+            get(venue_import::form).post(venue_import::preview),
+        )
+        .route("/console/venues/import/commit", post(venue_import::commit))
         .route("/console/venue", get(venue::requests))
         .route(
             "/console/venue/hosting/{session}/{answer}",

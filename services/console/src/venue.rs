@@ -9,17 +9,18 @@
 
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use proto::values::{SessionId, VenueId};
 use serde::Deserialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use views::HostingView;
 
 use crate::organiser::Wait;
-use crate::page::{Failure, hidden, ok, page, time_fr, venue_status};
+use crate::page::{
+    Failure, form_key, hidden, nonce, ok, page, redirect_after, time_fr, venue_status,
+};
 use crate::routes::Console;
 use crate::session::{Session, SignedIn, check_origin};
 
@@ -42,28 +43,6 @@ fn session_id(text: &str) -> Result<SessionId, Failure> {
             "Cette adresse ne désigne aucune séance.",
         )
     })
-}
-
-/// The idempotency key of a form's command: its nonce and a digest of what was sent.
-pub fn form_key(what: &str, nonce: &str, fields: &[&str]) -> String {
-    let mut hash = Sha256::new();
-    for field in fields {
-        hash.update(field.as_bytes());
-        hash.update([0]);
-    }
-    let digest = hash.finalize();
-    let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    let nonce: String = nonce
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .take(64)
-        .collect();
-    format!("console:{what}:{nonce}:{short}")
-}
-
-/// A new form's nonce.
-fn nonce() -> String {
-    Uuid::new_v4().to_string()
 }
 
 /// The hosting requests of a venue (`GET /venues/{venue}/hosting`).
@@ -276,25 +255,6 @@ pub async fn answer(
         _ => "Capacité modifiée.",
     };
     Ok(redirect_after("/console/venue?", done.min_seq(), message))
-}
-
-/// A redirection to a page that waits for a command's commit and says what was done.
-fn redirect_after(base: &str, min_seq: Option<String>, message: &str) -> Response {
-    let mut url = base.to_owned();
-    if let Some(min_seq) = min_seq {
-        url.push_str("min_seq=");
-        url.push_str(&min_seq);
-        url.push('&');
-    }
-    url.push_str("done=");
-    for byte in message.bytes() {
-        if byte.is_ascii_alphanumeric() {
-            url.push(char::from(byte));
-        } else {
-            url.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    Redirect::to(&url).into_response()
 }
 
 /// An attendance list (`GET /venues/{venue}/sessions/{session}/attendance`).

@@ -248,6 +248,30 @@ pub(crate) async fn edition(
     }
 }
 
+/// `GET /catalogue/editions/{edition}/events`: the edition's events, with or without sessions,
+/// visible as the edition is.
+pub(crate) async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Ids(id): Ids<EditionId>,
+    min_seq: MinSeq,
+) -> Result<Response, ApiError> {
+    let db = store(&state)?;
+    let drafts = drafts_visible(&state, &headers).await?;
+    caught_up(&state, &min_seq).await?;
+    match catalogue::edition(db, id) {
+        Some(edition) if visible(drafts.as_ref(), edition.id, edition.public) => {
+            let items = catalogue::events(db, id);
+            Ok(axum::Json(json!({ "items": items })).into_response())
+        }
+        _ => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown-edition",
+            format!("no published edition {id}"),
+        )),
+    }
+}
+
 pub(crate) async fn sessions(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -1102,6 +1102,22 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         method: Verb::Get,
+        path: "/catalogue/editions/{edition}/events",
+        operation: "catalogue_events",
+        tag: "catalogue",
+        summary: "An edition's events, with or without sessions, visible as the edition is",
+        access: Access::AnyoneOrKey,
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Json(
+            "`{items: [...]}`: each event's id, edition, kind, title, description, themes, \
+             audiences, restricted_to, discovery_tools and partners, by title",
+        ),
+        handler: |m| on(m, reads::events),
+    },
+    Route {
+        method: Verb::Get,
         path: "/catalogue/sessions",
         operation: "catalogue_sessions",
         tag: "catalogue",
