@@ -7,26 +7,27 @@
 //! Two layers answer a retry:
 //!
 //! 1. **The gateway's store**, the key-value bucket [`IDEMPOTENCY_BUCKET`] (entries live 24 hours
-//!    after their last write). Before running a command the gateway records the SHA-256 of the
-//!    request (method, path and query, body) under the key; once the command succeeded it adds
-//!    the response (status and JSON body). The same key with the same request within 24 hours
-//!    gets the stored response again, with `Idempotent-Replayed: true`; with another request,
-//!    422 `idempotency-key-reused`. A second copy arriving while the first runs is run too: the
-//!    log answers it (next layer).
+//!    after their last write). Once a command succeeded the gateway stores, under the key, the
+//!    SHA-256 of the request (method, path and query, body) and the response (status and JSON
+//!    body): one write. The same key with the same request within 24 hours gets the stored
+//!    response again, with `Idempotent-Replayed: true`; with another request, 422
+//!    `idempotency-key-reused`. A copy arriving while the first runs (nothing stored yet) is run
+//!    too: the log answers it (next layer).
 //! 2. **The event log's own idempotency.** The command is sent with the idempotency key
 //!    `<key id>:<Idempotency-Key>`, so a retry that reaches the services (the gateway stopped
 //!    between the command and storing its response, or the store had expired) is answered by
 //!    the aggregate's history with the original outcome (`duplicate: true`).
 //!
 //! Only what the log also remembers is stored: a success. After a 4xx nothing was recorded, so
-//! the key is freed and may be sent again with a corrected request. After a 5xx the outcome is
-//! unknown (an append may have been stored without its acknowledgement), so the key stays bound
-//! to its request: only the same request may be retried with it.
+//! the key may be sent again with a corrected request. After a 5xx the outcome is unknown (an
+//! append may have been stored without its acknowledgement): the client retries the same
+//! request with the same key, and the log answers whether it was stored. Nothing is written
+//! before the command runs: a request costs the store one read, and one write if it succeeded.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream::kv::{self, CreateErrorKind, Operation};
+use async_nats::jetstream::kv::{self, Operation};
 use async_nats::jetstream::{self};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -135,11 +136,11 @@ impl IntoResponse for StoredResponse {
 /// What to do with a request, given what the store holds under its key.
 #[derive(Debug)]
 enum Seen {
-    /// New, or the same request again with no response stored yet: run it, and remember its
-    /// response over the claim at this revision.
+    /// New, or the same request again with no response stored: run it, and store its response
+    /// over the entry at this revision (0: none).
     Run {
-        /// The revision of the entry that claims the key.
-        claim: u64,
+        /// The revision of the entry the response is written over.
+        revision: u64,
     },
     /// Answered before: replay.
     Replay(StoredResponse),
@@ -191,55 +192,36 @@ impl IdempotencyStore {
         format!("{key_id}.{}", hex(&Sha256::digest(key.0.as_bytes())))
     }
 
-    /// Looks the key up, claiming it for `request` when it is new.
+    /// Looks the key up.
     async fn seen(&self, name: &str, request: &str) -> Result<Seen, ApiError> {
-        let pending = serde_json::to_vec(&Record {
-            request: request.to_owned(),
-            response: None,
-        })
-        .map_err(|e| ApiError::internal(&e))?;
-        // A claim lost to a concurrent first copy is read again; three rounds are plenty.
-        for _ in 0..3 {
-            let entry = self
-                .kv
-                .entry(name)
-                .await
-                .map_err(|e| store_unavailable(&e))?;
-            match entry {
-                Some(entry) if entry.operation == Operation::Put => {
-                    let record: Record = match serde_json::from_slice(&entry.value) {
-                        Ok(record) => record,
-                        Err(e) => return Err(ApiError::internal(&e)),
-                    };
-                    return Ok(if record.request != request {
-                        Seen::Reused
-                    } else if let Some(response) = record.response {
-                        Seen::Replay(response)
-                    } else {
-                        Seen::Run {
-                            claim: entry.revision,
-                        }
-                    });
-                }
-                None => {
-                    let claim = self.write(name, 0, pending.clone()).await;
-                    if let Ok(claim) = claim {
-                        return Ok(Seen::Run { claim });
-                    }
-                    // Claimed meanwhile by a concurrent copy: read it again.
-                }
-                // Forgotten (deleted): the store's own `create` writes over the marker.
-                Some(_) => match self.kv.create(name, pending.clone().into()).await {
-                    Ok(claim) => return Ok(Seen::Run { claim }),
-                    Err(e) if e.kind() == CreateErrorKind::AlreadyExists => continue,
-                    Err(e) => return Err(store_unavailable(&e)),
-                },
-            }
+        let entry = self
+            .kv
+            .entry(name)
+            .await
+            .map_err(|e| store_unavailable(&e))?;
+        let Some(entry) = entry else {
+            return Ok(Seen::Run { revision: 0 });
+        };
+        if entry.operation != Operation::Put {
+            // Forgotten (deleted): written over its marker.
+            return Ok(Seen::Run {
+                revision: entry.revision,
+            });
         }
-        Err(ApiError::unavailable(
-            "contended",
-            &"an idempotency key kept changing",
-        ))
+        let record: Record = match serde_json::from_slice(&entry.value) {
+            Ok(record) => record,
+            Err(e) => return Err(ApiError::internal(&e)),
+        };
+        Ok(if record.request != request {
+            Seen::Reused
+        } else if let Some(response) = record.response {
+            Seen::Replay(response)
+        } else {
+            // A claim without its response, as earlier versions wrote before running.
+            Seen::Run {
+                revision: entry.revision,
+            }
+        })
     }
 
     /// Writes an entry over revision `expected` (0: a new entry); its revision.
@@ -258,12 +240,13 @@ impl IdempotencyStore {
             .map_err(|e| e.to_string())
     }
 
-    /// Stores the response of a request that succeeded over its claim. A failure is only
-    /// logged: the log's own idempotency still answers a retry.
+    /// Stores the response of a request that succeeded over the entry at `revision`. A failure
+    /// (a concurrent copy stored first, or the store did not answer) is only logged: the log's
+    /// own idempotency still answers a retry.
     async fn remember(
         &self,
         name: &str,
-        claim: u64,
+        revision: u64,
         request: &str,
         status: StatusCode,
         body: &Bytes,
@@ -280,7 +263,7 @@ impl IdempotencyStore {
             }),
         };
         let stored = match serde_json::to_vec(&record) {
-            Ok(bytes) => self.write(name, claim, bytes).await.map(|_| ()),
+            Ok(bytes) => self.write(name, revision, bytes).await.map(|_| ()),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot encode a response");
                 return;
@@ -288,28 +271,6 @@ impl IdempotencyStore {
         };
         if let Err(e) = stored {
             tracing::warn!(error = %e, "cannot store a response; the log answers retries");
-        }
-    }
-
-    /// Frees a key whose request recorded nothing, unless a response was stored meanwhile.
-    async fn forget(&self, name: &str) {
-        let entry = match self.kv.entry(name).await {
-            Ok(Some(entry)) if entry.operation == Operation::Put => entry,
-            Ok(_) => return,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot free an idempotency key");
-                return;
-            }
-        };
-        let pending = serde_json::from_slice::<Record>(&entry.value)
-            .is_ok_and(|record| record.response.is_none());
-        if pending
-            && let Err(e) = self
-                .kv
-                .delete_expect_revision(name, Some(entry.revision))
-                .await
-        {
-            tracing::debug!(error = %e, "an idempotency key changed before it was freed");
         }
     }
 }
@@ -374,7 +335,7 @@ pub async fn idempotent(
     let request_hash = request_hash(&parts.method, path, &bytes);
     let store = &state.idempotency;
     let name = IdempotencyStore::entry_name(&principal.key_id, &key);
-    let claim = match store.seen(&name, &request_hash).await? {
+    let revision = match store.seen(&name, &request_hash).await? {
         Seen::Replay(response) => return Ok(response.into_response()),
         Seen::Reused => {
             return Err(ApiError::new(
@@ -384,7 +345,7 @@ pub async fn idempotent(
                  request",
             ));
         }
-        Seen::Run { claim } => claim,
+        Seen::Run { revision } => revision,
     };
     parts.extensions.insert(key);
     let response = next
@@ -398,13 +359,10 @@ pub async fn idempotent(
             Err(e) => return Err(ApiError::internal(&e)),
         };
         store
-            .remember(&name, claim, &request_hash, status, &body)
+            .remember(&name, revision, &request_hash, status, &body)
             .await;
         Ok(Response::from_parts(parts, Body::from(body)))
     } else {
-        if status.is_client_error() {
-            store.forget(&name).await;
-        }
         Ok(response)
     }
 }
