@@ -755,11 +755,17 @@ impl Dispatch<AgendaReaction> for KeepAgendas {
                 return Ok(());
             }
         };
-        let seats = self
-            .registrations
-            .seats(*session)
-            .await
-            .map_err(registration_dispatch_error)?;
+        let seats = match reaction {
+            // A confirmation is kept in the agenda: a recent copy of the seats that knows it is
+            // enough (a cancellation since reaches this process after it, and frees the slot).
+            AgendaReaction::Keep { .. } => {
+                self.registrations
+                    .seats_knowing(*session, *registration)
+                    .await
+            }
+            _ => self.registrations.seats(*session).await,
+        }
+        .map_err(registration_dispatch_error)?;
         let (Some(record), Some(facts)) = (seats.registration(*registration), &seats.facts) else {
             return Err(DispatchError::Refused(format!(
                 "registration {registration} of session {session} is unknown to its seats"

@@ -268,6 +268,23 @@ impl AgendaState {
         self.slots.get(&session)
     }
 
+    /// Whether the slot of `session` is confirmed for `registration` at these times: holding and
+    /// confirming it again would change nothing.
+    pub fn keeps(
+        &self,
+        session: SessionId,
+        registration: RegistrationId,
+        starts_at: Timestamp,
+        ends_at: Timestamp,
+    ) -> bool {
+        self.slots.get(&session).is_some_and(|slot| {
+            slot.confirmed
+                && slot.registration == registration
+                && slot.starts_at == starts_at
+                && slot.ends_at == ends_at
+        })
+    }
+
     /// The first other session (by id) whose slot is live at `now` (confirmed, or held less than
     /// [`HOLD_LAPSES_AFTER_SECONDS`] ago) and overlaps `starts_at..ends_at`.
     pub fn live_overlap(

@@ -202,6 +202,22 @@ impl Registrations {
         ))
     }
 
+    /// The seats of a session as a copy known to be the latest within a second, if it knows
+    /// `registration`; else as they stand. For a process reacting to the registration's own
+    /// event, which a later event of the session would reach anyway.
+    pub async fn seats_knowing(
+        &self,
+        session: SessionId,
+        registration: RegistrationId,
+    ) -> Result<SeatsNow, RegistrationError> {
+        let key = seats_key(session);
+        let recent = self.log.load_recent::<Seats>(&key, CHECKS_MAX_AGE).await?;
+        if recent.state.registration(registration).is_some() {
+            return Ok(SeatsNow(recent));
+        }
+        self.seats(session).await
+    }
+
     /// An organiser declares or retires a partner.
     pub async fn partner(
         &self,
@@ -445,8 +461,19 @@ impl Registrations {
         facts: &proto::registration::SessionFacts,
         meta: &CommandMeta,
     ) -> Result<(), RegistrationError> {
-        let now = Timestamp::now();
         let agenda = agenda_key(participant);
+        // Usually confirmed already, by the registration itself: seen in a recent copy, there
+        // is nothing to ask the log.
+        let kept = self
+            .log
+            .load_recent::<Agenda>(&agenda, CHECKS_MAX_AGE)
+            .await?
+            .state
+            .keeps(session, registration, facts.starts_at, facts.ends_at);
+        if kept {
+            return Ok(());
+        }
+        let now = Timestamp::now();
         let hold = AgendaCommand::Hold {
             session,
             registration,
