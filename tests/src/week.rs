@@ -87,6 +87,12 @@ impl<N: Servers> Week<N> {
     /// Starts the services and their processes on `nats`, with its replica count for every
     /// stream and bucket.
     pub async fn start_on(nats: N) -> anyhow::Result<Self> {
+        Self::start_tuned(nats, |_| {}).await
+    }
+
+    /// Starts the services and their processes on `nats` with the event log's tunables as
+    /// `tune` leaves them (for the benchmarks).
+    pub async fn start_tuned(nats: N, tune: impl FnOnce(&mut LogConfig)) -> anyhow::Result<Self> {
         let mut config = LogConfig::new(vec![
             scheduling::STREAM,
             ::venues::STREAM,
@@ -94,6 +100,7 @@ impl<N: Servers> Week<N> {
             jobdating::STREAM,
         ]);
         config.replicas = nats.replicas();
+        tune(&mut config);
         let log = EventLog::open(nats.client().await?, config).await?;
         let identities = Identities::open(log.jetstream(), nats.replicas()).await?;
         let registrations = Registrations::new(log.clone(), identities);

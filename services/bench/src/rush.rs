@@ -26,6 +26,7 @@ use proto::taxonomy::Audience;
 use proto::values::{InseeCode, SessionId};
 use registration::RegistrationError;
 use serde_json::{Value, json};
+use tests::TestNats;
 use tests::week::{Week, person, tuesday};
 use tokio::sync::watch;
 
@@ -51,6 +52,13 @@ pub(crate) struct Options {
     /// each on its own nats-server).
     #[arg(long, default_value = "both")]
     pub(crate) path: Path,
+    /// The event log's `stream_batch_max` (commits of different aggregates in one atomic batch;
+    /// 1: each published alone); the log's default when not given.
+    #[arg(long)]
+    pub(crate) stream_batch_max: Option<usize>,
+    /// The event log's `stream_batches_in_flight`; the log's default when not given.
+    #[arg(long)]
+    pub(crate) batches_in_flight: Option<usize>,
 }
 
 /// Which way the registrations go.
@@ -106,6 +114,8 @@ pub(crate) async fn run(mut options: Options, hot: bool) -> Result<Value> {
             "sessions": options.sessions,
             "attempts": options.attempts,
             "retry_every": options.retry_every,
+            "stream_batch_max": options.stream_batch_max,
+            "batches_in_flight": options.batches_in_flight,
         },
     });
     if matches!(options.path, Path::Http | Path::Both) {
@@ -140,7 +150,17 @@ pub(crate) async fn run(mut options: Options, hot: bool) -> Result<Value> {
 
 /// One rush on a new week: through HTTP or in-process.
 async fn phase(options: &Options, hot: bool, http: bool) -> Result<Value> {
-    let week = Arc::new(Week::start().await?);
+    let week = Arc::new(
+        Week::start_tuned(TestNats::start().await?, |config| {
+            if let Some(max) = options.stream_batch_max {
+                config.stream_batch_max = max;
+            }
+            if let Some(in_flight) = options.batches_in_flight {
+                config.stream_batches_in_flight = in_flight;
+            }
+        })
+        .await?,
+    );
     let mut sessions = Vec::new();
     let mut capacities = HashMap::new();
     for n in 0..options.sessions {
