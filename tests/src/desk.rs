@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 
+use eventlog::EventLog;
 use gateway::readers::ViewStores;
 use gateway::stack::axum::Router;
 use gateway::{AppState, RateLimit, Role};
@@ -92,7 +93,8 @@ impl Desk {
                 let _ = statistics.run(std::future::pending()).await;
             }),
         ];
-        let router = gateway::app(state.clone()).merge(console::router(state.clone()));
+        let router =
+            gateway::app(state.clone()).merge(Box::pin(console::router(state.clone())).await?);
         Ok(Self {
             week,
             state,
@@ -100,6 +102,28 @@ impl Desk {
             _stores: stores,
             tasks,
         })
+    }
+
+    /// Another instance of the gateway and the console, over its own NATS connection, as a
+    /// second gateway behind a load balancer (or this one restarted) would be: nothing of the
+    /// first instance's memory is shared, only NATS and the read models' stores (which one
+    /// process cannot open twice).
+    pub async fn instance(&self) -> anyhow::Result<Router> {
+        let log = EventLog::open(
+            self.week.nats.client().await?,
+            self.week.log.config().clone(),
+        )
+        .await?;
+        let fresh = AppState::open(&log, self.week.services(), RateLimit::default()).await?;
+        let state = AppState {
+            keys: fresh.keys,
+            idempotency: fresh.idempotency,
+            limiter: fresh.limiter,
+            nats: fresh.nats,
+            log: fresh.log,
+            ..self.state.clone()
+        };
+        Ok(gateway::app(state.clone()).merge(Box::pin(console::router(state)).await?))
     }
 
     /// A new API key of this role; its secret.
