@@ -11,7 +11,10 @@
 //! before cancelling or moving a session count its registrations and name the two partners that
 //! made them, record nothing, and once confirmed the partners read their registrations cancelled
 //! (with the reason) or kept at the new time; venues imported from CSV are previewed with a bad
-//! row's error and nothing stored, then imported once, and a retry stores nothing more.
+//! row's error and nothing stored, then imported once, and a retry stores nothing more. A
+//! signed-in user is served by a second instance over the same NATS and by a restarted one;
+//! signing out on one ends the session on the other, a revoked key's session is refused, and
+//! the sessions' bucket holds neither a secret nor a cookie's value.
 
 use futures_util::TryStreamExt;
 use gateway::Role;
@@ -21,9 +24,8 @@ use gateway::stack::axum::body::Body;
 use gateway::stack::axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use gateway::stack::tower::ServiceExt;
 use proto::taxonomy::Audience;
-use proto::values::{EditionId, SessionId, VenueId};
+use proto::values::VenueId;
 use tests::desk::Desk;
-use tests::week::tuesday;
 
 /// A browser's view of the console: a cookie jar of one cookie, and the instance it is sent to.
 struct Browser {
@@ -191,19 +193,6 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     anyhow::bail!("gave up waiting for {what}: {last:?}")
-}
-
-/// An edition with one open door in Gap, whose venue has been asked to host it.
-async fn requested_session(desk: &Desk) -> anyhow::Result<(EditionId, VenueId, SessionId)> {
-    let week = &desk.week;
-    let venue = week.register_venue(40).await?;
-    let edition = week.create_edition().await?;
-    let event = week.add_open_door(edition).await?;
-    let session = week
-        .schedule_session(event, venue, tuesday(9, 0), tuesday(12, 0), 30)
-        .await?;
-    week.wait_for_request(venue, session).await?;
-    Ok((edition, venue, session))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -379,7 +368,7 @@ async fn a_session_is_served_by_every_instance_survives_a_restart_and_ends_with_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> anyhow::Result<()> {
     let desk = Desk::start().await?;
-    let (edition, venue, session) = requested_session(&desk).await?;
+    let (edition, venue, session) = desk.requested_session().await?;
     let organiser_key = desk.key(Role::Organiser(Editions::One(edition))).await?;
     let venue_key = desk.key(Role::Venue(venue)).await?;
 
@@ -653,7 +642,7 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_sees_only_its_scope_and_bad_input_is_a_page() -> anyhow::Result<()> {
     let desk = Desk::start().await?;
-    let (edition, venue, session) = requested_session(&desk).await?;
+    let (edition, venue, session) = desk.requested_session().await?;
     let other_edition = desk.week.create_edition().await?;
     let other = desk
         .key(Role::Organiser(Editions::One(other_edition)))
@@ -1058,40 +1047,11 @@ async fn an_organiser_creates_an_event_and_a_session_through_forms_and_amends_it
     Ok(())
 }
 
-/// A session confirmed for `capacity` seats in which two partners registered people: the
-/// mission locale two (confirmed), the collège one (waiting, when `capacity` is 2).
-async fn session_with_two_partners(
-    desk: &Desk,
-    capacity: u32,
-) -> anyhow::Result<(EditionId, SessionId)> {
-    let (edition, venue, session) = requested_session(desk).await?;
-    desk.week.confirm(venue, session, capacity).await?;
-    desk.week
-        .wait_for_seats(session, |s| s.capacity == capacity && s.facts.is_some())
-        .await?;
-    for (partner, person) in [
-        ("mission-locale-gap", "ml-1"),
-        ("mission-locale-gap", "ml-2"),
-        ("college-gap", "c-1"),
-    ] {
-        desk.week
-            .register(
-                partner,
-                person,
-                session,
-                Audience::YoungPeople,
-                &format!("{person}-key"),
-            )
-            .await?;
-    }
-    Ok((edition, session))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_a_session_shows_who_it_affects_first_then_cancels_their_registrations()
 -> anyhow::Result<()> {
     let desk = Desk::start().await?;
-    let (edition, session) = session_with_two_partners(&desk, 2).await?;
+    let (edition, session) = desk.session_with_two_partners(2).await?;
     let key = desk.key(Role::Organiser(Editions::One(edition))).await?;
     let mission_locale = desk
         .key(Role::parse("partner", "mission-locale-gap")?)
@@ -1227,7 +1187,7 @@ async fn cancelling_a_session_shows_who_it_affects_first_then_cancels_their_regi
 async fn moving_a_session_shows_who_it_affects_first_then_tells_their_partners()
 -> anyhow::Result<()> {
     let desk = Desk::start().await?;
-    let (edition, session) = session_with_two_partners(&desk, 30).await?;
+    let (edition, session) = desk.session_with_two_partners(30).await?;
     let key = desk.key(Role::Organiser(Editions::One(edition))).await?;
     let college = desk.key(Role::parse("partner", "college-gap")?).await?;
     let mut organiser = Browser::new(&desk);
