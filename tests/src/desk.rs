@@ -6,14 +6,16 @@
 
 use std::net::SocketAddr;
 
+use eventlog::EventLog;
 use gateway::readers::ViewStores;
 use gateway::stack::axum::Router;
 use gateway::{AppState, RateLimit, Role};
 use projection::{Runner, RunnerConfig};
-use proto::values::{EditionId, VenueId};
+use proto::taxonomy::Audience;
+use proto::values::{EditionId, SessionId, VenueId};
 use tokio::task::JoinHandle;
 
-use crate::week::{Week, eventually};
+use crate::week::{Week, eventually, tuesday};
 
 /// A week behind the gateway and the console.
 pub struct Desk {
@@ -92,7 +94,8 @@ impl Desk {
                 let _ = statistics.run(std::future::pending()).await;
             }),
         ];
-        let router = gateway::app(state.clone()).merge(console::router(state.clone()));
+        let router =
+            gateway::app(state.clone()).merge(Box::pin(console::router(state.clone())).await?);
         Ok(Self {
             week,
             state,
@@ -100,6 +103,28 @@ impl Desk {
             _stores: stores,
             tasks,
         })
+    }
+
+    /// Another instance of the gateway and the console, over its own NATS connection, as a
+    /// second gateway behind a load balancer (or this one restarted) would be: nothing of the
+    /// first instance's memory is shared, only NATS and the read models' stores (which one
+    /// process cannot open twice).
+    pub async fn instance(&self) -> anyhow::Result<Router> {
+        let log = EventLog::open(
+            self.week.nats.client().await?,
+            self.week.log.config().clone(),
+        )
+        .await?;
+        let fresh = AppState::open(&log, self.week.services(), RateLimit::default()).await?;
+        let state = AppState {
+            keys: fresh.keys,
+            idempotency: fresh.idempotency,
+            limiter: fresh.limiter,
+            nats: fresh.nats,
+            log: fresh.log,
+            ..self.state.clone()
+        };
+        Ok(gateway::app(state.clone()).merge(Box::pin(console::router(state)).await?))
     }
 
     /// A new API key of this role; its secret.
@@ -129,6 +154,48 @@ impl Desk {
             },
         )
         .await
+    }
+
+    /// An edition with one open door in Gap, whose venue has been asked to host it.
+    pub async fn requested_session(&self) -> anyhow::Result<(EditionId, VenueId, SessionId)> {
+        let week = &self.week;
+        let venue = week.register_venue(40).await?;
+        let edition = week.create_edition().await?;
+        let event = week.add_open_door(edition).await?;
+        let session = week
+            .schedule_session(event, venue, tuesday(9, 0), tuesday(12, 0), 30)
+            .await?;
+        week.wait_for_request(venue, session).await?;
+        Ok((edition, venue, session))
+    }
+
+    /// A session confirmed for `capacity` seats in which two partners registered people: the
+    /// mission locale two (confirmed), the collège one (waiting, when `capacity` is 2).
+    pub async fn session_with_two_partners(
+        &self,
+        capacity: u32,
+    ) -> anyhow::Result<(EditionId, SessionId)> {
+        let (edition, venue, session) = self.requested_session().await?;
+        self.week.confirm(venue, session, capacity).await?;
+        self.week
+            .wait_for_seats(session, |s| s.capacity == capacity && s.facts.is_some())
+            .await?;
+        for (partner, person) in [
+            ("mission-locale-gap", "ml-1"),
+            ("mission-locale-gap", "ml-2"),
+            ("college-gap", "c-1"),
+        ] {
+            self.week
+                .register(
+                    partner,
+                    person,
+                    session,
+                    Audience::YoungPeople,
+                    &format!("{person}-key"),
+                )
+                .await?;
+        }
+        Ok((edition, session))
     }
 
     /// Serves the router on a free loopback port until the desk is dropped; its address.

@@ -11,21 +11,25 @@
 //! before cancelling or moving a session count its registrations and name the two partners that
 //! made them, record nothing, and once confirmed the partners read their registrations cancelled
 //! (with the reason) or kept at the new time; venues imported from CSV are previewed with a bad
-//! row's error and nothing stored, then imported once, and a retry stores nothing more.
+//! row's error and nothing stored, then imported once, and a retry stores nothing more. A
+//! signed-in user is served by a second instance over the same NATS and by a restarted one;
+//! signing out on one ends the session on the other, a revoked key's session is refused, and
+//! the sessions' bucket holds neither a secret nor a cookie's value.
 
+use futures_util::TryStreamExt;
 use gateway::Role;
 use gateway::keys::Editions;
+use gateway::stack::axum::Router;
 use gateway::stack::axum::body::Body;
 use gateway::stack::axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use gateway::stack::tower::ServiceExt;
 use proto::taxonomy::Audience;
-use proto::values::{EditionId, SessionId, VenueId};
+use proto::values::VenueId;
 use tests::desk::Desk;
-use tests::week::tuesday;
 
-/// A browser's view of the console: a cookie jar of one cookie.
-struct Browser<'a> {
-    desk: &'a Desk,
+/// A browser's view of the console: a cookie jar of one cookie, and the instance it is sent to.
+struct Browser {
+    router: Router,
     cookie: Option<String>,
 }
 
@@ -66,9 +70,12 @@ fn encode(text: &str) -> String {
     out
 }
 
-impl<'a> Browser<'a> {
-    fn new(desk: &'a Desk) -> Self {
-        Self { desk, cookie: None }
+impl Browser {
+    fn new(desk: &Desk) -> Self {
+        Self {
+            router: desk.router.clone(),
+            cookie: None,
+        }
     }
 
     async fn send(
@@ -97,7 +104,7 @@ impl<'a> Browser<'a> {
             }
             None => builder.body(Body::empty())?,
         };
-        let response = self.desk.router.clone().oneshot(request).await?;
+        let response = self.router.clone().oneshot(request).await?;
         let status = response.status();
         let headers = response.headers().clone();
         if let Some(set) = headers
@@ -152,7 +159,6 @@ impl<'a> Browser<'a> {
             builder = builder.header(header::COOKIE, cookie);
         }
         let response = self
-            .desk
             .router
             .clone()
             .oneshot(builder.body(Body::from(body))?)
@@ -187,19 +193,6 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     anyhow::bail!("gave up waiting for {what}: {last:?}")
-}
-
-/// An edition with one open door in Gap, whose venue has been asked to host it.
-async fn requested_session(desk: &Desk) -> anyhow::Result<(EditionId, VenueId, SessionId)> {
-    let week = &desk.week;
-    let venue = week.register_venue(40).await?;
-    let edition = week.create_edition().await?;
-    let event = week.add_open_door(edition).await?;
-    let session = week
-        .schedule_session(event, venue, tuesday(9, 0), tuesday(12, 0), 30)
-        .await?;
-    week.wait_for_request(venue, session).await?;
-    Ok((edition, venue, session))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -298,9 +291,84 @@ async fn signing_in_sets_a_strict_cookie_and_signing_out_ends_the_session() -> a
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_is_served_by_every_instance_survives_a_restart_and_ends_with_its_key()
+-> anyhow::Result<()> {
+    let desk = Desk::start().await?;
+    let (key_id, secret) = desk
+        .state
+        .keys
+        .create(Role::Organiser(Editions::All))
+        .await?;
+    let secret = secret.expose().to_owned();
+    let mut first = Browser::new(&desk);
+    let signed = first.sign_in(&secret).await?;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{signed:?}");
+    let cookie = first.cookie.clone().unwrap_or_default();
+    let id = cookie.split_once('=').map(|(_, id)| id).unwrap_or("");
+    let home = first.get("/console").await?;
+    assert_eq!(home.status, StatusCode::OK, "{home:?}");
+    let csrf = home
+        .field("csrf")
+        .ok_or_else(|| anyhow::anyhow!("a CSRF token"))?;
+
+    // What the bucket holds lets no reader act as the user: no secret, no cookie's value.
+    let js = async_nats::jetstream::new(desk.week.nats.client().await?);
+    let bucket = js.get_key_value(console::session::SESSIONS_BUCKET).await?;
+    let names: Vec<String> = bucket.keys().await?.try_collect().await?;
+    assert_eq!(names.len(), 1, "one session: {names:?}");
+    let stored = bucket.get(&names[0]).await?.unwrap_or_default();
+    let stored = String::from_utf8_lossy(&stored);
+    assert!(stored.contains(key_id.as_str()), "{stored}");
+    for secret_part in [secret.as_str(), &secret[8..24], id] {
+        assert!(!stored.contains(secret_part), "{stored}");
+        assert!(!names[0].contains(secret_part), "{}", names[0]);
+    }
+
+    // A second instance over the same NATS serves the same session, with the same token.
+    let mut second = Browser {
+        router: Box::pin(desk.instance()).await?,
+        cookie: first.cookie.clone(),
+    };
+    let there = second.get("/console").await?;
+    assert_eq!(there.status, StatusCode::OK, "{there:?}");
+    assert!(there.text.contains("Vos éditions"));
+    assert_eq!(there.field("csrf").as_deref(), Some(csrf.as_str()));
+
+    // The first instance restarted: still signed in.
+    first.router = Box::pin(desk.instance()).await?;
+    let restarted = first.get("/console").await?;
+    assert_eq!(restarted.status, StatusCode::OK, "{restarted:?}");
+
+    // Signing out on the second ends the session on the first.
+    let out = second.post("/console/logout", &[("csrf", &csrf)]).await?;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{out:?}");
+    let ended = first.get("/console").await?;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER, "{ended:?}");
+    assert_eq!(ended.location(), "/console/login");
+
+    // A revoked key's session is refused on every instance, at its next request.
+    let again = first.sign_in(&secret).await?;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{again:?}");
+    second.cookie = first.cookie.clone();
+    assert_eq!(second.get("/console").await?.status, StatusCode::OK);
+    assert!(desk.state.keys.revoke(&key_id).await?);
+    for browser in [&mut first, &mut second] {
+        let refused = browser.get("/console").await?;
+        assert_eq!(refused.status, StatusCode::SEE_OTHER, "{refused:?}");
+        assert_eq!(refused.location(), "/console/login");
+    }
+    let names: Vec<String> = bucket.keys().await?.try_collect().await?;
+    assert!(
+        names.is_empty(),
+        "the revoked key's session is deleted: {names:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> anyhow::Result<()> {
     let desk = Desk::start().await?;
-    let (edition, venue, session) = requested_session(&desk).await?;
+    let (edition, venue, session) = desk.requested_session().await?;
     let organiser_key = desk.key(Role::Organiser(Editions::One(edition))).await?;
     let venue_key = desk.key(Role::Venue(venue)).await?;
 
@@ -313,7 +381,7 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
     let grid = until("the grid shows the session requested", || {
         let path = grid_path.clone();
         let mut browser = Browser {
-            desk: &desk,
+            router: desk.router.clone(),
             cookie: organiser.cookie.clone(),
         };
         async move {
@@ -346,7 +414,7 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
     );
     let requests = until("the venue sees the request", || {
         let mut browser = Browser {
-            desk: &desk,
+            router: desk.router.clone(),
             cookie: door.cookie.clone(),
         };
         async move {
@@ -466,7 +534,7 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
     let grid = until("the grid shows the session open", || {
         let path = grid_path.clone();
         let mut browser = Browser {
-            desk: &desk,
+            router: desk.router.clone(),
             cookie: organiser.cookie.clone(),
         };
         async move {
@@ -493,7 +561,7 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
     let list = until("the attendance list shows the person", || {
         let path = list_path.clone();
         let mut browser = Browser {
-            desk: &desk,
+            router: desk.router.clone(),
             cookie: door.cookie.clone(),
         };
         async move {
@@ -538,7 +606,7 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
     let stats = until("the statistics count the registration", || {
         let path = stats_path.clone();
         let mut browser = Browser {
-            desk: &desk,
+            router: desk.router.clone(),
             cookie: organiser.cookie.clone(),
         };
         async move {
@@ -574,7 +642,7 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_sees_only_its_scope_and_bad_input_is_a_page() -> anyhow::Result<()> {
     let desk = Desk::start().await?;
-    let (edition, venue, session) = requested_session(&desk).await?;
+    let (edition, venue, session) = desk.requested_session().await?;
     let other_edition = desk.week.create_edition().await?;
     let other = desk
         .key(Role::Organiser(Editions::One(other_edition)))
@@ -633,7 +701,7 @@ async fn a_programme_is_imported_all_or_nothing_and_a_retry_duplicates_nothing()
     organiser.sign_in(&key).await?;
     let form = until("the import form", || {
         let mut browser = Browser {
-            desk: &desk,
+            router: desk.router.clone(),
             cookie: organiser.cookie.clone(),
         };
         async move {
@@ -655,7 +723,7 @@ async fn a_programme_is_imported_all_or_nothing_and_a_retry_duplicates_nothing()
     let before = desk.week.messages_in_log().await;
     let preview = until("the venue is known to the catalogue", || {
         let mut browser = Browser {
-            desk: &desk,
+            router: desk.router.clone(),
             cookie: organiser.cookie.clone(),
         };
         let (path, csrf) = (path.clone(), csrf.clone());
@@ -772,7 +840,7 @@ async fn page_with(
 ) -> anyhow::Result<Page> {
     until(&format!("{path} showing {wanted}"), || {
         let mut browser = Browser {
-            desk,
+            router: desk.router.clone(),
             cookie: cookie.clone(),
         };
         let path = path.to_owned();
@@ -979,40 +1047,11 @@ async fn an_organiser_creates_an_event_and_a_session_through_forms_and_amends_it
     Ok(())
 }
 
-/// A session confirmed for `capacity` seats in which two partners registered people: the
-/// mission locale two (confirmed), the collège one (waiting, when `capacity` is 2).
-async fn session_with_two_partners(
-    desk: &Desk,
-    capacity: u32,
-) -> anyhow::Result<(EditionId, SessionId)> {
-    let (edition, venue, session) = requested_session(desk).await?;
-    desk.week.confirm(venue, session, capacity).await?;
-    desk.week
-        .wait_for_seats(session, |s| s.capacity == capacity && s.facts.is_some())
-        .await?;
-    for (partner, person) in [
-        ("mission-locale-gap", "ml-1"),
-        ("mission-locale-gap", "ml-2"),
-        ("college-gap", "c-1"),
-    ] {
-        desk.week
-            .register(
-                partner,
-                person,
-                session,
-                Audience::YoungPeople,
-                &format!("{person}-key"),
-            )
-            .await?;
-    }
-    Ok((edition, session))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_a_session_shows_who_it_affects_first_then_cancels_their_registrations()
 -> anyhow::Result<()> {
     let desk = Desk::start().await?;
-    let (edition, session) = session_with_two_partners(&desk, 2).await?;
+    let (edition, session) = desk.session_with_two_partners(2).await?;
     let key = desk.key(Role::Organiser(Editions::One(edition))).await?;
     let mission_locale = desk
         .key(Role::parse("partner", "mission-locale-gap")?)
@@ -1148,7 +1187,7 @@ async fn cancelling_a_session_shows_who_it_affects_first_then_cancels_their_regi
 async fn moving_a_session_shows_who_it_affects_first_then_tells_their_partners()
 -> anyhow::Result<()> {
     let desk = Desk::start().await?;
-    let (edition, session) = session_with_two_partners(&desk, 30).await?;
+    let (edition, session) = desk.session_with_two_partners(30).await?;
     let key = desk.key(Role::Organiser(Editions::One(edition))).await?;
     let college = desk.key(Role::parse("partner", "college-gap")?).await?;
     let mut organiser = Browser::new(&desk);
@@ -1196,7 +1235,7 @@ async fn moving_a_session_shows_who_it_affects_first_then_tells_their_partners()
     assert!(unchanged.text.contains("rien ne change"));
     let preview = until("the move's consequences", || {
         let mut browser = Browser {
-            desk: &desk,
+            router: desk.router.clone(),
             cookie: organiser.cookie.clone(),
         };
         let path = format!("{base}/move");

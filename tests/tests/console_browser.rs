@@ -4,10 +4,13 @@
 //! the row's error in the preview with nothing stored, fixes the row in the form and imports;
 //! the venue signs in and confirms a capacity; the organiser's grid then shows the session
 //! confirmed and open; the charts page draws its charts. At a phone's size (390 × 844), the
-//! venue checks a person in at the door.
+//! venue checks a person in at the door. An organiser cancels a session in which two partners
+//! registered people: the confirmation page shows the counts and both partners with nothing
+//! stored, then the session's page and the grid show it cancelled.
 //!
-//! Every run writes screenshots (PNG) of the grid, the charts and the phone's attendance list
-//! under the cargo target directory (`console-screenshots/`, printed by the test).
+//! Every run writes screenshots (PNG) of the grid, the charts, the phone's attendance list and
+//! the cancellation's confirmation page under the cargo target directory
+//! (`console-screenshots/`, printed by the tests).
 //!
 //! Needs Chromium and chromedriver (`scripts/ensure-browser`); without them the test fails.
 
@@ -352,5 +355,132 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
     for shot in [grid, charts, phone] {
         println!("screenshot: {}", shot.display());
     }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_session_shows_its_counts_and_partners_first_in_chromium() -> anyhow::Result<()>
+{
+    let binaries = BrowserBinaries::locate()?;
+    let mut desk = Desk::start().await?;
+    // Two seats: the mission locale's two people confirmed, the collège's one waiting.
+    let (edition, session) = desk.session_with_two_partners(2).await?;
+    let organiser_key = desk.key(Role::Organiser(Editions::One(edition))).await?;
+    let address = desk.serve().await?;
+    let base = format!("http://127.0.0.1:{}", address.port());
+    let shots = screenshots()?;
+    let browser = Browser::open(&binaries, 1280, 900).await?;
+    sign_in(&browser, &base, &organiser_key).await?;
+
+    // The session's page, once the partners' view has read the three registrations.
+    let page = format!("{base}/console/editions/{edition}/sessions/{session}");
+    browser.client.goto(&page).await?;
+    browser
+        .reload_until("tr[data-partner='college-gap']")
+        .await?;
+    browser
+        .reload_until("tr[data-partner='mission-locale-gap']")
+        .await?;
+    let before = desk.week.messages_in_log().await;
+    browser
+        .wait_for(&format!(
+            "a[href='/console/editions/{edition}/sessions/{session}/cancel']"
+        ))
+        .await?
+        .click()
+        .await?;
+
+    // The confirmation page: the counts and both partners, and nothing stored.
+    let confirmed = browser
+        .wait_for("li[data-count='confirmed']")
+        .await?
+        .text()
+        .await?;
+    assert!(
+        confirmed.contains("2 inscription(s) confirmée(s), 2 personne(s)"),
+        "{confirmed}"
+    );
+    let waiting = browser
+        .wait_for("li[data-count='waiting']")
+        .await?
+        .text()
+        .await?;
+    assert!(
+        waiting.starts_with("1 inscription(s) en liste d'attente"),
+        "{waiting}"
+    );
+    browser.wait_for("ul[data-partners='2']").await?;
+    let mission_locale = browser
+        .wait_for("li[data-partner='mission-locale-gap']")
+        .await?
+        .text()
+        .await?;
+    assert!(
+        mission_locale.contains("2 confirmée(s) (2 place(s)), 0 en attente"),
+        "{mission_locale}"
+    );
+    let college = browser
+        .wait_for("li[data-partner='college-gap']")
+        .await?
+        .text()
+        .await?;
+    assert!(
+        college.contains("0 confirmée(s) (0 place(s)), 1 en attente"),
+        "{college}"
+    );
+    let confirmation = save_png(
+        &shots,
+        "cancel-confirmation.png",
+        &browser.screenshot_page().await?,
+        1000,
+    )?;
+    assert_eq!(
+        desk.week.messages_in_log().await,
+        before,
+        "nothing stored before the button"
+    );
+
+    // Confirmed with a reason: the session's page says it is cancelled, then its registrations.
+    browser
+        .wait_for("input#reason")
+        .await?
+        .send_keys("Travaux dans la salle")
+        .await?;
+    browser
+        .client
+        .find(Locator::Css("button.danger[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    let notice = browser.wait_for("div.notice").await?.text().await?;
+    assert!(notice.contains("Séance annulée"), "{notice}");
+    browser.wait_for("[data-status='cancelled']").await?;
+    assert!(
+        desk.week.messages_in_log().await > before,
+        "the cancellation is stored"
+    );
+    browser
+        .reload_until("tr[data-partner='mission-locale-gap'] td[data-cancelled='2']")
+        .await?;
+    browser
+        .reload_until("tr[data-partner='college-gap'] td[data-cancelled='1']")
+        .await?;
+
+    // The grid shows it cancelled.
+    browser
+        .client
+        .goto(&format!("{base}/console/editions/{edition}"))
+        .await?;
+    let card = browser
+        .reload_until(&format!(
+            "table.grid .session.cancelled[data-session='{session}']"
+        ))
+        .await?
+        .text()
+        .await?;
+    assert!(card.contains("Annulée"), "{card}");
+
+    browser.close().await?;
+    println!("screenshot: {}", confirmation.display());
     Ok(())
 }

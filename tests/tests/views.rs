@@ -276,6 +276,23 @@ async fn every_key_reads_only_its_own_and_an_erased_participant_shows_as_erased(
         .map(|items| items.iter().map(|i| i["registration"].clone()).collect())
         .unwrap_or_default();
     assert_eq!(ids, vec![json!(lea)], "a partner lists its own only");
+    let counted = reads
+        .get(
+            &format!("/registrations?session={session_a}&identity=false&{caught_up}"),
+            &organiser,
+        )
+        .await?;
+    assert_eq!(counted.status, StatusCode::OK, "{counted:?}");
+    let items = counted.json["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let seats: Vec<_> = items.iter().map(|i| i["seats"].clone()).collect();
+    assert_eq!(seats, vec![json!(1), json!(25)], "{counted:?}");
+    assert!(
+        items.iter().all(|i| i.get("identity").is_none()),
+        "identity=false opens no identity: {counted:?}"
+    );
     let page = reads
         .get(&format!("/registrations?limit=1&{caught_up}"), &organiser)
         .await?;

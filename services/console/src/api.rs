@@ -1,14 +1,17 @@
 //! The console's client of the gateway: requests sent to the gateway's router in the same
-//! process, with the signed-in user's API key.
+//! process, as the signed-in user's principal ([`gateway::auth::Delegated`]: the console keeps
+//! a key's id, never its secret, and reads the principal from the key store on each request).
 //!
 //! Going through the router rather than calling the services keeps one path for every rule the
 //! API enforces (roles, scopes, rate limits, `Idempotency-Key`, validation, problems): the console
-//! can do nothing the key could not do over HTTP, and a key revoked stops working in the console
-//! on its next request.
+//! can do nothing the key could not do over HTTP (its rate limit included), and a key revoked
+//! stops working in the console on its next request.
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use gateway::Principal;
+use gateway::auth::Delegated;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -67,9 +70,13 @@ impl Api {
         Self { app }
     }
 
-    /// `GET path` with the key; the answer's JSON as `T`.
-    pub async fn get<T: DeserializeOwned>(&self, secret: &str, path: &str) -> Result<T, Problem> {
-        let (status, bytes) = self.send(Method::GET, secret, path, None, None).await?;
+    /// `GET path` as the principal; the answer's JSON as `T`.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        principal: &Principal,
+        path: &str,
+    ) -> Result<T, Problem> {
+        let (status, bytes) = self.send(Method::GET, principal, path, None, None).await?;
         if !status.is_success() {
             return Err(problem(status, &bytes));
         }
@@ -82,10 +89,14 @@ impl Api {
         })
     }
 
-    /// `GET path` with the key; the answer's content type and bytes, as they are.
-    pub async fn get_raw(&self, secret: &str, path: &str) -> Result<(String, Vec<u8>), Problem> {
+    /// `GET path` as the principal; the answer's content type and bytes, as they are.
+    pub async fn get_raw(
+        &self,
+        principal: &Principal,
+        path: &str,
+    ) -> Result<(String, Vec<u8>), Problem> {
         let (status, content_type, bytes) = self
-            .send_full(Method::GET, secret, path, None, None)
+            .send_full(Method::GET, principal, path, None, None)
             .await?;
         if !status.is_success() {
             return Err(problem(status, &bytes));
@@ -93,10 +104,10 @@ impl Api {
         Ok((content_type, bytes))
     }
 
-    /// `POST path` with the key, the idempotency key and a JSON body.
+    /// `POST path` as the principal, the idempotency key and a JSON body.
     pub async fn post(
         &self,
-        secret: &str,
+        principal: &Principal,
         path: &str,
         idempotency_key: &str,
         body: &Value,
@@ -104,7 +115,7 @@ impl Api {
         let (status, bytes) = self
             .send(
                 Method::POST,
-                secret,
+                principal,
                 path,
                 Some(idempotency_key),
                 Some(body.to_string()),
@@ -121,13 +132,13 @@ impl Api {
     async fn send(
         &self,
         method: Method,
-        secret: &str,
+        principal: &Principal,
         path: &str,
         idempotency_key: Option<&str>,
         body: Option<String>,
     ) -> Result<(StatusCode, Vec<u8>), Problem> {
         let (status, _, bytes) = self
-            .send_full(method, secret, path, idempotency_key, body)
+            .send_full(method, principal, path, idempotency_key, body)
             .await?;
         Ok((status, bytes))
     }
@@ -135,7 +146,7 @@ impl Api {
     async fn send_full(
         &self,
         method: Method,
-        secret: &str,
+        principal: &Principal,
         path: &str,
         idempotency_key: Option<&str>,
         body: Option<String>,
@@ -143,7 +154,7 @@ impl Api {
         let mut builder = Request::builder()
             .method(method)
             .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {secret}"));
+            .extension(Delegated(principal.clone()));
         if let Some(key) = idempotency_key {
             builder = builder.header("idempotency-key", key);
         }

@@ -314,7 +314,10 @@ async fn statistics(
     let edition = edition_id(edition)?;
     Ok(console
         .api
-        .get(session.secret(), &format!("/editions/{edition}/statistics"))
+        .get(
+            &session.principal,
+            &format!("/editions/{edition}/statistics"),
+        )
         .await?)
 }
 

@@ -564,7 +564,10 @@ async fn context(
     let edition = edition_id(edition)?;
     let info: EditionView = console
         .api
-        .get(session.secret(), &format!("/catalogue/editions/{edition}"))
+        .get(
+            &session.principal,
+            &format!("/catalogue/editions/{edition}"),
+        )
         .await?;
     let venues = console
         .catalogue
@@ -789,7 +792,7 @@ pub async fn commit(
         let answer = console
             .api
             .post(
-                session.secret(),
+                &session.principal,
                 "/events",
                 &key,
                 &json!({ "edition": context.edition, "about": about }),
@@ -810,7 +813,7 @@ pub async fn commit(
         let answer = console
             .api
             .post(
-                session.secret(),
+                &session.principal,
                 &format!("/events/{event}/sessions"),
                 &key,
                 &body,

@@ -7,14 +7,17 @@
 //! idempotency and refusals, and no path of its own to the services. The pages are not API
 //! operations: they are not in the gateway's route table nor in its OpenAPI document.
 //!
-//! A user signs in with an API key (organiser or venue); the console keeps it server-side, in a
-//! session named by a random id, the only thing the cookie holds (`HttpOnly`, `Secure`,
-//! `SameSite=Strict`). Every form carries the session's CSRF token, checked on every POST.
+//! A user signs in with an API key (organiser or venue); the console keeps the key's id (never
+//! its secret) in a session stored in a JetStream key-value bucket, shared by every instance and
+//! kept across restarts, named by a random id, the only thing the cookie holds (`HttpOnly`,
+//! `Secure`, `SameSite=Strict`). Every form carries the session's CSRF token, checked on every
+//! POST.
 //! Pages are written with maud (compile-time templates, escaped by default), labels in French,
 //! no JavaScript; charts are SVG drawn on the server.
 //!
 //! # Layout
-//! - [`session`]: server-side sessions, the cookie, the CSRF token, the signed-in extractor.
+//! - [`session`]: sessions in the `console_sessions` bucket, the cookie, the CSRF token, the
+//!   signed-in extractor.
 //! - [`api`]: the in-process client of the gateway's router.
 //! - [`page`]: the page shell (`lang="fr"`, the style sheet), the error pages, labels.
 //! - [`organiser`]: editions and the programme as a week grid (days × towns).

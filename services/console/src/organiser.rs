@@ -87,7 +87,7 @@ pub async fn sessions_of(
             path.push_str("&after=");
             path.push_str(cursor);
         }
-        let page: SessionPage = console.api.get(session.secret(), &path).await?;
+        let page: SessionPage = console.api.get(&session.principal, &path).await?;
         all.extend(page.items);
         match page.next {
             Some(next) if !next.is_empty() && after.as_ref() != Some(&next) => after = Some(next),
@@ -109,13 +109,16 @@ pub async fn grid(
     let edition = edition_id(&edition)?;
     let info: EditionView = console
         .api
-        .get(session.secret(), &format!("/catalogue/editions/{edition}"))
+        .get(
+            &session.principal,
+            &format!("/catalogue/editions/{edition}"),
+        )
         .await?;
     let sessions = sessions_of(&console, session, edition, &wait).await?;
     let events: crate::programme::Events = console
         .api
         .get(
-            session.secret(),
+            &session.principal,
             &format!(
                 "/catalogue/editions/{edition}/events?{}",
                 wait.param().trim_start_matches('&')

@@ -10,9 +10,10 @@
 //! **Consequences first.** Cancelling or moving a session affects people: the confirmation page
 //! counts the registrations it holds (confirmed, with their seats, and waiting) and names the
 //! partners that brought them, who will be told, read from the organiser's registrations
-//! (`GET /registrations?session=`); only its button sends the command. After it, the session's
-//! page shows where every registration stands, partner by partner, as the processes carry the
-//! command out (a cancelled session's registrations are cancelled a moment later).
+//! (`GET /registrations?session=…&identity=false`: counting opens no identity); only its button
+//! sends the command. After it, the session's page shows where every registration stands,
+//! partner by partner, as the processes carry the command out (a cancelled session's
+//! registrations are cancelled a moment later).
 //!
 //! Parsing a form is pure ([`about_from`], [`session_from`], [`consequences`]); a refused form is
 //! shown again with each error next to its field (`aria-invalid`, `aria-describedby`) and a
@@ -361,7 +362,10 @@ async fn edition_days(
 ) -> Result<(String, (Date, Date)), Failure> {
     let info: catalogue::EditionView = console
         .api
-        .get(session.secret(), &format!("/catalogue/editions/{edition}"))
+        .get(
+            &session.principal,
+            &format!("/catalogue/editions/{edition}"),
+        )
         .await?;
     Ok((info.name, (info.first_day, info.last_day)))
 }
@@ -376,7 +380,7 @@ async fn event_of(
     let events: Events = console
         .api
         .get(
-            session.secret(),
+            &session.principal,
             &format!(
                 "/catalogue/editions/{edition}/events?{}",
                 wait.param().trim_start_matches('&')
@@ -406,7 +410,7 @@ async fn session_of(
     let found: SessionView = console
         .api
         .get(
-            session.secret(),
+            &session.principal,
             &format!(
                 "/catalogue/sessions/{id}?{}",
                 wait.param().trim_start_matches('&')
@@ -422,7 +426,8 @@ async fn session_of(
     Ok(found)
 }
 
-/// Every registration of a session, as the organiser reads them.
+/// Every registration of a session, as the organiser reads them, without their identities
+/// (`identity=false`: counting opens no one's).
 async fn held_in(
     console: &Console,
     session: &Session,
@@ -431,12 +436,12 @@ async fn held_in(
     let mut all = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let mut path = format!("/registrations?session={id}&limit=200");
+        let mut path = format!("/registrations?session={id}&identity=false&limit=200");
         if let Some(cursor) = &after {
             path.push_str("&after=");
             path.push_str(cursor);
         }
-        let page: HeldPage = console.api.get(session.secret(), &path).await?;
+        let page: HeldPage = console.api.get(&session.principal, &path).await?;
         all.extend(page.items);
         match page.next {
             Some(next) if !next.is_empty() && after.as_ref() != Some(&next) => after = Some(next),
@@ -749,7 +754,7 @@ pub async fn create_event(
     let key = form_key("event", value(&fields, "nonce"), &[&body.to_string()]);
     let answer = console
         .api
-        .post(session.secret(), "/events", &key, &body)
+        .post(&session.principal, "/events", &key, &body)
         .await?;
     let event = answer.body["event"].as_str().unwrap_or("").to_owned();
     Ok(redirect_after(
@@ -877,7 +882,7 @@ pub async fn amend_event(
     let answer = console
         .api
         .post(
-            session.secret(),
+            &session.principal,
             &format!("/events/{event}/amend"),
             &key,
             &body,
@@ -940,7 +945,7 @@ pub async fn add_session(
     let answer = console
         .api
         .post(
-            session.secret(),
+            &session.principal,
             &format!("/events/{event}/sessions"),
             &key,
             &body,
@@ -1124,7 +1129,7 @@ pub async fn cancel(
     let answer = console
         .api
         .post(
-            session.secret(),
+            &session.principal,
             &format!("/events/{}/sessions/{id}/cancel", s.event),
             &key,
             &body,
@@ -1322,7 +1327,7 @@ pub async fn move_confirm(
         );
         let answer = console
             .api
-            .post(session.secret(), &format!("{path}/{what}"), &key, body)
+            .post(&session.principal, &format!("{path}/{what}"), &key, body)
             .await?;
         last = answer.min_seq().or(last);
     }

@@ -6,8 +6,6 @@
 //! [`router`] returns a router to merge with [`gateway::app`]; `semaine up` serves both on the
 //! same address.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -19,7 +17,7 @@ use serde::Deserialize;
 
 use crate::api::Api;
 use crate::page::{Failure, STYLE, ok, page};
-use crate::session::{self, Sessions, SignedIn, check_origin};
+use crate::session::{self, SessionError, Sessions, SignedIn, check_origin};
 use crate::{charts, import, organiser, programme, venue, venue_import};
 
 /// The largest form the console reads: a programme's CSV (1 MiB is thousands of sessions).
@@ -32,21 +30,28 @@ pub struct Console {
     pub api: Api,
     /// The API keys, to sign in.
     pub keys: KeyStore,
-    /// Who is signed in.
-    pub sessions: Arc<Sessions>,
+    /// Who is signed in, shared by every instance.
+    pub sessions: Sessions,
     /// The catalogue's store, for the directory of venues the import looks names up in.
     pub catalogue: Option<sled::Db>,
 }
 
-/// The console's routes, under `/console`, to merge with the gateway's [`gateway::app`].
-pub fn router(state: AppState) -> Router {
+/// The console's routes, under `/console`, to merge with the gateway's [`gateway::app`]; opens
+/// (or creates) the sessions' bucket on the log's JetStream, with the log's replica count.
+pub async fn router(state: AppState) -> Result<Router, SessionError> {
+    let sessions = Sessions::open(
+        state.log.jetstream(),
+        state.log.config().replicas,
+        state.keys.clone(),
+    )
+    .await?;
     let console = Console {
         api: Api::new(gateway::app(state.clone())),
         keys: state.keys.clone(),
-        sessions: Arc::default(),
+        sessions,
         catalogue: state.catalogue,
     };
-    Router::new()
+    Ok(Router::new()
         .route("/console", get(home))
         .route("/console/", get(home))
         .route("/console/style.css", get(style))
@@ -122,7 +127,7 @@ pub fn router(state: AppState) -> Router {
             post(venue::check_in),
         )
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
-        .with_state(console)
+        .with_state(console))
 }
 
 async fn style() -> Response {
@@ -195,7 +200,11 @@ async fn login(
             "Une clé de partenaire ne sert pas dans la console : elle est faite pour votre propre site.",
         ));
     }
-    let id = console.sessions.open(secret, principal);
+    let id = console
+        .sessions
+        .sign_in(&principal)
+        .await
+        .map_err(|e| session::sessions_unavailable(&e))?;
     let mut response = Redirect::to("/console").into_response();
     response
         .headers_mut()
@@ -219,7 +228,11 @@ async fn logout(
     check_origin(&headers)?;
     let token = form.map(|Form(form)| form.csrf).unwrap_or_default();
     signed_in.session.check_csrf(&token)?;
-    console.sessions.close(&signed_in.id);
+    console
+        .sessions
+        .sign_out(&signed_in.id)
+        .await
+        .map_err(|e| session::sessions_unavailable(&e))?;
     let mut response = Redirect::to("/console/login").into_response();
     response
         .headers_mut()
@@ -235,7 +248,7 @@ async fn home(State(console): State<Console>, signed_in: SignedIn) -> Result<Res
     }
     let editions: organiser::Editions = console
         .api
-        .get(session.secret(), "/catalogue/editions")
+        .get(&session.principal, "/catalogue/editions")
         .await?;
     let body = html! {
         @if editions.items.is_empty() {

@@ -1,26 +1,38 @@
-//! Sessions: who is signed in, kept server-side, named by a random id in a cookie.
+//! Sessions: who is signed in, kept in a JetStream key-value bucket, named by a random id in a
+//! cookie.
 //!
 //! Signing in checks the API key against the gateway's key store ([`gateway::KeyStore`]); the
-//! console keeps the key in memory, in a [`Session`] named by 244 random bits, and the cookie
-//! holds only that name: `HttpOnly` (no script reads it), `Secure` (browsers send it over HTTPS
-//! and to `localhost` only), `SameSite=Strict` (no other site's page sends it), `Path=/console`,
-//! for at most [`SESSION_TTL`]. Sessions live in the process: a restart signs everyone out,
-//! and with several gateway instances a load balancer must keep a user on one (sticky sessions).
+//! console then opens a session named by 244 random bits, and the cookie holds only that name:
+//! `HttpOnly` (no script reads it), `Secure` (browsers send it over HTTPS and to `localhost`
+//! only), `SameSite=Strict` (no other site's page sends it), `Path=/console`, for at most
+//! [`SESSION_TTL`].
+//!
+//! **Where sessions live.** In the bucket [`SESSIONS_BUCKET`] (file storage, the log's replica
+//! count, entries dropped [`SESSION_TTL`] after sign-in), so every gateway instance serves every
+//! signed-in user and a restart signs nobody out. An entry holds the key's public id, the CSRF
+//! token and the end of the session, stored under the SHA-256 of the session's id: the bucket
+//! holds neither a secret nor a cookie's value, so a reader of it cannot act as anyone. The
+//! console calls the gateway's router with the principal ([`gateway::auth::Delegated`]), not a
+//! secret. Nothing is cached in memory: each request reads its entry and its key
+//! ([`gateway::KeyStore::principal`]), so a sign-out on one instance, or a key revoked
+//! (`semaine keys revoke`), ends the session on every instance at its next request.
 //!
 //! **CSRF.** Each session has its own random token; every form of the console carries it in a
 //! hidden field and every POST compares it (in constant time) with the session's. A POST whose
 //! `Origin` names another host is refused too. The login form has no session yet: it is
 //! protected by the `Origin` check and by the cookie being `SameSite=Strict`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use async_nats::jetstream::{self, kv};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use gateway::{Principal, Role};
+use gateway::keys::{KeyError, KeyId};
+use gateway::{KeyStore, Principal, Role};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::page::Failure;
@@ -32,28 +44,20 @@ pub const COOKIE: &str = "semaine_console";
 /// How long a session lasts after signing in.
 pub const SESSION_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 
-/// At most this many sessions at once; the oldest go first beyond it.
-const MAX_SESSIONS: usize = 10_000;
+/// The key-value bucket of the console's sessions.
+pub const SESSIONS_BUCKET: &str = "console_sessions";
 
-/// A signed-in user.
-#[derive(Clone)]
+/// A signed-in user, as one request sees it.
+#[derive(Debug, Clone)]
 pub struct Session {
-    /// The API key, sent to the gateway with each of the user's requests.
-    secret: Arc<str>,
-    /// The key's id, role and scope, as the key store told at sign-in.
+    /// The key's id, role and scope, read from the key store for this request: the console
+    /// calls the gateway as this principal.
     pub principal: Principal,
     /// The CSRF token of this session's forms.
     pub csrf: String,
-    /// When it ends.
-    expires: Instant,
 }
 
 impl Session {
-    /// The API key.
-    pub fn secret(&self) -> &str {
-        &self.secret
-    }
-
     /// Passes when `token` is this session's CSRF token; 403 otherwise.
     pub fn check_csrf(&self, token: &str) -> Result<(), Failure> {
         if !token.is_empty() && bool::from(self.csrf.as_bytes().ct_eq(token.as_bytes())) {
@@ -85,11 +89,44 @@ impl Session {
     }
 }
 
-/// The sessions of this process.
-#[derive(Default)]
+/// What the bucket holds for a session, under the SHA-256 of its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Entry {
+    /// The API key's public id (never its secret): its role and scope, and whether it still
+    /// stands, are read from the key store on each request.
+    key_id: KeyId,
+    /// The CSRF token of the session's forms.
+    csrf: String,
+    /// When the session ends, in seconds since the Unix epoch (the bucket drops the entry then
+    /// too, by its maximum age).
+    expires_at: u64,
+}
+
+/// Why the sessions could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The bucket did not answer.
+    #[error("the console's sessions are unavailable: {0}")]
+    Unavailable(String),
+    /// The key store did not answer.
+    #[error("cannot check the session's key: {0}")]
+    Keys(#[from] KeyError),
+    /// An entry does not parse.
+    #[error("a console session is corrupted: {0}")]
+    Corrupted(String),
+}
+
+fn unavailable(e: impl std::fmt::Display) -> SessionError {
+    SessionError::Unavailable(e.to_string())
+}
+
+/// The console's sessions, shared by every instance over the bucket [`SESSIONS_BUCKET`].
+#[derive(Clone)]
 pub struct Sessions {
-    /// By id.
-    by_id: Mutex<HashMap<String, Session>>,
+    /// The bucket.
+    kv: kv::Store,
+    /// The API keys: a session's principal is read from them on each request.
+    keys: KeyStore,
 }
 
 /// 32 random bytes from the operating system's generator (two UUID v4: 244 random bits), in
@@ -102,41 +139,93 @@ fn random_token() -> String {
     )
 }
 
+/// Where a session is stored: the SHA-256 of its id, so the bucket never holds a cookie's
+/// value. `None` for a value that is not shaped like an id (64 hexadecimal digits).
+fn entry_name(id: &str) -> Option<String> {
+    let shaped = id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
+    shaped.then(|| format!("{:x}", Sha256::digest(id.as_bytes())))
+}
+
+fn now_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
 impl Sessions {
-    /// Opens a session for a key; its id, for the cookie.
-    pub fn open(&self, secret: &str, principal: Principal) -> String {
-        let id = random_token();
-        let session = Session {
-            secret: Arc::from(secret),
-            principal,
-            csrf: random_token(),
-            expires: Instant::now() + SESSION_TTL,
+    /// Opens (or creates) the bucket, with `replicas` replicas (the log's).
+    pub async fn open(
+        js: &jetstream::Context,
+        replicas: usize,
+        keys: KeyStore,
+    ) -> Result<Self, SessionError> {
+        let config = kv::Config {
+            bucket: SESSIONS_BUCKET.into(),
+            description: "sessions of the console: API key ids and CSRF tokens, by the hash of \
+                          the session id"
+                .into(),
+            history: 1,
+            max_age: SESSION_TTL,
+            max_value_size: 1024,
+            storage: jetstream::stream::StorageType::File,
+            num_replicas: replicas,
+            ..Default::default()
         };
-        let mut map = self.by_id.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        map.retain(|_, s| s.expires > now);
-        if map.len() >= MAX_SESSIONS
-            && let Some(oldest) = map
-                .iter()
-                .min_by_key(|(_, s)| s.expires)
-                .map(|(id, _)| id.clone())
-        {
-            map.remove(&oldest);
+        let kv = match js.create_key_value(config.clone()).await {
+            Ok(store) => store,
+            Err(_) => js.update_key_value(config).await.map_err(unavailable)?,
+        };
+        Ok(Self { kv, keys })
+    }
+
+    /// Opens a session for a key that just authenticated; its id, for the cookie.
+    pub async fn sign_in(&self, principal: &Principal) -> Result<String, SessionError> {
+        let id = random_token();
+        let name = entry_name(&id).ok_or_else(|| unavailable("a session id is malformed"))?;
+        let entry = Entry {
+            key_id: principal.key_id.clone(),
+            csrf: random_token(),
+            expires_at: now_seconds() + SESSION_TTL.as_secs(),
+        };
+        let body =
+            serde_json::to_vec(&entry).map_err(|e| SessionError::Corrupted(e.to_string()))?;
+        self.kv
+            .create(&name, body.into())
+            .await
+            .map_err(unavailable)?;
+        Ok(id)
+    }
+
+    /// The live session of this id, with its key's principal as the key store has it now;
+    /// `None` when there is none, it ended, or its key is revoked (its entry is then deleted).
+    pub async fn find(&self, id: &str) -> Result<Option<Session>, SessionError> {
+        let Some(name) = entry_name(id) else {
+            return Ok(None);
+        };
+        let Some(bytes) = self.kv.get(&name).await.map_err(unavailable)? else {
+            return Ok(None);
+        };
+        let entry: Entry =
+            serde_json::from_slice(&bytes).map_err(|e| SessionError::Corrupted(e.to_string()))?;
+        if entry.expires_at <= now_seconds() {
+            return Ok(None);
         }
-        map.insert(id.clone(), session);
-        id
+        let Some(principal) = self.keys.principal(&entry.key_id).await? else {
+            self.kv.delete(&name).await.map_err(unavailable)?;
+            return Ok(None);
+        };
+        Ok(Some(Session {
+            principal,
+            csrf: entry.csrf,
+        }))
     }
 
-    /// The live session of this id.
-    pub fn get(&self, id: &str) -> Option<Session> {
-        let map = self.by_id.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(id).filter(|s| s.expires > Instant::now()).cloned()
-    }
-
-    /// Ends a session.
-    pub fn close(&self, id: &str) {
-        let mut map = self.by_id.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(id);
+    /// Ends a session, on every instance.
+    pub async fn sign_out(&self, id: &str) -> Result<(), SessionError> {
+        if let Some(name) = entry_name(id) {
+            self.kv.delete(&name).await.map_err(unavailable)?;
+        }
+        Ok(())
     }
 }
 
@@ -210,13 +299,25 @@ impl IntoResponse for SignIn {
     }
 }
 
-impl FromRequestParts<Console> for SignedIn {
-    type Rejection = SignIn;
+/// The page of sessions that cannot be read for now.
+pub fn sessions_unavailable(error: &SessionError) -> Failure {
+    tracing::warn!(%error, "cannot read the console's sessions");
+    Failure::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Votre session ne peut pas être vérifiée pour l'instant : réessayez dans un instant.",
+    )
+}
 
-    async fn from_request_parts(parts: &mut Parts, console: &Console) -> Result<Self, SignIn> {
-        let id = session_id(&parts.headers).ok_or(SignIn)?;
-        let session = console.sessions.get(&id).ok_or(SignIn)?;
-        Ok(Self { id, session })
+impl FromRequestParts<Console> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, console: &Console) -> Result<Self, Response> {
+        let id = session_id(&parts.headers).ok_or_else(|| SignIn.into_response())?;
+        match console.sessions.find(&id).await {
+            Ok(Some(session)) => Ok(Self { id, session }),
+            Ok(None) => Err(SignIn.into_response()),
+            Err(e) => Err(sessions_unavailable(&e).into_response()),
+        }
     }
 }
 
@@ -240,6 +341,20 @@ mod tests {
         let text = value.to_str().unwrap_or("");
         for part in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/console"] {
             assert!(text.contains(part), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_bucket_names_a_session_by_the_hash_of_its_id() {
+        let id = random_token();
+        let name = entry_name(&id).unwrap_or_default();
+        assert_eq!(name.len(), 64);
+        assert_ne!(name, id);
+        assert_eq!(entry_name(&id), Some(name));
+        for malformed in ["", "abc", "../x", &format!("{id}0"), &id.replace('a', "g")] {
+            if malformed != id {
+                assert_eq!(entry_name(malformed), None, "{malformed:?}");
+            }
         }
     }
 

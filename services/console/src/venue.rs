@@ -81,7 +81,7 @@ pub async fn requests(
     let hosting: Hosting = console
         .api
         .get(
-            session.secret(),
+            &session.principal,
             &format!(
                 "/venues/{venue}/hosting?{}",
                 wait.param().trim_start_matches('&')
@@ -243,7 +243,7 @@ pub async fn answer(
     let done = console
         .api
         .post(
-            session.secret(),
+            &session.principal,
             &format!("/venues/{venue}/hosting/{id}/{answer}"),
             &key,
             &body,
@@ -291,7 +291,7 @@ pub async fn attendance(
     let list: Attendance = console
         .api
         .get(
-            session.secret(),
+            &session.principal,
             &format!(
                 "/venues/{venue}/sessions/{id}/attendance?{}",
                 wait.param().trim_start_matches('&')
@@ -401,7 +401,7 @@ pub async fn check_in(
     let done = console
         .api
         .post(
-            session.secret(),
+            &session.principal,
             &format!("/sessions/{id}/registrations/{registration}/check-in"),
             &key,
             &body,
@@ -426,7 +426,7 @@ pub async fn attendance_csv(
     let (content_type, bytes) = console
         .api
         .get_raw(
-            session.secret(),
+            &session.principal,
             &format!("/venues/{venue}/sessions/{id}/attendance.csv"),
         )
         .await?;

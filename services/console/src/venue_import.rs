@@ -504,7 +504,7 @@ pub async fn commit(
         let key = format!("import-{}-venue-{}", plan.digest, venue.line);
         let answer = console
             .api
-            .post(session.secret(), "/venues", &key, &venue.body)
+            .post(&session.principal, "/venues", &key, &venue.body)
             .await
             .map_err(|p| stopped(p, &format!("la ligne {}", venue.line)))?;
         registered.push((

@@ -6,10 +6,14 @@
 //! token from the key's bucket (429 `rate-limited`), and hands the [`Principal`] on. A handler
 //! then takes a [`Caller`]: the principal and its idempotency key, which make the
 //! [`CommandMeta`] of its commands.
+//!
+//! A caller in the same process may present a principal instead of a secret: a [`Delegated`]
+//! request extension, which no HTTP client can set. The console does so, so that its sessions
+//! keep a key's id rather than its secret; the principal is rate-limited like any other.
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use eventlog::CommandMeta;
@@ -22,22 +26,62 @@ use crate::limits::retry_after_seconds;
 use crate::problem::ApiError;
 use crate::routes::AppState;
 
+/// A principal that a caller in the same process has already authenticated, presented in a
+/// request's extensions instead of `Authorization: Bearer <secret>`.
+///
+/// Only code in the process can put it there (a request extension does not cross the network):
+/// the console, which checks on each of its requests that the key of its session still stands
+/// ([`KeyStore::principal`](crate::KeyStore::principal)), then calls the router with it.
+#[derive(Debug, Clone)]
+pub struct Delegated(pub Principal);
+
+/// The principal a request presents: a [`Delegated`] one, or the key of its bearer secret.
+/// `None` when it presents neither; 401 for a secret that authenticates nobody.
+async fn presented(
+    state: &AppState,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+) -> Result<Option<Principal>, ApiError> {
+    if let Some(Delegated(principal)) = extensions.get::<Delegated>() {
+        return Ok(Some(principal.clone()));
+    }
+    let Some(secret) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+    else {
+        return Ok(None);
+    };
+    let principal = state
+        .keys
+        .authenticate(secret)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    Ok(Some(principal))
+}
+
+/// The principal of a read open to anyone that shows more to a key; `None` without one.
+#[derive(Debug, Clone)]
+pub struct Presented(pub Option<Principal>);
+
+impl FromRequestParts<AppState> for Presented {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        presented(state, &parts.headers, &parts.extensions)
+            .await
+            .map(Self)
+    }
+}
+
 /// The middleware: authenticates the key, then spends one of its tokens.
 pub async fn authenticate(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let secret = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or_else(ApiError::unauthenticated)?;
-    let principal = state
-        .keys
-        .authenticate(secret)
+    let principal = presented(&state, request.headers(), request.extensions())
         .await?
         .ok_or_else(ApiError::unauthenticated)?;
     if let Err(wait) = state.limiter.check(principal.key_id.as_str()) {

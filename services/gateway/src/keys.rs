@@ -308,18 +308,40 @@ impl KeyStore {
         }))
     }
 
-    /// Revokes a key: from now on it authenticates nobody. False when no key has this id.
-    pub async fn revoke(&self, key_id: &KeyId) -> Result<bool, KeyError> {
+    /// The principal of the key with this id, or `None` when no key has it or it is revoked:
+    /// for a caller that keeps a key's id rather than its secret (the console's sessions) and
+    /// checks on each request that the key still stands.
+    pub async fn principal(&self, key_id: &KeyId) -> Result<Option<Principal>, KeyError> {
+        Ok(self
+            .by_id(key_id)
+            .await?
+            .filter(|(_, stored)| !stored.info.revoked && stored.info.key_id == *key_id)
+            .map(|(_, stored)| Principal {
+                key_id: stored.info.key_id,
+                role: stored.info.role,
+            }))
+    }
+
+    /// The record of the key with this id, and the hash it is stored under.
+    async fn by_id(&self, key_id: &KeyId) -> Result<Option<(String, StoredKey)>, KeyError> {
         let Some(hash) = self.kv.get(index(key_id)).await.map_err(unavailable)? else {
-            return Ok(false);
+            return Ok(None);
         };
         let hash =
             String::from_utf8(hash.to_vec()).map_err(|e| KeyError::Corrupted(e.to_string()))?;
         let Some(bytes) = self.kv.get(&hash).await.map_err(unavailable)? else {
+            return Ok(None);
+        };
+        let stored: StoredKey =
+            serde_json::from_slice(&bytes).map_err(|e| KeyError::Corrupted(e.to_string()))?;
+        Ok(Some((hash, stored)))
+    }
+
+    /// Revokes a key: from now on it authenticates nobody. False when no key has this id.
+    pub async fn revoke(&self, key_id: &KeyId) -> Result<bool, KeyError> {
+        let Some((hash, mut stored)) = self.by_id(key_id).await? else {
             return Ok(false);
         };
-        let mut stored: StoredKey =
-            serde_json::from_slice(&bytes).map_err(|e| KeyError::Corrupted(e.to_string()))?;
         if !stored.info.revoked {
             stored.info.revoked = true;
             let body =

@@ -13,8 +13,9 @@
 //! # Layout
 //! - [`keys`]: API keys (organiser, venue, partner, each with a scope), stored as hashes in a
 //!   JetStream key-value bucket; create, authenticate, revoke, list.
-//! - [`auth`]: the middleware that authenticates and rate-limits, and the [`auth::Caller`] a
-//!   handler acts as (its actor, its idempotency key, its scope checks).
+//! - [`auth`]: the middleware that authenticates (a bearer secret, or a principal delegated in
+//!   the process by the console) and rate-limits, and the [`auth::Caller`] a handler acts as
+//!   (its actor, its idempotency key, its scope checks).
 //! - [`idempotency`]: `Idempotency-Key` on every POST; requests and responses in a key-value
 //!   bucket for 24 hours, replayed or refused when reused.
 //! - [`limits`]: the token bucket per key.

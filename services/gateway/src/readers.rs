@@ -200,14 +200,29 @@ async fn shown(state: &AppState, registration: &RegistrationView) -> Result<Valu
 
 // ---- Partners (and organisers): registrations and participants ----
 
+/// Whether a list of registrations opens their identities (`identity=false`: a count, which
+/// needs none, opens nothing).
+#[derive(Debug, Deserialize)]
+pub(crate) struct WithIdentity {
+    /// True by default.
+    #[serde(default = "opened")]
+    identity: bool,
+}
+
+fn opened() -> bool {
+    true
+}
+
 /// `GET /registrations`.
 pub(crate) async fn registrations(
     State(state): State<AppState>,
     reader: Reader,
     query: Result<Query<RegistrationQuery>, QueryRejection>,
+    with: Result<Query<WithIdentity>, QueryRejection>,
     min_seq: MinSeq,
 ) -> Result<Response, ApiError> {
     let Query(mut query) = query.map_err(|r| invalid_query(&r))?;
+    let Query(with) = with.map_err(|r| invalid_query(&r))?;
     match &reader.0.role {
         Role::Partner(own) => {
             if query.partner.as_ref().is_some_and(|p| p != own) {
@@ -237,7 +252,11 @@ pub(crate) async fn registrations(
     let page = ::views::partners::registrations(db, &query).map_err(|e| view_error(&e))?;
     let mut items = Vec::with_capacity(page.items.len());
     for registration in &page.items {
-        items.push(shown(&state, registration).await?);
+        items.push(if with.identity {
+            shown(&state, registration).await?
+        } else {
+            serde_json::to_value(registration).map_err(|e| ApiError::internal(&e))?
+        });
     }
     Ok(axum::Json(json!({ "items": items, "next": page.next })).into_response())
 }

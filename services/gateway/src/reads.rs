@@ -12,14 +12,15 @@ use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Query, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use catalogue::{CatalogueError, SessionQuery};
 use projection::Progress;
 use proto::values::{EditionId, SessionId};
 use serde_json::json;
 
+use crate::auth::Presented;
 use crate::extract::Ids;
 use crate::keys::{Editions, Role};
 use crate::problem::ApiError;
@@ -172,26 +173,11 @@ fn store(state: &AppState) -> Result<&sled::Db, ApiError> {
 }
 
 /// Which drafts the caller may see: none without a key; an organiser's edition, or all.
-async fn drafts_visible(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<Editions>, ApiError> {
-    let Some(secret) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-    else {
-        return Ok(None);
-    };
-    let principal = state
-        .keys
-        .authenticate(secret.trim())
-        .await?
-        .ok_or_else(ApiError::unauthenticated)?;
-    Ok(match principal.role {
+fn drafts_visible(presented: Presented) -> Option<Editions> {
+    match presented.0?.role {
         Role::Organiser(editions) => Some(editions),
         _ => None,
-    })
+    }
 }
 
 fn visible(drafts: Option<&Editions>, edition: EditionId, public: bool) -> bool {
@@ -214,11 +200,11 @@ fn catalogue_error(error: &CatalogueError) -> ApiError {
 
 pub(crate) async fn editions(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    presented: Presented,
     min_seq: MinSeq,
 ) -> Result<Response, ApiError> {
     let db = store(&state)?;
-    let drafts = drafts_visible(&state, &headers).await?;
+    let drafts = drafts_visible(presented);
     caught_up(&state, &min_seq).await?;
     let items: Vec<_> = catalogue::editions(db)
         .into_iter()
@@ -229,12 +215,12 @@ pub(crate) async fn editions(
 
 pub(crate) async fn edition(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    presented: Presented,
     Ids(id): Ids<EditionId>,
     min_seq: MinSeq,
 ) -> Result<Response, ApiError> {
     let db = store(&state)?;
-    let drafts = drafts_visible(&state, &headers).await?;
+    let drafts = drafts_visible(presented);
     caught_up(&state, &min_seq).await?;
     match catalogue::edition(db, id) {
         Some(edition) if visible(drafts.as_ref(), edition.id, edition.public) => {
@@ -252,12 +238,12 @@ pub(crate) async fn edition(
 /// visible as the edition is.
 pub(crate) async fn events(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    presented: Presented,
     Ids(id): Ids<EditionId>,
     min_seq: MinSeq,
 ) -> Result<Response, ApiError> {
     let db = store(&state)?;
-    let drafts = drafts_visible(&state, &headers).await?;
+    let drafts = drafts_visible(presented);
     caught_up(&state, &min_seq).await?;
     match catalogue::edition(db, id) {
         Some(edition) if visible(drafts.as_ref(), edition.id, edition.public) => {
@@ -274,7 +260,7 @@ pub(crate) async fn events(
 
 pub(crate) async fn sessions(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    presented: Presented,
     query: Result<Query<SessionQuery>, QueryRejection>,
     min_seq: MinSeq,
 ) -> Result<Response, ApiError> {
@@ -287,7 +273,7 @@ pub(crate) async fn sessions(
     })?;
     let db = store(&state)?;
     // A key, when sent, must be valid (as on every route); it matters only for drafts.
-    let drafts = drafts_visible(&state, &headers).await?;
+    let drafts = drafts_visible(presented);
     if query.include_drafts {
         let allowed = match (&drafts, query.edition) {
             (Some(Editions::All), _) => true,
@@ -310,12 +296,12 @@ pub(crate) async fn sessions(
 
 pub(crate) async fn session(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    presented: Presented,
     Ids(id): Ids<SessionId>,
     min_seq: MinSeq,
 ) -> Result<Response, ApiError> {
     let db = store(&state)?;
-    let drafts = drafts_visible(&state, &headers).await?;
+    let drafts = drafts_visible(presented);
     caught_up(&state, &min_seq).await?;
     match catalogue::session(db, id) {
         Some(session) if visible(drafts.as_ref(), session.edition, session.public) => {

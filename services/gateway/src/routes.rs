@@ -483,6 +483,13 @@ const REGISTRATION_QUERY: &[Param] = &[
         format: None,
     },
     Param {
+        name: "identity",
+        description: "`false`: each registration without its `identity`, none opened (a count \
+                      needs no names). `true` by default.",
+        kind: "boolean",
+        format: None,
+    },
+    Param {
         name: "limit",
         description: "How many a page holds: 50 by default, at most 200.",
         kind: "integer",

@@ -355,7 +355,9 @@ impl Application {
                     .with_webhooks(hooks),
                 None => state,
             };
-            let console = console::router(state.clone());
+            let console = console::router(state.clone())
+                .await
+                .context("cannot open the console's sessions")?;
             let http = gateway::Gateway::bind(self.settings.http, state)
                 .await
                 .with_context(|| format!("cannot listen on {}", self.settings.http))?
