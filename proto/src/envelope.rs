@@ -159,4 +159,20 @@ mod tests {
             ));
         }
     }
+
+    /// Found by `fuzz/`: a long number in a payload was read to the nearest but one double, and
+    /// so changed when the commit was written again.
+    #[test]
+    fn a_payload_written_again_keeps_its_numbers() {
+        let long = "2".repeat(113) + "1";
+        let body = message(&format!(
+            r#"{{"request":{long},"small":0.1,"tiny":5e-324}}"#
+        ));
+        let commit =
+            Commit::from_message(Some(headers::COMMIT_FORMAT_V1), &body).expect("a commit");
+        let written = serde_json::to_vec(&commit).expect("written again");
+        let again =
+            Commit::from_message(Some(headers::COMMIT_FORMAT_V1), &written).expect("reads back");
+        assert_eq!(again, commit);
+    }
 }
