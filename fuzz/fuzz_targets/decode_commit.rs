@@ -19,7 +19,10 @@ use proto::{Commit, StoredEvent};
 
 fuzz_target!(|message: &[u8]| {
     let (format, body) = match message.iter().position(|byte| *byte == b'\n') {
-        Some(end) => (std::str::from_utf8(&message[..end]).ok(), &message[end + 1..]),
+        Some(end) => (
+            std::str::from_utf8(&message[..end]).ok(),
+            &message[end + 1..],
+        ),
         None => (None, message),
     };
     let Ok(commit) = Commit::from_message(format, body) else {
