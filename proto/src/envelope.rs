@@ -9,6 +9,9 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::contract::DecodeError;
+use crate::headers;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -86,4 +89,90 @@ pub struct StoredEvent {
 pub struct Commit {
     /// The events, in the order they happened; never empty.
     pub events: Vec<StoredEvent>,
+}
+
+impl Commit {
+    /// Reads a commit back from a stored message: the value of its [`headers::FORMAT`] header
+    /// (`None` when it has none) and its body. This is how every reader of the log decodes a
+    /// message, before each event's family decodes its payload.
+    ///
+    /// Anything else on a stream's subjects (no format header, another format, bad JSON, no
+    /// events) is a typed error: projections quarantine it, the command loop refuses to decide on
+    /// it. Whatever the bytes, it never panics (`fuzz/` checks it).
+    pub fn from_message(format: Option<&str>, body: &[u8]) -> Result<Self, DecodeError> {
+        match format {
+            Some(headers::COMMIT_FORMAT_V1) => {}
+            Some(other) => {
+                return Err(DecodeError::NotACommit {
+                    reason: format!("unknown format `{other}`"),
+                });
+            }
+            None => {
+                return Err(DecodeError::NotACommit {
+                    reason: format!("no `{}` header", headers::FORMAT),
+                });
+            }
+        }
+        let commit: Self = serde_json::from_slice(body).map_err(|e| DecodeError::NotACommit {
+            reason: format!("body is not a commit: {e}"),
+        })?;
+        if commit.events.is_empty() {
+            return Err(DecodeError::NotACommit {
+                reason: "the commit holds no event".into(),
+            });
+        }
+        Ok(commit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stored message with `data` as the payload of its one event.
+    fn message(data: &str) -> Vec<u8> {
+        format!(
+            r#"{{"events":[{{"id":"01935b2a-7c00-7000-8000-000000000001","aggregate":"a.b.1",
+            "occurred_at":"2024-04-15T07:30:00Z","correlation_id":"01935b2a-7c00-7000-8000-000000000002",
+            "causation_id":"01935b2a-7c00-7000-8000-000000000003","actor":{{"kind":"system","component":"t"}},
+            "type":"Happened","version":1,"data":{data}}}]}}"#
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn anything_but_a_commit_is_a_typed_error() {
+        let body = message("null");
+        assert!(Commit::from_message(Some(headers::COMMIT_FORMAT_V1), &body).is_ok());
+        for (format, body) in [
+            (None, body.as_slice()),
+            (Some("commit/2"), body.as_slice()),
+            (Some(headers::COMMIT_FORMAT_V1), b"{not json".as_slice()),
+            (
+                Some(headers::COMMIT_FORMAT_V1),
+                br#"{"events":[]}"#.as_slice(),
+            ),
+        ] {
+            assert!(matches!(
+                Commit::from_message(format, body),
+                Err(DecodeError::NotACommit { .. })
+            ));
+        }
+    }
+
+    /// Found by `fuzz/`: a long number in a payload was read to the nearest but one double, and
+    /// so changed when the commit was written again.
+    #[test]
+    fn a_payload_written_again_keeps_its_numbers() {
+        let long = "2".repeat(113) + "1";
+        let body = message(&format!(
+            r#"{{"request":{long},"small":0.1,"tiny":5e-324}}"#
+        ));
+        let commit =
+            Commit::from_message(Some(headers::COMMIT_FORMAT_V1), &body).expect("a commit");
+        let written = serde_json::to_vec(&commit).expect("written again");
+        let again =
+            Commit::from_message(Some(headers::COMMIT_FORMAT_V1), &written).expect("reads back");
+        assert_eq!(again, commit);
+    }
 }

@@ -9,6 +9,7 @@
 //! # Layout
 //! - [`Decider`]: the trait.
 //! - [`Spec`]: `given(events).when(command).then(events)`, the shape of every domain test.
+//! - [`run`]: a sequence of commands decided one after another, for property tests.
 
 use std::fmt::Debug;
 
@@ -45,6 +46,52 @@ pub trait Decider {
             .into_iter()
             .fold(Self::State::default(), |state, e| Self::evolve(state, e))
     }
+}
+
+/// One step of a [`run`]: the state a command was decided on, the command, its outcome, and the
+/// state after it.
+pub struct Step<'a, D: Decider> {
+    /// The state the command was decided on.
+    pub before: &'a D::State,
+    /// The command.
+    pub command: &'a D::Command,
+    /// What `decide` answered: the events recorded, or the refusal.
+    pub outcome: &'a Result<Vec<D::Event>, D::Error>,
+    /// The state after it: `before` with the events folded in, or `before` itself when refused.
+    pub after: &'a D::State,
+}
+
+/// Decides `commands` one after another from the empty state, as the shell does: an accepted
+/// command's events are folded into the state, a refused one records nothing. `check` sees every
+/// step (property tests assert the aggregate's invariants there). Returns the events recorded, in
+/// order: the aggregate's history.
+pub fn run<'c, D: Decider>(
+    commands: impl IntoIterator<Item = &'c D::Command>,
+    mut check: impl FnMut(Step<'_, D>),
+) -> Vec<D::Event>
+where
+    D::Command: 'c,
+{
+    let mut state = D::State::default();
+    let mut history = Vec::new();
+    for command in commands {
+        let outcome = D::decide(&state, command);
+        let after = match &outcome {
+            Ok(events) => events.iter().fold(state.clone(), |s, e| D::evolve(s, e)),
+            Err(_) => state.clone(),
+        };
+        check(Step {
+            before: &state,
+            command,
+            outcome: &outcome,
+            after: &after,
+        });
+        if let Ok(events) = outcome {
+            history.extend(events);
+        }
+        state = after;
+    }
+    history
 }
 
 /// A given/when/then specification of one rule.

@@ -28,36 +28,11 @@ pub fn encode(commit: &Commit, msg_id: &str) -> Result<(HeaderMap, Bytes), serde
     Ok((map, Bytes::from(body)))
 }
 
-/// Reads a commit back from a message's headers and body.
-///
-/// Anything else on a stream's subjects (no format header, another format, bad JSON, no events)
-/// is a typed error: projections quarantine it, the command loop refuses to decide on it.
+/// Reads a commit back from a message's headers and body: [`Commit::from_message`] with the
+/// message's format header.
 pub fn decode(map: Option<&HeaderMap>, payload: &[u8]) -> Result<Commit, DecodeError> {
-    let format = map
-        .and_then(|m| m.get(headers::FORMAT))
-        .map(|v| v.as_str().to_owned());
-    match format.as_deref() {
-        Some(headers::COMMIT_FORMAT_V1) => {}
-        Some(other) => {
-            return Err(DecodeError::NotACommit {
-                reason: format!("unknown format `{other}`"),
-            });
-        }
-        None => {
-            return Err(DecodeError::NotACommit {
-                reason: format!("no `{}` header", headers::FORMAT),
-            });
-        }
-    }
-    let commit: Commit = serde_json::from_slice(payload).map_err(|e| DecodeError::NotACommit {
-        reason: format!("body is not a commit: {e}"),
-    })?;
-    if commit.events.is_empty() {
-        return Err(DecodeError::NotACommit {
-            reason: "the commit holds no event".into(),
-        });
-    }
-    Ok(commit)
+    let format = map.and_then(|m| m.get(headers::FORMAT)).map(|v| v.as_str());
+    Commit::from_message(format, payload)
 }
 
 #[cfg(test)]

@@ -1,0 +1,164 @@
+//! A participant's agenda on random histories: holds, confirmations, releases and moves of a
+//! few sessions at times that overlap, touch or reverse, at instants before and after holds
+//! lapse. After every step: a refusal is a typed [`AgendaRefusal`] with its code, and records
+//! nothing; the events recorded fold without panic and read back from their wire form; a hold or
+//! a confirmation never leaves two confirmed sessions overlapping that did not before, unless a
+//! move named them as a conflict (which the agenda process undoes); a move names every confirmed
+//! session it now overlaps; the state survives its snapshot. No I/O.
+
+use decider::Step;
+use jiff::Timestamp;
+use proptest::prelude::*;
+use proto::contract::EventContract;
+use proto::registration::RegistrationId;
+use proto::registration::agenda::Event;
+use proto::values::SessionId;
+use registration_domain::agenda::{Agenda, AgendaCommand, AgendaRefusal, AgendaState};
+use registration_domain::overlaps;
+use uuid::Uuid;
+
+fn id(base: u128, n: u128) -> Uuid {
+    Uuid::from_u128(0x0193_5b2a_7c00_7000_8000_0000_0000_0000 | base | n)
+}
+
+fn session() -> impl Strategy<Value = SessionId> {
+    (0u128..4).prop_map(|n| SessionId(id(0x5000, n)))
+}
+
+/// Session times on 16 April 2024, on the half hour from 07:00Z: they overlap, touch and may be
+/// reversed.
+fn time() -> impl Strategy<Value = Timestamp> {
+    (0i64..6).prop_map(|n| {
+        Timestamp::from_second(1_713_250_800 + n * 1_800).expect("an instant in 2024")
+    })
+}
+
+/// When a command is decided: the day before, at a few seconds and minutes later (holds lapse
+/// after 120 s). A history's instants are then put in order.
+fn now() -> impl Strategy<Value = Timestamp> {
+    prop_oneof![Just(0i64), Just(60), Just(119), Just(120), Just(600)]
+        .prop_map(|s| Timestamp::from_second(1_713_175_200 + s).expect("an instant in 2024"))
+}
+
+fn command() -> impl Strategy<Value = AgendaCommand> {
+    prop_oneof![
+        4 => (session(), 0u128..4, time(), time(), now()).prop_map(
+            |(session, registration, starts_at, ends_at, now)| AgendaCommand::Hold {
+                session,
+                registration: RegistrationId(id(0x1000, registration)),
+                starts_at,
+                ends_at,
+                now,
+            }
+        ),
+        4 => (session(), now()).prop_map(|(session, now)| AgendaCommand::Confirm { session, now }),
+        1 => session().prop_map(|session| AgendaCommand::Release { session }),
+        2 => (session(), time(), time(), now()).prop_map(|(session, starts_at, ends_at, now)| {
+            AgendaCommand::Move { session, starts_at, ends_at, now }
+        }),
+    ]
+}
+
+/// The pairs of confirmed sessions that overlap.
+fn overlapping(state: &AgendaState) -> Vec<(SessionId, SessionId)> {
+    let confirmed: Vec<_> = state
+        .slots
+        .iter()
+        .filter(|(_, slot)| slot.confirmed)
+        .collect();
+    let mut pairs = Vec::new();
+    for (i, (a, slot_a)) in confirmed.iter().enumerate() {
+        for (b, slot_b) in &confirmed[i + 1..] {
+            if overlaps(
+                slot_a.starts_at,
+                slot_a.ends_at,
+                slot_b.starts_at,
+                slot_b.ends_at,
+            ) {
+                pairs.push((**a, **b));
+            }
+        }
+    }
+    pairs
+}
+
+/// `reported`: the pairs of sessions a move named as conflicts so far, which the agenda process
+/// undoes; until then they may overlap.
+fn check(step: Step<'_, Agenda>, reported: &mut Vec<(SessionId, SessionId)>) {
+    let Step {
+        before,
+        command,
+        outcome,
+        after,
+    } = step;
+    let events = match outcome {
+        Err(refusal) => {
+            let refusal: &AgendaRefusal = refusal;
+            assert!(!refusal.code().is_empty() && !refusal.to_string().is_empty());
+            assert_eq!(after, before, "a refusal changes nothing");
+            return;
+        }
+        Ok(events) => events,
+    };
+    for event in events {
+        let wire = event.encode().expect("an event encodes");
+        let read = Event::decode(wire.event_type, wire.version, wire.data).expect("and decodes");
+        assert_eq!(&read, event, "an event reads back as recorded");
+        if let Event::SlotMoved(moved) = event {
+            for (other, slot) in &after.slots {
+                if *other != moved.session
+                    && slot.confirmed
+                    && overlaps(slot.starts_at, slot.ends_at, moved.starts_at, moved.ends_at)
+                {
+                    assert!(
+                        moved.conflicts.contains(other),
+                        "{moved:?} overlaps confirmed session {other} without naming it"
+                    );
+                }
+            }
+            for other in &moved.conflicts {
+                reported.push((moved.session.min(*other), moved.session.max(*other)));
+            }
+        }
+    }
+    if !matches!(command, AgendaCommand::Move { .. }) {
+        let was = overlapping(before);
+        for pair in overlapping(after) {
+            assert!(
+                was.contains(&pair) || reported.contains(&pair),
+                "sessions {pair:?} both confirmed at once, after {command:?}"
+            );
+        }
+    }
+    let snapshot = serde_json::to_string(after).expect("the state serialises");
+    let read: AgendaState = serde_json::from_str(&snapshot).expect("and reads back");
+    assert_eq!(&read, after, "the snapshot reads back as the state");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_history_keeps_the_agenda_rules(
+        commands in proptest::collection::vec(command(), 1..40),
+    ) {
+        // The shell's clock does not go back: each command is decided at or after the one
+        // before.
+        let mut latest = Timestamp::MIN;
+        let commands: Vec<AgendaCommand> = commands
+            .into_iter()
+            .map(|mut command| {
+                if let AgendaCommand::Hold { now, .. }
+                | AgendaCommand::Confirm { now, .. }
+                | AgendaCommand::Move { now, .. } = &mut command
+                {
+                    latest = latest.max(*now);
+                    *now = latest;
+                }
+                command
+            })
+            .collect();
+        let mut reported = Vec::new();
+        decider::run::<Agenda>(&commands, |step| check(step, &mut reported));
+    }
+}
