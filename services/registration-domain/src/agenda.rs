@@ -182,9 +182,10 @@ impl Decider for Agenda {
                 if slot.confirmed {
                     return Ok(vec![]);
                 }
-                if !slot.is_live(*now)
-                    && let Some(other) =
-                        state.live_overlap(*session, slot.starts_at, slot.ends_at, *now)
+                // Checked again, even for a live hold: the hold may have been moved onto another
+                // session since, or the other confirmed at an earlier instant.
+                if let Some(other) =
+                    state.live_overlap(*session, slot.starts_at, slot.ends_at, *now)
                 {
                     return Err(AgendaRefusal::Overlap { session: other });
                 }

@@ -352,3 +352,26 @@ fn a_moved_session_takes_its_slot_along_and_reports_what_it_now_overlaps() {
         })
         .then([]);
 }
+
+#[test]
+fn a_hold_moved_onto_a_confirmed_session_is_never_confirmed() {
+    use proto::registration::agenda::SlotMoved;
+    // The job-dating is confirmed; the workshop only held when it moves onto the job-dating's
+    // hours (the move names the conflict).
+    let (starts_at, ends_at) = times(JOB_DATING);
+    let history = vec![
+        held(JOB_DATING, t0()),
+        confirmed(JOB_DATING),
+        held(WORKSHOP, after(5)),
+        Event::SlotMoved(SlotMoved {
+            session: session(WORKSHOP),
+            starts_at,
+            ends_at,
+            conflicts: vec![session(JOB_DATING)],
+        }),
+    ];
+    // Still a live hold, yet confirming it would confirm two sessions at once: refused.
+    Spec::<Agenda>::given(history)
+        .when(confirm(WORKSHOP, after(10)))
+        .then_error(overlap_with(JOB_DATING));
+}
