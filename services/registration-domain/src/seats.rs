@@ -508,32 +508,54 @@ impl Decider for Seats {
 
 /// The events of one decision, and the state they lead to: a decision made of several steps
 /// (release, cancel, promote) decides each step against the state the previous ones left.
-struct Outcome {
-    /// The state after the events so far.
-    state: SeatsState,
+///
+/// The state is copied and the events folded into it only when a step asks for it after an
+/// event was recorded: a registration, which records one event and asks nothing after it, never
+/// copies a session of thousands of registrations.
+struct Outcome<'a> {
+    /// The state the decision starts from.
+    before: &'a SeatsState,
+    /// A copy of it with the first `folded` events folded in, once a step needed one.
+    after: Option<SeatsState>,
+    /// How many of the events `after` holds.
+    folded: usize,
     /// The events so far, in order.
     events: Vec<Event>,
 }
 
-impl Outcome {
+impl<'a> Outcome<'a> {
     /// A decision starting from `state`.
-    fn from(state: &SeatsState) -> Self {
+    fn from(state: &'a SeatsState) -> Self {
         Self {
-            state: state.clone(),
+            before: state,
+            after: None,
+            folded: 0,
             events: Vec::new(),
         }
     }
 
-    /// Records `event` and folds it into the state.
+    /// Records `event`.
     fn record(&mut self, event: Event) {
-        self.state = Seats::evolve(std::mem::take(&mut self.state), &event);
         self.events.push(event);
+    }
+
+    /// The state after the events so far.
+    fn state(&mut self) -> &SeatsState {
+        if self.folded < self.events.len() {
+            let mut state = self.after.take().unwrap_or_else(|| self.before.clone());
+            for event in &self.events[self.folded..] {
+                state = Seats::evolve(state, event);
+            }
+            self.after = Some(state);
+            self.folded = self.events.len();
+        }
+        self.after.as_ref().unwrap_or(self.before)
     }
 
     /// Releases every reservation whose deadline is at or before `now`; tells whether any was.
     fn release_expired(&mut self, now: Timestamp) -> bool {
         let expired: Vec<Beneficiary> = self
-            .state
+            .state()
             .reservations
             .iter()
             .filter(|reservation| reservation.until <= now)
@@ -551,19 +573,16 @@ impl Outcome {
     /// behind it may pass. One pass is enough: a promotion never makes more seats available to
     /// anyone, so an entry skipped earlier still does not fit.
     fn promote(&mut self) {
-        if !self.state.is_open() {
+        if !self.state().is_open() {
             return;
         }
-        let waiting: Vec<RegistrationId> = self.state.waiting.iter().copied().collect();
+        let waiting: Vec<RegistrationId> = self.state().waiting.iter().copied().collect();
         for registration in waiting {
-            let Some(record) = self.state.registrations.get(&registration) else {
+            let state = self.state();
+            let Some(record) = state.registrations.get(&registration) else {
                 continue;
             };
-            if record.seats()
-                <= self
-                    .state
-                    .available_to(&record.partner, record.profile.audience)
-            {
+            if record.seats() <= state.available_to(&record.partner, record.profile.audience) {
                 let partner = record.partner.clone();
                 self.record(Event::Promoted(Registration {
                     registration,
@@ -723,9 +742,11 @@ fn register(
     if outcome.release_expired(now) {
         outcome.promote();
     }
-    let available = outcome.state.available_to(&registered.partner, audience);
+    let available = outcome.state().available_to(&registered.partner, audience);
     if seats <= available {
-        registered.reserved = outcome.state.reservation_for(&registered.partner, audience);
+        registered.reserved = outcome
+            .state()
+            .reservation_for(&registered.partner, audience);
         outcome.record(Event::Confirmed(registered));
     } else {
         outcome.record(Event::Waitlisted(registered));
