@@ -513,3 +513,49 @@ async fn an_instance_with_a_stale_copy_in_memory_still_decides_on_the_latest_sta
     let state = first.load::<Workshop>(&key).await.expect("loads").state;
     assert_eq!(state.participants, ["lea", "hugo"]);
 }
+
+/// A retry reaching an instance whose copy in memory predates the original: its decision on the
+/// stale copy is refused by the expected sequence, and the commit the log then finds is the
+/// original's, not its own (a commit is named by its own first event, never by the command's
+/// key), so it decides again on the latest state and answers the original outcome.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_on_an_instance_with_a_stale_copy_gets_the_original_answer() {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let first = nats.open_log(log_config()).await.expect("log opens");
+    let second = nats.open_log(log_config()).await.expect("log opens");
+    let key = workshop("atelier-aide-a-domicile");
+    // The second instance opens the workshop and keeps it in memory.
+    second
+        .execute::<Workshop>(
+            &key,
+            &WorkshopCommand::Open { seats: 5 },
+            &CommandMeta::new(organiser(), "open"),
+        )
+        .await
+        .expect("opens");
+    let partner = Actor::Partner {
+        id: "mission-locale-gap".into(),
+    };
+    let take = CommandMeta::new(partner, "mission-locale-gap:lea");
+    let command = WorkshopCommand::TakeSeat {
+        participant: "lea".into(),
+    };
+    let original = first
+        .execute::<Workshop>(&key, &command, &take)
+        .await
+        .expect("seat taken");
+    // The same request again, through the instance that has not seen it.
+    let retry = second
+        .execute::<Workshop>(&key, &command, &take)
+        .await
+        .expect("answered");
+    assert!(retry.duplicate, "{retry:?}");
+    assert_eq!((retry.seq, &retry.events), (original.seq, &original.events));
+    assert_eq!(
+        messages_in(&second, WORKSHOPS.name).await,
+        2,
+        "opened, and one seat taken"
+    );
+    let state = second.load::<Workshop>(&key).await.expect("loads").state;
+    assert_eq!(state.participants, ["lea"]);
+}

@@ -265,14 +265,16 @@ async fn phase(options: &Options, hot: bool, http: bool) -> Result<Value> {
         .collect();
     let failed = outcomes.len() - accepted - refused;
 
-    // What each participant was answered, every time.
+    // What each participant was answered, every time, with the sequence each answer named.
     let mut answered: HashMap<usize, HashSet<RegistrationId>> = HashMap::new();
+    let mut named: HashMap<RegistrationId, u64> = HashMap::new();
     for (participant, _, outcome) in &outcomes {
-        if let Answered::Accepted(registration, _) = outcome {
+        if let Answered::Accepted(registration, seq) = outcome {
             answered
                 .entry(*participant)
                 .or_default()
                 .insert(*registration);
+            named.insert(*registration, *seq);
         }
     }
     let mut overbooked = 0u64;
@@ -290,8 +292,39 @@ async fn phase(options: &Options, hot: bool, http: bool) -> Result<Value> {
         }
         duplicates += participants.values().filter(|&&n| n > 1).count() as u64;
     }
-    for ids in answered.values() {
-        lost += ids.iter().filter(|id| !recorded.contains(id)).count() as u64;
+    // Each lost registration, with what the log holds at the sequence its answer named: the
+    // first place to look when one is ever lost.
+    let mut lost_details = Vec::new();
+    for (participant, ids) in &answered {
+        for id in ids.iter().filter(|id| !recorded.contains(id)) {
+            lost += 1;
+            let seq = named.get(id).copied().unwrap_or(0);
+            let at_seq = match week
+                .log
+                .read_commit_at(registration::STREAM.name, seq)
+                .await
+            {
+                Ok(found) => found
+                    .commit
+                    .events
+                    .iter()
+                    .map(|e| {
+                        format!(
+                            "{} {} {:?}",
+                            e.envelope.aggregate, e.event_type, e.envelope.idempotency_key
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+                Err(e) => vec![e.to_string()],
+            };
+            lost_details.push(json!({
+                "participant": participant,
+                "registration": id.to_string(),
+                "answers": ids.iter().map(|id| id.to_string()).collect::<Vec<_>>(),
+                "seq": seq,
+                "log_at_seq": at_seq,
+            }));
+        }
     }
     let writes = week.log.write_counts();
     let mut lags = lags.lock().map(|l| l.clone()).unwrap_or_default();
@@ -307,6 +340,7 @@ async fn phase(options: &Options, hot: bool, http: bool) -> Result<Value> {
         "read_your_writes_lag_ms": if http { percentiles(&mut lags) } else { Value::Null },
         "overbooked_seats": overbooked,
         "lost_acknowledged": lost,
+        "lost_details": lost_details,
         "duplicates": duplicates,
         "commits": writes.messages,
         "writes": writes.writes,

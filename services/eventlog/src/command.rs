@@ -255,7 +255,7 @@ impl EventLog {
                     .answer(key, group, decisions, &commit, (before, before))
                     .await;
             }
-            let msg_id = group_message_id(&group, &commit);
+            let msg_id = group_message_id(&commit);
             match self.append(key, loaded.version, &commit, &msg_id).await {
                 Ok(Appended::Stored { seq } | Appended::Duplicate { seq }) => {
                     // A duplicate of this group's own message id is this very commit, stored by
@@ -455,15 +455,17 @@ fn decide_group<A: Aggregate>(
     (decisions, commit, after)
 }
 
-/// The message id of a group's commit: the first command's idempotency key when it is alone (so
-/// the message of a single command reads as before), else its first event's id. A resend of the
-/// same message is recognised by it; a retried command by its key in the aggregate's history.
-fn group_message_id<A: Aggregate>(group: &[Pending<A>], commit: &Commit) -> String {
-    match (group, commit.events.first()) {
-        ([single], _) => single.meta.idempotency_key.clone(),
-        (_, Some(first)) => format!("group:{}", first.envelope.id),
-        (_, None) => String::new(),
-    }
+/// The message id of a group's commit: its first event's id, made for this decision. A resend
+/// of the same message is recognised by it (and, after a refused expected sequence, found in the
+/// log by it); a retried command by its key in the aggregate's history. Never the command's own
+/// key: a retry decided on a stale copy would then take the original's commit for its own, and
+/// answer with events that were never stored.
+fn group_message_id(commit: &Commit) -> String {
+    commit
+        .events
+        .first()
+        .map(|first| format!("commit:{}", first.envelope.id))
+        .unwrap_or_default()
 }
 
 /// The failure to answer every command of a group with when its aggregate cannot be read.
