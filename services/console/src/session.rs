@@ -124,7 +124,7 @@ fn unavailable(e: impl std::fmt::Display) -> SessionError {
 #[derive(Clone)]
 pub struct Sessions {
     /// The bucket.
-    kv: kv::Store,
+    kv: std::sync::Arc<kv::Store>,
     /// The API keys: a session's principal is read from them on each request.
     keys: KeyStore,
 }
@@ -175,7 +175,10 @@ impl Sessions {
             Ok(store) => store,
             Err(_) => js.update_key_value(config).await.map_err(unavailable)?,
         };
-        Ok(Self { kv, keys })
+        Ok(Self {
+            kv: kv.into(),
+            keys,
+        })
     }
 
     /// Opens a session for a key that just authenticated; its id, for the cookie.

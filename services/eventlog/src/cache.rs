@@ -5,7 +5,8 @@
 //! expected version, so a stale entry costs a conflict and a catch-up, never a wrong decision.
 //! Each entry remembers when it was last known to be the log's latest (read from the log, or
 //! written by this process): a read-only check may trust a recent one without asking the log.
-//! The cache is bounded; when full, an entry is dropped to make room. It also holds each
+//! The cache is bounded; when full, the eighth of its entries known to be the latest longest ago
+//! is dropped to make room. It also holds each
 //! aggregate's queue of commands waiting to be decided together (see `command`).
 
 use std::any::{Any, TypeId};
@@ -101,9 +102,17 @@ impl AggregateCache {
             return;
         }
         if entries.len() >= self.capacity && !entries.contains_key(&slot) {
-            let evicted = entries.keys().next().cloned();
-            if let Some(evicted) = evicted {
-                entries.remove(&evicted);
+            // An eighth of the entries go at once, those known to be the latest longest ago: a
+            // busy aggregate, written all the time, stays, and the cost of choosing is shared by
+            // the next puts.
+            let mut by_age: Vec<(Instant, (TypeId, String))> = entries
+                .iter()
+                .map(|(slot, cached)| (cached.verified, slot.clone()))
+                .collect();
+            let evicted = (by_age.len() / 8).max(1);
+            by_age.select_nth_unstable_by_key(evicted - 1, |(verified, _)| *verified);
+            for (_, slot) in by_age.into_iter().take(evicted) {
+                entries.remove(&slot);
             }
         }
         let verified = Instant::now();

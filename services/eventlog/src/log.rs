@@ -27,9 +27,13 @@ const NO_CONTENT: u16 = 204;
 /// The header of a direct get reply that carries the message's stream sequence.
 const NATS_SEQUENCE: &str = "Nats-Sequence";
 
-/// The log: JetStream streams, one subject per aggregate.
+/// The log: JetStream streams, one subject per aggregate. A handle: cloning it (every service,
+/// every command's worker, every request's state holds one) shares one log.
 #[derive(Clone)]
-pub struct EventLog {
+pub struct EventLog(std::sync::Arc<Log>);
+
+/// What an [`EventLog`] shares.
+pub struct Log {
     js: jetstream::Context,
     config: LogConfig,
     streams: HashMap<&'static str, stream::Stream>,
@@ -152,6 +156,14 @@ fn unavailable(e: impl std::fmt::Display) -> LoadError {
     }
 }
 
+impl std::ops::Deref for EventLog {
+    type Target = Log;
+
+    fn deref(&self) -> &Log {
+        &self.0
+    }
+}
+
 impl EventLog {
     /// Opens the log: creates each stream, or updates it to the configuration (idempotent, so
     /// every instance of every service can run it at start-up), and the snapshot bucket.
@@ -190,14 +202,14 @@ impl EventLog {
                 (spec.name, std::sync::Arc::new(writer))
             })
             .collect();
-        Ok(Self {
+        Ok(Self(std::sync::Arc::new(Log {
             js,
             writers,
             cache: std::sync::Arc::new(crate::cache::AggregateCache::new(config.cache_capacity)),
             config,
             streams,
             snapshots,
-        })
+        })))
     }
 
     /// How many commits this log stored so far, in how many writes (over all its streams).

@@ -152,7 +152,7 @@ enum Seen {
 #[derive(Clone)]
 pub struct IdempotencyStore {
     /// The bucket [`IDEMPOTENCY_BUCKET`].
-    kv: kv::Store,
+    kv: std::sync::Arc<kv::Store>,
     /// Its entries' writer: claims and responses of concurrent requests are written together
     /// (one durable write for many), each with the revision it expects.
     writer: Arc<StreamWriter>,
@@ -181,7 +181,7 @@ impl IdempotencyStore {
         };
         let writer = StreamWriter::for_bucket(js, IDEMPOTENCY_BUCKET, WRITE_TIMEOUT).await?;
         Ok(Self {
-            kv,
+            kv: Arc::new(kv),
             writer: Arc::new(writer),
         })
     }

@@ -237,7 +237,7 @@ fn unavailable(e: impl fmt::Display) -> KeyError {
 #[derive(Clone)]
 pub struct KeyStore {
     /// The bucket [`KEYS_BUCKET`].
-    kv: kv::Store,
+    kv: std::sync::Arc<kv::Store>,
 }
 
 impl KeyStore {
@@ -255,7 +255,7 @@ impl KeyStore {
             Ok(store) => store,
             Err(_) => js.update_key_value(config).await.map_err(unavailable)?,
         };
-        Ok(Self { kv })
+        Ok(Self { kv: kv.into() })
     }
 
     /// Creates a key for `role`: its public id and its secret, which is shown only now.

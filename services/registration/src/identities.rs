@@ -47,7 +47,7 @@ pub enum Revealed {
 /// The participants' keys.
 #[derive(Clone)]
 pub struct Identities {
-    keys: kv::Store,
+    keys: Arc<kv::Store>,
     writer: Arc<StreamWriter>,
 }
 
@@ -76,7 +76,7 @@ impl Identities {
             .await
             .map_err(unavailable)?;
         Ok(Self {
-            keys,
+            keys: Arc::new(keys),
             writer: Arc::new(writer),
         })
     }

@@ -52,7 +52,7 @@ fn unavailable(e: impl std::fmt::Display) -> SecretsUnavailable {
 /// The secrets' bucket.
 #[derive(Clone)]
 pub struct Secrets {
-    kv: kv::Store,
+    kv: std::sync::Arc<kv::Store>,
 }
 
 impl Secrets {
@@ -73,7 +73,7 @@ impl Secrets {
             Ok(store) => store,
             Err(_) => js.update_key_value(config).await.map_err(unavailable)?,
         };
-        Ok(Self { kv })
+        Ok(Self { kv: kv.into() })
     }
 
     /// The subscription's secret, made on first use: two requests at once agree on one.
