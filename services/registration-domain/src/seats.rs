@@ -45,7 +45,7 @@
 //!                           └─> Cancelled
 //! ```
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use decider::Decider;
 use jiff::Timestamp;
@@ -145,8 +145,10 @@ pub enum SeatsCommand {
     },
 }
 
-/// What a session's seats remember: everything their decisions need. Snapshotted by the shell.
+/// What a session's seats remember: everything their decisions need. Snapshotted by the shell
+/// (the counts derived from the registrations are not stored: they are counted again on read).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredSeats")]
 pub struct SeatsState {
     /// The session's facts, known once the capacity was set: registrations are refused before
     /// (nothing says when the session is or who it is for).
@@ -167,6 +169,48 @@ pub struct SeatsState {
     /// How many confirmations (registrations confirmed or promoted) happened so far: the next
     /// one's [`RegistrationStatus::Confirmed::confirmed_order`]. Demotions follow it backwards.
     pub confirmations: u64,
+    /// The seats the confirmed registrations hold, kept as they change: deciding a registration
+    /// never walks the session's thousands of registrations to count them.
+    #[serde(skip_serializing)]
+    confirmed_seats: u32,
+    /// The registrations not cancelled, by participant: who is already in, found without a walk.
+    #[serde(skip_serializing)]
+    active: BTreeSet<(ParticipantId, RegistrationId)>,
+}
+
+/// A [`SeatsState`] as snapshotted: what it remembers, without the counts derived from it.
+#[derive(Deserialize)]
+struct StoredSeats {
+    facts: Option<SessionFacts>,
+    capacity: u32,
+    reservations: Vec<Reservation>,
+    cancelled: Option<Reason>,
+    ended: bool,
+    registrations: BTreeMap<RegistrationId, RegistrationRecord>,
+    waiting: VecDeque<RegistrationId>,
+    confirmations: u64,
+}
+
+impl From<StoredSeats> for SeatsState {
+    fn from(stored: StoredSeats) -> Self {
+        let mut state = SeatsState {
+            facts: stored.facts,
+            capacity: stored.capacity,
+            reservations: stored.reservations,
+            cancelled: stored.cancelled,
+            ended: stored.ended,
+            registrations: stored.registrations,
+            waiting: stored.waiting,
+            confirmations: stored.confirmations,
+            confirmed_seats: 0,
+            active: BTreeSet::new(),
+        };
+        let ids: Vec<RegistrationId> = state.registrations.keys().copied().collect();
+        for id in ids {
+            state.count(id);
+        }
+        state
+    }
 }
 
 /// One registration, as the seats remember it.
@@ -453,16 +497,20 @@ impl Decider for Seats {
                     reserved: registered.reserved.clone(),
                     confirmed_order: state.confirmations,
                 };
+                state.uncount(registered.registration);
                 state.registrations.insert(
                     registered.registration,
                     RegistrationRecord::new(registered, status),
                 );
+                state.count(registered.registration);
             }
             Event::Waitlisted(registered) => {
+                state.uncount(registered.registration);
                 state.registrations.insert(
                     registered.registration,
                     RegistrationRecord::new(registered, RegistrationStatus::Waiting),
                 );
+                state.count(registered.registration);
                 state.waiting.push_back(registered.registration);
             }
             Event::Promoted(promoted) => {
@@ -471,6 +519,7 @@ impl Decider for Seats {
                     .registrations
                     .get(&promoted.registration)
                     .and_then(|record| state.reservation_used_by(record));
+                state.uncount(promoted.registration);
                 if let Some(record) = state.registrations.get_mut(&promoted.registration) {
                     state.confirmations += 1;
                     record.status = RegistrationStatus::Confirmed {
@@ -478,20 +527,25 @@ impl Decider for Seats {
                         confirmed_order: state.confirmations,
                     };
                 }
+                state.count(promoted.registration);
             }
             Event::Demoted(demoted) => {
+                state.uncount(demoted.registration);
                 if let Some(record) = state.registrations.get_mut(&demoted.registration) {
                     record.status = RegistrationStatus::Waiting;
                     // The most recent confirmation is demoted first, so pushing each one to the
                     // front leaves the earliest confirmed of them at the head.
                     state.waiting.push_front(demoted.registration);
                 }
+                state.count(demoted.registration);
             }
             Event::Cancelled(cancelled) => {
                 state.waiting.retain(|id| *id != cancelled.registration);
+                state.uncount(cancelled.registration);
                 if let Some(record) = state.registrations.get_mut(&cancelled.registration) {
                     record.status = RegistrationStatus::Cancelled { by: cancelled.by };
                 }
+                state.count(cancelled.registration);
             }
             Event::CheckedIn(checked_in) => {
                 if let Some(record) = state.registrations.get_mut(&checked_in.registration) {
@@ -711,14 +765,8 @@ fn register(
             allowed: facts.restricted_to.clone(),
         });
     }
-    if let Some((registration, _)) = state
-        .registrations
-        .iter()
-        .find(|(_, record)| record.participant == registered.participant && record.is_active())
-    {
-        return Err(SeatsRefusal::AlreadyRegistered {
-            registration: *registration,
-        });
+    if let Some(registration) = state.active_registration_of(registered.participant) {
+        return Err(SeatsRefusal::AlreadyRegistered { registration });
     }
     if state.registrations.contains_key(&registered.registration) {
         return Err(SeatsRefusal::RegistrationIdUsed {
@@ -903,7 +951,38 @@ impl SeatsState {
 
     /// The seats held by confirmed registrations.
     pub fn confirmed_seats(&self) -> u32 {
-        self.confirmed().map(|(_, record, _)| record.seats()).sum()
+        self.confirmed_seats
+    }
+
+    /// The participant's registration that is not cancelled, if any.
+    pub fn active_registration_of(&self, participant: ParticipantId) -> Option<RegistrationId> {
+        self.active
+            .range((participant, RegistrationId(Default::default()))..)
+            .next()
+            .filter(|(found, _)| *found == participant)
+            .map(|(_, registration)| *registration)
+    }
+
+    /// Adds the registration's part to the counts derived from the registrations.
+    fn count(&mut self, id: RegistrationId) {
+        if let Some(record) = self.registrations.get(&id) {
+            if record.is_confirmed() {
+                self.confirmed_seats = self.confirmed_seats.saturating_add(record.seats());
+            }
+            if record.is_active() {
+                self.active.insert((record.participant, id));
+            }
+        }
+    }
+
+    /// Takes the registration's part out of the counts, before it changes.
+    fn uncount(&mut self, id: RegistrationId) {
+        if let Some(record) = self.registrations.get(&id) {
+            if record.is_confirmed() {
+                self.confirmed_seats = self.confirmed_seats.saturating_sub(record.seats());
+            }
+            self.active.remove(&(record.participant, id));
+        }
     }
 
     /// The capacity minus the confirmed seats: the seats not held by anyone, reserved ones

@@ -207,6 +207,26 @@ fn check(step: Step<'_, Seats>) {
         "{confirmed} seats confirmed in a session of {} after {command:?}",
         after.capacity
     );
+    // The counts the state keeps as it goes are the counts of its registrations.
+    assert_eq!(
+        u64::from(after.confirmed_seats()),
+        confirmed,
+        "kept count of confirmed seats"
+    );
+    for record in after.registrations.values() {
+        let found = after.active_registration_of(record.participant);
+        assert_eq!(
+            found.is_some(),
+            after
+                .registrations
+                .values()
+                .any(|other| other.participant == record.participant && other.is_active()),
+            "kept index of who is in"
+        );
+        if let Some(found) = found {
+            assert!(after.registrations[&found].is_active());
+        }
+    }
 
     // The waiting list is exactly the waiting registrations, each once. A group is one record:
     // all its seats wait or hold together.
