@@ -228,9 +228,7 @@ impl TestCluster {
     /// A client connected to all three nodes, that keeps reconnecting forever (as the services
     /// do); it moves to another node when its own dies.
     pub async fn connect(&self) -> anyhow::Result<async_nats::Client> {
-        Ok(async_nats::ConnectOptions::new()
-            .retry_on_initial_connect()
-            .max_reconnects(None)
+        Ok(eventlog::client::connect_options("semaine-tests")
             .connect(self.urls.as_slice())
             .await?)
     }

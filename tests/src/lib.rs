@@ -62,9 +62,7 @@ impl TestNats {
 
     /// A new client connection that keeps trying to reconnect forever (as the services do).
     pub async fn client(&self) -> anyhow::Result<async_nats::Client> {
-        Ok(async_nats::ConnectOptions::new()
-            .retry_on_initial_connect()
-            .max_reconnects(None)
+        Ok(eventlog::client::connect_options("semaine-tests")
             .connect(self.url())
             .await?)
     }

@@ -14,13 +14,20 @@
 //! row's error and nothing stored, then imported once, and a retry stores nothing more. A
 //! signed-in user is served by a second instance over the same NATS and by a restarted one;
 //! signing out on one ends the session on the other, a revoked key's session is refused, and
-//! the sessions' bucket holds neither a secret nor a cookie's value.
+//! the sessions' bucket holds neither a secret nor a cookie's value. Sign-ins are limited per
+//! client address (refused ones too) and per key: beyond, a French page, `429` and
+//! `Retry-After`, and once that wait is over the right key works.
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use console::limits::{PER_ADDRESS, PER_KEY};
 use futures_util::TryStreamExt;
 use gateway::Role;
 use gateway::keys::Editions;
 use gateway::stack::axum::Router;
 use gateway::stack::axum::body::Body;
+use gateway::stack::axum::extract::ConnectInfo;
 use gateway::stack::axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use gateway::stack::tower::ServiceExt;
 use proto::taxonomy::Audience;
@@ -31,6 +38,9 @@ use tests::desk::Desk;
 struct Browser {
     router: Router,
     cookie: Option<String>,
+    /// The client address its requests come from (as the gateway's `ConnectInfo` gives it),
+    /// or none, as for every request sent within the process.
+    address: Option<SocketAddr>,
 }
 
 /// What came back.
@@ -75,7 +85,16 @@ impl Browser {
         Self {
             router: desk.router.clone(),
             cookie: None,
+            address: None,
         }
+    }
+
+    /// A browser on another machine, at `address`.
+    fn at(desk: &Desk, address: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            address: Some(address.parse()?),
+            ..Self::new(desk)
+        })
     }
 
     async fn send(
@@ -91,7 +110,7 @@ impl Browser {
         if let Some(cookie) = &self.cookie {
             builder = builder.header(header::COOKIE, cookie);
         }
-        let request = match form {
+        let mut request = match form {
             Some(fields) => {
                 let body = fields
                     .iter()
@@ -104,6 +123,9 @@ impl Browser {
             }
             None => builder.body(Body::empty())?,
         };
+        if let Some(address) = self.address {
+            request.extensions_mut().insert(ConnectInfo(address));
+        }
         let response = self.router.clone().oneshot(request).await?;
         let status = response.status();
         let headers = response.headers().clone();
@@ -290,6 +312,83 @@ async fn signing_in_sets_a_strict_cookie_and_signing_out_ends_the_session() -> a
     Ok(())
 }
 
+/// The `Retry-After` of a page, in seconds.
+fn retry_after(page: &Page) -> Option<u64> {
+    page.headers
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_are_limited_per_address_and_per_key_and_the_page_says_how_long_to_wait()
+-> anyhow::Result<()> {
+    let desk = Desk::start().await?;
+    let organiser = desk.key(Role::Organiser(Editions::All)).await?;
+
+    // A guesser at one address: every refused key counts, up to the burst...
+    let mut guesser = Browser::at(&desk, "192.0.2.7:50123")?;
+    for n in 0..PER_ADDRESS.burst {
+        let refused = guesser.sign_in(&format!("semaine_guess{n}")).await?;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    // ...then even the right key waits, on a French page that says how long.
+    let limited = guesser.sign_in(&organiser).await?;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{limited:?}");
+    let wait = retry_after(&limited).ok_or_else(|| anyhow::anyhow!("no Retry-After"))?;
+    assert_eq!(wait, 2, "one attempt every 2 s");
+    assert!(
+        limited.text.contains("<html lang=\"fr\">"),
+        "{}",
+        limited.text
+    );
+    assert!(
+        limited
+            .text
+            .contains("Trop de tentatives de connexion : réessayez dans 2 secondes."),
+        "{}",
+        limited.text
+    );
+    assert!(limited.text.contains("role=\"alert\""), "{}", limited.text);
+    assert!(guesser.cookie.is_none(), "no session while limited");
+
+    // Another machine is not slowed by the guesser.
+    let mut colleague = Browser::at(&desk, "198.51.100.20:40000")?;
+    let signed = colleague.sign_in(&organiser).await?;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{signed:?}");
+
+    // Once the wait is over, the right key signs in from the guesser's address too.
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    let signed = guesser.sign_in(&organiser).await?;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{signed:?}");
+    assert_eq!(signed.location(), "/console");
+    assert!(guesser.cookie.is_some());
+    let home = guesser.get("/console").await?;
+    assert_eq!(home.status, StatusCode::OK, "{home:?}");
+
+    // The key, sent from ever new addresses, opens no more sessions than its own burst (two
+    // are open already), whatever the addresses' allowances.
+    for n in 2..PER_KEY.burst {
+        let mut elsewhere = Browser::at(&desk, &format!("203.0.113.{n}:443"))?;
+        let signed = elsewhere.sign_in(&organiser).await?;
+        assert_eq!(
+            signed.status,
+            StatusCode::SEE_OTHER,
+            "session {n}: {signed:?}"
+        );
+    }
+    let mut one_more = Browser::at(&desk, "203.0.113.200:443")?;
+    let limited = one_more.sign_in(&organiser).await?;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{limited:?}");
+    // One session a minute: the first was opened a few seconds ago.
+    let wait = retry_after(&limited);
+    assert!(matches!(wait, Some(50..=60)), "{wait:?}");
+    assert!(one_more.cookie.is_none());
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_is_served_by_every_instance_survives_a_restart_and_ends_with_its_key()
 -> anyhow::Result<()> {
@@ -328,6 +427,7 @@ async fn a_session_is_served_by_every_instance_survives_a_restart_and_ends_with_
     let mut second = Browser {
         router: Box::pin(desk.instance()).await?,
         cookie: first.cookie.clone(),
+        address: None,
     };
     let there = second.get("/console").await?;
     assert_eq!(there.status, StatusCode::OK, "{there:?}");
@@ -383,6 +483,7 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
         let mut browser = Browser {
             router: desk.router.clone(),
             cookie: organiser.cookie.clone(),
+            address: None,
         };
         async move {
             let page = browser.get(&path).await?;
@@ -416,6 +517,7 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
         let mut browser = Browser {
             router: desk.router.clone(),
             cookie: door.cookie.clone(),
+            address: None,
         };
         async move {
             let page = browser.get("/console/venue").await?;
@@ -536,6 +638,7 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
         let mut browser = Browser {
             router: desk.router.clone(),
             cookie: organiser.cookie.clone(),
+            address: None,
         };
         async move {
             let page = browser.get(&path).await?;
@@ -563,6 +666,7 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
         let mut browser = Browser {
             router: desk.router.clone(),
             cookie: door.cookie.clone(),
+            address: None,
         };
         async move {
             let page = browser.get(&path).await?;
@@ -608,6 +712,7 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
         let mut browser = Browser {
             router: desk.router.clone(),
             cookie: organiser.cookie.clone(),
+            address: None,
         };
         async move {
             let page = browser.get(&path).await?;
@@ -703,6 +808,7 @@ async fn a_programme_is_imported_all_or_nothing_and_a_retry_duplicates_nothing()
         let mut browser = Browser {
             router: desk.router.clone(),
             cookie: organiser.cookie.clone(),
+            address: None,
         };
         async move {
             let page = browser
@@ -725,6 +831,7 @@ async fn a_programme_is_imported_all_or_nothing_and_a_retry_duplicates_nothing()
         let mut browser = Browser {
             router: desk.router.clone(),
             cookie: organiser.cookie.clone(),
+            address: None,
         };
         let (path, csrf) = (path.clone(), csrf.clone());
         let text = format!("{header}{good}{bad}");
@@ -842,6 +949,7 @@ async fn page_with(
         let mut browser = Browser {
             router: desk.router.clone(),
             cookie: cookie.clone(),
+            address: None,
         };
         let path = path.to_owned();
         let wanted = wanted.to_owned();
@@ -1237,6 +1345,7 @@ async fn moving_a_session_shows_who_it_affects_first_then_tells_their_partners()
         let mut browser = Browser {
             router: desk.router.clone(),
             cookie: organiser.cookie.clone(),
+            address: None,
         };
         let path = format!("{base}/move");
         async move {

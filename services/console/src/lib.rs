@@ -10,14 +10,15 @@
 //! A user signs in with an API key (organiser or venue); the console keeps the key's id (never
 //! its secret) in a session stored in a JetStream key-value bucket, shared by every instance and
 //! kept across restarts, named by a random id, the only thing the cookie holds (`HttpOnly`,
-//! `Secure`, `SameSite=Strict`). Every form carries the session's CSRF token, checked on every
-//! POST.
+//! `Secure`, `SameSite=Strict`). Sign-ins are rate-limited per client address and per key.
+//! Every form carries the session's CSRF token, checked on every POST.
 //! Pages are written with maud (compile-time templates, escaped by default), labels in French,
 //! no JavaScript; charts are SVG drawn on the server.
 //!
 //! # Layout
 //! - [`session`]: sessions in the `console_sessions` bucket, the cookie, the CSRF token, the
 //!   signed-in extractor.
+//! - [`limits`]: sign-ins rate-limited per client address and per key.
 //! - [`api`]: the in-process client of the gateway's router.
 //! - [`page`]: the page shell (`lang="fr"`, the style sheet), the error pages, labels.
 //! - [`organiser`]: editions and the programme as a week grid (days × towns).
@@ -35,6 +36,7 @@
 pub mod api;
 pub mod charts;
 pub mod import;
+pub mod limits;
 pub mod organiser;
 pub mod page;
 pub mod programme;

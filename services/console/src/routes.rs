@@ -16,6 +16,7 @@ use maud::html;
 use serde::Deserialize;
 
 use crate::api::Api;
+use crate::limits::{ClientAddress, SignInLimits, wait_message};
 use crate::page::{Failure, STYLE, ok, page};
 use crate::session::{self, SessionError, Sessions, SignedIn, check_origin};
 use crate::{charts, import, organiser, programme, venue, venue_import};
@@ -34,6 +35,8 @@ pub struct Console {
     pub sessions: Sessions,
     /// The catalogue's store, for the directory of venues the import looks names up in.
     pub catalogue: Option<sled::Db>,
+    /// The sign-ins' buckets, per client address and per key.
+    pub sign_in: std::sync::Arc<SignInLimits>,
 }
 
 /// The console's routes, under `/console`, to merge with the gateway's [`gateway::app`]; opens
@@ -50,6 +53,7 @@ pub async fn router(state: AppState) -> Result<Router, SessionError> {
         keys: state.keys.clone(),
         sessions,
         catalogue: state.catalogue,
+        sign_in: std::sync::Arc::default(),
     };
     Ok(Router::new()
         .route("/console", get(home))
@@ -172,12 +176,28 @@ pub struct LoginForm {
     key: String,
 }
 
+/// The sign-in form again, `429` with `Retry-After`: the client waits `wait`.
+fn too_many_sign_ins(wait: std::time::Duration) -> Response {
+    let seconds = gateway::limits::retry_after_seconds(wait);
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, seconds.to_string())],
+        ok(login_form(Some(&wait_message(seconds)))),
+    )
+        .into_response()
+}
+
 async fn login(
     State(console): State<Console>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Failure> {
     check_origin(&headers)?;
+    // Every attempt counts, before the key is read: a refused one too.
+    if let Err(wait) = console.sign_in.attempt(address) {
+        return Ok(too_many_sign_ins(wait));
+    }
     let refused =
         |message: &str| (StatusCode::UNAUTHORIZED, ok(login_form(Some(message)))).into_response();
     let Ok(Form(form)) = form else {
@@ -199,6 +219,9 @@ async fn login(
         return Ok(refused(
             "Une clé de partenaire ne sert pas dans la console : elle est faite pour votre propre site.",
         ));
+    }
+    if let Err(wait) = console.sign_in.session(&principal.key_id) {
+        return Ok(too_many_sign_ins(wait));
     }
     let id = console
         .sessions

@@ -7,6 +7,7 @@
 //! and decides again) and `Nats-Msg-Id` (a retried publish is stored once).
 //!
 //! # Layout
+//! - [`client`]: the options of every connection semaine opens to NATS (capped reconnect delay).
 //! - [`config`]: which streams exist, with how many replicas, and the log's tunables.
 //! - [`address`]: [`AggregateKey`], where one aggregate's events live.
 //! - [`codec`]: a commit to and from a NATS message (headers + JSON body).
@@ -21,6 +22,7 @@
 pub mod address;
 pub mod aggregate;
 mod cache;
+pub mod client;
 pub mod codec;
 pub mod command;
 pub mod config;

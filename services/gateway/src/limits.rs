@@ -4,6 +4,11 @@
 //! A request beyond that is answered 429 `rate-limited` with `Retry-After`: the seconds until
 //! the bucket holds a token again. The buckets live in this process only: behind several
 //! gateway instances a key gets each instance's allowance (a shared limit is not built).
+//!
+//! The [`RateLimiter`] counts anything named by a string: the API's keys here, the console's
+//! sign-ins per client address and per key. A bucket that has filled up again is the same as
+//! a new one, so once the limiter holds many buckets it forgets the full ones: its memory stays
+//! bounded by the buckets in use, whatever names callers make up.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -37,13 +42,35 @@ struct Bucket {
     at: Instant,
 }
 
+impl Bucket {
+    /// Its tokens at `now`: those left plus those added since, at most `burst`.
+    fn tokens_at(&self, now: Instant, rate: f64, burst: f64) -> f64 {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        (self.tokens + elapsed * rate).min(burst)
+    }
+}
+
+/// Below this many buckets, none is forgotten.
+const FORGET_FULL_FROM: usize = 4_096;
+
+/// The buckets of every name seen and not forgotten.
+#[derive(Debug, Default)]
+struct Buckets {
+    /// One bucket per name (a key id, a client address).
+    by_name: HashMap<String, Bucket>,
+    /// A new name finding this many buckets (or [`FORGET_FULL_FROM`]) makes the limiter forget
+    /// the full ones; then twice as many as are left, so that forgetting costs O(1) a request
+    /// on average.
+    forget_from: usize,
+}
+
 /// The buckets of every key seen.
 #[derive(Debug, Default)]
 pub struct RateLimiter {
     /// The allowance of each key.
     limit: RateLimit,
-    /// One bucket per key id. Keys are issued by semaine, so their number is bounded.
-    buckets: Mutex<HashMap<String, Bucket>>,
+    /// One bucket per key, the full ones forgotten once there are many.
+    buckets: Mutex<Buckets>,
 }
 
 impl RateLimiter {
@@ -68,12 +95,19 @@ impl RateLimiter {
             .buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
+        if !buckets.by_name.contains_key(key)
+            && buckets.by_name.len() >= buckets.forget_from.max(FORGET_FULL_FROM)
+        {
+            buckets
+                .by_name
+                .retain(|_, bucket| bucket.tokens_at(now, rate, burst) < burst);
+            buckets.forget_from = 2 * buckets.by_name.len();
+        }
+        let bucket = buckets.by_name.entry(key.to_owned()).or_insert(Bucket {
             tokens: burst,
             at: now,
         });
-        let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * rate).min(burst);
+        bucket.tokens = bucket.tokens_at(now, rate, burst);
         bucket.at = now.max(bucket.at);
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
@@ -81,6 +115,16 @@ impl RateLimiter {
         } else {
             Err(Duration::from_secs_f64((1.0 - bucket.tokens) / rate))
         }
+    }
+
+    /// How many buckets it holds now.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .by_name
+            .len()
     }
 }
 
@@ -136,6 +180,34 @@ mod tests {
         assert!(limiter.check_at("k", much_later).is_ok());
         assert!(limiter.check_at("k", much_later).is_ok());
         assert!(limiter.check_at("k", much_later).is_err());
+    }
+
+    #[test]
+    fn full_buckets_are_forgotten_once_there_are_many_and_the_others_kept() {
+        let limiter = RateLimiter::new(RateLimit {
+            per_second: 1.0,
+            burst: 2,
+        });
+        let start = Instant::now();
+        // A guesser making up names: each takes a token, so its bucket is not full...
+        for n in 1..FORGET_FULL_FROM {
+            assert!(limiter.check_at(&format!("made-up-{n}"), start).is_ok());
+        }
+        // ...and one name takes both its tokens.
+        assert!(limiter.check_at("busy", start).is_ok());
+        assert!(limiter.check_at("busy", start).is_ok());
+        assert_eq!(limiter.len(), FORGET_FULL_FROM);
+        // One second later the made-up names' buckets are full again, `busy`'s holds one token.
+        let later = start + Duration::from_secs(1);
+        assert!(limiter.check_at("newcomer", later).is_ok());
+        assert_eq!(limiter.len(), 2, "only `busy` and `newcomer` are left");
+        // `busy` was not forgotten: one token, not two.
+        assert!(limiter.check_at("busy", later).is_ok());
+        assert!(limiter.check_at("busy", later).is_err());
+        // A forgotten name starts again from a full bucket, as it would have found it.
+        assert!(limiter.check_at("made-up-1", later).is_ok());
+        assert!(limiter.check_at("made-up-1", later).is_ok());
+        assert!(limiter.check_at("made-up-1", later).is_err());
     }
 
     #[test]

@@ -61,7 +61,10 @@ impl Gateway {
             Some(extra) => app(self.state).merge(extra),
             None => app(self.state),
         };
-        axum::serve(self.listener, router)
+        // The peer's address goes with each request (`ConnectInfo`): the console's sign-in
+        // counts attempts per client address.
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }

@@ -610,10 +610,7 @@ async fn connect_and_open(
     streams: Vec<StreamSpec>,
     projections: Vec<Registered>,
 ) -> Result<(async_nats::Client, EventLog, Vec<Runner<Registered>>)> {
-    let options = async_nats::ConnectOptions::new()
-        .name("semaine")
-        .retry_on_initial_connect()
-        .max_reconnects(None);
+    let options = eventlog::client::connect_options("semaine");
     let client = match (nats, &settings.nats) {
         (Nats::Local { server, .. }, _) => options.connect(server.url()).await,
         (Nats::Remote { .. }, NatsSettings::Remote { servers }) => {
