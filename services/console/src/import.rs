@@ -100,17 +100,37 @@ pub struct Plan {
     pub digest: String,
 }
 
-impl Plan {
+/// A file checked row by row (a programme, venues): what its preview shows, and whether it may
+/// be imported.
+pub trait Checked {
+    /// Every row, with its errors.
+    fn rows(&self) -> &[Row];
+
+    /// Errors of the file as a whole.
+    fn file_errors(&self) -> &[String];
+
     /// Whether nothing stands in the way.
-    pub fn is_clean(&self) -> bool {
-        self.file_errors.is_empty() && self.rows.iter().all(|r| r.errors.is_empty())
+    fn is_clean(&self) -> bool {
+        self.file_errors().is_empty() && self.rows().iter().all(|r| r.errors.is_empty())
     }
 
     /// How many rows have errors.
-    pub fn rows_in_error(&self) -> usize {
-        self.rows.iter().filter(|r| !r.errors.is_empty()).count()
+    fn rows_in_error(&self) -> usize {
+        self.rows().iter().filter(|r| !r.errors.is_empty()).count()
     }
 }
+
+impl Checked for Plan {
+    fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    fn file_errors(&self) -> &[String] {
+        &self.file_errors
+    }
+}
+
+impl Plan {}
 
 /// A column of an imported table: the name the code uses and the header names that mean it.
 #[derive(Debug, Clone, Copy)]

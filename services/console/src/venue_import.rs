@@ -30,8 +30,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::import::{
-    Column, Row, Upload, digest, list, normal, parse_time, preview_answer, read_table, read_upload,
-    rows_table, stopped, taxonomy, upload_form,
+    Checked, Column, Row, Upload, digest, list, normal, parse_time, preview_answer, read_table,
+    read_upload, rows_table, stopped, taxonomy, upload_form,
 };
 use crate::page::{Failure, hidden, ok, page};
 use crate::routes::Console;
@@ -111,15 +111,13 @@ pub struct Plan {
     pub digest: String,
 }
 
-impl Plan {
-    /// Whether nothing stands in the way.
-    pub fn is_clean(&self) -> bool {
-        self.file_errors.is_empty() && self.rows.iter().all(|r| r.errors.is_empty())
+impl Checked for Plan {
+    fn rows(&self) -> &[Row] {
+        &self.rows
     }
 
-    /// How many rows have errors.
-    pub fn rows_in_error(&self) -> usize {
-        self.rows.iter().filter(|r| !r.errors.is_empty()).count()
+    fn file_errors(&self) -> &[String] {
+        &self.file_errors
     }
 }
 
