@@ -48,13 +48,21 @@ pub struct Wait {
 impl Wait {
     /// The `min_seq` query parameter to add to a read, with its `&`.
     pub fn param(&self) -> String {
+        match self.query() {
+            query if query.is_empty() => query,
+            query => format!("&{query}"),
+        }
+    }
+
+    /// The `min_seq` query parameter as a read's only one (without `&`); empty when none.
+    pub fn query(&self) -> String {
         self.min_seq
             .as_deref()
             .filter(|m| {
                 m.chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-' | ','))
             })
-            .map(|m| format!("&min_seq={m}"))
+            .map(|m| format!("min_seq={m}"))
             .unwrap_or_default()
     }
 }
@@ -119,10 +127,7 @@ pub async fn grid(
         .api
         .get(
             &session.principal,
-            &format!(
-                "/catalogue/editions/{edition}/events?{}",
-                wait.param().trim_start_matches('&')
-            ),
+            &format!("/catalogue/editions/{edition}/events?{}", wait.query()),
         )
         .await?;
     let days: Vec<Date> = info

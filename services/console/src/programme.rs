@@ -381,10 +381,7 @@ async fn event_of(
         .api
         .get(
             &session.principal,
-            &format!(
-                "/catalogue/editions/{edition}/events?{}",
-                wait.param().trim_start_matches('&')
-            ),
+            &format!("/catalogue/editions/{edition}/events?{}", wait.query()),
         )
         .await?;
     events
@@ -411,10 +408,7 @@ async fn session_of(
         .api
         .get(
             &session.principal,
-            &format!(
-                "/catalogue/sessions/{id}?{}",
-                wait.param().trim_start_matches('&')
-            ),
+            &format!("/catalogue/sessions/{id}?{}", wait.query()),
         )
         .await?;
     if found.edition != edition {

@@ -82,10 +82,7 @@ pub async fn requests(
         .api
         .get(
             &session.principal,
-            &format!(
-                "/venues/{venue}/hosting?{}",
-                wait.param().trim_start_matches('&')
-            ),
+            &format!("/venues/{venue}/hosting?{}", wait.query()),
         )
         .await?;
     let (pending, answered): (Vec<_>, Vec<_>) = hosting
@@ -292,10 +289,7 @@ pub async fn attendance(
         .api
         .get(
             &session.principal,
-            &format!(
-                "/venues/{venue}/sessions/{id}/attendance?{}",
-                wait.param().trim_start_matches('&')
-            ),
+            &format!("/venues/{venue}/sessions/{id}/attendance?{}", wait.query()),
         )
         .await?;
     let title = list
