@@ -1,7 +1,6 @@
 //! An aggregate: a decider bound to its place in the log, loaded from a snapshot and the events
 //! after it.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,7 +46,9 @@ pub struct Loaded<A: Aggregate> {
     pub version: u64,
     /// The idempotency keys of every command recorded, with the sequence of their commit: a
     /// retried command is answered from here, however long after the broker's duplicate window.
-    pub idempotency: HashMap<String, u64>,
+    /// A persistent map: a group's decision shares it with the copy it starts from instead of
+    /// copying thousands of keys.
+    pub idempotency: imbl::HashMap<String, u64>,
     /// Commits folded since the snapshot it started from.
     pub commits_since_snapshot: u64,
 }
@@ -57,7 +58,7 @@ impl<A: Aggregate> Default for Loaded<A> {
         Self {
             state: A::State::default(),
             version: 0,
-            idempotency: HashMap::new(),
+            idempotency: imbl::HashMap::new(),
             commits_since_snapshot: 0,
         }
     }
@@ -98,7 +99,7 @@ impl<A: Aggregate> Loaded<A> {
 struct Snapshot<S> {
     state_version: u32,
     version: u64,
-    idempotency: HashMap<String, u64>,
+    idempotency: imbl::HashMap<String, u64>,
     state: S,
 }
 

@@ -45,7 +45,9 @@
 //!                           └─> Cancelled
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
+
+use imbl::{OrdMap, OrdSet};
 
 use decider::Decider;
 use jiff::Timestamp;
@@ -162,8 +164,10 @@ pub struct SeatsState {
     pub cancelled: Option<Reason>,
     /// Whether the session ended: nothing changes afterwards.
     pub ended: bool,
-    /// Every registration ever made here, cancelled ones included: an id is never reused.
-    pub registrations: BTreeMap<RegistrationId, RegistrationRecord>,
+    /// Every registration ever made here, cancelled ones included: an id is never reused. A
+    /// persistent map: the shell's group of decisions shares it with the state it starts from
+    /// instead of copying a popular session's thousands of registrations.
+    pub registrations: OrdMap<RegistrationId, RegistrationRecord>,
     /// The waiting registrations, head first: the order promotions follow.
     pub waiting: VecDeque<RegistrationId>,
     /// How many confirmations (registrations confirmed or promoted) happened so far: the next
@@ -175,7 +179,7 @@ pub struct SeatsState {
     confirmed_seats: u32,
     /// The registrations not cancelled, by participant: who is already in, found without a walk.
     #[serde(skip_serializing)]
-    active: BTreeSet<(ParticipantId, RegistrationId)>,
+    active: OrdSet<(ParticipantId, RegistrationId)>,
 }
 
 /// A [`SeatsState`] as snapshotted: what it remembers, without the counts derived from it.
@@ -186,7 +190,7 @@ struct StoredSeats {
     reservations: Vec<Reservation>,
     cancelled: Option<Reason>,
     ended: bool,
-    registrations: BTreeMap<RegistrationId, RegistrationRecord>,
+    registrations: OrdMap<RegistrationId, RegistrationRecord>,
     waiting: VecDeque<RegistrationId>,
     confirmations: u64,
 }
@@ -203,7 +207,7 @@ impl From<StoredSeats> for SeatsState {
             waiting: stored.waiting,
             confirmations: stored.confirmations,
             confirmed_seats: 0,
-            active: BTreeSet::new(),
+            active: OrdSet::new(),
         };
         let ids: Vec<RegistrationId> = state.registrations.keys().copied().collect();
         for id in ids {
@@ -483,9 +487,17 @@ impl Decider for Seats {
                 state
                     .reservations
                     .retain(|kept| &kept.beneficiary != beneficiary);
-                for record in state.registrations.values_mut() {
-                    if let RegistrationStatus::Confirmed { reserved, .. } = &mut record.status
-                        && reserved.as_ref() == Some(beneficiary)
+                let holding: Vec<RegistrationId> = state
+                    .registrations
+                    .iter()
+                    .filter(|(_, record)| record.holds_reserved(beneficiary))
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in holding {
+                    if let Some(RegistrationRecord {
+                        status: RegistrationStatus::Confirmed { reserved, .. },
+                        ..
+                    }) = state.registrations.get_mut(&id)
                     {
                         *reserved = None;
                     }
@@ -1105,6 +1117,11 @@ impl RegistrationRecord {
     /// Whether it holds or waits for seats (it is not cancelled).
     pub fn is_active(&self) -> bool {
         !matches!(self.status, RegistrationStatus::Cancelled { .. })
+    }
+
+    /// Whether it holds seats of the reservation for `beneficiary`.
+    fn holds_reserved(&self, beneficiary: &Beneficiary) -> bool {
+        matches!(&self.status, RegistrationStatus::Confirmed { reserved: Some(kept), .. } if kept == beneficiary)
     }
 }
 
