@@ -65,6 +65,21 @@ pub enum AgendaCommand {
         /// The current time: when the hold starts, and which other holds still live.
         now: Timestamp,
     },
+    /// Holds and confirms the slot at once: the seat is confirmed in the same commit (the
+    /// registration stores the agenda's events with its own, see the protocol above). Refused as
+    /// a hold is; a slot already held is confirmed as [`AgendaCommand::Confirm`] would.
+    Keep {
+        /// The session.
+        session: SessionId,
+        /// The registration confirmed.
+        registration: RegistrationId,
+        /// The session's start, from the scheduling context.
+        starts_at: Timestamp,
+        /// The session's end.
+        ends_at: Timestamp,
+        /// The current time: which other holds still live.
+        now: Timestamp,
+    },
     /// Confirms a held slot: the seat is confirmed.
     Confirm {
         /// The session.
@@ -173,6 +188,29 @@ impl Decider for Agenda {
                     ends_at: *ends_at,
                     held_at: *now,
                 })])
+            }
+            AgendaCommand::Keep {
+                session,
+                registration,
+                starts_at,
+                ends_at,
+                now,
+            } => {
+                let hold = AgendaCommand::Hold {
+                    session: *session,
+                    registration: *registration,
+                    starts_at: *starts_at,
+                    ends_at: *ends_at,
+                    now: *now,
+                };
+                let mut events = Self::decide(state, &hold)?;
+                let held = events.iter().fold(state.clone(), Self::evolve);
+                let confirm = AgendaCommand::Confirm {
+                    session: *session,
+                    now: *now,
+                };
+                events.extend(Self::decide(&held, &confirm)?);
+                Ok(events)
             }
             AgendaCommand::Confirm { session, now } => {
                 let slot = state

@@ -51,6 +51,15 @@ fn command() -> impl Strategy<Value = AgendaCommand> {
                 now,
             }
         ),
+        3 => (session(), 0u128..4, time(), time(), now()).prop_map(
+            |(session, registration, starts_at, ends_at, now)| AgendaCommand::Keep {
+                session,
+                registration: RegistrationId(id(0x1000, registration)),
+                starts_at,
+                ends_at,
+                now,
+            }
+        ),
         4 => (session(), now()).prop_map(|(session, now)| AgendaCommand::Confirm { session, now }),
         1 => session().prop_map(|session| AgendaCommand::Release { session }),
         2 => (session(), time(), time(), now()).prop_map(|(session, starts_at, ends_at, now)| {

@@ -168,6 +168,66 @@ fn a_hold_never_confirmed_lapses_and_blocks_nothing() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Keep: hold and confirm in one decision, as a registration whose seat is confirmed does.
+// ---------------------------------------------------------------------------------------------
+
+fn keep(n: u128, now: Timestamp) -> AgendaCommand {
+    let (starts_at, ends_at) = times(n);
+    AgendaCommand::Keep {
+        session: session(n),
+        registration: registration(n),
+        starts_at,
+        ends_at,
+        now,
+    }
+}
+
+#[test]
+fn keeping_a_free_slot_holds_and_confirms_it_at_once() {
+    Spec::<Agenda>::given([])
+        .when(keep(JOB_DATING, t0()))
+        .then([held(JOB_DATING, t0()), confirmed(JOB_DATING)]);
+    let state = Agenda::fold(&[held(JOB_DATING, t0()), confirmed(JOB_DATING)]);
+    let (starts_at, ends_at) = times(JOB_DATING);
+    assert!(state.keeps(
+        session(JOB_DATING),
+        registration(JOB_DATING),
+        starts_at,
+        ends_at
+    ));
+}
+
+#[test]
+fn keeping_a_held_slot_confirms_it_and_a_kept_one_changes_nothing() {
+    Spec::<Agenda>::given([held(JOB_DATING, t0())])
+        .when(keep(JOB_DATING, after(2)))
+        .then([confirmed(JOB_DATING)]);
+    Spec::<Agenda>::given([held(JOB_DATING, t0()), confirmed(JOB_DATING)])
+        .when(keep(JOB_DATING, after(4)))
+        .then([]);
+}
+
+#[test]
+fn keeping_a_slot_is_refused_as_a_hold_is_when_a_live_one_overlaps() {
+    Spec::<Agenda>::given([held(JOB_DATING, t0()), confirmed(JOB_DATING)])
+        .when(keep(ESCAPE_GAME, after(86_400)))
+        .then_error(overlap_with(JOB_DATING));
+    Spec::<Agenda>::given([held(JOB_DATING, t0())])
+        .when(keep(ESCAPE_GAME, after(1)))
+        .then_error(overlap_with(JOB_DATING));
+    // A lapsed hold blocks nothing; back to back is no overlap.
+    Spec::<Agenda>::given([held(JOB_DATING, t0())])
+        .when(keep(ESCAPE_GAME, after(HOLD_LAPSES_AFTER_SECONDS)))
+        .then([
+            held(ESCAPE_GAME, after(HOLD_LAPSES_AFTER_SECONDS)),
+            confirmed(ESCAPE_GAME),
+        ]);
+    Spec::<Agenda>::given([held(JOB_DATING, t0()), confirmed(JOB_DATING)])
+        .when(keep(WORKSHOP, after(60)))
+        .then([held(WORKSHOP, after(60)), confirmed(WORKSHOP)]);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Confirm.
 // ---------------------------------------------------------------------------------------------
 
