@@ -559,3 +559,172 @@ async fn a_retry_on_an_instance_with_a_stale_copy_gets_the_original_answer() {
     let state = second.load::<Workshop>(&key).await.expect("loads").state;
     assert_eq!(state.participants, ["lea"]);
 }
+
+/// Opens the workshop at `key` with one command; its version.
+async fn open_workshop(log: &EventLog, key: &eventlog::AggregateKey, seats: u32) -> u64 {
+    let meta = CommandMeta::new(organiser(), format!("open-{key}"));
+    log.execute::<Workshop>(key, &WorkshopCommand::Open { seats }, &meta)
+        .await
+        .expect("opens")
+        .seq
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commits_stored_together_are_all_stored_or_none() {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let log = nats.open_log(log_config()).await.expect("log opens");
+    let (gap, embrun) = (workshop("atelier-gap"), workshop("atelier-embrun"));
+    let gap_version = open_workshop(&log, &gap, 10).await;
+    let embrun_version = open_workshop(&log, &embrun, 10).await;
+    let took = |key: &eventlog::AggregateKey, who: &str| {
+        let meta = CommandMeta::new(organiser(), format!("take-{who}"));
+        let events = [WorkshopEvent::SeatTaken {
+            participant: who.into(),
+        }];
+        (meta.commit(key, &events).expect("encodes"), meta)
+    };
+    let (at_gap, meta) = took(&gap, "lea");
+    let (at_embrun, _) = took(&embrun, "lea");
+    let companion = eventlog::CompanionCommit {
+        key: embrun.clone(),
+        expected: embrun_version,
+        commit: at_embrun.clone(),
+    };
+    let (stored, companions) = log
+        .append_together(
+            &gap,
+            gap_version,
+            &at_gap,
+            &meta.idempotency_key,
+            std::slice::from_ref(&companion),
+        )
+        .await
+        .expect("stored together");
+    let Appended::Stored { seq } = stored else {
+        panic!("a first send is stored: {stored:?}")
+    };
+    assert_eq!(
+        companions,
+        [seq + 1],
+        "the companion follows in the same batch"
+    );
+    let read = log
+        .read_commit_at(WORKSHOPS.name, seq + 1)
+        .await
+        .expect("reads");
+    assert_eq!(read.commit, at_embrun);
+
+    // The same send again (its acknowledgement lost): recognised, nothing stored twice.
+    let before = messages_in(&log, WORKSHOPS.name).await;
+    let again = log
+        .append_together(
+            &gap,
+            gap_version,
+            &at_gap,
+            &meta.idempotency_key,
+            std::slice::from_ref(&companion),
+        )
+        .await
+        .expect("recognised");
+    assert_eq!(again, (Appended::Duplicate { seq }, vec![seq + 1]));
+    assert_eq!(messages_in(&log, WORKSHOPS.name).await, before);
+
+    // A companion decided on a version since moved past: nothing of either is stored.
+    let (at_gap, meta) = took(&gap, "noe");
+    let (at_embrun, _) = took(&embrun, "noe");
+    let stale = eventlog::CompanionCommit {
+        key: embrun.clone(),
+        expected: embrun_version,
+        commit: at_embrun,
+    };
+    let refused = log
+        .append_together(&gap, seq, &at_gap, &meta.idempotency_key, &[stale])
+        .await;
+    assert!(
+        matches!(refused, Err(AppendError::CompanionConflict { ref indexes }) if indexes == &[0]),
+        "{refused:?}"
+    );
+    assert_eq!(messages_in(&log, WORKSHOPS.name).await, before);
+    let gap_now = log.load::<Workshop>(&gap).await.expect("loads");
+    assert_eq!(gap_now.state.participants, ["lea"]);
+    assert_eq!(gap_now.version, seq);
+}
+
+/// A companion that takes a seat at `key`, decided on `expected`, for each seat the command
+/// took.
+fn seat_beside(key: &eventlog::AggregateKey, expected: u64) -> eventlog::Companion<WorkshopEvent> {
+    eventlog::Companion::new::<Workshop>(
+        key.clone(),
+        expected,
+        CommandMeta::new(organiser(), format!("beside-{key}-{expected}")),
+        |taken: &[WorkshopEvent]| taken.to_vec(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_stores_its_companion_in_the_same_write_or_is_answered_contended() {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let log = nats.open_log(log_config()).await.expect("log opens");
+    let (gap, embrun) = (workshop("forum-gap"), workshop("forum-embrun"));
+    open_workshop(&log, &gap, 10).await;
+    let embrun_version = open_workshop(&log, &embrun, 10).await;
+    let writes = log.write_counts().writes;
+    let take = |who: &str| WorkshopCommand::TakeSeat {
+        participant: who.into(),
+    };
+    let decided = log
+        .execute_with::<Workshop>(
+            &gap,
+            &take("lea"),
+            &CommandMeta::new(organiser(), "lea"),
+            Some(seat_beside(&embrun, embrun_version)),
+        )
+        .await
+        .expect("taken");
+    assert_eq!(log.write_counts().writes, writes + 1, "one write for both");
+    let embrun_now = log.load::<Workshop>(&embrun).await.expect("loads");
+    assert_eq!(embrun_now.state.participants, ["lea"]);
+    assert_eq!(embrun_now.version, decided.seq + 1);
+
+    // A companion decided on the version before: its command is answered Contended, nothing
+    // stored; the commands waiting with it are not held back.
+    let (noe, hugo) = (take("noe"), take("hugo"));
+    let (noe_meta, hugo_meta) = (
+        CommandMeta::new(organiser(), "noe"),
+        CommandMeta::new(organiser(), "hugo"),
+    );
+    let (stale, fresh) = tokio::join!(
+        log.execute_with::<Workshop>(
+            &gap,
+            &noe,
+            &noe_meta,
+            Some(seat_beside(&embrun, embrun_version)),
+        ),
+        log.execute::<Workshop>(&gap, &hugo, &hugo_meta),
+    );
+    assert!(
+        matches!(stale, Err(CommandError::Contended { .. })),
+        "{stale:?}"
+    );
+    fresh.expect("the other command is stored");
+    let gap_now = log.load::<Workshop>(&gap).await.expect("loads").state;
+    assert_eq!(gap_now.participants, ["lea", "hugo"]);
+    let embrun_now = log.load::<Workshop>(&embrun).await.expect("loads").state;
+    assert_eq!(embrun_now.participants, ["lea"]);
+
+    // A refused command stores no companion.
+    let refused = log
+        .execute_with::<Workshop>(
+            &gap,
+            &WorkshopCommand::Open { seats: 3 },
+            &CommandMeta::new(organiser(), "open-again"),
+            Some(seat_beside(&embrun, embrun_version + 1)),
+        )
+        .await;
+    assert!(matches!(
+        refused,
+        Err(CommandError::Refused(WorkshopRefusal::AlreadyOpen))
+    ));
+    let embrun_now = log.load::<Workshop>(&embrun).await.expect("loads").state;
+    assert_eq!(embrun_now.participants, ["lea"]);
+}

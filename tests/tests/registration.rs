@@ -160,6 +160,65 @@ async fn one_person_is_never_confirmed_in_two_overlapping_sessions_even_at_once(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmed_seat_and_its_agenda_slot_are_stored_in_one_write() {
+    let week = Week::start().await.expect("the week starts");
+    let (_, _, session) = week
+        .open_session(1, tuesday(9, 0), tuesday(11, 0))
+        .await
+        .expect("open");
+    let lea = week
+        .register("ft", "lea", session, Audience::JobSeekers, "a")
+        .await
+        .expect("registered");
+    assert!(lea.confirmed);
+    // The agenda's commit follows the seats' in the same atomic batch, made by the registration
+    // itself (not by the agenda process, whose keys are its own).
+    let beside = week
+        .log
+        .read_commit_at(registration::STREAM.name, lea.seq + 1)
+        .await
+        .expect("the commit after the seats'");
+    let agenda = registration::agenda_key(lea.participant);
+    let types: Vec<&str> = beside
+        .commit
+        .events
+        .iter()
+        .map(|e| {
+            assert_eq!(e.envelope.aggregate, agenda.subject());
+            assert!(
+                e.envelope
+                    .idempotency_key
+                    .as_deref()
+                    .is_some_and(|key| key.ends_with(&format!(":keep:{session}"))),
+                "{:?}",
+                e.envelope.idempotency_key
+            );
+            e.event_type.as_str()
+        })
+        .collect();
+    assert_eq!(types, ["AgendaSlotHeld", "AgendaSlotConfirmed"]);
+    let slot = week
+        .registrations
+        .agenda(lea.participant)
+        .await
+        .expect("agenda");
+    assert!(slot.slot(session).is_some_and(|slot| slot.confirmed));
+
+    // A registration that waits keeps no slot.
+    let noe = week
+        .register("ft", "noe", session, Audience::JobSeekers, "b")
+        .await
+        .expect("waiting");
+    assert!(!noe.confirmed);
+    let agenda = week
+        .registrations
+        .agenda(noe.participant)
+        .await
+        .expect("agenda");
+    assert!(agenda.slot(session).is_none(), "{agenda:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_registrations_get_typed_errors_and_append_nothing() {
     let week = Week::start().await.expect("the week starts");
     let (_, _, session) = week

@@ -7,6 +7,12 @@
 //! outcome is the one they would have had one at a time, in the order they arrived; each answer
 //! carries the sequence of the commit that recorded it. A refused command records nothing and
 //! does not stop the others.
+//!
+//! **Companions.** A command may carry a [`Companion`]: another aggregate's events, decided by the
+//! caller on that aggregate's version, that its own events call for (a registration confirmed in a
+//! session's seats keeps the slot in its participant's agenda). They are appended with the group's
+//! commit in one atomic batch, all or none; a companion whose aggregate moved meanwhile is not
+//! stored, and its command is answered [`CommandError::Contended`] for its caller to decide again.
 
 use std::time::Duration;
 
@@ -17,7 +23,10 @@ use tracing::{Instrument, debug, info_span};
 use uuid::Uuid;
 
 use crate::cache::CommitQueue;
-use crate::{Aggregate, AggregateKey, AppendError, Appended, EventLog, LoadError, Loaded};
+use crate::{
+    Aggregate, AggregateKey, AppendError, Appended, CompanionCommit, EventLog, LoadError, Loaded,
+    RecordedCommit,
+};
 
 /// Who asks, and the ids that make a command traceable and idempotent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +153,62 @@ impl<E> From<LoadError> for CommandError<E> {
     }
 }
 
+/// How a companion's events, with their envelopes, follow from its command's events at an instant.
+type CompanionEvents<E> =
+    Box<dyn Fn(&[E], OffsetDateTime) -> Result<Vec<StoredEvent>, serde_json::Error> + Send + Sync>;
+
+/// Another aggregate's events stored with a command's own, all or none, when the command's events
+/// call for them (see the module's documentation). `E` is the command's aggregate's event type.
+pub struct Companion<E> {
+    key: AggregateKey,
+    expected: u64,
+    /// From the command's events, the companion's, with their envelopes: none, nothing to store.
+    events: CompanionEvents<E>,
+    /// Keeps the companion's commit, once stored at a sequence, in the aggregate kept in memory.
+    remember: fn(&EventLog, &CompanionCommit, u64),
+}
+
+impl<E> Companion<E> {
+    /// Events of the aggregate of type `B` at `key`, decided on its version `expected`, that a
+    /// command's events call for: `events` turns the command's events into them (none: nothing
+    /// to store). They carry `meta`'s ids.
+    pub fn new<B: Aggregate>(
+        key: AggregateKey,
+        expected: u64,
+        meta: CommandMeta,
+        events: impl Fn(&[E]) -> Vec<B::Event> + Send + Sync + 'static,
+    ) -> Self {
+        let stored_key = key.clone();
+        Self {
+            key,
+            expected,
+            events: Box::new(move |own, occurred_at| {
+                meta.stored(&stored_key, &events(own), occurred_at)
+            }),
+            remember: remember_companion::<B>,
+        }
+    }
+}
+
+/// Folds a companion commit, stored at `seq`, into the copy of its aggregate kept in memory when
+/// that copy is the version it was decided on; an older copy is caught up on its next use.
+fn remember_companion<B: Aggregate>(log: &EventLog, companion: &CompanionCommit, seq: u64) {
+    let Some(cached) = log.cache().get::<B>(&companion.key) else {
+        return;
+    };
+    if cached.version != companion.expected {
+        return;
+    }
+    let mut after = std::sync::Arc::unwrap_or_clone(cached);
+    let recorded = RecordedCommit {
+        seq,
+        commit: companion.commit.clone(),
+    };
+    if after.apply(&recorded).is_ok() {
+        log.cache().put(&companion.key, std::sync::Arc::new(after));
+    }
+}
+
 /// A command's answer, as the worker sends it back to the command's caller.
 pub(crate) type Outcome<A> =
     Result<Decided<<A as decider::Decider>::Event>, CommandError<<A as decider::Decider>::Error>>;
@@ -152,6 +217,7 @@ pub(crate) type Outcome<A> =
 pub(crate) struct Pending<A: Aggregate> {
     command: A::Command,
     meta: CommandMeta,
+    companion: Option<Companion<A::Event>>,
     reply: oneshot::Sender<Outcome<A>>,
 }
 
@@ -169,6 +235,9 @@ enum Decision<R> {
     SameAs { index: usize },
     /// Never decided: its events could not be encoded.
     Unencodable(String),
+    /// Not decided in this group: another command of it already stores a companion commit on
+    /// the same aggregate. Its caller decides again.
+    Later,
 }
 
 impl EventLog {
@@ -185,10 +254,25 @@ impl EventLog {
         command: &A::Command,
         meta: &CommandMeta,
     ) -> Outcome<A> {
+        self.execute_with::<A>(key, command, meta, None).await
+    }
+
+    /// Runs one command as [`EventLog::execute`] does, storing `companion`'s events, when its
+    /// events call for some, with the command's in one atomic batch. A companion whose aggregate
+    /// moved past its version is answered [`CommandError::Contended`], nothing stored: decide it
+    /// again on the aggregate's latest version.
+    pub async fn execute_with<A: Aggregate>(
+        &self,
+        key: &AggregateKey,
+        command: &A::Command,
+        meta: &CommandMeta,
+        companion: Option<Companion<A::Event>>,
+    ) -> Outcome<A> {
         let (reply, answer) = oneshot::channel();
         let pending = Pending {
             command: command.clone(),
             meta: meta.clone(),
+            companion,
             reply,
         };
         let queue = self.cache().queue::<A>(key);
@@ -226,7 +310,7 @@ impl EventLog {
     /// any more (another process wrote) costs a conflict, a catch-up and a second decision. A
     /// group that records nothing (refused, or nothing to change) has no append to check it, so
     /// its decision is only answered once the log confirms the copy was the latest.
-    async fn commit_group<A: Aggregate>(&self, key: &AggregateKey, group: Vec<Pending<A>>) {
+    async fn commit_group<A: Aggregate>(&self, key: &AggregateKey, mut group: Vec<Pending<A>>) {
         let (mut loaded, mut latest) = match self.cache().get::<A>(key) {
             Some(cached) => (cached, false),
             None => match self.load_shared::<A>(key).await {
@@ -237,7 +321,7 @@ impl EventLog {
         let attempts = self.config().conflict_retries + 1;
         let mut attempt = 1;
         while attempt <= attempts {
-            let (decisions, commit, after) = decide_group::<A>(key, &loaded, &group);
+            let (decisions, commit, after, companions) = decide_group::<A>(key, &loaded, &group);
             let before = loaded.version;
             if commit.events.is_empty() {
                 if !latest {
@@ -256,14 +340,48 @@ impl EventLog {
                     .await;
             }
             let msg_id = group_message_id(&commit);
-            match self.append(key, loaded.version, &commit, &msg_id).await {
-                Ok(Appended::Stored { seq } | Appended::Duplicate { seq }) => {
+            let stored: Vec<CompanionCommit> = companions.iter().map(|(_, c)| c.clone()).collect();
+            match self
+                .append_together(key, loaded.version, &commit, &msg_id, &stored)
+                .await
+            {
+                Ok((Appended::Stored { seq } | Appended::Duplicate { seq }, companion_seqs)) => {
                     // A duplicate of this group's own message id is this very commit, stored by
                     // an earlier send whose acknowledgement was lost.
                     self.remember(key, after, &commit, seq);
+                    for ((index, companion), seq) in companions.iter().zip(companion_seqs) {
+                        if let Some(remember) = group[*index].companion.as_ref().map(|c| c.remember)
+                        {
+                            remember(self, companion, seq);
+                        }
+                    }
                     return self
                         .answer(key, group, decisions, &commit, (before, seq))
                         .await;
+                }
+                Err(AppendError::CompanionConflict { indexes }) => {
+                    // Those companions were decided on versions since moved past: their commands
+                    // are answered for their callers to decide again; the others go on.
+                    let stale: Vec<usize> = indexes
+                        .iter()
+                        .filter_map(|i| companions.get(*i).map(|(command, _)| *command))
+                        .collect();
+                    debug!(stale = stale.len(), "companions decided on old versions");
+                    let mut kept = Vec::with_capacity(group.len());
+                    for (index, pending) in group.into_iter().enumerate() {
+                        if stale.contains(&index) {
+                            let _ = pending
+                                .reply
+                                .send(Err(CommandError::Contended { attempts: attempt }));
+                        } else {
+                            kept.push(pending);
+                        }
+                    }
+                    group = kept;
+                    if group.is_empty() {
+                        return;
+                    }
+                    attempt += 1;
                 }
                 Err(AppendError::Conflict { .. }) => {
                     debug!(attempt, "conflict; deciding the group again");
@@ -347,6 +465,7 @@ impl EventLog {
                     ))),
                 },
                 Decision::Unencodable(reason) => Err(CommandError::Log(reason)),
+                Decision::Later => Err(CommandError::Contended { attempts: 1 }),
             };
             outcomes.push(outcome);
         }
@@ -407,19 +526,28 @@ impl EventLog {
     }
 }
 
-/// Decides each command of a group on the state the ones before it left: their decisions, the
-/// commit of every event recorded, and the aggregate's state as that commit leaves it (its
-/// version and the new keys still to be set once it is stored).
+/// What deciding a group comes to: each command's decision, the commit of every event recorded,
+/// the aggregate's state as that commit leaves it (its version and the new keys still to be set
+/// once it is stored), and the companion commits to store with it, each with its command's index.
+type GroupDecision<A> = (
+    Vec<Decision<<A as decider::Decider>::Error>>,
+    Commit,
+    Loaded<A>,
+    Vec<(usize, CompanionCommit)>,
+);
+
+/// Decides each command of a group on the state the ones before it left.
 fn decide_group<A: Aggregate>(
     key: &AggregateKey,
     loaded: &Loaded<A>,
     group: &[Pending<A>],
-) -> (Vec<Decision<A::Error>>, Commit, Loaded<A>) {
+) -> GroupDecision<A> {
     let occurred_at = OffsetDateTime::now_utc();
     let mut after = loaded.clone();
     let mut commit = Commit { events: Vec::new() };
     let mut recorded_by: std::collections::HashMap<&str, usize> = Default::default();
     let mut decisions = Vec::with_capacity(group.len());
+    let mut companions = Vec::new();
     for (index, pending) in group.iter().enumerate() {
         let idempotency_key = pending.meta.idempotency_key.as_str();
         if let Some(&original) = recorded_by.get(idempotency_key) {
@@ -438,6 +566,14 @@ fn decide_group<A: Aggregate>(
             Ok(events) => match pending.meta.stored(key, &events, occurred_at) {
                 Err(e) => Decision::Unencodable(e.to_string()),
                 Ok(stored) => {
+                    match companion_of(pending, &events, occurred_at, &companions) {
+                        Err(decision) => {
+                            decisions.push(decision);
+                            continue;
+                        }
+                        Ok(Some(companion)) => companions.push((index, companion)),
+                        Ok(None) => {}
+                    }
                     let first = commit.events.len();
                     commit.events.extend(stored);
                     let state = std::mem::take(&mut after.state);
@@ -452,7 +588,34 @@ fn decide_group<A: Aggregate>(
         };
         decisions.push(decision);
     }
-    (decisions, commit, after)
+    (decisions, commit, after, companions)
+}
+
+/// The companion commit a command's events call for, if any; or why the command is not decided
+/// in this group (its companion does not encode, or another command of the group already stores
+/// one on the same aggregate).
+fn companion_of<A: Aggregate>(
+    pending: &Pending<A>,
+    events: &[A::Event],
+    occurred_at: OffsetDateTime,
+    taken: &[(usize, CompanionCommit)],
+) -> Result<Option<CompanionCommit>, Decision<A::Error>> {
+    let Some(companion) = &pending.companion else {
+        return Ok(None);
+    };
+    let stored = (companion.events)(events, occurred_at)
+        .map_err(|e| Decision::Unencodable(e.to_string()))?;
+    if stored.is_empty() {
+        return Ok(None);
+    }
+    if taken.iter().any(|(_, c)| c.key == companion.key) {
+        return Err(Decision::Later);
+    }
+    Ok(Some(CompanionCommit {
+        key: companion.key.clone(),
+        expected: companion.expected,
+        commit: Commit { events: stored },
+    }))
 }
 
 /// The message id of a group's commit: its first event's id, made for this decision. A resend

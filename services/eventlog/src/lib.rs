@@ -32,7 +32,9 @@ pub mod writer;
 
 pub use address::{AggregateKey, Category, InvalidId};
 pub use aggregate::{Aggregate, Loaded};
-pub use command::{CommandError, CommandMeta, Decided};
+pub use command::{CommandError, CommandMeta, Companion, Decided};
 pub use config::{LogConfig, StreamSpec};
-pub use log::{AppendError, Appended, EventLog, LoadError, OpenError, RecordedCommit};
-pub use writer::{StreamWriter, Write, WriteCounts, Written, bucket_subject};
+pub use log::{
+    AppendError, Appended, CompanionCommit, EventLog, LoadError, OpenError, RecordedCommit,
+};
+pub use writer::{StreamWriter, Write, WriteCounts, Written, WrittenTogether, bucket_subject};

@@ -100,6 +100,15 @@ pub enum AppendError {
     /// The commit could not be serialised.
     #[error("cannot append: the commit does not serialise: {0}")]
     Encode(#[from] serde_json::Error),
+    /// Other writers appended to the aggregates of these companion commits since the versions
+    /// they were decided on: nothing was stored.
+    #[error(
+        "cannot append: companion commits {indexes:?} were decided on versions since moved past"
+    )]
+    CompanionConflict {
+        /// Their indexes among the companions.
+        indexes: Vec<usize>,
+    },
     /// JetStream refused the append for another reason.
     #[error("cannot append: JetStream refused it ({reason})")]
     Refused {
@@ -260,36 +269,14 @@ impl EventLog {
         commit: &Commit,
         idempotency_key: &str,
     ) -> Result<Appended, AppendError> {
-        if commit.events.is_empty() {
-            return Err(AppendError::Refused {
-                reason: "a commit holds at least one event".into(),
-            });
-        }
-        if let Some(stray) = commit
-            .events
-            .iter()
-            .find(|e| e.envelope.aggregate != key.subject())
-        {
-            return Err(AppendError::Refused {
-                reason: format!(
-                    "event {} belongs to {}, not {key}",
-                    stray.envelope.id, stray.envelope.aggregate
-                ),
-            });
-        }
+        check_commit(key, commit)?;
         let msg_id = message_id(key, idempotency_key);
         let msg_id = msg_id.as_str();
-        let (headers, body) = codec::encode(commit, msg_id)?;
+        let message = write_of(key, expected, commit, msg_id)?;
         let attempts = self.config.publish_attempts.max(1);
         let mut last_failure = String::new();
         for attempt in 1..=attempts {
-            let write = Write {
-                subject: key.subject().to_owned(),
-                expected,
-                headers: headers.clone(),
-                body: body.clone(),
-                msg_id: msg_id.to_owned(),
-            };
+            let write = message.clone();
             let Some(writer) = self.writers.get(key.stream()) else {
                 return Err(AppendError::Refused {
                     reason: format!("stream `{}`: this log was not opened with it", key.stream()),
@@ -323,6 +310,112 @@ impl EventLog {
             }
         }
         warn!(subject = %key, reason = %last_failure, "append unacknowledged after {attempts} attempts");
+        Err(AppendError::Unavailable {
+            reason: last_failure,
+        })
+    }
+
+    /// Appends `commit` to `key` with the commits of other aggregates of the same stream decided
+    /// with it, all or none, in one atomic batch: the command's own commit first, each
+    /// companion at the version it was decided on. `idempotency_key` identifies the command's
+    /// commit as in [`EventLog::append`]. Answers it as `append` does, and the companions'
+    /// sequences.
+    ///
+    /// The broker does not say which message of a refused batch was stale: the versions are read
+    /// back to tell a conflict on the command's aggregate ([`AppendError::Conflict`]) from one
+    /// on a companion's ([`AppendError::CompanionConflict`]), and the command's commit id to
+    /// tell a batch stored by an earlier send whose acknowledgement was lost.
+    pub async fn append_together(
+        &self,
+        key: &AggregateKey,
+        expected: u64,
+        commit: &Commit,
+        idempotency_key: &str,
+        companions: &[CompanionCommit],
+    ) -> Result<(Appended, Vec<u64>), AppendError> {
+        if companions.is_empty() {
+            return Ok((
+                self.append(key, expected, commit, idempotency_key).await?,
+                vec![],
+            ));
+        }
+        check_commit(key, commit)?;
+        let msg_id = message_id(key, idempotency_key);
+        let mut writes = vec![write_of(key, expected, commit, &msg_id)?];
+        for companion in companions {
+            check_commit(&companion.key, &companion.commit)?;
+            if companion.key.stream() != key.stream() {
+                return Err(AppendError::Refused {
+                    reason: format!(
+                        "{} is not in stream `{}`: commits are stored together within a stream",
+                        companion.key,
+                        key.stream()
+                    ),
+                });
+            }
+            let id = message_id(&companion.key, &companion_commit_id(&companion.commit));
+            writes.push(write_of(
+                &companion.key,
+                companion.expected,
+                &companion.commit,
+                &id,
+            )?);
+        }
+        let Some(writer) = self.writers.get(key.stream()) else {
+            return Err(AppendError::Refused {
+                reason: format!("stream `{}`: this log was not opened with it", key.stream()),
+            });
+        };
+        let attempts = self.config.publish_attempts.max(1);
+        let mut last_failure = String::new();
+        for attempt in 1..=attempts {
+            let refusal = match writer.write_together(writes.clone()).await {
+                Ok(seqs) => {
+                    let (first, rest) = seqs.split_first().ok_or_else(|| AppendError::Refused {
+                        reason: "a batch acknowledged without its messages".into(),
+                    })?;
+                    return Ok((Appended::Stored { seq: *first }, rest.to_vec()));
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        PublishErrorKind::TimedOut | PublishErrorKind::BrokenPipe
+                    ) =>
+                {
+                    debug!(subject = %key, attempt, error = %e, "commits not acknowledged, sending again");
+                    last_failure = e.to_string();
+                    tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                    continue;
+                }
+                Err(refused) => refused,
+            };
+            // Refused: stored already by a send whose answer was lost, or a stale version.
+            if let Some(seq) = self.find_message_id(key, expected, &msg_id).await {
+                // Stored in one batch: the companions follow it.
+                let rest = (1..=companions.len() as u64).map(|i| seq + i).collect();
+                return Ok((Appended::Duplicate { seq }, rest));
+            }
+            if self.version(key).await.ok() != Some(expected) {
+                return Err(AppendError::Conflict { expected });
+            }
+            let versions =
+                futures_util::future::join_all(companions.iter().map(|c| self.version(&c.key)))
+                    .await;
+            let indexes: Vec<usize> = companions
+                .iter()
+                .zip(versions)
+                .enumerate()
+                .filter(|(_, (companion, version))| {
+                    version.as_ref().ok() != Some(&companion.expected)
+                })
+                .map(|(index, _)| index)
+                .collect();
+            if !indexes.is_empty() {
+                return Err(AppendError::CompanionConflict { indexes });
+            }
+            return Err(refused_or_unavailable(&refusal));
+        }
+        warn!(subject = %key, reason = %last_failure, "commits unacknowledged after {attempts} attempts");
         Err(AppendError::Unavailable {
             reason: last_failure,
         })
@@ -512,6 +605,66 @@ impl EventLog {
         let info = self.stream(stream)?.get_info().await.map_err(unavailable)?;
         Ok(info.state.last_sequence)
     }
+}
+
+/// A commit of another aggregate stored with a command's own, all or none
+/// ([`EventLog::append_together`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompanionCommit {
+    /// Its aggregate, in the same stream as the command's.
+    pub key: AggregateKey,
+    /// The aggregate's version it was decided on.
+    pub expected: u64,
+    /// Its events.
+    pub commit: Commit,
+}
+
+/// Refuses a commit that holds no event or an event of another aggregate.
+fn check_commit(key: &AggregateKey, commit: &Commit) -> Result<(), AppendError> {
+    if commit.events.is_empty() {
+        return Err(AppendError::Refused {
+            reason: "a commit holds at least one event".into(),
+        });
+    }
+    if let Some(stray) = commit
+        .events
+        .iter()
+        .find(|e| e.envelope.aggregate != key.subject())
+    {
+        return Err(AppendError::Refused {
+            reason: format!(
+                "event {} belongs to {}, not {key}",
+                stray.envelope.id, stray.envelope.aggregate
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The message that carries `commit` to `key`, decided on version `expected`.
+fn write_of(
+    key: &AggregateKey,
+    expected: u64,
+    commit: &Commit,
+    msg_id: &str,
+) -> Result<Write, AppendError> {
+    let (headers, body) = codec::encode(commit, msg_id)?;
+    Ok(Write {
+        subject: key.subject().to_owned(),
+        expected,
+        headers,
+        body,
+        msg_id: msg_id.to_owned(),
+    })
+}
+
+/// The commit id of a companion commit: its first event's id, made for this decision.
+fn companion_commit_id(commit: &Commit) -> String {
+    commit
+        .events
+        .first()
+        .map(|first| format!("commit:{}", first.envelope.id))
+        .unwrap_or_default()
 }
 
 /// The `Nats-Msg-Id` of a commit: its idempotency key, scoped by the aggregate.

@@ -8,12 +8,15 @@
 //! append per aggregate is ever in flight from this process: see `command`), so a batch never
 //! holds two messages for one subject; one that would waits for the next batch.
 //!
-//! A batch that fails (a stale writer's expected sequence, an atomic batch refused) is sent
-//! again one message at a time, so that each append gets its own outcome. A batch whose answer
+//! Messages that must be stored together (a command's commit and the commits of other aggregates
+//! it decided with it, see `command`) wait as one entry and always travel in one atomic batch,
+//! never split. A batch that fails (a stale writer's expected sequence, an atomic batch refused)
+//! is sent again one entry at a time, so that each append gets its own outcome. A batch whose answer
 //! never came may or may not be stored: sent again one by one, a stored message is answered
 //! "wrong last sequence" and found by its commit id (`Semaine-Commit-Id`), like any append retried
 //! after a lost acknowledgement.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -64,9 +67,13 @@ pub struct Write {
 /// What the broker said of one message: its stream sequence and whether it was a duplicate.
 pub type Written = Result<(u64, bool), PublishError>;
 
+/// What the broker said of messages stored together: their stream sequences, in order.
+pub type WrittenTogether = Result<Vec<u64>, PublishError>;
+
+/// An entry waiting for the stream's next write: one message, or several stored all or none.
 struct Waiting {
-    write: Write,
-    reply: oneshot::Sender<Written>,
+    writes: Vec<Write>,
+    reply: oneshot::Sender<Result<Vec<(u64, bool)>, PublishError>>,
 }
 
 /// The writer of one stream: the messages waiting on it, and how many batches are being written.
@@ -117,6 +124,11 @@ struct BatchAck {
 struct BatchError {
     #[serde(default)]
     description: String,
+}
+
+/// A batch not stored, or perhaps stored (its answer never came).
+fn batch_failure(kind: PublishErrorKind, reason: String) -> PublishError {
+    PublishError::with_source(kind, reason)
 }
 
 impl StreamWriter {
@@ -173,18 +185,22 @@ impl StreamWriter {
         self.counts[1].fetch_add(1, Ordering::Relaxed);
     }
 
-    /// From the messages waiting, the next to write together: oldest first, at most
-    /// `max_batch`, one per subject (another for the same subject waits for the next batch).
+    /// From the entries waiting, the next to write together: oldest first, at most `max_batch`
+    /// messages (an entry larger than that goes alone), at most one message per subject (an
+    /// entry that would add another waits for the next batch).
     fn batch_of(&self, waiting: &mut Vec<Waiting>) -> Vec<Waiting> {
         let mut batch: Vec<Waiting> = Vec::new();
+        let mut subjects: HashSet<String> = HashSet::new();
+        let mut messages = 0;
         let mut later = Vec::new();
         for one in waiting.drain(..) {
-            let taken = batch.len() >= self.max_batch
-                || batch.iter().any(|b| b.write.subject == one.write.subject);
-            if taken {
-                later.push(one);
-            } else {
+            let fits = batch.is_empty() || messages + one.writes.len() <= self.max_batch;
+            if fits && one.writes.iter().all(|w| !subjects.contains(&w.subject)) {
+                subjects.extend(one.writes.iter().map(|w| w.subject.clone()));
+                messages += one.writes.len();
                 batch.push(one);
+            } else {
+                later.push(one);
             }
         }
         *waiting = later;
@@ -197,8 +213,26 @@ impl StreamWriter {
         if self.max_batch == 1 {
             return self.publish_one(&write).await;
         }
+        let written = self.enqueue(vec![write]).await?;
+        written
+            .into_iter()
+            .next()
+            .ok_or_else(|| PublishError::new(PublishErrorKind::Other))
+    }
+
+    /// Writes messages all or none, in one atomic batch (with the messages waiting with them),
+    /// and answers their stream sequences. At most one message per subject.
+    pub async fn write_together(self: &Arc<Self>, writes: Vec<Write>) -> WrittenTogether {
+        let written = self.enqueue(writes).await?;
+        Ok(written.into_iter().map(|(seq, _)| seq).collect())
+    }
+
+    async fn enqueue(
+        self: &Arc<Self>,
+        writes: Vec<Write>,
+    ) -> Result<Vec<(u64, bool)>, PublishError> {
         let (reply, answer) = oneshot::channel();
-        if self.queue.push(Waiting { write, reply }) {
+        if self.queue.push(Waiting { writes, reply }) {
             // The worker is a task of its own: a caller that stops waiting never interrupts a
             // batch that carries other callers' messages.
             let writer = Arc::clone(self);
@@ -214,24 +248,42 @@ impl StreamWriter {
         while let Some(batch) = self.queue.next(|waiting| self.batch_of(waiting)) {
             if batch.len() == 1 {
                 for waiting in batch {
-                    let written = self.publish_one(&waiting.write).await;
+                    let written = self.write_alone(&waiting.writes).await;
                     let _ = waiting.reply.send(written);
                 }
                 continue;
             }
-            match self.publish_batch(&batch).await {
+            let writes: Vec<&Write> = batch.iter().flat_map(|w| &w.writes).collect();
+            match self.publish_batch(&writes).await {
                 Ok(seqs) => {
-                    for (waiting, seq) in batch.into_iter().zip(seqs) {
-                        let _ = waiting.reply.send(Ok((seq, false)));
+                    let mut seqs = seqs.into_iter();
+                    for waiting in batch {
+                        let own = seqs.by_ref().take(waiting.writes.len());
+                        let _ = waiting
+                            .reply
+                            .send(Ok(own.map(|seq| (seq, false)).collect()));
                     }
                 }
                 Err(reason) => {
-                    debug!(messages = batch.len(), %reason, "atomic batch not stored; one by one");
-                    let written = join_all(batch.iter().map(|w| self.publish_one(&w.write))).await;
+                    debug!(entries = batch.len(), %reason, "atomic batch not stored; one entry at a time");
+                    let written = join_all(batch.iter().map(|w| self.write_alone(&w.writes))).await;
                     for (waiting, written) in batch.into_iter().zip(written) {
                         let _ = waiting.reply.send(written);
                     }
                 }
+            }
+        }
+    }
+
+    /// Writes one entry in a write of its own: a lone message published alone, several in an
+    /// atomic batch of their own.
+    async fn write_alone(&self, writes: &[Write]) -> Result<Vec<(u64, bool)>, PublishError> {
+        match writes {
+            [one] => self.publish_one(one).await.map(|written| vec![written]),
+            several => {
+                let writes: Vec<&Write> = several.iter().collect();
+                let seqs = self.publish_batch(&writes).await?;
+                Ok(seqs.into_iter().map(|seq| (seq, false)).collect())
             }
         }
     }
@@ -255,13 +307,14 @@ impl StreamWriter {
     }
 
     /// Publishes messages as one atomic batch; their stream sequences, in order, or why the
-    /// batch was not stored (or may not have been).
-    async fn publish_batch(&self, batch: &[Waiting]) -> Result<Vec<u64>, String> {
+    /// batch was not stored (or may not have been: `TimedOut`, `BrokenPipe`). A refusal is
+    /// `Other` with the broker's description: which message of the batch it was about, the
+    /// broker does not say.
+    async fn publish_batch(&self, batch: &[&Write]) -> Result<Vec<u64>, PublishError> {
         let client = self.js.client();
         let id = uuid::Uuid::now_v7().simple().to_string();
-        let last = batch.len() - 1;
-        for (index, waiting) in batch.iter().enumerate() {
-            let write = &waiting.write;
+        let last = batch.len().saturating_sub(1);
+        for (index, write) in batch.iter().enumerate() {
             let mut headers = write.headers.clone();
             headers.insert(
                 proto::headers::NATS_EXPECTED_LAST_SUBJECT_SEQUENCE,
@@ -273,7 +326,7 @@ impl StreamWriter {
                 client
                     .publish_with_headers(write.subject.clone(), headers, write.body.clone())
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| batch_failure(PublishErrorKind::BrokenPipe, e.to_string()))?;
                 continue;
             }
             headers.insert(BATCH_COMMIT, "1");
@@ -281,24 +334,35 @@ impl StreamWriter {
                 client.request_with_headers(write.subject.clone(), headers, write.body.clone());
             let answer = tokio::time::timeout(self.ack_timeout, request)
                 .await
-                .map_err(|_| "no acknowledgement of the batch".to_owned())?
-                .map_err(|e| e.to_string())?;
-            let ack: BatchAck =
-                serde_json::from_slice(&answer.payload).map_err(|e| e.to_string())?;
+                .map_err(|_| {
+                    batch_failure(
+                        PublishErrorKind::TimedOut,
+                        "no acknowledgement of the batch".into(),
+                    )
+                })?
+                .map_err(|e| batch_failure(PublishErrorKind::BrokenPipe, e.to_string()))?;
+            let ack: BatchAck = serde_json::from_slice(&answer.payload)
+                .map_err(|e| batch_failure(PublishErrorKind::Other, e.to_string()))?;
             if let Some(error) = ack.error {
-                return Err(error.description);
+                return Err(batch_failure(PublishErrorKind::Other, error.description));
             }
             let count = batch.len() as u64;
             if ack.batch != id || ack.count != count || ack.seq < count {
-                return Err(format!(
-                    "unexpected acknowledgement of batch {id}: {} messages up to {}",
-                    ack.count, ack.seq
+                return Err(batch_failure(
+                    PublishErrorKind::Other,
+                    format!(
+                        "unexpected acknowledgement of batch {id}: {} messages up to {}",
+                        ack.count, ack.seq
+                    ),
                 ));
             }
             self.count(count);
             // A batch is stored in one piece: its messages take consecutive sequences.
             return Ok((ack.seq + 1 - count..=ack.seq).collect());
         }
-        Err("an empty batch".into())
+        Err(batch_failure(
+            PublishErrorKind::Other,
+            "an empty batch".into(),
+        ))
     }
 }

@@ -8,24 +8,23 @@
 //! second is decided against a state that already holds the first.
 //!
 //! # The protocol
-//! The shell registering a participant into a session:
+//! The shell registering a participant into a session decides [`AgendaCommand::Keep`] on the
+//! participant's agenda (refused with [`AgendaRefusal::Overlap`] if a confirmed slot or a live
+//! hold overlaps it, and then nothing else happens), then the registration on the session's seats
+//! ([`crate::seats::SeatsCommand::Register`]). When the seats confirm it, the agenda's events
+//! ([`Event::SlotHeld`], [`Event::SlotConfirmed`]) are stored with the seats' in one atomic
+//! write, expecting the agenda's version they were decided on: two registrations of the same
+//! person at once are serialised there, and the second is decided again on the agenda the first
+//! left. A waiting registration keeps no slot.
 //!
-//! 1. **holds** the session's slot in the agenda ([`AgendaCommand::Hold`]): refused with
-//!    [`AgendaRefusal::Overlap`] if a confirmed slot or a live hold overlaps it, and then nothing
-//!    else happens;
-//! 2. **registers** with the session's seats ([`crate::seats::SeatsCommand::Register`]);
-//! 3. **confirms** the slot when the seat is confirmed ([`AgendaCommand::Confirm`]), or
-//!    **releases** it when the registration waits or was refused ([`AgendaCommand::Release`]).
-//!    It releases only a slot its own hold recorded: a hold that recorded nothing (the session
-//!    was already in the agenda) belongs to an earlier request.
-//!
-//! A hold never confirmed stops blocking other sessions after
-//! [`HOLD_LAPSES_AFTER_SECONDS`]: the shell crashed, or the registration never happened. A
-//! reactor on the seats' events repairs a crash between the steps: `Confirmed` or `Promoted` →
-//! hold then confirm; `Waitlisted`, `Demoted` or `Cancelled` → release. A promoted participant
-//! whose slot cannot be confirmed because they were confirmed elsewhere at that time in the
-//! meantime is cancelled by the reactor ([`proto::registration::CancelledBy::Overlap`]), which
-//! frees the seat and promotes the next person waiting.
+//! A reactor on the seats' events keeps the slots of registrations confirmed later: `Promoted` (or
+//! `Confirmed`, kept already unless the registration came from an older version) → keep; `Waitlisted`, `Demoted` or `Cancelled` → release. A promoted
+//! participant whose slot cannot be kept because they were confirmed elsewhere at that time in
+//! the meantime is cancelled by the reactor ([`proto::registration::CancelledBy::Overlap`]),
+//! which frees the seat and promotes the next person waiting. [`AgendaCommand::Hold`] and
+//! [`AgendaCommand::Confirm`] are the two halves of a keep, still read in older histories (a
+//! registration held its slot, then confirmed it, in two writes); a hold never confirmed stops
+//! blocking other sessions after [`HOLD_LAPSES_AFTER_SECONDS`].
 //!
 //! ```text
 //! Hold ──> held ─┬─ Confirm ──> confirmed ── Release ──> (gone)

@@ -1,11 +1,14 @@
 //! The registration service: partners register participants into sessions.
 //!
 //! A thin shell over the pure `registration-domain` deciders. To register someone it seals their
-//! identity with their own key, holds the slot in their agenda (nobody is confirmed in two
-//! overlapping sessions, also when two requests for them arrive at once), registers them in the
-//! session's seats, then confirms the slot (a confirmed seat) or releases it (waiting, refused).
-//! A crash between two steps leaves at worst a held slot that lapses by itself; the agenda
-//! process repairs the rest (see `docs/registration.md`).
+//! identity with their own key and decides, on their agenda, that the session's slot can be kept
+//! (nobody is confirmed in two overlapping sessions); the seats then decide the registration, and
+//! when they confirm the seat, the agenda's events that keep the slot are stored with the seats'
+//! in one atomic write, at the agenda's version they were decided on — also when two requests for
+//! the same person arrive at once, the second is decided again on the agenda the first left. One
+//! write, all or none: there is no step between for a crash to fall into. The agenda process
+//! keeps the slots of registrations confirmed later (promotions) and frees the cancelled ones
+//! (see `docs/registration.md`).
 //!
 //! # Layout
 //! - [`STREAM`], [`SEATS`], [`AGENDAS`]: where the context's events live.
@@ -15,7 +18,10 @@
 
 pub mod identities;
 
-use eventlog::{AggregateKey, Category, CommandError, CommandMeta, EventLog, StreamSpec};
+use decider::Decider;
+use eventlog::{
+    AggregateKey, Category, CommandError, CommandMeta, Companion, EventLog, StreamSpec,
+};
 use jiff::Timestamp;
 use proto::Actor;
 use proto::registration::session::Event as SeatsEvent;
@@ -163,6 +169,10 @@ impl std::ops::Deref for SeatsNow {
 /// follows every write; with several, a partner retired elsewhere is refused within this time.
 const CHECKS_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// How many times a registration is decided when the participant's agenda keeps moving under it
+/// (the same person registered elsewhere at the same moment).
+const AGENDA_ATTEMPTS: u32 = 4;
+
 /// The registration service.
 #[derive(Clone)]
 pub struct Registrations {
@@ -269,56 +279,52 @@ impl Registrations {
         }
         let now = Timestamp::now();
         let registration = RegistrationId(uuid_v7());
-
-        // Hold the slot first, unless this is a retry or the session is not open (the seats
-        // then refuse with the reason); seal the identity meanwhile.
-        let hold = async {
-            let (Some(facts), false) = (&facts, retry) else {
-                return Ok(false);
-            };
-            let command = AgendaCommand::Hold {
-                session: request.session,
-                registration,
-                starts_at: facts.starts_at,
-                ends_at: facts.ends_at,
-                now,
-            };
-            let held = self
-                .log
-                .execute::<Agenda>(
-                    &agenda_key(participant),
-                    &command,
-                    &step(&meta, "hold", request.session),
-                )
-                .await
-                .map_err(|e| RegistrationError::from_command(e, RegistrationError::Agenda))?;
-            // Ours only if this command (or its earlier attempt) held it: a slot already held
-            // for this session belongs to another registration, never to be released here.
-            Ok::<_, RegistrationError>(held.duplicate || !held.events.is_empty())
+        // The slot in the participant's agenda is kept in the same write as a confirmed seat,
+        // decided on the agenda's latest copy (while the identity is sealed); if the agenda
+        // moved meanwhile (the same person registering elsewhere at once), decided again.
+        let (facts, meta) = (&facts, &meta);
+        let session = request.session;
+        let keep = |attempt| async move {
+            match (facts, retry) {
+                (Some(facts), false) => {
+                    let slot = (session, registration, facts, now);
+                    self.keep_with_seat(participant, slot, meta, attempt).await
+                }
+                _ => Ok(None),
+            }
         };
         let seal = self.identities.seal(participant, &request.identity);
-        let (hold, identity) = tokio::join!(hold, seal);
-        let hold = hold?;
-        let identity = identity.map_err(RegistrationError::Identity)?;
+        let (mut companion, identity) = tokio::join!(keep(1), seal);
         let command = SeatsCommand::Register {
             registration,
             partner: partner.clone(),
             participant,
             attendee: request.attendee,
             profile: request.profile,
-            identity,
+            identity: identity.map_err(RegistrationError::Identity)?,
             now,
         };
-        let decided = match self.log.execute::<Seats>(&seats, &command, &meta).await {
-            Ok(decided) => decided,
-            Err(error) => {
-                if hold && matches!(error, CommandError::Refused(_)) {
-                    self.release(participant, request.session, &meta).await;
+        let mut attempt = 1;
+        let decided = loop {
+            let companion_given = matches!(companion, Ok(Some(_)));
+            match self
+                .log
+                .execute_with::<Seats>(&seats, &command, meta, companion?)
+                .await
+            {
+                Ok(decided) => break decided,
+                Err(CommandError::Contended { .. })
+                    if companion_given && attempt < AGENDA_ATTEMPTS =>
+                {
+                    attempt += 1;
+                    companion = keep(attempt).await;
                 }
-                return Err(RegistrationError::from_command(
-                    error,
-                    RegistrationError::Seats,
-                ));
+                Err(error) => {
+                    return Err(RegistrationError::from_command(
+                        error,
+                        RegistrationError::Seats,
+                    ));
+                }
             }
         };
         let outcome = decided.events.iter().find_map(|event| match event {
@@ -331,24 +337,6 @@ impl Registrations {
                 "the registration recorded no confirmation and no waiting".into(),
             ));
         };
-        if hold {
-            if confirmed {
-                let command = AgendaCommand::Confirm {
-                    session: request.session,
-                    now,
-                };
-                self.log
-                    .execute::<Agenda>(
-                        &agenda_key(participant),
-                        &command,
-                        &step(&meta, "confirm", request.session),
-                    )
-                    .await
-                    .map_err(|e| RegistrationError::from_command(e, RegistrationError::Agenda))?;
-            } else {
-                self.release(participant, request.session, &meta).await;
-            }
-        }
         Ok(Registered {
             registration,
             participant,
@@ -358,36 +346,56 @@ impl Registrations {
         })
     }
 
-    /// Gives a held slot back, unless the participant holds a confirmed seat in the session (a
-    /// concurrent request for them won it: the slot is that registration's). A failure leaves a
-    /// hold that lapses by itself.
-    async fn release(&self, participant: ParticipantId, session: SessionId, meta: &CommandMeta) {
-        let confirmed_here = self
-            .log
-            .load_shared::<Seats>(&seats_key(session))
-            .await
-            .is_ok_and(|seats| {
-                seats
-                    .state
-                    .registrations
-                    .values()
-                    .any(|r| r.participant == participant && r.is_confirmed())
-            });
-        if confirmed_here {
-            return;
+    /// The agenda's events that keep `registration`'s slot if its seat is confirmed, to store
+    /// with the seats' own: refused if the participant holds an overlapping session; none when
+    /// the slot is kept already. Decided on a recent copy of the agenda at the first attempt, on
+    /// the latest after.
+    async fn keep_with_seat(
+        &self,
+        participant: ParticipantId,
+        (session, registration, facts, now): (
+            SessionId,
+            RegistrationId,
+            &proto::registration::SessionFacts,
+            Timestamp,
+        ),
+        meta: &CommandMeta,
+        attempt: u32,
+    ) -> Result<Option<Companion<SeatsEvent>>, RegistrationError> {
+        let key = agenda_key(participant);
+        let agenda = if attempt == 1 {
+            self.log.load_recent::<Agenda>(&key, CHECKS_MAX_AGE).await?
+        } else {
+            self.log.load_shared::<Agenda>(&key).await?
+        };
+        let keep = AgendaCommand::Keep {
+            session,
+            registration,
+            starts_at: facts.starts_at,
+            ends_at: facts.ends_at,
+            now,
+        };
+        let events = Agenda::decide(&agenda.state, &keep).map_err(RegistrationError::Agenda)?;
+        if events.is_empty() {
+            return Ok(None);
         }
-        let command = AgendaCommand::Release { session };
-        if let Err(e) = self
-            .log
-            .execute::<Agenda>(
-                &agenda_key(participant),
-                &command,
-                &step(meta, "release", session),
-            )
-            .await
-        {
-            tracing::warn!(%session, error = %e, "cannot release a held slot; it lapses by itself");
-        }
+        let confirms = move |seats: &[SeatsEvent]| {
+            seats
+                .iter()
+                .any(|e| matches!(e, SeatsEvent::Confirmed(r) if r.registration == registration))
+        };
+        Ok(Some(Companion::new::<Agenda>(
+            key,
+            agenda.version,
+            step(meta, "keep", session),
+            move |seats| {
+                if confirms(seats) {
+                    events.clone()
+                } else {
+                    Vec::new()
+                }
+            },
+        )))
     }
 
     /// A partner cancels one of its registrations. Its agenda slot is freed by the agenda
@@ -474,26 +482,17 @@ impl Registrations {
             return Ok(());
         }
         let now = Timestamp::now();
-        let hold = AgendaCommand::Hold {
+        let keep = AgendaCommand::Keep {
             session,
             registration,
             starts_at: facts.starts_at,
             ends_at: facts.ends_at,
             now,
         };
-        let confirm = AgendaCommand::Confirm { session, now };
-        let kept = match self
+        let kept = self
             .log
-            .execute::<Agenda>(&agenda, &hold, &step(meta, "hold", session))
-            .await
-        {
-            Ok(_) => {
-                self.log
-                    .execute::<Agenda>(&agenda, &confirm, &step(meta, "confirm", session))
-                    .await
-            }
-            Err(refused) => Err(refused),
-        };
+            .execute::<Agenda>(&agenda, &keep, &step(meta, "keep", session))
+            .await;
         match kept {
             Ok(_) => Ok(()),
             Err(CommandError::Refused(AgendaRefusal::Overlap { .. })) => {
