@@ -988,6 +988,30 @@ async fn caught_up(http: &Http) -> Result<()> {
     .with_context(|| last.lock().map(|l| l.clone()).unwrap_or_default())
 }
 
+/// Waits until the read models have read everything and the log stays still: the processes'
+/// last reactions (the agenda keeper's to the cancellations) are carried out after the events
+/// that caused them are read, and write more.
+async fn settled(http: &Http, log: &EventLog) -> Result<()> {
+    let streams = semaine::registry::streams();
+    let last = || async {
+        let mut last = Vec::new();
+        for stream in &streams {
+            last.push(log.last_sequence(stream.name).await?);
+        }
+        anyhow::Ok(last)
+    };
+    for _ in 0..30 {
+        caught_up(http).await?;
+        let before = last().await?;
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        caught_up(http).await?;
+        if last().await? == before {
+            return Ok(());
+        }
+    }
+    bail!("the log kept growing after the rush")
+}
+
 /// `GET /metrics` as text (the JSON reader of [`Http`] does not apply).
 async fn metrics(http: &Http) -> Result<String> {
     let request = hyper::Request::builder()
@@ -1015,6 +1039,51 @@ fn dump_projections(data_dir: &Path) -> Result<BTreeMap<String, tests::StoreDump
 
 /// The runners' own tree: the checkpoint of each stream (compared apart from the views).
 const CHECKPOINTS: &[u8] = b"__checkpoints";
+
+/// The last `n` commits of `stream`, one line each (sequence, aggregate, event types, key), for
+/// a failure's message.
+async fn log_tail(log: &EventLog, stream: &str, n: u64) -> String {
+    let Ok(last) = log.last_sequence(stream).await else {
+        return format!("{stream}: unreadable");
+    };
+    let mut lines = vec![format!("the last commits of {stream}:")];
+    for seq in last.saturating_sub(n) + 1..=last {
+        let line = match log.read_commit_at(stream, seq).await {
+            Ok(recorded) => recorded
+                .commit
+                .events
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{seq} {} {} {:?}",
+                        e.envelope.aggregate, e.event_type, e.envelope.idempotency_key
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Err(e) => format!("{seq}: {e}"),
+        };
+        lines.push(line);
+    }
+    lines.join("\n")
+}
+
+/// A dump's rows as text, for messages.
+fn readable(trees: &tests::StoreDump) -> Vec<(String, String)> {
+    trees
+        .iter()
+        .flat_map(|(_, rows)| rows)
+        .map(|(key, value)| {
+            (
+                String::from_utf8_lossy(key).into_owned(),
+                match <[u8; 8]>::try_from(value.as_slice()) {
+                    Ok(seq) => u64::from_be_bytes(seq).to_string(),
+                    Err(_) => String::from_utf8_lossy(value).into_owned(),
+                },
+            )
+        })
+        .collect()
+}
 
 /// Compares the live stores with the rebuilt ones; returns how many rows were compared.
 fn compare_with_rebuild(
@@ -1078,7 +1147,9 @@ fn compare_with_rebuild(
         }
         ensure!(
             live_checkpoints == rebuilt_checkpoints,
-            "{name}: the live checkpoints are not where the rebuild stopped"
+            "{name}: the live checkpoints are not where the rebuild stopped: live {:?}, rebuilt {:?}",
+            readable(&live_checkpoints),
+            readable(&rebuilt_checkpoints)
         );
     }
     Ok(rows)
@@ -1400,7 +1471,7 @@ async fn crash_matrix(crash: Crash) -> Result<Figures> {
     }
 
     // Read models: stop semaine once they have read everything, then a clean rebuild.
-    caught_up(&http).await?;
+    settled(&http, &log).await?;
     let mut semaine = Arc::try_unwrap(semaine)
         .map_err(|_| anyhow::anyhow!("semaine still shared"))?
         .into_inner();
@@ -1414,7 +1485,10 @@ async fn crash_matrix(crash: Crash) -> Result<Figures> {
     let fresh = dir.path().join("rebuilt");
     semaine.run_to_end(&fresh, &["rebuild", "all"])?;
     let rebuilt = dump_projections(&fresh)?;
-    let rows_compared = compare_with_rebuild(&live, &rebuilt)?;
+    let rows_compared = match compare_with_rebuild(&live, &rebuilt) {
+        Ok(rows) => rows,
+        Err(e) => return Err(e.context(log_tail(&log, registration::STREAM.name, 20).await)),
+    };
 
     // No personal data in what the binary wrote, crashes included.
     let output = semaine.output_text();
