@@ -1,6 +1,8 @@
 //! The raw JetStream ceiling: publishes of `payload` bytes, `in_flight` at a time, each awaited
 //! for its acknowledgement, on a fresh nats-server, durable (`sync_interval: always`) and with
-//! nats-server's default fsync (every two minutes: not durable).
+//! nats-server's default fsync (every two minutes: not durable). And, durable, the same messages
+//! as atomic batches of `in_flight` messages, one batch at a time (as the event log's writer
+//! sends a stream's commits): what one write of the group commit costs.
 
 use std::time::Instant;
 
@@ -27,14 +29,62 @@ pub(crate) struct Options {
 pub(crate) async fn run(options: &Options) -> Result<Value> {
     let durable = measure(options, true).await?;
     let unsynced = measure(options, false).await?;
+    let (batches, batch_messages) = measure_atomic_batches(options).await?;
     Ok(json!({
         "scenario": "ceiling",
         "durable_msgs_per_s": durable,
         "unsynced_msgs_per_s": unsynced,
+        "durable_atomic_batches_per_s": batches,
+        "durable_atomic_batch_msgs_per_s": batch_messages,
         "messages": options.messages,
         "in_flight": options.in_flight,
         "payload_bytes": options.payload,
     }))
+}
+
+/// Atomic batches of `in_flight` messages, one at a time, on a fresh durable nats-server: batches
+/// and messages per second.
+async fn measure_atomic_batches(options: &Options) -> Result<(f64, f64)> {
+    let store = tempfile::tempdir()?;
+    let binary = NatsServerBinary::locate(&[])?;
+    let server =
+        LocalNatsServer::start(binary, LocalNatsConfig::durable(store.path().join("js"))).await?;
+    let client = async_nats::connect(server.url()).await?;
+    let js = async_nats::jetstream::new(client.clone());
+    js.create_stream(async_nats::jetstream::stream::Config {
+        name: "CEILING".into(),
+        subjects: vec!["ceiling.>".into()],
+        allow_atomic_publish: true,
+        ..Default::default()
+    })
+    .await?;
+    let payload = bytes::Bytes::from(vec![b'x'; options.payload]);
+    let size = options.in_flight.max(1);
+    let batches = options.messages.div_ceil(size);
+    let started = Instant::now();
+    for batch in 0..batches {
+        let id = format!("ceiling-{batch}");
+        for n in 1..=size {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert("Nats-Batch-Id", id.as_str());
+            headers.insert("Nats-Batch-Sequence", n.to_string().as_str());
+            let subject = format!("ceiling.{}", (batch * size + n) % 1000);
+            if n < size {
+                client
+                    .publish_with_headers(subject, headers, payload.clone())
+                    .await?;
+            } else {
+                headers.insert("Nats-Batch-Commit", "1");
+                let ack = client
+                    .request_with_headers(subject, headers, payload.clone())
+                    .await?;
+                let ack: Value = serde_json::from_slice(&ack.payload)?;
+                anyhow::ensure!(ack.get("error").is_none(), "batch refused: {ack}");
+            }
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    Ok((batches as f64 / elapsed, (batches * size) as f64 / elapsed))
 }
 
 /// Messages per second acknowledged by a fresh nats-server.
