@@ -61,8 +61,11 @@ pub trait EventContract: Sized {
 
     /// Reads any version of any type of this family ever published, upcasting old versions to
     /// today's shape.
-    fn decode(event_type: &str, version: u16, data: serde_json::Value)
-    -> Result<Self, DecodeError>;
+    fn decode(
+        event_type: &str,
+        version: u16,
+        data: &serde_json::Value,
+    ) -> Result<Self, DecodeError>;
 }
 
 /// Deserialises one payload of a known type and version, for use inside
@@ -70,9 +73,9 @@ pub trait EventContract: Sized {
 pub fn payload<T: serde::de::DeserializeOwned>(
     event_type: &str,
     version: u16,
-    data: serde_json::Value,
+    data: &serde_json::Value,
 ) -> Result<T, DecodeError> {
-    serde_json::from_value(data).map_err(|source| DecodeError::Malformed {
+    T::deserialize(data).map_err(|source| DecodeError::Malformed {
         event_type: event_type.to_owned(),
         version,
         source,
@@ -134,7 +137,7 @@ macro_rules! event_family {
             fn decode(
                 event_type: &str,
                 version: u16,
-                data: serde_json::Value,
+                data: &serde_json::Value,
             ) -> Result<Self, $crate::contract::DecodeError> {
                 match (event_type, version) {
                     $(($wire, $version) => Ok(Self::$variant($crate::contract::payload(event_type, version, data)?)),)+
@@ -189,7 +192,7 @@ mod tests {
                 Self::CapacityConfirmed(e) => encode_payload("CapacityConfirmed", 2, e),
             }
         }
-        fn decode(t: &str, v: u16, data: serde_json::Value) -> Result<Self, DecodeError> {
+        fn decode(t: &str, v: u16, data: &serde_json::Value) -> Result<Self, DecodeError> {
             match (t, v) {
                 ("CapacityConfirmed", 1) => Ok(Self::CapacityConfirmed(
                     payload::<CapacityConfirmedV1>(t, v, data)?.into(),
@@ -209,7 +212,7 @@ mod tests {
     #[test]
     fn an_old_version_reads_as_todays_shape() {
         let old = serde_json::json!({"capacity": 30});
-        let event = VenueEvent::decode("CapacityConfirmed", 1, old).expect("v1 still reads");
+        let event = VenueEvent::decode("CapacityConfirmed", 1, &old).expect("v1 still reads");
         assert_eq!(
             event,
             VenueEvent::CapacityConfirmed(CapacityConfirmedV2 {
@@ -227,7 +230,7 @@ mod tests {
         });
         let wire = event.encode().expect("encodes");
         assert_eq!((wire.event_type, wire.version), ("CapacityConfirmed", 2));
-        let back = VenueEvent::decode(wire.event_type, wire.version, wire.data).expect("decodes");
+        let back = VenueEvent::decode(wire.event_type, wire.version, &wire.data).expect("decodes");
         assert_eq!(back, event);
     }
 
@@ -235,15 +238,15 @@ mod tests {
     fn unknown_types_versions_and_shapes_are_typed_errors() {
         let data = serde_json::json!({"capacity": "thirty"});
         assert!(matches!(
-            VenueEvent::decode("CapacityConfirmed", 1, data.clone()),
+            VenueEvent::decode("CapacityConfirmed", 1, &data),
             Err(DecodeError::Malformed { version: 1, .. })
         ));
         assert!(matches!(
-            VenueEvent::decode("CapacityConfirmed", 9, data.clone()),
+            VenueEvent::decode("CapacityConfirmed", 9, &data),
             Err(DecodeError::UnknownVersion { version: 9, .. })
         ));
         assert!(matches!(
-            VenueEvent::decode("SessionMoved", 1, data),
+            VenueEvent::decode("SessionMoved", 1, &data),
             Err(DecodeError::UnknownType { .. })
         ));
     }

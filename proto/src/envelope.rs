@@ -68,7 +68,9 @@ pub struct EventEnvelope {
 ///
 /// The payload stays a JSON value here; an event family decodes it (upcasting old versions) with
 /// [`crate::EventContract::decode`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+// Written with the envelope's fields beside the event's (`flatten`); read by `StoredEventFields`,
+// the same shape spelled out.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct StoredEvent {
     /// The event's metadata.
     #[serde(flatten)]
@@ -80,6 +82,46 @@ pub struct StoredEvent {
     pub version: u16,
     /// The payload.
     pub data: serde_json::Value,
+}
+
+/// A stored event as it is read: the envelope's fields and the event's side by side. serde's
+/// `flatten` would buffer every event, payload included, in an intermediate tree before reading
+/// it again: the largest cost of reading the log back (rebuilds, catch-ups).
+#[derive(Deserialize)]
+struct StoredEventFields {
+    id: Uuid,
+    aggregate: String,
+    #[serde(with = "time::serde::rfc3339")]
+    occurred_at: OffsetDateTime,
+    correlation_id: Uuid,
+    causation_id: Uuid,
+    #[serde(default)]
+    idempotency_key: Option<String>,
+    actor: Actor,
+    #[serde(rename = "type")]
+    event_type: String,
+    version: u16,
+    data: serde_json::Value,
+}
+
+impl<'de> Deserialize<'de> for StoredEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let fields = StoredEventFields::deserialize(deserializer)?;
+        Ok(Self {
+            envelope: EventEnvelope {
+                id: fields.id,
+                aggregate: fields.aggregate,
+                occurred_at: fields.occurred_at,
+                correlation_id: fields.correlation_id,
+                causation_id: fields.causation_id,
+                idempotency_key: fields.idempotency_key,
+                actor: fields.actor,
+            },
+            event_type: fields.event_type,
+            version: fields.version,
+            data: fields.data,
+        })
+    }
 }
 
 /// The body of one JetStream message: the events one decision (or one group of decisions)

@@ -63,7 +63,7 @@ fn check_family<F: EventContract + std::fmt::Debug>(path: &Path, versions: &[(&s
     let (event_type, version) = type_and_version(path);
     let text = std::fs::read_to_string(path).expect("readable fixture");
     let data: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-    let event = F::decode(&event_type, version, data.clone())
+    let event = F::decode(&event_type, version, &data)
         .unwrap_or_else(|e| panic!("{} no longer reads: {e}", path.display()));
     if versions.contains(&(event_type.as_str(), version)) {
         let wire = event.encode().expect("encodes");

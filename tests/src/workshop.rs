@@ -49,7 +49,7 @@ impl EventContract for WorkshopEvent {
         }
     }
 
-    fn decode(t: &str, v: u16, data: serde_json::Value) -> Result<Self, DecodeError> {
+    fn decode(t: &str, v: u16, data: &serde_json::Value) -> Result<Self, DecodeError> {
         #[derive(Deserialize)]
         struct Opened {
             seats: u32,
@@ -190,7 +190,7 @@ impl Projection for SeatsTaken {
         at: Position<'_>,
     ) -> Result<(), Rejected> {
         let workshop = event.envelope.aggregate.as_bytes();
-        match WorkshopEvent::decode(&event.event_type, event.version, event.data.clone())? {
+        match WorkshopEvent::decode(&event.event_type, event.version, &event.data)? {
             WorkshopEvent::Opened { .. } => {}
             WorkshopEvent::SeatTaken { participant } => {
                 let taken: u64 = view.get_json("seats_by_workshop", workshop).unwrap_or(0);
@@ -239,7 +239,7 @@ impl projection::Reactor for Cloakroom {
         if workshop.ends_with("-cloakroom") {
             return Ok(Vec::new());
         }
-        match WorkshopEvent::decode(&event.event_type, event.version, event.data.clone())? {
+        match WorkshopEvent::decode(&event.event_type, event.version, &event.data)? {
             WorkshopEvent::SeatTaken { participant } => Ok(vec![Ticket {
                 cloakroom: format!("{workshop}-cloakroom"),
                 participant,

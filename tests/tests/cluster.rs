@@ -279,7 +279,7 @@ async fn waitlisted_order(
     {
         for stored in recorded.commit.events {
             if let Ok(Event::Waitlisted(r)) =
-                Event::decode(&stored.event_type, stored.version, stored.data)
+                Event::decode(&stored.event_type, stored.version, &stored.data)
             {
                 order.push(r.registration);
             }

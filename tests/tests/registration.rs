@@ -415,7 +415,7 @@ async fn sealed_identity_of(
             ) = proto::registration::session::Event::decode(
                 &stored.event_type,
                 stored.version,
-                stored.data,
+                &stored.data,
             ) && r.registration == registration
             {
                 return r.identity;
@@ -574,7 +574,7 @@ async fn a_rescheduled_session_keeps_its_registrations_and_reports_new_overlaps(
         for recorded in week.log.read_commits(&agenda, 0).await.expect("reads") {
             for stored in recorded.commit.events {
                 if let Ok(AgendaEvent::SlotMoved(moved)) =
-                    AgendaEvent::decode(&stored.event_type, stored.version, stored.data)
+                    AgendaEvent::decode(&stored.event_type, stored.version, &stored.data)
                 {
                     conflicts = Some(moved.conflicts);
                 }

@@ -180,7 +180,7 @@ async fn waitlisted_order(week: &Week, session: proto::values::SessionId) -> Vec
     {
         for stored in recorded.commit.events {
             if let Ok(Event::Waitlisted(r)) =
-                Event::decode(&stored.event_type, stored.version, stored.data)
+                Event::decode(&stored.event_type, stored.version, &stored.data)
             {
                 order.push(r.registration);
             }

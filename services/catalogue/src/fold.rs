@@ -86,11 +86,7 @@ fn write<T: Serialize>(
 }
 
 fn decode<E: EventContract>(event: &StoredEvent) -> Result<E, Rejected> {
-    Ok(E::decode(
-        &event.event_type,
-        event.version,
-        event.data.clone(),
-    )?)
+    Ok(E::decode(&event.event_type, event.version, &event.data)?)
 }
 
 /// Folds one stored event into the rows.

@@ -80,7 +80,7 @@ impl<A: Aggregate> Loaded<A> {
     pub fn apply(&mut self, recorded: &RecordedCommit) -> Result<Vec<A::Event>, DecodeError> {
         let mut events = Vec::with_capacity(recorded.commit.events.len());
         for stored in &recorded.commit.events {
-            let event = A::Event::decode(&stored.event_type, stored.version, stored.data.clone())?;
+            let event = A::Event::decode(&stored.event_type, stored.version, &stored.data)?;
             if let Some(key) = &stored.envelope.idempotency_key {
                 self.idempotency.insert(key.clone(), recorded.seq);
             }

@@ -433,7 +433,7 @@ impl EventLog {
             |first: usize, len: usize| -> Result<Vec<A::Event>, CommandError<A::Error>> {
                 commit.events[first..first + len]
                     .iter()
-                    .map(|e| A::Event::decode(&e.event_type, e.version, e.data.clone()))
+                    .map(|e| A::Event::decode(&e.event_type, e.version, &e.data))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| CommandError::Log(e.to_string()))
             };
@@ -489,7 +489,7 @@ impl EventLog {
             .iter()
             .filter(|e| e.envelope.aggregate == key.subject())
             .filter(|e| e.envelope.idempotency_key.as_deref() == Some(&meta.idempotency_key))
-            .map(|e| A::Event::decode(&e.event_type, e.version, e.data.clone()))
+            .map(|e| A::Event::decode(&e.event_type, e.version, &e.data))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| CommandError::Log(e.to_string()))?;
         Ok(Decided {

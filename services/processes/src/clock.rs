@@ -95,7 +95,7 @@ impl Projection for Deadlines {
         let beneficiary_bytes = |b: &proto::registration::Beneficiary| {
             serde_json::to_vec(b).map_err(|e| Rejected(e.to_string()))
         };
-        match Seats::decode(&event.event_type, event.version, event.data.clone())? {
+        match Seats::decode(&event.event_type, event.version, &event.data)? {
             Seats::CapacitySet(set) => Self::set(
                 view,
                 index_key(END, session, None),

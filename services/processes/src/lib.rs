@@ -52,8 +52,7 @@ fn programme_event(stored: &StoredEvent) -> Result<Option<(EventId, programme::E
         return Ok(None);
     };
     let event = EventId(event_id?);
-    let happened =
-        programme::Event::decode(&stored.event_type, stored.version, stored.data.clone())?;
+    let happened = programme::Event::decode(&stored.event_type, stored.version, &stored.data)?;
     Ok(Some((event, happened)))
 }
 
@@ -319,11 +318,8 @@ impl Reactor for VenueAnswers {
             }]
         };
         Ok(
-            match venue_contracts::Event::decode(
-                &stored.event_type,
-                stored.version,
-                stored.data.clone(),
-            )? {
+            match venue_contracts::Event::decode(&stored.event_type, stored.version, &stored.data)?
+            {
                 venue_contracts::Event::HostingConfirmed(h) => answer(
                     h.event,
                     h.session,
@@ -690,7 +686,7 @@ impl Reactor for AgendaKeeper {
             }]
         };
         Ok(
-            match Seats::decode(&stored.event_type, stored.version, stored.data.clone())? {
+            match Seats::decode(&stored.event_type, stored.version, &stored.data)? {
                 Seats::Confirmed(r) => keep(r.registration),
                 Seats::Promoted(r) => keep(r.registration),
                 Seats::Waitlisted(r) => free(r.registration),

@@ -266,7 +266,7 @@ fn check(step: Step<'_, EventAggregate>) {
     };
     for event in events {
         let wire = event.encode().expect("an event encodes");
-        let read = Event::decode(wire.event_type, wire.version, wire.data).expect("and decodes");
+        let read = Event::decode(wire.event_type, wire.version, &wire.data).expect("and decodes");
         assert_eq!(&read, event, "an event reads back as recorded");
     }
 

@@ -889,7 +889,7 @@ async fn seats_log(log: &EventLog, session: SessionId) -> Result<SeatsLog> {
     {
         for stored in recorded.commit.events {
             let id = stored.envelope.id;
-            let event = SeatsEvent::decode(&stored.event_type, stored.version, stored.data)?;
+            let event = SeatsEvent::decode(&stored.event_type, stored.version, &stored.data)?;
             let mut notice = |partner: &proto::values::PartnerId| {
                 found
                     .notices

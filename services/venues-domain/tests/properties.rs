@@ -233,7 +233,7 @@ fn check(step: Step<'_, Venue>) {
     };
     for event in events {
         let wire = event.encode().expect("an event encodes");
-        let read = Event::decode(wire.event_type, wire.version, wire.data).expect("and decodes");
+        let read = Event::decode(wire.event_type, wire.version, &wire.data).expect("and decodes");
         assert_eq!(&read, event, "an event reads back as recorded");
     }
     let snapshot = serde_json::to_string(after).expect("the state serialises");

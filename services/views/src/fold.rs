@@ -35,11 +35,7 @@ const PARTNER_PREFIX: &str = "reg.partner";
 const SEATS_PREFIX: &str = "reg.session";
 
 fn decode<E: EventContract>(event: &StoredEvent) -> Result<E, Rejected> {
-    Ok(E::decode(
-        &event.event_type,
-        event.version,
-        event.data.clone(),
-    )?)
+    Ok(E::decode(&event.event_type, event.version, &event.data)?)
 }
 
 /// When an event was decided, as a jiff instant.

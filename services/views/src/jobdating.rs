@@ -137,7 +137,7 @@ pub(crate) fn fold(
     at: Timestamp,
     event: &StoredEvent,
 ) -> Result<(), Rejected> {
-    let event = Event::decode(&event.event_type, event.version, event.data.clone())?;
+    let event = Event::decode(&event.event_type, event.version, &event.data)?;
     let floor_key = session_key(session);
     let mut floor = read::<FloorRow>(rows, JD_FLOORS, &floor_key)?.unwrap_or_default();
     match event {

@@ -118,7 +118,7 @@ pub fn read(
     holders: impl Fn(SessionId) -> Vec<PartnerId>,
 ) -> Result<Reading, DecodeError> {
     let subject = event.envelope.aggregate.as_str();
-    let decode_data = || event.data.clone();
+    let decode_data = || &event.data;
     let mut reading = Reading::default();
     if let Some(session) = uuid_after(subject, "reg.session.").map(SessionId) {
         let partner_notice = |partner: &PartnerId, kind, data| Notice {

@@ -172,7 +172,7 @@ impl Deliveries {
         event: &StoredEvent,
         subscriber: &Subscriber,
     ) -> Result<(), Rejected> {
-        match HookEvent::decode(&event.event_type, event.version, event.data.clone())? {
+        match HookEvent::decode(&event.event_type, event.version, &event.data)? {
             HookEvent::Subscribed(made) => {
                 let key = made.subscription.0.as_bytes().to_vec();
                 if view.get(SUBSCRIPTIONS, &key).is_some() {
