@@ -41,8 +41,10 @@ const BATCH_COMMIT: &str = "Nats-Batch-Commit";
 /// At most this many entries of a bucket in one atomic batch.
 const BUCKET_BATCH_MAX: usize = 256;
 
-/// At most this many batches of a bucket's entries written at once.
-const BUCKET_BATCHES_IN_FLIGHT: usize = 4;
+/// At most this many batches of a bucket's entries written at once: one, as for the streams
+/// (nats-server commits a stream's batches one at a time, and stages each in files of its own on a
+/// one-replica stream: fewer, larger batches cost less; `docs/performance.md`).
+const BUCKET_BATCHES_IN_FLIGHT: usize = 1;
 
 /// The subject of `key` in the key-value bucket `bucket`.
 pub fn bucket_subject(bucket: &str, key: &str) -> String {
