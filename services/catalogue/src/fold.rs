@@ -89,6 +89,17 @@ fn decode<E: EventContract>(event: &StoredEvent) -> Result<E, Rejected> {
     Ok(E::decode(&event.event_type, event.version, &event.data)?)
 }
 
+/// Whether [`fold`] reads the events of the aggregate at `subject`: the runner skips the others
+/// (partners, agendas) without decoding them.
+pub(crate) fn reads(subject: &str) -> bool {
+    subject.rsplit_once('.').is_some_and(|(prefix, _)| {
+        matches!(
+            prefix,
+            EDITION_PREFIX | EVENT_PREFIX | VENUE_PREFIX | SEATS_PREFIX
+        )
+    })
+}
+
 /// Folds one stored event into the rows.
 pub(crate) fn fold(rows: &mut impl Rows, event: &StoredEvent) -> Result<(), Rejected> {
     let Some((prefix, id)) = event.envelope.aggregate.rsplit_once('.') else {

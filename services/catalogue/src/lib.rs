@@ -76,6 +76,10 @@ impl Projection for Catalogue {
         rows::TREES
     }
 
+    fn reads(&self, subject: &str) -> bool {
+        fold::reads(subject)
+    }
+
     fn apply(
         &self,
         view: &mut View<'_>,

@@ -863,3 +863,31 @@ fn an_editions_events_are_listed_with_their_whole_description() {
     assert_eq!(draft[0].event, OPEN_DOOR);
     assert!(events(&db, EditionId(Uuid::from_u128(0xdead))).is_empty());
 }
+
+#[test]
+fn the_subjects_the_runner_skips_change_no_row() {
+    use proto::registration::agenda::{Event as Agenda, Slot};
+    let agenda = stored(
+        format!("reg.agenda.{}", Uuid::from_u128(11)),
+        Agenda::SlotConfirmed(Slot {
+            session: SessionId(Uuid::from_u128(7)),
+        }),
+    );
+    let mut history: Vec<StoredEvent> = scheduling();
+    history.extend(venues());
+    history.extend(registrations());
+    history.push(agenda.clone());
+    let read = history
+        .iter()
+        .filter(|e| crate::fold::reads(&e.envelope.aggregate));
+    assert_eq!(Memory::folded(read), Memory::folded(&history));
+    assert!(!crate::fold::reads(&agenda.envelope.aggregate));
+    let agendas = |e: &&StoredEvent| e.envelope.aggregate.starts_with("reg.agenda.");
+    for event in history.iter().filter(|e| !agendas(e)) {
+        assert!(
+            crate::fold::reads(&event.envelope.aggregate),
+            "{}",
+            event.envelope.aggregate
+        );
+    }
+}

@@ -58,6 +58,14 @@ pub trait Projection: Send + Sync + 'static {
     /// The sled trees it owns; [`View`] gives access to these only.
     fn trees(&self) -> &'static [&'static str];
 
+    /// Whether it reads the commits of the aggregate at `subject`. The runner skips the others
+    /// without decoding them (a read model that ignores the participants' agendas need not read
+    /// a third of the registration stream). Every subject, unless the projection says otherwise.
+    fn reads(&self, subject: &str) -> bool {
+        let _ = subject;
+        true
+    }
+
     /// Folds one event into the view. An event the projection does not care about is ignored
     /// (`Ok`); one it cannot read is [`Rejected`], and its whole commit goes to quarantine with
     /// none of its writes kept.

@@ -556,6 +556,11 @@ impl<P: Projection> Runner<P> {
             if fed.seq <= *checkpoint {
                 continue;
             }
+            if !self.projection.reads(&fed.message.subject) {
+                *checkpoint = fed.seq;
+                taken += 1;
+                continue;
+            }
             if let Err(reason) = self.apply_message(&mut view, stream, &fed) {
                 view.drop_commit();
                 if self.config.on_undecodable == Undecodable::Halt {

@@ -209,6 +209,10 @@ impl Projection for Registered {
         self.0.trees()
     }
 
+    fn reads(&self, subject: &str) -> bool {
+        self.0.reads(subject)
+    }
+
     fn apply(
         &self,
         view: &mut View<'_>,

@@ -44,6 +44,19 @@ fn decided_at(event: &StoredEvent) -> Timestamp {
     Timestamp::from_nanosecond(nanos).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
+/// Whether [`fold`] reads the events of the aggregate at `subject` for a view with `scope`: the
+/// runner skips the others (the agendas, and the job-dating floors for the views without them)
+/// without decoding them.
+pub(crate) fn reads(scope: Scope, subject: &str) -> bool {
+    subject
+        .rsplit_once('.')
+        .is_some_and(|(prefix, _)| match prefix {
+            EDITION_PREFIX | EVENT_PREFIX | VENUE_PREFIX | PARTNER_PREFIX | SEATS_PREFIX => true,
+            crate::jobdating::FLOOR_PREFIX => scope.jobdating,
+            _ => false,
+        })
+}
+
 /// Folds one stored event into the rows a view with `scope` keeps.
 pub(crate) fn fold(
     rows: &mut impl Rows,

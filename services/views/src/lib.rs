@@ -93,6 +93,10 @@ impl Projection for PartnerView {
         rows::PARTNER_TREES
     }
 
+    fn reads(&self, subject: &str) -> bool {
+        fold::reads(Self::SCOPE, subject)
+    }
+
     fn apply(
         &self,
         view: &mut View<'_>,
@@ -130,6 +134,10 @@ impl Projection for VenueView {
 
     fn trees(&self) -> &'static [&'static str] {
         rows::VENUE_TREES
+    }
+
+    fn reads(&self, subject: &str) -> bool {
+        fold::reads(Self::SCOPE, subject)
     }
 
     fn apply(
@@ -170,6 +178,10 @@ impl Projection for Statistics {
         rows::STATISTICS_TREES
     }
 
+    fn reads(&self, subject: &str) -> bool {
+        fold::reads(Self::SCOPE, subject)
+    }
+
     fn apply(
         &self,
         view: &mut View<'_>,
@@ -208,6 +220,10 @@ impl Projection for JobDatingView {
 
     fn trees(&self) -> &'static [&'static str] {
         rows::STATISTICS_TREES
+    }
+
+    fn reads(&self, subject: &str) -> bool {
+        fold::reads(Self::SCOPE, subject)
     }
 
     fn apply(

@@ -757,3 +757,47 @@ fn a_csv_reads_back_and_neutralises_formulas() {
         ]
     );
 }
+
+/// A slot kept in a participant's agenda, as a registration stores it beside its seat.
+fn agenda_event() -> StoredEvent {
+    use proto::registration::agenda::{Event as Agenda, Slot};
+    stored(
+        format!("reg.agenda.{}", Uuid::from_u128(11)),
+        time::OffsetDateTime::UNIX_EPOCH,
+        Agenda::SlotConfirmed(Slot {
+            session: SessionId(Uuid::from_u128(7)),
+        }),
+    )
+}
+
+#[test]
+fn the_subjects_the_runner_skips_change_no_view() {
+    let mut history: Vec<StoredEvent> = scheduling();
+    history.extend(venues());
+    history.extend(registrations());
+    history.push(agenda_event());
+    for scope in [
+        PartnerView::SCOPE,
+        VenueView::SCOPE,
+        Statistics::SCOPE,
+        JobDatingView::SCOPE,
+    ] {
+        let read = history
+            .iter()
+            .filter(|e| crate::fold::reads(scope, &e.envelope.aggregate));
+        assert_eq!(
+            Memory::folded(scope, read),
+            Memory::folded(scope, &history),
+            "{scope:?}"
+        );
+    }
+    // The filter is not vacuous: the agendas are skipped, every context the views read is not.
+    assert!(!crate::fold::reads(ALL, &agenda_event().envelope.aggregate));
+    for event in scheduling().iter().chain(&venues()).chain(&registrations()) {
+        assert!(
+            crate::fold::reads(ALL, &event.envelope.aggregate),
+            "{}",
+            event.envelope.aggregate
+        );
+    }
+}
