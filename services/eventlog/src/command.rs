@@ -339,7 +339,7 @@ impl EventLog {
                     .answer(key, group, decisions, &commit, (before, before))
                     .await;
             }
-            let msg_id = group_message_id(&commit);
+            let msg_id = commit_id(&commit);
             let stored: Vec<CompanionCommit> = companions.iter().map(|(_, c)| c.clone()).collect();
             match self
                 .append_together(key, loaded.version, &commit, &msg_id, &stored)
@@ -618,12 +618,12 @@ fn companion_of<A: Aggregate>(
     }))
 }
 
-/// The message id of a group's commit: its first event's id, made for this decision. A resend
-/// of the same message is recognised by it (and, after a refused expected sequence, found in the
-/// log by it); a retried command by its key in the aggregate's history. Never the command's own
-/// key: a retry decided on a stale copy would then take the original's commit for its own, and
-/// answer with events that were never stored.
-fn group_message_id(commit: &Commit) -> String {
+/// The message id of a group's commit (and of a companion's): its first event's id, made for
+/// this decision. A resend of the same message is recognised by it (and, after a refused expected
+/// sequence, found in the log by it); a retried command by its key in the aggregate's history.
+/// Never the command's own key: a retry decided on a stale copy would then take the original's
+/// commit for its own, and answer with events that were never stored.
+pub(crate) fn commit_id(commit: &Commit) -> String {
     commit
         .events
         .first()

@@ -353,7 +353,10 @@ impl EventLog {
                     ),
                 });
             }
-            let id = message_id(&companion.key, &companion_commit_id(&companion.commit));
+            let id = message_id(
+                &companion.key,
+                &crate::command::commit_id(&companion.commit),
+            );
             writes.push(write_of(
                 &companion.key,
                 companion.expected,
@@ -656,15 +659,6 @@ fn write_of(
         body,
         msg_id: msg_id.to_owned(),
     })
-}
-
-/// The commit id of a companion commit: its first event's id, made for this decision.
-fn companion_commit_id(commit: &Commit) -> String {
-    commit
-        .events
-        .first()
-        .map(|first| format!("commit:{}", first.envelope.id))
-        .unwrap_or_default()
 }
 
 /// The `Nats-Msg-Id` of a commit: its idempotency key, scoped by the aggregate.

@@ -258,7 +258,7 @@ impl Registrations {
         let meta = partner_meta(partner, idempotency_key);
         let participant = ParticipantId::of(partner, &request.reference);
         let seats = seats_key(request.session);
-        // Read-only checks before the steps: the session's facts (its times, for the hold) and
+        // Read-only checks first: the session's facts (its times, for the agenda) and
         // whether this is a retry, then the partner. A copy recently known to be the latest is
         // enough: the seats decide again on the latest when the registration is appended.
         let (facts, retry) = {
