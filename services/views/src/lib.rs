@@ -80,33 +80,6 @@ impl PartnerView {
     };
 }
 
-impl Projection for PartnerView {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn streams(&self) -> &'static [&'static str] {
-        STREAMS
-    }
-
-    fn trees(&self) -> &'static [&'static str] {
-        rows::PARTNER_TREES
-    }
-
-    fn reads(&self, subject: &str) -> bool {
-        fold::reads(Self::SCOPE, subject)
-    }
-
-    fn apply(
-        &self,
-        view: &mut View<'_>,
-        event: &StoredEvent,
-        _at: Position<'_>,
-    ) -> Result<(), Rejected> {
-        fold::fold(view, Self::SCOPE, event)
-    }
-}
-
 /// The venues' view: each venue's hosting requests, and each session's registrations with their
 /// sealed identities (for the attendance list).
 #[derive(Debug, Clone, Copy, Default)]
@@ -123,33 +96,6 @@ impl VenueView {
     };
 }
 
-impl Projection for VenueView {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn streams(&self) -> &'static [&'static str] {
-        STREAMS
-    }
-
-    fn trees(&self) -> &'static [&'static str] {
-        rows::VENUE_TREES
-    }
-
-    fn reads(&self, subject: &str) -> bool {
-        fold::reads(Self::SCOPE, subject)
-    }
-
-    fn apply(
-        &self,
-        view: &mut View<'_>,
-        event: &StoredEvent,
-        _at: Position<'_>,
-    ) -> Result<(), Rejected> {
-        fold::fold(view, Self::SCOPE, event)
-    }
-}
-
 /// The organisers' statistics: the programme and every registration, without identities.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Statistics;
@@ -163,33 +109,6 @@ impl Statistics {
         hosting: false,
         jobdating: true,
     };
-}
-
-impl Projection for Statistics {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn streams(&self) -> &'static [&'static str] {
-        WITH_JOBDATING
-    }
-
-    fn trees(&self) -> &'static [&'static str] {
-        rows::STATISTICS_TREES
-    }
-
-    fn reads(&self, subject: &str) -> bool {
-        fold::reads(Self::SCOPE, subject)
-    }
-
-    fn apply(
-        &self,
-        view: &mut View<'_>,
-        event: &StoredEvent,
-        _at: Position<'_>,
-    ) -> Result<(), Rejected> {
-        fold::fold(view, Self::SCOPE, event)
-    }
 }
 
 /// The job-dating view: each floor's tables, interviews (booked, drafted, announced), outcomes
@@ -209,29 +128,42 @@ impl JobDatingView {
     };
 }
 
-impl Projection for JobDatingView {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
+/// The views differ only in their name, streams, trees and scope: one `Projection` each, folding
+/// with `fold::fold` what `fold::reads` lets through.
+macro_rules! view_projection {
+    ($($view:ident: $streams:expr, $trees:expr;)+) => {$(
+        impl Projection for $view {
+            fn name(&self) -> &'static str {
+                Self::NAME
+            }
 
-    fn streams(&self) -> &'static [&'static str] {
-        WITH_JOBDATING
-    }
+            fn streams(&self) -> &'static [&'static str] {
+                $streams
+            }
 
-    fn trees(&self) -> &'static [&'static str] {
-        rows::STATISTICS_TREES
-    }
+            fn trees(&self) -> &'static [&'static str] {
+                $trees
+            }
 
-    fn reads(&self, subject: &str) -> bool {
-        fold::reads(Self::SCOPE, subject)
-    }
+            fn reads(&self, subject: &str) -> bool {
+                fold::reads(Self::SCOPE, subject)
+            }
 
-    fn apply(
-        &self,
-        view: &mut View<'_>,
-        event: &StoredEvent,
-        _at: Position<'_>,
-    ) -> Result<(), Rejected> {
-        fold::fold(view, Self::SCOPE, event)
-    }
+            fn apply(
+                &self,
+                view: &mut View<'_>,
+                event: &StoredEvent,
+                _at: Position<'_>,
+            ) -> Result<(), Rejected> {
+                fold::fold(view, Self::SCOPE, event)
+            }
+        }
+    )+};
+}
+
+view_projection! {
+    PartnerView: STREAMS, rows::PARTNER_TREES;
+    VenueView: STREAMS, rows::VENUE_TREES;
+    Statistics: WITH_JOBDATING, rows::STATISTICS_TREES;
+    JobDatingView: WITH_JOBDATING, rows::STATISTICS_TREES;
 }
