@@ -198,6 +198,19 @@ impl Hooks {
         Ok(())
     }
 
+    /// Waits until the running process has read `stream` up to `seq`.
+    async fn read_up_to(&self, stream: &str, seq: u64) -> anyhow::Result<()> {
+        if let Some(progress) = &self.progress {
+            let mut progress = progress.clone();
+            tokio::time::timeout(
+                Duration::from_secs(10),
+                progress.wait_for(|p| p.checkpoints.get(stream).is_some_and(|c| *c >= seq)),
+            )
+            .await??;
+        }
+        Ok(())
+    }
+
     /// Stops the process (and the gateway's hold on its store).
     async fn stop_process(&mut self) -> anyhow::Result<()> {
         self.app = None;
@@ -258,14 +271,7 @@ impl Hooks {
         anyhow::ensure!(status == StatusCode::CREATED, "{status}: {answer}");
         let seq = answer["seq"].as_u64().unwrap_or(0);
         // Deliveries start once the process has read the subscription.
-        if let Some(progress) = &self.progress {
-            let mut progress = progress.clone();
-            tokio::time::timeout(
-                Duration::from_secs(10),
-                progress.wait_for(|p| p.checkpoints.get("WEBHOOKS").is_some_and(|c| *c >= seq)),
-            )
-            .await??;
-        }
+        self.read_up_to("WEBHOOKS", seq).await?;
         Ok((
             answer["subscription"]
                 .as_str()
@@ -399,6 +405,10 @@ async fn every_delivery_arrives_signed_across_a_restart_and_a_failing_receiver()
         .register("ft-gap", "ft-1", session, Audience::JobSeekers, "r-3")
         .await?;
     assert!(first.confirmed && second.confirmed && !third.confirmed);
+    // The process knows who holds a registration from the registration stream and learns of the
+    // move from the scheduling one; it reads the two side by side, in no order between them.
+    // France Travail holds one from before the stop.
+    hooks.read_up_to("REGISTRATION", third.seq).await?;
 
     // semaine's webhooks stop mid-stream; a cancellation (and the promotion it causes) happens
     // meanwhile; they start again over the same store.
