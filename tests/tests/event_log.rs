@@ -652,13 +652,16 @@ async fn commits_stored_together_are_all_stored_or_none() {
 
 /// A companion that takes a seat at `key`, decided on `expected`, for each seat the command
 /// took.
-fn seat_beside(key: &eventlog::AggregateKey, expected: u64) -> eventlog::Companion<WorkshopEvent> {
-    eventlog::Companion::new::<Workshop>(
-        key.clone(),
-        expected,
-        CommandMeta::new(organiser(), format!("beside-{key}-{expected}")),
-        |taken: &[WorkshopEvent]| taken.to_vec(),
-    )
+fn seat_beside(key: &eventlog::AggregateKey, expected: u64) -> eventlog::Alongside<WorkshopEvent> {
+    eventlog::Alongside {
+        companion: Some(eventlog::Companion::new::<Workshop>(
+            key.clone(),
+            expected,
+            CommandMeta::new(organiser(), format!("beside-{key}-{expected}")),
+            |taken: &[WorkshopEvent]| taken.to_vec(),
+        )),
+        after: None,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -677,7 +680,7 @@ async fn a_command_stores_its_companion_in_the_same_write_or_is_answered_contend
             &gap,
             &take("lea"),
             &CommandMeta::new(organiser(), "lea"),
-            Some(seat_beside(&embrun, embrun_version)),
+            seat_beside(&embrun, embrun_version),
         )
         .await
         .expect("taken");
@@ -694,12 +697,7 @@ async fn a_command_stores_its_companion_in_the_same_write_or_is_answered_contend
         CommandMeta::new(organiser(), "hugo"),
     );
     let (stale, fresh) = tokio::join!(
-        log.execute_with::<Workshop>(
-            &gap,
-            &noe,
-            &noe_meta,
-            Some(seat_beside(&embrun, embrun_version)),
-        ),
+        log.execute_with::<Workshop>(&gap, &noe, &noe_meta, seat_beside(&embrun, embrun_version),),
         log.execute::<Workshop>(&gap, &hugo, &hugo_meta),
     );
     assert!(
@@ -718,7 +716,7 @@ async fn a_command_stores_its_companion_in_the_same_write_or_is_answered_contend
             &gap,
             &WorkshopCommand::Open { seats: 3 },
             &CommandMeta::new(organiser(), "open-again"),
-            Some(seat_beside(&embrun, embrun_version + 1)),
+            seat_beside(&embrun, embrun_version + 1),
         )
         .await;
     assert!(matches!(
@@ -727,4 +725,40 @@ async fn a_command_stores_its_companion_in_the_same_write_or_is_answered_contend
     ));
     let embrun_now = log.load::<Workshop>(&embrun).await.expect("loads").state;
     assert_eq!(embrun_now.participants, ["lea"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_waits_for_its_prerequisite_and_is_not_stored_if_it_failed() {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let log = nats.open_log(log_config()).await.expect("log opens");
+    let gap = workshop("visite-gap");
+    open_workshop(&log, &gap, 10).await;
+    let take = |who: &str| WorkshopCommand::TakeSeat {
+        participant: who.into(),
+    };
+    let after = |outcome: Result<(), String>| eventlog::Alongside::<WorkshopEvent> {
+        companion: None,
+        after: Some(eventlog::Prerequisite::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            outcome
+        })),
+    };
+    let before = messages_in(&log, WORKSHOPS.name).await;
+    let (lea, noe) = (take("lea"), take("noe"));
+    let (lea_meta, noe_meta) = (
+        CommandMeta::new(organiser(), "lea"),
+        CommandMeta::new(organiser(), "noe"),
+    );
+    let (failed, stored) = tokio::join!(
+        log.execute_with::<Workshop>(&gap, &lea, &lea_meta, after(Err("key lost".into()))),
+        log.execute_with::<Workshop>(&gap, &noe, &noe_meta, after(Ok(()))),
+    );
+    assert!(
+        matches!(failed, Err(CommandError::Contended { .. })),
+        "{failed:?}"
+    );
+    stored.expect("stored once its prerequisite succeeded");
+    assert_eq!(messages_in(&log, WORKSHOPS.name).await, before + 1);
+    let state = log.load::<Workshop>(&gap).await.expect("loads").state;
+    assert_eq!(state.participants, ["noe"]);
 }

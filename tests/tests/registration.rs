@@ -658,3 +658,44 @@ async fn a_cancelled_session_cancels_every_registration_and_takes_no_more() {
         .expect_err("closed");
     assert_eq!(late.code(), "session-cancelled");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_participant_registered_twice_at_once_keeps_one_key_that_opens_both() {
+    let week = Week::start().await.expect("the week starts");
+    let (_, _, morning) = week
+        .open_session(10, tuesday(9, 0), tuesday(10, 0))
+        .await
+        .expect("open");
+    let (_, _, afternoon) = week
+        .open_session(1, tuesday(14, 0), tuesday(15, 0))
+        .await
+        .expect("open");
+    week.register("ft", "hugo", afternoon, Audience::JobSeekers, "full")
+        .await
+        .expect("registered");
+    // Both requests make a key for the new participant while their registrations are decided;
+    // one key is stored, and the registration sealed with the other is sealed again before it
+    // is stored. (The afternoon's registration waits: it writes nothing in the agenda, so only
+    // the key can make it decide again.)
+    for round in 0..5 {
+        let reference = format!("zoe-{round}");
+        let (key_a, key_b) = (format!("a{round}"), format!("b{round}"));
+        let (a, b) = tokio::join!(
+            week.register("ft", &reference, morning, Audience::JobSeekers, &key_a),
+            week.register("ft", &reference, afternoon, Audience::JobSeekers, &key_b),
+        );
+        for (registered, session) in [(a, morning), (b, afternoon)] {
+            let registered = registered.expect("registered");
+            let sealed = sealed_identity_of(&week, session, registered.registration).await;
+            assert_eq!(
+                week.registrations
+                    .identities()
+                    .reveal(&sealed)
+                    .await
+                    .expect("opens"),
+                Revealed::Known(person(&reference)),
+                "round {round}"
+            );
+        }
+    }
+}

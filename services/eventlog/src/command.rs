@@ -209,6 +209,54 @@ fn remember_companion<B: Aggregate>(log: &EventLog, companion: &CompanionCommit,
     }
 }
 
+/// A write a command's commit must follow: the commit is appended only once this write
+/// succeeded, and the command is answered [`CommandError::Contended`] if it failed (a
+/// participant's new key, written while the registration is decided: the registration is never
+/// stored with an identity sealed by a key that is not). It runs as a task of its own from the
+/// moment it is made.
+pub struct Prerequisite(PrerequisiteState);
+
+enum PrerequisiteState {
+    Running(tokio::task::JoinHandle<Result<(), String>>),
+    Done(Result<(), String>),
+}
+
+impl Prerequisite {
+    /// Starts `write`.
+    pub fn spawn(write: impl Future<Output = Result<(), String>> + Send + 'static) -> Self {
+        Self(PrerequisiteState::Running(tokio::spawn(write)))
+    }
+
+    /// Waits for the write, once; its outcome after.
+    async fn outcome(&mut self) -> Result<(), String> {
+        if let PrerequisiteState::Running(task) = &mut self.0 {
+            let outcome = task.await.unwrap_or_else(|e| Err(e.to_string()));
+            self.0 = PrerequisiteState::Done(outcome);
+        }
+        match &self.0 {
+            PrerequisiteState::Done(outcome) => outcome.clone(),
+            PrerequisiteState::Running(_) => Err("the write was not awaited".into()),
+        }
+    }
+}
+
+/// What a command may carry besides itself ([`EventLog::execute_with`]).
+pub struct Alongside<E> {
+    /// Another aggregate's events to store with the command's, when its events call for them.
+    pub companion: Option<Companion<E>>,
+    /// A write the command's commit must follow.
+    pub after: Option<Prerequisite>,
+}
+
+impl<E> Default for Alongside<E> {
+    fn default() -> Self {
+        Self {
+            companion: None,
+            after: None,
+        }
+    }
+}
+
 /// A command's answer, as the worker sends it back to the command's caller.
 pub(crate) type Outcome<A> =
     Result<Decided<<A as decider::Decider>::Event>, CommandError<<A as decider::Decider>::Error>>;
@@ -218,6 +266,7 @@ pub(crate) struct Pending<A: Aggregate> {
     command: A::Command,
     meta: CommandMeta,
     companion: Option<Companion<A::Event>>,
+    after: Option<Prerequisite>,
     reply: oneshot::Sender<Outcome<A>>,
 }
 
@@ -254,25 +303,28 @@ impl EventLog {
         command: &A::Command,
         meta: &CommandMeta,
     ) -> Outcome<A> {
-        self.execute_with::<A>(key, command, meta, None).await
+        self.execute_with::<A>(key, command, meta, Alongside::default())
+            .await
     }
 
-    /// Runs one command as [`EventLog::execute`] does, storing `companion`'s events, when its
-    /// events call for some, with the command's in one atomic batch. A companion whose aggregate
-    /// moved past its version is answered [`CommandError::Contended`], nothing stored: decide it
-    /// again on the aggregate's latest version.
+    /// Runs one command as [`EventLog::execute`] does, with what it carries: a companion's events
+    /// are stored, when the command's events call for some, with the command's in one atomic
+    /// batch; the commit waits for the prerequisite write. A companion whose aggregate moved past
+    /// its version, or a prerequisite that failed, is answered [`CommandError::Contended`],
+    /// nothing stored: decide again.
     pub async fn execute_with<A: Aggregate>(
         &self,
         key: &AggregateKey,
         command: &A::Command,
         meta: &CommandMeta,
-        companion: Option<Companion<A::Event>>,
+        alongside: Alongside<A::Event>,
     ) -> Outcome<A> {
         let (reply, answer) = oneshot::channel();
         let pending = Pending {
             command: command.clone(),
             meta: meta.clone(),
-            companion,
+            companion: alongside.companion,
+            after: alongside.after,
             reply,
         };
         let queue = self.cache().queue::<A>(key);
@@ -339,6 +391,20 @@ impl EventLog {
                     .answer(key, group, decisions, &commit, (before, before))
                     .await;
             }
+            let recorded: Vec<bool> = decisions
+                .iter()
+                .map(|d| matches!(d, Decision::Recorded { .. }))
+                .collect();
+            let failed = prerequisites_failed(&mut group, &recorded).await;
+            if !failed.is_empty() {
+                debug!(failed = failed.len(), "prerequisite writes failed");
+                group = set_aside(group, &failed, attempt);
+                if group.is_empty() {
+                    return;
+                }
+                attempt += 1;
+                continue;
+            }
             let msg_id = commit_id(&commit);
             let stored: Vec<CompanionCommit> = companions.iter().map(|(_, c)| c.clone()).collect();
             match self
@@ -367,17 +433,7 @@ impl EventLog {
                         .filter_map(|i| companions.get(*i).map(|(command, _)| *command))
                         .collect();
                     debug!(stale = stale.len(), "companions decided on old versions");
-                    let mut kept = Vec::with_capacity(group.len());
-                    for (index, pending) in group.into_iter().enumerate() {
-                        if stale.contains(&index) {
-                            let _ = pending
-                                .reply
-                                .send(Err(CommandError::Contended { attempts: attempt }));
-                        } else {
-                            kept.push(pending);
-                        }
-                    }
-                    group = kept;
+                    group = set_aside(group, &stale, attempt);
                     if group.is_empty() {
                         return;
                     }
@@ -589,6 +645,49 @@ fn decide_group<A: Aggregate>(
         decisions.push(decision);
     }
     (decisions, commit, after, companions)
+}
+
+/// The indexes of the commands of a group that record events (`recorded`) and whose
+/// prerequisite write failed, once every such write has finished.
+async fn prerequisites_failed<A: Aggregate>(
+    group: &mut [Pending<A>],
+    recorded: &[bool],
+) -> Vec<usize> {
+    let waits = group
+        .iter_mut()
+        .zip(recorded)
+        .enumerate()
+        .filter(|(_, (_, recorded))| **recorded)
+        .filter_map(|(index, (pending, _))| {
+            let after = pending.after.as_mut()?;
+            Some(async move { (index, after.outcome().await) })
+        });
+    futures_util::future::join_all(waits)
+        .await
+        .into_iter()
+        .filter(|(_, outcome)| outcome.is_err())
+        .map(|(index, _)| index)
+        .collect()
+}
+
+/// Answers the commands of a group at `indexes` [`CommandError::Contended`], for their callers to
+/// decide again; the others are kept, in order.
+fn set_aside<A: Aggregate>(
+    group: Vec<Pending<A>>,
+    indexes: &[usize],
+    attempt: u32,
+) -> Vec<Pending<A>> {
+    let mut kept = Vec::with_capacity(group.len());
+    for (index, pending) in group.into_iter().enumerate() {
+        if indexes.contains(&index) {
+            let _ = pending
+                .reply
+                .send(Err(CommandError::Contended { attempts: attempt }));
+        } else {
+            kept.push(pending);
+        }
+    }
+    kept
 }
 
 /// The companion commit a command's events call for, if any; or why the command is not decided

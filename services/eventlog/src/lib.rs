@@ -32,7 +32,7 @@ pub mod writer;
 
 pub use address::{AggregateKey, Category, InvalidId};
 pub use aggregate::{Aggregate, Loaded};
-pub use command::{CommandError, CommandMeta, Companion, Decided};
+pub use command::{Alongside, CommandError, CommandMeta, Companion, Decided, Prerequisite};
 pub use config::{LogConfig, StreamSpec};
 pub use log::{
     AppendError, Appended, CompanionCommit, EventLog, LoadError, OpenError, RecordedCommit,

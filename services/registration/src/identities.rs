@@ -89,8 +89,49 @@ impl Identities {
             return key_from(&existing);
         }
         let fresh = ChaCha20Poly1305::generate_key(&mut OsRng);
+        if self.store_new_key(&name, &fresh).await.is_ok() {
+            return Ok(fresh);
+        }
+        let existing = self
+            .keys
+            .get(&name)
+            .await
+            .map_err(unavailable)?
+            .ok_or_else(|| unavailable("the key was neither created nor found"))?;
+        key_from(&existing)
+    }
+
+    /// Seals a participant's identity, and says how its key is stored: a participant seen before
+    /// has a key in the store already (`stored: None`); for a new one the key is made here and
+    /// its write is started, not awaited — the registration is decided meanwhile, and the log
+    /// appends it only once the key is stored ([`eventlog::Prerequisite`]). If another request
+    /// stored a key for the same participant first, the prerequisite fails: seal again.
+    pub async fn seal_ahead(
+        &self,
+        participant: ParticipantId,
+        identity: &Identity,
+    ) -> Result<(SealedIdentity, Option<eventlog::Prerequisite>), IdentityError> {
+        let name = participant.to_string();
+        if let Some(existing) = self.keys.get(&name).await.map_err(unavailable)? {
+            return Ok((sealed(participant, &key_from(&existing)?, identity)?, None));
+        }
+        let fresh = ChaCha20Poly1305::generate_key(&mut OsRng);
+        let sealed = sealed(participant, &fresh, identity)?;
+        let identities = self.clone();
+        let stored = eventlog::Prerequisite::spawn(async move {
+            identities
+                .store_new_key(&name, &fresh)
+                .await
+                .map_err(|e| e.to_string())
+        });
+        Ok((sealed, Some(stored)))
+    }
+
+    /// Stores `fresh` as the key `name` where none exists (an erasure's marker included): an
+    /// error if another key is there.
+    async fn store_new_key(&self, name: &str, fresh: &Key) -> Result<(), IdentityError> {
         let write = Write {
-            subject: bucket_subject(KEYS_BUCKET, &name),
+            subject: bucket_subject(KEYS_BUCKET, name),
             // Only where the key does not exist.
             expected: 0,
             headers: async_nats::HeaderMap::new(),
@@ -98,22 +139,15 @@ impl Identities {
             msg_id: uuid::Uuid::now_v7().to_string(),
         };
         if self.writer.write(write).await.is_ok() {
-            return Ok(fresh);
+            return Ok(());
         }
         // Made meanwhile by another request, or erased before (the store's own `create` writes
         // over an erasure's marker).
-        match self.keys.create(&name, fresh.to_vec().into()).await {
-            Ok(_) => Ok(fresh),
-            Err(_) => {
-                let existing = self
-                    .keys
-                    .get(&name)
-                    .await
-                    .map_err(unavailable)?
-                    .ok_or_else(|| unavailable("the key was neither created nor found"))?;
-                key_from(&existing)
-            }
-        }
+        self.keys
+            .create(name, fresh.to_vec().into())
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
     }
 
     /// Seals a participant's identity with their key.
@@ -123,25 +157,7 @@ impl Identities {
         identity: &Identity,
     ) -> Result<SealedIdentity, IdentityError> {
         let key = self.key(participant).await?;
-        let cipher = ChaCha20Poly1305::new(&key);
-        let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let plaintext =
-            serde_json::to_vec(identity).map_err(|e| IdentityError::Corrupted(e.to_string()))?;
-        let aad = participant.0.as_bytes();
-        let ciphertext = cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: &plaintext,
-                    aad,
-                },
-            )
-            .map_err(|e| IdentityError::Corrupted(e.to_string()))?;
-        Ok(SealedIdentity {
-            key: participant,
-            nonce: STANDARD.encode(nonce),
-            ciphertext: STANDARD.encode(ciphertext),
-        })
+        sealed(participant, &key, identity)
     }
 
     /// Opens a sealed identity, or says the participant was erased.
@@ -184,6 +200,32 @@ impl Identities {
             .await
             .map_err(unavailable)
     }
+}
+
+/// `identity` sealed with `key`, bound to the participant (their id is the associated data).
+fn sealed(
+    participant: ParticipantId,
+    key: &Key,
+    identity: &Identity,
+) -> Result<SealedIdentity, IdentityError> {
+    let cipher = ChaCha20Poly1305::new(key);
+    let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let plaintext =
+        serde_json::to_vec(identity).map_err(|e| IdentityError::Corrupted(e.to_string()))?;
+    let ciphertext = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: &plaintext,
+                aad: participant.0.as_bytes(),
+            },
+        )
+        .map_err(|e| IdentityError::Corrupted(e.to_string()))?;
+    Ok(SealedIdentity {
+        key: participant,
+        nonce: STANDARD.encode(nonce),
+        ciphertext: STANDARD.encode(ciphertext),
+    })
 }
 
 fn key_from(bytes: &[u8]) -> Result<Key, IdentityError> {

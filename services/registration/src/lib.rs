@@ -20,7 +20,7 @@ pub mod identities;
 
 use decider::Decider;
 use eventlog::{
-    AggregateKey, Category, CommandError, CommandMeta, Companion, EventLog, StreamSpec,
+    AggregateKey, Alongside, Category, CommandError, CommandMeta, Companion, EventLog, StreamSpec,
 };
 use jiff::Timestamp;
 use proto::Actor;
@@ -170,7 +170,8 @@ impl std::ops::Deref for SeatsNow {
 const CHECKS_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How many times a registration is decided when the participant's agenda keeps moving under it
-/// (the same person registered elsewhere at the same moment).
+/// (the same person registered elsewhere at the same moment), or their new key lost to another
+/// request's.
 const AGENDA_ATTEMPTS: u32 = 4;
 
 /// The registration service.
@@ -293,31 +294,40 @@ impl Registrations {
                 _ => Ok(None),
             }
         };
-        let seal = self.identities.seal(participant, &request.identity);
-        let (mut companion, identity) = tokio::join!(keep(1), seal);
-        let command = SeatsCommand::Register {
-            registration,
-            partner: partner.clone(),
-            participant,
-            attendee: request.attendee,
-            profile: request.profile,
-            identity: identity.map_err(RegistrationError::Identity)?,
-            now,
-        };
+        // A participant's new key is written while the registration is decided; the log appends
+        // the registration only once the key is stored.
+        let seal = || self.identities.seal_ahead(participant, &request.identity);
+        let (mut companion, sealing) = tokio::join!(keep(1), seal());
+        let (mut identity, mut key_written) = sealing.map_err(RegistrationError::Identity)?;
         let mut attempt = 1;
         let decided = loop {
-            let companion_given = matches!(companion, Ok(Some(_)));
+            let command = SeatsCommand::Register {
+                registration,
+                partner: partner.clone(),
+                participant,
+                attendee: request.attendee.clone(),
+                profile: request.profile.clone(),
+                identity: identity.clone(),
+                now,
+            };
+            let decided_again = matches!(companion, Ok(Some(_))) || key_written.is_some();
+            let alongside = Alongside {
+                companion: companion?,
+                after: key_written.take(),
+            };
             match self
                 .log
-                .execute_with::<Seats>(&seats, &command, meta, companion?)
+                .execute_with::<Seats>(&seats, &command, meta, alongside)
                 .await
             {
                 Ok(decided) => break decided,
                 Err(CommandError::Contended { .. })
-                    if companion_given && attempt < AGENDA_ATTEMPTS =>
+                    if decided_again && attempt < AGENDA_ATTEMPTS =>
                 {
                     attempt += 1;
-                    companion = keep(attempt).await;
+                    let (again, sealing) = tokio::join!(keep(attempt), seal());
+                    companion = again;
+                    (identity, key_written) = sealing.map_err(RegistrationError::Identity)?;
                 }
                 Err(error) => {
                     return Err(RegistrationError::from_command(
