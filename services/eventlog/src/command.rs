@@ -13,6 +13,11 @@
 //! session's seats keeps the slot in its participant's agenda). They are appended with the group's
 //! commit in one atomic batch, all or none; a companion whose aggregate moved meanwhile is not
 //! stored, and its command is answered [`CommandError::Contended`] for its caller to decide again.
+//!
+//! **Prerequisites.** A command may also carry a [`Prerequisite`]: a write its commit must follow
+//! (a participant's new key, in another stream). It runs while the command waits and is decided;
+//! the group's commit is appended once the prerequisites of the commands that record events
+//! succeeded, and a command whose prerequisite failed is answered `Contended`.
 
 use std::time::Duration;
 
