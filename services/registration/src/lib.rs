@@ -378,13 +378,7 @@ impl Registrations {
         } else {
             self.log.load_shared::<Agenda>(&key).await?
         };
-        let keep = AgendaCommand::Keep {
-            session,
-            registration,
-            starts_at: facts.starts_at,
-            ends_at: facts.ends_at,
-            now,
-        };
+        let keep = keep(session, registration, facts, now);
         let events = Agenda::decide(&agenda.state, &keep).map_err(RegistrationError::Agenda)?;
         if events.is_empty() {
             return Ok(None);
@@ -492,13 +486,7 @@ impl Registrations {
             return Ok(());
         }
         let now = Timestamp::now();
-        let keep = AgendaCommand::Keep {
-            session,
-            registration,
-            starts_at: facts.starts_at,
-            ends_at: facts.ends_at,
-            now,
-        };
+        let keep = keep(session, registration, facts, now);
         let kept = self
             .log
             .execute::<Agenda>(&agenda, &keep, &step(meta, "keep", session))
@@ -592,6 +580,22 @@ impl Registrations {
             .await
             .map(|decided| decided.seq)
             .map_err(|e| RegistrationError::from_command(e, RegistrationError::Seats))
+    }
+}
+
+/// Keeps `registration`'s slot of `session` (at the session's times) in its participant's agenda.
+fn keep(
+    session: SessionId,
+    registration: RegistrationId,
+    facts: &proto::registration::SessionFacts,
+    now: Timestamp,
+) -> AgendaCommand {
+    AgendaCommand::Keep {
+        session,
+        registration,
+        starts_at: facts.starts_at,
+        ends_at: facts.ends_at,
+        now,
     }
 }
 
