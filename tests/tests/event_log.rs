@@ -482,14 +482,7 @@ async fn an_instance_with_a_stale_copy_in_memory_still_decides_on_the_latest_sta
     let first = nats.open_log(log_config()).await.expect("log opens");
     let second = nats.open_log(log_config()).await.expect("log opens");
     let key = workshop("atelier-escape-game");
-    first
-        .execute::<Workshop>(
-            &key,
-            &WorkshopCommand::Open { seats: 2 },
-            &CommandMeta::new(organiser(), "open"),
-        )
-        .await
-        .expect("opens");
+    open_workshop(&first, &key, 2).await;
     let take = |who: &str| WorkshopCommand::TakeSeat {
         participant: who.into(),
     };
@@ -525,14 +518,7 @@ async fn a_retry_on_an_instance_with_a_stale_copy_gets_the_original_answer() {
     let second = nats.open_log(log_config()).await.expect("log opens");
     let key = workshop("atelier-aide-a-domicile");
     // The second instance opens the workshop and keeps it in memory.
-    second
-        .execute::<Workshop>(
-            &key,
-            &WorkshopCommand::Open { seats: 5 },
-            &CommandMeta::new(organiser(), "open"),
-        )
-        .await
-        .expect("opens");
+    open_workshop(&second, &key, 5).await;
     let partner = Actor::Partner {
         id: "mission-locale-gap".into(),
     };
