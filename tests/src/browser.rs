@@ -207,6 +207,32 @@ impl Browser {
         }
     }
 
+    /// Waits for `css` (a link or a form's button), clicks it and waits, at most [`PATIENCE`],
+    /// until the page it leads to has loaded: a mark left on the current document is gone from
+    /// the new one. Without it a lookup right after the click can find the old page's element,
+    /// which goes stale as the new page replaces it.
+    pub async fn follow(&self, css: &str) -> anyhow::Result<()> {
+        const MARK: &str = "window.semaineLeaving = true; return null;";
+        const ARRIVED: &str =
+            "return window.semaineLeaving !== true && document.readyState === 'complete';";
+        let element = self.wait_for(css).await?;
+        self.client.execute(MARK, vec![]).await?;
+        element.click().await?;
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            // While the new page loads, a script may fail: not yet.
+            if let Ok(serde_json::Value::Bool(true)) = self.client.execute(ARRIVED, vec![]).await {
+                return Ok(());
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "the click led to no new page in {PATIENCE:?}: {}",
+                self.describe().await
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Reloads the page until `css` is on it, for at most [`PATIENCE`]: for what a read model
     /// shows a moment after the command that causes it.
     pub async fn reload_until(&self, css: &str) -> anyhow::Result<fantoccini::elements::Element> {

@@ -63,12 +63,7 @@ async fn sign_in(browser: &Browser, base: &str, key: &str) -> anyhow::Result<()>
         .await?;
     field.send_keys(key).await?;
     browser
-        .client
-        .find(Locator::Css(
-            "form[action='/console/login'] button[type=submit]",
-        ))
-        .await?
-        .click()
+        .follow("form[action='/console/login'] button[type=submit]")
         .await?;
     browser.wait_for("form.logout").await?;
     Ok(())
@@ -76,12 +71,7 @@ async fn sign_in(browser: &Browser, base: &str, key: &str) -> anyhow::Result<()>
 
 /// Signs out with the page's own form; waits for the sign-in page.
 async fn sign_out(browser: &Browser) -> anyhow::Result<()> {
-    browser
-        .client
-        .find(Locator::Css("form.logout button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    browser.follow("form.logout button[type=submit]").await?;
     browser.wait_for("input#key").await?;
     Ok(())
 }
@@ -122,14 +112,10 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
 
     // From the edition's grid to the import form.
     browser
-        .wait_for(&format!("a[href='/console/editions/{edition}']"))
-        .await?
-        .click()
+        .follow(&format!("a[href='/console/editions/{edition}']"))
         .await?;
     browser
-        .wait_for(&format!("a[href='/console/editions/{edition}/import']"))
-        .await?
-        .click()
+        .follow(&format!("a[href='/console/editions/{edition}/import']"))
         .await?;
 
     // A file with a bad row: the preview names the row and its error, and stores nothing.
@@ -143,12 +129,7 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
         .send_keys(&bad_file.display().to_string())
         .await?;
     browser
-        .client
-        .find(Locator::Css(
-            "form[enctype='multipart/form-data'] button[type=submit]",
-        ))
-        .await?
-        .click()
+        .follow("form[enctype='multipart/form-data'] button[type=submit]")
         .await?;
     let errors = browser.wait_for("#import-errors").await?.text().await?;
     assert!(errors.contains("Rien n'a été enregistré"), "{errors}");
@@ -173,12 +154,7 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
     text.clear().await?;
     text.send_keys(&format!("{HEADER}{VISIT}{FIXED}")).await?;
     browser
-        .client
-        .find(Locator::Css(
-            "form[enctype='multipart/form-data'] button[type=submit]",
-        ))
-        .await?
-        .click()
+        .follow("form[enctype='multipart/form-data'] button[type=submit]")
         .await?;
     let checked = browser.wait_for("div.notice").await?.text().await?;
     assert!(
@@ -187,9 +163,7 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
     );
     assert_eq!(desk.week.messages_in_log().await, before, "still nothing");
     browser
-        .wait_for("form[action$='/import/commit'] button[type=submit]")
-        .await?
-        .click()
+        .follow("form[action$='/import/commit'] button[type=submit]")
         .await?;
     let done = browser.wait_for("div.notice").await?.text().await?;
     assert!(done.contains("2 séance(s) importée(s)."), "{done}");
@@ -226,10 +200,7 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
     capacity.clear().await?;
     capacity.send_keys("25").await?;
     browser
-        .client
-        .find(Locator::Css(&format!("{confirm_form} button[type=submit]")))
-        .await?
-        .click()
+        .follow(&format!("{confirm_form} button[type=submit]"))
         .await?;
     let notice = browser.wait_for("div.notice").await?.text().await?;
     assert!(notice.contains("Accueil confirmé."), "{notice}");
@@ -280,9 +251,7 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
         )
         .await?;
     browser
-        .wait_for(&format!("a[href='/console/editions/{edition}/statistics']"))
-        .await?
-        .click()
+        .follow(&format!("a[href='/console/editions/{edition}/statistics']"))
         .await?;
     let bar = browser.reload_until("figure#publics svg rect").await?;
     let (_, _, bar_width, bar_height) = bar.rectangle().await?;
@@ -306,9 +275,7 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
     browser.set_viewport(390, 844).await?;
     sign_in(&browser, &base, &venue_key).await?;
     browser
-        .wait_for(&format!("a[href='/console/venue/sessions/{session}']"))
-        .await?
-        .click()
+        .follow(&format!("a[href='/console/venue/sessions/{session}']"))
         .await?;
     let button = browser
         .reload_until("button[aria-label='Pointer Prénom-ml-0042 N.']")
@@ -341,7 +308,9 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
         &browser.client.screenshot().await?,
         390,
     )?;
-    button.click().await?;
+    browser
+        .follow("button[aria-label='Pointer Prénom-ml-0042 N.']")
+        .await?;
     let badge = browser
         .wait_for("table.attendance .badge.confirmed")
         .await?
@@ -383,11 +352,9 @@ async fn cancelling_a_session_shows_its_counts_and_partners_first_in_chromium() 
         .await?;
     let before = desk.week.messages_in_log().await;
     browser
-        .wait_for(&format!(
+        .follow(&format!(
             "a[href='/console/editions/{edition}/sessions/{session}/cancel']"
         ))
-        .await?
-        .click()
         .await?;
 
     // The confirmation page: the counts and both partners, and nothing stored.
@@ -446,12 +413,7 @@ async fn cancelling_a_session_shows_its_counts_and_partners_first_in_chromium() 
         .await?
         .send_keys("Travaux dans la salle")
         .await?;
-    browser
-        .client
-        .find(Locator::Css("button.danger[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    browser.follow("button.danger[type=submit]").await?;
     let notice = browser.wait_for("div.notice").await?.text().await?;
     assert!(notice.contains("Séance annulée"), "{notice}");
     browser.wait_for("[data-status='cancelled']").await?;
