@@ -208,6 +208,48 @@ async fn a_projection_killed_at_random_points_ends_equal_to_a_clean_rebuild() {
     assert_eq!(seats, 10_000);
 }
 
+/// Many small batches, each reading the counts the previous ones wrote: no seat is counted
+/// twice or missed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_batches_each_read_what_the_previous_ones_wrote() {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let log = nats.open_log(log_config()).await.expect("log opens");
+    // 3,000 seats, 3 per commit, over 4 workshops: 750 seats each.
+    fill(&log, 4, 1_000, 3).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let js = async_nats::jetstream::new(nats.client().await.expect("connects"));
+    let config = RunnerConfig {
+        batch_size: 4,
+        ..RunnerConfig::default()
+    };
+    let mut runner = Runner::open(SeatsTaken, dir.path(), js, config).expect("opens");
+    runner.catch_up().await.expect("catches up");
+    let counts = runner.db().open_tree("seats_by_workshop").expect("tree");
+    let seats = runner.db().open_tree("seat_of_participant").expect("tree");
+    for w in 0..4 {
+        let key = workshop(&format!("w{w}"));
+        let key = key.subject();
+        let count: u64 = counts
+            .get(key.as_bytes())
+            .expect("reads")
+            .map(|v| serde_json::from_slice(&v).expect("a count"))
+            .unwrap_or(0);
+        assert_eq!(count, 750, "workshop {w}");
+        // Each seat got the next number: 1 to 750, each once.
+        let mut numbers: Vec<u64> = seats
+            .scan_prefix(key.as_bytes())
+            .map(|row| {
+                let (_, value) = row.expect("reads");
+                let (number, _, _): (u64, u64, usize) =
+                    serde_json::from_slice(&value).expect("a seat");
+                number
+            })
+            .collect();
+        numbers.sort_unstable();
+        assert_eq!(numbers, (1..=750).collect::<Vec<u64>>(), "workshop {w}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rebuild_drops_the_view_and_replays_it_identically() {
     let nats = TestNats::start().await.expect("nats-server starts");

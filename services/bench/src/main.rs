@@ -22,6 +22,10 @@ mod rush;
 
 use clap::{Parser, Subcommand};
 
+/// The allocator the `semaine` binary runs with, so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "bench", about = "semaine's benchmarks; the last line is JSON")]
 struct Cli {

@@ -27,6 +27,10 @@ pub(crate) struct Options {
     /// Registrations in flight while the log is filled.
     #[arg(long, default_value_t = 256)]
     pub(crate) clients: usize,
+    /// Rebuild only these read models (by name, comma-separated; all by default), e.g. to
+    /// profile one.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) only: Vec<String>,
 }
 
 /// Fills a log, then rebuilds every read model; returns the figures.
@@ -92,6 +96,9 @@ pub(crate) async fn run(options: &Options) -> Result<Value> {
     let mut total_seconds = 0.0;
     for projection in semaine::registry::projections() {
         let name = projection::Projection::name(&projection);
+        if !options.only.is_empty() && !options.only.iter().any(|only| only == name) {
+            continue;
+        }
         let read = projection::Projection::streams(&projection).to_vec();
         let js = jetstream::new(week.nats.client().await?);
         let mut runner = Runner::open(
@@ -128,6 +135,7 @@ pub(crate) async fn run(options: &Options) -> Result<Value> {
             "events": options.events,
             "sessions": options.sessions,
             "clients": options.clients,
+            "only": options.only,
         },
     }))
 }

@@ -62,8 +62,12 @@ impl<'a> View<'a> {
             .map(|(key, value)| (key.to_vec(), Some(value.to_vec())))
             .collect();
         // The commit's writes come after the batch's.
-        for ((staged_tree, key), value) in self.batch.iter().chain(self.commit.iter()) {
-            if *staged_tree == index && key.starts_with(prefix) {
+        let from = (index, prefix.to_vec());
+        for staged in [&self.batch, &self.commit] {
+            let rows = staged
+                .range(&from..)
+                .take_while(|((tree, key), _)| *tree == index && key.starts_with(prefix));
+            for ((_, key), value) in rows {
                 merged.insert(key.clone(), value.clone());
             }
         }
@@ -120,5 +124,46 @@ impl<'a> View<'a> {
 
     pub(crate) fn into_writes(self) -> Staged {
         self.batch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_see_the_commit_over_the_batch_over_the_tree() -> Result<(), sled::Error> {
+        let db = sled::Config::new().temporary(true).open()?;
+        let rows = db.open_tree("rows")?;
+        for key in ["a/1", "a/2", "a/3", "b/1"] {
+            rows.insert(key, "tree")?;
+        }
+        let trees = [rows, db.open_tree("outbox")?];
+        let mut view = View::new(&["rows"], &trees);
+        view.insert("rows", "a/2", "batch");
+        view.remove("rows", "a/3");
+        view.insert("rows", "a/4", "batch");
+        view.keep_commit();
+        view.insert("rows", "a/4", "commit");
+        view.insert("rows", "a/5", "commit");
+        view.insert("rows", "b/2", "commit");
+
+        let read = |key: &str| view.get("rows", key.as_bytes());
+        assert_eq!(read("a/1").as_deref(), Some(&b"tree"[..]));
+        assert_eq!(read("a/2").as_deref(), Some(&b"batch"[..]));
+        assert_eq!(read("a/3"), None, "removed by the batch");
+        assert_eq!(read("a/4").as_deref(), Some(&b"commit"[..]));
+        let scanned: Vec<(Vec<u8>, Vec<u8>)> = view.scan_prefix("rows", b"a/");
+        let expected: Vec<(Vec<u8>, Vec<u8>)> = [
+            ("a/1", "tree"),
+            ("a/2", "batch"),
+            ("a/4", "commit"),
+            ("a/5", "commit"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+        .collect();
+        assert_eq!(scanned, expected, "b/ is not in a/");
+        Ok(())
     }
 }
