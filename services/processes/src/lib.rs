@@ -781,9 +781,9 @@ impl Dispatch<AgendaReaction> for KeepAgendas {
             AgendaReaction::Move { .. } => Ok(()),
             AgendaReaction::Free { .. } => {
                 // The participant registered again in this session since: the slot is theirs.
-                let registered_again = seats.registrations.iter().any(|(other, r)| {
-                    other != registration && r.participant == record.participant && r.is_active()
-                });
+                let registered_again = seats
+                    .active_registrations_of(record.participant)
+                    .any(|other| other != *registration);
                 if registered_again {
                     return Ok(());
                 }

@@ -968,10 +968,18 @@ impl SeatsState {
 
     /// The participant's registration that is not cancelled, if any.
     pub fn active_registration_of(&self, participant: ParticipantId) -> Option<RegistrationId> {
+        self.active_registrations_of(participant).next()
+    }
+
+    /// The participant's registrations that are not cancelled (one at most, as decided here;
+    /// the index says so without a walk over the session's registrations).
+    pub fn active_registrations_of(
+        &self,
+        participant: ParticipantId,
+    ) -> impl Iterator<Item = RegistrationId> + '_ {
         self.active
             .range((participant, RegistrationId(Default::default()))..)
-            .next()
-            .filter(|(found, _)| *found == participant)
+            .take_while(move |(found, _)| *found == participant)
             .map(|(_, registration)| *registration)
     }
 

@@ -215,12 +215,19 @@ fn check(step: Step<'_, Seats>) {
     );
     for record in after.registrations.values() {
         let found = after.active_registration_of(record.participant);
+        let mut active: Vec<_> = after
+            .registrations
+            .iter()
+            .filter(|(_, other)| other.participant == record.participant && other.is_active())
+            .map(|(id, _)| *id)
+            .collect();
+        active.sort();
+        let mut indexed: Vec<_> = after.active_registrations_of(record.participant).collect();
+        indexed.sort();
+        assert_eq!(indexed, active, "kept index of who is in");
         assert_eq!(
             found.is_some(),
-            after
-                .registrations
-                .values()
-                .any(|other| other.participant == record.participant && other.is_active()),
+            !active.is_empty(),
             "kept index of who is in"
         );
         if let Some(found) = found {
