@@ -8,7 +8,7 @@ use async_nats::jetstream::{
     self,
     context::PublishErrorKind,
     kv,
-    stream::{self, LastRawMessageErrorKind, StorageType},
+    stream::{self, DirectGetErrorKind, StorageType},
 };
 use futures_util::StreamExt;
 use proto::{Commit, DecodeError};
@@ -425,11 +425,17 @@ impl EventLog {
     }
 
     /// The sequence of the aggregate's last commit, 0 when it has none.
+    ///
+    /// Asked with a direct get (`$JS.API.DIRECT.GET`): the message comes back as it is stored,
+    /// where the stream API's answer is JSON with the body in base64, which nats-server encodes
+    /// and the client decodes (measurable on a busy session, whose last commit is large). A
+    /// replica may answer a moment behind the leader: a decision on a state one commit old is
+    /// refused by its append's expected version and made again.
     pub async fn version(&self, key: &AggregateKey) -> Result<u64, LoadError> {
         let stream = self.stream(key.stream())?;
-        match stream.get_last_raw_message_by_subject(key.subject()).await {
+        match stream.direct_get_last_for_subject(key.subject()).await {
             Ok(message) => Ok(message.sequence),
-            Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(0),
+            Err(e) if e.kind() == DirectGetErrorKind::NotFound => Ok(0),
             Err(e) => Err(unavailable(e)),
         }
     }
