@@ -4,9 +4,10 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use eventlog::{CommandMeta, EventLog};
-use projection::{Runner, RunnerConfig, Undecodable};
-use proto::Actor;
-use tests::workshop::{SeatsTaken, Workshop, WorkshopCommand, workshop};
+use projection::{Position, Projection, Rejected, Runner, RunnerConfig, Undecodable, View};
+use proto::contract::EventContract;
+use proto::{Actor, StoredEvent};
+use tests::workshop::{SeatsTaken, Workshop, WorkshopCommand, WorkshopEvent, workshop};
 use tests::{StoreDump, TestNats, WORKSHOPS, dump, log_config};
 
 fn partner() -> Actor {
@@ -296,6 +297,141 @@ async fn rebuild_drops_the_view_and_replays_it_identically() {
     );
     assert_eq!(reopened.catch_up().await.expect("replays"), messages);
     assert_eq!(dump(reopened.db()).expect("dumps"), before);
+}
+
+/// `SeatsTaken` reshaped by a later version of its code: the seat numbers are no longer kept
+/// (one tree fewer), so its layout is 2.
+struct SeatsCounted;
+
+impl Projection for SeatsCounted {
+    fn name(&self) -> &'static str {
+        SeatsTaken.name()
+    }
+
+    fn streams(&self) -> &'static [&'static str] {
+        SeatsTaken.streams()
+    }
+
+    fn trees(&self) -> &'static [&'static str] {
+        &["seats_by_workshop"]
+    }
+
+    fn layout(&self) -> u32 {
+        2
+    }
+
+    fn apply(
+        &self,
+        view: &mut View<'_>,
+        event: &StoredEvent,
+        _at: Position<'_>,
+    ) -> Result<(), Rejected> {
+        let workshop = event.envelope.aggregate.as_bytes();
+        if let WorkshopEvent::SeatTaken { .. } =
+            WorkshopEvent::decode(&event.event_type, event.version, &event.data)?
+        {
+            let taken: u64 = view.get_json("seats_by_workshop", workshop).unwrap_or(0);
+            view.insert_json("seats_by_workshop", workshop, &(taken + 1))?;
+        }
+        Ok(())
+    }
+}
+
+/// An upgrade that changes a read model's rows never reads the old rows: the store written
+/// under the old layout is dropped (the trees the new layout does not own with it) and the log
+/// replayed; a store of the same layout, or one written before layouts were kept by a
+/// projection still at layout 1, is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_written_under_another_layout_is_dropped_and_replayed() {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let log = nats.open_log(log_config()).await.expect("log opens");
+    fill(&log, 3, 30, 2).await;
+    let messages = log.last_sequence(WORKSHOPS.name).await.expect("reads");
+    let js = || async { async_nats::jetstream::new(nats.client().await.expect("connects")) };
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    // Layout 1, then the same store reopened by the same code: kept.
+    let mut old =
+        Runner::open(SeatsTaken, dir.path(), js().await, RunnerConfig::default()).expect("opens");
+    assert_eq!(old.catch_up().await.expect("catches up"), messages);
+    let written_by_old = dump(old.db()).expect("dumps");
+    // A store of the time before layouts were kept has no layout key: it reads as layout 1.
+    old.db()
+        .open_tree("__checkpoints")
+        .expect("tree")
+        .remove("__layout")
+        .expect("removed");
+    old.db().flush().expect("flushed");
+    drop(old);
+    let mut kept =
+        Runner::open(SeatsTaken, dir.path(), js().await, RunnerConfig::default()).expect("reopens");
+    assert_eq!(
+        kept.checkpoint(WORKSHOPS.name),
+        messages,
+        "same layout: kept"
+    );
+    assert_eq!(kept.catch_up().await.expect("nothing new"), 0);
+    assert_eq!(dump(kept.db()).expect("dumps"), written_by_old);
+    drop(kept);
+
+    // The upgraded code, layout 2: the old rows are dropped, the log replayed.
+    let mut upgraded = Runner::open(
+        SeatsCounted,
+        dir.path(),
+        js().await,
+        RunnerConfig::default(),
+    )
+    .expect("opens the old store");
+    assert_eq!(upgraded.checkpoint(WORKSHOPS.name), 0, "dropped");
+    let names: Vec<String> = upgraded
+        .db()
+        .tree_names()
+        .iter()
+        .map(|name| String::from_utf8_lossy(name).into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|name| name == "seat_of_participant"),
+        "the tree the new layout does not own is gone: {names:?}"
+    );
+    assert_eq!(upgraded.catch_up().await.expect("replays"), messages);
+    let upgraded_rows = dump(upgraded.db()).expect("dumps");
+    drop(upgraded);
+    let clean_dir = tempfile::tempdir().expect("temp dir");
+    let mut clean = Runner::open(
+        SeatsCounted,
+        clean_dir.path(),
+        js().await,
+        RunnerConfig::default(),
+    )
+    .expect("opens");
+    clean.catch_up().await.expect("catches up");
+    assert_eq!(
+        upgraded_rows,
+        dump(clean.db()).expect("dumps"),
+        "as a clean build"
+    );
+
+    // Opened again by the upgraded code: kept.
+    let reopened = Runner::open(
+        SeatsCounted,
+        dir.path(),
+        js().await,
+        RunnerConfig::default(),
+    )
+    .expect("reopens");
+    assert_eq!(
+        reopened.checkpoint(WORKSHOPS.name),
+        messages,
+        "same layout: kept"
+    );
+    drop(reopened);
+
+    // And back to the old code (a rollback): dropped and replayed again.
+    let mut rolled_back =
+        Runner::open(SeatsTaken, dir.path(), js().await, RunnerConfig::default()).expect("opens");
+    assert_eq!(rolled_back.checkpoint(WORKSHOPS.name), 0, "dropped");
+    assert_eq!(rolled_back.catch_up().await.expect("replays"), messages);
+    assert_eq!(dump(rolled_back.db()).expect("dumps"), written_by_old);
 }
 
 /// A running projection's consumers are ephemeral: a restarted nats-server has forgotten them.

@@ -6,8 +6,8 @@
 //! the projection does not matter; the query side merges the rows when it reads them. Within a
 //! stream, commits arrive in order, and one aggregate's events never change streams.
 //!
-//! These rows are a cache, private to the crate: a change of their shape needs a rebuild
-//! (`semaine rebuild catalogue`), never a migration.
+//! These rows are a cache, private to the crate: a change of their shape raises the projection's
+//! `layout` (the runner then drops and replays a store of the old shape), never a migration.
 
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};

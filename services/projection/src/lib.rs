@@ -58,6 +58,15 @@ pub trait Projection: Send + Sync + 'static {
     /// The sled trees it owns; [`View`] gives access to these only.
     fn trees(&self) -> &'static [&'static str];
 
+    /// The shape of its rows: raised whenever the code starts writing rows the previous code's
+    /// rows would not be read as (a tree added, dropped, keyed or encoded otherwise). The runner
+    /// keeps it beside the checkpoints; a store written under another layout is dropped and
+    /// replayed when it is opened, so that an upgrade never reads rows of the old shape. A store
+    /// written before layouts were kept is layout 1.
+    fn layout(&self) -> u32 {
+        1
+    }
+
     /// Whether it reads the commits of the aggregate at `subject`. The runner skips the others
     /// without decoding them (a read model that ignores the participants' agendas need not read
     /// a third of the registration stream). Every subject, unless the projection says otherwise.

@@ -30,6 +30,9 @@ const CHECKPOINTS: &str = "__checkpoints";
 const QUARANTINE: &str = "__quarantine";
 /// The key, in the checkpoints tree, that marks a rebuild in progress.
 const REBUILDING: &[u8] = b"__rebuilding";
+/// The key, in the checkpoints tree, of the layout the view was written under
+/// ([`Projection::layout`], four bytes big-endian).
+const LAYOUT: &[u8] = b"__layout";
 
 /// How often a feeder looks whether the client reconnected to NATS since its consumer was made.
 /// A feeder's consumer is ephemeral: a restarted nats-server has forgotten it, and the client
@@ -218,9 +221,68 @@ impl<P: Projection> Runner<P> {
                 "finishing a rebuild that was interrupted"
             );
             runner.clear_store()?;
+        } else if let Some(written) = runner.written_layout()?
+            && written != runner.projection.layout()
+        {
+            warn!(
+                projection = name,
+                written,
+                layout = runner.projection.layout(),
+                "the store was written under another layout: dropping it and replaying the log"
+            );
+            runner.drop_view()?;
+            runner.drop_other_trees()?;
         }
+        runner.keep_layout()?;
         runner.progress.send_replace(runner.read_progress()?);
         Ok(runner)
+    }
+
+    /// The layout the store was written under: `None` for a store that holds nothing yet, 1 for
+    /// one written before layouts were kept.
+    fn written_layout(&self) -> Result<Option<u32>, RunnerError> {
+        let checkpoints = self.checkpoints();
+        match checkpoints.get(LAYOUT).map_err(|e| self.store_error(e))? {
+            Some(bytes) => Ok(Some(
+                <[u8; 4]>::try_from(bytes.as_ref()).map_or(0, u32::from_be_bytes),
+            )),
+            None if checkpoints.is_empty() => Ok(None),
+            None => Ok(Some(1)),
+        }
+    }
+
+    /// Stores the projection's layout beside the checkpoints (and flushes it) unless it is
+    /// there already.
+    fn keep_layout(&self) -> Result<(), RunnerError> {
+        let layout = self.projection.layout().to_be_bytes();
+        let stored = self
+            .checkpoints()
+            .get(LAYOUT)
+            .map_err(|e| self.store_error(e))?;
+        if stored.as_deref() != Some(layout.as_slice()) {
+            self.checkpoints()
+                .insert(LAYOUT, &layout[..])
+                .map_err(|e| self.store_error(e))?;
+            self.db.flush().map_err(|e| self.store_error(e))?;
+        }
+        Ok(())
+    }
+
+    /// Drops the trees of the store that the projection does not own (any more): what an older
+    /// layout kept and this one does not.
+    fn drop_other_trees(&self) -> Result<(), RunnerError> {
+        let owned: Vec<sled::IVec> = self.trees.iter().map(sled::Tree::name).collect();
+        for name in self.db.tree_names() {
+            if name != self.db.name() && !owned.contains(&name) {
+                info!(
+                    projection = self.name(),
+                    tree = %String::from_utf8_lossy(&name),
+                    "dropping a tree of an older layout"
+                );
+                self.db.drop_tree(&name).map_err(|e| self.store_error(e))?;
+            }
+        }
+        Ok(())
     }
 
     /// The projection's name.
@@ -390,11 +452,8 @@ impl<P: Projection> Runner<P> {
     /// a store opened with the marker still in it finishes the rebuild first.
     pub fn rebuild(&mut self) -> Result<(), RunnerError> {
         self.feed = None;
-        self.checkpoints()
-            .insert(REBUILDING, &[1u8][..])
-            .map_err(|e| self.store_error(e))?;
-        self.db.flush().map_err(|e| self.store_error(e))?;
-        self.clear_store()?;
+        self.drop_view()?;
+        self.keep_layout()?;
         self.catch_up_to = None;
         self.progress.send_replace(self.read_progress()?);
         info!(
@@ -404,7 +463,17 @@ impl<P: Projection> Runner<P> {
         Ok(())
     }
 
-    /// Clears every tree, the checkpoints (and the rebuild marker) last.
+    /// Marks a rebuild in progress (flushed), then clears every tree: a crash in between is
+    /// finished at the next [`Runner::open`].
+    fn drop_view(&self) -> Result<(), RunnerError> {
+        self.checkpoints()
+            .insert(REBUILDING, &[1u8][..])
+            .map_err(|e| self.store_error(e))?;
+        self.db.flush().map_err(|e| self.store_error(e))?;
+        self.clear_store()
+    }
+
+    /// Clears every tree, the checkpoints (and the rebuild marker, and the layout) last.
     fn clear_store(&self) -> Result<(), RunnerError> {
         for tree in &self.trees {
             if tree.name() != self.checkpoints().name() {

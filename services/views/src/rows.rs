@@ -6,8 +6,8 @@
 //! and registrations (`seats`, `registrations` and their indexes, from `REGISTRATION`). No row
 //! waits for another stream, so the order in which the streams' commits arrive does not matter.
 //!
-//! These rows are a cache, private to the crate: a change of their shape needs a rebuild
-//! (`semaine rebuild <view>`), never a migration.
+//! These rows are a cache, private to the crate: a change of their shape raises the projection's
+//! `layout` (the runner then drops and replays a store of the old shape), never a migration.
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
