@@ -95,10 +95,29 @@ pub(crate) async fn measure(options: &Options, sync_always: bool) -> Result<f64>
     config.sync_always = sync_always;
     let server = LocalNatsServer::start(binary, config).await?;
     let client = async_nats::connect(server.url()).await?;
+    publish_rate(options, client, 1).await
+}
+
+/// Messages per second acknowledged by a fresh three-node cluster (`sync_interval: always` on
+/// every node), into a stream with three replicas.
+pub(crate) async fn measure_on_cluster(options: &Options) -> Result<f64> {
+    let cluster = tests::cluster::TestCluster::start().await?;
+    let client = cluster.connect().await?;
+    publish_rate(options, client, tests::cluster::NODES).await
+}
+
+/// Publishes `options.messages` into a new stream of `replicas` replicas, `options.in_flight`
+/// at a time, each awaited for its acknowledgement: acknowledged messages per second.
+async fn publish_rate(
+    options: &Options,
+    client: async_nats::Client,
+    replicas: usize,
+) -> Result<f64> {
     let js = async_nats::jetstream::new(client);
     js.create_stream(async_nats::jetstream::stream::Config {
         name: "CEILING".into(),
         subjects: vec!["ceiling.>".into()],
+        num_replicas: replicas,
         ..Default::default()
     })
     .await?;

@@ -26,8 +26,8 @@ use proto::taxonomy::Audience;
 use proto::values::{InseeCode, SessionId};
 use registration::RegistrationError;
 use serde_json::{Value, json};
-use tests::TestNats;
 use tests::week::{Week, person, tuesday};
+use tests::{Servers, TestNats};
 use tokio::sync::watch;
 
 /// The rush's shape.
@@ -59,6 +59,20 @@ pub(crate) struct Options {
     /// The event log's `stream_batches_in_flight`; the log's default when not given.
     #[arg(long)]
     pub(crate) batches_in_flight: Option<usize>,
+    /// Where the log lives: `1`, one durable nats-server; `3`, a cluster of three on this
+    /// machine (each node `sync_interval: always`), every stream and bucket with three replicas,
+    /// and the durable ceiling measured on such a cluster too.
+    #[arg(long, default_value_t = 1, value_parser = replicas)]
+    pub(crate) replicas: usize,
+}
+
+/// `--replicas`: 1 or 3.
+fn replicas(given: &str) -> Result<usize, String> {
+    match given {
+        "1" => Ok(1),
+        "3" => Ok(tests::cluster::NODES),
+        _ => Err("1 (one node) or 3 (a cluster of three)".into()),
+    }
 }
 
 /// Which way the registrations go.
@@ -97,7 +111,11 @@ pub(crate) async fn run(mut options: Options, hot: bool) -> Result<Value> {
         in_flight: options.clients,
         payload: 300,
     };
-    let durable_ceiling = crate::ceiling::measure(&ceiling, true).await?;
+    let durable_ceiling = if options.replicas > 1 {
+        crate::ceiling::measure_on_cluster(&ceiling).await?
+    } else {
+        crate::ceiling::measure(&ceiling, true).await?
+    };
     let unsynced_ceiling = crate::ceiling::measure(&ceiling, false).await?;
     let ratios = |figures: &mut Value| {
         let per_second = figures["accepted_per_s"].as_f64().unwrap_or(0.0);
@@ -116,6 +134,7 @@ pub(crate) async fn run(mut options: Options, hot: bool) -> Result<Value> {
             "retry_every": options.retry_every,
             "stream_batch_max": options.stream_batch_max,
             "batches_in_flight": options.batches_in_flight,
+            "replicas": options.replicas,
         },
     });
     if matches!(options.path, Path::Http | Path::Both) {
@@ -148,19 +167,44 @@ pub(crate) async fn run(mut options: Options, hot: bool) -> Result<Value> {
     Ok(result)
 }
 
-/// One rush on a new week: through HTTP or in-process.
+/// One rush on a new week, on one node or a cluster: through HTTP or in-process.
 async fn phase(options: &Options, hot: bool, http: bool) -> Result<Value> {
-    let week = Arc::new(
-        Week::start_tuned(TestNats::start().await?, |config| {
-            if let Some(max) = options.stream_batch_max {
-                config.stream_batch_max = max;
-            }
-            if let Some(in_flight) = options.batches_in_flight {
-                config.stream_batches_in_flight = in_flight;
-            }
-        })
-        .await?,
-    );
+    let tune = |config: &mut eventlog::LogConfig| {
+        if let Some(max) = options.stream_batch_max {
+            config.stream_batch_max = max;
+        }
+        if let Some(in_flight) = options.batches_in_flight {
+            config.stream_batches_in_flight = in_flight;
+        }
+    };
+    if options.replicas > 1 {
+        let cluster = tests::cluster::TestCluster::start().await?;
+        rush_on(
+            Arc::new(Week::start_tuned(cluster, tune).await?),
+            options,
+            hot,
+            http,
+        )
+        .await
+    } else {
+        let node = TestNats::start().await?;
+        rush_on(
+            Arc::new(Week::start_tuned(node, tune).await?),
+            options,
+            hot,
+            http,
+        )
+        .await
+    }
+}
+
+/// One rush on `week`.
+async fn rush_on<N: Servers>(
+    week: Arc<Week<N>>,
+    options: &Options,
+    hot: bool,
+    http: bool,
+) -> Result<Value> {
     let mut sessions = Vec::new();
     let mut capacities = HashMap::new();
     for n in 0..options.sessions {
@@ -362,8 +406,8 @@ fn percentiles(durations: &mut [Duration]) -> Value {
 
 /// A client's registration through the service, asked again (same key) while the answer is not
 /// a decision.
-async fn register_in_process(
-    week: &Week,
+async fn register_in_process<N: Servers>(
+    week: &Week<N>,
     partner: usize,
     attempt: &Attempt,
     key: &str,
@@ -408,7 +452,7 @@ struct Front {
 }
 
 impl Front {
-    async fn start(week: &Week, partners: usize) -> Result<Self> {
+    async fn start<N: Servers>(week: &Week<N>, partners: usize) -> Result<Self> {
         let services = week.services();
         // The rush measures the service, not the per-key allowance.
         let limit = RateLimit {
