@@ -22,8 +22,8 @@ use uuid::Uuid;
 use projection::Rejected;
 
 use crate::rows::{
-    BY_EDITION, BY_PARTICIPANT, BY_PARTNER, BY_SESSION, Dated, EDITION_SESSIONS, EDITIONS, EVENTS,
-    EditionRow, EventRow, HOSTING, HostingRow, HostingStatus, PARTNERS, PartnerRow, REGISTRATIONS,
+    BY_PARTICIPANT, BY_PARTNER, BY_SESSION, Dated, EDITION_SESSIONS, EDITIONS, EVENTS, EditionRow,
+    EventRow, HOSTING, HostingRow, HostingStatus, PARTNERS, PartnerRow, REGISTRATIONS,
     RegistrationRow, Rows, SEATS, SESSIONS, Scope, SeatsRow, SessionRow, Standing, Step, VENUES,
     VenueRow, pair, partner_prefix, read, registration_key, write,
 };
@@ -418,13 +418,6 @@ fn register(
             [registered.participant.0.as_bytes().as_slice(), &tail].concat(),
             Vec::new(),
         );
-        if let Some(edition) = facts.edition {
-            rows.put(
-                BY_EDITION,
-                [edition.0.as_bytes().as_slice(), &tail].concat(),
-                Vec::new(),
-            );
-        }
     }
     write(
         rows,

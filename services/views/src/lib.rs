@@ -65,7 +65,7 @@ const STREAMS: &[&str] = &["SCHEDULING", "VENUES", "REGISTRATION"];
 const WITH_JOBDATING: &[&str] = &["SCHEDULING", "VENUES", "REGISTRATION", "JOBDATING"];
 
 /// The partners' view: every registration with its history and sealed identity, indexed by
-/// partner, participant, edition and session.
+/// partner, participant and session (an edition's are its sessions' ones).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PartnerView;
 
@@ -128,10 +128,10 @@ impl JobDatingView {
     };
 }
 
-/// The views differ only in their name, streams, trees and scope: one `Projection` each, folding
+/// The views differ only in their name, streams, trees, layout and scope: one `Projection` each, folding
 /// with `fold::fold` what `fold::reads` lets through.
 macro_rules! view_projection {
-    ($($view:ident: $streams:expr, $trees:expr;)+) => {$(
+    ($($view:ident: $streams:expr, $trees:expr, layout $layout:expr;)+) => {$(
         impl Projection for $view {
             fn name(&self) -> &'static str {
                 Self::NAME
@@ -143,6 +143,10 @@ macro_rules! view_projection {
 
             fn trees(&self) -> &'static [&'static str] {
                 $trees
+            }
+
+            fn layout(&self) -> u32 {
+                $layout
             }
 
             fn reads(&self, subject: &str) -> bool {
@@ -161,9 +165,10 @@ macro_rules! view_projection {
     )+};
 }
 
+// Layouts: the partner view's 2 has no index by edition (2026-11-23).
 view_projection! {
-    PartnerView: STREAMS, rows::PARTNER_TREES;
-    VenueView: STREAMS, rows::VENUE_TREES;
-    Statistics: WITH_JOBDATING, rows::STATISTICS_TREES;
-    JobDatingView: WITH_JOBDATING, rows::STATISTICS_TREES;
+    PartnerView: STREAMS, rows::PARTNER_TREES, layout 2;
+    VenueView: STREAMS, rows::VENUE_TREES, layout 1;
+    Statistics: WITH_JOBDATING, rows::STATISTICS_TREES, layout 1;
+    JobDatingView: WITH_JOBDATING, rows::STATISTICS_TREES, layout 1;
 }

@@ -5,6 +5,8 @@
 //! gateway: add fields, never rename or remove one. Which registrations a caller may see is the
 //! gateway's decision; these functions answer what the store holds.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::ops::Bound;
 
 use jiff::Timestamp;
@@ -16,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::rows::{
-    BY_EDITION, BY_PARTICIPANT, BY_PARTNER, BY_SESSION, Dated, EDITIONS, EVENTS, EditionRow,
+    BY_PARTICIPANT, BY_PARTNER, BY_SESSION, Dated, EDITION_SESSIONS, EDITIONS, EVENTS, EditionRow,
     EventRow, PARTNERS, PartnerRow, REGISTRATIONS, RegistrationRow, SEATS, SESSIONS, SeatsRow,
     SessionRow, Standing, VENUES, VenueRow, partner_prefix, registration_key,
 };
@@ -236,8 +238,18 @@ impl RegistrationQuery {
     }
 }
 
-/// The index a query walks: its tree, the prefix, and how an entry's tail names a registration.
-struct Walk {
+/// Where a query's registrations are found, in registration order.
+enum Walk {
+    /// An index's entries under a prefix, or the registrations themselves.
+    Index(Index),
+    /// An edition's registrations: its sessions' entries in [`BY_SESSION`], merged; each tail is
+    /// registration ‖ session.
+    Edition(EditionId),
+}
+
+/// An index walked under a prefix: its tree, the prefix, and how an entry's tail names a
+/// registration.
+struct Index {
     tree: &'static str,
     prefix: Vec<u8>,
     /// The length of an entry's tail (what the cursor holds).
@@ -246,38 +258,172 @@ struct Walk {
     session: Option<SessionId>,
 }
 
+/// One registration a walk found: its tail (the cursor's position) and its row, if the view
+/// has one.
+type Found = (Vec<u8>, Option<RegistrationRow>);
+
 impl Walk {
     fn of(query: &RegistrationQuery) -> Self {
-        let tail = |tree, prefix: Vec<u8>| Self {
-            tree,
-            prefix,
-            tail: 32,
-            session: None,
+        let tail = |tree, prefix: Vec<u8>| {
+            Self::Index(Index {
+                tree,
+                prefix,
+                tail: 32,
+                session: None,
+            })
         };
         if let Some(partner) = &query.partner {
             tail(BY_PARTNER, partner_prefix(partner))
         } else if let Some(participant) = query.participant {
             tail(BY_PARTICIPANT, participant.0.as_bytes().to_vec())
         } else if let Some(session) = query.session {
-            Self {
+            Self::Index(Index {
                 tree: BY_SESSION,
                 prefix: session.0.as_bytes().to_vec(),
                 tail: 16,
                 session: Some(session),
-            }
+            })
         } else if let Some(edition) = query.edition {
-            tail(BY_EDITION, edition.0.as_bytes().to_vec())
+            Self::Edition(edition)
         } else {
             tail(REGISTRATIONS, Vec::new())
         }
     }
 
-    /// The key of the registration an entry's tail names.
-    fn key(&self, tail: &[u8]) -> Vec<u8> {
-        match self.session {
-            Some(session) => [tail, session.0.as_bytes().as_slice()].concat(),
-            None => tail.to_vec(),
+    /// The length of a tail: what a cursor holds.
+    fn tail(&self) -> usize {
+        match self {
+            Self::Index(index) => index.tail,
+            Self::Edition(_) => 32,
         }
+    }
+
+    /// The registrations found after the tail `after` (from the start without one), in order.
+    fn found<'a>(
+        &self,
+        db: &'a sled::Db,
+        after: Option<&[u8]>,
+    ) -> Result<Box<dyn Iterator<Item = Result<Found, ViewError>> + 'a>, ViewError> {
+        match self {
+            Self::Index(index) => index.found(db, after),
+            Self::Edition(edition) => {
+                let merged = EditionEntries::new(db, *edition, after)?;
+                Ok(Box::new(merged.map(move |tail| {
+                    let tail = tail?;
+                    let found = row::<RegistrationRow>(db, REGISTRATIONS, &tail)?;
+                    Ok((tail, found))
+                })))
+            }
+        }
+    }
+}
+
+impl Index {
+    fn found<'a>(
+        &self,
+        db: &'a sled::Db,
+        after: Option<&[u8]>,
+    ) -> Result<Box<dyn Iterator<Item = Result<Found, ViewError>> + 'a>, ViewError> {
+        let tree = db.open_tree(self.tree)?;
+        let start = match after {
+            Some(after) => Bound::Excluded([self.prefix.as_slice(), after].concat()),
+            None => Bound::Included(self.prefix.clone()),
+        };
+        let (prefix, tail_len, session, rows_themselves) = (
+            self.prefix.clone(),
+            self.tail,
+            self.session,
+            self.tree == REGISTRATIONS,
+        );
+        let prefix_len = prefix.len();
+        let entries = tree
+            .range::<Vec<u8>, _>((start, Bound::Unbounded))
+            .take_while(move |entry| {
+                entry
+                    .as_ref()
+                    .map_or(true, |(key, _)| key.starts_with(&prefix))
+            })
+            .filter_map(move |entry| {
+                let (key, value) = match entry {
+                    Ok(entry) => entry,
+                    Err(e) => return Some(Err(e.into())),
+                };
+                let tail = key
+                    .get(prefix_len..)
+                    .filter(|tail| tail.len() == tail_len)?
+                    .to_vec();
+                let found = if rows_themselves {
+                    parse_row(&value).map(Some)
+                } else if let Some(session) = session {
+                    let key = [tail.as_slice(), session.0.as_bytes()].concat();
+                    row::<RegistrationRow>(db, REGISTRATIONS, &key)
+                } else {
+                    row::<RegistrationRow>(db, REGISTRATIONS, &tail)
+                };
+                Some(found.map(|found| (tail, found)))
+            });
+        Ok(Box::new(entries))
+    }
+}
+
+/// An edition's registrations in order, `registration ‖ session`: the entries of each of its
+/// sessions in [`BY_SESSION`] (each in registration order), merged. The view keeps no index by
+/// edition (one row fewer per registration); a page opens one cursor per session of the edition.
+struct EditionEntries {
+    /// Each session's id and its entries still to read.
+    sessions: Vec<(Vec<u8>, sled::Iter)>,
+    /// The next registration of each session not exhausted, smallest first.
+    heads: BinaryHeap<Reverse<(Vec<u8>, usize)>>,
+}
+
+impl EditionEntries {
+    fn new(db: &sled::Db, edition: EditionId, after: Option<&[u8]>) -> Result<Self, ViewError> {
+        let by_session = db.open_tree(BY_SESSION)?;
+        let mut merged = Self {
+            sessions: Vec::new(),
+            heads: BinaryHeap::new(),
+        };
+        let after_registration = after.and_then(|after| after.get(..16));
+        for session in tails(db, EDITION_SESSIONS, edition.0.as_bytes())? {
+            let start = match after_registration {
+                Some(registration) => Bound::Excluded([session.as_slice(), registration].concat()),
+                None => Bound::Included(session.clone()),
+            };
+            let entries = by_session.range::<Vec<u8>, _>((start, Bound::Unbounded));
+            merged.sessions.push((session, entries));
+            merged.advance(merged.sessions.len() - 1)?;
+        }
+        Ok(merged)
+    }
+
+    /// Reads session `index`'s next registration into the heads, if it has one.
+    fn advance(&mut self, index: usize) -> Result<(), ViewError> {
+        let (session, entries) = &mut self.sessions[index];
+        for entry in entries.by_ref() {
+            let (key, _) = entry?;
+            if !key.starts_with(session) {
+                break;
+            }
+            if let Some(registration) = key.get(session.len()..).filter(|r| r.len() == 16) {
+                self.heads.push(Reverse((registration.to_vec(), index)));
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for EditionEntries {
+    type Item = Result<Vec<u8>, ViewError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let Reverse((registration, index)) = self.heads.pop()?;
+        if let Err(e) = self.advance(index) {
+            return Some(Err(e));
+        }
+        Some(Ok(
+            [registration.as_slice(), &self.sessions[index].0].concat()
+        ))
     }
 }
 
@@ -288,30 +434,15 @@ pub fn registrations(
 ) -> Result<Page<RegistrationView>, ViewError> {
     let limit = query.limit.clamp(1, MAX_LIMIT);
     let walk = Walk::of(query);
-    let tree = db.open_tree(walk.tree)?;
-    let start = match &query.after {
-        Some(after) => Bound::Excluded([walk.prefix.clone(), after.decode(walk.tail)?].concat()),
-        None => Bound::Included(walk.prefix.clone()),
+    let after = match &query.after {
+        Some(after) => Some(after.decode(walk.tail())?),
+        None => None,
     };
     let mut items = Vec::new();
     let mut last = Vec::new();
     let mut next = None;
-    for entry in tree.range::<Vec<u8>, _>((start, Bound::Unbounded)) {
-        let (key, value) = entry?;
-        if !key.starts_with(&walk.prefix) {
-            break;
-        }
-        let Some(tail) = key
-            .get(walk.prefix.len()..)
-            .filter(|t| t.len() == walk.tail)
-        else {
-            continue;
-        };
-        let found = if walk.tree == REGISTRATIONS {
-            Some(parse_row(&value)?)
-        } else {
-            row::<RegistrationRow>(db, REGISTRATIONS, &walk.key(tail))?
-        };
+    for found in walk.found(db, after.as_deref())? {
+        let (tail, found) = found?;
         let Some(found) = found.filter(|r| query.matches(r)) else {
             continue;
         };
@@ -320,7 +451,7 @@ pub fn registrations(
             break;
         }
         items.push(RegistrationView::merge(db, found)?);
-        last = tail.to_vec();
+        last = tail;
     }
     Ok(Page { items, next })
 }

@@ -43,8 +43,6 @@ pub(crate) const BY_SESSION: &str = "by_session";
 pub(crate) const BY_PARTNER: &str = "by_partner";
 /// A participant's registrations: participant id ‖ registration id ‖ session id → nothing.
 pub(crate) const BY_PARTICIPANT: &str = "by_participant";
-/// An edition's registrations: edition id ‖ registration id ‖ session id → nothing.
-pub(crate) const BY_EDITION: &str = "by_edition";
 /// A venue's hosting requests: venue id ‖ session id → [`HostingRow`]. From `venue.venue.<id>`.
 pub(crate) const HOSTING: &str = "hosting";
 
@@ -61,7 +59,6 @@ pub(crate) const PARTNER_TREES: &[&str] = &[
     BY_SESSION,
     BY_PARTNER,
     BY_PARTICIPANT,
-    BY_EDITION,
 ];
 
 /// The venue view's trees: the programme, the seats, the registrations and the hosting requests.

@@ -509,6 +509,69 @@ fn a_partner_lists_its_own_registrations_page_by_page() {
     assert_eq!(participant.len(), 1);
 }
 
+/// An organiser lists an edition's registrations oldest first, page by page, across its
+/// sessions: the view keeps no index by edition, so the sessions' lists are merged.
+#[test]
+fn an_edition_lists_its_registrations_across_sessions_page_by_page() {
+    // Twelve more registrations, alternating irregularly between the two sessions, so that
+    // neither session's list is a run of the edition's.
+    let mut events = [scheduling(), venues(), registrations()].concat();
+    for n in 10..22u128 {
+        let session = if n % 3 == 0 { S2 } else { S1 };
+        events.push(stored(
+            format!("reg.session.{session}"),
+            at(2, 8),
+            Seats::Confirmed(registered(n, "ft", 1, Audience::JobSeekers)),
+        ));
+    }
+    let db = Memory::folded(PartnerView::SCOPE, &events).db();
+    let expected: Vec<RegistrationId> = [1, 2, 3, 4]
+        .into_iter()
+        .chain(10..22)
+        .map(registration)
+        .collect();
+    for limit in [1, 4, 5, 100] {
+        let mut query = RegistrationQuery {
+            edition: Some(EDITION),
+            limit,
+            ..RegistrationQuery::default()
+        };
+        let mut listed = Vec::new();
+        loop {
+            let page = partners::registrations(&db, &query).expect("reads");
+            assert!(page.items.len() <= limit);
+            listed.extend(page.items.iter().map(|r| r.registration));
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(listed, expected, "pages of {limit}");
+    }
+    // With a filter, a page skips what does not match (only registration 1 was cancelled).
+    let cancelled = partners::registrations(
+        &db,
+        &RegistrationQuery {
+            edition: Some(EDITION),
+            status: Some(Standing::Cancelled),
+            limit: 1,
+            ..RegistrationQuery::default()
+        },
+    )
+    .expect("reads");
+    let ids: Vec<_> = cancelled.items.iter().map(|r| r.registration).collect();
+    assert_eq!((ids, cancelled.next), (vec![registration(1)], None));
+    let elsewhere = partners::registrations(
+        &db,
+        &RegistrationQuery {
+            edition: Some(EditionId(Uuid::from_u128(0xe2))),
+            ..RegistrationQuery::default()
+        },
+    )
+    .expect("reads");
+    assert!(elsewhere.items.is_empty());
+}
+
 #[test]
 fn a_venue_sees_its_requests_and_the_confirmed_attendance() {
     let db = world(VenueView::SCOPE);
