@@ -1,7 +1,8 @@
 //! `cargo run --release -p bench -- <scenario>`: semaine's benchmarks.
 //!
 //! Every scenario starts its own nats-server with the production durability profile
-//! (`sync_interval: always`, one node) and measures, in the same run, the raw JetStream ceiling
+//! (`sync_interval: always`, one node; `rush` and `hot-session` also on a three-node cluster
+//! with `--replicas 3`) and measures, in the same run, the raw JetStream ceiling
 //! it is compared with: the same number of publishes in flight, awaiting each acknowledgement,
 //! once durable and once with nats-server's default (fsync every two minutes, not durable). The
 //! last line printed is one JSON object with the figures and the parameters. Machines are shared
