@@ -221,6 +221,8 @@ impl<P: Projection> Runner<P> {
                 "finishing a rebuild that was interrupted"
             );
             runner.clear_store()?;
+            // The rebuild may have been a change of layout's, cut short before its last step.
+            runner.drop_other_trees()?;
         } else if let Some(written) = runner.written_layout()?
             && written != runner.projection.layout()
         {
