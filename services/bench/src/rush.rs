@@ -169,42 +169,32 @@ pub(crate) async fn run(mut options: Options, hot: bool) -> Result<Value> {
 
 /// One rush on a new week, on one node or a cluster: through HTTP or in-process.
 async fn phase(options: &Options, hot: bool, http: bool) -> Result<Value> {
-    let tune = |config: &mut eventlog::LogConfig| {
-        if let Some(max) = options.stream_batch_max {
-            config.stream_batch_max = max;
-        }
-        if let Some(in_flight) = options.batches_in_flight {
-            config.stream_batches_in_flight = in_flight;
-        }
-    };
     if options.replicas > 1 {
-        let cluster = tests::cluster::TestCluster::start().await?;
         rush_on(
-            Arc::new(Week::start_tuned(cluster, tune).await?),
+            tests::cluster::TestCluster::start().await?,
             options,
             hot,
             http,
         )
         .await
     } else {
-        let node = TestNats::start().await?;
-        rush_on(
-            Arc::new(Week::start_tuned(node, tune).await?),
-            options,
-            hot,
-            http,
-        )
-        .await
+        rush_on(TestNats::start().await?, options, hot, http).await
     }
 }
 
-/// One rush on `week`.
-async fn rush_on<N: Servers>(
-    week: Arc<Week<N>>,
-    options: &Options,
-    hot: bool,
-    http: bool,
-) -> Result<Value> {
+/// One rush on a new week started on `nats`, with the event log tuned as `options` say.
+async fn rush_on<N: Servers>(nats: N, options: &Options, hot: bool, http: bool) -> Result<Value> {
+    let week = Arc::new(
+        Week::start_tuned(nats, |config| {
+            if let Some(max) = options.stream_batch_max {
+                config.stream_batch_max = max;
+            }
+            if let Some(in_flight) = options.batches_in_flight {
+                config.stream_batches_in_flight = in_flight;
+            }
+        })
+        .await?,
+    );
     let mut sessions = Vec::new();
     let mut capacities = HashMap::new();
     for n in 0..options.sessions {
