@@ -189,12 +189,14 @@ impl From<Wishes> for Vec<Wish> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Outcome {
+    // Struct variants, not unit ones: beside an internal tag, serde refuses unknown fields only
+    // for struct variants.
     /// The candidate did not come.
-    NoShow,
+    NoShow {},
     /// They met; nothing further.
-    Met,
+    Met {},
     /// They will meet again.
-    SecondInterview,
+    SecondInterview {},
     /// The candidate is hired.
     Hired {
         /// For which of the employer's jobs.

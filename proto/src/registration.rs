@@ -128,11 +128,14 @@ pub struct SealedIdentity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Attendee {
+    // A struct variant, not a unit one: beside an internal tag, serde refuses unknown fields
+    // only for struct variants.
     /// One person.
-    Person,
+    Person {},
     /// A group (a class and its teacher): `size` seats, together; the participant is its contact.
     Group {
         /// Seats taken by the group, contact included.
+        #[schemars(range(min = 1))]
         size: u32,
     },
 }
@@ -141,7 +144,7 @@ impl Attendee {
     /// How many seats it takes.
     pub fn seats(&self) -> u32 {
         match self {
-            Self::Person => 1,
+            Self::Person {} => 1,
             Self::Group { size } => *size,
         }
     }
@@ -149,6 +152,7 @@ impl Attendee {
 
 /// What statistics may know of a registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Profile {
     /// Who the participant is for the programme.
     pub audience: Audience,
@@ -161,7 +165,7 @@ pub struct Profile {
 
 /// Seats kept for a partner or an audience until a deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "for", rename_all = "snake_case")]
+#[serde(tag = "for", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Beneficiary {
     /// One partner's participants (e.g. the mission locale).
     Partner {

@@ -196,10 +196,15 @@ validated_string!(
     /// The INSEE code of a French commune: five characters, `2A`/`2B` allowed for Corsica.
     InseeCode,
     |v| {
-        let bytes = v.as_bytes();
-        let valid = bytes.len() == 5
-            && (bytes[..2].iter().all(u8::is_ascii_digit) || matches!(&v[..2], "2A" | "2B"))
-            && bytes[2..].iter().all(u8::is_ascii_digit);
+        // Read as bytes, never sliced as text: a slice of a `str` at byte 2 panics when a
+        // character of two or more bytes sits across it (`aé12`).
+        let valid = match v.as_bytes() {
+            [a, b, rest @ ..] if rest.len() == 3 => {
+                (a.is_ascii_digit() && b.is_ascii_digit() || matches!([*a, *b], [b'2', b'A' | b'B']))
+                    && rest.iter().all(u8::is_ascii_digit)
+            }
+            _ => false,
+        };
         if valid {
             Ok(())
         } else {

@@ -407,7 +407,7 @@ impl<N: Servers> Week<N> {
             session,
             reference: ParticipantRef::try_from(reference.to_owned())
                 .unwrap_or_else(|e| panic!("{e}")),
-            attendee: Attendee::Person,
+            attendee: Attendee::Person {},
             profile: Profile {
                 audience,
                 age_band: AgeBand::From16To25,

@@ -1653,3 +1653,136 @@ async fn not_ready_until_a_replaced_read_model_has_caught_up() -> anyhow::Result
     running.await??;
     Ok(())
 }
+
+/// Every validated field of the registration's and the venue's bodies, given a non-ASCII,
+/// decomposed, over-long or control-character value: `422` problem+json, never a panic's empty
+/// reply, and nothing recorded. `"town":"aé12"` once panicked the handler (a string sliced by
+/// bytes across `é`). A misspelt nested field is refused too, naming it, not dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_values_in_validated_fields_are_422_and_record_nothing() -> anyhow::Result<()> {
+    let api = Api::start().await?;
+    let week = &api.week;
+    let (_, _, session) = week
+        .open_session(10, tuesday(10, 0), tuesday(12, 0))
+        .await?;
+    week.declare_partner("mission-locale-gap").await?;
+    let partner = api.key(partner_role("mission-locale-gap")).await?;
+    let organiser = api.key(Role::Organiser(Editions::All)).await?;
+    let long_name = "é".repeat(201);
+    let codes: Vec<&str> = vec![
+        "aé12",
+        "é",
+        "2é004",
+        "😀😀😀😀😀",
+        "0506\u{301}",
+        "05\u{0}61",
+        "ａ5061",
+    ];
+    let names: Vec<&str> = vec![&long_name, "a\u{0}b", " Camille", "Camille\n"];
+    let registration = registration_body(session, "ml-0042");
+    let venue = venue_body();
+    let cases: Vec<(&str, &str, &Value, &str, &[&str])> = vec![
+        (
+            "/registrations",
+            &partner,
+            &registration,
+            "/profile/town",
+            &codes,
+        ),
+        (
+            "/registrations",
+            &partner,
+            &registration,
+            "/reference",
+            &codes,
+        ),
+        (
+            "/registrations",
+            &partner,
+            &registration,
+            "/identity/first_name",
+            &names,
+        ),
+        (
+            "/registrations",
+            &partner,
+            &registration,
+            "/identity/last_name",
+            &names,
+        ),
+        ("/venues", &organiser, &venue, "/address/insee_code", &codes),
+        ("/venues", &organiser, &venue, "/address/postcode", &codes),
+        ("/venues", &organiser, &venue, "/rooms/0/id", &codes),
+        ("/venues", &organiser, &venue, "/name", &names),
+        ("/venues", &organiser, &venue, "/address/town", &names),
+    ];
+    let before = api.week.messages_in_log().await;
+    let mut n = 0;
+    for (path, key, body, pointer, values) in cases {
+        for value in values {
+            let mut hostile = body.clone();
+            *hostile
+                .pointer_mut(pointer)
+                .ok_or_else(|| anyhow::anyhow!("{path} has {pointer}"))? = Value::from(*value);
+            n += 1;
+            let answer = api
+                .send(
+                    post(path)
+                        .by(key)
+                        .key(&format!("hostile-{n}"))
+                        .json(&hostile),
+                )
+                .await?;
+            let context = format!("{path} {pointer} = {value:?}: {answer:?}");
+            assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{context}");
+            assert!(answer.is_problem(), "{context}");
+            assert_eq!(answer.code(), "invalid-body", "{context}");
+        }
+    }
+    for (pointer, misspelt) in [
+        ("/profile", "twon"),
+        ("/profile", "disability"),
+        ("/attendee", "sise"),
+    ] {
+        let mut body = registration.clone();
+        if let Some(object) = body.pointer_mut(pointer).and_then(Value::as_object_mut) {
+            object.insert(misspelt.to_owned(), json!("05061"));
+        }
+        n += 1;
+        let answer = api
+            .send(
+                post("/registrations")
+                    .by(&partner)
+                    .key(&format!("hostile-{n}"))
+                    .json(&body),
+            )
+            .await?;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{misspelt}: {answer:?}"
+        );
+        assert!(
+            answer.json["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains(misspelt)),
+            "{answer:?}"
+        );
+    }
+    assert_eq!(api.week.messages_in_log().await, before, "nothing recorded");
+    // The same bodies with their own values pass: the refusals above were the values'.
+    let registered = api
+        .send(
+            post("/registrations")
+                .by(&partner)
+                .key("valid-1")
+                .json(&registration),
+        )
+        .await?;
+    assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
+    let registered = api
+        .send(post("/venues").by(&organiser).key("valid-2").json(&venue))
+        .await?;
+    assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
+    Ok(())
+}

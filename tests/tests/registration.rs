@@ -489,7 +489,7 @@ async fn only_a_declared_partner_that_is_not_retired_registers_anyone() {
     let request = |reference: &str| RegisterRequest {
         session,
         reference: ParticipantRef::try_from(reference.to_owned()).expect("valid"),
-        attendee: proto::registration::Attendee::Person,
+        attendee: proto::registration::Attendee::Person {},
         profile: proto::registration::Profile {
             audience: Audience::JobSeekers,
             age_band: proto::registration::AgeBand::Unknown,

@@ -546,7 +546,7 @@ fn request_body(session: SessionId, reference: &str) -> Result<Bytes> {
     let request = RegisterRequest {
         session,
         reference: ParticipantRef::try_from(reference.to_owned())?,
-        attendee: Attendee::Person,
+        attendee: Attendee::Person {},
         profile: Profile {
             audience: Audience::JobSeekers,
             age_band: AgeBand::From16To25,

@@ -345,14 +345,14 @@ fn registrations() -> Vec<StoredEvent> {
     let group = |size| Attendee::Group { size };
     vec![
         s(S1, capacity(PUBLIC, 5)),
-        s(S1, Seats::Confirmed(registered(1, Attendee::Person))),
+        s(S1, Seats::Confirmed(registered(1, Attendee::Person {}))),
         s(S2, capacity(PUBLIC, 2)),
         s(S1, Seats::Confirmed(registered(2, group(3)))),
         s(S1, Seats::Waitlisted(registered(3, group(2)))),
-        s(S1, Seats::Confirmed(registered(4, Attendee::Person))),
-        s(S2, Seats::Confirmed(registered(5, Attendee::Person))),
-        s(S2, Seats::Confirmed(registered(6, Attendee::Person))),
-        s(S2, Seats::Waitlisted(registered(7, Attendee::Person))),
+        s(S1, Seats::Confirmed(registered(4, Attendee::Person {}))),
+        s(S2, Seats::Confirmed(registered(5, Attendee::Person {}))),
+        s(S2, Seats::Confirmed(registered(6, Attendee::Person {}))),
+        s(S2, Seats::Waitlisted(registered(7, Attendee::Person {}))),
         s(S1, cancelled(1)),
         s(S1, cancelled(4)),
         s(S1, Seats::Promoted(by_id(3))),
@@ -361,7 +361,7 @@ fn registrations() -> Vec<StoredEvent> {
         s(S3, capacity(DRAFT, 10)),
         s(S4, capacity(PUBLIC, 3)),
         s(S5, capacity(PUBLIC, 3)),
-        s(S5, Seats::Confirmed(registered(8, Attendee::Person))),
+        s(S5, Seats::Confirmed(registered(8, Attendee::Person {}))),
         s(
             S5,
             Seats::SessionCancelled(seats::SessionCancelled {

@@ -29,6 +29,7 @@
 //! - [`routes`]: [`AppState`], the route table [`routes::ROUTES`], [`app`] and the handlers.
 //! - [`openapi`]: the OpenAPI 3.1 document built from the table (`GET /openapi.json`).
 //! - [`metrics`]: the counters, their middleware and `GET /metrics`.
+//! - [`panics`]: a handler's panic answered as a `500` problem with a correlation id, counted.
 //! - [`server`]: [`Gateway`]: bind a port, serve until stopped.
 //! - [`webhooks`]: partners' and venues' webhook subscriptions and delivery logs.
 //! - [`jobdating`]: job-dating floors: the organiser's set-up and planner, the floor staff's
@@ -43,6 +44,7 @@ pub mod keys;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
+pub mod panics;
 pub mod problem;
 pub mod readers;
 pub mod reads;

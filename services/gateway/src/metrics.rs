@@ -6,6 +6,8 @@
 //!   ([`BUCKETS`]).
 //! - `semaine_command_outcomes_total{code}`: the answers of the command routes (the POSTs that
 //!   need a key), `ok` for a success, the problem's code otherwise.
+//! - `semaine_http_panics_total`: requests whose handler panicked, answered `500`
+//!   ([`crate::panics`]).
 //! - `semaine_projection_checkpoint{projection,stream}`: the last sequence of each stream a
 //!   projection given to the gateway has applied ([`crate::AppState::with_projection`]).
 //! - `semaine_projection_lag{projection}`: how many messages of its streams it has not applied
@@ -70,6 +72,8 @@ struct Counters {
     durations: BTreeMap<&'static str, Histogram>,
     /// Command answers, by outcome.
     outcomes: BTreeMap<&'static str, u64>,
+    /// Requests whose handler panicked (answered `500` by [`crate::panics`]).
+    panics: u64,
 }
 
 /// The gateway's counters.
@@ -115,6 +119,14 @@ impl Metrics {
         if let Some(outcome) = outcome {
             *counters.outcomes.entry(outcome).or_default() += 1;
         }
+    }
+
+    /// Counts a request whose handler panicked.
+    pub fn panicked(&self) {
+        self.counters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .panics += 1;
     }
 
     /// The text format of the counters and of `projections`.
@@ -200,6 +212,13 @@ fn render_counters(text: &mut String, counters: &Counters) {
             label(code)
         );
     }
+    let _ = writeln!(
+        text,
+        "# HELP semaine_http_panics_total Requests whose handler panicked, answered 500.\n\
+         # TYPE semaine_http_panics_total counter\n\
+         semaine_http_panics_total {}",
+        counters.panics
+    );
 }
 
 fn render_projections(text: &mut String, projections: &[ProjectionGauges]) {

@@ -2000,6 +2000,7 @@ struct ReserveSeats {
     /// For whom.
     beneficiary: Beneficiary,
     /// How many seats.
+    #[schemars(range(min = 1))]
     seats: u32,
     /// Until when (an instant, RFC 3339).
     #[schemars(with = "String")]

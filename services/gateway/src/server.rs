@@ -57,10 +57,16 @@ impl Gateway {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(port = self.port(), "HTTP gateway listening");
+        let metrics = self.state.metrics.clone();
         let router = match self.extra {
             Some(extra) => app(self.state).merge(extra),
             None => app(self.state),
-        };
+        }
+        // Around everything, the console's pages too: a panic is answered, never dropped.
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::panics::catch_panic,
+        ));
         // The peer's address goes with each request (`ConnectInfo`): the console's sign-in
         // counts attempts per client address.
         let service = router.into_make_service_with_connect_info::<SocketAddr>();

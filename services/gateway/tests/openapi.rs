@@ -27,3 +27,86 @@ fn the_committed_openapi_document_matches_the_code() -> Result<(), Box<dyn std::
          --test openapi` and review the diff"
     );
 }
+
+/// Every object a request body may hold, at any depth, refuses fields it does not name
+/// (`additionalProperties: false`), as the server does (`deny_unknown_fields`): a misspelt field
+/// is refused with a `422` naming it, never dropped in silence.
+#[test]
+fn every_request_object_refuses_unknown_fields() {
+    let document = gateway::openapi::document();
+    let schemas = &document["components"]["schemas"];
+    let mut open = Vec::new();
+    let paths = document["paths"].as_object().cloned().unwrap_or_default();
+    assert!(!paths.is_empty(), "the document has paths");
+    let mut bodies = 0;
+    for (path, operations) in &paths {
+        for (method, operation) in operations.as_object().into_iter().flatten() {
+            let schema = &operation["requestBody"]["content"]["application/json"]["schema"];
+            if schema.is_null() {
+                continue;
+            }
+            bodies += 1;
+            let mut seen = Vec::new();
+            walk(
+                schema,
+                schemas,
+                &format!("{method} {path}"),
+                &mut seen,
+                &mut open,
+            );
+        }
+    }
+    assert!(bodies > 20, "request bodies walked: {bodies}");
+    open.sort();
+    open.dedup();
+    assert!(
+        open.is_empty(),
+        "request objects that take unknown fields: {open:#?}"
+    );
+}
+
+/// Walks `schema`, following `$ref`s once each, and names in `open` every object schema without
+/// `additionalProperties: false`.
+fn walk(
+    schema: &serde_json::Value,
+    schemas: &serde_json::Value,
+    at: &str,
+    seen: &mut Vec<String>,
+    open: &mut Vec<String>,
+) {
+    let Some(object) = schema.as_object() else {
+        return;
+    };
+    if let Some(reference) = object.get("$ref").and_then(|r| r.as_str()) {
+        let name = reference.rsplit('/').next().unwrap_or(reference).to_owned();
+        if seen.contains(&name) {
+            return;
+        }
+        seen.push(name.clone());
+        walk(&schemas[&name], schemas, &name, seen, open);
+        return;
+    }
+    let is_object = object.get("type").and_then(|t| t.as_str()) == Some("object")
+        || object.contains_key("properties");
+    if is_object && object.get("additionalProperties") != Some(&serde_json::Value::Bool(false)) {
+        open.push(at.to_owned());
+    }
+    for (key, value) in object {
+        match key.as_str() {
+            "properties" => {
+                for (name, property) in value.as_object().into_iter().flatten() {
+                    walk(property, schemas, &format!("{at}.{name}"), seen, open);
+                }
+            }
+            "items" | "additionalProperties" => {
+                walk(value, schemas, &format!("{at}[]"), seen, open)
+            }
+            "oneOf" | "anyOf" | "allOf" => {
+                for (i, variant) in value.as_array().into_iter().flatten().enumerate() {
+                    walk(variant, schemas, &format!("{at}|{i}"), seen, open);
+                }
+            }
+            _ => {}
+        }
+    }
+}

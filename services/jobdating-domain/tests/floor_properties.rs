@@ -170,7 +170,7 @@ fn command() -> impl Strategy<Value = Command> {
                 employer: employer(employer_no),
                 table,
                 slot,
-                outcome: Outcome::Met,
+                outcome: Outcome::Met {},
             }
         }),
     ]

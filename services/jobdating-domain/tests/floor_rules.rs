@@ -913,7 +913,7 @@ fn the_employer_records_an_interviews_outcome_once_it_began() {
             EHPAD,
             1,
             1,
-            Outcome::Met,
+            Outcome::Met {},
             at("2024-04-17T11:59:00Z"),
         ))
         .then_error(FloorRefusal::InterviewNotBegun {
@@ -924,7 +924,7 @@ fn the_employer_records_an_interviews_outcome_once_it_began() {
             ADMR,
             1,
             1,
-            Outcome::NoShow,
+            Outcome::NoShow {},
             at("2024-04-17T12:20:00Z"),
         ))
         .then_error(FloorRefusal::NotYourTable { table: table(1) });
@@ -937,7 +937,7 @@ fn an_outcome_needs_a_booked_and_announced_interview() {
             EHPAD,
             1,
             1,
-            Outcome::Met,
+            Outcome::Met {},
             at("2024-04-17T12:20:00Z"),
         ))
         .then_error(FloorRefusal::UnknownInterview {
@@ -949,7 +949,7 @@ fn an_outcome_needs_a_booked_and_announced_interview() {
             EHPAD,
             1,
             1,
-            Outcome::Met,
+            Outcome::Met {},
             at("2024-04-17T12:20:00Z"),
         ))
         .then_error(FloorRefusal::NotAnnounced {
@@ -985,7 +985,7 @@ fn the_same_outcome_again_records_nothing_and_another_replaces_it() {
                 slot: slot(1),
                 employer: employer(EHPAD),
                 candidate: lea(),
-                outcome: Outcome::Met,
+                outcome: Outcome::Met {},
             }),
         ],
     );
@@ -994,7 +994,7 @@ fn the_same_outcome_again_records_nothing_and_another_replaces_it() {
             EHPAD,
             1,
             1,
-            Outcome::Met,
+            Outcome::Met {},
             at("2024-04-17T12:20:00Z"),
         ))
         .then([]);
@@ -1003,7 +1003,7 @@ fn the_same_outcome_again_records_nothing_and_another_replaces_it() {
             EHPAD,
             1,
             1,
-            Outcome::SecondInterview,
+            Outcome::SecondInterview {},
             at("2024-04-17T12:20:00Z"),
         ))
         .then([Event::OutcomeRecorded(OutcomeRecorded {
@@ -1011,7 +1011,7 @@ fn the_same_outcome_again_records_nothing_and_another_replaces_it() {
             slot: slot(1),
             employer: employer(EHPAD),
             candidate: lea(),
-            outcome: Outcome::SecondInterview,
+            outcome: Outcome::SecondInterview {},
         })]);
 }
 

@@ -118,7 +118,7 @@ fn beneficiary() -> impl Strategy<Value = Beneficiary> {
 
 fn attendee() -> impl Strategy<Value = Attendee> {
     prop_oneof![
-        2 => Just(Attendee::Person),
+        2 => Just(Attendee::Person {}),
         1 => count().prop_map(|size| Attendee::Group { size }),
     ]
 }

@@ -145,7 +145,7 @@ fn person(n: u128) -> Who {
     Who {
         n,
         partner: france_travail(),
-        attendee: Attendee::Person,
+        attendee: Attendee::Person {},
         audience: Audience::JobSeekers,
     }
 }
@@ -155,7 +155,7 @@ fn young(n: u128) -> Who {
     Who {
         n,
         partner: mission_locale(),
-        attendee: Attendee::Person,
+        attendee: Attendee::Person {},
         audience: Audience::YoungPeople,
     }
 }

@@ -420,7 +420,7 @@ async fn register_participants(registrations: &Registrations) -> Result<()> {
                 attendee: if class > 0 {
                     Attendee::Group { size: class }
                 } else {
-                    Attendee::Person
+                    Attendee::Person {}
                 },
                 profile: Profile {
                     audience,

@@ -27,5 +27,18 @@ pub fn init(format: LogFormat) -> Result<()> {
             .try_init(),
         LogFormat::Json => builder.json().with_ansi(false).try_init(),
     }
-    .map_err(|e| anyhow!("cannot install the log subscriber: {e}"))
+    .map_err(|e| anyhow!("cannot install the log subscriber: {e}"))?;
+    quiet_panics();
+    Ok(())
+}
+
+/// Replaces the default panic message (which quotes what panicked, e.g. the text a slice was cut
+/// from: it may be a person's name or home town) with the place in the code only, as a log line.
+fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map_or_else(|| "unknown".to_owned(), ToString::to_string);
+        tracing::error!(%location, "panicked (its message is not logged: it may quote personal data)");
+    }));
 }

@@ -517,12 +517,12 @@ impl Outcomes {
         self.interviews += 1;
         match outcome {
             None => self.pending += 1,
-            Some(Outcome::NoShow) => self.no_shows += 1,
-            Some(Outcome::Met) => {
+            Some(Outcome::NoShow {}) => self.no_shows += 1,
+            Some(Outcome::Met {}) => {
                 self.held += 1;
                 self.met += 1;
             }
-            Some(Outcome::SecondInterview) => {
+            Some(Outcome::SecondInterview {}) => {
                 self.held += 1;
                 self.second_interviews += 1;
             }
@@ -671,7 +671,7 @@ pub fn figures(db: &sled::Db, session: SessionId) -> Result<Option<JobDatingFigu
             for job in jobs {
                 let counted = match interview.outcome {
                     Some(Outcome::Hired { job: for_job, .. }) if for_job != job => {
-                        Some(Outcome::Met)
+                        Some(Outcome::Met {})
                     }
                     other => other,
                 };

@@ -252,7 +252,7 @@ fn registered(n: u128, partner: &str, size: u32, audience: Audience) -> seats::R
         partner: partner_id(partner),
         participant: ParticipantId(Uuid::from_u128(0x9000 + n)),
         attendee: if size == 1 {
-            Attendee::Person
+            Attendee::Person {}
         } else {
             Attendee::Group { size }
         },

@@ -129,7 +129,7 @@ pub fn read(
         match Seats::decode(&event.event_type, event.version, decode_data())? {
             Seats::Confirmed(made) => {
                 let seats = match made.attendee {
-                    Attendee::Person => 1,
+                    Attendee::Person {} => 1,
                     Attendee::Group { size } => size,
                 };
                 reading.notices.push(partner_notice(
