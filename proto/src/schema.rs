@@ -43,6 +43,7 @@ pub fn all() -> Vec<(String, Schema)> {
     let families = [
         ("edition", crate::scheduling::edition::Event::schemas()),
         ("event", crate::scheduling::event::Event::schemas()),
+        ("session", crate::scheduling::session::Event::schemas()),
         ("venue", crate::venues::Event::schemas()),
         ("seats", crate::registration::session::Event::schemas()),
         ("agenda", crate::registration::agenda::Event::schemas()),

@@ -2,7 +2,7 @@
 //! today's code.
 //!
 //! The folder names the contract: `commit/` holds commit bodies; each event family has a folder
-//! (`edition/`, `event/`, `venue/`, `seats/`, `agenda/`, `partner/`, `webhook/`,
+//! (`edition/`, `event/`, `session/`, `venue/`, `seats/`, `agenda/`, `partner/`, `webhook/`,
 //! `jobdating/`) with one file per published `Type.vN.json`, holding the
 //! payload. Every type and version a family reads must have its file, and a file of today's
 //! version must read back and write out exactly as committed. A folder this test does not know
@@ -110,6 +110,10 @@ fn every_published_encoding_still_reads() {
                 &path,
                 proto::scheduling::event::Event::VERSIONS,
             ),
+            "session" => check_family::<proto::scheduling::session::Event>(
+                &path,
+                proto::scheduling::session::Event::VERSIONS,
+            ),
             "venue" => check_family::<proto::venues::Event>(&path, proto::venues::Event::VERSIONS),
             "seats" => check_family::<proto::registration::session::Event>(
                 &path,
@@ -169,6 +173,11 @@ fn every_type_and_version_has_its_fixture() {
         "event",
         proto::scheduling::event::Event::VERSIONS,
         samples::events(),
+    );
+    ensure_fixtures(
+        "session",
+        proto::scheduling::session::Event::VERSIONS,
+        samples::sessions(),
     );
     ensure_fixtures("venue", proto::venues::Event::VERSIONS, samples::venues());
     ensure_fixtures(

@@ -312,3 +312,146 @@ async fn a_session_moved_to_another_venue_is_asked_there_and_released_at_the_fir
         Some(venues_domain::HostingStatus::Released)
     );
 }
+
+/// Two events of two editions schedule a session under one id at the same moment, eight times
+/// over: each time exactly one holds it, the other is refused `session-id-taken`, and the id's
+/// claim names the winner's event and edition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_editions_scheduling_one_session_id_at_once_exactly_one_wins() {
+    use proto::scheduling::session::Owner;
+    use proto::values::SessionId;
+
+    let week = Week::start().await.expect("the week starts");
+    let venue = week.register_venue(40).await.expect("venue registered");
+    let mut events = Vec::new();
+    for _ in 0..2 {
+        let edition = week.create_edition().await.expect("edition created");
+        let event = week.add_open_door(edition).await.expect("event added");
+        events.push((edition, event));
+    }
+    for round in 0..8 {
+        let session = SessionId::generate();
+        let schedule = |event| {
+            let command = event::Command::ScheduleSession(event::ScheduleSession {
+                session,
+                starts: tuesday(9 + round, 0),
+                ends: tuesday(9 + round, 30),
+                venue,
+                room: proto::values::RoomId::parse("salle-polyvalente").expect("a room"),
+                capacity_wanted: 10,
+            });
+            let meta =
+                eventlog::CommandMeta::new(organiser(), format!("schedule-{event}-{session}"));
+            let scheduling = week.scheduling.clone();
+            async move { scheduling.event(event, command, &meta).await }
+        };
+        let (first, second) = tokio::join!(schedule(events[0].1), schedule(events[1].1));
+        let winner = match (&first, &second) {
+            (Ok(_), Err(e)) | (Err(e), Ok(_)) => {
+                assert_eq!(e.code(), "session-id-taken", "round {round}: {e}");
+                if first.is_ok() { events[0] } else { events[1] }
+            }
+            other => panic!("round {round}: exactly one wins, not {other:?}"),
+        };
+        let owner = week
+            .scheduling
+            .session_owner(session)
+            .await
+            .expect("the claim reads");
+        assert_eq!(
+            owner,
+            Some(Owner {
+                edition: winner.0,
+                event: winner.1,
+            }),
+            "round {round}"
+        );
+    }
+}
+
+/// A log written before session ids were claimed may hold a second event's facts under a
+/// session's id: here, another edition's event scheduled and cancelled the demo's session S (the
+/// commit is written as such a log holds it, bypassing today's claim). The seats of S follow
+/// only their own event: S stays open, while the other event's own session, cancelled after it,
+/// is cancelled (so the process read past the forged commit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_events_old_facts_about_a_session_never_reach_its_seats() {
+    use eventlog::CommandMeta;
+    use proto::contract::EventContract;
+    use proto::values::Reason;
+
+    let week = Week::start().await.expect("the week starts");
+    let (venue, demo_event, session) = week
+        .open_session(20, tuesday(9, 0), tuesday(10, 0))
+        .await
+        .expect("the demo's session opens");
+    let (_, other_event, own) = week
+        .open_session(20, tuesday(14, 0), tuesday(15, 0))
+        .await
+        .expect("the other edition's session opens");
+
+    // The demo's SessionScheduled, as the other event's, then its cancellation.
+    let demo_commits = week
+        .log
+        .read_commits(&scheduling::event_key(demo_event), 0)
+        .await
+        .expect("the demo's event reads");
+    let scheduled = demo_commits
+        .iter()
+        .flat_map(|c| c.commit.events.iter())
+        .find_map(
+            |e| match event::Event::decode(&e.event_type, e.version, &e.data) {
+                Ok(event::Event::SessionScheduled(s)) if s.session == session => Some(s),
+                _ => None,
+            },
+        )
+        .expect("the demo's session was scheduled");
+    let forged = [
+        event::Event::SessionScheduled(scheduled.clone()),
+        event::Event::SessionCancelled(event::SessionCancelled {
+            session,
+            venue,
+            request: scheduled.request,
+            reason: Reason::parse("annulée par un autre événement").expect("a reason"),
+        }),
+    ];
+    let key = scheduling::event_key(other_event);
+    let meta = CommandMeta::new(organiser(), "an-old-log");
+    let commit = meta.commit(&key, &forged).expect("a commit");
+    let version = week.log.version(&key).await.expect("the version reads");
+    week.log
+        .append(&key, version, &commit, "an-old-log")
+        .await
+        .expect("written as an old log holds it");
+
+    // The other event cancels its own session, after the forged commit.
+    let cancel = event::Command::CancelSession(event::CancelSession {
+        session: own,
+        reason: Reason::parse("salle indisponible").expect("a reason"),
+    });
+    week.scheduling
+        .event(
+            other_event,
+            cancel,
+            &CommandMeta::new(organiser(), "cancel-own"),
+        )
+        .await
+        .expect("its own session is cancelled");
+    week.wait_for_seats(own, |s| s.cancelled.is_some())
+        .await
+        .expect("its own seats are cancelled");
+    let demo = week
+        .registrations
+        .seats(session)
+        .await
+        .expect("the seats read");
+    assert_eq!(demo.cancelled, None, "the demo's session was not cancelled");
+    assert_eq!(demo.capacity, 20);
+    let owner = week
+        .scheduling
+        .session_owner(session)
+        .await
+        .expect("the claim reads")
+        .expect("claimed");
+    assert_eq!(owner.event, demo_event);
+}

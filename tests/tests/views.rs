@@ -886,3 +886,126 @@ async fn an_editions_statistics_match_a_small_known_week() -> anyhow::Result<()>
     );
     Ok(())
 }
+
+/// The hole of issue 16, through HTTP on a real nats-server: an organiser of another edition
+/// schedules, in its own event, a session under the id of a session of the demo edition (the
+/// public catalogue lists those ids), hoping to read, cancel or demote its registrations. The id
+/// is claimed by the demo's event: the command is refused `session-id-taken`, nothing is
+/// recorded, and the demo's participant stays unreadable to that organiser (the same `404` as
+/// before), whatever else it tries on the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_editions_organiser_cannot_take_a_session_id_to_reach_its_registrations()
+-> anyhow::Result<()> {
+    let reads = Reads::start().await?;
+    let week = &reads.week;
+    let demo = week.create_edition().await?;
+    let (demo_venue, session) = reads.open_session(demo, 30, 9).await?;
+    week.declare_partner("mission-locale-gap").await?;
+    let adviser = reads
+        .key(Role::Partner(partner_id("mission-locale-gap")))
+        .await?;
+    let (camille, participant, seq) = reads
+        .register(&adviser, session, "ml-0042", 1, "young_people")
+        .await?;
+    let caught_up = format!("min_seq=REGISTRATION:{seq}");
+
+    let other = week.create_edition().await?;
+    let intruder = reads.key(Role::Organiser(Editions::One(other))).await?;
+    let own_venue = week.register_venue(30).await?;
+    let unreadable = |answer: &Answer, what: &str| {
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{what}: {answer:?}");
+        assert!(
+            !answer.text.contains("Prénom-ml-0042"),
+            "{what} shows nobody's name: {answer:?}"
+        );
+    };
+    let registration_path = format!("/registrations/{camille}?{caught_up}");
+    let participant_path = format!("/participants/{participant}?{caught_up}");
+    unreadable(&reads.get(&registration_path, &intruder).await?, "before");
+    unreadable(&reads.get(&participant_path, &intruder).await?, "before");
+
+    let added = reads
+        .send(
+            Method::POST,
+            "/events",
+            Some(&intruder),
+            Some(&json!({
+                "edition": other,
+                "about": {
+                    "kind": "open_door",
+                    "title": "Portes ouvertes",
+                    "themes": ["elderly_autonomy"],
+                    "audiences": ["young_people"],
+                },
+            })),
+        )
+        .await?;
+    assert_eq!(added.status, StatusCode::CREATED, "{added:?}");
+    let event = added.json["event"].as_str().unwrap_or_default().to_owned();
+    let before = week.messages_in_log().await;
+    for venue in [own_venue, demo_venue] {
+        let taken = reads
+            .send(
+                Method::POST,
+                &format!("/events/{event}/sessions"),
+                Some(&intruder),
+                Some(&json!({
+                    "session": session,
+                    "starts": "2027-04-13T09:00:00",
+                    "ends": "2027-04-13T10:00:00",
+                    "venue": venue,
+                    "room": "salle-polyvalente",
+                    "capacity_wanted": 30,
+                })),
+            )
+            .await?;
+        assert_eq!(taken.status, StatusCode::CONFLICT, "{taken:?}");
+        assert_eq!(taken.json["code"], "session-id-taken", "{taken:?}");
+        assert!(
+            !taken.text.contains(&demo.to_string()),
+            "the refusal does not name the other edition: {taken:?}"
+        );
+    }
+    // Nor through the session's own routes: its cancellation belongs to the demo's event, its
+    // reserved seats and check-ins to the demo's organisers.
+    let cancel = reads
+        .send(
+            Method::POST,
+            &format!("/events/{event}/sessions/{session}/cancel"),
+            Some(&intruder),
+            Some(&json!({ "reason": "annulée" })),
+        )
+        .await?;
+    assert!(cancel.status.is_client_error(), "{cancel:?}");
+    let reserve = reads
+        .send(
+            Method::POST,
+            &format!("/sessions/{session}/reservations"),
+            Some(&intruder),
+            Some(&json!({
+                "beneficiary": { "for": "audience", "audience": "job_seekers" },
+                "seats": 5,
+                "until": "2027-04-12T10:00:00Z",
+            })),
+        )
+        .await?;
+    assert_eq!(reserve.status, StatusCode::FORBIDDEN, "{reserve:?}");
+    assert_eq!(week.messages_in_log().await, before, "nothing recorded");
+
+    unreadable(&reads.get(&registration_path, &intruder).await?, "after");
+    unreadable(&reads.get(&participant_path, &intruder).await?, "after");
+    let listed = reads
+        .get(
+            &format!("/registrations?session={session}&{caught_up}"),
+            &intruder,
+        )
+        .await?;
+    assert!(
+        !listed.text.contains(&camille),
+        "the session's list is not the intruder's: {listed:?}"
+    );
+    let still = reads.get(&registration_path, &adviser).await?;
+    assert_eq!(still.status, StatusCode::OK, "{still:?}");
+    assert_eq!(still.json["status"], "confirmed");
+    Ok(())
+}

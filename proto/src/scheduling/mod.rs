@@ -1,10 +1,12 @@
 //! The scheduling context: organisers build editions and their programmes.
 //!
-//! Stream `SCHEDULING`, subjects `sched.edition.<id>` and `sched.event.<id>`. An event holds its
-//! sessions: a session is scheduled, moved and cancelled through its event.
+//! Stream `SCHEDULING`, subjects `sched.edition.<id>`, `sched.event.<id>` and
+//! `sched.session.<id>`. An event holds its sessions: a session is scheduled, moved and cancelled
+//! through its event; its id is claimed once, for that event, in `sched.session.<id>`.
 
 pub mod edition;
 pub mod event;
+pub mod session;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -487,3 +487,13 @@ pub(crate) fn jobdatings() -> Vec<proto::jobdating::Event> {
         }),
     ]
 }
+
+/// A sample of every session id's claim event.
+pub(crate) fn sessions() -> Vec<proto::scheduling::session::Event> {
+    vec![proto::scheduling::session::Event::Claimed(
+        proto::scheduling::session::Owner {
+            edition: EditionId(id(1)),
+            event: EventId(id(2)),
+        },
+    )]
+}

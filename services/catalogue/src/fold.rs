@@ -184,6 +184,9 @@ fn programme(rows: &mut impl Rows, id: EventId, event: Programme) -> Result<(), 
                 )));
             };
             let previous = read::<SessionRow>(rows, SESSIONS, scheduled.session.0.as_bytes())?;
+            if let Some(previous) = &previous {
+                owned_by(previous, id, scheduled.session)?;
+            }
             let session = SessionRow {
                 edition: row.edition,
                 event: id,
@@ -200,7 +203,7 @@ fn programme(rows: &mut impl Rows, id: EventId, event: Programme) -> Result<(), 
             };
             put_session(rows, scheduled.session, previous.as_ref(), &session)
         }
-        Programme::SessionRescheduled(moved) => update_session(rows, moved.session, |row| {
+        Programme::SessionRescheduled(moved) => update_session(rows, id, moved.session, |row| {
             row.venue = moved.venue;
             row.room = moved.room.to_string();
             row.starts_local = moved.starts_local;
@@ -210,32 +213,46 @@ fn programme(rows: &mut impl Rows, id: EventId, event: Programme) -> Result<(), 
             row.request = moved.request;
             row.venue_status = VenueStatus::Requested;
         }),
-        Programme::SessionVenueChanged(moved) => update_session(rows, moved.session, |row| {
+        Programme::SessionVenueChanged(moved) => update_session(rows, id, moved.session, |row| {
             row.venue = moved.venue;
             row.room = moved.room.to_string();
             row.request = moved.request;
             row.venue_status = VenueStatus::Requested;
         }),
-        Programme::SessionCancelled(cancelled) => update_session(rows, cancelled.session, |row| {
-            row.cancelled = Some(cancelled.reason.to_string());
-        }),
-        Programme::SessionVenueConfirmed(answer) => {
-            answered(rows, answer.session, answer.request, VenueStatus::Confirmed)
+        Programme::SessionCancelled(cancelled) => {
+            update_session(rows, id, cancelled.session, |row| {
+                row.cancelled = Some(cancelled.reason.to_string());
+            })
         }
-        Programme::SessionCapacityChanged(answer) => {
-            answered(rows, answer.session, answer.request, VenueStatus::Confirmed)
-        }
+        Programme::SessionVenueConfirmed(answer) => answered(
+            rows,
+            id,
+            answer.session,
+            answer.request,
+            VenueStatus::Confirmed,
+        ),
+        Programme::SessionCapacityChanged(answer) => answered(
+            rows,
+            id,
+            answer.session,
+            answer.request,
+            VenueStatus::Confirmed,
+        ),
         Programme::SessionVenueDeclined(answer) => {
             let status = if answer.refused {
                 VenueStatus::Refused
             } else {
                 VenueStatus::Declined
             };
-            answered(rows, answer.session, answer.request, status)
+            answered(rows, id, answer.session, answer.request, status)
         }
-        Programme::SessionVenueWithdrew(answer) => {
-            answered(rows, answer.session, answer.request, VenueStatus::Withdrawn)
-        }
+        Programme::SessionVenueWithdrew(answer) => answered(
+            rows,
+            id,
+            answer.session,
+            answer.request,
+            VenueStatus::Withdrawn,
+        ),
     }
 }
 
@@ -243,11 +260,12 @@ fn programme(rows: &mut impl Rows, id: EventId, event: Programme) -> Result<(), 
 /// not the session's status (the event only records current ones; this is a guard).
 fn answered(
     rows: &mut impl Rows,
+    event: EventId,
     session: SessionId,
     request: u32,
     status: VenueStatus,
 ) -> Result<(), Rejected> {
-    update_session(rows, session, |row| {
+    update_session(rows, event, session, |row| {
         if row.request == request {
             row.venue_status = status;
         }
@@ -255,18 +273,27 @@ fn answered(
 }
 
 /// Changes a session's row and moves its index entries if its start changed. A session never
-/// scheduled is ignored (its events all follow its `SessionScheduled` on the same subject).
+/// scheduled is ignored (its events all follow its `SessionScheduled` on the same subject); one
+/// of another event is refused ([`owned_by`]).
 fn update_session(
     rows: &mut impl Rows,
+    event: EventId,
     session: SessionId,
     change: impl FnOnce(&mut SessionRow),
 ) -> Result<(), Rejected> {
     let Some(previous) = read::<SessionRow>(rows, SESSIONS, session.0.as_bytes())? else {
         return Ok(());
     };
+    owned_by(&previous, event, session)?;
     let mut row = previous.clone();
     change(&mut row);
     put_session(rows, session, Some(&previous), &row)
+}
+
+/// A session's facts come only from the event that claimed its id (ADR 0008): another event's
+/// are refused, so their commit goes to quarantine, named.
+fn owned_by(row: &SessionRow, event: EventId, session: SessionId) -> Result<(), Rejected> {
+    proto::scheduling::session::check_owner(session, row.event, event).map_err(Rejected)
 }
 
 /// Writes a session's row and its entries in both time indexes.

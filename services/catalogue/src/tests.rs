@@ -891,3 +891,31 @@ fn the_subjects_the_runner_skips_change_no_row() {
         );
     }
 }
+
+#[test]
+fn another_events_facts_about_a_session_are_refused_and_change_no_row() {
+    // A log written before session ids were claimed: the draft edition's open door scheduled,
+    // moved and cancelled a session under the public workshop's id S1.
+    let before = catalogue();
+    let tue = |h| date(2027, 4, 13).at(h, 0, 0, 0);
+    let foreign = [
+        scheduled(S1, EMBRUN, tue(15), tue(16)),
+        Programme::SessionCancelled(event::SessionCancelled {
+            session: S1,
+            venue: EMBRUN,
+            request: 1,
+            reason: reason("annulée"),
+        }),
+        confirmed(S1, 1, 3),
+    ];
+    for event in foreign {
+        let mut rows = before.clone();
+        let refused = fold(&mut rows, &stored(event_subject(OPEN_DOOR), event.clone()));
+        let why = refused.expect_err("another event's facts are refused").0;
+        assert!(why.contains(&WORKSHOP.to_string()), "{why}");
+        assert_eq!(rows, before, "{event:?} changed no row");
+    }
+    let db = before.db();
+    let s1 = session(&db, S1).expect("still listed");
+    assert_eq!((s1.edition, s1.event), (PUBLIC, WORKSHOP));
+}

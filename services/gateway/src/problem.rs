@@ -360,6 +360,7 @@ impl From<SchedulingError> for ApiError {
                 Self::refused(edition_status(refusal), code, refusal)
             }
             SchedulingError::Event(refusal) => Self::refused(event_status(refusal), code, refusal),
+            SchedulingError::Claim(refusal) => Self::refused(StatusCode::CONFLICT, code, refusal),
             SchedulingError::UnknownEdition(_) | SchedulingError::UnknownEvent(_) => {
                 Self::refused(UNKNOWN, code, &error)
             }

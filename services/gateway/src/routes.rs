@@ -1970,8 +1970,9 @@ async fn retire_partner(
     ))
 }
 
-/// Passes when the caller is an organiser of the session's edition, as the session's seats
-/// know it. Seats not opened yet know no edition: they are refused as the service would.
+/// Passes when the caller is an organiser of the session's edition: the edition of the event
+/// that claimed the session's id. An id no event claimed is refused as the seats would refuse it
+/// (not open).
 pub(crate) async fn organiser_of_session(
     state: &AppState,
     caller: &Caller,
@@ -1980,16 +1981,21 @@ pub(crate) async fn organiser_of_session(
     if caller.organiser()? == Editions::All {
         return Ok(());
     }
-    let facts = state
-        .services
-        .registrations
-        .seats(session)
-        .await?
-        .facts
-        .clone();
-    let edition = facts
-        .map(|facts| facts.edition)
-        .ok_or(RegistrationError::Seats(SeatsRefusal::NotOpen))?;
+    // The session's id names one session of one edition once claimed (ADR 0008); a session of
+    // a log older than claims, not claimed yet, is known by the edition its seats were opened for.
+    let claimed = state.services.scheduling.session_owner(session).await?;
+    let edition = match claimed {
+        Some(owner) => owner.edition,
+        None => state
+            .services
+            .registrations
+            .seats(session)
+            .await?
+            .facts
+            .as_ref()
+            .map(|facts| facts.edition)
+            .ok_or(RegistrationError::Seats(SeatsRefusal::NotOpen))?,
+    };
     caller.organiser_of(edition)
 }
 

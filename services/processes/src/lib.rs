@@ -18,10 +18,13 @@
 //! - [`AgendaKeeper`] and [`KeepAgendas`]: registrations confirmed, promoted, waiting, demoted or
 //!   cancelled → the participant's agenda; a promotion that overlaps another confirmed session of
 //!   the participant is cancelled, and the next in line promoted.
+//! - [`session_ids`]: sessions scheduled before ids were claimed get their claim, in the log's
+//!   order (ADR 0008).
 //! - [`clock`]: sessions' ends (no-shows counted) and reservations' deadlines, sent when due.
 
 use ::venues::{Venues, VenuesError};
 pub mod clock;
+pub mod session_ids;
 
 use eventlog::{CommandMeta, EventLog};
 use projection::{Cause, Dispatch, DispatchError, Position, Reactor, Rejected};
@@ -440,6 +443,10 @@ pub enum SeatsReaction {
     },
     /// The organiser cancelled the session.
     Cancel {
+        /// The event that cancelled it (absent from reactions kept in an outbox before it was
+        /// recorded: those are sent unchecked).
+        #[serde(default)]
+        event: Option<EventId>,
         /// The session.
         session: SessionId,
         /// Why.
@@ -490,6 +497,7 @@ impl Reactor for SessionSeats {
                 session: None,
             }],
             programme::Event::SessionCancelled(s) => vec![SeatsReaction::Cancel {
+                event: Some(event),
                 session: s.session,
                 reason: s.reason,
             }],
@@ -508,6 +516,22 @@ pub struct TellSeats {
 }
 
 impl TellSeats {
+    /// Passes when `session`'s id is `event`'s: a seats' command is sent for the session's own
+    /// event only (ADR 0008). An id no event claimed yet (a log older than claims, before the
+    /// `session-ids` process reached it) passes, as it did before claims.
+    async fn owned(&self, session: SessionId, event: EventId) -> Result<(), DispatchError> {
+        let owner = self
+            .scheduling
+            .session_owner(session)
+            .await
+            .map_err(|e| DispatchError::Retry(e.to_string()))?;
+        match owner {
+            Some(owner) => proto::scheduling::session::check_owner(session, owner.event, event)
+                .map_err(|why| DispatchError::Refused(format!("session-of-another-event: {why}"))),
+            None => Ok(()),
+        }
+    }
+
     async fn facts(&self, event: EventId) -> Result<Vec<(SessionId, SessionFacts)>, DispatchError> {
         let state = self
             .scheduling
@@ -551,6 +575,12 @@ impl Dispatch<SeatsReaction> for TellSeats {
             cause.event_id,
         );
         let mut commands: Vec<(SessionId, SeatsCommand)> = Vec::new();
+        let event = match reaction {
+            SeatsReaction::Capacity { event, .. } | SeatsReaction::Refresh { event, .. } => {
+                Some(*event)
+            }
+            SeatsReaction::Cancel { event, .. } => *event,
+        };
         match reaction {
             SeatsReaction::Capacity {
                 event,
@@ -598,12 +628,29 @@ impl Dispatch<SeatsReaction> for TellSeats {
                     }
                 }
             }
-            SeatsReaction::Cancel { session, reason } => commands.push((
+            SeatsReaction::Cancel {
+                session, reason, ..
+            } => commands.push((
                 *session,
                 SeatsCommand::CancelSession {
                     reason: reason.clone(),
                 },
             )),
+        }
+        if let Some(event) = event {
+            let whole_event = matches!(reaction, SeatsReaction::Refresh { session: None, .. });
+            let mut own = Vec::with_capacity(commands.len());
+            for (session, command) in commands {
+                match self.owned(session, event).await {
+                    Ok(()) => own.push((session, command)),
+                    // An amended event refreshes its own sessions, not one it shares an id with.
+                    Err(DispatchError::Refused(why)) if whole_event => {
+                        tracing::warn!(%session, %event, %why, "session skipped");
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+            commands = own;
         }
         for (n, (session, command)) in commands.iter().enumerate() {
             let meta = CommandMeta {

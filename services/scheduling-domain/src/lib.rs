@@ -11,6 +11,8 @@
 //! - [`edition`]: the [`edition::Edition`] decider: create, move the days, publish, close.
 //! - [`event`]: the [`event::EventAggregate`] decider: an event of the programme and its sessions,
 //!   with the local-time rules (daylight-saving gaps and folds) and the hosting requests.
+//! - [`session`]: the [`session::SessionClaim`] decider: a session id claimed once, by the event
+//!   that schedules it, so that it names one session of one edition for ever.
 //! - [`EditionFacts`]: what an event's decisions need to know about its edition.
 //!
 //! **Architecture invariant:** no I/O and no clock. Every decision is a function of the state and
@@ -18,6 +20,7 @@
 
 pub mod edition;
 pub mod event;
+pub mod session;
 
 use jiff::civil::Date;
 use proto::scheduling::EditionStatus;
@@ -25,6 +28,7 @@ use proto::values::{EditionId, TimeZoneName};
 
 pub use edition::{Edition, EditionRefusal, EditionState};
 pub use event::{EventAggregate, EventCommand, EventRefusal, EventState, SessionState};
+pub use session::{ClaimRefusal, ClaimState, SessionClaim};
 
 /// The facts about an edition that an event's decisions need.
 ///

@@ -5,15 +5,20 @@
 //! nothing else.
 //!
 //! # Layout
-//! - [`STREAM`], [`EDITIONS`], [`EVENTS`]: where the context's events live.
+//! - [`STREAM`], [`EDITIONS`], [`EVENTS`], [`SESSION_IDS`]: where the context's events live.
 //! - [`Scheduling`]: the commands on editions and events.
 //! - [`SchedulingError`]: why a command recorded nothing, with a stable code.
 
-use eventlog::{AggregateKey, Category, CommandError, CommandMeta, Decided, EventLog, StreamSpec};
+use eventlog::{
+    AggregateKey, Alongside, Category, CommandError, CommandMeta, Companion, Decided, EventLog,
+    StreamSpec,
+};
+use proto::scheduling::session::{self, Owner};
 use proto::scheduling::{edition, event};
-use proto::values::{EditionId, EventId};
+use proto::values::{EditionId, EventId, SessionId};
 use scheduling_domain::{
-    Edition, EditionFacts, EditionRefusal, EventAggregate, EventCommand, EventRefusal,
+    ClaimRefusal, Edition, EditionFacts, EditionRefusal, EventAggregate, EventCommand,
+    EventRefusal, SessionClaim,
 };
 
 /// The scheduling context's stream.
@@ -35,6 +40,16 @@ pub const EVENTS: Category = Category {
     prefix: "sched.event",
 };
 
+/// Session ids, each claimed once by the event that scheduled it: `sched.session.<id>`.
+pub const SESSION_IDS: Category = Category {
+    stream: STREAM.name,
+    prefix: "sched.session",
+};
+
+/// How many times scheduling a session is decided again when its id's claim moved meanwhile
+/// (another event claimed it at the same moment: the next decision refuses).
+const CLAIM_ATTEMPTS: u32 = 3;
+
 /// The address of an edition.
 pub fn edition_key(id: EditionId) -> AggregateKey {
     key(EDITIONS, &id.to_string())
@@ -43,6 +58,11 @@ pub fn edition_key(id: EditionId) -> AggregateKey {
 /// The address of an event.
 pub fn event_key(id: EventId) -> AggregateKey {
     key(EVENTS, &id.to_string())
+}
+
+/// The address of a session id's claim.
+pub fn session_id_key(id: SessionId) -> AggregateKey {
+    key(SESSION_IDS, &id.to_string())
 }
 
 fn key(category: Category, id: &str) -> AggregateKey {
@@ -59,6 +79,9 @@ pub enum SchedulingError {
     /// The event's rules refused it.
     #[error("{0}")]
     Event(EventRefusal),
+    /// The session id is another session's.
+    #[error("{0}")]
+    Claim(ClaimRefusal),
     /// No such edition.
     #[error("edition {0} does not exist")]
     UnknownEdition(EditionId),
@@ -82,6 +105,7 @@ impl SchedulingError {
         match self {
             Self::Edition(refusal) => refusal.code(),
             Self::Event(refusal) => refusal.code(),
+            Self::Claim(refusal) => refusal.code(),
             Self::UnknownEdition(_) => "unknown-edition",
             Self::UnknownEvent(_) => "unknown-event",
             Self::Unavailable(_) => "log-unavailable",
@@ -155,11 +179,106 @@ impl Scheduling {
                 .ok_or(SchedulingError::UnknownEvent(id))?,
         };
         let edition = self.edition_facts(edition_id).await?;
+        let scheduled = match &command {
+            event::Command::ScheduleSession(schedule) => Some(schedule.session),
+            _ => None,
+        };
         let command = EventCommand { command, edition };
+        let Some(session) = scheduled else {
+            return self
+                .log
+                .execute::<EventAggregate>(&key, &command, meta)
+                .await
+                .map_err(|e| SchedulingError::from_command(e, SchedulingError::Event));
+        };
+        let owner = Owner {
+            edition: edition_id,
+            event: id,
+        };
+        let mut attempt = 1;
+        loop {
+            let claim = self.claim_companion(session, owner, meta).await?;
+            let claiming = claim.is_some();
+            let alongside = Alongside {
+                companion: claim,
+                after: None,
+            };
+            match self
+                .log
+                .execute_with::<EventAggregate>(&key, &command, meta, alongside)
+                .await
+            {
+                Err(CommandError::Contended { .. }) if claiming && attempt < CLAIM_ATTEMPTS => {
+                    attempt += 1;
+                }
+                outcome => {
+                    return outcome
+                        .map_err(|e| SchedulingError::from_command(e, SchedulingError::Event));
+                }
+            }
+        }
+    }
+
+    /// The claim of `session`'s id by `owner`, to be stored with the event's `SessionScheduled`:
+    /// none when the id is already `owner`'s; refused when it is another's.
+    async fn claim_companion(
+        &self,
+        session: SessionId,
+        owner: Owner,
+        meta: &CommandMeta,
+    ) -> Result<Option<Companion<event::Event>>, SchedulingError> {
+        let key = session_id_key(session);
+        let claim = self.log.load::<SessionClaim>(&key).await?;
+        let events = <SessionClaim as decider::Decider>::decide(&claim.state, &owner)
+            .map_err(SchedulingError::Claim)?;
+        if events.is_empty() {
+            return Ok(None);
+        }
+        let schedules = move |own: &[event::Event]| {
+            own.iter()
+                .any(|e| matches!(e, event::Event::SessionScheduled(s) if s.session == session))
+        };
+        Ok(Some(Companion::new::<SessionClaim>(
+            key,
+            claim.version,
+            meta.clone(),
+            move |own: &[event::Event]| {
+                if schedules(own) {
+                    events.clone()
+                } else {
+                    Vec::new()
+                }
+            },
+        )))
+    }
+
+    /// Who holds a session id: the event that scheduled it, and its edition; `None` for an id
+    /// no event has claimed (never scheduled, or scheduled before ids were claimed and not yet
+    /// claimed for it by the `session-claims` process).
+    pub async fn session_owner(
+        &self,
+        session: SessionId,
+    ) -> Result<Option<Owner>, SchedulingError> {
+        Ok(self
+            .log
+            .load::<SessionClaim>(&session_id_key(session))
+            .await?
+            .state
+            .owner)
+    }
+
+    /// Claims `session`'s id for `owner` when no event holds it yet (the claim of a session
+    /// scheduled before ids were claimed); refused when another event holds it.
+    pub async fn claim_session_id(
+        &self,
+        session: SessionId,
+        owner: Owner,
+        meta: &CommandMeta,
+    ) -> Result<Decided<session::Event>, SchedulingError> {
         self.log
-            .execute::<EventAggregate>(&key, &command, meta)
+            .execute::<SessionClaim>(&session_id_key(session), &owner, meta)
             .await
-            .map_err(|e| SchedulingError::from_command(e, SchedulingError::Event))
+            .map_err(|e| SchedulingError::from_command(e, SchedulingError::Claim))
     }
 
     /// What a decision needs to know of an edition.

@@ -137,6 +137,10 @@ fn programme(rows: &mut impl Rows, id: EventId, event: Programme) -> Result<(), 
                     scheduled.session
                 )));
             };
+            let key = scheduled.session.0.as_bytes().to_vec();
+            if let Some(previous) = read::<SessionRow>(rows, SESSIONS, &key)? {
+                owned_by(&previous, id, scheduled.session)?;
+            }
             let row = SessionRow {
                 edition: event.edition,
                 event: id,
@@ -155,14 +159,9 @@ fn programme(rows: &mut impl Rows, id: EventId, event: Programme) -> Result<(), 
                 pair(&event.edition.0, &scheduled.session.0),
                 Vec::new(),
             );
-            write(
-                rows,
-                SESSIONS,
-                scheduled.session.0.as_bytes().to_vec(),
-                &row,
-            )
+            write(rows, SESSIONS, key, &row)
         }
-        Programme::SessionRescheduled(moved) => update_session(rows, moved.session, |row| {
+        Programme::SessionRescheduled(moved) => update_session(rows, id, moved.session, |row| {
             row.venue = moved.venue;
             row.room = moved.room.to_string();
             row.starts_local = moved.starts_local;
@@ -171,14 +170,16 @@ fn programme(rows: &mut impl Rows, id: EventId, event: Programme) -> Result<(), 
             row.ends_at = moved.ends_at;
             row.request = moved.request;
         }),
-        Programme::SessionVenueChanged(moved) => update_session(rows, moved.session, |row| {
+        Programme::SessionVenueChanged(moved) => update_session(rows, id, moved.session, |row| {
             row.venue = moved.venue;
             row.room = moved.room.to_string();
             row.request = moved.request;
         }),
-        Programme::SessionCancelled(cancelled) => update_session(rows, cancelled.session, |row| {
-            row.cancelled = Some(cancelled.reason.to_string());
-        }),
+        Programme::SessionCancelled(cancelled) => {
+            update_session(rows, id, cancelled.session, |row| {
+                row.cancelled = Some(cancelled.reason.to_string());
+            })
+        }
         // The venue's answers are read from the venue's own stream (hosting).
         Programme::SessionVenueConfirmed(_)
         | Programme::SessionCapacityChanged(_)
@@ -187,8 +188,11 @@ fn programme(rows: &mut impl Rows, id: EventId, event: Programme) -> Result<(), 
     }
 }
 
+/// Changes a session's row; a session never scheduled is ignored, one of another event refused
+/// ([`owned_by`]).
 fn update_session(
     rows: &mut impl Rows,
+    event: EventId,
     session: SessionId,
     change: impl FnOnce(&mut SessionRow),
 ) -> Result<(), Rejected> {
@@ -196,8 +200,15 @@ fn update_session(
     let Some(mut row) = read::<SessionRow>(rows, SESSIONS, &key)? else {
         return Ok(());
     };
+    owned_by(&row, event, session)?;
     change(&mut row);
     write(rows, SESSIONS, key, &row)
+}
+
+/// A session's facts come only from the event that claimed its id (ADR 0008): another event's
+/// are refused, so their commit goes to quarantine, named.
+fn owned_by(row: &SessionRow, event: EventId, session: SessionId) -> Result<(), Rejected> {
+    proto::scheduling::session::check_owner(session, row.event, event).map_err(Rejected)
 }
 
 fn venue(rows: &mut impl Rows, scope: Scope, id: VenueId, event: Venue) -> Result<(), Rejected> {

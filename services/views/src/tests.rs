@@ -864,3 +864,45 @@ fn the_subjects_the_runner_skips_change_no_view() {
         );
     }
 }
+
+#[test]
+fn another_events_facts_about_a_session_are_refused_and_change_no_row() {
+    // A log written before session ids were claimed: another edition's event scheduled, moved
+    // and cancelled a session under the workshop's id S1; the views keep S1 as the workshop's.
+    let other_edition = EditionId(Uuid::from_u128(0xe9));
+    let other_event = EventId(Uuid::from_u128(0xa9));
+    let o = |e: Programme| stored(format!("sched.event.{other_event}"), at(1, 8), e);
+    let mut history = orders().swap_remove(0);
+    history.push(o(Programme::Added(event::Added {
+        edition: other_edition,
+        about: About {
+            kind: EventKind::OpenDoor,
+            title: name("Portes ouvertes"),
+            description: Description::default(),
+            themes: vec![Theme::ElderlyAutonomy],
+            audiences: vec![Audience::YoungPeople],
+            restricted_to: Vec::new(),
+            discovery_tools: Vec::new(),
+            partners: Vec::new(),
+        },
+    })));
+    for scope in [ALL, PartnerView::SCOPE, VenueView::SCOPE, Statistics::SCOPE] {
+        let before = Memory::folded(scope, &history);
+        let foreign = [
+            scheduled(S1, tue(15), tue(16)),
+            Programme::SessionCancelled(event::SessionCancelled {
+                session: S1,
+                venue: GAP,
+                request: 1,
+                reason: Reason::parse("annulée").expect("a reason"),
+            }),
+        ];
+        for event in foreign {
+            let mut rows = before.clone();
+            let refused = fold(&mut rows, scope, &o(event.clone()));
+            let why = refused.expect_err("another event's facts are refused").0;
+            assert!(why.contains(&WORKSHOP.to_string()), "{why}");
+            assert_eq!(rows, before, "{event:?} changed no row");
+        }
+    }
+}
