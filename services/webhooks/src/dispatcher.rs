@@ -4,7 +4,10 @@
 //! One slow or dead receiver cannot hold the others up: at most
 //! [`DeliveryConfig::per_subscription`] of a subscription's deliveries are in flight at once,
 //! at most [`DeliveryConfig::concurrency`] in all, and each attempt ends within
-//! [`DeliveryConfig::timeout`]. A failed attempt is retried on the [`Backoff`] schedule, in the
+//! [`DeliveryConfig::timeout`]. The slots are shared fairly between subscribers (a partner or a
+//! venue, however many subscriptions it holds): [`fair_picks`] starts the due deliveries round
+//! robin across subscribers, none holding more than its share of the slots while others wait,
+//! so a partner whose ten receivers never answer delays only its own deliveries. A failed attempt is retried on the [`Backoff`] schedule, in the
 //! store, so a restart resumes where it stopped (an attempt cut short by the restart is made
 //! again: deliveries are at least once, de-duplicated by their id).
 
@@ -127,32 +130,53 @@ impl Dispatcher {
     ) {
         tokio::pin!(shutdown);
         let this = std::sync::Arc::new(self);
-        let mut tasks: JoinSet<Vec<u8>> = JoinSet::new();
+        let mut tasks: JoinSet<(Vec<u8>, String, SubscriptionId)> = JoinSet::new();
         let mut in_flight: HashSet<Vec<u8>> = HashSet::new();
-        let mut per_subscription: HashMap<SubscriptionId, usize> = HashMap::new();
+        let mut busy: InFlight<String> = InFlight::default();
+        // Who made each subscription: it never changes, so it is read from the store once.
+        let mut subscribers: HashMap<SubscriptionId, String> = HashMap::new();
         let mut projection_alive = true;
         loop {
             let mut wait = Duration::from_secs(1);
             match this.store.due(Timestamp::now(), usize::MAX) {
                 Ok((due, next)) => {
-                    for (due_key, delivery_key) in due {
-                        if tasks.len() >= this.config.concurrency {
-                            break;
-                        }
-                        let Some(subscription) = subscription_of(&delivery_key) else {
+                    let due: Vec<(Vec<u8>, Vec<u8>, DueDelivery<String>)> = due
+                        .into_iter()
+                        .filter(|(_, delivery_key)| !in_flight.contains(delivery_key))
+                        .filter_map(|(due_key, delivery_key)| {
+                            let subscription = subscription_of(&delivery_key)?;
+                            let subscriber = subscribers
+                                .entry(subscription)
+                                .or_insert_with(|| this.subscriber_of(subscription))
+                                .clone();
+                            Some((
+                                due_key,
+                                delivery_key,
+                                DueDelivery {
+                                    subscriber,
+                                    subscription,
+                                },
+                            ))
+                        })
+                        .collect();
+                    let choices: Vec<DueDelivery<String>> =
+                        due.iter().map(|(_, _, d)| d.clone()).collect();
+                    for index in fair_picks(
+                        &choices,
+                        &busy,
+                        this.config.concurrency,
+                        this.config.per_subscription,
+                    ) {
+                        let Some((due_key, delivery_key, delivery)) = due.get(index).cloned()
+                        else {
                             continue;
                         };
-                        let busy = per_subscription.get(&subscription).copied().unwrap_or(0);
-                        if in_flight.contains(&delivery_key) || busy >= this.config.per_subscription
-                        {
-                            continue;
-                        }
                         in_flight.insert(delivery_key.clone());
-                        *per_subscription.entry(subscription).or_default() += 1;
+                        busy.start(&delivery.subscriber, delivery.subscription);
                         let dispatcher = this.clone();
                         tasks.spawn(async move {
                             dispatcher.attempt(&due_key, &delivery_key).await;
-                            delivery_key
+                            (delivery_key, delivery.subscriber, delivery.subscription)
                         });
                     }
                     if let Some(next) = next {
@@ -166,12 +190,8 @@ impl Dispatcher {
             tokio::select! {
                 () = &mut shutdown => break,
                 Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                    if let Ok(delivery_key) = done {
-                        if let Some(subscription) = subscription_of(&delivery_key)
-                            && let Some(busy) = per_subscription.get_mut(&subscription)
-                        {
-                            *busy = busy.saturating_sub(1);
-                        }
+                    if let Ok((delivery_key, subscriber, subscription)) = done {
+                        busy.end(&subscriber, subscription);
                         in_flight.remove(&delivery_key);
                     }
                 }
@@ -187,6 +207,15 @@ impl Dispatcher {
             .is_err()
         {
             tasks.abort_all();
+        }
+    }
+
+    /// Who made a subscription, to share the slots between subscribers; a subscription the
+    /// store does not know (deleted meanwhile) counts as a subscriber of its own.
+    fn subscriber_of(&self, subscription: SubscriptionId) -> String {
+        match self.store.subscription(subscription) {
+            Ok(Some(record)) => record.subscriber,
+            _ => subscription.0.to_string(),
         }
     }
 
@@ -373,9 +402,220 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 }
 
 /// The subscription a delivery key starts with.
+/// A delivery that is due, as the dispatcher sees it when choosing what to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDelivery<S> {
+    /// Who subscribed (a partner's or a venue's key).
+    pub subscriber: S,
+    /// The subscription it goes to.
+    pub subscription: SubscriptionId,
+}
+
+/// What is in flight now, per subscriber and per subscription.
+#[derive(Debug, Default, Clone)]
+pub struct InFlight<S: std::hash::Hash + Eq> {
+    /// Attempts in flight per subscriber.
+    pub subscribers: HashMap<S, usize>,
+    /// Attempts in flight per subscription.
+    pub subscriptions: HashMap<SubscriptionId, usize>,
+}
+
+impl<S: std::hash::Hash + Eq + Clone> InFlight<S> {
+    /// All attempts in flight.
+    pub fn total(&self) -> usize {
+        self.subscribers.values().sum()
+    }
+
+    /// Counts an attempt started.
+    pub fn start(&mut self, subscriber: &S, subscription: SubscriptionId) {
+        *self.subscribers.entry(subscriber.clone()).or_default() += 1;
+        *self.subscriptions.entry(subscription).or_default() += 1;
+    }
+
+    /// Counts an attempt ended.
+    pub fn end(&mut self, subscriber: &S, subscription: SubscriptionId) {
+        if let Some(n) = self.subscribers.get_mut(subscriber) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.subscribers.remove(subscriber);
+            }
+        }
+        if let Some(n) = self.subscriptions.get_mut(&subscription) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.subscriptions.remove(&subscription);
+            }
+        }
+    }
+}
+
+/// Which of the `due` deliveries (in due order) to start now, as indexes into `due`, in the
+/// order to start them: round robin across subscribers (the one whose delivery is due first
+/// goes first), each subscription at most `per_subscription` in flight, each subscriber at most
+/// its share of the `concurrency` slots — the slots divided by the subscribers that have
+/// deliveries due or in flight, at least one — and no more than the slots left. A pure function:
+/// the dispatcher's fairness, tested without a network.
+pub fn fair_picks<S: std::hash::Hash + Eq + Clone>(
+    due: &[DueDelivery<S>],
+    in_flight: &InFlight<S>,
+    concurrency: usize,
+    per_subscription: usize,
+) -> Vec<usize> {
+    let mut queues: Vec<(S, std::collections::VecDeque<usize>)> = Vec::new();
+    for (index, delivery) in due.iter().enumerate() {
+        match queues.iter_mut().find(|(s, _)| *s == delivery.subscriber) {
+            Some((_, queue)) => queue.push_back(index),
+            None => queues.push((delivery.subscriber.clone(), [index].into())),
+        }
+    }
+    let mut subscribers: HashSet<&S> = queues.iter().map(|(s, _)| s).collect();
+    subscribers.extend(in_flight.subscribers.keys());
+    let share = (concurrency / subscribers.len().max(1)).max(1);
+    let mut now = in_flight.clone();
+    let mut picks = Vec::new();
+    let mut slots = concurrency.saturating_sub(now.total());
+    while slots > 0 {
+        let mut progressed = false;
+        for (subscriber, queue) in &mut queues {
+            if slots == 0 {
+                break;
+            }
+            if now.subscribers.get(subscriber).copied().unwrap_or(0) >= share {
+                queue.clear();
+                continue;
+            }
+            // This subscriber's next delivery whose subscription has a slot left.
+            let Some(position) = queue.iter().position(|&i| {
+                now.subscriptions
+                    .get(&due[i].subscription)
+                    .copied()
+                    .unwrap_or(0)
+                    < per_subscription
+            }) else {
+                queue.clear();
+                continue;
+            };
+            if let Some(index) = queue.remove(position) {
+                now.start(subscriber, due[index].subscription);
+                picks.push(index);
+                slots -= 1;
+                progressed = true;
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+    picks
+}
+
 fn subscription_of(delivery_key: &[u8]) -> Option<SubscriptionId> {
     delivery_key
         .get(..16)
         .and_then(|bytes| Uuid::from_slice(bytes).ok())
         .map(SubscriptionId)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub(n: u128) -> SubscriptionId {
+        SubscriptionId(Uuid::from_u128(n))
+    }
+
+    /// `count` deliveries due for `subscriber`, spread over its `subscriptions`.
+    fn due(
+        subscriber: &'static str,
+        subscriptions: &[u128],
+        count: usize,
+    ) -> Vec<DueDelivery<&'static str>> {
+        (0..count)
+            .map(|i| DueDelivery {
+                subscriber,
+                subscription: sub(subscriptions[i % subscriptions.len()]),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_black_hole_behind_a_thousand_due_deliveries_holds_only_its_share() {
+        // A partner with ten subscriptions whose receivers never answer, a thousand deliveries
+        // due first; a healthy partner's three deliveries due after them.
+        let ten: Vec<u128> = (1..=10).collect();
+        let mut all = due("black-hole", &ten, 1000);
+        all.extend(due("healthy", &[99], 3));
+        let first = fair_picks(&all, &InFlight::default(), 16, 2);
+        let healthy: Vec<usize> = first
+            .iter()
+            .copied()
+            .filter(|&i| all[i].subscriber == "healthy")
+            .collect();
+        assert_eq!(
+            healthy,
+            vec![1000, 1001],
+            "two at once for its one subscription"
+        );
+        assert_eq!(
+            first[1], 1000,
+            "the healthy partner starts second, not after a thousand"
+        );
+        let black_hole = first.len() - healthy.len();
+        assert_eq!(black_hole, 8, "half of 16 slots for two subscribers");
+
+        // The black hole's attempts hang; the healthy partner's end: its next one starts at once.
+        let mut busy = InFlight::default();
+        for &i in &first {
+            if all[i].subscriber == "black-hole" {
+                busy.start(&all[i].subscriber, all[i].subscription);
+            }
+        }
+        let rest: Vec<DueDelivery<&str>> = all
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !first.contains(i))
+            .map(|(_, d)| d.clone())
+            .collect();
+        let next = fair_picks(&rest, &busy, 16, 2);
+        assert_eq!(
+            next.len(),
+            1,
+            "the healthy partner's last one, nothing more for the hole"
+        );
+        assert_eq!(rest[next[0]].subscriber, "healthy");
+    }
+
+    #[test]
+    fn alone_a_subscriber_may_use_every_slot_its_subscriptions_allow() {
+        let ten: Vec<u128> = (1..=10).collect();
+        let all = due("only", &ten, 100);
+        assert_eq!(fair_picks(&all, &InFlight::default(), 16, 2).len(), 16);
+        let one = due("only", &[1], 100);
+        assert_eq!(fair_picks(&one, &InFlight::default(), 16, 2), vec![0, 1]);
+    }
+
+    #[test]
+    fn slots_are_shared_round_robin_and_never_exceeded() {
+        let mut all = due("a", &[1, 2, 3, 4], 40);
+        all.extend(due("b", &[5, 6, 7, 8], 40));
+        all.extend(due("c", &[9], 40));
+        let picks = fair_picks(&all, &InFlight::default(), 16, 2);
+        assert!(picks.len() <= 16);
+        let count = |s: &str| picks.iter().filter(|&&i| all[i].subscriber == s).count();
+        assert_eq!((count("a"), count("b"), count("c")), (5, 5, 2), "{picks:?}");
+        assert_eq!(
+            picks
+                .iter()
+                .take(3)
+                .map(|&i| all[i].subscriber)
+                .collect::<Vec<_>>(),
+            vec!["a", "b", "c"],
+            "round robin, in the order their deliveries fell due"
+        );
+        let mut busy = InFlight::default();
+        for _ in 0..16 {
+            busy.start(&"a", sub(1));
+        }
+        assert!(fair_picks(&all, &busy, 16, 2).is_empty(), "no slot left");
+    }
 }
