@@ -275,6 +275,26 @@ async fn signing_in_sets_a_strict_cookie_and_signing_out_ends_the_session() -> a
     let home = browser.get("/console").await?;
     assert_eq!(home.status, StatusCode::OK, "{home:?}");
     assert!(home.text.contains("Vos éditions"));
+    // Pages are private: kept by no cache, framed by no other site, running nothing foreign.
+    for page in [&home, &login] {
+        let header = |name: header::HeaderName| {
+            page.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        assert_eq!(header(header::CACHE_CONTROL), "no-store", "{page:?}");
+        let policy = header(header::CONTENT_SECURITY_POLICY);
+        for directive in [
+            "default-src 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ] {
+            assert!(policy.contains(directive), "{policy}");
+        }
+        assert_eq!(header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    }
     let csrf = home
         .field("csrf")
         .ok_or_else(|| anyhow::anyhow!("a CSRF token"))?;

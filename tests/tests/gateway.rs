@@ -982,6 +982,38 @@ async fn the_gateway_serves_on_a_real_port_until_stopped() -> anyhow::Result<()>
     .await?;
     assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
     assert!(refused.contains("application/problem+json"), "{refused}");
+    assert!(
+        refused
+            .to_ascii_lowercase()
+            .contains("cache-control: no-store"),
+        "a keyed route's answer is kept by no cache: {refused}"
+    );
+
+    // The public catalogue is limited per client address (60 at once, then 20 a second); the
+    // probes are not.
+    let mut limited = None;
+    for _ in 0..100 {
+        let answer = exchange(
+            "GET /catalogue/editions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        )
+        .await?;
+        if answer.starts_with("HTTP/1.1 429") {
+            limited = Some(answer);
+            break;
+        }
+    }
+    let limited = limited.ok_or_else(|| anyhow::anyhow!("100 catalogue reads, none limited"))?;
+    assert!(limited.contains("rate-limited"), "{limited}");
+    assert!(
+        limited.to_ascii_lowercase().contains("retry-after: "),
+        "{limited}"
+    );
+    let health =
+        exchange("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await?;
+    assert!(
+        health.starts_with("HTTP/1.1 200"),
+        "the probes are not limited: {health}"
+    );
 
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(10), server).await???;

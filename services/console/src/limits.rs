@@ -12,15 +12,12 @@
 //! sign-in comes from the proxy's address and they share one bucket, as do the requests sent
 //! from within the process (the tests'), which carry no peer.
 
-use std::convert::Infallible;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::request::Parts;
 use gateway::RateLimit;
 use gateway::keys::KeyId;
-use gateway::limits::RateLimiter;
+use gateway::limits::{RateLimiter, address_bucket};
 
 /// Sign-in attempts per client address: 10 at once, then one every 2 s.
 pub const PER_ADDRESS: RateLimit = RateLimit {
@@ -71,62 +68,15 @@ impl SignInLimits {
     }
 }
 
-/// The bucket an address counts in: an IPv4 address itself, an IPv6 one its /64 (an IPv4
-/// address mapped into IPv6 as the IPv4 one), no address the empty name.
-pub fn address_bucket(address: Option<IpAddr>) -> String {
-    match address.map(|a| a.to_canonical()) {
-        None => String::new(),
-        Some(IpAddr::V4(v4)) => v4.to_string(),
-        Some(IpAddr::V6(v6)) => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-    }
-}
-
 /// What French users read when a sign-in waits: the seconds to wait, in words.
 pub fn wait_message(seconds: u64) -> String {
     let unit = if seconds > 1 { "secondes" } else { "seconde" };
     format!("Trop de tentatives de connexion : réessayez dans {seconds} {unit}.")
 }
 
-/// The client's address, when the request came over TCP.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientAddress(pub Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(peer)| peer.ip()),
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_ipv6_address_counts_by_its_slash_64_and_a_mapped_ipv4_as_itself() {
-        let ip = |text: &str| text.parse::<IpAddr>().ok();
-        assert_eq!(address_bucket(ip("192.0.2.7")), "192.0.2.7");
-        assert_eq!(address_bucket(ip("::ffff:192.0.2.7")), "192.0.2.7");
-        assert_eq!(
-            address_bucket(ip("2001:db8:1:2:aaaa::1")),
-            address_bucket(ip("2001:db8:1:2:bbbb::2"))
-        );
-        assert_eq!(address_bucket(ip("2001:db8:1:2::1")), "2001:db8:1:2::/64");
-        assert_ne!(
-            address_bucket(ip("2001:db8:1:2::1")),
-            address_bucket(ip("2001:db8:1:3::1"))
-        );
-        assert_eq!(address_bucket(None), "");
-    }
 
     #[test]
     fn the_wait_is_told_in_seconds_singular_or_plural() {

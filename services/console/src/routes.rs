@@ -8,7 +8,7 @@
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use gateway::{AppState, KeyStore, Role};
@@ -16,10 +16,11 @@ use maud::html;
 use serde::Deserialize;
 
 use crate::api::Api;
-use crate::limits::{ClientAddress, SignInLimits, wait_message};
+use crate::limits::{SignInLimits, wait_message};
 use crate::page::{Failure, STYLE, ok, page};
 use crate::session::{self, SessionError, Sessions, SignedIn, check_origin};
 use crate::{charts, import, organiser, programme, venue, venue_import};
+use gateway::limits::ClientAddress;
 
 /// The largest form the console reads: a programme's CSV (1 MiB is thousands of sessions).
 pub const FORM_LIMIT: usize = 1024 * 1024;
@@ -131,7 +132,37 @@ pub async fn router(state: AppState) -> Result<Router, SessionError> {
             post(venue::check_in),
         )
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        .layer(axum::middleware::from_fn(private_page))
         .with_state(console))
+}
+
+/// The content security policy of every console page: the console's own style sheet, its forms
+/// posted to itself, no script, no frame, nothing from elsewhere (charts are inline SVG).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' \
+     data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Marks every console answer as private: pages show people's names and attendance, so no cache
+/// keeps them (`Cache-Control: no-store`, unless a route says otherwise, as the style sheet does),
+/// no other site frames them, and the browser runs nothing but what the page is.
+async fn private_page(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    response
 }
 
 async fn style() -> Response {

@@ -13,7 +13,7 @@
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{Extensions, HeaderMap, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use eventlog::CommandMeta;
@@ -22,7 +22,6 @@ use uuid::Uuid;
 
 use crate::idempotency::IdempotencyKey;
 use crate::keys::{Editions, Principal, Role};
-use crate::limits::retry_after_seconds;
 use crate::problem::ApiError;
 use crate::routes::AppState;
 
@@ -85,12 +84,7 @@ pub async fn authenticate(
         .await?
         .ok_or_else(ApiError::unauthenticated)?;
     if let Err(wait) = state.limiter.check(principal.key_id.as_str()) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate-limited",
-            "too many requests for this key; wait for Retry-After seconds",
-        )
-        .retry_after(retry_after_seconds(wait)));
+        return Err(ApiError::rate_limited(wait));
     }
     request.extensions_mut().insert(principal);
     Ok(next.run(request).await)

@@ -5,14 +5,20 @@
 //! the bucket holds a token again. The buckets live in this process only: behind several
 //! gateway instances a key gets each instance's allowance (a shared limit is not built).
 //!
-//! The [`RateLimiter`] counts anything named by a string: the API's keys here, the console's
+//! The [`RateLimiter`] counts anything named by a string: the API's keys here, the public reads
+//! per client address ([`PUBLIC_PER_ADDRESS`], [`address_bucket`]), the console's
 //! sign-ins per client address and per key. A bucket that has filled up again is the same as
 //! a new one, so once the limiter holds many buckets it forgets the full ones: its memory stays
 //! bounded by the buckets in use, whatever names callers make up.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 
 /// How many requests a key may send.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -128,6 +134,46 @@ impl RateLimiter {
     }
 }
 
+/// What one client address may ask of the public reads (the catalogue; not the health checks,
+/// the metrics or the OpenAPI document): 20 requests a second, bursts of 60. A page of the
+/// programme is one request; a crawler or a flood from one address is slowed, the others not.
+pub const PUBLIC_PER_ADDRESS: RateLimit = RateLimit {
+    per_second: 20.0,
+    burst: 60,
+};
+
+/// The bucket an address counts in: an IPv4 address itself, an IPv6 one its /64 (what one machine
+/// usually holds; an IPv4 address mapped into IPv6 as the IPv4 one), no address the empty name.
+pub fn address_bucket(address: Option<IpAddr>) -> String {
+    match address.map(|a| a.to_canonical()) {
+        None => String::new(),
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
+/// The client's address, when the request came over TCP (the server serves with
+/// `ConnectInfo`); none for a request made within the process (the console's calls, the tests').
+/// Behind a reverse proxy it is the proxy's.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| peer.ip()),
+        ))
+    }
+}
+
 /// A wait as `Retry-After` seconds: rounded up, at least 1.
 pub fn retry_after_seconds(wait: Duration) -> u64 {
     let whole = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -137,6 +183,23 @@ pub fn retry_after_seconds(wait: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_address_counts_by_its_slash_64_and_a_mapped_ipv4_as_itself() {
+        let ip = |text: &str| text.parse::<IpAddr>().ok();
+        assert_eq!(address_bucket(ip("192.0.2.7")), "192.0.2.7");
+        assert_eq!(address_bucket(ip("::ffff:192.0.2.7")), "192.0.2.7");
+        assert_eq!(
+            address_bucket(ip("2001:db8:1:2:aaaa::1")),
+            address_bucket(ip("2001:db8:1:2:bbbb::2"))
+        );
+        assert_eq!(address_bucket(ip("2001:db8:1:2::1")), "2001:db8:1:2::/64");
+        assert_ne!(
+            address_bucket(ip("2001:db8:1:2::1")),
+            address_bucket(ip("2001:db8:1:3::1"))
+        );
+        assert_eq!(address_bucket(None), "");
+    }
 
     #[test]
     fn a_burst_then_the_sustained_rate() {

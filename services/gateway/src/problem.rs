@@ -15,7 +15,7 @@
 //! | 413 | the body is larger than 64 KiB | `body-too-large` |
 //! | 415 | the body is not `application/json` | `unsupported-media-type` |
 //! | 422 | the command is invalid **whatever the state** (values inconsistent among themselves), or a body that does not deserialise, or an idempotency key reused for another request | `invalid-body`, `no-theme`, `group-too-small`, `capacity-zero`, `idempotency-key-reused`, … |
-//! | 429 | too many requests for this key; `Retry-After` says when to come back | `rate-limited` |
+//! | 429 | too many requests for this key, or from this client address on the routes that need no key; `Retry-After` says when to come back | `rate-limited` |
 //! | 500 | a real internal error; no detail is given (it is logged) | `internal` |
 //! | 503 | the log, a key store or NATS did not answer, or other writers kept winning; `Retry-After`, and the same `Idempotency-Key` is safe to retry with; or a read's `min_seq` not reached in time | `log-unavailable`, `key-store-unavailable`, `contended`, `unavailable`, `not-ready`, `read-model-behind` |
 //!
@@ -119,6 +119,17 @@ impl ApiError {
             "method-not-allowed",
             "this path does not take this method; see the Allow header",
         )
+    }
+
+    /// 429: too many requests for this key or client address; `Retry-After` says when to come
+    /// back.
+    pub fn rate_limited(wait: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "too many requests; wait for Retry-After seconds",
+        )
+        .retry_after(crate::limits::retry_after_seconds(wait))
     }
 
     /// 413: the body is too large.
@@ -269,6 +280,7 @@ fn seats_status(refusal: &SeatsRefusal) -> StatusCode {
         | R::GroupLargerThanSession { .. }
         | R::NotConfirmed { .. }
         | R::TooManyPresent { .. }
+        | R::WaitingListFull { .. }
         | R::NotEnded { .. } => CONFLICT,
         R::GroupTooSmall { .. } | R::NobodyPresent { .. } | R::ReservationWithoutSeats => INVALID,
     }

@@ -92,6 +92,8 @@ pub struct AppState {
     pub idempotency: IdempotencyStore,
     /// The rate limits, per key.
     pub limiter: Arc<RateLimiter>,
+    /// The rate limits of the public reads (the catalogue), per client address.
+    pub public_limiter: Arc<RateLimiter>,
     /// The NATS connection, whose state is the readiness.
     pub nats: async_nats::Client,
     /// The event log, whose streams' last sequences measure the projections' lag.
@@ -140,6 +142,7 @@ impl AppState {
                 .await
                 .map_err(|e| OpenError::Idempotency(e.to_string()))?,
             limiter: Arc::new(RateLimiter::new(limit)),
+            public_limiter: Arc::new(RateLimiter::new(crate::limits::PUBLIC_PER_ADDRESS)),
             nats: js.client(),
             log: log.clone(),
             catalogue: None,
@@ -1641,20 +1644,30 @@ pub static ROUTES: &[Route] = &[
 
 /// The whole HTTP application, routed from [`ROUTES`].
 pub fn app(state: AppState) -> Router {
+    let mut probes = Router::new();
     let mut public = Router::new();
     let mut commands = Router::new();
     for route in ROUTES {
         let handler = (route.handler)(route.method.filter());
         match route.access {
             Access::Key(_) | Access::Reader(_) => commands = commands.route(route.path, handler),
-            Access::Anyone | Access::AnyoneOrKey => public = public.route(route.path, handler),
+            Access::AnyoneOrKey => public = public.route(route.path, handler),
+            Access::Anyone => probes = probes.route(route.path, handler),
         }
     }
     // The last layer added runs first: authenticate, then idempotency, then the handler.
     let commands = commands
         .route_layer(middleware::from_fn_with_state(state.clone(), idempotent))
-        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
-    public
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .route_layer(middleware::from_fn(no_store));
+    // The public reads (the catalogue) are limited per client address; the probes, the metrics
+    // and the document are not (a load balancer and a scraper poll them from one address).
+    let public = public.route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        limit_by_address,
+    ));
+    probes
+        .merge(public)
         .merge(commands)
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
@@ -1665,6 +1678,36 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(crate::BODY_LIMIT))
         .with_state(state)
+}
+
+/// The public reads take a token from their client address's bucket, or answer
+/// `429` `rate-limited` with `Retry-After`. A request made within the process (no address) is
+/// not counted: the console's are its signed-in users', limited as theirs.
+async fn limit_by_address(
+    State(state): State<AppState>,
+    crate::limits::ClientAddress(address): crate::limits::ClientAddress,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    if address.is_some()
+        && let Err(wait) = state
+            .public_limiter
+            .check(&crate::limits::address_bucket(address))
+    {
+        return ApiError::rate_limited(wait).into_response();
+    }
+    next.run(request).await
+}
+
+/// A keyed answer is the key's own (a partner's registrations, identities opened): no cache,
+/// shared or private, keeps it.
+async fn no_store(request: axum::extract::Request, next: middleware::Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
 }
 
 /// The answer of a command that made something.

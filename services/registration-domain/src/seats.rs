@@ -104,6 +104,10 @@ pub enum SeatsCommand {
         identity: SealedIdentity,
         /// The current time: nobody registers once the session started.
         now: Timestamp,
+        /// The waiting list holds at most this many times the session's capacity in seats (the
+        /// shell's setting, [`WAITING_LIST_FACTOR`] by default): past it, a registration that
+        /// would wait is refused `waiting-list-full` rather than queued behind hundreds.
+        waiting_factor: u32,
     },
     /// A partner cancels one of its registrations.
     Cancel {
@@ -177,6 +181,10 @@ pub struct SeatsState {
     /// never walks the session's thousands of registrations to count them.
     #[serde(skip_serializing)]
     confirmed_seats: u32,
+    /// The seats the waiting registrations hold, kept as they change: the waiting list's bound
+    /// is checked without a walk of it.
+    #[serde(skip_serializing)]
+    waiting_seats: u64,
     /// The registrations not cancelled, by participant: who is already in, found without a walk.
     #[serde(skip_serializing)]
     active: OrdSet<(ParticipantId, RegistrationId)>,
@@ -207,6 +215,7 @@ impl From<StoredSeats> for SeatsState {
             waiting: stored.waiting,
             confirmations: stored.confirmations,
             confirmed_seats: 0,
+            waiting_seats: 0,
             active: OrdSet::new(),
         };
         let ids: Vec<RegistrationId> = state.registrations.keys().copied().collect();
@@ -371,6 +380,17 @@ pub enum SeatsRefusal {
         /// The registration's seats.
         seats: u32,
     },
+    /// The waiting list is as long as a session may keep.
+    #[error(
+        "the waiting list already holds {waiting} seats, the most this session keeps ({limit}); \
+         choose another session"
+    )]
+    WaitingListFull {
+        /// The seats waiting.
+        waiting: u64,
+        /// The most it keeps.
+        limit: u64,
+    },
     /// A reservation of no seat.
     #[error("cannot reserve 0 seats: a reservation keeps at least 1 seat")]
     ReservationWithoutSeats,
@@ -400,6 +420,7 @@ impl SeatsRefusal {
             Self::NotConfirmed { .. } => "registration-not-confirmed",
             Self::NobodyPresent { .. } => "nobody-present",
             Self::TooManyPresent { .. } => "too-many-present",
+            Self::WaitingListFull { .. } => "waiting-list-full",
             Self::ReservationWithoutSeats => "reservation-without-seats",
             Self::NotEnded { .. } => "session-not-ended",
         }
@@ -429,6 +450,7 @@ impl Decider for Seats {
                 profile,
                 identity,
                 now,
+                waiting_factor,
             } => register(
                 state,
                 Registered {
@@ -441,6 +463,7 @@ impl Decider for Seats {
                     reserved: None,
                 },
                 *now,
+                *waiting_factor,
             ),
             SeatsCommand::Cancel {
                 registration,
@@ -763,6 +786,7 @@ fn register(
     state: &SeatsState,
     mut registered: Registered,
     now: Timestamp,
+    waiting_factor: u32,
 ) -> Result<Vec<Event>, SeatsRefusal> {
     let facts = state.open_facts()?;
     if now >= facts.starts_at {
@@ -809,9 +833,28 @@ fn register(
             .reservation_for(&registered.partner, audience);
         outcome.record(Event::Confirmed(registered));
     } else {
+        let waiting = outcome.state().waiting_seats();
+        let limit = waiting_limit(outcome.state().capacity, waiting_factor);
+        if waiting + u64::from(seats) > limit {
+            return Err(SeatsRefusal::WaitingListFull { waiting, limit });
+        }
         outcome.record(Event::Waitlisted(registered));
     }
     Ok(outcome.events)
+}
+
+/// How many times its capacity a session's waiting list holds in seats, unless the shell says
+/// otherwise: ten (a session of 25 keeps 250 waiting; a promotion reaches few of them).
+pub const WAITING_LIST_FACTOR: u32 = 10;
+
+/// The capacity a waiting list's bound counts with at least: a small session, or one no venue
+/// hosts now (capacity 0, waiting for one), keeps as many waiting as a session of ten seats.
+pub const WAITING_LIST_FLOOR: u32 = 10;
+
+/// The most seats a waiting list holds: `factor` times the capacity, the capacity counted as
+/// [`WAITING_LIST_FLOOR`] at least.
+pub fn waiting_limit(capacity: u32, factor: u32) -> u64 {
+    u64::from(capacity.max(WAITING_LIST_FLOOR)) * u64::from(factor)
 }
 
 /// A partner cancels its registration; freed seats go to the waiting list.
@@ -989,6 +1032,9 @@ impl SeatsState {
             if record.is_confirmed() {
                 self.confirmed_seats = self.confirmed_seats.saturating_add(record.seats());
             }
+            if record.status == RegistrationStatus::Waiting {
+                self.waiting_seats += u64::from(record.seats());
+            }
             if record.is_active() {
                 self.active.insert((record.participant, id));
             }
@@ -1001,6 +1047,9 @@ impl SeatsState {
             if record.is_confirmed() {
                 self.confirmed_seats = self.confirmed_seats.saturating_sub(record.seats());
             }
+            if record.status == RegistrationStatus::Waiting {
+                self.waiting_seats = self.waiting_seats.saturating_sub(u64::from(record.seats()));
+            }
             self.active.remove(&(record.participant, id));
         }
     }
@@ -1009,6 +1058,11 @@ impl SeatsState {
     /// included (see [`SeatsState::available_to`] for what a registrant may take).
     pub fn seats_left(&self) -> u32 {
         self.capacity.saturating_sub(self.confirmed_seats())
+    }
+
+    /// The seats the waiting list holds (a group counts its size).
+    pub fn waiting_seats(&self) -> u64 {
+        self.waiting_seats
     }
 
     /// The waiting registrations, head first.

@@ -19,7 +19,9 @@ use proto::registration::{
 };
 use proto::taxonomy::Audience;
 use proto::values::{EditionId, PartnerId, Reason};
-use registration_domain::seats::{RegistrationStatus, Seats, SeatsCommand, SeatsState};
+use registration_domain::seats::{
+    RegistrationStatus, Seats, SeatsCommand, SeatsState, WAITING_LIST_FACTOR, waiting_limit,
+};
 use uuid::Uuid;
 
 /// A few instants around a session on 16 April 2024 (07:30Z–09:30Z), so that commands fall
@@ -138,8 +140,9 @@ fn command() -> impl Strategy<Value = SeatsCommand> {
             attendee(),
             audience(),
             asked(),
+            prop_oneof![Just(1u32), Just(WAITING_LIST_FACTOR), Just(u32::MAX)],
         )
-            .prop_map(|(registration, partner, participant, attendee, audience, now)| {
+            .prop_map(|(registration, partner, participant, attendee, audience, now, waiting_factor)| {
                 SeatsCommand::Register {
                     registration,
                     partner,
@@ -156,6 +159,7 @@ fn command() -> impl Strategy<Value = SeatsCommand> {
                         ciphertext: "c2VhbGVk".into(),
                     },
                     now,
+                    waiting_factor,
                 }
             }),
         2 => (registration(), partner(), asked()).prop_map(|(registration, partner, now)| {
@@ -249,6 +253,27 @@ fn check(step: Step<'_, Seats>) {
         listed, waiting,
         "the waiting list is the waiting registrations"
     );
+    let waiting_seats: u64 = waiting
+        .iter()
+        .map(|id| u64::from(after.registrations[id].seats()))
+        .sum();
+    assert_eq!(
+        after.waiting_seats(),
+        waiting_seats,
+        "kept count of waiting seats"
+    );
+    // A registration put on the waiting list never takes it past its bound (a demotion may:
+    // those already in are kept).
+    if let SeatsCommand::Register { waiting_factor, .. } = command
+        && events.iter().any(|e| matches!(e, Event::Waitlisted(_)))
+    {
+        assert!(
+            after.waiting_seats() <= waiting_limit(after.capacity, *waiting_factor),
+            "{} seats waiting, past the bound of {} after {command:?}",
+            after.waiting_seats(),
+            waiting_limit(after.capacity, *waiting_factor)
+        );
+    }
 
     // A registrant is checked in at most for its seats.
     for record in after.registrations.values() {

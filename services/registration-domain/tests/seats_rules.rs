@@ -23,7 +23,8 @@ use proto::registration::{
 use proto::taxonomy::Audience;
 use proto::values::{EditionId, PartnerId, Reason};
 use registration_domain::seats::{
-    RegistrationStatus, Seats, SeatsCommand, SeatsRefusal, SeatsState,
+    RegistrationStatus, Seats, SeatsCommand, SeatsRefusal, SeatsState, WAITING_LIST_FACTOR,
+    waiting_limit,
 };
 use uuid::Uuid;
 
@@ -283,6 +284,7 @@ impl Who {
             profile: self.profile(),
             identity: self.identity(),
             now,
+            waiting_factor: WAITING_LIST_FACTOR,
         }
     }
 
@@ -1467,4 +1469,49 @@ fn a_promoted_participant_confirmed_elsewhere_at_that_time_is_cancelled_and_the_
             now: day_before(),
         })
         .then([]);
+}
+
+#[test]
+fn a_waiting_list_holds_at_most_ten_times_the_capacity_in_seats() {
+    // A session of 12 seats, all confirmed: 120 seats may wait (nine classes of 12, 12 people).
+    let mut history = vec![opened(12), class(1, 12).confirmed()];
+    for n in 2..11 {
+        history.push(class(n, 12).waitlisted());
+    }
+    for n in 11..23 {
+        history.push(person(n).waitlisted());
+    }
+    // Full: one more person is refused, and so is a group that would cross the bound.
+    Spec::<Seats>::given(history.clone())
+        .when(person(23).register())
+        .then_error(SeatsRefusal::WaitingListFull {
+            waiting: 120,
+            limit: 120,
+        });
+    // One cancelled leaves room for one, not for a class of two.
+    history.push(person(22).cancelled());
+    Spec::<Seats>::given(history.clone())
+        .when(class(24, 2).register())
+        .then_error(SeatsRefusal::WaitingListFull {
+            waiting: 119,
+            limit: 120,
+        });
+    Spec::<Seats>::given(history.clone())
+        .when(person(23).register())
+        .then([person(23).waitlisted()]);
+    // The count kept as registrations leave the list.
+    history.push(class(2, 12).cancelled());
+    assert_eq!(Seats::fold(&history).waiting_seats(), 107);
+    // A small session, or one no venue hosts now, keeps as many waiting as one of ten seats.
+    assert_eq!(waiting_limit(2, WAITING_LIST_FACTOR), 100);
+    assert_eq!(waiting_limit(0, WAITING_LIST_FACTOR), 100);
+    assert_eq!(waiting_limit(25, WAITING_LIST_FACTOR), 250);
+    assert_eq!(
+        SeatsRefusal::WaitingListFull {
+            waiting: 1,
+            limit: 1
+        }
+        .code(),
+        "waiting-list-full"
+    );
 }

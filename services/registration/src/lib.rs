@@ -179,6 +179,8 @@ const AGENDA_ATTEMPTS: u32 = 4;
 pub struct Registrations {
     log: EventLog,
     identities: Identities,
+    /// How many times its capacity a session's waiting list holds in seats.
+    waiting_factor: u32,
 }
 
 fn partner_meta(partner: &PartnerId, key: &str) -> CommandMeta {
@@ -203,7 +205,18 @@ fn step(meta: &CommandMeta, step: &str, session: SessionId) -> CommandMeta {
 impl Registrations {
     /// The service over `log` (opened with [`STREAM`]) and the participants' keys.
     pub fn new(log: EventLog, identities: Identities) -> Self {
-        Self { log, identities }
+        Self {
+            log,
+            identities,
+            waiting_factor: registration_domain::seats::WAITING_LIST_FACTOR,
+        }
+    }
+
+    /// The same service, whose sessions' waiting lists hold at most `factor` times their
+    /// capacity in seats (`u32::MAX`: no bound, for benchmarks that fill one session).
+    pub fn with_waiting_factor(mut self, factor: u32) -> Self {
+        self.waiting_factor = factor;
+        self
     }
 
     /// The seats of a session as they stand.
@@ -309,6 +322,7 @@ impl Registrations {
                 profile: request.profile.clone(),
                 identity: identity.clone(),
                 now,
+                waiting_factor: self.waiting_factor,
             };
             let decided_again = matches!(companion, Ok(Some(_))) || key_written.is_some();
             let alongside = Alongside {
