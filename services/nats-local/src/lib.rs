@@ -8,9 +8,12 @@
 //!
 //! # Layout
 //! - [`NatsServerBinary`]: where the executable is and which version it is.
-//! - [`LocalNatsConfig`]: what to run: store, port, durability.
+//! - [`LocalNatsConfig`]: what to run: store, port, durability, the one user it lets in.
+//! - [`Credentials`]: a user and its password, made once and kept in a file only its owner reads.
 //! - [`LocalNatsServer`]: the running process: its URL; kill, stop, restart on the same store.
 
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -48,6 +51,9 @@ pub enum LocalNatsError {
     /// A file could not be written or read.
     #[error("cannot prepare nats-server's files: {0}")]
     Io(#[from] std::io::Error),
+    /// The credentials' file is unsafe or unreadable.
+    #[error("cannot use the NATS credentials: {0}")]
+    Credentials(String),
 }
 
 /// A nats-server executable recent enough for semaine.
@@ -133,6 +139,110 @@ fn is_recent_enough(version: &str) -> bool {
     (major, minor) >= MINIMUM_VERSION
 }
 
+/// A NATS user and its password: the only client a local server lets in when it has them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The user's name.
+    pub user: String,
+    /// Its password: 256 random bits, base64url, never logged (see the `Debug` impl).
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("user", &self.user)
+            .field("password", &"…")
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// The user semaine connects as.
+    pub const USER: &'static str = "semaine";
+
+    /// The credentials kept in `path` (`user:password`, one line), made there with new random
+    /// ones when the file does not exist; the file is created readable and writable by its owner
+    /// only, and one found readable by others is refused.
+    pub fn ensure(path: &Path) -> Result<Self, LocalNatsError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let mode = std::fs::metadata(path)?.permissions().mode();
+                if mode & 0o077 != 0 {
+                    return Err(LocalNatsError::Credentials(format!(
+                        "{} is readable by others (mode {:o}); `chmod 600` it",
+                        path.display(),
+                        mode & 0o777
+                    )));
+                }
+                Self::parse(text.trim_end()).ok_or_else(|| {
+                    LocalNatsError::Credentials(format!(
+                        "{} does not hold `user:password`",
+                        path.display()
+                    ))
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let made = Self {
+                    user: Self::USER.to_owned(),
+                    password: random_password()?,
+                };
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let mut file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(path)?;
+                writeln!(file, "{}:{}", made.user, made.password)?;
+                file.sync_all()?;
+                Ok(made)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `user:password`, as the file holds them; both must be non-empty and safe to quote.
+    fn parse(line: &str) -> Option<Self> {
+        let (user, password) = line.split_once(':')?;
+        let safe = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        (safe(user) && safe(password)).then(|| Self {
+            user: user.to_owned(),
+            password: password.to_owned(),
+        })
+    }
+}
+
+/// 256 bits from the operating system's generator, base64url without padding (43 characters).
+fn random_password() -> Result<String, LocalNatsError> {
+    let mut bytes = [0u8; 32];
+    let mut random = std::fs::File::open("/dev/urandom")?;
+    std::io::Read::read_exact(&mut random, &mut bytes)?;
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(43);
+    let mut bits: u32 = 0;
+    let mut count = 0;
+    for byte in bytes {
+        bits = (bits << 8) | u32::from(byte);
+        count += 8;
+        while count >= 6 {
+            count -= 6;
+            out.push(char::from(ALPHABET[((bits >> count) & 0x3f) as usize]));
+        }
+    }
+    if count > 0 {
+        out.push(char::from(
+            ALPHABET[((bits << (6 - count)) & 0x3f) as usize],
+        ));
+    }
+    Ok(out)
+}
+
 /// How to run a local nats-server.
 #[derive(Debug, Clone)]
 pub struct LocalNatsConfig {
@@ -145,6 +255,8 @@ pub struct LocalNatsConfig {
     pub sync_always: bool,
     /// How long to wait for JetStream to answer after the start.
     pub ready_timeout: Duration,
+    /// The one user it lets in; `None`: anyone who reaches the port (the tests' servers).
+    pub credentials: Option<Credentials>,
 }
 
 impl LocalNatsConfig {
@@ -155,6 +267,7 @@ impl LocalNatsConfig {
             port: None,
             sync_always: true,
             ready_timeout: Duration::from_secs(30),
+            credentials: None,
         }
     }
 }
@@ -202,6 +315,22 @@ impl LocalNatsServer {
     /// Whether it fsyncs every write before acknowledging it (`sync_interval: always`).
     pub fn sync_always(&self) -> bool {
         self.config.sync_always
+    }
+
+    /// The user it lets in, if it lets in only one.
+    pub fn credentials(&self) -> Option<&Credentials> {
+        self.config.credentials.as_ref()
+    }
+
+    /// The options a client connects to it with: its credentials, when it has them.
+    pub fn connect_options(
+        &self,
+        options: async_nats::ConnectOptions,
+    ) -> async_nats::ConnectOptions {
+        match &self.config.credentials {
+            Some(c) => options.user_and_password(c.user.clone(), c.password.clone()),
+            None => options,
+        }
     }
 
     /// The version of the running binary.
@@ -261,8 +390,17 @@ impl LocalNatsServer {
                 std::fs::remove_file(stale)?;
             }
         }
+        // The configuration holds the password: its owner only reads it, as the directory.
+        std::fs::set_permissions(&run_dir, std::fs::Permissions::from_mode(0o700))?;
         let config_path = run_dir.join("nats-server.conf");
-        std::fs::write(&config_path, self.config_text(&run_dir))?;
+        let _ = std::fs::remove_file(&config_path);
+        let mut config_file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&config_path)?;
+        config_file.write_all(self.config_text(&run_dir).as_bytes())?;
+        drop(config_file);
         let log_path = run_dir.join("nats-server.log");
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -304,7 +442,9 @@ impl LocalNatsServer {
             } else if let Some(port) = self.config.port {
                 self.port = port;
             }
-            if self.port != 0 && jetstream_answers(&self.url()).await {
+            if self.port != 0
+                && jetstream_answers(&self.url(), self.config.credentials.as_ref()).await
+            {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -328,11 +468,24 @@ impl LocalNatsServer {
         } else {
             ""
         };
+        // The user and password are base64url (checked when read): quoted as JSON strings.
+        let authorization = self
+            .config
+            .credentials
+            .as_ref()
+            .map_or_else(String::new, |c| {
+                format!(
+                    "authorization {{\n  user: {}\n  password: {}\n}}\n",
+                    quoted(Path::new(&c.user)),
+                    quoted(Path::new(&c.password))
+                )
+            });
         format!(
             "# written by semaine for a local nats-server; see docs/operations.md\n\
              listen: \"127.0.0.1:{port}\"\n\
              server_name: semaine_local\n\
              ports_file_dir: {run}\n\
+             {authorization}\
              jetstream {{\n  store_dir: {store}{sync}\n}}\n",
             run = quoted(run_dir),
             store = quoted(&self.config.store_dir),
@@ -357,9 +510,16 @@ fn read_client_port(ports_file: &Path) -> Option<u16> {
     url.rsplit(':').next()?.parse().ok()
 }
 
-async fn jetstream_answers(url: &str) -> bool {
+async fn jetstream_answers(url: &str, credentials: Option<&Credentials>) -> bool {
     let attempt = async {
-        let client = async_nats::connect(url).await.ok()?;
+        let options = match credentials {
+            Some(c) => async_nats::ConnectOptions::with_user_and_password(
+                c.user.clone(),
+                c.password.clone(),
+            ),
+            None => async_nats::ConnectOptions::new(),
+        };
+        let client = options.connect(url).await.ok()?;
         let js = async_nats::jetstream::new(client);
         js.query_account().await.ok()
     };
@@ -385,6 +545,37 @@ fn start_error(what: String, log_path: &Path) -> LocalNatsError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_are_made_once_for_the_owner_only_and_kept() {
+        let dir = std::env::temp_dir().join(format!("nats-local-creds-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("nats-credentials");
+        let made = Credentials::ensure(&path).expect("made");
+        assert_eq!(made.user, Credentials::USER);
+        assert_eq!(made.password.len(), 43);
+        let mode = std::fs::metadata(&path)
+            .expect("written")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(Credentials::ensure(&path).expect("read"), made, "kept");
+        assert!(
+            !format!("{made:?}").contains(&made.password),
+            "never printed"
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        assert!(
+            Credentials::ensure(&path).is_err(),
+            "refused once others can read it"
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        std::fs::write(&path, "semaine:\n").expect("written");
+        assert!(Credentials::ensure(&path).is_err(), "no password");
+        let other = Credentials::ensure(&dir.join("again")).expect("made");
+        assert_ne!(other.password, made.password, "random");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn versions_are_read_and_compared() {

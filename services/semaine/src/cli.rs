@@ -50,6 +50,32 @@ pub struct GlobalOptions {
     #[arg(long, env = "SEMAINE_NATS_URL", global = true)]
     pub nats_url: Option<String>,
 
+    /// The NATS user semaine connects as (with --nats-url; the local nats-server's is made in
+    /// `<data-dir>/nats-credentials`).
+    #[arg(
+        long,
+        env = "SEMAINE_NATS_USER",
+        requires = "nats_password",
+        global = true
+    )]
+    pub nats_user: Option<String>,
+
+    /// That user's password. Prefer the environment variable: a command line is visible to
+    /// every user of the machine.
+    #[arg(
+        long,
+        env = "SEMAINE_NATS_PASSWORD",
+        hide_env_values = true,
+        requires = "nats_user",
+        global = true
+    )]
+    pub nats_password: Option<String>,
+
+    /// The certificate authority (PEM) that signed the NATS servers' certificates: semaine then
+    /// connects with TLS and checks them (with --nats-url).
+    #[arg(long, env = "SEMAINE_NATS_TLS_CA", global = true)]
+    pub nats_tls_ca: Option<PathBuf>,
+
     /// Replicas per JetStream stream: 1 on one node, 3 on a cluster (needs --nats-url).
     #[arg(
         long,
@@ -90,6 +116,17 @@ pub struct GlobalOptions {
         global = true
     )]
     pub webhooks_allow_private: bool,
+
+    /// How many times its capacity a session's waiting list holds, in seats: past it, a
+    /// registration that would wait is refused (`waiting-list-full`).
+    #[arg(
+        long,
+        env = "SEMAINE_WAITING_LIST_FACTOR",
+        default_value_t = registration_domain::seats::WAITING_LIST_FACTOR,
+        value_parser = clap::value_parser!(u32).range(1..=1000),
+        global = true
+    )]
+    pub waiting_list_factor: u32,
 }
 
 /// How log lines are written.

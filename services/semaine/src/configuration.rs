@@ -26,6 +26,8 @@ pub struct Settings {
     pub parts: Parts,
     /// Whether webhooks may be delivered to loopback and private addresses.
     pub webhooks_allow_private: bool,
+    /// How many times its capacity a session's waiting list holds, in seats.
+    pub waiting_list_factor: u32,
 }
 
 /// The parts of semaine one process runs (`up --only`).
@@ -74,13 +76,52 @@ pub enum NatsSettings {
     Remote {
         /// Their addresses, at least one.
         servers: Vec<ServerAddr>,
+        /// How semaine proves who it is, and checks who they are.
+        access: RemoteAccess,
     },
+}
+
+/// How semaine connects to servers someone else runs.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RemoteAccess {
+    /// The user and password semaine connects as, if the servers ask for them.
+    pub user: Option<(String, String)>,
+    /// The certificate authority that signed the servers' certificates: TLS, checked.
+    pub tls_ca: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for RemoteAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteAccess")
+            .field("user", &self.user.as_ref().map(|(user, _)| user))
+            .field("tls_ca", &self.tls_ca)
+            .finish()
+    }
+}
+
+impl RemoteAccess {
+    /// `options` with this access.
+    pub fn apply(&self, mut options: async_nats::ConnectOptions) -> async_nats::ConnectOptions {
+        if let Some((user, password)) = &self.user {
+            options = options.user_and_password(user.clone(), password.clone());
+        }
+        if let Some(ca) = &self.tls_ca {
+            options = options.add_root_certificates(ca.clone()).require_tls(true);
+        }
+        options
+    }
 }
 
 impl Settings {
     /// The local nats-server's JetStream store.
     pub fn nats_store_dir(&self) -> PathBuf {
         self.data_dir.join("nats")
+    }
+
+    /// The local nats-server's one user and its password (`user:password`, readable by the
+    /// data directory's owner only), made at its first start.
+    pub fn nats_credentials_file(&self) -> PathBuf {
+        self.data_dir.join("nats-credentials")
     }
 
     /// The directory every projection's sled store lives under.
@@ -108,6 +149,12 @@ impl TryFrom<GlobalOptions> for Settings {
                          is a single node; give --nats-url of a cluster, or --replicas 1"
                     );
                 }
+                if options.nats_user.is_some() || options.nats_tls_ca.is_some() {
+                    bail!(
+                        "cannot use --nats-user or --nats-tls-ca without --nats-url: the local \
+                         nats-server's credentials are made in the data directory"
+                    );
+                }
                 NatsSettings::Local {
                     sync_always: !options.no_sync_always,
                 }
@@ -121,6 +168,10 @@ impl TryFrom<GlobalOptions> for Settings {
                 }
                 NatsSettings::Remote {
                     servers: parse_servers(&urls)?,
+                    access: RemoteAccess {
+                        user: options.nats_user.zip(options.nats_password),
+                        tls_ca: options.nats_tls_ca,
+                    },
                 }
             }
         };
@@ -132,6 +183,7 @@ impl TryFrom<GlobalOptions> for Settings {
             http: options.http,
             parts: Parts::ALL,
             webhooks_allow_private: options.webhooks_allow_private,
+            waiting_list_factor: options.waiting_list_factor,
         })
     }
 }
@@ -169,10 +221,14 @@ mod tests {
             data_dir: PathBuf::from("./data"),
             log_format: LogFormat::Pretty,
             nats_url: None,
+            nats_user: None,
+            nats_password: None,
+            nats_tls_ca: None,
             replicas: 1,
             no_sync_always: false,
             http: "127.0.0.1:0".parse().expect("an address"),
             webhooks_allow_private: false,
+            waiting_list_factor: registration_domain::seats::WAITING_LIST_FACTOR,
         }
     }
 
@@ -195,7 +251,7 @@ mod tests {
             replicas: 3,
             ..options()
         })?;
-        let NatsSettings::Remote { servers } = &settings.nats else {
+        let NatsSettings::Remote { servers, .. } = &settings.nats else {
             bail!("expected remote servers, got {:?}", settings.nats);
         };
         let shown: Vec<String> = servers.iter().map(display_server).collect();

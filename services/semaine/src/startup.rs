@@ -132,8 +132,12 @@ impl Application {
             NatsSettings::Local { sync_always } => {
                 let binary = NatsServerBinary::locate(&[])
                     .context("cannot start a local nats-server (or give --nats-url)")?;
+                let credentials =
+                    nats_local::Credentials::ensure(&settings.nats_credentials_file())
+                        .context("cannot make or read the local nats-server's credentials")?;
                 let config = LocalNatsConfig {
                     sync_always: *sync_always,
+                    credentials: Some(credentials),
                     ..LocalNatsConfig::durable(settings.nats_store_dir())
                 };
                 info!(binary = %binary.path.display(), version = %binary.version, store = %config.store_dir.display(), "starting a local nats-server");
@@ -142,7 +146,7 @@ impl Application {
                     .context("cannot start the local nats-server")?;
                 Nats::Local { server }
             }
-            NatsSettings::Remote { servers } => Nats::Remote {
+            NatsSettings::Remote { servers, .. } => Nats::Remote {
                 shown: servers.iter().map(display_server).collect(),
             },
         };
@@ -324,7 +328,8 @@ impl Application {
                     registrations: registration::Registrations::new(
                         self.log.clone(),
                         self.identities.clone(),
-                    ),
+                    )
+                    .with_waiting_factor(self.settings.waiting_list_factor),
                     jobdating: jobdating::JobDating::new(
                         self.log.clone(),
                         registration::Registrations::new(self.log.clone(), self.identities.clone()),
@@ -612,9 +617,11 @@ async fn connect_and_open(
 ) -> Result<(async_nats::Client, EventLog, Vec<Runner<Registered>>)> {
     let options = eventlog::client::connect_options("semaine");
     let client = match (nats, &settings.nats) {
-        (Nats::Local { server, .. }, _) => options.connect(server.url()).await,
-        (Nats::Remote { .. }, NatsSettings::Remote { servers }) => {
-            options.connect(servers.clone()).await
+        (Nats::Local { server, .. }, _) => {
+            server.connect_options(options).connect(server.url()).await
+        }
+        (Nats::Remote { .. }, NatsSettings::Remote { servers, access }) => {
+            access.apply(options).connect(servers.clone()).await
         }
         (Nats::Remote { .. }, NatsSettings::Local { .. }) => {
             bail!("a remote NATS without its addresses")

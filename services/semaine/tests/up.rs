@@ -195,6 +195,26 @@ fn nats_address(line: &str) -> Result<SocketAddr> {
         .with_context(|| format!("`{host_port}` resolves to nothing"))
 }
 
+/// Speaks the NATS protocol's first words: reads the server's `INFO`, sends `CONNECT` with
+/// `options` and a `PING`, and returns the first answer that is not `+OK` (`PONG`, or `-ERR …`).
+fn nats_handshake(address: SocketAddr, options: &str) -> Result<String> {
+    use std::io::Write;
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut info = String::new();
+    reader.read_line(&mut info)?;
+    ensure!(info.starts_with("INFO"), "no INFO from {address}: {info}");
+    write!(stream, "CONNECT {options}\r\nPING\r\n")?;
+    loop {
+        let mut answer = String::new();
+        reader.read_line(&mut answer)?;
+        if !answer.starts_with("+OK") {
+            return Ok(answer);
+        }
+    }
+}
+
 fn accepts_connections(address: SocketAddr) -> bool {
     TcpStream::connect_timeout(&address, Duration::from_secs(1)).is_ok()
 }
@@ -211,6 +231,55 @@ fn up_runs_until_sigterm_then_stops_its_nats_server() -> Result<()> {
         "the banner names {nats}, which accepts no connection"
     );
     up.wait_for_line("next", Duration::from_secs(5))?;
+
+    // The local nats-server lets in semaine's one user only, whose password is in a file of the
+    // data directory that its owner alone reads; semaine, connected with it, is running.
+    let credentials_file = data_dir.path().join("nats-credentials");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&credentials_file)?.permissions(),
+    );
+    ensure!(
+        mode & 0o777 == 0o600,
+        "credentials' mode {:o}",
+        mode & 0o777
+    );
+    let credentials = std::fs::read_to_string(&credentials_file)?;
+    let (user, password) = credentials
+        .trim_end()
+        .split_once(':')
+        .context("user:password")?;
+    let anonymous = nats_handshake(nats, "{\"verbose\":false}")?;
+    ensure!(
+        anonymous.contains("Authorization Violation"),
+        "a client without credentials is refused: {anonymous}"
+    );
+    let wrong = nats_handshake(
+        nats,
+        &format!("{{\"user\":\"{user}\",\"pass\":\"not-it\"}}"),
+    )?;
+    ensure!(
+        wrong.contains("Authorization Violation"),
+        "a wrong password too: {wrong}"
+    );
+    let semaines = nats_handshake(
+        nats,
+        &format!("{{\"user\":\"{user}\",\"pass\":\"{password}\"}}"),
+    )?;
+    ensure!(
+        semaines.contains("PONG"),
+        "semaine's credentials are let in: {semaines}"
+    );
+    let config = std::fs::read_dir(data_dir.path())?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path().join("nats-server.conf"))
+        .find(|path| path.exists())
+        .context("the local nats-server's configuration")?;
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&config)?.permissions());
+    ensure!(
+        mode & 0o077 == 0,
+        "its configuration holds the password: mode {:o}",
+        mode & 0o777
+    );
 
     // While it runs, the data directory is its own: a second semaine is refused before it
     // starts a second nats-server on the same store.
