@@ -434,6 +434,38 @@ pub struct RegisterRequest {
     pub identity: Identity,
 }
 
+/// A participant's record (`reg.participant.<id>`): what happens to the person as such rather
+/// than to a registration — their identity erased, on request or when the retention ends. It
+/// holds no personal data: the envelope says who asked and when.
+pub mod participant {
+    use super::*;
+
+    /// Why an identity was erased.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ErasureReason {
+        /// The person asked (through their partner or an organiser).
+        Request,
+        /// The edition's retention period ended.
+        Retention,
+    }
+
+    /// The participant's identity was erased: its key destroyed.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub struct Erased {
+        /// Why.
+        pub reason: ErasureReason,
+    }
+
+    event_family!(
+        /// What a participant's record records.
+        Event {
+            /// The identity was erased.
+            Erased(Erased) = "ParticipantErased" v 1,
+        }
+    );
+}
+
 /// Partners: the channels that register people, declared by organisers.
 pub mod partner {
     use super::*;

@@ -48,6 +48,10 @@ pub fn all() -> Vec<(String, Schema)> {
         ("seats", crate::registration::session::Event::schemas()),
         ("agenda", crate::registration::agenda::Event::schemas()),
         ("partner", crate::registration::partner::Event::schemas()),
+        (
+            "participant",
+            crate::registration::participant::Event::schemas(),
+        ),
         ("webhook", crate::webhooks::Event::schemas()),
         ("jobdating", crate::jobdating::Event::schemas()),
     ];

@@ -2,7 +2,7 @@
 //! today's code.
 //!
 //! The folder names the contract: `commit/` holds commit bodies; each event family has a folder
-//! (`edition/`, `event/`, `session/`, `venue/`, `seats/`, `agenda/`, `partner/`, `webhook/`,
+//! (`edition/`, `event/`, `session/`, `venue/`, `seats/`, `agenda/`, `partner/`, `participant/`, `webhook/`,
 //! `jobdating/`) with one file per published `Type.vN.json`, holding the
 //! payload. Every type and version a family reads must have its file, and a file of today's
 //! version must read back and write out exactly as committed. A folder this test does not know
@@ -127,6 +127,10 @@ fn every_published_encoding_still_reads() {
                 &path,
                 proto::registration::partner::Event::VERSIONS,
             ),
+            "participant" => check_family::<proto::registration::participant::Event>(
+                &path,
+                proto::registration::participant::Event::VERSIONS,
+            ),
             "webhook" => {
                 check_family::<proto::webhooks::Event>(&path, proto::webhooks::Event::VERSIONS)
             }
@@ -194,6 +198,11 @@ fn every_type_and_version_has_its_fixture() {
         "partner",
         proto::registration::partner::Event::VERSIONS,
         samples::partners(),
+    );
+    ensure_fixtures(
+        "participant",
+        proto::registration::participant::Event::VERSIONS,
+        samples::participants(),
     );
     ensure_fixtures(
         "webhook",

@@ -382,7 +382,14 @@ async fn personal_data_never_stands_in_clear_and_erasure_makes_it_unreadable() {
     );
 
     // Erased: nothing opens it again; the registration still counts.
-    week.registrations.erase(participant).await.expect("erased");
+    week.registrations
+        .erase(
+            participant,
+            proto::registration::participant::ErasureReason::Request,
+            &eventlog::CommandMeta::new(tests::week::organiser(), "erase-on-request"),
+        )
+        .await
+        .expect("erased");
     assert_eq!(
         week.registrations
             .identities()

@@ -744,6 +744,10 @@ async fn every_key_reads_only_its_own_and_an_erased_participant_shows_as_erased(
         .await?;
     assert_eq!(erased.status, StatusCode::OK, "{erased:?}");
     assert_eq!(erased.json["erased"], true);
+    let erased_at = format!(
+        "min_seq=REGISTRATION:{}",
+        erased.json["seq"].as_u64().unwrap_or(u64::MAX)
+    );
     let after = reads.get(&format!("/registrations/{lea}"), &ft).await?;
     assert_eq!(after.status, StatusCode::OK, "{after:?}");
     assert_eq!(after.json["identity"], json!({ "status": "erased" }));
@@ -752,9 +756,33 @@ async fn every_key_reads_only_its_own_and_an_erased_participant_shows_as_erased(
         "the registration still counts"
     );
     let participant = reads
-        .get(&format!("/participants/{lea_participant}"), &organiser)
+        .get(
+            &format!("/participants/{lea_participant}?{erased_at}"),
+            &organiser,
+        )
         .await?;
     assert_eq!(participant.json["identity"], json!({ "status": "erased" }));
+    // The erasure is in the person's record: when, by which partner, why; nothing personal.
+    let erasure = &participant.json["erasure"];
+    assert_eq!(erasure["by"], "partner", "{participant:?}");
+    assert_eq!(erasure["partner"], "ft");
+    assert_eq!(erasure["reason"], "request");
+    assert!(erasure["at"].is_string(), "{erasure}");
+    // Asked again, it is recorded once: the same record, the first erasure's sequence.
+    let again = reads
+        .send(
+            Method::POST,
+            &format!("/participants/{lea_participant}/erase"),
+            Some(&ft),
+            None,
+        )
+        .await?;
+    assert_eq!(again.status, StatusCode::OK, "{again:?}");
+    assert_eq!(again.json["seq"], erased.json["seq"], "{again:?}");
+    let tom = reads
+        .get(&format!("/participants/{tom_participant}?{erased_at}"), &ml)
+        .await?;
+    assert_eq!(tom.json["erasure"], Value::Null, "{tom:?}");
     let list = reads
         .get(
             &format!("/venues/{venue_a}/sessions/{session_a}/attendance"),

@@ -497,3 +497,11 @@ pub(crate) fn sessions() -> Vec<proto::scheduling::session::Event> {
         },
     )]
 }
+
+/// A sample of every participant's record event.
+pub(crate) fn participants() -> Vec<proto::registration::participant::Event> {
+    use proto::registration::participant::{Erased, ErasureReason, Event};
+    vec![Event::Erased(Erased {
+        reason: ErasureReason::Request,
+    })]
+}

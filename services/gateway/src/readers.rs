@@ -31,6 +31,7 @@ use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use proto::registration::participant::ErasureReason;
 use proto::registration::{ParticipantId, RegistrationId, SealedIdentity};
 use proto::values::{EditionId, SessionId, VenueId};
 use registration::identities::{IdentityError, Revealed};
@@ -314,11 +315,14 @@ pub(crate) async fn participant(
     for registration in &found {
         registrations.push(shown(&state, registration).await?);
     }
+    let erasure =
+        ::views::partners::erasure(&stores(&state)?.partners, id).map_err(|e| view_error(&e))?;
     Ok(axum::Json(json!({
         "participant": id,
         "partner": partner,
         "identity": identity,
         "registrations": registrations,
+        "erasure": erasure,
     }))
     .into_response())
 }
@@ -414,17 +418,26 @@ pub(crate) async fn erase(
     Ids(id): Ids<ParticipantId>,
 ) -> Result<Response, ApiError> {
     let reader = Reader(caller.principal.clone());
-    let everywhere = matches!(caller.principal.role, Role::Organiser(Editions::All));
     if matches!(caller.principal.role, Role::Venue(_)) {
         return Err(ApiError::forbidden(
             "a participant is erased by its partner or an organiser",
         ));
     }
-    if !everywhere {
-        visible_registrations(&state, &reader, id, &MinSeq::default()).await?;
-    }
-    state.services.registrations.erase(id).await?;
-    Ok(axum::Json(json!({ "participant": id, "erased": true })).into_response())
+    // Someone registered through the caller's partner, or in one of its editions (any, for an
+    // organiser of every edition): nobody else's, and nobody unknown, is recorded as erased.
+    visible_registrations(&state, &reader, id, &MinSeq::default()).await?;
+    let seq = state
+        .services
+        .registrations
+        .erase(id, ErasureReason::Request, &caller.meta())
+        .await?;
+    Ok(axum::Json(json!({
+        "participant": id,
+        "erased": true,
+        "stream": registration::STREAM.name,
+        "seq": seq,
+    }))
+    .into_response())
 }
 
 // ---- Venues ----

@@ -1201,7 +1201,9 @@ pub static ROUTES: &[Route] = &[
         body: None,
         query: &[MIN_SEQ],
         status: 200,
-        answer: Answer::Json("`{participant, partner, identity, registrations: [...]}`"),
+        answer: Answer::Json(
+            "`{participant, partner, identity, registrations: [...], erasure}`: `erasure` is `null`, or when, by whom (`partner` with its id, `organiser`, `system`) and why (`request`, `retention`) the identity was erased",
+        ),
         handler: |m| on(m, readers::participant),
     },
     Route {
@@ -1228,15 +1230,21 @@ pub static ROUTES: &[Route] = &[
         path: "/participants/{participant}/erase",
         operation: "erase_participant",
         tag: "reads",
-        summary: "Erases a participant's personal data: their key is purged, their identity \
-                  never opens again",
+        summary: "Erases a participant's personal data: the erasure is recorded (who, when, \
+                  why; no personal data) in their record, then their key is purged and their \
+                  identity never opens again",
         access: Access::Key(
             "the partner that registered them, or an organiser of an edition they are registered in (any, for `*`)",
         ),
         body: None,
         query: &[],
         status: 200,
-        answer: Answer::Fields(&[("participant", Field::Id), ("erased", Field::Flag)]),
+        answer: Answer::Fields(&[
+            ("participant", Field::Id),
+            ("erased", Field::Flag),
+            ("stream", Field::Is(REGISTRATION)),
+            ("seq", Field::Seq),
+        ]),
         handler: |m| on(m, readers::erase),
     },
     Route {

@@ -2,7 +2,7 @@
 //! takes its seats together) into sessions; seats are confirmed up to the capacity the venue
 //! confirmed, the rest wait in order; nobody is confirmed in two sessions at once.
 //!
-//! Three aggregate kinds, each a [`decider::Decider`] of plain synchronous functions from a state and
+//! Four aggregate kinds, each a [`decider::Decider`] of plain synchronous functions from a state and
 //! a command to events of [`proto::registration`] or a typed refusal. The shell loads the state,
 //! looks up the outside facts a decision needs (the session's dates and audiences, the current
 //! time) and puts them into the command.
@@ -13,6 +13,8 @@
 //!   no-shows.
 //! - [`partner`]: the [`partner::Partner`] decider (`reg.partner.<id>`): declared by an
 //!   organiser, retired; only a declared partner registers anyone.
+//! - [`participant`]: the [`participant::ParticipantRecord`] decider (`reg.participant.<id>`):
+//!   an identity's erasure, recorded once.
 //! - [`agenda`]: the [`agenda::Agenda`] decider, one per participant (`reg.agenda.<id>`): the
 //!   slots a person holds, so that two overlapping sessions are never both confirmed, and the
 //!   hold/confirm/release protocol the shell follows with the seats.
@@ -23,6 +25,7 @@
 //! what the first attempt recorded.
 
 pub mod agenda;
+pub mod participant;
 pub mod partner;
 pub mod seats;
 

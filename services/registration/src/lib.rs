@@ -11,7 +11,8 @@
 //! (see `docs/registration.md`).
 //!
 //! # Layout
-//! - [`STREAM`], [`SEATS`], [`AGENDAS`]: where the context's events live.
+//! - [`STREAM`], [`SEATS`], [`AGENDAS`], [`PARTNERS`], [`PARTICIPANTS`]: where the context's
+//!   events live.
 //! - [`identities`]: personal data sealed per participant; erasure destroys the key.
 //! - [`Registrations`]: register, cancel, check in, erase.
 //! - [`RegistrationError`]: why a command recorded nothing, with a stable code.
@@ -24,10 +25,12 @@ use eventlog::{
 };
 use jiff::Timestamp;
 use proto::Actor;
+use proto::registration::participant::ErasureReason;
 use proto::registration::session::Event as SeatsEvent;
 use proto::registration::{ParticipantId, RegisterRequest, RegistrationId};
 use proto::values::{PartnerId, SessionId};
 use registration_domain::agenda::{Agenda, AgendaCommand, AgendaRefusal};
+use registration_domain::participant::{ParticipantCommand, ParticipantRecord};
 use registration_domain::partner::{Partner, PartnerRefusal};
 use registration_domain::seats::{Seats, SeatsCommand, SeatsRefusal, SeatsState};
 
@@ -63,6 +66,18 @@ pub const AGENDAS: Category = Category {
     stream: STREAM.name,
     prefix: "reg.agenda",
 };
+
+/// A participant's record (its identity's erasure): `reg.participant.<participant id>`.
+pub const PARTICIPANTS: Category = Category {
+    stream: STREAM.name,
+    prefix: "reg.participant",
+};
+
+/// The address of a participant's record.
+pub fn participant_key(participant: ParticipantId) -> AggregateKey {
+    AggregateKey::new(PARTICIPANTS, &participant.to_string())
+        .unwrap_or_else(|e| unreachable!("{e}"))
+}
 
 /// The address of a session's seats.
 pub fn seats_key(session: SessionId) -> AggregateKey {
@@ -573,13 +588,33 @@ impl Registrations {
             .map_err(|e| RegistrationError::from_command(e, RegistrationError::Agenda))
     }
 
-    /// Erases a participant: destroys their key. Their sealed identity, wherever it stands, never
-    /// opens again; their registrations still count in the statistics.
-    pub async fn erase(&self, participant: ParticipantId) -> Result<(), RegistrationError> {
+    /// Erases a participant: records it in their record (`reg.participant.<id>`: why, and in the
+    /// envelope who and when), then destroys their key. Their sealed identity, wherever it
+    /// stands, never opens again; their registrations still count in the statistics. Answers the
+    /// record's sequence (the first erasure's, when asked again).
+    pub async fn erase(
+        &self,
+        participant: ParticipantId,
+        reason: ErasureReason,
+        meta: &CommandMeta,
+    ) -> Result<u64, RegistrationError> {
+        // Recorded first (who, when, why; no personal data), then done: a key store that does
+        // not answer leaves an erasure recorded and not done yet, which the same request retried
+        // completes; never one done and not recorded.
+        let decided = self
+            .log
+            .execute::<ParticipantRecord>(
+                &participant_key(participant),
+                &ParticipantCommand::Erase { reason },
+                meta,
+            )
+            .await
+            .map_err(|e| RegistrationError::from_command(e, |never| match never {}))?;
         self.identities
             .erase(participant)
             .await
-            .map_err(RegistrationError::Identity)
+            .map_err(RegistrationError::Identity)?;
+        Ok(decided.seq)
     }
 
     /// Runs a seats command (for the processes between services).

@@ -8,11 +8,13 @@
 //! keeps. It reads and writes through [`Rows`], so that the unit tests fold into memory.
 
 use jiff::Timestamp;
+use proto::Actor;
 use proto::StoredEvent;
 use proto::contract::EventContract;
+use proto::registration::participant::Event as Participant;
 use proto::registration::partner::Event as Partner;
 use proto::registration::session::{Event as Seats, Registered};
-use proto::registration::{RegistrationId, SessionFacts};
+use proto::registration::{ParticipantId, RegistrationId, SessionFacts};
 use proto::scheduling::edition::Event as Edition;
 use proto::scheduling::event::Event as Programme;
 use proto::values::{EditionId, EventId, PartnerId, SessionId, VenueId};
@@ -22,10 +24,10 @@ use uuid::Uuid;
 use projection::Rejected;
 
 use crate::rows::{
-    BY_PARTICIPANT, BY_PARTNER, BY_SESSION, Dated, EDITION_SESSIONS, EDITIONS, EVENTS, EditionRow,
-    EventRow, HOSTING, HostingRow, HostingStatus, PARTNERS, PartnerRow, REGISTRATIONS,
-    RegistrationRow, Rows, SEATS, SESSIONS, Scope, SeatsRow, SessionRow, Standing, Step, VENUES,
-    VenueRow, pair, partner_prefix, read, registration_key, write,
+    BY_PARTICIPANT, BY_PARTNER, BY_SESSION, Dated, EDITION_SESSIONS, EDITIONS, ERASURES, EVENTS,
+    EditionRow, ErasureRow, EventRow, HOSTING, HostingRow, HostingStatus, PARTNERS, PartnerRow,
+    REGISTRATIONS, RegistrationRow, Rows, SEATS, SESSIONS, Scope, SeatsRow, SessionRow, Standing,
+    Step, VENUES, VenueRow, pair, partner_prefix, read, registration_key, write,
 };
 
 const EDITION_PREFIX: &str = "sched.edition";
@@ -33,6 +35,7 @@ const EVENT_PREFIX: &str = "sched.event";
 const VENUE_PREFIX: &str = "venue.venue";
 const PARTNER_PREFIX: &str = "reg.partner";
 const SEATS_PREFIX: &str = "reg.session";
+const PARTICIPANT_PREFIX: &str = "reg.participant";
 
 fn decode<E: EventContract>(event: &StoredEvent) -> Result<E, Rejected> {
     Ok(E::decode(&event.event_type, event.version, &event.data)?)
@@ -52,6 +55,7 @@ pub(crate) fn reads(scope: Scope, subject: &str) -> bool {
         .rsplit_once('.')
         .is_some_and(|(prefix, _)| match prefix {
             EDITION_PREFIX | EVENT_PREFIX | VENUE_PREFIX | PARTNER_PREFIX | SEATS_PREFIX => true,
+            PARTICIPANT_PREFIX => scope.partner_indexes,
             crate::jobdating::FLOOR_PREFIX => scope.jobdating,
             _ => false,
         })
@@ -81,6 +85,9 @@ pub(crate) fn fold(
         crate::jobdating::FLOOR_PREFIX if scope.jobdating => {
             crate::jobdating::fold(rows, SessionId(uuid()?), decided_at(event), event)
         }
+        PARTICIPANT_PREFIX if scope.partner_indexes => {
+            participant_event(rows, ParticipantId(uuid()?), event, decode(event)?)
+        }
         SEATS_PREFIX => seats(
             rows,
             scope,
@@ -90,6 +97,33 @@ pub(crate) fn fold(
         ),
         _ => Ok(()),
     }
+}
+
+/// A participant's record: an erasure, kept as the first one recorded (who, when, why).
+fn participant_event(
+    rows: &mut impl Rows,
+    id: ParticipantId,
+    stored: &StoredEvent,
+    event: Participant,
+) -> Result<(), Rejected> {
+    let Participant::Erased(erased) = event;
+    let key = id.0.as_bytes().to_vec();
+    if read::<ErasureRow>(rows, ERASURES, &key)?.is_some() {
+        return Ok(());
+    }
+    let (by, partner) = match &stored.envelope.actor {
+        Actor::Partner { id } => ("partner", Some(id.clone())),
+        Actor::Organiser { .. } => ("organiser", None),
+        Actor::Venue { .. } => ("venue", None),
+        Actor::System { .. } => ("system", None),
+    };
+    let row = ErasureRow {
+        at: decided_at(stored),
+        by: by.to_owned(),
+        partner,
+        reason: erased.reason,
+    };
+    write(rows, ERASURES, key, &row)
 }
 
 fn edition(rows: &mut impl Rows, id: EditionId, event: Edition) -> Result<(), Rejected> {

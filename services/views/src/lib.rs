@@ -49,7 +49,7 @@ mod tests;
 
 pub use jobdating::{JobDatingFigures, Timetable};
 pub use partners::{RegistrationQuery, RegistrationView, SessionInfo};
-pub use rows::{Dated, HostingStatus, Standing, Step};
+pub use rows::{Dated, ErasureRow, HostingStatus, Standing, Step};
 pub use statistics::EditionStatistics;
 pub use store::{Cursor, DEFAULT_LIMIT, MAX_LIMIT, Page, ViewError};
 pub use venues::{Attendee, HostingView};
@@ -167,7 +167,7 @@ macro_rules! view_projection {
 
 // Layouts: the partner view's 2 has no index by edition (2026-11-23).
 view_projection! {
-    PartnerView: STREAMS, rows::PARTNER_TREES, layout 2;
+    PartnerView: STREAMS, rows::PARTNER_TREES, layout 3;
     VenueView: STREAMS, rows::VENUE_TREES, layout 1;
     Statistics: WITH_JOBDATING, rows::STATISTICS_TREES, layout 1;
     JobDatingView: WITH_JOBDATING, rows::STATISTICS_TREES, layout 1;

@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::rows::{
-    BY_PARTICIPANT, BY_PARTNER, BY_SESSION, Dated, EDITION_SESSIONS, EDITIONS, EVENTS, EditionRow,
-    EventRow, PARTNERS, PartnerRow, REGISTRATIONS, RegistrationRow, SEATS, SESSIONS, SeatsRow,
-    SessionRow, Standing, VENUES, VenueRow, partner_prefix, registration_key,
+    BY_PARTICIPANT, BY_PARTNER, BY_SESSION, Dated, EDITION_SESSIONS, EDITIONS, ERASURES, EVENTS,
+    EditionRow, ErasureRow, EventRow, PARTNERS, PartnerRow, REGISTRATIONS, RegistrationRow, SEATS,
+    SESSIONS, SeatsRow, SessionRow, Standing, VENUES, VenueRow, partner_prefix, registration_key,
 };
 use crate::store::{Cursor, MAX_LIMIT, Page, ViewError, row, tails};
 
@@ -490,6 +490,11 @@ pub fn participant(db: &sled::Db, id: ParticipantId) -> Result<Vec<RegistrationV
         }
     }
     Ok(found)
+}
+
+/// A participant's identity's erasure (when, by whom, why), if it was erased.
+pub fn erasure(db: &sled::Db, id: ParticipantId) -> Result<Option<ErasureRow>, ViewError> {
+    row::<ErasureRow>(db, ERASURES, id.0.as_bytes())
 }
 
 /// Every registration of a session (confirmed, waiting and cancelled), oldest first.

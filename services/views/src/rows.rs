@@ -45,6 +45,9 @@ pub(crate) const BY_PARTNER: &str = "by_partner";
 pub(crate) const BY_PARTICIPANT: &str = "by_participant";
 /// A venue's hosting requests: venue id ‖ session id → [`HostingRow`]. From `venue.venue.<id>`.
 pub(crate) const HOSTING: &str = "hosting";
+/// Participants whose identity was erased: participant id → [`ErasureRow`]. From
+/// `reg.participant.<id>`.
+pub(crate) const ERASURES: &str = "erasures";
 
 /// The partner view's trees: the programme, the seats, the registrations and their indexes.
 pub(crate) const PARTNER_TREES: &[&str] = &[
@@ -59,6 +62,7 @@ pub(crate) const PARTNER_TREES: &[&str] = &[
     BY_SESSION,
     BY_PARTNER,
     BY_PARTICIPANT,
+    ERASURES,
 ];
 
 /// The venue view's trees: the programme, the seats, the registrations and the hosting requests.
@@ -185,6 +189,20 @@ pub(crate) fn write<T: Serialize>(
     let bytes = serde_json::to_vec(row).map_err(|e| Rejected(e.to_string()))?;
     rows.put(tree, key, bytes);
     Ok(())
+}
+
+/// A participant's identity erased: when, by whom, why. No personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasureRow {
+    /// When it was recorded.
+    pub at: jiff::Timestamp,
+    /// Who asked: `partner`, `organiser` or `system` (the retention).
+    pub by: String,
+    /// The partner's id, for a partner; none for an organiser (its key is not shown to others)
+    /// or semaine itself.
+    pub partner: Option<String>,
+    /// Why.
+    pub reason: proto::registration::participant::ErasureReason,
 }
 
 /// An edition, as its creation tells it.

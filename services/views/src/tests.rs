@@ -906,3 +906,63 @@ fn another_events_facts_about_a_session_are_refused_and_change_no_row() {
         }
     }
 }
+
+#[test]
+fn an_erasure_is_kept_with_who_asked_and_why_in_the_partner_view_only() {
+    use proto::registration::participant::{Erased, ErasureReason, Event as Participant};
+    let participant = ParticipantId(Uuid::from_u128(0x7001));
+    let erased = |actor: Actor, when, reason| {
+        let mut event = stored(
+            format!("reg.participant.{participant}"),
+            when,
+            Participant::Erased(Erased { reason }),
+        );
+        event.envelope.actor = actor;
+        event
+    };
+    let by_partner = erased(
+        Actor::Partner { id: "ft".into() },
+        at(3, 10),
+        ErasureReason::Request,
+    );
+    let later = erased(
+        Actor::System {
+            component: "clock".into(),
+        },
+        at(9, 10),
+        ErasureReason::Retention,
+    );
+    let memory = Memory::folded(PartnerView::SCOPE, [&by_partner, &later]);
+    let db = memory.db();
+    let row = crate::partners::erasure(&db, participant)
+        .expect("reads")
+        .expect("kept");
+    assert_eq!(row.by, "partner");
+    assert_eq!(row.partner.as_deref(), Some("ft"));
+    assert_eq!(
+        row.reason,
+        ErasureReason::Request,
+        "the first erasure stands"
+    );
+    assert_eq!(row.at.as_second(), at(3, 10).unix_timestamp());
+    let by_organiser = erased(
+        Actor::Organiser {
+            id: "0193-key".into(),
+        },
+        at(3, 10),
+        ErasureReason::Request,
+    );
+    let db = Memory::folded(PartnerView::SCOPE, [&by_organiser]).db();
+    let row = crate::partners::erasure(&db, participant)
+        .expect("reads")
+        .expect("kept");
+    assert_eq!(
+        (row.by.as_str(), row.partner),
+        ("organiser", None),
+        "no key id shown"
+    );
+    for scope in [VenueView::SCOPE, Statistics::SCOPE] {
+        assert!(!crate::fold::reads(scope, &by_partner.envelope.aggregate));
+        assert_eq!(Memory::folded(scope, [&by_partner]), Memory::default());
+    }
+}
