@@ -329,6 +329,75 @@ async fn every_delivery_arrives_signed_across_a_restart_and_a_failing_receiver()
         .await?;
     assert!(ml_secret.starts_with("whsec_") && ml_secret != ft_secret);
 
+    // A retried subscription (the same Idempotency-Key) gets the same secret, and no secret is
+    // kept in clear in the gateway's idempotency bucket: only the request's hash.
+    let retried = |body: Value| {
+        let app = hooks.app.clone();
+        let key = ml_key.clone();
+        async move {
+            let app = app.ok_or_else(|| anyhow::anyhow!("the gateway runs"))?;
+            let request = Request::builder()
+                .method(Method::POST)
+                .uri("/webhooks")
+                .header(header::AUTHORIZATION, format!("Bearer {key}"))
+                .header("idempotency-key", "ml-hook-2")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))?;
+            let response = app.oneshot(request).await?;
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await?;
+            anyhow::Ok((status, serde_json::from_slice::<Value>(&bytes)?))
+        }
+    };
+    let second_hook =
+        json!({ "url": format!("{base}/hooks/ml-2"), "kinds": ["session.cancelled"] });
+    let (first, made) = retried(second_hook.clone()).await?;
+    let (again, remade) = retried(second_hook).await?;
+    assert_eq!(
+        (first, again),
+        (StatusCode::CREATED, StatusCode::CREATED),
+        "{made} {remade}"
+    );
+    assert_eq!(made["secret"], remade["secret"], "{made} {remade}");
+    assert_eq!(remade["duplicate"], true, "{remade}");
+    let (reused, refused) =
+        retried(json!({ "url": format!("{base}/hooks/other"), "kinds": ["session.cancelled"] }))
+            .await?;
+    assert_eq!(reused, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let bucket = week
+        .log
+        .jetstream()
+        .get_key_value(gateway::idempotency::IDEMPOTENCY_BUCKET)
+        .await?;
+    let mut names = bucket.keys().await?;
+    let mut stored = 0;
+    while let Some(name) = futures_util::StreamExt::next(&mut names).await {
+        let value = bucket.get(name?).await?.unwrap_or_default();
+        let text = String::from_utf8_lossy(&value);
+        for secret in [&ml_secret, &ft_secret, &venue_secret] {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret in the bucket: {text}"
+            );
+        }
+        assert!(!text.contains("whsec_"), "a secret in the bucket: {text}");
+        stored += 1;
+    }
+    assert!(
+        stored >= 4,
+        "the subscriptions' requests are remembered ({stored})"
+    );
+    let extra = made["subscription"].as_str().unwrap_or_default();
+    let (status, deleted) = hooks
+        .send(
+            Method::POST,
+            &format!("/webhooks/{extra}/delete"),
+            &ml_key,
+            None,
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{deleted}");
+
     // The secret is never shown again; another partner's subscription does not exist for it.
     let (status, listed) = hooks.send(Method::GET, "/webhooks", &ml_key, None).await?;
     assert_eq!(status, StatusCode::OK);

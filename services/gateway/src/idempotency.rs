@@ -18,6 +18,10 @@
 //!    between the command and storing its response, or the store had expired) is answered by
 //!    the aggregate's history with the original outcome (`duplicate: true`).
 //!
+//! An answer that holds a secret (a field named `secret`, `password`, `token` or `link`, at any
+//! depth: a webhook subscription's secret) is never stored: only the request's hash is, and a
+//! retry runs again, answered by the log and the service.
+//!
 //! Only what the log also remembers is stored: a success. After a 4xx nothing was recorded, so
 //! the key may be sent again with a corrected request. After a 5xx the outcome is unknown (an
 //! append may have been stored without its acknowledgement): the client retries the same
@@ -255,12 +259,17 @@ impl IdempotencyStore {
             tracing::warn!("a successful response is not JSON; it is not stored");
             return;
         };
+        // An answer that holds a secret (a webhook subscription's) is not kept: only the
+        // request's hash is, so that the key is still refused for another request, and a retry
+        // runs again and gets the secret from where it is kept sealed (the service answers it as
+        // a duplicate).
+        let response = (!holds_secret(&body)).then(|| StoredResponse {
+            status: status.as_u16(),
+            body,
+        });
         let record = Record {
             request: request.to_owned(),
-            response: Some(StoredResponse {
-                status: status.as_u16(),
-                body,
-            }),
+            response,
         };
         let stored = match serde_json::to_vec(&record) {
             Ok(bytes) => self.write(name, revision, bytes).await.map(|_| ()),
@@ -272,6 +281,20 @@ impl IdempotencyStore {
         if let Err(e) = stored {
             tracing::warn!(error = %e, "cannot store a response; the log answers retries");
         }
+    }
+}
+
+/// The names of the answers' fields that hold something only the caller may see once.
+const SECRET_FIELDS: [&str; 4] = ["secret", "password", "token", "link"];
+
+/// Whether an answer holds a secret, at any depth, by its fields' names.
+fn holds_secret(body: &serde_json::Value) -> bool {
+    match body {
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .any(|(name, value)| SECRET_FIELDS.contains(&name.as_str()) || holds_secret(value)),
+        serde_json::Value::Array(items) => items.iter().any(holds_secret),
+        _ => false,
     }
 }
 
@@ -370,6 +393,23 @@ pub async fn idempotent(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_holding_a_secret_are_found_at_any_depth() {
+        assert!(holds_secret(
+            &serde_json::json!({"subscription": "x", "secret": "whsec_1"})
+        ));
+        assert!(holds_secret(
+            &serde_json::json!({"items": [{"invitation": {"link": "…"}}]})
+        ));
+        assert!(!holds_secret(
+            &serde_json::json!({"registration": "r", "status": "confirmed"})
+        ));
+        assert!(
+            !holds_secret(&serde_json::json!(["secret"])),
+            "a value, not a field"
+        );
+    }
 
     #[test]
     fn keys_are_visible_ascii_up_to_200() {
