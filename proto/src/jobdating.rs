@@ -43,9 +43,11 @@ pub struct Candidate {
 pub struct Span {
     /// Start.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub starts_at: Timestamp,
     /// End, exclusive: a span starting then does not overlap.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub ends_at: Timestamp,
 }
 
@@ -56,9 +58,11 @@ pub struct Span {
 pub struct Setup {
     /// The session's start: the first slot starts then.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub starts_at: Timestamp,
     /// The session's end: no slot ends after it.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub ends_at: Timestamp,
     /// The length of one interview.
     pub slot_minutes: SlotMinutes,
@@ -71,6 +75,7 @@ pub struct Setup {
     pub max_interviews: InterviewLimit,
     /// Partners send their candidates' wishes until then (exclusive).
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub wishes_until: Timestamp,
 }
 

@@ -66,9 +66,10 @@ macro_rules! validated_string {
         pub struct $name(String);
 
         impl $name {
-            /// Checks `value`.
+            /// Checks `value`, once in Unicode's composed form (NFC): the same text typed on
+            /// two keyboards is one value.
             pub fn parse(value: impl Into<String>) -> Result<Self, Invalid> {
-                let value: String = value.into();
+                let value = composed(value.into());
                 let check: fn(&str) -> Result<(), String> = $check;
                 check(&value).map_err(Invalid)?;
                 Ok(Self(value))
@@ -99,6 +100,17 @@ macro_rules! validated_string {
             }
         }
     };
+}
+
+/// `text` in Unicode's composed form (NFC): `e` followed by a combining acute accent becomes
+/// `é`. ASCII is left as it is, without a copy.
+fn composed(text: String) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    if text.is_ascii() || unicode_normalization::is_nfc(&text) {
+        text
+    } else {
+        text.nfc().collect()
+    }
 }
 
 fn slug(value: &str, what: &str) -> Result<(), String> {
@@ -348,6 +360,55 @@ impl TimeZoneName {
     }
 }
 
+/// Strict readers of times sent by clients, for `#[serde(deserialize_with = …)]`.
+///
+/// jiff reads a leap second (`23:59:60`) as `23:59:59`, silently; no time of a programme, a
+/// venue's hours or a deadline is one, so it is refused with a message instead of moved.
+pub mod strict {
+    use jiff::Timestamp;
+    use jiff::civil::{DateTime, Time};
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    /// Whether `text` (a time, or a date and time) has a second 60.
+    fn leap_second(text: &str) -> bool {
+        let time = text
+            .split_once(['T', 't', ' '])
+            .map_or(text, |(_, time)| time);
+        time.split(':')
+            .nth(2)
+            .is_some_and(|second| second.starts_with("60"))
+    }
+
+    fn read<'de, D: Deserializer<'de>, T: std::str::FromStr<Err = jiff::Error>>(
+        deserializer: D,
+        what: &str,
+    ) -> Result<T, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if leap_second(&text) {
+            return Err(D::Error::custom(format!(
+                "{what} has no second 60 (a leap second), not {text:?}"
+            )));
+        }
+        text.parse::<T>()
+            .map_err(|e| D::Error::custom(format!("{what} is not valid ({e}): {text:?}")))
+    }
+
+    /// A local date and time, `2027-04-13T14:00:00`.
+    pub fn date_time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime, D::Error> {
+        read(deserializer, "a local date and time")
+    }
+
+    /// A time of day, `08:30:00`.
+    pub fn time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Time, D::Error> {
+        read(deserializer, "a time of day")
+    }
+
+    /// An instant, RFC 3339 (`2027-04-12T10:00:00Z`).
+    pub fn timestamp<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
+        read(deserializer, "an instant")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,6 +442,56 @@ mod tests {
         assert!(InterviewLimit::parse(21).is_err());
         assert_eq!(SlotNo::at_index(0).map(SlotNo::get), Some(1));
         assert_eq!(SlotNo::parse(3).map(SlotNo::index), Ok(2));
+    }
+
+    #[test]
+    fn text_is_kept_composed_so_two_normal_forms_are_one_name() {
+        let composed = Name::parse("Mission locale du Gapençais").expect("valid");
+        let decomposed = Name::parse("Mission locale du Gapenc\u{327}ais").expect("valid");
+        assert_eq!(composed, decomposed);
+        assert_eq!(decomposed.as_str(), "Mission locale du Gapençais");
+        let read: Name = serde_json::from_str("\"E\u{301}tablissement\"").expect("deserialises");
+        assert_eq!(read.as_str(), "Établissement");
+        assert_eq!(
+            Name::parse("x".repeat(199) + "e\u{301}").map(|n| n.as_str().chars().count()),
+            Ok(200),
+            "counted once composed"
+        );
+    }
+
+    #[test]
+    fn a_leap_second_is_refused_not_moved() {
+        #[derive(serde::Deserialize)]
+        struct Times {
+            #[serde(deserialize_with = "strict::date_time")]
+            at: jiff::civil::DateTime,
+            #[serde(deserialize_with = "strict::time")]
+            opens: jiff::civil::Time,
+            #[serde(deserialize_with = "strict::timestamp")]
+            until: jiff::Timestamp,
+        }
+        let read = |at: &str, opens: &str, until: &str| {
+            serde_json::from_value::<Times>(serde_json::json!({
+                "at": at, "opens": opens, "until": until
+            }))
+        };
+        let ok = read("2027-04-13T23:59:59", "08:30:00", "2027-04-12T10:00:00Z").expect("reads");
+        assert_eq!(ok.at.second(), 59);
+        assert_eq!(ok.opens.hour(), 8);
+        assert_eq!(ok.until.as_second(), 1_807_524_000);
+        for (at, opens, until) in [
+            ("2027-04-13T23:59:60", "08:30:00", "2027-04-12T10:00:00Z"),
+            ("2027-04-13T23:59:59", "23:59:60", "2027-04-12T10:00:00Z"),
+            ("2027-04-13T23:59:59", "08:30:00", "2027-04-12T23:59:60Z"),
+            ("2027-04-13T23:59:60.5", "08:30:00", "2027-04-12T10:00:00Z"),
+        ] {
+            let error = read(at, opens, until).err().map(|e| e.to_string());
+            assert!(
+                error.as_deref().is_some_and(|e| e.contains("second 60")),
+                "{error:?}"
+            );
+        }
+        assert!(read("2027-04-13T25:00:00", "08:30:00", "2027-04-12T10:00:00Z").is_err());
     }
 
     #[test]

@@ -136,9 +136,11 @@ pub struct OpeningHours {
     pub day: Weekday,
     /// Opens at.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "crate::values::strict::time")]
     pub opens: Time,
     /// Closes at.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "crate::values::strict::time")]
     pub closes: Time,
 }
 

@@ -1818,3 +1818,99 @@ async fn hostile_values_in_validated_fields_are_422_and_record_nothing() -> anyh
     assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
     Ok(())
 }
+
+/// Values out of reason are typed problems, and record nothing: a leap second in a session's
+/// times (jiff would read it as :59), an edition in year 9999, a room for 50,000, a reservation of
+/// more seats than the session has or with a deadline already passed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_out_of_reason_are_typed_problems() -> anyhow::Result<()> {
+    let api = Api::start().await?;
+    let week = &api.week;
+    let (venue, event, session) = week
+        .open_session(10, tuesday(10, 0), tuesday(12, 0))
+        .await?;
+    let organiser = api.key(Role::Organiser(Editions::All)).await?;
+    let before = week.messages_in_log().await;
+    let mut year_9999 = edition_body();
+    year_9999["last_day"] = json!("9999-04-23");
+    let mut huge_room = venue_body();
+    huge_room["rooms"][0]["max_capacity"] = json!(50_000);
+    let cases: Vec<(String, Value, StatusCode, &str)> = vec![
+        (
+            format!("/events/{event}/sessions"),
+            json!({
+                "session": SessionId::generate(),
+                "starts": "2027-04-13T23:59:60",
+                "ends": "2027-04-14T01:00:00",
+                "venue": venue,
+                "room": "salle-polyvalente",
+                "capacity_wanted": 10,
+            }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            format!("/events/{event}/sessions/{session}/reschedule"),
+            json!({ "starts": "2027-04-13T10:00:60", "ends": "2027-04-13T12:00:00" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            "/editions".to_owned(),
+            year_9999,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "day-out-of-range",
+        ),
+        (
+            "/venues".to_owned(),
+            huge_room,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "room-too-large",
+        ),
+        (
+            format!("/sessions/{session}/reservations"),
+            json!({
+                "beneficiary": { "for": "audience", "audience": "job_seekers" },
+                "seats": 11,
+                "until": "2027-04-12T10:00:00Z",
+            }),
+            StatusCode::CONFLICT,
+            "reservation-larger-than-session",
+        ),
+        (
+            format!("/sessions/{session}/reservations"),
+            json!({
+                "beneficiary": { "for": "audience", "audience": "job_seekers" },
+                "seats": 2,
+                "until": "2020-04-12T10:00:00Z",
+            }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "deadline-passed",
+        ),
+        (
+            format!("/sessions/{session}/reservations"),
+            json!({
+                "beneficiary": { "for": "audience", "audience": "job_seekers" },
+                "seats": 2,
+                "until": "2027-04-12T23:59:60Z",
+            }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+    ];
+    for (n, (path, body, status, code)) in cases.into_iter().enumerate() {
+        let answer = api
+            .send(
+                post(&path)
+                    .by(&organiser)
+                    .key(&format!("reason-{n}"))
+                    .json(&body),
+            )
+            .await?;
+        assert_eq!(answer.status, status, "{path}: {answer:?}");
+        assert_eq!(answer.code(), code, "{path}: {answer:?}");
+        assert!(answer.is_problem(), "{answer:?}");
+    }
+    assert_eq!(week.messages_in_log().await, before, "nothing recorded");
+    Ok(())
+}

@@ -83,9 +83,11 @@ pub struct ScheduleSession {
     pub session: SessionId,
     /// Its start, local wall-clock time in the edition's time zone.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "crate::values::strict::date_time")]
     pub starts: DateTime,
     /// Its end, local wall-clock time.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "crate::values::strict::date_time")]
     pub ends: DateTime,
     /// The venue asked to host it.
     pub venue: VenueId,
@@ -103,9 +105,11 @@ pub struct RescheduleSession {
     pub session: SessionId,
     /// Its new start, local time.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "crate::values::strict::date_time")]
     pub starts: DateTime,
     /// Its new end, local time.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "crate::values::strict::date_time")]
     pub ends: DateTime,
 }
 

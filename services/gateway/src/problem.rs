@@ -214,6 +214,7 @@ fn edition_status(refusal: &EditionRefusal) -> StatusCode {
         R::NotCreated => UNKNOWN,
         R::LastDayBeforeFirstDay { .. }
         | R::TooLong { .. }
+        | R::DayOutOfRange { .. }
         | R::NoOrganiser
         | R::DuplicateOrganiser { .. } => INVALID,
     }
@@ -259,6 +260,7 @@ fn venue_status(refusal: &VenueRefusal) -> StatusCode {
         R::NoRooms
         | R::DuplicateRoom { .. }
         | R::RoomWithoutCapacity { .. }
+        | R::RoomTooLarge { .. }
         | R::OpeningSpanInverted { .. }
         | R::ClosedPeriodInverted { .. }
         | R::ZeroCapacity => INVALID,
@@ -281,8 +283,12 @@ fn seats_status(refusal: &SeatsRefusal) -> StatusCode {
         | R::NotConfirmed { .. }
         | R::TooManyPresent { .. }
         | R::WaitingListFull { .. }
+        | R::ReservationLargerThanSession { .. }
         | R::NotEnded { .. } => CONFLICT,
-        R::GroupTooSmall { .. } | R::NobodyPresent { .. } | R::ReservationWithoutSeats => INVALID,
+        R::GroupTooSmall { .. }
+        | R::NobodyPresent { .. }
+        | R::ReservationWithoutSeats
+        | R::DeadlinePassed { .. } => INVALID,
     }
 }
 

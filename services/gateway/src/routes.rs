@@ -1895,9 +1895,11 @@ async fn schedule_session(
 struct NewTimes {
     /// New start, local time in the edition's zone.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "proto::values::strict::date_time")]
     starts: DateTime,
     /// New end, local time.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "proto::values::strict::date_time")]
     ends: DateTime,
 }
 
@@ -2061,6 +2063,7 @@ struct ReserveSeats {
     seats: u32,
     /// Until when (an instant, RFC 3339).
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "proto::values::strict::timestamp")]
     until: Timestamp,
 }
 

@@ -82,7 +82,12 @@ pub enum SeatsCommand {
     },
     /// Keeps seats for a partner or an audience until a deadline; replaces the reservation of
     /// the same beneficiary.
-    Reserve(Reservation),
+    Reserve {
+        /// The seats, for whom, until when.
+        reservation: Reservation,
+        /// The current time: a deadline already passed is refused.
+        now: Timestamp,
+    },
     /// Releases the reservations whose deadline passed (sent by a timer).
     ReleaseExpired {
         /// The current time.
@@ -391,6 +396,22 @@ pub enum SeatsRefusal {
         /// The most it keeps.
         limit: u64,
     },
+    /// A reservation whose deadline already passed.
+    #[error("the deadline {until} has passed; a reservation keeps seats until a later instant")]
+    DeadlinePassed {
+        /// The deadline asked.
+        until: Timestamp,
+    },
+    /// A reservation of more seats than the session has.
+    #[error(
+        "cannot reserve {seats} seats in a session of {capacity}: reserve at most its capacity"
+    )]
+    ReservationLargerThanSession {
+        /// The seats asked.
+        seats: u32,
+        /// The session's capacity.
+        capacity: u32,
+    },
     /// A reservation of no seat.
     #[error("cannot reserve 0 seats: a reservation keeps at least 1 seat")]
     ReservationWithoutSeats,
@@ -422,6 +443,8 @@ impl SeatsRefusal {
             Self::TooManyPresent { .. } => "too-many-present",
             Self::WaitingListFull { .. } => "waiting-list-full",
             Self::ReservationWithoutSeats => "reservation-without-seats",
+            Self::DeadlinePassed { .. } => "deadline-passed",
+            Self::ReservationLargerThanSession { .. } => "reservation-larger-than-session",
             Self::NotEnded { .. } => "session-not-ended",
         }
     }
@@ -440,7 +463,7 @@ impl Decider for Seats {
             SeatsCommand::SetCapacity { capacity, facts } => {
                 Ok(set_capacity(state, *capacity, facts))
             }
-            SeatsCommand::Reserve(reservation) => reserve(state, reservation),
+            SeatsCommand::Reserve { reservation, now } => reserve(state, reservation, *now),
             SeatsCommand::ReleaseExpired { now } => Ok(release_expired(state, *now)),
             SeatsCommand::Register {
                 registration,
@@ -753,10 +776,25 @@ fn set_capacity(state: &SeatsState, capacity: u32, facts: &SessionFacts) -> Vec<
 
 /// Keeps seats for a beneficiary, replacing its previous reservation; a smaller replacement frees
 /// seats, which go to the waiting list.
-fn reserve(state: &SeatsState, reservation: &Reservation) -> Result<Vec<Event>, SeatsRefusal> {
+fn reserve(
+    state: &SeatsState,
+    reservation: &Reservation,
+    now: Timestamp,
+) -> Result<Vec<Event>, SeatsRefusal> {
     state.open_facts()?;
     if reservation.seats == 0 {
         return Err(SeatsRefusal::ReservationWithoutSeats);
+    }
+    if reservation.until <= now {
+        return Err(SeatsRefusal::DeadlinePassed {
+            until: reservation.until,
+        });
+    }
+    if state.capacity > 0 && reservation.seats > state.capacity {
+        return Err(SeatsRefusal::ReservationLargerThanSession {
+            seats: reservation.seats,
+            capacity: state.capacity,
+        });
     }
     if state.reservations.contains(reservation) {
         return Ok(vec![]);

@@ -25,6 +25,12 @@ fn a_partner_is_declared_once() {
     Spec::<Partner>::given([Event::Declared(gap.clone())])
         .when(Command::Declare(gap.clone()))
         .then([]);
+    // The same name typed with a combining cedilla is the same partner, declared again.
+    Spec::<Partner>::given([Event::Declared(gap.clone())])
+        .when(Command::Declare(declared(
+            "Mission locale du Gapenc\u{327}ais",
+        )))
+        .then([]);
     Spec::<Partner>::given([Event::Declared(gap.clone())])
         .when(Command::Declare(declared("Autre nom")))
         .then_error(PartnerRefusal::AlreadyDeclared { name: gap.name });

@@ -129,8 +129,8 @@ fn command() -> impl Strategy<Value = SeatsCommand> {
     prop_oneof![
         2 => (count(), facts())
             .prop_map(|(capacity, facts)| SeatsCommand::SetCapacity { capacity, facts }),
-        1 => (beneficiary(), count(), instant()).prop_map(|(beneficiary, seats, until)| {
-            SeatsCommand::Reserve(Reservation { beneficiary, seats, until })
+        1 => (beneficiary(), count(), instant(), asked()).prop_map(|(beneficiary, seats, until, now)| {
+            SeatsCommand::Reserve { reservation: Reservation { beneficiary, seats, until }, now }
         }),
         1 => instant().prop_map(|now| SeatsCommand::ReleaseExpired { now }),
         6 => (

@@ -123,6 +123,14 @@ fn for_young_people() -> Beneficiary {
     }
 }
 
+/// The organiser reserves, the day before.
+fn reserve(reservation: Reservation) -> SeatsCommand {
+    SeatsCommand::Reserve {
+        reservation,
+        now: day_before(),
+    }
+}
+
 /// `seats` kept for `beneficiary` until the deadline.
 fn reservation(beneficiary: Beneficiary, seats: u32) -> Reservation {
     Reservation {
@@ -819,13 +827,26 @@ fn a_capacity_of_zero_demotes_everyone() {
 #[test]
 fn only_an_open_session_reserves_at_least_one_seat() {
     Spec::<Seats>::given([])
-        .when(SeatsCommand::Reserve(reservation(for_mission_locale(), 2)))
+        .when(reserve(reservation(for_mission_locale(), 2)))
         .then_error(SeatsRefusal::NotOpen);
     Spec::<Seats>::given([opened(4)])
-        .when(SeatsCommand::Reserve(reservation(for_mission_locale(), 0)))
+        .when(reserve(reservation(for_mission_locale(), 0)))
         .then_error(SeatsRefusal::ReservationWithoutSeats);
+    // Never more seats than the session has, nor a deadline already passed.
     Spec::<Seats>::given([opened(4)])
-        .when(SeatsCommand::Reserve(reservation(for_mission_locale(), 2)))
+        .when(reserve(reservation(for_mission_locale(), 5)))
+        .then_error(SeatsRefusal::ReservationLargerThanSession {
+            seats: 5,
+            capacity: 4,
+        });
+    Spec::<Seats>::given([opened(4)])
+        .when(SeatsCommand::Reserve {
+            reservation: reservation(for_mission_locale(), 2),
+            now: deadline(),
+        })
+        .then_error(SeatsRefusal::DeadlinePassed { until: deadline() });
+    Spec::<Seats>::given([opened(4)])
+        .when(reserve(reservation(for_mission_locale(), 2)))
         .then([Event::SeatsReserved(reservation(for_mission_locale(), 2))]);
     Spec::<Seats>::given([
         opened(4),
@@ -833,7 +854,7 @@ fn only_an_open_session_reserves_at_least_one_seat() {
             reason: reason("Intempéries"),
         }),
     ])
-    .when(SeatsCommand::Reserve(reservation(for_mission_locale(), 2)))
+    .when(reserve(reservation(for_mission_locale(), 2)))
     .then_error(SeatsRefusal::SessionCancelled);
 }
 
@@ -987,11 +1008,11 @@ fn a_reservation_replaces_the_previous_one_for_the_same_beneficiary() {
     ];
     // The same again: nothing.
     Spec::<Seats>::given(history.clone())
-        .when(SeatsCommand::Reserve(reservation(for_mission_locale(), 2)))
+        .when(reserve(reservation(for_mission_locale(), 2)))
         .then([]);
     // Fewer seats: the seat no longer kept goes to the waiting list.
     Spec::<Seats>::given(history.clone())
-        .when(SeatsCommand::Reserve(reservation(for_mission_locale(), 1)))
+        .when(reserve(reservation(for_mission_locale(), 1)))
         .then([
             Event::SeatsReserved(reservation(for_mission_locale(), 1)),
             person(2).promoted(),
@@ -1311,8 +1332,8 @@ fn after_every_decision_no_waiting_entry_fits() {
         set_capacity(0),
         set_capacity(2),
         set_capacity(5),
-        SeatsCommand::Reserve(reservation(for_mission_locale(), 2)),
-        SeatsCommand::Reserve(reservation(for_mission_locale(), 1)),
+        reserve(reservation(for_mission_locale(), 2)),
+        reserve(reservation(for_mission_locale(), 1)),
         SeatsCommand::ReleaseExpired {
             now: after_deadline,
         },

@@ -487,8 +487,11 @@ impl Registrations {
                 "seats are reserved by an organiser",
             ));
         }
-        self.seats_command(session, &SeatsCommand::Reserve(reservation), meta)
-            .await
+        let reserve = SeatsCommand::Reserve {
+            reservation,
+            now: Timestamp::now(),
+        };
+        self.seats_command(session, &reserve, meta).await
     }
 
     /// Holds and confirms a confirmed registration's slot in its participant's agenda (for the

@@ -83,6 +83,12 @@ pub enum EditionRefusal {
         /// The last day asked.
         last_day: Date,
     },
+    /// A day outside the years an edition can be held in (a year 0000 or 9999 is a mistake).
+    #[error("{day} is not a day of an edition: editions are held from {FIRST_YEAR} to {LAST_YEAR}")]
+    DayOutOfRange {
+        /// The day asked.
+        day: Date,
+    },
     /// The edition would last more than [`MAX_DAYS`] days.
     #[error(
         "from {first_day} to {last_day} is {days} days; an edition is a week or a day and lasts at most {MAX_DAYS} days"
@@ -117,6 +123,7 @@ impl EditionRefusal {
             Self::NotCreated => "edition-not-created",
             Self::LastDayBeforeFirstDay { .. } => "last-day-before-first-day",
             Self::TooLong { .. } => "edition-too-long",
+            Self::DayOutOfRange { .. } => "day-out-of-range",
             Self::NoOrganiser => "no-organiser",
             Self::DuplicateOrganiser { .. } => "duplicate-organiser",
             Self::Closed => "edition-closed",
@@ -224,7 +231,17 @@ fn amend_dates(state: &EditionState, amend: &AmendDates) -> Result<Vec<Event>, E
     })])
 }
 
+/// The first year an edition may start in: the weeks the seeds tell of began in the 2020s.
+pub const FIRST_YEAR: i16 = 2000;
+/// The last year an edition may end in.
+pub const LAST_YEAR: i16 = 2100;
+
 fn check_days(first_day: Date, last_day: Date) -> Result<(), EditionRefusal> {
+    for day in [first_day, last_day] {
+        if !(FIRST_YEAR..=LAST_YEAR).contains(&day.year()) {
+            return Err(EditionRefusal::DayOutOfRange { day });
+        }
+    }
     if last_day < first_day {
         return Err(EditionRefusal::LastDayBeforeFirstDay {
             first_day,

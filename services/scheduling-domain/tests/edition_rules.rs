@@ -109,6 +109,32 @@ fn an_edition_does_not_end_before_it_starts() {
 }
 
 #[test]
+fn an_edition_is_held_between_2000_and_2100() {
+    for (first, last, wrong) in [
+        (date(0, 1, 1), date(0, 1, 2), date(0, 1, 1)),
+        (date(9999, 1, 1), date(9999, 1, 2), date(9999, 1, 1)),
+        (date(2100, 12, 31), date(2101, 1, 1), date(2101, 1, 1)),
+        (date(1999, 12, 31), date(2000, 1, 1), date(1999, 12, 31)),
+    ] {
+        Spec::<Edition>::given([])
+            .when(Command::Create(create_between(first, last)))
+            .then_error(EditionRefusal::DayOutOfRange { day: wrong });
+    }
+    Spec::<Edition>::given([created()])
+        .when(Command::AmendDates(AmendDates {
+            first_day: date(2024, 4, 15),
+            last_day: date(9999, 4, 26),
+        }))
+        .then_error(EditionRefusal::DayOutOfRange {
+            day: date(9999, 4, 26),
+        });
+    assert_eq!(
+        EditionRefusal::DayOutOfRange { day: date(0, 1, 1) }.code(),
+        "day-out-of-range"
+    );
+}
+
+#[test]
 fn an_edition_lasts_at_most_31_days() {
     let accepted = create_between(date(2024, 3, 1), date(2024, 3, 31));
     let Event::Created(mut event) = created() else {

@@ -107,6 +107,9 @@ pub enum HostingStatus {
     Released,
 }
 
+/// The largest room a venue registers: a congress hall; a stadium is not a venue of a week.
+pub const MAX_ROOM_CAPACITY: u32 = 5_000;
+
 /// Why a command is refused. Each variant says what is wrong and what is allowed instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VenueRefusal {
@@ -130,6 +133,17 @@ pub enum VenueRefusal {
     DuplicateRoom {
         /// The repeated id.
         room: RoomId,
+    },
+    /// A room larger than any venue of a week holds (a typing mistake: 25000 for 250).
+    #[error(
+        "cannot register room `{room}` with a maximum capacity of {max_capacity}: a room holds \
+         at most {MAX_ROOM_CAPACITY}"
+    )]
+    RoomTooLarge {
+        /// The room.
+        room: RoomId,
+        /// The capacity asked.
+        max_capacity: u32,
     },
     /// A room that holds nobody.
     #[error("cannot register room `{room}` with a maximum capacity of 0: a room holds at least 1")]
@@ -277,6 +291,7 @@ impl VenueRefusal {
             Self::NoRooms => "venue-without-rooms",
             Self::DuplicateRoom { .. } => "duplicate-room",
             Self::RoomWithoutCapacity { .. } => "room-without-capacity",
+            Self::RoomTooLarge { .. } => "room-too-large",
             Self::OpeningSpanInverted { .. } => "opening-span-inverted",
             Self::ClosedPeriodInverted { .. } => "closed-period-inverted",
             Self::UnknownSession { .. } => "unknown-session",
@@ -474,6 +489,12 @@ fn register_venue(state: &VenueState, register: &Register) -> Result<Vec<Event>,
         if room.max_capacity == 0 {
             return Err(VenueRefusal::RoomWithoutCapacity {
                 room: room.id.clone(),
+            });
+        }
+        if room.max_capacity > MAX_ROOM_CAPACITY {
+            return Err(VenueRefusal::RoomTooLarge {
+                room: room.id.clone(),
+                max_capacity: room.max_capacity,
             });
         }
     }

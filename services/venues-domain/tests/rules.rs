@@ -306,6 +306,25 @@ fn a_registration_needs_rooms_with_unique_ids_and_seats() {
     Spec::<Venue>::given([])
         .when(Command::Register(Box::new(register)))
         .then_error(VenueRefusal::RoomWithoutCapacity { room: room(SMALL) });
+
+    let mut register = registration();
+    register.rooms[1].max_capacity = venues_domain::MAX_ROOM_CAPACITY + 1;
+    Spec::<Venue>::given([])
+        .when(Command::Register(Box::new(register)))
+        .then_error(VenueRefusal::RoomTooLarge {
+            room: room(SMALL),
+            max_capacity: venues_domain::MAX_ROOM_CAPACITY + 1,
+        });
+    let mut register = registration();
+    register.rooms[1].max_capacity = venues_domain::MAX_ROOM_CAPACITY;
+    assert!(
+        Venue::decide(
+            &VenueState::default(),
+            &Command::Register(Box::new(register))
+        )
+        .is_ok(),
+        "the largest room is allowed"
+    );
 }
 
 #[test]
