@@ -235,16 +235,31 @@ fn parameters(route: &Route) -> Vec<Value> {
         .split('/')
         .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| {
-            let schema = if name == "partner" {
-                json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$" })
-            } else {
-                json!({ "type": "string", "format": "uuid" })
+            let (schema, description) = match name {
+                "partner" => (
+                    json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$" }),
+                    "The partner's id: 1 to 64 letters, digits, `-` or `_`.".to_owned(),
+                ),
+                // Numbers of a job-dating floor, as the gateway reads them (`TableNo`, `SlotNo`:
+                // 1 to 999; a planner run: from 1).
+                "table" | "slot" => (
+                    json!({ "type": "integer", "minimum": 1, "maximum": 999 }),
+                    format!("The {name}'s number, from 1."),
+                ),
+                "run" => (
+                    json!({ "type": "integer", "minimum": 1, "maximum": u32::MAX }),
+                    "The planner run's number, from 1.".to_owned(),
+                ),
+                _ => (
+                    json!({ "type": "string", "format": "uuid" }),
+                    format!("The {name}'s id."),
+                ),
             };
             json!({
                 "name": name,
                 "in": "path",
                 "required": true,
-                "description": format!("The {name}'s id."),
+                "description": description,
                 "schema": schema,
             })
         })
@@ -270,7 +285,7 @@ fn query_parameter(param: &Param) -> Value {
                 "items": {
                     "type": "string",
                     "pattern": "^[A-Za-z0-9_-]+:[0-9]+(,[A-Za-z0-9_-]+:[0-9]+)*$",
-                    "examples": ["REGISTRATION:412"],
+                    "examples": ["REGISTRATION:0"],
                 },
             },
         });

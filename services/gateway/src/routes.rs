@@ -376,9 +376,10 @@ const fn part(file: &'static str, variant: &'static str) -> Contract {
 pub const MIN_SEQ: Param = Param {
     name: "min_seq",
     description: "`<STREAM>:<seq>`, as a command answered them (`stream`, `seq`): the read waits, \
-                  at most 2 seconds, until the catalogue has read that far in that stream, and is \
-                  answered 503 `read-model-behind` (Retry-After: 1) if it has not. Repeatable, or \
-                  comma-separated.",
+                  at most 2 seconds, until the read model this route reads (the catalogue, the \
+                  partners', venues' or job-dating view, the statistics) has read that far in \
+                  that stream, and is answered 503 `read-model-behind` (Retry-After: 1) if it has \
+                  not. Repeatable, or comma-separated.",
     kind: "min_seq",
     format: None,
 };
