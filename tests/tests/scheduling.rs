@@ -455,3 +455,100 @@ async fn another_events_old_facts_about_a_session_never_reach_its_seats() {
         .expect("claimed");
     assert_eq!(owner.event, demo_event);
 }
+
+/// A log written before ids were claimed: two events scheduled one session id, neither claimed
+/// it. `claim_earlier_session_ids` (run by every `semaine` process before it serves) claims it
+/// for the first, names the second as a collision, and remembers how far it went; from then on
+/// no event can take the id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ids_of_earlier_sessions_are_claimed_for_the_first_event_before_anything_serves() {
+    use eventlog::CommandMeta;
+    use proto::scheduling::session::Owner;
+    use proto::values::{RoomId, SessionId};
+
+    let week = Week::start().await.expect("the week starts");
+    let venue = week.register_venue(40).await.expect("venue registered");
+    let mut events = Vec::new();
+    for _ in 0..3 {
+        let edition = week.create_edition().await.expect("edition created");
+        let event = week.add_open_door(edition).await.expect("event added");
+        events.push((edition, event));
+    }
+    // What an old log holds: the same SessionScheduled under two events, without claims.
+    let session = SessionId::generate();
+    for (n, (_, event)) in events.iter().take(2).enumerate() {
+        let scheduled = event::Event::SessionScheduled(event::SessionScheduled {
+            session,
+            request: 1,
+            venue,
+            room: RoomId::parse("salle-polyvalente").expect("a room"),
+            starts_local: tuesday(9, 0),
+            ends_local: tuesday(10, 0),
+            time_zone: proto::values::TimeZoneName::paris(),
+            starts_at: jiff::Timestamp::from_second(1_807_686_000).expect("an instant"),
+            ends_at: jiff::Timestamp::from_second(1_807_689_600).expect("an instant"),
+            capacity_wanted: 10,
+        });
+        let key = scheduling::event_key(*event);
+        let meta = CommandMeta::new(organiser(), format!("old-{n}"));
+        let commit = meta.commit(&key, &[scheduled]).expect("a commit");
+        let version = week.log.version(&key).await.expect("a version");
+        week.log
+            .append(&key, version, &commit, &format!("old-{n}"))
+            .await
+            .expect("written as an old log holds it");
+    }
+    assert_eq!(
+        week.scheduling.session_owner(session).await.expect("reads"),
+        None
+    );
+
+    let claims = week
+        .scheduling
+        .claim_earlier_session_ids(1)
+        .await
+        .expect("claimed");
+    assert!(claims.claimed >= 1, "{claims:?}");
+    assert_eq!(
+        claims.collisions,
+        vec![(session, events[1].1)],
+        "{claims:?}"
+    );
+    let owner = Some(Owner {
+        edition: events[0].0,
+        event: events[0].1,
+    });
+    assert_eq!(
+        week.scheduling.session_owner(session).await.expect("reads"),
+        owner
+    );
+
+    // Nobody takes it now; and a second run goes on from where the first stopped.
+    let taken = week
+        .scheduling
+        .event(
+            events[2].1,
+            event::Command::ScheduleSession(event::ScheduleSession {
+                session,
+                starts: tuesday(11, 0),
+                ends: tuesday(12, 0),
+                venue,
+                room: RoomId::parse("salle-polyvalente").expect("a room"),
+                capacity_wanted: 10,
+            }),
+            &CommandMeta::new(organiser(), "take-it"),
+        )
+        .await
+        .expect_err("refused");
+    assert_eq!(taken.code(), "session-id-taken");
+    let again = week
+        .scheduling
+        .claim_earlier_session_ids(1)
+        .await
+        .expect("runs again");
+    assert_eq!(
+        again,
+        scheduling::EarlierClaims::default(),
+        "nothing left to claim"
+    );
+}

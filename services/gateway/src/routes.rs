@@ -1671,10 +1671,12 @@ pub fn app(state: AppState) -> Router {
         .route_layer(middleware::from_fn(no_store));
     // The public reads (the catalogue) are limited per client address; the probes, the metrics
     // and the document are not (a load balancer and a scraper poll them from one address).
-    let public = public.route_layer(middleware::from_fn_with_state(
-        state.clone(),
-        limit_by_address,
-    ));
+    let public = public
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            limit_by_address,
+        ))
+        .route_layer(middleware::from_fn(no_store_when_keyed));
     probes
         .merge(public)
         .merge(commands)
@@ -1716,6 +1718,22 @@ async fn no_store(request: axum::extract::Request, next: middleware::Next) -> Re
         axum::http::header::CACHE_CONTROL,
         axum::http::HeaderValue::from_static("no-store"),
     );
+    response
+}
+
+/// A public read sent with a key may show what is the key's own (an organiser's drafts): no
+/// cache keeps that answer either.
+async fn no_store_when_keyed(request: axum::extract::Request, next: middleware::Next) -> Response {
+    let keyed = request
+        .headers()
+        .contains_key(axum::http::header::AUTHORIZATION);
+    let mut response = next.run(request).await;
+    if keyed {
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
     response
 }
 
@@ -2035,21 +2053,15 @@ pub(crate) async fn organiser_of_session(
     if caller.organiser()? == Editions::All {
         return Ok(());
     }
-    // The session's id names one session of one edition once claimed (ADR 0008); a session of
-    // a log older than claims, not claimed yet, is known by the edition its seats were opened for.
-    let claimed = state.services.scheduling.session_owner(session).await?;
-    let edition = match claimed {
-        Some(owner) => owner.edition,
-        None => state
-            .services
-            .registrations
-            .seats(session)
-            .await?
-            .facts
-            .as_ref()
-            .map(|facts| facts.edition)
-            .ok_or(RegistrationError::Seats(SeatsRefusal::NotOpen))?,
-    };
+    // The session's id names one session of one edition: its claim's (ADR 0008). An id no
+    // event claimed is no session: refused as its seats would refuse it.
+    let edition = state
+        .services
+        .scheduling
+        .session_owner(session)
+        .await?
+        .map(|owner| owner.edition)
+        .ok_or(RegistrationError::Seats(SeatsRefusal::NotOpen))?;
     caller.organiser_of(edition)
 }
 

@@ -18,13 +18,10 @@
 //! - [`AgendaKeeper`] and [`KeepAgendas`]: registrations confirmed, promoted, waiting, demoted or
 //!   cancelled → the participant's agenda; a promotion that overlaps another confirmed session of
 //!   the participant is cancelled, and the next in line promoted.
-//! - [`session_ids`]: sessions scheduled before ids were claimed get their claim, in the log's
-//!   order (ADR 0008).
 //! - [`clock`]: sessions' ends (no-shows counted) and reservations' deadlines, sent when due.
 
 use ::venues::{Venues, VenuesError};
 pub mod clock;
-pub mod session_ids;
 
 use eventlog::{CommandMeta, EventLog};
 use projection::{Cause, Dispatch, DispatchError, Position, Reactor, Rejected};
@@ -517,8 +514,9 @@ pub struct TellSeats {
 
 impl TellSeats {
     /// Passes when `session`'s id is `event`'s: a seats' command is sent for the session's own
-    /// event only (ADR 0008). An id no event claimed yet (a log older than claims, before the
-    /// `session-ids` process reached it) passes, as it did before claims.
+    /// event only (ADR 0008). Every scheduled session's id is claimed (the earlier ones by
+    /// `Scheduling::claim_earlier_session_ids` before any process runs): one not claimed yet is
+    /// tried again later, never sent unchecked.
     async fn owned(&self, session: SessionId, event: EventId) -> Result<(), DispatchError> {
         let owner = self
             .scheduling
@@ -528,7 +526,9 @@ impl TellSeats {
         match owner {
             Some(owner) => proto::scheduling::session::check_owner(session, owner.event, event)
                 .map_err(|why| DispatchError::Refused(format!("session-of-another-event: {why}"))),
-            None => Ok(()),
+            None => Err(DispatchError::Retry(format!(
+                "session {session}'s id is not claimed yet"
+            ))),
         }
     }
 

@@ -6,7 +6,8 @@
 //!
 //! # Layout
 //! - [`STREAM`], [`EDITIONS`], [`EVENTS`], [`SESSION_IDS`]: where the context's events live.
-//! - [`Scheduling`]: the commands on editions and events.
+//! - [`Scheduling`]: the commands on editions and events; [`Scheduling::claim_earlier_session_ids`]
+//!   claims, once, the ids of sessions scheduled before ids were claimed (ADR 0008).
 //! - [`SchedulingError`]: why a command recorded nothing, with a stable code.
 
 use eventlog::{
@@ -45,6 +46,23 @@ pub const SESSION_IDS: Category = Category {
     stream: STREAM.name,
     prefix: "sched.session",
 };
+
+/// The key-value bucket of how far the one-off migrations of the log went.
+pub const MIGRATIONS_BUCKET: &str = "semaine_migrations";
+
+/// The migration that claims the ids of sessions scheduled before ids were claimed: its key in
+/// [`MIGRATIONS_BUCKET`], holding the scheduling stream's sequence it reached.
+const SESSION_IDS_MIGRATION: &str = "session-ids";
+
+/// What [`Scheduling::claim_earlier_session_ids`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EarlierClaims {
+    /// How many ids it claimed.
+    pub claimed: usize,
+    /// The sessions a second event scheduled under an id the first one keeps: that event's facts
+    /// about the session are not followed.
+    pub collisions: Vec<(SessionId, EventId)>,
+}
 
 /// How many times scheduling a session is decided again when its id's claim moved meanwhile
 /// (another event claimed it at the same moment: the next decision refuses).
@@ -253,8 +271,7 @@ impl Scheduling {
     }
 
     /// Who holds a session id: the event that scheduled it, and its edition; `None` for an id
-    /// no event has claimed (never scheduled, or scheduled before ids were claimed and not yet
-    /// claimed for it by the `session-claims` process).
+    /// no event scheduled (once [`Scheduling::claim_earlier_session_ids`] has run).
     pub async fn session_owner(
         &self,
         session: SessionId,
@@ -269,6 +286,9 @@ impl Scheduling {
 
     /// Claims `session`'s id for `owner` when no event holds it yet (the claim of a session
     /// scheduled before ids were claimed); refused when another event holds it.
+    ///
+    /// The ids of sessions scheduled before ids were claimed (a log older than ADR 0008) are
+    /// claimed by [`Scheduling::claim_earlier_session_ids`].
     pub async fn claim_session_id(
         &self,
         session: SessionId,
@@ -279,6 +299,151 @@ impl Scheduling {
             .execute::<SessionClaim>(&session_id_key(session), &owner, meta)
             .await
             .map_err(|e| SchedulingError::from_command(e, SchedulingError::Claim))
+    }
+
+    /// Claims the ids of the sessions scheduled before ids were claimed, in the log's order (the
+    /// first event to schedule an id gets it, as every read model reads it), from where the last
+    /// run stopped: the bucket [`MIGRATIONS_BUCKET`] keeps the scheduling stream's sequence it
+    /// reached. Every `semaine` process runs it before it serves or reacts, so no new session
+    /// can take the id of an old one that is not claimed yet. Idempotent: two processes running
+    /// it at once claim the same ids for the same events. A second event's schedule of an id (a
+    /// collision only an old log can hold) is not claimed: it is returned, and logged.
+    pub async fn claim_earlier_session_ids(
+        &self,
+        replicas: usize,
+    ) -> Result<EarlierClaims, SchedulingError> {
+        let unavailable = |e: &dyn std::fmt::Display| SchedulingError::Unavailable(e.to_string());
+        let js = self.log.jetstream();
+        let config = async_nats::jetstream::kv::Config {
+            bucket: MIGRATIONS_BUCKET.into(),
+            description: "how far semaine's one-off migrations of the log went".into(),
+            history: 1,
+            storage: async_nats::jetstream::stream::StorageType::File,
+            num_replicas: replicas,
+            ..Default::default()
+        };
+        let bucket = match js.create_key_value(config.clone()).await {
+            Ok(bucket) => bucket,
+            Err(_) => js
+                .update_key_value(config)
+                .await
+                .map_err(|e| unavailable(&e))?,
+        };
+        let reached = bucket
+            .get(SESSION_IDS_MIGRATION)
+            .await
+            .map_err(|e| unavailable(&e))?
+            .and_then(|bytes| std::str::from_utf8(&bytes).ok()?.parse::<u64>().ok())
+            .unwrap_or(0);
+        let last = self.log.last_sequence(STREAM.name).await?;
+        let mut outcome = EarlierClaims::default();
+        if reached < last {
+            self.claim_between(reached, last, &mut outcome).await?;
+            bucket
+                .put(SESSION_IDS_MIGRATION, last.to_string().into())
+                .await
+                .map_err(|e| unavailable(&e))?;
+        }
+        Ok(outcome)
+    }
+
+    /// Claims the ids of the sessions scheduled in the events' commits after `after`, up to
+    /// `last`.
+    async fn claim_between(
+        &self,
+        after: u64,
+        last: u64,
+        outcome: &mut EarlierClaims,
+    ) -> Result<(), SchedulingError> {
+        use async_nats::jetstream::consumer;
+        use futures_util::StreamExt;
+        let unavailable = |e: &dyn std::fmt::Display| SchedulingError::Unavailable(e.to_string());
+        let stream = self
+            .log
+            .jetstream()
+            .get_stream(STREAM.name)
+            .await
+            .map_err(|e| unavailable(&e))?;
+        let mut consumer = stream
+            .create_consumer(consumer::pull::OrderedConfig {
+                deliver_policy: consumer::DeliverPolicy::ByStartSequence {
+                    start_sequence: after + 1,
+                },
+                filter_subject: format!("{}.>", EVENTS.prefix),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| unavailable(&e))?;
+        let pending = consumer
+            .info()
+            .await
+            .map_err(|e| unavailable(&e))?
+            .num_pending;
+        if pending == 0 {
+            return Ok(());
+        }
+        let mut messages = consumer.messages().await.map_err(|e| unavailable(&e))?;
+        let mut editions: std::collections::HashMap<EventId, EditionId> =
+            std::collections::HashMap::new();
+        while let Some(message) = messages.next().await {
+            let message = message.map_err(|e| unavailable(&e))?;
+            let info = message.info().map_err(|e| unavailable(&e))?;
+            let (seq, left) = (info.stream_sequence, info.pending);
+            let event = message
+                .subject
+                .strip_prefix(EVENTS.prefix)
+                .and_then(|id| id.strip_prefix('.'))
+                .and_then(|id| id.parse::<uuid::Uuid>().ok())
+                .map(EventId);
+            let commit = eventlog::codec::decode(message.headers.as_ref(), &message.payload);
+            if let (Some(event), Ok(commit)) = (event, commit) {
+                for stored in &commit.events {
+                    let Ok(event::Event::SessionScheduled(scheduled)) =
+                        <event::Event as proto::contract::EventContract>::decode(
+                            &stored.event_type,
+                            stored.version,
+                            &stored.data,
+                        )
+                    else {
+                        continue;
+                    };
+                    let edition = match editions.get(&event) {
+                        Some(edition) => *edition,
+                        None => {
+                            let Some(added) = self.event_state(event).await?.added else {
+                                continue;
+                            };
+                            editions.insert(event, added.edition);
+                            added.edition
+                        }
+                    };
+                    let meta = CommandMeta::new(
+                        proto::Actor::System {
+                            component: "migration.session-ids".into(),
+                        },
+                        // Keyed by the session and the event: two events' claims of one id
+                        // are two commands, the second refused, never its duplicate.
+                        format!("session-ids:{}:{event}", scheduled.session),
+                    );
+                    let owner = Owner { edition, event };
+                    match self.claim_session_id(scheduled.session, owner, &meta).await {
+                        Ok(decided) if !decided.duplicate => {
+                            outcome.claimed += decided.events.len();
+                        }
+                        Ok(_) => {}
+                        Err(SchedulingError::Claim(_)) => {
+                            tracing::error!(session = %scheduled.session, %event, "a session id scheduled by two events in an old log: the first one keeps it; the other's facts are not followed (ADR 0008)");
+                            outcome.collisions.push((scheduled.session, event));
+                        }
+                        Err(other) => return Err(other),
+                    }
+                }
+            }
+            if left == 0 || seq >= last {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// What a decision needs to know of an edition.

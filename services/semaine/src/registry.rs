@@ -14,7 +14,6 @@ use anyhow::{Result, bail};
 use async_nats::jetstream;
 use eventlog::{EventLog, StreamSpec};
 use processes::clock::Deadlines;
-use processes::session_ids::{ClaimSessionIds, SessionIds};
 use processes::{
     AgendaKeeper, AskVenues, HostingRequests, KeepAgendas, SessionSeats, TellEvents, TellSeats,
     VenueAnswers,
@@ -44,12 +43,6 @@ pub fn processes(log: &EventLog, identities: &Identities) -> Vec<Box<dyn Process
     let scheduling = scheduling::Scheduling::new(log.clone());
     let registrations = Registrations::new(log.clone(), identities.clone());
     vec![
-        ReactorProcess::boxed(
-            SessionIds,
-            ClaimSessionIds {
-                scheduling: scheduling.clone(),
-            },
-        ),
         ReactorProcess::boxed(HostingRequests, AskVenues::new(log)),
         ReactorProcess::boxed(
             VenueAnswers,

@@ -153,6 +153,25 @@ impl Application {
 
         match connect_and_open(&settings, &nats, streams, projections).await {
             Ok((client, log, runners)) => {
+                // Before anything serves or reacts: no new session may take the id of a session
+                // an older log scheduled without claiming it (ADR 0008).
+                let earlier = scheduling::Scheduling::new(log.clone())
+                    .claim_earlier_session_ids(settings.replicas)
+                    .await;
+                match earlier {
+                    Ok(claims) if claims.claimed > 0 || !claims.collisions.is_empty() => {
+                        info!(
+                            claimed = claims.claimed,
+                            collisions = claims.collisions.len(),
+                            "claimed the ids of sessions scheduled before ids were claimed"
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        nats.stop().await;
+                        return Err(anyhow!(e).context("cannot claim the ids of earlier sessions"));
+                    }
+                }
                 let identities = match Identities::open(log.jetstream(), settings.replicas).await {
                     Ok(identities) => identities,
                     Err(e) => {

@@ -145,10 +145,16 @@ impl Dispatcher {
                         .filter(|(_, delivery_key)| !in_flight.contains(delivery_key))
                         .filter_map(|(due_key, delivery_key)| {
                             let subscription = subscription_of(&delivery_key)?;
-                            let subscriber = subscribers
-                                .entry(subscription)
-                                .or_insert_with(|| this.subscriber_of(subscription))
-                                .clone();
+                            let subscriber = match subscribers.get(&subscription) {
+                                Some(known) => known.clone(),
+                                None => {
+                                    let found = this.subscriber_of(subscription);
+                                    if let Some(known) = &found {
+                                        subscribers.insert(subscription, known.clone());
+                                    }
+                                    found.unwrap_or_else(|| subscription.0.to_string())
+                                }
+                            };
                             Some((
                                 due_key,
                                 delivery_key,
@@ -210,12 +216,13 @@ impl Dispatcher {
         }
     }
 
-    /// Who made a subscription, to share the slots between subscribers; a subscription the
-    /// store does not know (deleted meanwhile) counts as a subscriber of its own.
-    fn subscriber_of(&self, subscription: SubscriptionId) -> String {
+    /// Who made a subscription, to share the slots between subscribers; `None` when the store
+    /// does not know it or cannot say now (the delivery then counts as a subscriber of its own,
+    /// and the question is asked again at the next turn: only an answer is remembered).
+    fn subscriber_of(&self, subscription: SubscriptionId) -> Option<String> {
         match self.store.subscription(subscription) {
-            Ok(Some(record)) => record.subscriber,
-            _ => subscription.0.to_string(),
+            Ok(Some(record)) => Some(record.subscriber),
+            _ => None,
         }
     }
 
@@ -401,7 +408,6 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// The subscription a delivery key starts with.
 /// A delivery that is due, as the dispatcher sees it when choosing what to start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueDelivery<S> {
@@ -509,6 +515,7 @@ pub fn fair_picks<S: std::hash::Hash + Eq + Clone>(
     picks
 }
 
+/// The subscription a delivery key starts with.
 fn subscription_of(delivery_key: &[u8]) -> Option<SubscriptionId> {
     delivery_key
         .get(..16)
