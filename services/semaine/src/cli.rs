@@ -69,7 +69,7 @@ pub struct GlobalOptions {
         requires = "nats_user",
         global = true
     )]
-    pub nats_password: Option<String>,
+    pub nats_password: Option<Password>,
 
     /// The certificate authority (PEM) that signed the NATS servers' certificates: semaine then
     /// connects with TLS and checks them (with --nats-url).
@@ -127,6 +127,23 @@ pub struct GlobalOptions {
         global = true
     )]
     pub waiting_list_factor: u32,
+}
+
+/// A password read from the command line or the environment; never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(pub String);
+
+impl std::str::FromStr for Password {
+    type Err = std::convert::Infallible;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(Self(text.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
+    }
 }
 
 /// How log lines are written.

@@ -169,7 +169,9 @@ impl TryFrom<GlobalOptions> for Settings {
                 NatsSettings::Remote {
                     servers: parse_servers(&urls)?,
                     access: RemoteAccess {
-                        user: options.nats_user.zip(options.nats_password),
+                        user: options
+                            .nats_user
+                            .zip(options.nats_password.map(|password| password.0)),
                         tls_ca: options.nats_tls_ca,
                     },
                 }
@@ -257,6 +259,39 @@ mod tests {
         let shown: Vec<String> = servers.iter().map(display_server).collect();
         assert_eq!(shown, ["nats://n1:4222", "nats://n2:4222"]);
         assert_eq!(settings.replicas, 3);
+        Ok(())
+    }
+
+    #[test]
+    fn a_remote_user_and_ca_are_kept_and_the_password_never_shown() -> Result<()> {
+        let remote = GlobalOptions {
+            nats_url: Some("tls://n1:4222".into()),
+            nats_user: Some("semaine".into()),
+            nats_password: Some(crate::cli::Password("s3cr3t-pass".into())),
+            nats_tls_ca: Some(PathBuf::from("/etc/semaine/tls/ca.pem")),
+            ..options()
+        };
+        assert!(!format!("{remote:?}").contains("s3cr3t-pass"));
+        let settings = Settings::try_from(remote)?;
+        assert!(!format!("{settings:?}").contains("s3cr3t-pass"));
+        let NatsSettings::Remote { access, .. } = &settings.nats else {
+            bail!("expected remote servers, got {:?}", settings.nats);
+        };
+        assert_eq!(
+            access.user,
+            Some(("semaine".to_owned(), "s3cr3t-pass".to_owned()))
+        );
+        assert_eq!(
+            access.tls_ca.as_deref(),
+            Some(std::path::Path::new("/etc/semaine/tls/ca.pem"))
+        );
+        // The local server's credentials are its own: a user for it is refused.
+        let local = GlobalOptions {
+            nats_user: Some("semaine".into()),
+            nats_password: Some(crate::cli::Password("x".into())),
+            ..options()
+        };
+        assert!(Settings::try_from(local).is_err());
         Ok(())
     }
 
