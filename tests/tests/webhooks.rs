@@ -130,6 +130,8 @@ struct Hooks {
     running: Option<Running>,
     progress: Option<tokio::sync::watch::Receiver<projection::Progress>>,
     state: AppState,
+    /// How deliveries are sent.
+    delivery: DeliveryConfig,
 }
 
 /// A short schedule, so that retries happen within the test.
@@ -151,6 +153,10 @@ fn config() -> DeliveryConfig {
 
 impl Hooks {
     async fn start() -> anyhow::Result<Self> {
+        Self::start_with(config()).await
+    }
+
+    async fn start_with(delivery: DeliveryConfig) -> anyhow::Result<Self> {
         let week = Week::start().await?;
         let hooks_log = week
             .nats
@@ -173,6 +179,7 @@ impl Hooks {
             running: None,
             progress: None,
             state,
+            delivery,
         };
         hooks.start_process()?;
         Ok(hooks)
@@ -184,7 +191,7 @@ impl Hooks {
             &self.store_dir.path().join("webhooks"),
             self.hooks_log.jetstream().clone(),
             self.secrets.clone(),
-            config(),
+            self.delivery.clone(),
         )?;
         let service =
             Webhooks::new(self.hooks_log.clone(), self.secrets.clone()).with_store(process.store());
@@ -703,5 +710,88 @@ async fn every_delivery_arrives_signed_across_a_restart_and_a_failing_receiver()
     );
 
     hooks.stop_process().await?;
+    Ok(())
+}
+
+/// A partner whose ten receivers accept connections and never answer, with 600 deliveries due,
+/// holds only its share of the dispatcher's slots: another partner's deliveries, registered after
+/// them, still arrive within their normal delay — each well under one attempt's timeout, which is
+/// what waiting for a black hole's slot to free would cost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_black_hole_partner_delays_only_its_own_deliveries() -> anyhow::Result<()> {
+    // Attempts that hang 10 s, as in production: a healthy delivery waiting for a black hole's
+    // slot would take that long; its normal delay is a fraction of a second.
+    let delivery = DeliveryConfig {
+        timeout: Duration::from_secs(10),
+        ..config()
+    };
+    let timeout = delivery.timeout;
+    let hooks = Hooks::start_with(delivery).await?;
+    let receiver = Receiver::default();
+    let base = receiver.serve().await?;
+    // The black hole: every connection accepted, kept, never answered.
+    let hole = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let hole_url = format!("http://{}", hole.local_addr()?);
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = hole.accept().await {
+            held.push(socket);
+        }
+    });
+    let week = &hooks.week;
+    let (_, _, session) = week
+        .open_session(200, tuesday(9, 0), tuesday(11, 0))
+        .await?;
+    week.declare_partner("hole").await?;
+    week.declare_partner("healthy").await?;
+    let keys = &hooks.state.keys;
+    let hole_key = keys.create(Role::Partner(partner_id("hole"))).await?.1;
+    let healthy_key = keys.create(Role::Partner(partner_id("healthy"))).await?.1;
+    for n in 0..10 {
+        hooks
+            .subscribe(
+                hole_key.expose(),
+                &format!("{hole_url}/hooks/hole-{n}"),
+                &["registration.confirmed"],
+            )
+            .await?;
+    }
+    hooks
+        .subscribe(
+            healthy_key.expose(),
+            &format!("{base}/hooks/healthy"),
+            &["registration.confirmed"],
+        )
+        .await?;
+    for n in 0..60 {
+        week.register(
+            "hole",
+            &format!("h-{n}"),
+            session,
+            Audience::YoungPeople,
+            &format!("h-{n}"),
+        )
+        .await?;
+    }
+    for n in 0..3 {
+        let registered = std::time::Instant::now();
+        week.register(
+            "healthy",
+            &format!("ok-{n}"),
+            session,
+            Audience::YoungPeople,
+            &format!("ok-{n}"),
+        )
+        .await?;
+        eventually(&format!("the healthy partner's delivery {n}"), || async {
+            Ok((receiver.count("healthy", "registration.confirmed") > n).then_some(()))
+        })
+        .await?;
+        let took = registered.elapsed();
+        assert!(
+            took < timeout / 2,
+            "delivery {n} took {took:?}: it waited for a black hole's attempt ({timeout:?})"
+        );
+    }
     Ok(())
 }

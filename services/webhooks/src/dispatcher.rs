@@ -4,10 +4,12 @@
 //! One slow or dead receiver cannot hold the others up: at most
 //! [`DeliveryConfig::per_subscription`] of a subscription's deliveries are in flight at once,
 //! at most [`DeliveryConfig::concurrency`] in all, and each attempt ends within
-//! [`DeliveryConfig::timeout`]. The slots are shared fairly between subscribers (a partner or a
-//! venue, however many subscriptions it holds): [`fair_picks`] starts the due deliveries round
-//! robin across subscribers, none holding more than its share of the slots while others wait,
-//! so a partner whose ten receivers never answer delays only its own deliveries. A failed attempt is retried on the [`Backoff`] schedule, in the
+//! [`DeliveryConfig::timeout`]. The slots are shared between subscribers (a partner or a venue,
+//! however many subscriptions it holds): [`fair_picks`] starts the due deliveries round robin
+//! across subscribers, none holding more than its share — the slots divided by one more than the
+//! subscribers with deliveries due or in flight, so a share is always free for one whose
+//! deliveries fall due later — and a partner whose ten receivers never answer delays only its own
+//! deliveries. A failed attempt is retried on the [`Backoff`] schedule, in the
 //! store, so a restart resumes where it stopped (an attempt cut short by the restart is made
 //! again: deliveries are at least once, de-duplicated by their id).
 
@@ -458,8 +460,9 @@ impl<S: std::hash::Hash + Eq + Clone> InFlight<S> {
 /// Which of the `due` deliveries (in due order) to start now, as indexes into `due`, in the
 /// order to start them: round robin across subscribers (the one whose delivery is due first
 /// goes first), each subscription at most `per_subscription` in flight, each subscriber at most
-/// its share of the `concurrency` slots — the slots divided by the subscribers that have
-/// deliveries due or in flight, at least one — and no more than the slots left. A pure function:
+/// its share of the `concurrency` slots — the slots divided by one more than the subscribers that
+/// have deliveries due or in flight, at least one, so that a share is always free for a
+/// subscriber whose deliveries fall due later — and no more than the slots left. A pure function:
 /// the dispatcher's fairness, tested without a network.
 pub fn fair_picks<S: std::hash::Hash + Eq + Clone>(
     due: &[DueDelivery<S>],
@@ -476,7 +479,9 @@ pub fn fair_picks<S: std::hash::Hash + Eq + Clone>(
     }
     let mut subscribers: HashSet<&S> = queues.iter().map(|(s, _)| s).collect();
     subscribers.extend(in_flight.subscribers.keys());
-    let share = (concurrency / subscribers.len().max(1)).max(1);
+    // One share more than there are subscribers: a subscriber whose first delivery falls due
+    // later always finds free slots, however long the others' attempts hang.
+    let share = (concurrency / (subscribers.len() + 1)).max(1);
     let mut now = in_flight.clone();
     let mut picks = Vec::new();
     let mut slots = concurrency.saturating_sub(now.total());
@@ -568,7 +573,10 @@ mod tests {
             "the healthy partner starts second, not after a thousand"
         );
         let black_hole = first.len() - healthy.len();
-        assert_eq!(black_hole, 8, "half of 16 slots for two subscribers");
+        assert_eq!(
+            black_hole, 5,
+            "16 slots in three shares: two subscribers, one to come"
+        );
 
         // The black hole's attempts hang; the healthy partner's end: its next one starts at once.
         let mut busy = InFlight::default();
@@ -593,10 +601,21 @@ mod tests {
     }
 
     #[test]
-    fn alone_a_subscriber_may_use_every_slot_its_subscriptions_allow() {
+    fn alone_a_subscriber_uses_half_the_slots_and_leaves_the_rest_to_come() {
         let ten: Vec<u128> = (1..=10).collect();
         let all = due("only", &ten, 100);
-        assert_eq!(fair_picks(&all, &InFlight::default(), 16, 2).len(), 16);
+        let picks = fair_picks(&all, &InFlight::default(), 16, 2);
+        assert_eq!(picks.len(), 8);
+        let mut busy = InFlight::default();
+        for &i in &picks {
+            busy.start(&all[i].subscriber, all[i].subscription);
+        }
+        let newcomer = due("newcomer", &[99], 1);
+        assert_eq!(
+            fair_picks(&newcomer, &busy, 16, 2),
+            vec![0],
+            "a slot is free for it"
+        );
         let one = due("only", &[1], 100);
         assert_eq!(fair_picks(&one, &InFlight::default(), 16, 2), vec![0, 1]);
     }
@@ -609,7 +628,7 @@ mod tests {
         let picks = fair_picks(&all, &InFlight::default(), 16, 2);
         assert!(picks.len() <= 16);
         let count = |s: &str| picks.iter().filter(|&&i| all[i].subscriber == s).count();
-        assert_eq!((count("a"), count("b"), count("c")), (5, 5, 2), "{picks:?}");
+        assert_eq!((count("a"), count("b"), count("c")), (4, 4, 2), "{picks:?}");
         assert_eq!(
             picks
                 .iter()
