@@ -420,8 +420,9 @@ async fn keys_act_only_within_their_scope() -> anyhow::Result<()> {
                     "seats": 2,
                     "until": "2027-04-12T08:00:00Z",
                 })),
-            StatusCode::FORBIDDEN,
-            "forbidden",
+            // Answered as a session that does not exist: the key learns nothing of it.
+            StatusCode::NOT_FOUND,
+            "unknown-session",
         ),
         (
             "an edition's organiser creates an edition",

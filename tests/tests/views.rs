@@ -1017,7 +1017,8 @@ async fn another_editions_organiser_cannot_take_a_session_id_to_reach_its_regist
             })),
         )
         .await?;
-    assert_eq!(reserve.status, StatusCode::FORBIDDEN, "{reserve:?}");
+    assert_eq!(reserve.status, StatusCode::NOT_FOUND, "{reserve:?}");
+    assert_eq!(reserve.json["code"], "unknown-session", "{reserve:?}");
     assert_eq!(week.messages_in_log().await, before, "nothing recorded");
 
     unreadable(&reads.get(&registration_path, &intruder).await?, "after");

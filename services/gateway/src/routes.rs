@@ -43,8 +43,7 @@ use proto::registration::{Beneficiary, RegisterRequest, RegistrationId, Reservat
 use proto::scheduling::{edition, event};
 use proto::values::{EditionId, EventId, PartnerId, Reason, RoomId, SessionId, VenueId};
 use proto::venues;
-use registration::{RegistrationError, Registrations};
-use registration_domain::seats::SeatsRefusal;
+use registration::Registrations;
 use scheduling::{Scheduling, SchedulingError};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Deserialize;
@@ -2043,8 +2042,8 @@ async fn retire_partner(
 }
 
 /// Passes when the caller is an organiser of the session's edition: the edition of the event
-/// that claimed the session's id. An id no event claimed is refused as the seats would refuse it
-/// (not open).
+/// that claimed the session's id. Another edition's session is `404 unknown-session`, as an id
+/// no event claimed is: the same answer, so that the key learns nothing of it.
 pub(crate) async fn organiser_of_session(
     state: &AppState,
     caller: &Caller,
@@ -2053,16 +2052,18 @@ pub(crate) async fn organiser_of_session(
     if caller.organiser()? == Editions::All {
         return Ok(());
     }
-    // The session's id names one session of one edition: its claim's (ADR 0008). An id no
-    // event claimed is no session: refused as its seats would refuse it.
-    let edition = state
-        .services
-        .scheduling
-        .session_owner(session)
-        .await?
-        .map(|owner| owner.edition)
-        .ok_or(RegistrationError::Seats(SeatsRefusal::NotOpen))?;
-    caller.organiser_of(edition)
+    // The session's id names one session of one edition: its claim's (ADR 0008). A session of
+    // another edition is answered as one that does not exist: the key learns nothing of it.
+    let owner = state.services.scheduling.session_owner(session).await?;
+    if owner.is_some_and(|owner| caller.organiser_of(owner.edition).is_ok()) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown-session",
+            "there is no session with this id in the editions this key organises",
+        ))
+    }
 }
 
 /// Seats kept for a partner or an audience until a deadline.
