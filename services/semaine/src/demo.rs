@@ -523,13 +523,16 @@ where
     bail!("gave up after 30 seconds")
 }
 
-/// Where the demo edition is in the console, and how to sign in to it.
-pub fn console_banner(http: std::net::SocketAddr) -> String {
+/// Where the demo edition is in the console, and how to sign in to it: `keys_command` makes a
+/// key from another terminal with the arguments it is given.
+pub fn console_banner(http: std::net::SocketAddr, keys_command: impl Fn(&str) -> String) -> String {
     let edition = edition_id();
     format!(
         "console: http://{http}/console/editions/{edition}\n\
-         \x20 sign in with an organiser key of the demo edition, made from another terminal while \
-         semaine runs (see docs/operations.md): semaine keys create --role organiser --scope {edition}"
+         \x20 sign in with an organiser key of the demo edition; make one from another terminal \
+         while semaine runs (see docs/operations.md):\n\
+         \x20 {}",
+        keys_command(&format!("--role organiser --scope {edition}"))
     )
 }
 

@@ -71,11 +71,14 @@ pub async fn run(cli: Cli) -> Result<()> {
                 let log = application.event_log().clone();
                 let identities = application.identities().clone();
                 let http = application.http_address();
+                let keys = application.keys_command("ARGS");
                 tokio::spawn(async move {
                     match demo::load(&log, identities).await {
                         Ok(programme) => {
                             println!("{programme}");
-                            println!("{}", demo::console_banner(http));
+                            let banner =
+                                demo::console_banner(http, |args| keys.replace("ARGS", args));
+                            println!("{banner}");
                         }
                         Err(e) => error!("cannot load the demo edition: {e:#}"),
                     }

@@ -207,6 +207,29 @@ impl Application {
         self.nats.url()
     }
 
+    /// The command that makes an API key from another terminal while this semaine runs, with
+    /// `args` after `keys create` (the data directory is this one's, so another is named; the
+    /// local nats-server's credentials are read from their file, never printed).
+    pub fn keys_command(&self, args: &str) -> String {
+        let other = self.settings.data_dir.with_extension("keys");
+        match &self.nats {
+            Nats::Local { server } => format!(
+                "SEMAINE_NATS_USER={user} SEMAINE_NATS_PASSWORD=\"$(cut -d: -f2 {file})\" \
+                 semaine --data-dir {other} --nats-url {url} keys create {args}",
+                user = nats_local::Credentials::USER,
+                file = self.settings.nats_credentials_file().display(),
+                other = other.display(),
+                url = server.url(),
+            ),
+            Nats::Remote { .. } => format!(
+                "semaine --data-dir {other} --nats-url {url} keys create {args} (with this \
+                 semaine's NATS user, password and CA)",
+                other = other.display(),
+                url = self.nats.url(),
+            ),
+        }
+    }
+
     /// The address the HTTP gateway and the console are asked to listen on (`--http`).
     pub fn http_address(&self) -> std::net::SocketAddr {
         self.settings.http
