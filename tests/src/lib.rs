@@ -17,6 +17,7 @@
 //!   (WebDriver), for the console's end-to-end tests.
 //! - [`workshop`]: a small aggregate and its read model, in the domain's words, that exercise the
 //!   event log and the projection engine before the real services use them.
+//! - [`nats_handshake`]: a NATS client's first words, to see what a server lets in.
 //! - [`dump()`]: a sled store's whole content, to compare a view with a clean rebuild byte for byte.
 
 pub mod browser;
@@ -132,4 +133,30 @@ pub fn dump(db: &sled::Db) -> anyhow::Result<StoreDump> {
         all.push((name.to_vec(), rows));
     }
     Ok(all)
+}
+
+/// Speaks the NATS protocol's first words to the server at `address`: reads its `INFO`, sends
+/// `CONNECT` with `options`, then `then` (raw protocol lines), then a `PING`, and returns the
+/// first answer that is not `+OK` (`PONG`, or `-ERR …`): what the server lets that client do.
+pub fn nats_handshake(
+    address: std::net::SocketAddr,
+    options: &str,
+    then: &str,
+) -> anyhow::Result<String> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut stream =
+        std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(2)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut info = String::new();
+    reader.read_line(&mut info)?;
+    anyhow::ensure!(info.starts_with("INFO"), "no INFO from {address}: {info}");
+    write!(stream, "CONNECT {options}\r\n{then}PING\r\n")?;
+    loop {
+        let mut answer = String::new();
+        reader.read_line(&mut answer)?;
+        if !answer.starts_with("+OK") {
+            return Ok(answer);
+        }
+    }
 }

@@ -4,8 +4,7 @@
 //! gets, consumers, key-value buckets, the processes) and nobody else in; semaine's user may not
 //! publish outside semaine's subjects.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,8 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use nats_local::NatsServerBinary;
 use proto::taxonomy::Audience;
-use tests::Servers;
 use tests::week::{Week, tuesday};
+use tests::{Servers, nats_handshake};
 
 /// A nats-server running the deployed single-node configuration.
 struct Deployed {
@@ -110,42 +109,23 @@ impl Servers for Deployed {
     }
 }
 
-/// Speaks the NATS protocol's first words: `CONNECT` with `options`, then `then`, then a `PING`;
-/// returns the first answer that is not `+OK` (`PONG`, or `-ERR …`).
-fn handshake(address: SocketAddr, options: &str, then: &str) -> anyhow::Result<String> {
-    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
-    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut info = String::new();
-    reader.read_line(&mut info)?;
-    ensure!(info.starts_with("INFO"), "no INFO: {info}");
-    write!(stream, "CONNECT {options}\r\n{then}PING\r\n")?;
-    loop {
-        let mut answer = String::new();
-        reader.read_line(&mut answer)?;
-        if !answer.starts_with("+OK") {
-            return Ok(answer);
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_deployed_profile_lets_semaine_work_and_nobody_else_in() -> anyhow::Result<()> {
     let deployed = Deployed::start()?;
     let address = deployed.address;
     let password = deployed.password.clone();
 
-    let anonymous = handshake(address, "{\"verbose\":false}", "")?;
+    let anonymous = nats_handshake(address, "{\"verbose\":false}", "")?;
     ensure!(anonymous.contains("Authorization Violation"), "{anonymous}");
-    let wrong = handshake(address, "{\"user\":\"semaine\",\"pass\":\"guess\"}", "")?;
+    let wrong = nats_handshake(address, "{\"user\":\"semaine\",\"pass\":\"guess\"}", "")?;
     ensure!(wrong.contains("Authorization Violation"), "{wrong}");
     let semaine = format!("{{\"user\":\"semaine\",\"pass\":\"{password}\",\"verbose\":false}}");
-    let elsewhere = handshake(address, &semaine, "PUB other.things 2\r\nhi\r\n")?;
+    let elsewhere = nats_handshake(address, &semaine, "PUB other.things 2\r\nhi\r\n")?;
     ensure!(
         elsewhere.contains("Permissions Violation"),
         "semaine's user publishes on semaine's subjects only: {elsewhere}"
     );
-    let listening = handshake(address, &semaine, "SUB reg.> 1\r\n")?;
+    let listening = nats_handshake(address, &semaine, "SUB reg.> 1\r\n")?;
     ensure!(
         listening.contains("Permissions Violation"),
         "nor listens to the log's subjects directly: {listening}"

@@ -195,26 +195,6 @@ fn nats_address(line: &str) -> Result<SocketAddr> {
         .with_context(|| format!("`{host_port}` resolves to nothing"))
 }
 
-/// Speaks the NATS protocol's first words: reads the server's `INFO`, sends `CONNECT` with
-/// `options` and a `PING`, and returns the first answer that is not `+OK` (`PONG`, or `-ERR …`).
-fn nats_handshake(address: SocketAddr, options: &str) -> Result<String> {
-    use std::io::Write;
-    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
-    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut info = String::new();
-    reader.read_line(&mut info)?;
-    ensure!(info.starts_with("INFO"), "no INFO from {address}: {info}");
-    write!(stream, "CONNECT {options}\r\nPING\r\n")?;
-    loop {
-        let mut answer = String::new();
-        reader.read_line(&mut answer)?;
-        if !answer.starts_with("+OK") {
-            return Ok(answer);
-        }
-    }
-}
-
 fn accepts_connections(address: SocketAddr) -> bool {
     TcpStream::connect_timeout(&address, Duration::from_secs(1)).is_ok()
 }
@@ -248,22 +228,24 @@ fn up_runs_until_sigterm_then_stops_its_nats_server() -> Result<()> {
         .trim_end()
         .split_once(':')
         .context("user:password")?;
-    let anonymous = nats_handshake(nats, "{\"verbose\":false}")?;
+    let anonymous = tests::nats_handshake(nats, "{\"verbose\":false}", "")?;
     ensure!(
         anonymous.contains("Authorization Violation"),
         "a client without credentials is refused: {anonymous}"
     );
-    let wrong = nats_handshake(
+    let wrong = tests::nats_handshake(
         nats,
         &format!("{{\"user\":\"{user}\",\"pass\":\"not-it\"}}"),
+        "",
     )?;
     ensure!(
         wrong.contains("Authorization Violation"),
         "a wrong password too: {wrong}"
     );
-    let semaines = nats_handshake(
+    let semaines = tests::nats_handshake(
         nats,
         &format!("{{\"user\":\"{user}\",\"pass\":\"{password}\"}}"),
+        "",
     )?;
     ensure!(
         semaines.contains("PONG"),
