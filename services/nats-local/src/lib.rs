@@ -203,6 +203,11 @@ impl Credentials {
         }
     }
 
+    /// `options` that connect as this user.
+    pub fn apply(&self, options: async_nats::ConnectOptions) -> async_nats::ConnectOptions {
+        options.user_and_password(self.user.clone(), self.password.clone())
+    }
+
     /// `user:password`, as the file holds them; both must be non-empty and safe to quote.
     fn parse(line: &str) -> Option<Self> {
         let (user, password) = line.split_once(':')?;
@@ -328,7 +333,7 @@ impl LocalNatsServer {
         options: async_nats::ConnectOptions,
     ) -> async_nats::ConnectOptions {
         match &self.config.credentials {
-            Some(c) => options.user_and_password(c.user.clone(), c.password.clone()),
+            Some(credentials) => credentials.apply(options),
             None => options,
         }
     }
@@ -513,10 +518,7 @@ fn read_client_port(ports_file: &Path) -> Option<u16> {
 async fn jetstream_answers(url: &str, credentials: Option<&Credentials>) -> bool {
     let attempt = async {
         let options = match credentials {
-            Some(c) => async_nats::ConnectOptions::with_user_and_password(
-                c.user.clone(),
-                c.password.clone(),
-            ),
+            Some(credentials) => credentials.apply(async_nats::ConnectOptions::new()),
             None => async_nats::ConnectOptions::new(),
         };
         let client = options.connect(url).await.ok()?;

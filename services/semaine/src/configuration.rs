@@ -82,28 +82,19 @@ pub enum NatsSettings {
 }
 
 /// How semaine connects to servers someone else runs.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RemoteAccess {
-    /// The user and password semaine connects as, if the servers ask for them.
-    pub user: Option<(String, String)>,
+    /// The user semaine connects as, if the servers ask for one (its password never shown).
+    pub user: Option<nats_local::Credentials>,
     /// The certificate authority that signed the servers' certificates: TLS, checked.
     pub tls_ca: Option<PathBuf>,
-}
-
-impl std::fmt::Debug for RemoteAccess {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RemoteAccess")
-            .field("user", &self.user.as_ref().map(|(user, _)| user))
-            .field("tls_ca", &self.tls_ca)
-            .finish()
-    }
 }
 
 impl RemoteAccess {
     /// `options` with this access.
     pub fn apply(&self, mut options: async_nats::ConnectOptions) -> async_nats::ConnectOptions {
-        if let Some((user, password)) = &self.user {
-            options = options.user_and_password(user.clone(), password.clone());
+        if let Some(user) = &self.user {
+            options = user.apply(options);
         }
         if let Some(ca) = &self.tls_ca {
             options = options.add_root_certificates(ca.clone()).require_tls(true);
@@ -169,9 +160,12 @@ impl TryFrom<GlobalOptions> for Settings {
                 NatsSettings::Remote {
                     servers: parse_servers(&urls)?,
                     access: RemoteAccess {
-                        user: options
-                            .nats_user
-                            .zip(options.nats_password.map(|password| password.0)),
+                        user: options.nats_user.zip(options.nats_password).map(
+                            |(user, password)| nats_local::Credentials {
+                                user,
+                                password: password.0,
+                            },
+                        ),
                         tls_ca: options.nats_tls_ca,
                     },
                 }
@@ -279,7 +273,10 @@ mod tests {
         };
         assert_eq!(
             access.user,
-            Some(("semaine".to_owned(), "s3cr3t-pass".to_owned()))
+            Some(nats_local::Credentials {
+                user: "semaine".to_owned(),
+                password: "s3cr3t-pass".to_owned()
+            })
         );
         assert_eq!(
             access.tls_ca.as_deref(),
