@@ -1712,12 +1712,7 @@ async fn limit_by_address(
 /// A keyed answer is the key's own (a partner's registrations, identities opened): no cache,
 /// shared or private, keeps it.
 async fn no_store(request: axum::extract::Request, next: middleware::Next) -> Response {
-    let mut response = next.run(request).await;
-    response.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    response
+    kept_by_no_cache(next.run(request).await)
 }
 
 /// A public read sent with a key may show what is the key's own (an organiser's drafts): no
@@ -1726,13 +1721,20 @@ async fn no_store_when_keyed(request: axum::extract::Request, next: middleware::
     let keyed = request
         .headers()
         .contains_key(axum::http::header::AUTHORIZATION);
-    let mut response = next.run(request).await;
+    let response = next.run(request).await;
     if keyed {
-        response.headers_mut().insert(
-            axum::http::header::CACHE_CONTROL,
-            axum::http::HeaderValue::from_static("no-store"),
-        );
+        kept_by_no_cache(response)
+    } else {
+        response
     }
+}
+
+/// `response`, marked `Cache-Control: no-store`.
+fn kept_by_no_cache(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
     response
 }
 
