@@ -407,8 +407,8 @@ async fn keys_act_only_within_their_scope() -> anyhow::Result<()> {
                     "room": "salle-polyvalente",
                     "capacity_wanted": 10,
                 })),
-            StatusCode::FORBIDDEN,
-            "forbidden",
+            StatusCode::NOT_FOUND,
+            "unknown-event",
         ),
         (
             "another edition's organiser reserves",

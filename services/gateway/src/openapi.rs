@@ -164,7 +164,10 @@ fn operation(route: &Route, generator: &mut schemars::SchemaGenerator) -> Value 
             "requestBody".into(),
             json!({
                 "required": true,
-                "content": { "application/json": { "schema": schema } },
+                "content": { "application/json": {
+                    "schema": schema,
+                    "example": body.example_with(crate::routes::sample_id),
+                } },
             }),
         );
     }

@@ -295,7 +295,7 @@ fn seats_status(refusal: &SeatsRefusal) -> StatusCode {
 /// The status of a partner's refusal: a partner not declared (yet) or retired is a state.
 fn partner_status(refusal: &PartnerRefusal) -> StatusCode {
     match refusal {
-        PartnerRefusal::AlreadyDeclared { .. }
+        PartnerRefusal::AlreadyDeclared
         | PartnerRefusal::NotDeclared
         | PartnerRefusal::Retired { .. } => CONFLICT,
     }

@@ -265,18 +265,88 @@ pub enum Contract {
     Gateway,
 }
 
-/// A request body: its JSON Schema and where its type comes from.
+/// A request body: its JSON Schema, where its type comes from, and an example.
 #[derive(Clone, Copy)]
 pub struct RequestBody {
     /// Its schema (a `$ref` to a component, which the generator collects).
     pub schema: fn(&mut SchemaGenerator) -> Schema,
     /// Where it comes from.
     pub contract: Contract,
+    /// A body the route reads, as JSON text, in which a string `"{name}"` stands for an id of
+    /// the kind a path's `{name}` holds (`edition`, `session`, `venue`, `partner`,
+    /// `participant`, `employer`): the document shows it with sample ids
+    /// ([`RequestBody::example_with`], [`sample_id`]), and the tenant isolation test sends it
+    /// with another tenant's ids and with ids nobody holds.
+    pub example: &'static str,
+    /// Reads a body as the route's extractor does: `Ok`, or why it refuses it.
+    pub reads: fn(&[u8]) -> Result<(), String>,
+}
+
+impl RequestBody {
+    /// The example, each `"{name}"` string replaced by `id(name)` (left as it is when `id`
+    /// knows no such name).
+    pub fn example_with(&self, id: impl Fn(&str) -> Option<String>) -> serde_json::Value {
+        fn fill(value: &mut serde_json::Value, id: &dyn Fn(&str) -> Option<String>) {
+            match value {
+                serde_json::Value::String(text) => {
+                    let name = text.strip_prefix('{').and_then(|t| t.strip_suffix('}'));
+                    if let Some(filled) = name.and_then(id) {
+                        *text = filled;
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter_mut().for_each(|v| fill(v, id)),
+                serde_json::Value::Object(fields) => fields.values_mut().for_each(|v| fill(v, id)),
+                _ => {}
+            }
+        }
+        let mut example = serde_json::from_str(self.example).unwrap_or_default();
+        fill(&mut example, &id);
+        example
+    }
+}
+
+/// The id the document's examples show for a `{name}`: a partner's slug, a fixed UUID for the
+/// others, a number for a job-dating's table, slot or run.
+pub fn sample_id(name: &str) -> Option<String> {
+    let uuid = |n: u8| format!("0193a5e2-7c00-7000-8000-0000000000{n:02x}");
+    Some(match name {
+        "partner" => "mission-locale-gap".to_owned(),
+        "edition" => uuid(1),
+        "event" => uuid(2),
+        "session" => uuid(3),
+        "venue" => uuid(4),
+        "registration" => uuid(5),
+        "participant" => uuid(6),
+        "employer" => uuid(7),
+        "subscription" => uuid(8),
+        "table" | "slot" | "run" => "1".to_owned(),
+        _ => return None,
+    })
+}
+
+/// A body of type `T`, from `contract`, with its `example`.
+const fn body<T: JsonSchema + serde::de::DeserializeOwned>(
+    contract: Contract,
+    example: &'static str,
+) -> RequestBody {
+    RequestBody {
+        schema: schema_of::<T>,
+        contract,
+        example,
+        reads: reads_as::<T>,
+    }
 }
 
 /// The schema of a body type, for [`RequestBody::schema`].
 fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     generator.subschema_for::<T>()
+}
+
+/// Reads `bytes` as a `T`, for [`RequestBody::reads`].
+fn reads_as<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<(), String> {
+    serde_json::from_slice::<T>(bytes)
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 /// A field of a JSON answer.
@@ -598,10 +668,10 @@ pub static ROUTES: &[Route] = &[
         tag: "editions",
         summary: "Creates an edition; its id is derived from the key and the Idempotency-Key",
         access: Access::Key("an organiser key of every edition (`*`)"),
-        body: Some(RequestBody {
-            schema: schema_of::<edition::Create>,
-            contract: variant("commands/edition", "create"),
-        }),
+        body: Some(body::<edition::Create>(
+            variant("commands/edition", "create"),
+            r#"{"name": "Semaine des métiers du soin 2027", "territory": "05", "first_day": "2027-04-12", "last_day": "2027-04-23", "organisers": ["departement-05"], "time_zone": "Europe/Paris"}"#,
+        )),
         query: &[],
         status: 201,
         answer: EDITION_ANSWER,
@@ -640,10 +710,10 @@ pub static ROUTES: &[Route] = &[
         tag: "editions",
         summary: "Moves an edition's first or last day",
         access: Access::Key("an organiser key of the edition"),
-        body: Some(RequestBody {
-            schema: schema_of::<edition::AmendDates>,
-            contract: variant("commands/edition", "amend_dates"),
-        }),
+        body: Some(body::<edition::AmendDates>(
+            variant("commands/edition", "amend_dates"),
+            r#"{"first_day": "2027-04-12", "last_day": "2027-04-23"}"#,
+        )),
         query: &[],
         status: 200,
         answer: EDITION_ANSWER,
@@ -658,10 +728,10 @@ pub static ROUTES: &[Route] = &[
         summary: "Adds an event to an edition's programme; its id is derived from the key and \
                   the Idempotency-Key",
         access: Access::Key("an organiser key of the body's edition"),
-        body: Some(RequestBody {
-            schema: schema_of::<event::Add>,
-            contract: variant("commands/event", "add"),
-        }),
+        body: Some(body::<event::Add>(
+            variant("commands/event", "add"),
+            r#"{"edition": "{edition}", "about": {"kind": "open_door", "title": "Portes ouvertes à l'EHPAD Les Écrins", "description": "Visite, rencontre avec l'équipe soignante et un atelier intergénérationnel.", "themes": ["elderly_autonomy"], "audiences": ["young_people", "job_seekers"], "restricted_to": [], "discovery_tools": ["ageing_simulator"], "partners": ["mission-locale-gap"]}}"#,
+        )),
         query: &[],
         status: 201,
         answer: EVENT_ANSWER,
@@ -674,10 +744,10 @@ pub static ROUTES: &[Route] = &[
         tag: "events",
         summary: "Replaces an event's description",
         access: ORGANISER_OF_EVENT,
-        body: Some(RequestBody {
-            schema: schema_of::<event::About>,
-            contract: variant("commands/event", "amend"),
-        }),
+        body: Some(body::<event::About>(
+            variant("commands/event", "amend"),
+            r#"{"kind": "open_door", "title": "Portes ouvertes à l'EHPAD Les Écrins", "description": "Visite et rencontre avec l'équipe soignante.", "themes": ["elderly_autonomy"], "audiences": ["young_people"]}"#,
+        )),
         query: &[],
         status: 200,
         answer: EVENT_ANSWER,
@@ -690,10 +760,10 @@ pub static ROUTES: &[Route] = &[
         tag: "events",
         summary: "Schedules a session of an event at a venue, which is then asked to host it",
         access: ORGANISER_OF_EVENT,
-        body: Some(RequestBody {
-            schema: schema_of::<event::ScheduleSession>,
-            contract: variant("commands/event", "schedule_session"),
-        }),
+        body: Some(body::<event::ScheduleSession>(
+            variant("commands/event", "schedule_session"),
+            r#"{"session": "{session}", "starts": "2027-04-13T09:00:00", "ends": "2027-04-13T12:00:00", "venue": "{venue}", "room": "salle-polyvalente", "capacity_wanted": 25}"#,
+        )),
         query: &[],
         status: 201,
         answer: Answer::Fields(&[
@@ -712,10 +782,10 @@ pub static ROUTES: &[Route] = &[
         tag: "events",
         summary: "Moves a session to other local times; its venue is asked again",
         access: ORGANISER_OF_EVENT,
-        body: Some(RequestBody {
-            schema: schema_of::<NewTimes>,
-            contract: part("commands/event", "reschedule_session"),
-        }),
+        body: Some(body::<NewTimes>(
+            part("commands/event", "reschedule_session"),
+            r#"{"starts": "2027-04-14T14:00:00", "ends": "2027-04-14T17:00:00"}"#,
+        )),
         query: &[],
         status: 200,
         answer: SESSION_ANSWER,
@@ -728,10 +798,10 @@ pub static ROUTES: &[Route] = &[
         tag: "events",
         summary: "Moves a session to another venue or room; the new venue is asked",
         access: ORGANISER_OF_EVENT,
-        body: Some(RequestBody {
-            schema: schema_of::<NewVenue>,
-            contract: part("commands/event", "change_session_venue"),
-        }),
+        body: Some(body::<NewVenue>(
+            part("commands/event", "change_session_venue"),
+            r#"{"venue": "{venue}", "room": "salle-polyvalente"}"#,
+        )),
         query: &[],
         status: 200,
         answer: SESSION_ANSWER,
@@ -744,10 +814,10 @@ pub static ROUTES: &[Route] = &[
         tag: "events",
         summary: "Cancels a session; its registrations are cancelled",
         access: ORGANISER_OF_EVENT,
-        body: Some(RequestBody {
-            schema: schema_of::<Because>,
-            contract: part("commands/event", "cancel_session"),
-        }),
+        body: Some(body::<Because>(
+            part("commands/event", "cancel_session"),
+            r#"{"reason": "L'intervenante est absente."}"#,
+        )),
         query: &[],
         status: 200,
         answer: SESSION_ANSWER,
@@ -761,10 +831,10 @@ pub static ROUTES: &[Route] = &[
         tag: "partners",
         summary: "Declares a partner, for every edition",
         access: Access::Key("any organiser key"),
-        body: Some(RequestBody {
-            schema: schema_of::<partner::Declared>,
-            contract: variant("commands/partner", "declare"),
-        }),
+        body: Some(body::<partner::Declared>(
+            variant("commands/partner", "declare"),
+            r#"{"name": "Mission locale du Gapençais", "kind": "mission_locale"}"#,
+        )),
         query: &[],
         status: 200,
         answer: PARTNER_ANSWER,
@@ -777,10 +847,10 @@ pub static ROUTES: &[Route] = &[
         tag: "partners",
         summary: "Retires a partner: it registers nobody more",
         access: Access::Key("an organiser key of every edition (`*`)"),
-        body: Some(RequestBody {
-            schema: schema_of::<Because>,
-            contract: part("commands/partner", "retire"),
-        }),
+        body: Some(body::<Because>(
+            part("commands/partner", "retire"),
+            r#"{"reason": "Le partenariat a pris fin."}"#,
+        )),
         query: &[],
         status: 200,
         answer: PARTNER_ANSWER,
@@ -793,10 +863,10 @@ pub static ROUTES: &[Route] = &[
         tag: "partners",
         summary: "Keeps seats of a session for a partner or an audience until a deadline",
         access: Access::Key("an organiser key of the session's edition"),
-        body: Some(RequestBody {
-            schema: schema_of::<ReserveSeats>,
-            contract: Contract::Gateway,
-        }),
+        body: Some(body::<ReserveSeats>(
+            Contract::Gateway,
+            r#"{"beneficiary": {"for": "partner", "partner": "{partner}"}, "seats": 10, "until": "2027-04-06T18:00:00Z"}"#,
+        )),
         query: &[],
         status: 200,
         answer: Answer::Fields(&[
@@ -814,10 +884,10 @@ pub static ROUTES: &[Route] = &[
         tag: "venues",
         summary: "Registers a venue: under a new id (an organiser), or under its own (its venue key)",
         access: Access::Key("any organiser key, or a venue key (its own id)"),
-        body: Some(RequestBody {
-            schema: schema_of::<venues::Register>,
-            contract: variant("commands/venue", "register"),
-        }),
+        body: Some(body::<venues::Register>(
+            variant("commands/venue", "register"),
+            r#"{"name": "EHPAD Les Écrins", "kind": "ehpad", "address": {"street": "12 avenue de la Gare", "postcode": "05200", "town": "Embrun", "insee_code": "05046"}, "contact": {"name": "Accueil de l'EHPAD", "email": null, "phone": null}, "rooms": [{"id": "salle-polyvalente", "name": "Salle polyvalente", "max_capacity": 40}], "opening_hours": [{"day": "tuesday", "opens": "08:00:00", "closes": "18:00:00"}], "accessibility": {"step_free_entrance": true, "accessible_toilets": true, "hearing_loop": null, "parking": true}, "equipment": ["projector"], "closed_periods": [], "time_zone": "Europe/Paris"}"#,
+        )),
         query: &[],
         status: 201,
         answer: VENUE_ANSWER,
@@ -830,10 +900,10 @@ pub static ROUTES: &[Route] = &[
         tag: "venues",
         summary: "Replaces a venue's opening hours",
         access: THAT_VENUE,
-        body: Some(RequestBody {
-            schema: schema_of::<NewOpeningHours>,
-            contract: variant("commands/venue", "set_opening_hours"),
-        }),
+        body: Some(body::<NewOpeningHours>(
+            variant("commands/venue", "set_opening_hours"),
+            r#"{"opening_hours": [{"day": "monday", "opens": "09:00:00", "closes": "17:00:00"}, {"day": "tuesday", "opens": "09:00:00", "closes": "17:00:00"}]}"#,
+        )),
         query: &[],
         status: 200,
         answer: VENUE_ANSWER,
@@ -846,10 +916,10 @@ pub static ROUTES: &[Route] = &[
         tag: "venues",
         summary: "Adds a period a venue is closed",
         access: THAT_VENUE,
-        body: Some(RequestBody {
-            schema: schema_of::<venues::ClosedPeriod>,
-            contract: variant("commands/venue", "add_closed_period"),
-        }),
+        body: Some(body::<venues::ClosedPeriod>(
+            variant("commands/venue", "add_closed_period"),
+            r#"{"from": "2027-04-19", "to": "2027-04-19", "reason": "Lundi de Pâques"}"#,
+        )),
         query: &[],
         status: 200,
         answer: VENUE_ANSWER,
@@ -862,10 +932,10 @@ pub static ROUTES: &[Route] = &[
         tag: "venues",
         summary: "Confirms a pending hosting request with a capacity",
         access: THAT_VENUE,
-        body: Some(RequestBody {
-            schema: schema_of::<CapacityAnswer>,
-            contract: part("commands/venue", "confirm_capacity"),
-        }),
+        body: Some(body::<CapacityAnswer>(
+            part("commands/venue", "confirm_capacity"),
+            r#"{"request": 1, "capacity": 25}"#,
+        )),
         query: &[],
         status: 200,
         answer: HOSTING_ANSWER,
@@ -878,10 +948,10 @@ pub static ROUTES: &[Route] = &[
         tag: "venues",
         summary: "Declines a pending hosting request",
         access: THAT_VENUE,
-        body: Some(RequestBody {
-            schema: schema_of::<ReasonAnswer>,
-            contract: part("commands/venue", "decline"),
-        }),
+        body: Some(body::<ReasonAnswer>(
+            part("commands/venue", "decline"),
+            r#"{"request": 1, "reason": "La salle est en travaux cette semaine-là."}"#,
+        )),
         query: &[],
         status: 200,
         answer: HOSTING_ANSWER,
@@ -894,10 +964,10 @@ pub static ROUTES: &[Route] = &[
         tag: "venues",
         summary: "Changes the capacity a venue confirmed",
         access: THAT_VENUE,
-        body: Some(RequestBody {
-            schema: schema_of::<CapacityAnswer>,
-            contract: part("commands/venue", "change_capacity"),
-        }),
+        body: Some(body::<CapacityAnswer>(
+            part("commands/venue", "change_capacity"),
+            r#"{"request": 1, "capacity": 18}"#,
+        )),
         query: &[],
         status: 200,
         answer: HOSTING_ANSWER,
@@ -910,10 +980,10 @@ pub static ROUTES: &[Route] = &[
         tag: "venues",
         summary: "Withdraws a confirmed hosting",
         access: THAT_VENUE,
-        body: Some(RequestBody {
-            schema: schema_of::<ReasonAnswer>,
-            contract: part("commands/venue", "withdraw"),
-        }),
+        body: Some(body::<ReasonAnswer>(
+            part("commands/venue", "withdraw"),
+            r#"{"request": 1, "reason": "La salle n'est plus disponible."}"#,
+        )),
         query: &[],
         status: 200,
         answer: HOSTING_ANSWER,
@@ -928,10 +998,7 @@ pub static ROUTES: &[Route] = &[
         access: Access::Key(
             "the key of the venue hosting the session, or an organiser key of its edition",
         ),
-        body: Some(RequestBody {
-            schema: schema_of::<Present>,
-            contract: Contract::Gateway,
-        }),
+        body: Some(body::<Present>(Contract::Gateway, r#"{"present": 1}"#)),
         query: &[],
         status: 200,
         answer: SEATS_ANSWER,
@@ -945,10 +1012,10 @@ pub static ROUTES: &[Route] = &[
         tag: "registrations",
         summary: "Registers a participant, or a group, into a session",
         access: Access::Key("a partner key"),
-        body: Some(RequestBody {
-            schema: schema_of::<RegisterRequest>,
-            contract: Contract::Whole("commands/register"),
-        }),
+        body: Some(body::<RegisterRequest>(
+            Contract::Whole("commands/register"),
+            r#"{"session": "{session}", "reference": "ML-2027-0042", "attendee": {"kind": "person"}, "profile": {"audience": "young_people", "age_band": "from16_to25", "town": "05061"}, "identity": {"first_name": "Camille", "last_name": "Martin", "email": null, "phone": null}}"#,
+        )),
         query: &[],
         status: 201,
         answer: Answer::Fields(&[
@@ -983,10 +1050,10 @@ pub static ROUTES: &[Route] = &[
         summary: "Subscribes a URL to kinds of events; the answer holds the signing secret, \
                   shown once",
         access: WEBHOOK_KEY,
-        body: Some(RequestBody {
-            schema: schema_of::<proto::webhooks::Subscribe>,
-            contract: Contract::Whole("commands/subscribe-webhook"),
-        }),
+        body: Some(body::<proto::webhooks::Subscribe>(
+            Contract::Whole("commands/subscribe-webhook"),
+            r#"{"url": "https://partenaire.example/semaine/notifications", "kinds": ["registration.promoted", "session.moved", "session.cancelled"]}"#,
+        )),
         query: &[],
         status: 201,
         answer: Answer::Fields(&[
@@ -1335,10 +1402,10 @@ pub static ROUTES: &[Route] = &[
         summary: "Sets a job-dating session's floor up: its times, slot length, breaks, gap, \
                   most interviews per candidate and wishes' deadline; its slots are cut",
         access: JD_ORGANISER,
-        body: Some(RequestBody {
-            schema: schema_of::<proto::jobdating::Setup>,
-            contract: variant("commands/jobdating", "configure"),
-        }),
+        body: Some(body::<proto::jobdating::Setup>(
+            variant("commands/jobdating", "configure"),
+            r#"{"starts_at": "2027-04-15T07:00:00Z", "ends_at": "2027-04-15T10:00:00Z", "slot_minutes": 10, "gap_minutes": 5, "max_interviews": 4, "breaks": [], "wishes_until": "2027-04-14T16:00:00Z"}"#,
+        )),
         query: &[],
         status: 200,
         answer: Answer::Fields(&[
@@ -1356,10 +1423,10 @@ pub static ROUTES: &[Route] = &[
         tag: "jobdating",
         summary: "Adds an employer to a job-dating, with the jobs it recruits for",
         access: JD_ORGANISER,
-        body: Some(RequestBody {
-            schema: schema_of::<proto::jobdating::EmployerJoined>,
-            contract: variant("commands/jobdating", "join_employer"),
-        }),
+        body: Some(body::<proto::jobdating::EmployerJoined>(
+            variant("commands/jobdating", "join_employer"),
+            r#"{"employer": "{employer}", "name": "ADMR de l'Embrunais", "kind": "home_help_service", "town": {"name": "Embrun", "insee_code": "05046"}, "jobs": [{"job": "home_carer", "contract": "permanent", "openings": 2}]}"#,
+        )),
         query: &[],
         status: 200,
         answer: Answer::Fields(&[
@@ -1378,10 +1445,10 @@ pub static ROUTES: &[Route] = &[
         tag: "jobdating",
         summary: "Seats one of an employer's recruiters at a table",
         access: JD_ORGANISER,
-        body: Some(RequestBody {
-            schema: schema_of::<proto::jobdating::RecruiterSeated>,
-            contract: variant("commands/jobdating", "seat_recruiter"),
-        }),
+        body: Some(body::<proto::jobdating::RecruiterSeated>(
+            variant("commands/jobdating", "seat_recruiter"),
+            r#"{"employer": "{employer}", "recruiter": "drh", "table": 1}"#,
+        )),
         query: &[],
         status: 200,
         answer: JD_TABLE_ANSWER,
@@ -1394,10 +1461,10 @@ pub static ROUTES: &[Route] = &[
         tag: "jobdating",
         summary: "Blocks slots of a table: nobody is booked in them",
         access: JD_STAFF,
-        body: Some(RequestBody {
-            schema: schema_of::<crate::jobdating::BlockBody>,
-            contract: part("commands/jobdating", "block_slots"),
-        }),
+        body: Some(body::<crate::jobdating::BlockBody>(
+            part("commands/jobdating", "block_slots"),
+            r#"{"slots": [3, 4], "reason": "Pause du recruteur."}"#,
+        )),
         query: &[],
         status: 200,
         answer: JD_TABLE_ANSWER,
@@ -1410,10 +1477,10 @@ pub static ROUTES: &[Route] = &[
         tag: "jobdating",
         summary: "Opens blocked slots of a table again",
         access: JD_STAFF,
-        body: Some(RequestBody {
-            schema: schema_of::<crate::jobdating::UnblockBody>,
-            contract: part("commands/jobdating", "unblock_slots"),
-        }),
+        body: Some(body::<crate::jobdating::UnblockBody>(
+            part("commands/jobdating", "unblock_slots"),
+            r#"{"slots": [3, 4]}"#,
+        )),
         query: &[],
         status: 200,
         answer: JD_TABLE_ANSWER,
@@ -1427,10 +1494,10 @@ pub static ROUTES: &[Route] = &[
         summary: "Books a slot of a table for one of the partner's candidates, registered \
                   (confirmed) in the session",
         access: Access::Key("a partner key (its own candidates)"),
-        body: Some(RequestBody {
-            schema: schema_of::<crate::jobdating::BookBody>,
-            contract: Contract::Gateway,
-        }),
+        body: Some(body::<crate::jobdating::BookBody>(
+            Contract::Gateway,
+            r#"{"participant": "{participant}", "table": 1, "slot": 2}"#,
+        )),
         query: &[],
         status: 200,
         answer: Answer::Fields(&[
@@ -1464,10 +1531,10 @@ pub static ROUTES: &[Route] = &[
         tag: "jobdating",
         summary: "Sends (or replaces) a candidate's ranked wishes, before the deadline",
         access: Access::Key("a partner key (its own candidates)"),
-        body: Some(RequestBody {
-            schema: schema_of::<crate::jobdating::WishesBody>,
-            contract: Contract::Gateway,
-        }),
+        body: Some(body::<crate::jobdating::WishesBody>(
+            Contract::Gateway,
+            r#"{"wishes": [{"kind": "employer", "employer": "{employer}"}, {"kind": "job", "job": "care_assistant"}]}"#,
+        )),
         query: &[],
         status: 200,
         answer: Answer::Fields(&[
@@ -1487,10 +1554,10 @@ pub static ROUTES: &[Route] = &[
         summary: "Runs the planner: a new draft of every timetable from the wishes, around the \
                   interviews already announced or booked",
         access: JD_ORGANISER,
-        body: Some(RequestBody {
-            schema: schema_of::<crate::jobdating::Seed>,
-            contract: variant("commands/jobdating", "run_planner"),
-        }),
+        body: Some(body::<crate::jobdating::Seed>(
+            variant("commands/jobdating", "run_planner"),
+            r#"{"seed": 42}"#,
+        )),
         query: &[],
         status: 200,
         answer: Answer::Fields(&[
@@ -1533,10 +1600,10 @@ pub static ROUTES: &[Route] = &[
         tag: "jobdating",
         summary: "Records what came of an interview, for the table's employer",
         access: JD_STAFF,
-        body: Some(RequestBody {
-            schema: schema_of::<crate::jobdating::OutcomeBody>,
-            contract: Contract::Gateway,
-        }),
+        body: Some(body::<crate::jobdating::OutcomeBody>(
+            Contract::Gateway,
+            r#"{"outcome": {"outcome": "met"}}"#,
+        )),
         query: &[],
         status: 200,
         answer: JD_SLOT_ANSWER,
@@ -1869,6 +1936,8 @@ async fn organiser_of_event(
     if caller.organiser()? == Editions::All {
         return Ok(());
     }
+    // Another edition's event is answered as one that does not exist: the key learns nothing
+    // of it.
     let edition = state
         .services
         .scheduling
@@ -1876,8 +1945,11 @@ async fn organiser_of_event(
         .await?
         .added
         .map(|added| added.edition)
-        .ok_or(SchedulingError::UnknownEvent(id))?;
-    caller.organiser_of(edition)
+        .filter(|edition| caller.organiser_of(*edition).is_ok());
+    match edition {
+        Some(_) => Ok(()),
+        None => Err(SchedulingError::UnknownEvent(id).into()),
+    }
 }
 
 async fn event_command(

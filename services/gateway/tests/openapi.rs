@@ -110,3 +110,30 @@ fn walk(
         }
     }
 }
+
+/// Every route's example body reads as the route reads a body, once its ids are filled: the
+/// document shows bodies the server accepts, and the isolation test sends them.
+#[test]
+fn every_example_body_reads_as_its_route_reads_a_body() {
+    let mut unread = Vec::new();
+    let mut examples = 0;
+    for route in gateway::routes::ROUTES {
+        let Some(body) = route.body else { continue };
+        examples += 1;
+        let raw: Result<serde_json::Value, _> = serde_json::from_str(body.example);
+        if !raw.as_ref().is_ok_and(serde_json::Value::is_object) {
+            unread.push(format!("{}: the example is not a JSON object", route.path));
+            continue;
+        }
+        let filled = body.example_with(gateway::routes::sample_id);
+        if filled.to_string().contains("\"{") {
+            unread.push(format!("{}: a placeholder without a sample id", route.path));
+        }
+        let bytes = serde_json::to_vec(&filled).unwrap_or_default();
+        if let Err(why) = (body.reads)(&bytes) {
+            unread.push(format!("{}: {why}", route.path));
+        }
+    }
+    assert!(examples >= 30, "examples read: {examples}");
+    assert!(unread.is_empty(), "{unread:#?}");
+}

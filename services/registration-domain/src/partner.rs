@@ -41,12 +41,12 @@ impl PartnerState {
 /// Why a partner command is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PartnerRefusal {
-    /// Declared already, under another name or kind.
-    #[error("the partner is already declared as {name}; a partner is declared once")]
-    AlreadyDeclared {
-        /// The name it has.
-        name: Name,
-    },
+    /// Declared already, under another name or kind. The refusal does not say which: the
+    /// declaring organiser may be another edition's.
+    #[error(
+        "this partner id is already declared, under another name or kind; a partner is declared once"
+    )]
+    AlreadyDeclared,
     /// Never declared.
     #[error("the partner is not declared: an organiser declares it first")]
     NotDeclared,
@@ -62,7 +62,7 @@ impl PartnerRefusal {
     /// A stable code, for APIs and logs.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::AlreadyDeclared { .. } => "partner-already-declared",
+            Self::AlreadyDeclared => "partner-already-declared",
             Self::NotDeclared => "partner-not-declared",
             Self::Retired { .. } => "partner-retired",
         }
@@ -84,9 +84,7 @@ impl Decider for Partner {
             {
                 Ok(vec![])
             }
-            (Command::Declare(_), Some((name, _))) => {
-                Err(PartnerRefusal::AlreadyDeclared { name: name.clone() })
-            }
+            (Command::Declare(_), Some(_)) => Err(PartnerRefusal::AlreadyDeclared),
             (Command::Retire { .. }, None) => Err(PartnerRefusal::NotDeclared),
             (Command::Retire { .. }, Some(_)) if state.retired.is_some() => Ok(vec![]),
             (Command::Retire { reason }, Some(_)) => Ok(vec![Event::Retired(Retired {

@@ -31,9 +31,9 @@ fn a_partner_is_declared_once() {
             "Mission locale du Gapenc\u{327}ais",
         )))
         .then([]);
-    Spec::<Partner>::given([Event::Declared(gap.clone())])
+    Spec::<Partner>::given([Event::Declared(gap)])
         .when(Command::Declare(declared("Autre nom")))
-        .then_error(PartnerRefusal::AlreadyDeclared { name: gap.name });
+        .then_error(PartnerRefusal::AlreadyDeclared);
 }
 
 #[test]
