@@ -16,13 +16,19 @@
 //!
 //! A partner "holds a registration" in a session from its `RegistrationConfirmed` or
 //! `RegistrationWaitlisted` until its `RegistrationCancelled`.
+//!
+//! A session's moves and cancellation are told only from the event that owns the session's id
+//! (ADR 0008): its claim (`SessionIdClaimed`), or, in a log older than claims, the first event
+//! to schedule it. Another event's facts about the session are refused ([`Unreadable::NotItsOwn`]),
+//! so their commit is quarantined, named, and nobody is told.
 
 use jiff::Timestamp;
 use proto::contract::EventContract;
 use proto::registration::session::Event as Seats;
 use proto::registration::{Attendee, RegistrationId};
 use proto::scheduling::event::Event as Programme;
-use proto::values::{PartnerId, SessionId, VenueId};
+use proto::scheduling::session::Event as Claim;
+use proto::values::{EventId, PartnerId, SessionId, VenueId};
 use proto::venues::Event as Venue;
 use proto::webhooks::Kind;
 use proto::{DecodeError, StoredEvent};
@@ -90,6 +96,43 @@ pub enum Holding {
     },
 }
 
+/// What is learnt of the event that owns a session's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ownership {
+    /// The id's claim: the owner, whatever was learnt before.
+    Claimed {
+        /// The session.
+        session: SessionId,
+        /// The event that claimed it.
+        event: EventId,
+    },
+    /// A `SessionScheduled`: the owner unless one is known already (a log older than claims:
+    /// the first to schedule the id owns it, as the claims made for such a log say).
+    Scheduled {
+        /// The session.
+        session: SessionId,
+        /// The event that scheduled it.
+        event: EventId,
+    },
+}
+
+impl Ownership {
+    /// The session it is about.
+    pub fn session(self) -> SessionId {
+        match self {
+            Self::Claimed { session, .. } | Self::Scheduled { session, .. } => session,
+        }
+    }
+
+    /// The owner to keep for a session, given the one known before (`None`: keep what is known).
+    pub fn learnt(self, known: Option<EventId>) -> Option<(SessionId, EventId)> {
+        match self {
+            Self::Claimed { session, event } => Some((session, event)),
+            Self::Scheduled { session, event } => known.is_none().then_some((session, event)),
+        }
+    }
+}
+
 /// What an event means here.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reading {
@@ -97,6 +140,19 @@ pub struct Reading {
     pub notices: Vec<Notice>,
     /// How the holders of a session change, applied after the notices were made.
     pub holdings: Vec<Holding>,
+    /// What it tells of sessions' owners.
+    pub ownership: Option<Ownership>,
+}
+
+/// Why an event is not read.
+#[derive(Debug, thiserror::Error)]
+pub enum Unreadable {
+    /// Its payload does not decode.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// Facts about a session from an event that does not own its id.
+    #[error("{0}")]
+    NotItsOwn(String),
 }
 
 /// An event's time, as an instant.
@@ -112,11 +168,12 @@ fn uuid_after(subject: &str, prefix: &str) -> Option<Uuid> {
 }
 
 /// What `event` means for subscribers. `holders` gives the partners holding a registration in a
-/// session before this event, each once.
+/// session before this event, each once; `owner` the event that owns a session's id, when known.
 pub fn read(
     event: &StoredEvent,
     holders: impl Fn(SessionId) -> Vec<PartnerId>,
-) -> Result<Reading, DecodeError> {
+    owner: impl Fn(SessionId) -> Option<EventId>,
+) -> Result<Reading, Unreadable> {
     let subject = event.envelope.aggregate.as_str();
     let decode_data = || &event.data;
     let mut reading = Reading::default();
@@ -184,7 +241,19 @@ pub fn read(
         }
     } else if subject.starts_with("reg.") {
         // Agendas and partners: nothing to tell.
-    } else if let Some(event_id) = uuid_after(subject, "sched.event.") {
+    } else if let Some(session) = uuid_after(subject, "sched.session.").map(SessionId) {
+        let Claim::Claimed(claim) = Claim::decode(&event.event_type, event.version, decode_data())?;
+        reading.ownership = Some(Ownership::Claimed {
+            session,
+            event: claim.event,
+        });
+    } else if let Some(event_id) = uuid_after(subject, "sched.event.").map(EventId) {
+        let its_own = |session: SessionId| match owner(session) {
+            Some(owner) => proto::scheduling::session::check_owner(session, owner, event_id)
+                .map_err(Unreadable::NotItsOwn),
+            // Not known here (a store older than this knowledge): told as it says.
+            None => Ok(()),
+        };
         let moved = |session: SessionId, venues: &[VenueId], data: Value| {
             let mut notices: Vec<Notice> = venues
                 .iter()
@@ -202,7 +271,14 @@ pub fn read(
             notices
         };
         match Programme::decode(&event.event_type, event.version, decode_data())? {
+            Programme::SessionScheduled(scheduled) => {
+                reading.ownership = Some(Ownership::Scheduled {
+                    session: scheduled.session,
+                    event: event_id,
+                });
+            }
             Programme::SessionRescheduled(r) => {
+                its_own(r.session)?;
                 reading.notices = moved(
                     r.session,
                     &[r.venue],
@@ -212,6 +288,7 @@ pub fn read(
                 );
             }
             Programme::SessionVenueChanged(c) => {
+                its_own(c.session)?;
                 let venues: Vec<VenueId> = if c.previous_venue == c.venue {
                     vec![c.venue]
                 } else {
@@ -225,12 +302,15 @@ pub fn read(
                             "starts_at": c.starts_at, "ends_at": c.ends_at }),
                 );
             }
-            Programme::SessionCancelled(c) => reading.notices.push(Notice {
-                subscriber: Subscriber::Venue(c.venue),
-                kind: Kind::SessionCancelled,
-                data: json!({ "session": c.session, "event": event_id, "venue": c.venue,
-                              "reason": c.reason }),
-            }),
+            Programme::SessionCancelled(c) => {
+                its_own(c.session)?;
+                reading.notices.push(Notice {
+                    subscriber: Subscriber::Venue(c.venue),
+                    kind: Kind::SessionCancelled,
+                    data: json!({ "session": c.session, "event": event_id, "venue": c.venue,
+                                  "reason": c.reason }),
+                });
+            }
             _ => {}
         }
     } else if let Some(venue) = uuid_after(subject, "venue.venue.").map(VenueId)
@@ -279,6 +359,14 @@ mod tests {
         }
     }
 
+    /// Reads `event` where no session's owner is known.
+    fn read_alone(
+        event: &StoredEvent,
+        holders: impl Fn(SessionId) -> Vec<PartnerId>,
+    ) -> Result<Reading, Unreadable> {
+        read(event, holders, |_| None)
+    }
+
     fn partner(id: &str) -> PartnerId {
         PartnerId::parse(id).unwrap_or_else(|e| panic!("{e}"))
     }
@@ -308,14 +396,14 @@ mod tests {
     }
 
     #[test]
-    fn a_registration_is_told_to_its_partner_only() -> Result<(), DecodeError> {
+    fn a_registration_is_told_to_its_partner_only() -> Result<(), Unreadable> {
         let session = SessionId(Uuid::from_u128(1));
         let registration = RegistrationId(Uuid::from_u128(2));
         let confirmed = seats_event(
             session,
             Seats::Confirmed(registered(registration, "ml-gap")),
         );
-        let reading = read(&confirmed, |_| vec![partner("other")])?;
+        let reading = read_alone(&confirmed, |_| vec![partner("other")])?;
         assert_eq!(reading.notices.len(), 1);
         assert_eq!(
             reading.notices[0].subscriber,
@@ -336,7 +424,7 @@ mod tests {
             session,
             Seats::Waitlisted(registered(registration, "ml-gap")),
         );
-        assert!(read(&waiting, |_| Vec::new())?.notices.is_empty());
+        assert!(read_alone(&waiting, |_| Vec::new())?.notices.is_empty());
 
         for (event, kind) in [
             (
@@ -363,7 +451,7 @@ mod tests {
                 Kind::RegistrationCancelled,
             ),
         ] {
-            let reading = read(&seats_event(session, event), |_| vec![partner("other")])?;
+            let reading = read_alone(&seats_event(session, event), |_| vec![partner("other")])?;
             assert_eq!(reading.notices.len(), 1, "{kind:?}");
             assert_eq!(reading.notices[0].kind, kind);
             assert_eq!(
@@ -375,7 +463,7 @@ mod tests {
     }
 
     #[test]
-    fn a_cancelled_session_is_told_to_the_partners_holding_registrations() -> Result<(), DecodeError>
+    fn a_cancelled_session_is_told_to_the_partners_holding_registrations() -> Result<(), Unreadable>
     {
         let session = SessionId(Uuid::from_u128(1));
         let cancelled = seats_event(
@@ -384,7 +472,7 @@ mod tests {
                 reason: Reason::parse("Intempéries").unwrap_or_else(|e| panic!("{e}")),
             }),
         );
-        let reading = read(&cancelled, |s| {
+        let reading = read_alone(&cancelled, |s| {
             assert_eq!(s, session);
             vec![partner("a"), partner("b")]
         })?;
@@ -404,7 +492,7 @@ mod tests {
     }
 
     #[test]
-    fn a_hosting_request_is_told_to_its_venue() -> Result<(), DecodeError> {
+    fn a_hosting_request_is_told_to_its_venue() -> Result<(), Unreadable> {
         let venue = VenueId(Uuid::from_u128(5));
         let asked = Venue::HostingRequested(proto::venues::RequestHosting {
             session: SessionId(Uuid::from_u128(1)),
@@ -416,7 +504,7 @@ mod tests {
             capacity_wanted: 12,
         });
         let encoded = asked.encode().unwrap_or_else(|e| panic!("{e}"));
-        let reading = read(&stored(&format!("venue.venue.{venue}"), encoded), |_| {
+        let reading = read_alone(&stored(&format!("venue.venue.{venue}"), encoded), |_| {
             vec![partner("a")]
         })?;
         assert_eq!(reading.notices.len(), 1);
@@ -427,16 +515,89 @@ mod tests {
     }
 
     #[test]
-    fn other_events_tell_nobody() -> Result<(), DecodeError> {
+    fn other_events_tell_nobody() -> Result<(), Unreadable> {
         let partner_event =
             proto::registration::partner::Event::Retired(proto::registration::partner::Retired {
                 reason: Reason::parse("fin").unwrap_or_else(|e| panic!("{e}")),
             });
         let encoded = partner_event.encode().unwrap_or_else(|e| panic!("{e}"));
-        let reading = read(&stored("reg.partner.ml-gap", encoded), |_| {
+        let reading = read_alone(&stored("reg.partner.ml-gap", encoded), |_| {
             vec![partner("a")]
         })?;
         assert_eq!(reading, Reading::default());
+        Ok(())
+    }
+
+    /// A reschedule of `session` recorded by `event`, at `venue`.
+    fn rescheduled(event: EventId, session: SessionId, venue: VenueId) -> StoredEvent {
+        let moved: proto::scheduling::event::SessionRescheduled = serde_json::from_value(json!({
+            "session": session, "request": 2, "venue": venue, "room": "salle",
+            "capacity_wanted": 20,
+            "starts_local": "2027-04-13T09:00:00", "ends_local": "2027-04-13T11:00:00",
+            "starts_at": "2027-04-13T07:00:00Z", "ends_at": "2027-04-13T09:00:00Z",
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let encoded = Programme::SessionRescheduled(moved)
+            .encode()
+            .unwrap_or_else(|e| panic!("{e}"));
+        stored(&format!("sched.event.{event}"), encoded)
+    }
+
+    #[test]
+    fn a_move_is_told_from_the_event_that_owns_the_session_only() -> Result<(), Unreadable> {
+        let (session, venue) = (SessionId(Uuid::from_u128(1)), VenueId(Uuid::from_u128(5)));
+        let (own, other) = (EventId(Uuid::from_u128(7)), EventId(Uuid::from_u128(8)));
+        let holders = |_| vec![partner("ml-gap")];
+
+        let told = read(&rescheduled(own, session, venue), holders, |_| Some(own))?;
+        assert_eq!(
+            told.notices
+                .iter()
+                .map(|n| (n.subscriber.clone(), n.kind))
+                .collect::<Vec<_>>(),
+            [
+                (Subscriber::Venue(venue), Kind::SessionMoved),
+                (Subscriber::Partner(partner("ml-gap")), Kind::SessionMoved),
+            ]
+        );
+
+        let refused = read(&rescheduled(other, session, venue), holders, |_| Some(own));
+        assert!(
+            matches!(&refused, Err(Unreadable::NotItsOwn(why)) if why.contains(&own.to_string())),
+            "{refused:?}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_claim_and_a_schedule_say_who_owns_a_session() -> Result<(), Unreadable> {
+        let session = SessionId(Uuid::from_u128(1));
+        let event = EventId(Uuid::from_u128(7));
+        let claim = Claim::Claimed(proto::scheduling::session::Owner {
+            edition: proto::values::EditionId(Uuid::from_u128(3)),
+            event,
+        });
+        let encoded = claim.encode().unwrap_or_else(|e| panic!("{e}"));
+        let reading = read_alone(
+            &stored(&format!("sched.session.{session}"), encoded),
+            |_| Vec::new(),
+        )?;
+        assert_eq!(
+            reading.ownership,
+            Some(Ownership::Claimed { session, event })
+        );
+        assert!(reading.notices.is_empty());
+
+        // The claim decides; a schedule decides only where nothing is known (an old log's first).
+        let (first, second) = (EventId(Uuid::from_u128(8)), EventId(Uuid::from_u128(9)));
+        let claimed = Ownership::Claimed { session, event };
+        assert_eq!(claimed.learnt(Some(first)), Some((session, event)));
+        let scheduled = Ownership::Scheduled {
+            session,
+            event: second,
+        };
+        assert_eq!(scheduled.learnt(Some(first)), None);
+        assert_eq!(scheduled.learnt(None), Some((session, second)));
         Ok(())
     }
 

@@ -7,6 +7,10 @@
 //! - `subscribers`: `<subscriber key> NUL <subscription id>` → nothing, to find a partner's or a
 //!   venue's subscriptions;
 //! - `holders`: `<session id><registration id>` → partner, the registrations in each session;
+//! - `owners`: session id → the id of the event that owns it (its claim, or in a log older than
+//!   claims the first to schedule it), so that another event's moves tell nobody. Added without
+//!   a new layout, so that no delivery is made twice: a store older than it learns the owners of
+//!   the sessions scheduled from then on, and tells the moves of older ones as before;
 //! - `deliveries`: `<subscription id><event id>` → [`Delivery`], its body and every attempt;
 //! - `due`: `<next attempt, ms, big-endian><subscription id><event id>` → nothing: what the
 //!   dispatcher sends next, in time order. A delivery is in `due` while it is pending.
@@ -17,7 +21,7 @@
 
 use jiff::Timestamp;
 use projection::{Position, Projection, Rejected, View};
-use proto::values::{PartnerId, SessionId};
+use proto::values::{EventId, PartnerId, SessionId};
 use proto::webhooks::{Event as HookEvent, Kind, SubscriptionId, WebhookUrl};
 use proto::{EventContract, StoredEvent};
 use serde::{Deserialize, Serialize};
@@ -32,6 +36,8 @@ pub const SUBSCRIPTIONS: &str = "subscriptions";
 pub const SUBSCRIBERS: &str = "subscribers";
 /// The registrations held in each session.
 pub const HOLDERS: &str = "holders";
+/// The event that owns each session's id.
+pub const OWNERS: &str = "owners";
 /// Every delivery, by subscription then event.
 pub const DELIVERIES: &str = "deliveries";
 /// The pending deliveries, by next attempt.
@@ -160,6 +166,12 @@ fn holders_in(view: &View<'_>, session: SessionId) -> Vec<PartnerId> {
     partners
 }
 
+fn owner_of(view: &View<'_>, session: SessionId) -> Option<EventId> {
+    view.get(OWNERS, session.0.as_bytes())
+        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
+        .map(EventId)
+}
+
 fn subscriber_prefix(subscriber: &str) -> Vec<u8> {
     let mut prefix = subscriber.as_bytes().to_vec();
     prefix.push(0);
@@ -215,7 +227,7 @@ impl Projection for Deliveries {
     }
 
     fn trees(&self) -> &'static [&'static str] {
-        &[SUBSCRIPTIONS, SUBSCRIBERS, HOLDERS, DELIVERIES, DUE]
+        &[SUBSCRIPTIONS, SUBSCRIBERS, HOLDERS, OWNERS, DELIVERIES, DUE]
     }
 
     fn apply(
@@ -227,7 +239,22 @@ impl Projection for Deliveries {
         if let Some(subscriber) = Subscriber::of_subject(&event.envelope.aggregate) {
             return Self::apply_subscription(view, event, &subscriber);
         }
-        let reading = matching::read(event, |session| holders_in(view, session))?;
+        let reading = matching::read(
+            event,
+            |session| holders_in(view, session),
+            |session| owner_of(view, session),
+        )
+        .map_err(|e| Rejected(e.to_string()))?;
+        if let Some((session, owner)) = reading
+            .ownership
+            .and_then(|learnt| learnt.learnt(owner_of(view, learnt.session())))
+        {
+            view.insert(
+                OWNERS,
+                session.0.as_bytes().to_vec(),
+                owner.0.as_bytes().to_vec(),
+            );
+        }
         let occurred_at = matching::occurred_at(event);
         for notice in reading.notices {
             let subscriber = notice.subscriber.key();
