@@ -42,11 +42,11 @@ pub struct Candidate {
 #[serde(deny_unknown_fields)]
 pub struct Span {
     /// Start.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
     #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub starts_at: Timestamp,
     /// End, exclusive: a span starting then does not overlap.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
     #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub ends_at: Timestamp,
 }
@@ -57,11 +57,11 @@ pub struct Span {
 #[serde(deny_unknown_fields)]
 pub struct Setup {
     /// The session's start: the first slot starts then.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
     #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub starts_at: Timestamp,
     /// The session's end: no slot ends after it.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
     #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub ends_at: Timestamp,
     /// The length of one interview.
@@ -74,7 +74,7 @@ pub struct Setup {
     /// The most interviews one candidate may have.
     pub max_interviews: InterviewLimit,
     /// Partners send their candidates' wishes until then (exclusive).
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
     #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub wishes_until: Timestamp,
 }

@@ -61,6 +61,7 @@ impl std::fmt::Display for ParticipantId {
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(try_from = "String", into = "String")]
+#[schemars(extend("pattern" = crate::values::SLUG_PATTERN, "minLength" = 1, "maxLength" = 64))]
 pub struct ParticipantRef(String);
 
 impl TryFrom<String> for ParticipantRef {
@@ -187,7 +188,8 @@ pub struct Reservation {
     /// How many seats.
     pub seats: u32,
     /// Until when; after it the seats are everyone's.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub until: Timestamp,
 }
 
@@ -197,10 +199,12 @@ pub struct SessionFacts {
     /// The edition it belongs to.
     pub edition: EditionId,
     /// Start.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub starts_at: Timestamp,
     /// End.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub ends_at: Timestamp,
     /// The audiences it is kept for; empty when open to all.
     pub restricted_to: Vec<Audience>,
@@ -350,13 +354,16 @@ pub mod agenda {
         /// The registration.
         pub registration: RegistrationId,
         /// Start.
-        #[schemars(with = "String")]
+        #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+        #[serde(deserialize_with = "crate::values::strict::timestamp")]
         pub starts_at: Timestamp,
         /// End.
-        #[schemars(with = "String")]
+        #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+        #[serde(deserialize_with = "crate::values::strict::timestamp")]
         pub ends_at: Timestamp,
         /// When it was held.
-        #[schemars(with = "String")]
+        #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+        #[serde(deserialize_with = "crate::values::strict::timestamp")]
         pub held_at: Timestamp,
     }
 
@@ -377,10 +384,12 @@ pub mod agenda {
         /// The session.
         pub session: SessionId,
         /// New start.
-        #[schemars(with = "String")]
+        #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+        #[serde(deserialize_with = "crate::values::strict::timestamp")]
         pub starts_at: Timestamp,
         /// New end.
-        #[schemars(with = "String")]
+        #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+        #[serde(deserialize_with = "crate::values::strict::timestamp")]
         pub ends_at: Timestamp,
         /// The participant's other sessions it now overlaps; empty when none.
         pub conflicts: Vec<SessionId>,

@@ -59,10 +59,11 @@ uuid_id!(
 );
 
 macro_rules! validated_string {
-    ($(#[$doc:meta])* $name:ident, $check:expr) => {
+    ($(#[$doc:meta])* $name:ident, $check:expr, schema: { $($key:literal = $value:expr),* $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
         #[serde(try_from = "String", into = "String")]
+        #[schemars(extend($($key = $value),*))]
         pub struct $name(String);
 
         impl $name {
@@ -113,6 +114,21 @@ fn composed(text: String) -> String {
     }
 }
 
+/// What a JSON Schema `pattern` says of the text checked by [`text`]: no Unicode white space
+/// (`char::is_whitespace`) at either end, no control character (`char::is_control`) anywhere but
+/// the new lines `newlines` allows. Written with `\\uXXXX` escapes in a subset that ECMA-262 and
+/// Python's `re` read alike, so that a client's validator and a fuzzer agree with the server.
+pub const fn text_pattern(newlines: bool) -> &'static str {
+    if newlines {
+        "^(?:[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000](?:[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000])?)?$"
+    } else {
+        "^(?:[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000](?:[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000])?)?$"
+    }
+}
+
+/// The `pattern` of a slug ([`slug`]).
+pub const SLUG_PATTERN: &str = "^[A-Za-z0-9_-]{1,64}$";
+
 fn slug(value: &str, what: &str) -> Result<(), String> {
     let ok = (1..=64).contains(&value.len())
         && value
@@ -146,23 +162,27 @@ fn text(value: &str, what: &str, min: usize, max: usize) -> Result<(), String> {
 validated_string!(
     /// An organiser (a département, the State's services, a training centre): a short slug.
     OrganiserId,
-    |v| slug(v, "an organiser id")
+    |v| slug(v, "an organiser id"),
+    schema: { "pattern" = SLUG_PATTERN, "minLength" = 1, "maxLength" = 64 }
 );
 validated_string!(
     /// A partner (a France Travail agency, a mission locale, a school…): a short slug.
     PartnerId,
-    |v| slug(v, "a partner id")
+    |v| slug(v, "a partner id"),
+    schema: { "pattern" = SLUG_PATTERN, "minLength" = 1, "maxLength" = 64 }
 );
 validated_string!(
     /// A recruiter of an employer at a job-dating, as the employer labels them (`drh`, `cadre-1`):
     /// a short slug, never a person's name.
     RecruiterId,
-    |v| slug(v, "a recruiter id")
+    |v| slug(v, "a recruiter id"),
+    schema: { "pattern" = SLUG_PATTERN, "minLength" = 1, "maxLength" = 64 }
 );
 validated_string!(
     /// A room of a venue, unique within the venue: a short slug.
     RoomId,
-    |v| slug(v, "a room id")
+    |v| slug(v, "a room id"),
+    schema: { "pattern" = SLUG_PATTERN, "minLength" = 1, "maxLength" = 64 }
 );
 validated_string!(
     /// A name or a title: 1 to 200 characters, one line.
@@ -173,17 +193,20 @@ validated_string!(
             return Err("a name is one line".into());
         }
         Ok(())
-    }
+    },
+    schema: { "pattern" = text_pattern(false), "minLength" = 1, "maxLength" = 200 }
 );
 validated_string!(
     /// A free text: up to 5,000 characters.
     Description,
-    |v| text(v, "a description", 0, 5_000)
+    |v| text(v, "a description", 0, 5_000),
+    schema: { "pattern" = text_pattern(true), "maxLength" = 5_000 }
 );
 validated_string!(
     /// A reason given for a refusal, a cancellation, a closed period: 1 to 500 characters.
     Reason,
-    |v| text(v, "a reason", 1, 500)
+    |v| text(v, "a reason", 1, 500),
+    schema: { "pattern" = text_pattern(true), "minLength" = 1, "maxLength" = 500 }
 );
 validated_string!(
     /// A French département code: `01`–`95` (with `2A` and `2B`, not `20`) or `971`–`976`.
@@ -202,7 +225,8 @@ validated_string!(
         } else {
             Err(format!("a département code is 01–95, 2A, 2B or 971–976, not {v:?}"))
         }
-    }
+    },
+    schema: { "pattern" = "^(?:0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5]|97[1-46])$" }
 );
 validated_string!(
     /// The INSEE code of a French commune: five characters, `2A`/`2B` allowed for Corsica.
@@ -222,23 +246,44 @@ validated_string!(
         } else {
             Err(format!("an INSEE code is five characters like 05061 or 2A004, not {v:?}"))
         }
-    }
+    },
+    schema: { "pattern" = "^(?:[0-9]{2}|2[AB])[0-9]{3}$" }
 );
 validated_string!(
     /// An IANA time zone known to this build, e.g. `Europe/Paris`.
     TimeZoneName,
     |v| {
-        jiff::tz::TimeZone::get(v)
-            .map(|_| ())
-            .map_err(|_| format!("{v:?} is not a known time zone (e.g. Europe/Paris)"))
-    }
+        if time_zone_names().binary_search_by(|name| name.as_str().cmp(v)).is_ok() {
+            Ok(())
+        } else {
+            Err(format!("{v:?} is not a known time zone, spelt as the IANA database does (e.g. Europe/Paris)"))
+        }
+    },
+    schema: { "enum" = time_zone_names() }
 );
+
+/// The IANA time zones this build knows (its bundled database), spelt as the database does,
+/// sorted: what a [`TimeZoneName`] may be, and its schema's `enum`.
+pub fn time_zone_names() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names: Vec<String> = jiff::tz::db()
+            .available()
+            .map(|name| name.as_str().to_owned())
+            .filter(|name| jiff::tz::TimeZone::get(name).is_ok())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    })
+}
 
 macro_rules! bounded_number {
     ($(#[$doc:meta])* $name:ident($int:ty), $min:literal..=$max:literal, $what:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
         #[serde(try_from = "u64", into = "u64")]
+        #[schemars(extend("minimum" = $min, "maximum" = $max))]
         pub struct $name($int);
 
         impl $name {
@@ -366,8 +411,15 @@ impl TimeZoneName {
 /// venue's hours or a deadline is one, so it is refused with a message instead of moved.
 pub mod strict {
     use jiff::Timestamp;
-    use jiff::civil::{DateTime, Time};
+    use jiff::civil::{Date, DateTime, Time};
+    use schemars::{Schema, SchemaGenerator, json_schema};
     use serde::{Deserialize, Deserializer, de::Error};
+
+    /// A calendar day, `YYYY-MM-DD`, as a `pattern`: the months' lengths and the leap years'
+    /// 29 February included, so that what the pattern allows is a day that exists.
+    const DAY: &str = "(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)";
+    /// A time of day to the second, `HH:MM:SS` (no second 60).
+    const CLOCK: &str = "(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]";
 
     /// Whether `text` (a time, or a date and time) has a second 60.
     fn leap_second(text: &str) -> bool {
@@ -379,9 +431,48 @@ pub mod strict {
             .is_some_and(|second| second.starts_with("60"))
     }
 
+    /// Whether `text` is `shape`, where `9` stands for a digit and anything else for itself.
+    fn shaped(text: &str, shape: &str) -> bool {
+        text.len() == shape.len()
+            && text.bytes().zip(shape.bytes()).all(|(t, s)| {
+                if s == b'9' {
+                    t.is_ascii_digit()
+                } else {
+                    t == s
+                }
+            })
+    }
+
+    /// An instant's text: a day, `T`, a time, an optional fraction of 1 to 9 digits, and `Z` or
+    /// an offset `+HH:MM`.
+    fn instant_shaped(text: &str) -> bool {
+        let Some((head, rest)) = text.split_at_checked(19) else {
+            return false;
+        };
+        if !shaped(head, "9999-99-99T99:99:99") {
+            return false;
+        }
+        let rest = match rest.strip_prefix('.') {
+            Some(fraction) => {
+                let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+                if !(1..=9).contains(&digits) {
+                    return false;
+                }
+                &fraction[digits..]
+            }
+            None => rest,
+        };
+        rest == "Z"
+            || (rest.len() == 6
+                && (rest.starts_with('+') || rest.starts_with('-'))
+                && shaped(&rest[1..], "99:99"))
+    }
+
     fn read<'de, D: Deserializer<'de>, T: std::str::FromStr<Err = jiff::Error>>(
         deserializer: D,
         what: &str,
+        example: &str,
+        shaped: impl Fn(&str) -> bool,
     ) -> Result<T, D::Error> {
         let text = String::deserialize(deserializer)?;
         if leap_second(&text) {
@@ -389,23 +480,112 @@ pub mod strict {
                 "{what} has no second 60 (a leap second), not {text:?}"
             )));
         }
+        if !shaped(&text) {
+            return Err(D::Error::custom(format!(
+                "{what} is written like {example}, not {text:?}"
+            )));
+        }
+        // jiff checks the calendar and the clock.
         text.parse::<T>()
             .map_err(|e| D::Error::custom(format!("{what} is not valid ({e}): {text:?}")))
     }
 
+    /// A calendar day, `2027-04-13`.
+    pub fn date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+        read(deserializer, "a day", "2027-04-13", |t| {
+            shaped(t, "9999-99-99")
+        })
+    }
+
     /// A local date and time, `2027-04-13T14:00:00`.
     pub fn date_time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime, D::Error> {
-        read(deserializer, "a local date and time")
+        read(
+            deserializer,
+            "a local date and time",
+            "2027-04-13T14:00:00",
+            |t| shaped(t, "9999-99-99T99:99:99"),
+        )
     }
 
     /// A time of day, `08:30:00`.
     pub fn time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Time, D::Error> {
-        read(deserializer, "a time of day")
+        read(deserializer, "a time of day", "08:30:00", |t| {
+            shaped(t, "99:99:99")
+        })
     }
 
     /// An instant, RFC 3339 (`2027-04-12T10:00:00Z`).
     pub fn timestamp<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
-        read(deserializer, "an instant")
+        read(
+            deserializer,
+            "an instant",
+            "2027-04-12T10:00:00Z",
+            instant_shaped,
+        )
+    }
+
+    /// The schema of [`date`].
+    pub fn date_schema(_: &mut SchemaGenerator) -> Schema {
+        let pattern = format!("^{DAY}$");
+        json_schema!({ "type": "string", "format": "date", "pattern": pattern })
+    }
+
+    /// The schema of [`date_time`].
+    pub fn date_time_schema(_: &mut SchemaGenerator) -> Schema {
+        let pattern = format!("^{DAY}T{CLOCK}$");
+        json_schema!({
+            "type": "string",
+            "pattern": pattern,
+            "description": "A local date and time, in the edition's or the venue's time zone: `2027-04-13T14:00:00`.",
+        })
+    }
+
+    /// The schema of [`time`].
+    pub fn time_schema(_: &mut SchemaGenerator) -> Schema {
+        let pattern = format!("^{CLOCK}$");
+        json_schema!({ "type": "string", "pattern": pattern, "description": "A time of day: `08:30:00`." })
+    }
+
+    /// The schema of [`timestamp`].
+    pub fn timestamp_schema(_: &mut SchemaGenerator) -> Schema {
+        let pattern =
+            format!("^{DAY}T{CLOCK}(?:\\.[0-9]{{1,9}})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$");
+        json_schema!({
+            "type": "string",
+            "pattern": pattern,
+            "description": "An instant, RFC 3339 with `Z` or an offset: `2027-04-12T10:00:00Z`.",
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn only_the_documented_shapes_are_read() {
+            let day = |t: &str| date(serde_json::Value::from(t)).is_ok();
+            let local = |t: &str| date_time(serde_json::Value::from(t)).is_ok();
+            let clock = |t: &str| time(serde_json::Value::from(t)).is_ok();
+            let instant = |t: &str| timestamp(serde_json::Value::from(t)).is_ok();
+            assert!(
+                day("2028-02-29") && !day("2027-02-29") && !day("20270413") && !day("2027-4-13")
+            );
+            assert!(
+                local("2027-04-13T14:00:00")
+                    && !local("2027-04-13T14:00")
+                    && !local("2027-04-13 14:00:00")
+            );
+            assert!(!local("2027-04-13T23:59:60") && !local("2027-04-13T14:00:00Z"));
+            assert!(clock("08:30:00") && !clock("08:30") && !clock("23:59:60"));
+            assert!(
+                instant("2027-04-12T10:00:00Z") && instant("2027-04-12T10:00:00.123456789+02:00")
+            );
+            assert!(
+                !instant("2027-04-12T10:00:00")
+                    && !instant("2027-04-12T10:00:60Z")
+                    && !instant("2027-04-12T10:00:00.Z")
+            );
+        }
     }
 }
 

@@ -16,6 +16,7 @@ use crate::values::{EventId, InseeCode, Invalid, Name, Reason, RoomId, SessionId
 /// A French postcode: five digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schemars(extend("pattern" = "^[0-9]{5}$"))]
 pub struct Postcode(String);
 
 impl TryFrom<String> for Postcode {
@@ -135,11 +136,11 @@ pub struct OpeningHours {
     /// The day.
     pub day: Weekday,
     /// Opens at.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::time_schema")]
     #[serde(deserialize_with = "crate::values::strict::time")]
     pub opens: Time,
     /// Closes at.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::time_schema")]
     #[serde(deserialize_with = "crate::values::strict::time")]
     pub closes: Time,
 }
@@ -149,10 +150,12 @@ pub struct OpeningHours {
 #[serde(deny_unknown_fields)]
 pub struct ClosedPeriod {
     /// First closed day.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[serde(deserialize_with = "crate::values::strict::date")]
     pub from: Date,
     /// Last closed day, inclusive.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[serde(deserialize_with = "crate::values::strict::date")]
     pub to: Date,
     /// Why (holidays, works).
     pub reason: Reason,
@@ -201,10 +204,12 @@ pub struct RequestHosting {
     /// The room asked.
     pub room: RoomId,
     /// Start.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub starts_at: Timestamp,
     /// End.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub ends_at: Timestamp,
     /// Seats wanted.
     pub capacity_wanted: u32,

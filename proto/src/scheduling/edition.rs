@@ -30,10 +30,12 @@ pub struct Create {
     /// The département it covers.
     pub territory: DepartementCode,
     /// Its first day, in its time zone.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[serde(deserialize_with = "crate::values::strict::date")]
     pub first_day: Date,
     /// Its last day, inclusive.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[serde(deserialize_with = "crate::values::strict::date")]
     pub last_day: Date,
     /// Its time zone; Europe/Paris when absent.
     #[serde(default = "TimeZoneName::paris")]
@@ -47,10 +49,12 @@ pub struct Create {
 #[serde(deny_unknown_fields)]
 pub struct AmendDates {
     /// The new first day.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[serde(deserialize_with = "crate::values::strict::date")]
     pub first_day: Date,
     /// The new last day, inclusive.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[serde(deserialize_with = "crate::values::strict::date")]
     pub last_day: Date,
 }
 
@@ -62,10 +66,12 @@ pub struct Created {
     /// The département it covers.
     pub territory: DepartementCode,
     /// Its first day.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[serde(deserialize_with = "crate::values::strict::date")]
     pub first_day: Date,
     /// Its last day, inclusive.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[serde(deserialize_with = "crate::values::strict::date")]
     pub last_day: Date,
     /// Its time zone.
     pub time_zone: TimeZoneName,
@@ -77,10 +83,12 @@ pub struct Created {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DatesAmended {
     /// The new first day.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[serde(deserialize_with = "crate::values::strict::date")]
     pub first_day: Date,
     /// The new last day, inclusive.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[serde(deserialize_with = "crate::values::strict::date")]
     pub last_day: Date,
 }
 

@@ -82,11 +82,11 @@ pub struct ScheduleSession {
     /// The new session's id, chosen by the caller.
     pub session: SessionId,
     /// Its start, local wall-clock time in the edition's time zone.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_time_schema")]
     #[serde(deserialize_with = "crate::values::strict::date_time")]
     pub starts: DateTime,
     /// Its end, local wall-clock time.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_time_schema")]
     #[serde(deserialize_with = "crate::values::strict::date_time")]
     pub ends: DateTime,
     /// The venue asked to host it.
@@ -104,11 +104,11 @@ pub struct RescheduleSession {
     /// The session.
     pub session: SessionId,
     /// Its new start, local time.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_time_schema")]
     #[serde(deserialize_with = "crate::values::strict::date_time")]
     pub starts: DateTime,
     /// Its new end, local time.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_time_schema")]
     #[serde(deserialize_with = "crate::values::strict::date_time")]
     pub ends: DateTime,
 }
@@ -199,18 +199,22 @@ pub struct SessionScheduled {
     /// The room asked.
     pub room: RoomId,
     /// Start, local wall-clock time.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_time_schema")]
+    #[serde(deserialize_with = "crate::values::strict::date_time")]
     pub starts_local: DateTime,
     /// End, local wall-clock time.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_time_schema")]
+    #[serde(deserialize_with = "crate::values::strict::date_time")]
     pub ends_local: DateTime,
     /// The zone of the local times.
     pub time_zone: TimeZoneName,
     /// Start, the instant.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub starts_at: Timestamp,
     /// End, the instant.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub ends_at: Timestamp,
     /// Seats wanted.
     pub capacity_wanted: u32,
@@ -233,16 +237,20 @@ pub struct SessionRescheduled {
     /// Seats wanted.
     pub capacity_wanted: u32,
     /// New start, local time.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_time_schema")]
+    #[serde(deserialize_with = "crate::values::strict::date_time")]
     pub starts_local: DateTime,
     /// New end, local time.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::date_time_schema")]
+    #[serde(deserialize_with = "crate::values::strict::date_time")]
     pub ends_local: DateTime,
     /// New start, the instant.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub starts_at: Timestamp,
     /// New end, the instant.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub ends_at: Timestamp,
 }
 
@@ -263,10 +271,12 @@ pub struct SessionVenueChanged {
     /// The room asked now.
     pub room: RoomId,
     /// The session's start, unchanged.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub starts_at: Timestamp,
     /// The session's end, unchanged.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "crate::values::strict::timestamp_schema")]
+    #[serde(deserialize_with = "crate::values::strict::timestamp")]
     pub ends_at: Timestamp,
     /// Seats wanted.
     pub capacity_wanted: u32,

@@ -274,6 +274,12 @@ fn parameters(route: &Route) -> Vec<Value> {
     parameters
 }
 
+/// One or more `<STREAM>:<seq>`, comma-separated, each stream one of semaine's.
+fn min_seq_pattern() -> String {
+    let one = format!("(?:{}):[0-9]{{1,19}}", crate::reads::STREAM_NAMES.join("|"));
+    format!("^{one}(?:,{one})*$")
+}
+
 fn query_parameter(param: &Param) -> Value {
     if param.kind == "min_seq" {
         return json!({
@@ -287,7 +293,7 @@ fn query_parameter(param: &Param) -> Value {
                 "type": "array",
                 "items": {
                     "type": "string",
-                    "pattern": "^[A-Za-z0-9_-]+:[0-9]+(,[A-Za-z0-9_-]+:[0-9]+)*$",
+                    "pattern": min_seq_pattern(),
                     "examples": ["REGISTRATION:0"],
                 },
             },

@@ -134,31 +134,68 @@ pub(crate) async fn caught_up_on(
              min_seq"
         )));
     };
+    if let Some(unknown) = min_seq
+        .0
+        .keys()
+        .find(|stream| !STREAM_NAMES.contains(&stream.as_str()))
     {
-        let now = progress.borrow();
-        if let Some(unknown) = min_seq
-            .0
-            .keys()
-            .find(|stream| !now.checkpoints.contains_key(*stream))
-        {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid-query",
-                format!("the {name} read model does not read a stream `{unknown}`"),
-            ));
-        }
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            format!(
+                "semaine has no stream `{unknown}`; its streams are {}",
+                STREAM_NAMES.join(", ")
+            ),
+        ));
     }
-    let reached = tokio::time::timeout(MIN_SEQ_WAIT, progress.wait_for(|now| min_seq.reached(now)))
+    // A stream this read model does not read holds nothing it waits for.
+    let wanted = {
+        let now = progress.borrow();
+        MinSeq(
+            min_seq
+                .0
+                .iter()
+                .filter(|(stream, _)| now.checkpoints.contains_key(*stream))
+                .map(|(stream, seq)| (stream.clone(), *seq))
+                .collect(),
+        )
+    };
+    let reached = tokio::time::timeout(MIN_SEQ_WAIT, progress.wait_for(|now| wanted.reached(now)))
         .await
         .is_ok_and(|waited| waited.is_ok());
     if reached {
-        Ok(())
-    } else {
-        Err(behind(format!(
-            "the {name} read model has not read up to min_seq yet; retry in a moment"
-        )))
+        return Ok(());
     }
+    // A position no command was answered yet: waiting longer would not help.
+    for (stream, seq) in &wanted.0 {
+        if state
+            .log
+            .last_sequence(stream)
+            .await
+            .is_ok_and(|last| *seq > last)
+        {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "min-seq-ahead-of-log",
+                format!(
+                    "the stream {stream} holds no sequence {seq} yet: give one a command answered"
+                ),
+            ));
+        }
+    }
+    Err(behind(format!(
+        "the {name} read model has not read up to min_seq yet; retry in a moment"
+    )))
 }
+
+/// The streams of semaine, which `min_seq` may name.
+pub const STREAM_NAMES: &[&str] = &[
+    scheduling::STREAM.name,
+    venues::STREAM.name,
+    registration::STREAM.name,
+    jobdating::STREAM.name,
+    webhooks::STREAM.name,
+];
 
 /// The catalogue's store, or 503 while semaine runs without it.
 fn store(state: &AppState) -> Result<&sled::Db, ApiError> {

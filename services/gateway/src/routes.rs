@@ -448,7 +448,9 @@ pub const MIN_SEQ: Param = Param {
                   at most 2 seconds, until the read model this route reads (the catalogue, the \
                   partners', venues' or job-dating view, the statistics) has read that far in \
                   that stream, and is answered 503 `read-model-behind` (Retry-After: 1) if it has \
-                  not. Repeatable, or comma-separated.",
+                  not, 409 `min-seq-ahead-of-log` if the stream holds no such sequence yet. A \
+                  stream the read model does not read is not waited for. Repeatable, or \
+                  comma-separated.",
     kind: "min_seq",
     format: None,
 };
@@ -1986,11 +1988,11 @@ async fn schedule_session(
 #[serde(deny_unknown_fields)]
 struct NewTimes {
     /// New start, local time in the edition's zone.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "proto::values::strict::date_time_schema")]
     #[serde(deserialize_with = "proto::values::strict::date_time")]
     starts: DateTime,
     /// New end, local time.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "proto::values::strict::date_time_schema")]
     #[serde(deserialize_with = "proto::values::strict::date_time")]
     ends: DateTime,
 }
@@ -2150,7 +2152,7 @@ struct ReserveSeats {
     #[schemars(range(min = 1))]
     seats: u32,
     /// Until when (an instant, RFC 3339).
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "proto::values::strict::timestamp_schema")]
     #[serde(deserialize_with = "proto::values::strict::timestamp")]
     until: Timestamp,
 }
