@@ -145,6 +145,7 @@ pub enum Wish {
 /// A candidate's wishes, best first: 1 to [`Wishes::MAX`], each once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "Vec<Wish>", into = "Vec<Wish>")]
+#[schemars(extend("minItems" = 1, "maxItems" = Wishes::MAX, "uniqueItems" = true))]
 pub struct Wishes(Vec<Wish>);
 
 impl Wishes {

@@ -136,7 +136,7 @@ pub enum Attendee {
     /// A group (a class and its teacher): `size` seats, together; the participant is its contact.
     Group {
         /// Seats taken by the group, contact included.
-        #[schemars(range(min = 1))]
+        #[schemars(range(min = 2))]
         size: u32,
     },
 }

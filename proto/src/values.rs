@@ -372,6 +372,13 @@ bounded_number!(
     "a number of openings"
 );
 
+bounded_number!(
+    /// How many items a page of a list holds (`limit`).
+    PageSize(u16),
+    1..=200,
+    "a page's size (`limit`)"
+);
+
 impl SlotNo {
     /// Its place in the list of slots, from 0.
     pub fn index(self) -> usize {
@@ -490,6 +497,18 @@ pub mod strict {
             .map_err(|e| D::Error::custom(format!("{what} is not valid ({e}): {text:?}")))
     }
 
+    /// A calendar day, `2027-04-13`, when one is given (with `#[serde(default)]`).
+    pub fn optional_date<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Date>, D::Error> {
+        date(deserializer).map(Some)
+    }
+
+    /// A page's size (`limit`), 1 to 200: [`super::PageSize`], as a `usize`.
+    pub fn page_size<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+        super::PageSize::deserialize(deserializer).map(|size| usize::from(size.get()))
+    }
+
     /// A calendar day, `2027-04-13`.
     pub fn date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
         read(deserializer, "a day", "2027-04-13", |t| {
@@ -527,6 +546,14 @@ pub mod strict {
     /// The schema of [`date`].
     pub fn date_schema(_: &mut SchemaGenerator) -> Schema {
         let pattern = format!("^{DAY}$");
+        json_schema!({ "type": "string", "format": "date", "pattern": pattern })
+    }
+
+    /// The schema of an edition's day: a [`date`] from 2000 to 2100 (an edition's days are
+    /// refused outside them).
+    pub fn edition_day_schema(_: &mut SchemaGenerator) -> Schema {
+        let day = "(?:(?:20[0-9]{2}|2100)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:20(?:0[48]|[2468][048]|[13579][26])|2000)-02-29)";
+        let pattern = format!("^{day}$");
         json_schema!({ "type": "string", "format": "date", "pattern": pattern })
     }
 

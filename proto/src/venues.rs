@@ -90,7 +90,8 @@ pub struct Room {
     pub id: RoomId,
     /// Its name.
     pub name: Name,
-    /// The most people it takes.
+    /// The most people it takes: 1 to 5,000.
+    #[schemars(range(min = 1, max = 5_000))]
     pub max_capacity: u32,
 }
 
@@ -180,6 +181,7 @@ pub struct Register {
     #[serde(default)]
     pub equipment: Vec<Equipment>,
     /// Its rooms; at least one.
+    #[schemars(extend("minItems" = 1))]
     pub rooms: Vec<Room>,
     /// When it is open; a session must lie within one span.
     pub opening_hours: Vec<OpeningHours>,

@@ -219,6 +219,7 @@ pub struct Subscribe {
     /// Where deliveries are POSTed.
     pub url: WebhookUrl,
     /// The kinds wanted: at least one, each one the subscriber may hear of.
+    #[schemars(extend("minItems" = 1))]
     pub kinds: Vec<Kind>,
 }
 

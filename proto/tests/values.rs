@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use proto::registration::ParticipantRef;
 use proto::values::{
     DepartementCode, Description, GapMinutes, InseeCode, InterviewLimit, Name, Openings,
-    OrganiserId, PartnerId, Reason, RecruiterId, RoomId, SlotMinutes, SlotNo, TableNo,
+    OrganiserId, PageSize, PartnerId, Reason, RecruiterId, RoomId, SlotMinutes, SlotNo, TableNo,
     TimeZoneName,
 };
 use proto::venues::Postcode;
@@ -82,7 +82,7 @@ macro_rules! every_validated_value {
 every_validated_value!(
     text: OrganiserId, PartnerId, RecruiterId, RoomId, Name, Description, Reason,
         DepartementCode, InseeCode, TimeZoneName, ParticipantRef, Postcode, WebhookUrl;
-    numbers: TableNo, SlotNo, SlotMinutes, GapMinutes, InterviewLimit, Openings,
+    numbers: TableNo, SlotNo, SlotMinutes, GapMinutes, InterviewLimit, Openings, PageSize,
 );
 
 #[test]

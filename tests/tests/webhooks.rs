@@ -446,7 +446,7 @@ async fn every_delivery_arrives_signed_across_a_restart_and_a_failing_receiver()
             Some(json!({ "url": format!("{base}/x"), "kinds": ["hosting.requested"] })),
         )
         .await?;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(refused["code"], "kind-not-for-subscriber");
     let (status, _) = hooks
         .send(

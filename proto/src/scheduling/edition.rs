@@ -30,17 +30,18 @@ pub struct Create {
     /// The département it covers.
     pub territory: DepartementCode,
     /// Its first day, in its time zone.
-    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[schemars(schema_with = "crate::values::strict::edition_day_schema")]
     #[serde(deserialize_with = "crate::values::strict::date")]
     pub first_day: Date,
     /// Its last day, inclusive.
-    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[schemars(schema_with = "crate::values::strict::edition_day_schema")]
     #[serde(deserialize_with = "crate::values::strict::date")]
     pub last_day: Date,
     /// Its time zone; Europe/Paris when absent.
     #[serde(default = "TimeZoneName::paris")]
     pub time_zone: TimeZoneName,
     /// The organisers who run it; at least one.
+    #[schemars(extend("minItems" = 1, "uniqueItems" = true))]
     pub organisers: Vec<OrganiserId>,
 }
 
@@ -49,11 +50,11 @@ pub struct Create {
 #[serde(deny_unknown_fields)]
 pub struct AmendDates {
     /// The new first day.
-    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[schemars(schema_with = "crate::values::strict::edition_day_schema")]
     #[serde(deserialize_with = "crate::values::strict::date")]
     pub first_day: Date,
     /// The new last day, inclusive.
-    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[schemars(schema_with = "crate::values::strict::edition_day_schema")]
     #[serde(deserialize_with = "crate::values::strict::date")]
     pub last_day: Date,
 }
@@ -66,16 +67,17 @@ pub struct Created {
     /// The département it covers.
     pub territory: DepartementCode,
     /// Its first day.
-    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[schemars(schema_with = "crate::values::strict::edition_day_schema")]
     #[serde(deserialize_with = "crate::values::strict::date")]
     pub first_day: Date,
     /// Its last day, inclusive.
-    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[schemars(schema_with = "crate::values::strict::edition_day_schema")]
     #[serde(deserialize_with = "crate::values::strict::date")]
     pub last_day: Date,
     /// Its time zone.
     pub time_zone: TimeZoneName,
     /// Its organisers.
+    #[schemars(extend("minItems" = 1, "uniqueItems" = true))]
     pub organisers: Vec<OrganiserId>,
 }
 
@@ -83,11 +85,11 @@ pub struct Created {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DatesAmended {
     /// The new first day.
-    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[schemars(schema_with = "crate::values::strict::edition_day_schema")]
     #[serde(deserialize_with = "crate::values::strict::date")]
     pub first_day: Date,
     /// The new last day, inclusive.
-    #[schemars(schema_with = "crate::values::strict::date_schema")]
+    #[schemars(schema_with = "crate::values::strict::edition_day_schema")]
     #[serde(deserialize_with = "crate::values::strict::date")]
     pub last_day: Date,
 }

@@ -30,18 +30,23 @@ pub struct About {
     #[serde(default)]
     pub description: Description,
     /// The fields of work it shows; at least one.
+    #[schemars(extend("minItems" = 1, "uniqueItems" = true))]
     pub themes: Vec<Theme>,
     /// Who it is meant for; at least one.
+    #[schemars(extend("minItems" = 1, "uniqueItems" = true))]
     pub audiences: Vec<Audience>,
     /// When not empty, only these audiences may register (a pupils' theatre session, a
     /// professionals-only talk).
     #[serde(default)]
+    #[schemars(extend("uniqueItems" = true))]
     pub restricted_to: Vec<Audience>,
     /// For a discovery stand: its tools.
     #[serde(default)]
+    #[schemars(extend("uniqueItems" = true))]
     pub discovery_tools: Vec<DiscoveryTool>,
     /// The partners involved (the mission locale bringing young people, a school…).
     #[serde(default)]
+    #[schemars(extend("uniqueItems" = true))]
     pub partners: Vec<PartnerId>,
 }
 
@@ -94,6 +99,7 @@ pub struct ScheduleSession {
     /// The room asked for.
     pub room: RoomId,
     /// The number of seats wanted; the venue confirms what it can host.
+    #[schemars(range(min = 1))]
     pub capacity_wanted: u32,
 }
 

@@ -51,8 +51,10 @@ pub struct SessionQuery {
     pub kind: Option<EventKind>,
     /// Only sessions starting on this local day or later (the day as written in the session's
     /// zone).
+    #[serde(deserialize_with = "proto::values::strict::optional_date")]
     pub from: Option<Date>,
     /// Only sessions starting on this local day or earlier, inclusive.
+    #[serde(deserialize_with = "proto::values::strict::optional_date")]
     pub to: Option<Date>,
     /// `true`: only sessions with seats left; `false`: only sessions with none (full, not open
     /// yet, cancelled or ended).
@@ -62,8 +64,9 @@ pub struct SessionQuery {
     pub include_drafts: bool,
     /// Continue after this cursor (the `next` of the previous page, with the same filters).
     pub after: Option<Cursor>,
-    /// How many sessions at most in the page: 1 to [`MAX_LIMIT`] (0 is read as 1, more as
-    /// [`MAX_LIMIT`]).
+    /// How many sessions at most in the page: 1 to [`MAX_LIMIT`] (read from a client: another
+    /// number is refused; set in code, 0 is read as 1, more as [`MAX_LIMIT`]).
+    #[serde(deserialize_with = "proto::values::strict::page_size")]
     pub limit: usize,
 }
 
@@ -113,7 +116,7 @@ impl Cursor {
     fn decode(&self) -> Result<Vec<u8>, CatalogueError> {
         let invalid = || CatalogueError::InvalidCursor(self.0.clone());
         let text = self.0.as_bytes();
-        if text.len() != POSITION_LEN * 2 {
+        if text.len() != POSITION_LEN * 2 || !text.iter().all(u8::is_ascii_hexdigit) {
             return Err(invalid());
         }
         text.chunks(2)

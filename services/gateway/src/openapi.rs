@@ -40,6 +40,22 @@ const TAGS: [(&str, &str); 7] = [
     ),
 ];
 
+/// Gives an unsigned integer the largest value its type holds (`format: uint32` and the like),
+/// when its schema says no smaller one: a larger number is refused by the server.
+fn unsigned_maximum(schema: &mut schemars::Schema) {
+    let largest = match schema.get("format").and_then(Value::as_str) {
+        Some("uint8") => u64::from(u8::MAX),
+        Some("uint16") => u64::from(u16::MAX),
+        Some("uint32") => u64::from(u32::MAX),
+        Some("uint64" | "uint") => u64::MAX,
+        _ => 0,
+    };
+    if largest > 0 && schema.get("maximum").is_none() {
+        schema.insert("maximum".into(), json!(largest));
+    }
+    schemars::transform::transform_subschemas(&mut unsigned_maximum, schema);
+}
+
 /// The document.
 pub fn document() -> Value {
     let mut generator = SchemaSettings::draft2020_12()
@@ -47,6 +63,7 @@ pub fn document() -> Value {
             settings.definitions_path = SCHEMAS.into();
             settings.meta_schema = None;
         })
+        .with_transform(unsigned_maximum)
         .into_generator();
     let mut paths = Map::new();
     for route in ROUTES {
@@ -154,7 +171,7 @@ fn operation(route: &Route, generator: &mut schemars::SchemaGenerator) -> Value 
     operation.insert("tags".into(), json!([route.tag]));
     operation.insert("summary".into(), json!(route.summary));
     operation.insert("description".into(), json!(description(route)));
-    let parameters = parameters(route);
+    let parameters = parameters(route, generator);
     if !parameters.is_empty() {
         operation.insert("parameters".into(), Value::Array(parameters));
     }
@@ -232,7 +249,7 @@ fn description(route: &Route) -> String {
 }
 
 /// The path's parameters, then the idempotency key, then the query's.
-fn parameters(route: &Route) -> Vec<Value> {
+fn parameters(route: &Route, generator: &mut schemars::SchemaGenerator) -> Vec<Value> {
     let mut parameters: Vec<Value> = route
         .path
         .split('/')
@@ -270,46 +287,29 @@ fn parameters(route: &Route) -> Vec<Value> {
     if matches!(route.access, Access::Key(_)) {
         parameters.push(json!({ "$ref": "#/components/parameters/IdempotencyKey" }));
     }
-    parameters.extend(route.query.iter().map(query_parameter));
+    parameters.extend(
+        route
+            .query
+            .iter()
+            .map(|param| query_parameter(param, generator)),
+    );
     parameters
 }
 
-/// One or more `<STREAM>:<seq>`, comma-separated, each stream one of semaine's.
-fn min_seq_pattern() -> String {
-    let one = format!("(?:{}):[0-9]{{1,19}}", crate::reads::STREAM_NAMES.join("|"));
-    format!("^{one}(?:,{one})*$")
-}
-
-fn query_parameter(param: &Param) -> Value {
-    if param.kind == "min_seq" {
-        return json!({
-            "name": param.name,
-            "in": "query",
-            "required": false,
-            "description": param.description,
-            "style": "form",
-            "explode": true,
-            "schema": {
-                "type": "array",
-                "items": {
-                    "type": "string",
-                    "pattern": min_seq_pattern(),
-                    "examples": ["REGISTRATION:0"],
-                },
-            },
-        });
-    }
-    let mut schema = json!({ "type": param.kind });
-    if let Some(format) = param.format {
-        schema["format"] = json!(format);
-    }
-    json!({
+fn query_parameter(param: &Param, generator: &mut schemars::SchemaGenerator) -> Value {
+    let schema = (param.schema)(generator);
+    let mut parameter = json!({
         "name": param.name,
         "in": "query",
         "required": false,
         "description": param.description,
         "schema": schema,
-    })
+    });
+    if param.name == crate::routes::MIN_SEQ.name {
+        parameter["style"] = json!("form");
+        parameter["explode"] = json!(true);
+    }
+    parameter
 }
 
 /// A JSON object with these fields, all present.

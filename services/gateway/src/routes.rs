@@ -337,6 +337,32 @@ const fn body<T: JsonSchema + serde::de::DeserializeOwned>(
     }
 }
 
+/// `min_seq`'s: one or more `<STREAM>:<seq>`, comma-separated or repeated, each stream one of
+/// semaine's ([`crate::reads::STREAM_NAMES`]).
+fn min_seq_schema(_: &mut SchemaGenerator) -> Schema {
+    let one = format!("(?:{}):[0-9]{{1,19}}", crate::reads::STREAM_NAMES.join("|"));
+    schemars::json_schema!({
+        "type": "array",
+        "items": {
+            "type": "string",
+            "pattern": format!("^{one}(?:,{one})*$"),
+            "examples": ["REGISTRATION:1"],
+        },
+    })
+}
+
+/// A catalogue page's cursor: the position of its last session, 32 bytes in hexadecimal. Any
+/// such position reads (the page starts after it).
+fn catalogue_cursor_schema(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({ "type": "string", "pattern": "^[0-9A-Fa-f]{64}$" })
+}
+
+/// A partners' view page's cursor: the position of its last registration, 16 or 32 bytes in
+/// hexadecimal (by the filters). Any such position reads.
+fn view_cursor_schema(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({ "type": "string", "pattern": "^(?:[0-9A-Fa-f]{32}){1,2}$" })
+}
+
 /// The schema of a body type, for [`RequestBody::schema`].
 fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     generator.subschema_for::<T>()
@@ -393,17 +419,14 @@ pub enum Answer {
 }
 
 /// A query parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct Param {
     /// Its name.
     pub name: &'static str,
     /// What it means.
     pub description: &'static str,
-    /// Its JSON type (`string`, `integer`, `boolean`), or `min_seq` for the repeatable
-    /// `<STREAM>:<seq>`.
-    pub kind: &'static str,
-    /// A string's format (`uuid`, `date`), if any.
-    pub format: Option<&'static str>,
+    /// Its schema, from the type the handler reads it as (`min_seq`, repeatable, is an array).
+    pub schema: fn(&mut SchemaGenerator) -> Schema,
 }
 
 /// One route: its method and path, what the document says of it, and its handler.
@@ -451,77 +474,65 @@ pub const MIN_SEQ: Param = Param {
                   not, 409 `min-seq-ahead-of-log` if the stream holds no such sequence yet. A \
                   stream the read model does not read is not waited for. Repeatable, or \
                   comma-separated.",
-    kind: "min_seq",
-    format: None,
+    schema: min_seq_schema,
 };
 
 const SESSION_QUERY: &[Param] = &[
     Param {
         name: "edition",
         description: "Only this edition's sessions.",
-        kind: "string",
-        format: Some("uuid"),
+        schema: schema_of::<EditionId>,
     },
     Param {
         name: "town",
         description: "Only at venues in this town: an INSEE code or a name (case-insensitive).",
-        kind: "string",
-        format: None,
+        schema: schema_of::<String>,
     },
     Param {
         name: "theme",
         description: "Only events of this theme.",
-        kind: "string",
-        format: None,
+        schema: schema_of::<proto::taxonomy::Theme>,
     },
     Param {
         name: "audience",
         description: "Only events for this audience.",
-        kind: "string",
-        format: None,
+        schema: schema_of::<proto::taxonomy::Audience>,
     },
     Param {
         name: "kind",
         description: "Only events of this kind.",
-        kind: "string",
-        format: None,
+        schema: schema_of::<proto::taxonomy::EventKind>,
     },
     Param {
         name: "from",
         description: "Only sessions on or after this local day.",
-        kind: "string",
-        format: Some("date"),
+        schema: proto::values::strict::date_schema,
     },
     Param {
         name: "to",
         description: "Only sessions on or before this local day.",
-        kind: "string",
-        format: Some("date"),
+        schema: proto::values::strict::date_schema,
     },
     Param {
         name: "has_seats",
         description: "Only sessions with seats left (`true`) or without (`false`).",
-        kind: "boolean",
-        format: None,
+        schema: schema_of::<bool>,
     },
     Param {
         name: "limit",
         description: "How many sessions a page holds: 50 by default, at most 200.",
-        kind: "integer",
-        format: None,
+        schema: schema_of::<proto::values::PageSize>,
     },
     Param {
         name: "after",
         description: "The previous page's `next`, with the same filters.",
-        kind: "string",
-        format: None,
+        schema: catalogue_cursor_schema,
     },
     Param {
         name: "include_drafts",
         description: "Also the sessions of editions not published: an organiser's key of the \
                       edition (give `edition`) or of every edition.",
-        kind: "boolean",
-        format: None,
+        schema: schema_of::<bool>,
     },
     MIN_SEQ,
 ];
@@ -530,51 +541,43 @@ const REGISTRATION_QUERY: &[Param] = &[
     Param {
         name: "partner",
         description: "Only this partner's (a partner key: its own only).",
-        kind: "string",
-        format: None,
+        schema: schema_of::<PartnerId>,
     },
     Param {
         name: "edition",
         description: "Only this edition's (an organiser key of one edition: its own only).",
-        kind: "string",
-        format: Some("uuid"),
+        schema: schema_of::<EditionId>,
     },
     Param {
         name: "session",
         description: "Only this session's.",
-        kind: "string",
-        format: Some("uuid"),
+        schema: schema_of::<SessionId>,
     },
     Param {
         name: "participant",
         description: "Only this participant's.",
-        kind: "string",
-        format: Some("uuid"),
+        schema: schema_of::<proto::registration::ParticipantId>,
     },
     Param {
         name: "status",
         description: "Only those `confirmed`, `waiting` or `cancelled`.",
-        kind: "string",
-        format: None,
+        schema: schema_of::<views::Standing>,
     },
     Param {
         name: "identity",
         description: "`false`: each registration without its `identity`, none opened (a count \
                       needs no names). `true` by default.",
-        kind: "boolean",
-        format: None,
+        schema: schema_of::<bool>,
     },
     Param {
         name: "limit",
         description: "How many a page holds: 50 by default, at most 200.",
-        kind: "integer",
-        format: None,
+        schema: schema_of::<proto::values::PageSize>,
     },
     Param {
         name: "after",
         description: "The previous page's `next`, with the same filters.",
-        kind: "string",
-        format: None,
+        schema: view_cursor_schema,
     },
     MIN_SEQ,
 ];
@@ -1130,14 +1133,12 @@ pub static ROUTES: &[Route] = &[
             Param {
                 name: "limit",
                 description: "How many deliveries a page holds: 50 by default, at most 200.",
-                kind: "integer",
-                format: None,
+                schema: schema_of::<proto::values::PageSize>,
             },
             Param {
                 name: "after",
                 description: "The previous page's `next`.",
-                kind: "string",
-                format: None,
+                schema: schema_of::<uuid::Uuid>,
             },
             MIN_SEQ,
         ],
@@ -1330,8 +1331,7 @@ pub static ROUTES: &[Route] = &[
                 description: "Only requests standing so: `requested` (awaiting the venue's \
                               answer), `confirmed`, `declined`, `refused`, `withdrawn`, \
                               `released`.",
-                kind: "string",
-                format: None,
+                schema: schema_of::<views::HostingStatus>,
             },
             MIN_SEQ,
         ],
@@ -2267,7 +2267,8 @@ async fn add_closed_period(
 struct CapacityAnswer {
     /// The request answered, as the venue saw it.
     request: u32,
-    /// Seats.
+    /// Seats, at least one.
+    #[schemars(range(min = 1))]
     capacity: u32,
 }
 
@@ -2342,6 +2343,7 @@ async fn withdraw_hosting(
 #[serde(deny_unknown_fields)]
 struct Present {
     /// People present, 1 to the registration's seats.
+    #[schemars(range(min = 1))]
     present: u32,
 }
 

@@ -26,9 +26,6 @@ use crate::routes::AppState;
 /// The stream of the webhooks' commits.
 pub const WEBHOOKS: &str = webhooks::STREAM.name;
 
-/// The most deliveries a page of the log holds.
-const MAX_PAGE: usize = 200;
-
 /// The subscriber a key acts as: its partner or its venue; 403 for organisers.
 fn subscriber(principal: &Principal) -> Result<Subscriber, ApiError> {
     match &principal.role {
@@ -57,9 +54,9 @@ fn problem(error: WebhooksError) -> ApiError {
     match &error {
         WebhooksError::Refused(refusal) => {
             let status = match refusal {
-                HooksRefusal::NoKind | HooksRefusal::KindNotForSubscriber(_) => {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                }
+                HooksRefusal::NoKind => StatusCode::UNPROCESSABLE_ENTITY,
+                // The body is well formed; the key's role may not hear of that kind.
+                HooksRefusal::KindNotForSubscriber(_) => StatusCode::FORBIDDEN,
                 HooksRefusal::TooManySubscriptions | HooksRefusal::SubscriptionIdUsed => {
                     StatusCode::CONFLICT
                 }
@@ -169,17 +166,14 @@ pub(crate) async fn one(
     Ok(Json(json!({ "subscription": id, "url": found.url, "kinds": found.kinds })).into_response())
 }
 
-/// The query of a delivery log's page.
+/// The query of a delivery log's page (`min_seq` is read by [`MinSeq`]; other parameters are
+/// ignored, as by every read).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct LogQuery {
-    /// How many deliveries: 50 by default, at most 200.
-    limit: Option<usize>,
-    /// The previous page's `next`.
-    after: Option<String>,
-    /// Read by [`MinSeq`].
-    #[serde(rename = "min_seq")]
-    _min_seq: Option<String>,
+    /// How many deliveries: 50 by default, 1 to 200.
+    limit: Option<proto::values::PageSize>,
+    /// The previous page's `next`: a delivery's event id.
+    after: Option<uuid::Uuid>,
 }
 
 /// `GET /webhooks/{subscription}/deliveries`: the subscription's delivery log, newest first.
@@ -197,14 +191,7 @@ pub(crate) async fn deliveries(
             rejection.body_text(),
         )
     })?;
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-query",
-            format!("`limit` is 1 to {MAX_PAGE}"),
-        ));
-    }
+    let limit = query.limit.map_or(50, |limit| usize::from(limit.get()));
     let subscriber = subscriber(&principal)?;
     let service = service(&state)?;
     let hooks = service.subscriptions(&subscriber).await.map_err(problem)?;
@@ -215,7 +202,11 @@ pub(crate) async fn deliveries(
     }
     caught_up_on(&state, DELIVERIES, &min_seq).await?;
     let page = service
-        .deliveries(id, limit, query.after.as_deref())
+        .deliveries(
+            id,
+            limit,
+            query.after.map(|after| after.to_string()).as_deref(),
+        )
         .map_err(problem)?;
     Ok(Json(page).into_response())
 }

@@ -211,6 +211,7 @@ pub struct RegistrationQuery {
     /// Continue after this cursor (the previous page's `next`, with the same filters).
     pub after: Option<Cursor>,
     /// How many at most: 1 to [`MAX_LIMIT`].
+    #[serde(deserialize_with = "proto::values::strict::page_size")]
     pub limit: usize,
 }
 

@@ -297,7 +297,19 @@ pub(crate) struct SeatsRow {
 }
 
 /// Where a registration stands now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Standing {
     /// It holds its seats.
@@ -386,7 +398,7 @@ pub(crate) struct RegistrationRow {
 }
 
 /// Where a hosting request stands with its venue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HostingStatus {
     /// Awaiting the venue's answer.

@@ -63,21 +63,26 @@ impl Cursor {
         Self(position.iter().map(|b| format!("{b:02x}")).collect())
     }
 
-    /// The position it names, which must be `len` bytes long.
+    /// The position it names, `len` bytes long. A cursor is 16 or 32 bytes in hexadecimal (the
+    /// pages of one listing give one length; another listing's is read as the nearest position:
+    /// a shorter one padded with zeros, a longer one cut).
     pub(crate) fn decode(&self, len: usize) -> Result<Vec<u8>, ViewError> {
         let invalid = || ViewError::InvalidCursor(self.0.clone());
         let text = self.0.as_bytes();
-        if text.len() != len * 2 {
+        if !matches!(text.len(), 32 | 64) || !text.iter().all(u8::is_ascii_hexdigit) {
             return Err(invalid());
         }
-        text.chunks(2)
+        let mut position = text
+            .chunks(2)
             .map(|pair| {
                 std::str::from_utf8(pair)
                     .ok()
                     .and_then(|pair| u8::from_str_radix(pair, 16).ok())
                     .ok_or_else(invalid)
             })
-            .collect()
+            .collect::<Result<Vec<u8>, ViewError>>()?;
+        position.resize(len, 0);
+        Ok(position)
     }
 }
 
