@@ -114,6 +114,7 @@ pub struct EmployerJoined {
     /// Its town.
     pub town: Town,
     /// What it recruits for: at least one offer.
+    #[schemars(extend("minItems" = 1, "uniqueItems" = true))]
     pub jobs: Vec<JobOffer>,
 }
 

@@ -16,7 +16,7 @@ use crate::values::{EventId, InseeCode, Invalid, Name, Reason, RoomId, SessionId
 /// A French postcode: five digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schemars(extend("pattern" = "^[0-9]{5}$"))]
+#[schemars(extend("pattern" = "^[0-9]{5}$(?!\\n)"))]
 pub struct Postcode(String);
 
 impl TryFrom<String> for Postcode {

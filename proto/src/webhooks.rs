@@ -108,7 +108,7 @@ pub struct WebhookUrl(String);
 /// What a JSON Schema `pattern` says of a [`WebhookUrl`] (with `maxLength`; a host name's 253
 /// characters are checked by the server only): the scheme in any case, a host name or a bracketed
 /// IPv6 address, a port from 1 to 65535, then visible ASCII without `#`.
-const URL_PATTERN: &str = "^[Hh][Tt][Tt][Pp][Ss]?://(?:[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63})*|\\[[0-9A-Fa-f:]+\\])(?::0*(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?][!-\"$-~]*)?$";
+const URL_PATTERN: &str = "^[Hh][Tt][Tt][Pp][Ss]?://(?:[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63})*|\\[[0-9A-Fa-f:]+\\])(?::0*(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?][!-\"$-~]*)?$(?!\\n)";
 
 impl WebhookUrl {
     /// Checks `value`.
@@ -205,7 +205,7 @@ fn check_url(value: &str) -> Result<(), &'static str> {
         return Err("has a host name (letters, digits, `-`, dots)");
     }
     if let Some(port) = port
-        && !port.parse::<u16>().is_ok_and(|p| p > 0)
+        && !(port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|p| p > 0))
     {
         return Err("has a port from 1 to 65535");
     }

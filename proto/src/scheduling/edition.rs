@@ -67,11 +67,11 @@ pub struct Created {
     /// The département it covers.
     pub territory: DepartementCode,
     /// Its first day.
-    #[schemars(schema_with = "crate::values::strict::edition_day_schema")]
+    #[schemars(schema_with = "crate::values::strict::date_schema")]
     #[serde(deserialize_with = "crate::values::strict::date")]
     pub first_day: Date,
     /// Its last day, inclusive.
-    #[schemars(schema_with = "crate::values::strict::edition_day_schema")]
+    #[schemars(schema_with = "crate::values::strict::date_schema")]
     #[serde(deserialize_with = "crate::values::strict::date")]
     pub last_day: Date,
     /// Its time zone.
@@ -85,11 +85,11 @@ pub struct Created {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DatesAmended {
     /// The new first day.
-    #[schemars(schema_with = "crate::values::strict::edition_day_schema")]
+    #[schemars(schema_with = "crate::values::strict::date_schema")]
     #[serde(deserialize_with = "crate::values::strict::date")]
     pub first_day: Date,
     /// The new last day, inclusive.
-    #[schemars(schema_with = "crate::values::strict::edition_day_schema")]
+    #[schemars(schema_with = "crate::values::strict::date_schema")]
     #[serde(deserialize_with = "crate::values::strict::date")]
     pub last_day: Date,
 }

@@ -45,7 +45,8 @@ where
                 // `164.0` is the integer 164 in JSON (and in JSON Schema); serde reads it as a
                 // float, so such a body is read again with its whole numbers written as
                 // integers. Only on a refusal: a body without them is read once.
-                if matches!(rejection, JsonRejection::JsonDataError(_))
+                if matches!(&rejection, JsonRejection::JsonDataError(refused)
+                        if refused.body_text().contains("invalid type: floating point"))
                     && let Some(value) = whole_numbers_as_integers(&bytes)
                     && let Ok(read) = serde_json::from_value::<T>(value)
                 {

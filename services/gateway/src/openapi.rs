@@ -124,7 +124,7 @@ pub fn document() -> Value {
                     "required": true,
                     "description": "New for each request, the same for each retry of it: 1 to \
                                     200 visible ASCII characters. Never personal data.",
-                    "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$" },
+                    "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$(?!\\n)" },
                 },
             },
             "securitySchemes": {
@@ -257,7 +257,7 @@ fn parameters(route: &Route, generator: &mut schemars::SchemaGenerator) -> Vec<V
         .map(|name| {
             let (schema, description) = match name {
                 "partner" => (
-                    json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$" }),
+                    json!({ "type": "string", "pattern": proto::values::SLUG_PATTERN }),
                     "The partner's id: 1 to 64 letters, digits, `-` or `_`.".to_owned(),
                 ),
                 // Numbers of a job-dating floor, as the gateway reads them (`TableNo`, `SlotNo`:

@@ -336,6 +336,7 @@ fn floor_status(refusal: &FloorRefusal) -> StatusCode {
         | R::NotTheDraft { .. }
         | R::NotAnnounced { .. }
         | R::InterviewNotBegun { .. }
+        | R::JobNotOffered { .. }
         | R::DraftTooLarge { .. } => CONFLICT,
         R::EndsBeforeItStarts
         | R::BreakOutsideSession
@@ -343,8 +344,7 @@ fn floor_status(refusal: &FloorRefusal) -> StatusCode {
         | R::NoSlot
         | R::TooManySlots { .. }
         | R::NoJob
-        | R::JobOfferedTwice { .. }
-        | R::JobNotOffered { .. } => INVALID,
+        | R::JobOfferedTwice { .. } => INVALID,
     }
 }
 

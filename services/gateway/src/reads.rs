@@ -59,10 +59,11 @@ impl MinSeq {
                 continue;
             }
             for one in value.split(',') {
-                let (stream, seq) = one
-                    .trim()
-                    .split_once(':')
-                    .ok_or_else(|| invalid_min_seq(value))?;
+                let (stream, seq) = one.split_once(':').ok_or_else(|| invalid_min_seq(value))?;
+                // 1 to 19 digits, as the document says: every sequence a stream reaches.
+                if !(1..=19).contains(&seq.len()) || !seq.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(invalid_min_seq(value));
+                }
                 let seq: u64 = seq.parse().map_err(|_| invalid_min_seq(value))?;
                 let named = !stream.is_empty()
                     && stream
@@ -116,7 +117,8 @@ async fn caught_up(state: &AppState, min_seq: &MinSeq) -> Result<(), ApiError> {
 
 /// Waits until the read model `name` has reached `min_seq`, at most [`MIN_SEQ_WAIT`]: 503
 /// `read-model-behind` if it has not (or if this instance cannot tell); 400 `invalid-query` for
-/// a stream it does not read.
+/// a stream semaine does not have; 409 `min-seq-ahead-of-log` for a sequence its stream does not
+/// hold yet. A stream the read model does not read is not waited for.
 pub(crate) async fn caught_up_on(
     state: &AppState,
     name: &str,

@@ -345,7 +345,7 @@ fn min_seq_schema(_: &mut SchemaGenerator) -> Schema {
         "type": "array",
         "items": {
             "type": "string",
-            "pattern": format!("^{one}(?:,{one})*$"),
+            "pattern": format!("^{one}(?:,{one})*{}", proto::values::END),
             "examples": ["REGISTRATION:1"],
         },
     })
@@ -354,13 +354,13 @@ fn min_seq_schema(_: &mut SchemaGenerator) -> Schema {
 /// A catalogue page's cursor: the position of its last session, 32 bytes in hexadecimal. Any
 /// such position reads (the page starts after it).
 fn catalogue_cursor_schema(_: &mut SchemaGenerator) -> Schema {
-    schemars::json_schema!({ "type": "string", "pattern": "^[0-9A-Fa-f]{64}$" })
+    schemars::json_schema!({ "type": "string", "pattern": "^[0-9A-Fa-f]{64}$(?!\\n)" })
 }
 
 /// A partners' view page's cursor: the position of its last registration, 16 or 32 bytes in
 /// hexadecimal (by the filters). Any such position reads.
 fn view_cursor_schema(_: &mut SchemaGenerator) -> Schema {
-    schemars::json_schema!({ "type": "string", "pattern": "^(?:[0-9A-Fa-f]{32}){1,2}$" })
+    schemars::json_schema!({ "type": "string", "pattern": "^(?:[0-9A-Fa-f]{32}){1,2}$(?!\\n)" })
 }
 
 /// The schema of a body type, for [`RequestBody::schema`].
