@@ -1920,6 +1920,16 @@ async fn values_out_of_reason_are_typed_problems() -> anyhow::Result<()> {
         (
             format!("/sessions/{session}/reservations"),
             json!({
+                "beneficiary": { "for": "partner", "partner": "nobody-declared-this" },
+                "seats": 2,
+                "until": "2027-04-12T10:00:00Z",
+            }),
+            StatusCode::CONFLICT,
+            "partner-not-declared",
+        ),
+        (
+            format!("/sessions/{session}/reservations"),
+            json!({
                 "beneficiary": { "for": "audience", "audience": "job_seekers" },
                 "seats": 2,
                 "until": "2027-04-12T23:59:60Z",

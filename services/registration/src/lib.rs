@@ -487,6 +487,15 @@ impl Registrations {
                 "seats are reserved by an organiser",
             ));
         }
+        // Seats kept for a partner are kept for one that registers: declared, not retired.
+        if let proto::registration::Beneficiary::Partner { partner } = &reservation.beneficiary {
+            self.log
+                .load_recent::<Partner>(&partner_key(partner), CHECKS_MAX_AGE)
+                .await?
+                .state
+                .registering()
+                .map_err(RegistrationError::Partner)?;
+        }
         let reserve = SeatsCommand::Reserve {
             reservation,
             now: Timestamp::now(),
