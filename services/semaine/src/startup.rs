@@ -334,6 +334,7 @@ impl Application {
             .iter()
             .map(|runner| (runner.name(), runner.progress()))
             .collect();
+        let projection_names: Vec<&str> = progress.iter().map(|(name, _)| *name).collect();
         for runner in std::mem::take(&mut self.runners) {
             let stopped = stopped(stopping.clone());
             running.spawn(async move {
@@ -432,7 +433,10 @@ impl Application {
             running.spawn(async move { (name, task.await) });
         }
 
-        println!("{}", self.banner(&process_names, http_addr));
+        println!(
+            "{}",
+            self.banner(&process_names, &projection_names, http_addr)
+        );
         info!(nats = %self.nats_url(), data_dir = %self.settings.data_dir.display(), "semaine is up");
 
         let mut failures = Vec::new();
@@ -564,7 +568,12 @@ impl Application {
     }
 
     /// What runs and where, for the operator.
-    fn banner(&self, processes: &[&str], http: Option<std::net::SocketAddr>) -> String {
+    fn banner(
+        &self,
+        processes: &[&str],
+        projections: &[&str],
+        http: Option<std::net::SocketAddr>,
+    ) -> String {
         let settings = &self.settings;
         let parts = settings.parts;
         let running = if parts == crate::configuration::Parts::ALL {
@@ -617,7 +626,6 @@ impl Application {
             ),
         };
         let streams: Vec<&str> = self.log.config().streams.iter().map(|s| s.name).collect();
-        let projections = self.projection_names();
         let listed = |names: &[&str]| {
             if names.is_empty() {
                 "none yet".to_owned()
@@ -634,15 +642,14 @@ impl Application {
              \x20 data dir     {data_dir}\n\
              \x20 streams      {streams}\n\
              \x20 services     scheduling (editions, events, sessions), registration (seats, waiting \
-             lists, agendas), venue logistics (venues, \
-             hosting requests)\n\
+             lists, agendas), venue logistics (venues, hosting requests), job-dating (floors, \
+             interviews, the planner), webhooks\n\
              \x20 processes    {processes} (stores in {processes_dir})\n\
-             \x20 projections  {projections} (stores in {projections_dir})\n\
-             \x20 next         the other read models and job-dating arrive with the next issues",
+             \x20 projections  {projections} (stores in {projections_dir})",
             replicas = settings.replicas,
             data_dir = settings.data_dir.display(),
             streams = listed(&streams),
-            projections = listed(&projections),
+            projections = listed(projections),
             projections_dir = settings.projections_dir().display(),
             processes = listed(processes),
             processes_dir = settings.data_dir.join("processes").display(),

@@ -210,7 +210,17 @@ fn up_runs_until_sigterm_then_stops_its_nats_server() -> Result<()> {
         accepts_connections(nats),
         "the banner names {nats}, which accepts no connection"
     );
-    up.wait_for_line("next", Duration::from_secs(5))?;
+    // The banner names what runs: every read model among them.
+    let projections = up.wait_for_line("projections", Duration::from_secs(5))?;
+    for name in [
+        "catalogue",
+        "partner-view",
+        "venue-view",
+        "statistics",
+        "jobdating-view",
+    ] {
+        ensure!(projections.contains(name), "{projections}");
+    }
 
     // The local nats-server lets in semaine's one user only, whose password is in a file of the
     // data directory that its owner alone reads; semaine, connected with it, is running.
