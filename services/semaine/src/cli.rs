@@ -211,6 +211,9 @@ pub enum KeysAction {
         /// (partner).
         #[arg(long)]
         scope: String,
+        /// Prints one JSON object, `{"key", "role", "scope", "secret"}`, for scripts.
+        #[arg(long)]
+        json: bool,
     },
     /// Revokes a key, by its id.
     Revoke {

@@ -247,14 +247,24 @@ impl Application {
             .await
             .context("cannot open the API keys")?;
         Ok(match action {
-            KeysAction::Create { role, scope } => {
-                let role = gateway::Role::parse(role, scope).context("cannot make that key")?;
-                let (id, secret) = store.create(role).await.context("cannot store the key")?;
-                format!(
-                    "key {} created.\nsecret (shown once, only its hash is kept): {}",
-                    id.as_str(),
-                    secret.expose()
-                )
+            KeysAction::Create { role, scope, json } => {
+                let parsed = gateway::Role::parse(role, scope).context("cannot make that key")?;
+                let (id, secret) = store.create(parsed).await.context("cannot store the key")?;
+                if *json {
+                    serde_json::json!({
+                        "key": id.as_str(),
+                        "role": role,
+                        "scope": scope,
+                        "secret": secret.expose(),
+                    })
+                    .to_string()
+                } else {
+                    format!(
+                        "key {} created.\nsecret (shown once, only its hash is kept): {}",
+                        id.as_str(),
+                        secret.expose()
+                    )
+                }
             }
             KeysAction::Revoke { key_id } => {
                 let id = gateway::keys::KeyId::named(key_id);

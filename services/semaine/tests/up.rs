@@ -431,6 +431,29 @@ fn keys_are_shown_once_listed_without_their_secret_and_revoked() -> Result<()> {
         &["keys", "create", "--role", "astronaut", "--scope", "*"],
     )?;
     ensure!(!refused.status.success(), "an unknown role was accepted");
+    // For scripts: one JSON object.
+    let json = run_to_end(
+        data_dir.path(),
+        &[
+            "keys",
+            "create",
+            "--role",
+            "venue",
+            "--scope",
+            "01962f00-0000-7000-8000-000000007e01",
+            "--json",
+        ],
+    )?;
+    ensure!(json.status.success(), "create --json failed");
+    let made: serde_json::Value = serde_json::from_slice(&json.stdout)?;
+    ensure!(
+        made["secret"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("semaine_"))
+            && made["role"] == "venue"
+            && made["key"].is_string(),
+        "{made}"
+    );
     let revoked = run_to_end(data_dir.path(), &["keys", "revoke", &key_id])?;
     ensure!(
         revoked.status.success(),
