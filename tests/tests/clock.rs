@@ -89,6 +89,9 @@ async fn at_its_deadline_a_reservation_gives_its_unused_seats_to_the_waiting_lis
         .await
         .expect("open");
     let deadline = Timestamp::now() + 1.hour();
+    week.declare_partner("mission-locale-gap")
+        .await
+        .expect("declared");
     week.registrations
         .reserve(
             session,
