@@ -9,6 +9,7 @@
 //! - [`envelope`]: the metadata every stored event carries (ids, time, actor, causality) and the
 //!   commit, the one JetStream message that carries all the events one decision produced.
 //! - [`headers`]: the names of the NATS headers semaine sets on a commit.
+//! - [`subjects`]: where the log keeps each aggregate: the streams and the subject prefixes.
 //! - [`contract`]: the [`contract::EventContract`] trait every event family implements: its wire
 //!   type and version, and the decoding (with upcasting) of every version ever published.
 //! - [`values`]: identifiers and validated values (names, codes, time zones).
@@ -30,6 +31,7 @@ pub mod jobdating;
 pub mod registration;
 pub mod scheduling;
 pub mod schema;
+pub mod subjects;
 pub mod taxonomy;
 pub mod values;
 pub mod venues;

@@ -27,10 +27,10 @@ use crate::rows::{
 use crate::views::{EditionStatus, VenueStatus};
 
 /// The subject prefixes the catalogue reads (as declared by the services' `Category`s).
-const EDITION_PREFIX: &str = "sched.edition";
-const EVENT_PREFIX: &str = "sched.event";
-const VENUE_PREFIX: &str = "venue.venue";
-const SEATS_PREFIX: &str = "reg.session";
+const EDITION_PREFIX: &str = proto::subjects::EDITIONS.prefix;
+const EVENT_PREFIX: &str = proto::subjects::EVENTS.prefix;
+const VENUE_PREFIX: &str = proto::subjects::VENUE_RECORDS.prefix;
+const SEATS_PREFIX: &str = proto::subjects::SEATS.prefix;
 
 /// Where the fold reads and writes its rows: a [`projection::View`] in the runner, a map in the
 /// unit tests.

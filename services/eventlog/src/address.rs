@@ -1,13 +1,6 @@
 //! Where an aggregate's events live: a stream and a subject.
 
-/// An aggregate kind's place in the log: its stream and its subject prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Category {
-    /// The JetStream stream, e.g. `REGISTRATION`.
-    pub stream: &'static str,
-    /// The subject prefix, e.g. `reg.session`; one aggregate is `<prefix>.<id>`.
-    pub prefix: &'static str,
-}
+pub use proto::subjects::Category;
 
 /// The address of one aggregate: the stream that stores it and its own subject.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

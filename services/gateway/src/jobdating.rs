@@ -40,7 +40,7 @@ use crate::reads::{MinSeq, caught_up_on};
 use crate::routes::{AppState, organiser_of_session};
 
 /// The stream of the job-dating service's commits.
-pub const JOBDATING: &str = jobdating::STREAM.name;
+pub const JOBDATING: &str = proto::subjects::JOBDATING.name;
 
 fn service(state: &AppState) -> &JobDating {
     &state.services.jobdating

@@ -434,7 +434,7 @@ pub(crate) async fn erase(
     Ok(axum::Json(json!({
         "participant": id,
         "erased": true,
-        "stream": registration::STREAM.name,
+        "stream": proto::subjects::REGISTRATION.name,
         "seq": seq,
     }))
     .into_response())

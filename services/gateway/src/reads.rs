@@ -192,11 +192,11 @@ pub(crate) async fn caught_up_on(
 
 /// The streams of semaine, which `min_seq` may name.
 pub const STREAM_NAMES: &[&str] = &[
-    scheduling::STREAM.name,
-    venues::STREAM.name,
-    registration::STREAM.name,
-    jobdating::STREAM.name,
-    webhooks::STREAM.name,
+    proto::subjects::SCHEDULING.name,
+    proto::subjects::VENUES.name,
+    proto::subjects::REGISTRATION.name,
+    proto::subjects::JOBDATING.name,
+    proto::subjects::WEBHOOKS.name,
 ];
 
 /// The catalogue's store, or 503 while semaine runs without it.

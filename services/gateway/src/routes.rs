@@ -61,11 +61,11 @@ use crate::readers::{self, ViewStores};
 use crate::reads;
 
 /// The stream of the scheduling service's commits (editions, events, sessions).
-pub const SCHEDULING: &str = scheduling::STREAM.name;
+pub const SCHEDULING: &str = proto::subjects::SCHEDULING.name;
 /// The stream of the venue service's commits.
-pub const VENUES: &str = ::venues::STREAM.name;
+pub const VENUES: &str = proto::subjects::VENUES.name;
 /// The stream of the registration service's commits (partners, seats, agendas).
-pub const REGISTRATION: &str = registration::STREAM.name;
+pub const REGISTRATION: &str = proto::subjects::REGISTRATION.name;
 
 /// The services the gateway sends commands to.
 #[derive(Clone)]

@@ -24,7 +24,7 @@ use crate::reads::{MinSeq, caught_up_on};
 use crate::routes::AppState;
 
 /// The stream of the webhooks' commits.
-pub const WEBHOOKS: &str = webhooks::STREAM.name;
+pub const WEBHOOKS: &str = proto::subjects::WEBHOOKS.name;
 
 /// The subscriber a key acts as: its partner or its venue; 403 for organisers.
 fn subscriber(principal: &Principal) -> Result<Subscriber, ApiError> {

@@ -25,16 +25,13 @@ use registration::{RegistrationError, Registrations};
 
 /// The job-dating context's stream.
 pub const STREAM: StreamSpec = StreamSpec {
-    name: "JOBDATING",
-    subjects: "jd.>",
+    name: proto::subjects::JOBDATING.name,
+    subjects: proto::subjects::JOBDATING.subjects,
     description: "job-dating: each session's floor, bookings, wishes, plans and outcomes",
 };
 
 /// Job-dating sessions' floors: `jd.session.<session id>`.
-pub const FLOORS: Category = Category {
-    stream: STREAM.name,
-    prefix: "jd.session",
-};
+pub const FLOORS: Category = proto::subjects::FLOORS;
 
 /// The address of a job-dating session's floor.
 pub fn floor_key(session: SessionId) -> AggregateKey {

@@ -73,7 +73,7 @@ impl Projection for Deadlines {
     }
 
     fn streams(&self) -> &'static [&'static str] {
-        &[registration::STREAM.name]
+        &[proto::subjects::REGISTRATION.name]
     }
 
     fn trees(&self) -> &'static [&'static str] {
@@ -86,7 +86,7 @@ impl Projection for Deadlines {
         event: &StoredEvent,
         _at: Position<'_>,
     ) -> Result<(), Rejected> {
-        let Some(id) = event.envelope.aggregate.strip_prefix("reg.session.") else {
+        let Some(id) = proto::subjects::SEATS.id_in(&event.envelope.aggregate) else {
             return Ok(());
         };
         let session = SessionId(

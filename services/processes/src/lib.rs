@@ -37,8 +37,11 @@ use serde::{Deserialize, Serialize};
 use venues_domain::VenueRefusal;
 
 /// The id at the end of an aggregate's subject, e.g. the event of `sched.event.<id>`.
-fn aggregate_id(event: &StoredEvent, prefix: &str) -> Option<Result<uuid::Uuid, Rejected>> {
-    let id = event.envelope.aggregate.strip_prefix(prefix)?;
+fn aggregate_id(
+    event: &StoredEvent,
+    kind: proto::subjects::Category,
+) -> Option<Result<uuid::Uuid, Rejected>> {
+    let id = kind.id_in(&event.envelope.aggregate)?;
     Some(
         uuid::Uuid::parse_str(id)
             .map_err(|e| Rejected(format!("aggregate id `{id}` is not a UUID: {e}"))),
@@ -48,7 +51,7 @@ fn aggregate_id(event: &StoredEvent, prefix: &str) -> Option<Result<uuid::Uuid, 
 /// The event of the programme an event of the scheduling stream belongs to, and what happened
 /// to it; `None` for the scheduling stream's other aggregates (editions).
 fn programme_event(stored: &StoredEvent) -> Result<Option<(EventId, programme::Event)>, Rejected> {
-    let Some(event_id) = aggregate_id(stored, "sched.event.") else {
+    let Some(event_id) = aggregate_id(stored, proto::subjects::EVENTS) else {
         return Ok(None);
     };
     let event = EventId(event_id?);
@@ -114,7 +117,7 @@ impl Reactor for HostingRequests {
     }
 
     fn streams(&self) -> &'static [&'static str] {
-        &[scheduling::STREAM.name]
+        &[proto::subjects::SCHEDULING.name]
     }
 
     fn react(
@@ -295,7 +298,7 @@ impl Reactor for VenueAnswers {
     }
 
     fn streams(&self) -> &'static [&'static str] {
-        &[::venues::STREAM.name]
+        &[proto::subjects::VENUES.name]
     }
 
     fn react(
@@ -303,7 +306,7 @@ impl Reactor for VenueAnswers {
         stored: &StoredEvent,
         _at: Position<'_>,
     ) -> Result<Vec<AnswerForEvent>, Rejected> {
-        if aggregate_id(stored, "venue.venue.").is_none() {
+        if aggregate_id(stored, proto::subjects::VENUE_RECORDS).is_none() {
             return Ok(Vec::new());
         }
         let reason = |text: String| Reason::parse(text).map_err(|e| Rejected(e.to_string()));
@@ -462,7 +465,7 @@ impl Reactor for SessionSeats {
     }
 
     fn streams(&self) -> &'static [&'static str] {
-        &[scheduling::STREAM.name]
+        &[proto::subjects::SCHEDULING.name]
     }
 
     fn react(
@@ -707,7 +710,7 @@ impl Reactor for AgendaKeeper {
     }
 
     fn streams(&self) -> &'static [&'static str] {
-        &[registration::STREAM.name]
+        &[proto::subjects::REGISTRATION.name]
     }
 
     fn react(
@@ -716,7 +719,7 @@ impl Reactor for AgendaKeeper {
         _at: Position<'_>,
     ) -> Result<Vec<AgendaReaction>, Rejected> {
         use proto::registration::session::Event as Seats;
-        let Some(session) = aggregate_id(stored, "reg.session.") else {
+        let Some(session) = aggregate_id(stored, proto::subjects::SEATS) else {
             return Ok(Vec::new());
         };
         let session = SessionId(session?);

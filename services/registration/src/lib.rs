@@ -38,22 +38,16 @@ use crate::identities::{Identities, IdentityError};
 
 /// The registration context's stream.
 pub const STREAM: StreamSpec = StreamSpec {
-    name: "REGISTRATION",
-    subjects: "reg.>",
+    name: proto::subjects::REGISTRATION.name,
+    subjects: proto::subjects::REGISTRATION.subjects,
     description: "registration: seats of sessions, registrations, waiting lists, agendas",
 };
 
 /// The seats of a session: `reg.session.<session id>`.
-pub const SEATS: Category = Category {
-    stream: STREAM.name,
-    prefix: "reg.session",
-};
+pub const SEATS: Category = proto::subjects::SEATS;
 
 /// A partner: `reg.partner.<partner id>`.
-pub const PARTNERS: Category = Category {
-    stream: STREAM.name,
-    prefix: "reg.partner",
-};
+pub const PARTNERS: Category = proto::subjects::PARTNERS;
 
 /// The address of a partner.
 pub fn partner_key(partner: &PartnerId) -> AggregateKey {
@@ -62,16 +56,10 @@ pub fn partner_key(partner: &PartnerId) -> AggregateKey {
 }
 
 /// A participant's agenda: `reg.agenda.<participant id>`.
-pub const AGENDAS: Category = Category {
-    stream: STREAM.name,
-    prefix: "reg.agenda",
-};
+pub const AGENDAS: Category = proto::subjects::AGENDAS;
 
 /// A participant's record (its identity's erasure): `reg.participant.<participant id>`.
-pub const PARTICIPANTS: Category = Category {
-    stream: STREAM.name,
-    prefix: "reg.participant",
-};
+pub const PARTICIPANTS: Category = proto::subjects::PARTICIPANTS;
 
 /// The address of a participant's record.
 pub fn participant_key(participant: ParticipantId) -> AggregateKey {

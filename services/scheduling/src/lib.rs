@@ -24,28 +24,19 @@ use scheduling_domain::{
 
 /// The scheduling context's stream.
 pub const STREAM: StreamSpec = StreamSpec {
-    name: "SCHEDULING",
-    subjects: "sched.>",
+    name: proto::subjects::SCHEDULING.name,
+    subjects: proto::subjects::SCHEDULING.subjects,
     description: "scheduling: editions, their events and sessions",
 };
 
 /// Editions: `sched.edition.<id>`.
-pub const EDITIONS: Category = Category {
-    stream: STREAM.name,
-    prefix: "sched.edition",
-};
+pub const EDITIONS: Category = proto::subjects::EDITIONS;
 
 /// Events of a programme, with their sessions: `sched.event.<id>`.
-pub const EVENTS: Category = Category {
-    stream: STREAM.name,
-    prefix: "sched.event",
-};
+pub const EVENTS: Category = proto::subjects::EVENTS;
 
 /// Session ids, each claimed once by the event that scheduled it: `sched.session.<id>`.
-pub const SESSION_IDS: Category = Category {
-    stream: STREAM.name,
-    prefix: "sched.session",
-};
+pub const SESSION_IDS: Category = proto::subjects::SESSION_IDS;
 
 /// The key-value bucket of how far the one-off migrations of the log went.
 pub const MIGRATIONS_BUCKET: &str = "semaine_migrations";

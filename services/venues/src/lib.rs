@@ -15,16 +15,13 @@ use venues_domain::{Venue, VenueRefusal, VenueState};
 
 /// The venue-logistics context's stream.
 pub const STREAM: StreamSpec = StreamSpec {
-    name: "VENUES",
-    subjects: "venue.>",
+    name: proto::subjects::VENUES.name,
+    subjects: proto::subjects::VENUES.subjects,
     description: "venue logistics: venues, rooms, hosting requests and answers",
 };
 
 /// Venues: `venue.venue.<id>`.
-pub const VENUES: Category = Category {
-    stream: STREAM.name,
-    prefix: "venue.venue",
-};
+pub const VENUES: Category = proto::subjects::VENUE_RECORDS;
 
 /// The address of a venue.
 pub fn venue_key(id: VenueId) -> AggregateKey {

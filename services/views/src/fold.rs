@@ -30,12 +30,12 @@ use crate::rows::{
     Step, VENUES, VenueRow, pair, partner_prefix, read, registration_key, write,
 };
 
-const EDITION_PREFIX: &str = "sched.edition";
-const EVENT_PREFIX: &str = "sched.event";
-const VENUE_PREFIX: &str = "venue.venue";
-const PARTNER_PREFIX: &str = "reg.partner";
-const SEATS_PREFIX: &str = "reg.session";
-const PARTICIPANT_PREFIX: &str = "reg.participant";
+const EDITION_PREFIX: &str = proto::subjects::EDITIONS.prefix;
+const EVENT_PREFIX: &str = proto::subjects::EVENTS.prefix;
+const VENUE_PREFIX: &str = proto::subjects::VENUE_RECORDS.prefix;
+const PARTNER_PREFIX: &str = proto::subjects::PARTNERS.prefix;
+const SEATS_PREFIX: &str = proto::subjects::SEATS.prefix;
+const PARTICIPANT_PREFIX: &str = proto::subjects::PARTICIPANTS.prefix;
 
 fn decode<E: EventContract>(event: &StoredEvent) -> Result<E, Rejected> {
     Ok(E::decode(&event.event_type, event.version, &event.data)?)

@@ -44,7 +44,7 @@ pub(crate) const JD_INTERVIEWS: &str = "jd_interviews";
 pub(crate) const JD_BY_CANDIDATE: &str = "jd_by_candidate";
 
 /// The subject prefix of the floors.
-pub(crate) const FLOOR_PREFIX: &str = "jd.session";
+pub(crate) const FLOOR_PREFIX: &str = proto::subjects::FLOORS.prefix;
 
 /// A floor, as its set-up and plans tell it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

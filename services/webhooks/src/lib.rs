@@ -47,22 +47,16 @@ pub use subscriptions::{Hooks, HooksRefusal, HooksState, SubscriberKind};
 
 /// The webhooks' stream: every subscriber's subscriptions.
 pub const STREAM: StreamSpec = StreamSpec {
-    name: "WEBHOOKS",
-    subjects: "hook.>",
+    name: proto::subjects::WEBHOOKS.name,
+    subjects: proto::subjects::WEBHOOKS.subjects,
     description: "webhook subscriptions of partners and venues",
 };
 
 /// A partner's subscriptions: `hook.partner.<partner id>`.
-pub const PARTNER_HOOKS: Category = Category {
-    stream: STREAM.name,
-    prefix: "hook.partner",
-};
+pub const PARTNER_HOOKS: Category = proto::subjects::PARTNER_HOOKS;
 
 /// A venue's subscriptions: `hook.venue.<venue id>`.
-pub const VENUE_HOOKS: Category = Category {
-    stream: STREAM.name,
-    prefix: "hook.venue",
-};
+pub const VENUE_HOOKS: Category = proto::subjects::VENUE_HOOKS;
 
 /// The aggregate of a subscriber's subscriptions.
 pub fn hooks_key(subscriber: &Subscriber) -> AggregateKey {

@@ -28,6 +28,7 @@ use proto::registration::session::Event as Seats;
 use proto::registration::{Attendee, RegistrationId};
 use proto::scheduling::event::Event as Programme;
 use proto::scheduling::session::Event as Claim;
+use proto::subjects;
 use proto::values::{EventId, PartnerId, SessionId, VenueId};
 use proto::venues::Event as Venue;
 use proto::webhooks::Kind;
@@ -56,10 +57,10 @@ impl Subscriber {
     /// The subscriber of a webhooks aggregate's subject (`hook.partner.<id>`,
     /// `hook.venue.<id>`).
     pub fn of_subject(subject: &str) -> Option<Self> {
-        if let Some(id) = subject.strip_prefix("hook.partner.") {
+        if let Some(id) = subjects::PARTNER_HOOKS.id_in(subject) {
             return PartnerId::parse(id).ok().map(Self::Partner);
         }
-        let id = subject.strip_prefix("hook.venue.")?;
+        let id = subjects::VENUE_HOOKS.id_in(subject)?;
         Uuid::parse_str(id).ok().map(|id| Self::Venue(VenueId(id)))
     }
 }
@@ -161,12 +162,6 @@ pub fn occurred_at(event: &StoredEvent) -> Timestamp {
         .unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-fn uuid_after(subject: &str, prefix: &str) -> Option<Uuid> {
-    subject
-        .strip_prefix(prefix)
-        .and_then(|id| Uuid::parse_str(id).ok())
-}
-
 /// What `event` means for subscribers. `holders` gives the partners holding a registration in a
 /// session before this event, each once; `owner` the event that owns a session's id, when known.
 pub fn read(
@@ -177,7 +172,7 @@ pub fn read(
     let subject = event.envelope.aggregate.as_str();
     let decode_data = || &event.data;
     let mut reading = Reading::default();
-    if let Some(session) = uuid_after(subject, "reg.session.").map(SessionId) {
+    if let Some(session) = subjects::SEATS.uuid_in(subject).map(SessionId) {
         let partner_notice = |partner: &PartnerId, kind, data| Notice {
             subscriber: Subscriber::Partner(partner.clone()),
             kind,
@@ -239,15 +234,15 @@ pub fn read(
             }
             _ => {}
         }
-    } else if subject.starts_with("reg.") {
+    } else if subject.starts_with(subjects::REGISTRATION.subjects.trim_end_matches('>')) {
         // Agendas and partners: nothing to tell.
-    } else if let Some(session) = uuid_after(subject, "sched.session.").map(SessionId) {
+    } else if let Some(session) = subjects::SESSION_IDS.uuid_in(subject).map(SessionId) {
         let Claim::Claimed(claim) = Claim::decode(&event.event_type, event.version, decode_data())?;
         reading.ownership = Some(Ownership::Claimed {
             session,
             event: claim.event,
         });
-    } else if let Some(event_id) = uuid_after(subject, "sched.event.").map(EventId) {
+    } else if let Some(event_id) = subjects::EVENTS.uuid_in(subject).map(EventId) {
         let its_own = |session: SessionId| match owner(session) {
             Some(owner) => proto::scheduling::session::check_owner(session, owner, event_id)
                 .map_err(Unreadable::NotItsOwn),
@@ -313,7 +308,7 @@ pub fn read(
             }
             _ => {}
         }
-    } else if let Some(venue) = uuid_after(subject, "venue.venue.").map(VenueId)
+    } else if let Some(venue) = subjects::VENUE_RECORDS.uuid_in(subject).map(VenueId)
         && event.event_type == "HostingRequested"
         && let Venue::HostingRequested(asked) =
             Venue::decode(&event.event_type, event.version, decode_data())?

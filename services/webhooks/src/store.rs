@@ -148,10 +148,10 @@ pub struct Deliveries;
 
 /// The streams the projection reads.
 pub const STREAMS: &[&str] = &[
-    crate::STREAM.name,
-    registration::STREAM.name,
-    scheduling::STREAM.name,
-    venues::STREAM.name,
+    proto::subjects::WEBHOOKS.name,
+    proto::subjects::REGISTRATION.name,
+    proto::subjects::SCHEDULING.name,
+    proto::subjects::VENUES.name,
 ];
 
 fn holders_in(view: &View<'_>, session: SessionId) -> Vec<PartnerId> {
