@@ -464,16 +464,42 @@ const fn part(file: &'static str, variant: &'static str) -> Contract {
     Contract::Part { file, variant }
 }
 
-/// `min_seq`, which every catalogue read takes.
-pub const MIN_SEQ: Param = Param {
+/// The `min_seq` parameter of a read that waits for `$what` (a read model, named in words).
+macro_rules! min_seq {
+    ($what:literal) => {
+        Param {
+            name: "min_seq",
+            description: concat!(
+                "`<STREAM>:<seq>`, as a command answered them (`stream`, `seq`): the read waits, at \
+                 most 2 seconds, until ",
+                $what,
+                " has read that far in that stream, and is answered 503 `read-model-behind` \
+                 (Retry-After: 1) if it has not, 409 `min-seq-ahead-of-log` if the stream holds \
+                 no such sequence yet. A stream it does not read is not waited for. Repeatable, \
+                 or comma-separated."
+            ),
+            schema: min_seq_schema,
+        }
+    };
+}
+
+/// `min_seq` of the catalogue's reads.
+pub const MIN_SEQ: Param = min_seq!("the catalogue");
+/// `min_seq` of the partners' reads (registrations, participants).
+const MIN_SEQ_PARTNERS: Param = min_seq!("the partners' view (`partner-view`)");
+/// `min_seq` of the venues' reads (hosting requests, attendance).
+const MIN_SEQ_VENUES: Param = min_seq!("the venues' view (`venue-view`)");
+/// `min_seq` of an edition's statistics.
+const MIN_SEQ_STATISTICS: Param = min_seq!("the statistics (`statistics`)");
+/// `min_seq` of the job-dating reads.
+const MIN_SEQ_JOBDATING: Param = min_seq!("the job-dating view (`jobdating-view`)");
+/// `min_seq` of a delivery log.
+const MIN_SEQ_DELIVERIES: Param = min_seq!("the webhooks' process");
+/// `min_seq` of the subscriptions, read from the log itself: always reached.
+const MIN_SEQ_SUBSCRIPTIONS: Param = Param {
     name: "min_seq",
-    description: "`<STREAM>:<seq>`, as a command answered them (`stream`, `seq`): the read waits, \
-                  at most 2 seconds, until the read model this route reads (the catalogue, the \
-                  partners', venues' or job-dating view, the statistics) has read that far in \
-                  that stream, and is answered 503 `read-model-behind` (Retry-After: 1) if it has \
-                  not, 409 `min-seq-ahead-of-log` if the stream holds no such sequence yet. A \
-                  stream the read model does not read is not waited for. Repeatable, or \
-                  comma-separated.",
+    description: "Taken for symmetry with the other reads: the subscriptions are read from the \
+                  log itself, so any sequence a command answered is already reached.",
     schema: min_seq_schema,
 };
 
@@ -579,7 +605,7 @@ const REGISTRATION_QUERY: &[Param] = &[
         description: "The previous page's `next`, with the same filters.",
         schema: view_cursor_schema,
     },
-    MIN_SEQ,
+    MIN_SEQ_PARTNERS,
 ];
 
 const EDITION_ANSWER: Answer = Answer::Fields(&[
@@ -1086,7 +1112,7 @@ pub static ROUTES: &[Route] = &[
         summary: "The key's partner's or venue's subscriptions (no secrets)",
         access: WEBHOOK_READER,
         body: None,
-        query: &[MIN_SEQ],
+        query: &[MIN_SEQ_SUBSCRIPTIONS],
         status: 200,
         answer: Answer::Json("`{items: [{subscription, url, kinds}]}`"),
         handler: |m| on(m, crate::webhooks::list),
@@ -1099,7 +1125,7 @@ pub static ROUTES: &[Route] = &[
         summary: "One subscription (no secret)",
         access: WEBHOOK_READER,
         body: None,
-        query: &[MIN_SEQ],
+        query: &[MIN_SEQ_SUBSCRIPTIONS],
         status: 200,
         answer: Answer::Json("`{subscription, url, kinds}`"),
         handler: |m| on(m, crate::webhooks::one),
@@ -1140,7 +1166,7 @@ pub static ROUTES: &[Route] = &[
                 description: "The previous page's `next`.",
                 schema: schema_of::<uuid::Uuid>,
             },
-            MIN_SEQ,
+            MIN_SEQ_DELIVERIES,
         ],
         status: 200,
         answer: Answer::Json(
@@ -1254,7 +1280,7 @@ pub static ROUTES: &[Route] = &[
         summary: "One registration; another partner's is 404 like a missing one",
         access: Access::Reader("the partner that made it, or an organiser of its edition"),
         body: None,
-        query: &[MIN_SEQ],
+        query: &[MIN_SEQ_PARTNERS],
         status: 200,
         answer: Answer::Json("the registration, as in the list"),
         handler: |m| on(m, readers::registration),
@@ -1269,7 +1295,7 @@ pub static ROUTES: &[Route] = &[
             "the partner that registered them, or an organiser of an edition they are registered in",
         ),
         body: None,
-        query: &[MIN_SEQ],
+        query: &[MIN_SEQ_PARTNERS],
         status: 200,
         answer: Answer::Json(
             "`{participant, partner, identity, registrations: [...], erasure}`: `erasure` is `null`, or when, by whom (`partner` with its id, `organiser`, `system`) and why (`request`, `retention`) the identity was erased",
@@ -1286,7 +1312,7 @@ pub static ROUTES: &[Route] = &[
             "the partner that registered them, or an organiser of an edition they are registered in",
         ),
         body: None,
-        query: &[MIN_SEQ],
+        query: &[MIN_SEQ_PARTNERS],
         status: 200,
         answer: Answer::Text {
             media: readers::CALENDAR,
@@ -1333,7 +1359,7 @@ pub static ROUTES: &[Route] = &[
                               `released`.",
                 schema: schema_of::<views::HostingStatus>,
             },
-            MIN_SEQ,
+            MIN_SEQ_VENUES,
         ],
         status: 200,
         answer: Answer::Json(
@@ -1352,7 +1378,7 @@ pub static ROUTES: &[Route] = &[
             "the key of the venue hosting it, or an organiser key of its edition",
         ),
         body: None,
-        query: &[MIN_SEQ],
+        query: &[MIN_SEQ_VENUES],
         status: 200,
         answer: Answer::Json(
             "`{session, confirmed_seats, present, items: [...]}`: each confirmed registration's \
@@ -1370,7 +1396,7 @@ pub static ROUTES: &[Route] = &[
             "the key of the venue hosting it, or an organiser key of its edition",
         ),
         body: None,
-        query: &[MIN_SEQ],
+        query: &[MIN_SEQ_VENUES],
         status: 200,
         answer: Answer::Text {
             media: readers::CSV,
@@ -1387,7 +1413,7 @@ pub static ROUTES: &[Route] = &[
         summary: "An edition's figures: people reached, fill rates, no-shows, registrations per day",
         access: Access::Reader("an organiser key of the edition"),
         body: None,
-        query: &[MIN_SEQ],
+        query: &[MIN_SEQ_STATISTICS],
         status: 200,
         answer: Answer::Json(
             "`{edition, name, time_zone, totals, by_audience, by_theme, by_town, by_home_town, \
@@ -1619,7 +1645,7 @@ pub static ROUTES: &[Route] = &[
         summary: "A table's timetable: every slot, free, blocked, booked or drafted",
         access: JD_STAFF_READER,
         body: None,
-        query: &[MIN_SEQ],
+        query: &[MIN_SEQ_JOBDATING],
         status: 200,
         answer: Answer::Json(
             "`{session, table, recruiter, employer, draft, slots: [{slot, starts_at, ends_at, \
@@ -1637,7 +1663,7 @@ pub static ROUTES: &[Route] = &[
             "the candidate's partner, or an organiser key of the session's edition",
         ),
         body: None,
-        query: &[MIN_SEQ],
+        query: &[MIN_SEQ_JOBDATING],
         status: 200,
         answer: Answer::Text {
             media: readers::CALENDAR,
@@ -1655,7 +1681,7 @@ pub static ROUTES: &[Route] = &[
                   contract, by employer",
         access: JD_STAFF_READER,
         body: None,
-        query: &[MIN_SEQ],
+        query: &[MIN_SEQ_JOBDATING],
         status: 200,
         answer: Answer::Json(
             "`{session, employers, tables, slots_offered, candidates_with_wishes, \
