@@ -287,12 +287,7 @@ impl Registrations {
             (loaded.state.facts.clone(), retry)
         };
         if !retry {
-            self.log
-                .load_recent::<Partner>(&partner_key(partner), CHECKS_MAX_AGE)
-                .await?
-                .state
-                .registering()
-                .map_err(RegistrationError::Partner)?;
+            self.partner_registers(partner).await?;
         }
         let now = Timestamp::now();
         let registration = RegistrationId(uuid_v7());
@@ -477,18 +472,24 @@ impl Registrations {
         }
         // Seats kept for a partner are kept for one that registers: declared, not retired.
         if let proto::registration::Beneficiary::Partner { partner } = &reservation.beneficiary {
-            self.log
-                .load_recent::<Partner>(&partner_key(partner), CHECKS_MAX_AGE)
-                .await?
-                .state
-                .registering()
-                .map_err(RegistrationError::Partner)?;
+            self.partner_registers(partner).await?;
         }
         let reserve = SeatsCommand::Reserve {
             reservation,
             now: Timestamp::now(),
         };
         self.seats_command(session, &reserve, meta).await
+    }
+
+    /// Passes when `partner` may register people: declared and not retired (read from a copy
+    /// recently known to be the latest).
+    async fn partner_registers(&self, partner: &PartnerId) -> Result<(), RegistrationError> {
+        self.log
+            .load_recent::<Partner>(&partner_key(partner), CHECKS_MAX_AGE)
+            .await?
+            .state
+            .registering()
+            .map_err(RegistrationError::Partner)
     }
 
     /// Holds and confirms a confirmed registration's slot in its participant's agenda (for the
