@@ -204,8 +204,9 @@ fn check_url(value: &str) -> Result<(), &'static str> {
     if !authority.starts_with('[') && !host_ok {
         return Err("has a host name (letters, digits, `-`, dots)");
     }
+    // Read as before (a `+` sign included): a subscription stored so must read again.
     if let Some(port) = port
-        && !(port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|p| p > 0))
+        && !port.parse::<u16>().is_ok_and(|p| p > 0)
     {
         return Err("has a port from 1 to 65535");
     }

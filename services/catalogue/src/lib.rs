@@ -69,7 +69,11 @@ impl Projection for Catalogue {
     }
 
     fn streams(&self) -> &'static [&'static str] {
-        &["SCHEDULING", "VENUES", "REGISTRATION"]
+        &[
+            proto::subjects::SCHEDULING.name,
+            proto::subjects::VENUES.name,
+            proto::subjects::REGISTRATION.name,
+        ]
     }
 
     fn trees(&self) -> &'static [&'static str] {

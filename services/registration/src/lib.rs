@@ -470,9 +470,19 @@ impl Registrations {
                 "seats are reserved by an organiser",
             ));
         }
-        // Seats kept for a partner are kept for one that registers: declared, not retired.
+        // Seats are kept for a declared partner (a retired one's reservation may still be
+        // replaced, to give its seats back before the deadline).
         if let proto::registration::Beneficiary::Partner { partner } = &reservation.beneficiary {
-            self.partner_registers(partner).await?;
+            let declared = self
+                .log
+                .load_recent::<Partner>(&partner_key(partner), CHECKS_MAX_AGE)
+                .await?
+                .state
+                .declared
+                .is_some();
+            if !declared {
+                return Err(RegistrationError::Partner(PartnerRefusal::NotDeclared));
+            }
         }
         let reserve = SeatsCommand::Reserve {
             reservation,

@@ -60,9 +60,18 @@ use proto::StoredEvent;
 use crate::rows::Scope;
 
 /// The streams every view reads.
-const STREAMS: &[&str] = &["SCHEDULING", "VENUES", "REGISTRATION"];
+const STREAMS: &[&str] = &[
+    proto::subjects::SCHEDULING.name,
+    proto::subjects::VENUES.name,
+    proto::subjects::REGISTRATION.name,
+];
 /// The streams of the views that also keep job-dating floors.
-const WITH_JOBDATING: &[&str] = &["SCHEDULING", "VENUES", "REGISTRATION", "JOBDATING"];
+const WITH_JOBDATING: &[&str] = &[
+    proto::subjects::SCHEDULING.name,
+    proto::subjects::VENUES.name,
+    proto::subjects::REGISTRATION.name,
+    proto::subjects::JOBDATING.name,
+];
 
 /// The partners' view: every registration with its history and sealed identity, indexed by
 /// partner, participant and session (an edition's are its sessions' ones).
