@@ -287,7 +287,11 @@ impl Registrations {
             (loaded.state.facts.clone(), retry)
         };
         if !retry {
-            self.partner_registers(partner).await?;
+            self.partner_now(partner)
+                .await?
+                .state
+                .registering()
+                .map_err(RegistrationError::Partner)?;
         }
         let now = Timestamp::now();
         let registration = RegistrationId(uuid_v7());
@@ -472,17 +476,10 @@ impl Registrations {
         }
         // Seats are kept for a declared partner (a retired one's reservation may still be
         // replaced, to give its seats back before the deadline).
-        if let proto::registration::Beneficiary::Partner { partner } = &reservation.beneficiary {
-            let declared = self
-                .log
-                .load_recent::<Partner>(&partner_key(partner), CHECKS_MAX_AGE)
-                .await?
-                .state
-                .declared
-                .is_some();
-            if !declared {
-                return Err(RegistrationError::Partner(PartnerRefusal::NotDeclared));
-            }
+        if let proto::registration::Beneficiary::Partner { partner } = &reservation.beneficiary
+            && self.partner_now(partner).await?.state.declared.is_none()
+        {
+            return Err(RegistrationError::Partner(PartnerRefusal::NotDeclared));
         }
         let reserve = SeatsCommand::Reserve {
             reservation,
@@ -491,15 +488,16 @@ impl Registrations {
         self.seats_command(session, &reserve, meta).await
     }
 
-    /// Passes when `partner` may register people: declared and not retired (read from a copy
-    /// recently known to be the latest).
-    async fn partner_registers(&self, partner: &PartnerId) -> Result<(), RegistrationError> {
-        self.log
+    /// A partner, from a copy recently known to be the latest: enough for the checks made
+    /// before a command (the seats decide on the latest when it is appended).
+    async fn partner_now(
+        &self,
+        partner: &PartnerId,
+    ) -> Result<std::sync::Arc<eventlog::Loaded<Partner>>, RegistrationError> {
+        Ok(self
+            .log
             .load_recent::<Partner>(&partner_key(partner), CHECKS_MAX_AGE)
-            .await?
-            .state
-            .registering()
-            .map_err(RegistrationError::Partner)
+            .await?)
     }
 
     /// Holds and confirms a confirmed registration's slot in its participant's agenda (for the
