@@ -369,13 +369,29 @@ impl<N: Servers> Week<N> {
         let edition = self.create_edition().await?;
         let event = self.add_open_door(edition).await?;
         let session = self
+            .confirmed_session(event, venue, starts, ends, seats)
+            .await?;
+        Ok((venue, event, session))
+    }
+
+    /// A session of `event` scheduled at `venue`, its hosting confirmed for `seats` and its
+    /// seats open (with the session's facts) for registration.
+    pub async fn confirmed_session(
+        &self,
+        event: EventId,
+        venue: VenueId,
+        starts: DateTime,
+        ends: DateTime,
+        seats: u32,
+    ) -> anyhow::Result<SessionId> {
+        let session = self
             .schedule_session(event, venue, starts, ends, seats)
             .await?;
         self.wait_for_request(venue, session).await?;
         self.confirm(venue, session, seats).await?;
         self.wait_for_seats(session, |s| s.capacity == seats && s.facts.is_some())
             .await?;
-        Ok((venue, event, session))
+        Ok(session)
     }
 
     /// Waits (bounded) until `check` holds for the session's seats.

@@ -1461,11 +1461,7 @@ async fn a_catalogue_read_with_min_seq_sees_the_registration_just_answered() -> 
     let edition = week.create_edition().await?;
     let event = week.add_open_door(edition).await?;
     let session = week
-        .schedule_session(event, venue, tuesday(9, 0), tuesday(11, 0), 30)
-        .await?;
-    week.wait_for_request(venue, session).await?;
-    week.confirm(venue, session, 30).await?;
-    week.wait_for_seats(session, |s| s.capacity == 30 && s.facts.is_some())
+        .confirmed_session(event, venue, tuesday(9, 0), tuesday(11, 0), 30)
         .await?;
     let published = week
         .scheduling

@@ -58,17 +58,13 @@ async fn no_key_reads_changes_or_learns_of_another_tenants_data_through_any_rout
     let edition = week.create_edition().await?;
     let event = week.add_open_door(edition).await?;
     let session = week
-        .schedule_session(
+        .confirmed_session(
             event,
             venue,
             tests::week::tuesday(9, 0),
             tests::week::tuesday(12, 0),
             30,
         )
-        .await?;
-    week.wait_for_request(venue, session).await?;
-    week.confirm(venue, session, 30).await?;
-    week.wait_for_seats(session, |s| s.capacity == 30 && s.facts.is_some())
         .await?;
     week.declare_partner("victim-partner").await?;
     let registered = week
@@ -101,17 +97,13 @@ async fn no_key_reads_changes_or_learns_of_another_tenants_data_through_any_rout
     week.declare_partner("intruder-partner").await?;
     let own_event = week.add_open_door(own_edition).await?;
     let own_session = week
-        .schedule_session(
+        .confirmed_session(
             own_event,
             own_venue,
             tests::week::tuesday(14, 0),
             tests::week::tuesday(16, 0),
             20,
         )
-        .await?;
-    week.wait_for_request(own_venue, own_session).await?;
-    week.confirm(own_venue, own_session, 20).await?;
-    week.wait_for_seats(own_session, |s| s.capacity == 20 && s.facts.is_some())
         .await?;
     let intruders = [
         (

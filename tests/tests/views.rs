@@ -199,17 +199,13 @@ impl Reads {
         let venue = week.register_venue(capacity).await?;
         let event = week.add_open_door(edition).await?;
         let session = week
-            .schedule_session(
+            .confirmed_session(
                 event,
                 venue,
                 tuesday(hour, 0),
                 tuesday(hour + 1, 0),
                 capacity,
             )
-            .await?;
-        week.wait_for_request(venue, session).await?;
-        week.confirm(venue, session, capacity).await?;
-        week.wait_for_seats(session, |s| s.capacity == capacity && s.facts.is_some())
             .await?;
         Ok((venue, session))
     }

@@ -463,11 +463,7 @@ async fn every_delivery_arrives_signed_across_a_restart_and_a_failing_receiver()
     let edition = week.create_edition().await?;
     let event = week.add_open_door(edition).await?;
     let session = week
-        .schedule_session(event, venue, tuesday(10, 0), tuesday(12, 0), 2)
-        .await?;
-    week.wait_for_request(venue, session).await?;
-    week.confirm(venue, session, 2).await?;
-    week.wait_for_seats(session, |s| s.capacity == 2 && s.facts.is_some())
+        .confirmed_session(event, venue, tuesday(10, 0), tuesday(12, 0), 2)
         .await?;
 
     // Two of the mission locale's people take the seats; France Travail's waits.
