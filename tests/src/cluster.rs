@@ -293,6 +293,10 @@ impl Servers for TestCluster {
     fn replicas(&self) -> usize {
         NODES
     }
+
+    fn nats_settings(&self) -> anyhow::Result<semaine::configuration::NatsSettings> {
+        crate::remote(&self.urls, semaine::configuration::RemoteAccess::default())
+    }
 }
 
 /// A plain HTTP/1.0 GET on a loopback port, its body read as JSON (the monitoring endpoint of

@@ -1,107 +1,53 @@
-//! [`Desk`]: a [`Week`] with the gateway and the console in front of it, as `semaine up` serves
-//! them, and the read models they read (the catalogue and the three views) running.
+//! [`Desk`]: a [`Week`] running the whole application, as `semaine up` runs it: the gateway and
+//! the console in front of the services, and every read model they read.
 //!
 //! Tests either send requests to [`Desk::router`] in the process (`tower::ServiceExt::oneshot`)
-//! or serve it on a free loopback port ([`Desk::serve`]) for a browser.
+//! or to the loopback port the application serves it on ([`Desk::address`]), for a browser.
 
 use std::net::SocketAddr;
 
 use eventlog::EventLog;
-use gateway::readers::ViewStores;
 use gateway::stack::axum::Router;
 use gateway::{AppState, RateLimit, Role};
-use projection::{Runner, RunnerConfig};
 use proto::taxonomy::Audience;
 use proto::values::{EditionId, SessionId, VenueId};
-use tokio::task::JoinHandle;
+use semaine::configuration::{Parts, Tuning};
 
+use crate::TestNats;
 use crate::week::{Week, eventually, tuesday};
 
 /// A week behind the gateway and the console.
 pub struct Desk {
-    /// The week (its services, processes and nats-server).
+    /// The week (the whole application, its nats-server).
     pub week: Week,
     /// The gateway's state.
     pub state: AppState,
-    /// The gateway's API and the console, merged as `semaine up` serves them.
+    /// The gateway's API and the console, as the application serves them.
     pub router: Router,
-    _stores: tempfile::TempDir,
-    tasks: Vec<JoinHandle<()>>,
-}
-
-impl Drop for Desk {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
-        }
-    }
 }
 
 impl Desk {
-    /// Starts a week, the catalogue and the three views, the gateway and the console.
+    /// Starts the whole application as `semaine up` does: the services, the processes, every
+    /// read model, the gateway and the console.
     pub async fn start() -> anyhow::Result<Self> {
-        let week = Week::start().await?;
-        let state = AppState::open(&week.log, week.services(), RateLimit::default()).await?;
-        let stores = tempfile::tempdir()?;
-        let js = async_nats::jetstream::new(week.nats.client().await?);
-        let config = RunnerConfig::default();
-        let catalogue = Runner::open(
-            catalogue::Catalogue,
-            &stores.path().join("catalogue"),
-            js.clone(),
-            config.clone(),
-        )?;
-        let partners = Runner::open(
-            views::PartnerView,
-            &stores.path().join("partner-view"),
-            js.clone(),
-            config.clone(),
-        )?;
-        let venues = Runner::open(
-            views::VenueView,
-            &stores.path().join("venue-view"),
-            js.clone(),
-            config.clone(),
-        )?;
-        let statistics = Runner::open(
-            views::Statistics,
-            &stores.path().join("statistics"),
-            js,
-            config,
-        )?;
-        let state = state
-            .with_catalogue(catalogue.db().clone())
-            .with_views(ViewStores {
-                partners: partners.db().clone(),
-                venues: venues.db().clone(),
-                statistics: statistics.db().clone(),
-            })
-            .with_projection(gateway::routes::CATALOGUE, catalogue.progress())
-            .with_projection(views::PartnerView::NAME, partners.progress())
-            .with_projection(views::VenueView::NAME, venues.progress())
-            .with_projection(views::Statistics::NAME, statistics.progress());
-        let tasks = vec![
-            tokio::spawn(async move {
-                let _ = catalogue.run(std::future::pending()).await;
-            }),
-            tokio::spawn(async move {
-                let _ = partners.run(std::future::pending()).await;
-            }),
-            tokio::spawn(async move {
-                let _ = venues.run(std::future::pending()).await;
-            }),
-            tokio::spawn(async move {
-                let _ = statistics.run(std::future::pending()).await;
-            }),
-        ];
-        let router =
-            gateway::app(state.clone()).merge(Box::pin(console::router(state.clone())).await?);
+        Self::tuned(Tuning::default()).await
+    }
+
+    /// Starts the whole application, tuned as `tuning` says (a test that counts requests may
+    /// lower the gateway's allowance).
+    pub async fn tuned(tuning: Tuning) -> anyhow::Result<Self> {
+        let week = Week::start_with(TestNats::start().await?, |settings| {
+            settings.parts = Parts::ALL;
+            settings.tuning = tuning;
+        })
+        .await?;
+        let (Some(state), Some(router)) = (week.running.gateway(), week.running.router()) else {
+            anyhow::bail!("the application serves no gateway");
+        };
         Ok(Self {
+            state: state.clone(),
+            router: router.clone(),
             week,
-            state,
-            router,
-            _stores: stores,
-            tasks,
         })
     }
 
@@ -198,14 +144,11 @@ impl Desk {
         Ok((edition, session))
     }
 
-    /// Serves the router on a free loopback port until the desk is dropped; its address.
-    pub async fn serve(&mut self) -> anyhow::Result<SocketAddr> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let address = listener.local_addr()?;
-        let router = self.router.clone();
-        self.tasks.push(tokio::spawn(async move {
-            let _ = gateway::stack::axum::serve(listener, router).await;
-        }));
-        Ok(address)
+    /// The loopback address the application serves the router on (for a browser).
+    pub fn address(&self) -> anyhow::Result<SocketAddr> {
+        self.week
+            .running
+            .http_address()
+            .ok_or_else(|| anyhow::anyhow!("the application serves no gateway"))
     }
 }

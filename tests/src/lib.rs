@@ -92,6 +92,27 @@ impl Servers for TestNats {
     fn replicas(&self) -> usize {
         1
     }
+
+    fn nats_settings(&self) -> anyhow::Result<semaine::configuration::NatsSettings> {
+        remote(
+            &[self.url()],
+            semaine::configuration::RemoteAccess::default(),
+        )
+    }
+}
+
+/// The settings of an application that connects to the servers at `urls` with `access`.
+pub fn remote(
+    urls: &[String],
+    access: semaine::configuration::RemoteAccess,
+) -> anyhow::Result<semaine::configuration::NatsSettings> {
+    Ok(semaine::configuration::NatsSettings::Remote {
+        servers: urls
+            .iter()
+            .map(|url| url.parse())
+            .collect::<Result<_, _>>()?,
+        access,
+    })
 }
 
 /// The NATS a [`week::Week`] runs on: one node ([`TestNats`]) or a cluster ([`TestCluster`]).
@@ -101,6 +122,9 @@ pub trait Servers: Send + Sync + 'static {
 
     /// How many replicas each stream and bucket keeps on these servers.
     fn replicas(&self) -> usize;
+
+    /// How the application reaches these servers.
+    fn nats_settings(&self) -> anyhow::Result<semaine::configuration::NatsSettings>;
 }
 
 /// The stream the harness's own aggregates live in.

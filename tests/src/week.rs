@@ -3,13 +3,8 @@
 
 use std::time::Duration;
 
-use eventlog::{CommandMeta, EventLog, LogConfig};
+use eventlog::{CommandMeta, EventLog};
 use jiff::civil::{Date, DateTime, Time, date};
-use processes::{
-    AgendaKeeper, AskVenues, HostingRequests, KeepAgendas, SessionSeats, TellEvents, TellSeats,
-    VenueAnswers,
-};
-use projection::{Reacting, Runner, RunnerConfig};
 use proto::Actor;
 use proto::registration::{AgeBand, Attendee, Identity, ParticipantRef, Profile, RegisterRequest};
 use proto::scheduling::edition;
@@ -17,20 +12,20 @@ use proto::scheduling::event::{self, About};
 use proto::taxonomy::{Audience, EventKind, Theme, VenueKind};
 use proto::values::*;
 use proto::venues::{self as venue, *};
-use registration::identities::Identities;
 use registration::{Registered, RegistrationError, Registrations};
 use scheduling::{Scheduling, SchedulingError};
 use scheduling_domain::SessionState;
-use tokio::task::JoinHandle;
 use venues::{Venues, VenuesError};
 
 use crate::{Servers, TestNats};
 
 /// The services of a week and the processes between them, running on `N`: one nats-server by
-/// default, or a [`crate::TestCluster`].
+/// default, or a [`crate::TestCluster`]. The application is started as `semaine up` starts it
+/// ([`semaine::Application::start`]), with the parts a test asks for.
 pub struct Week<N: Servers = TestNats> {
-    /// The nats-server (or the cluster).
-    pub nats: N,
+    /// The application: its processes, and its projections and gateway when they were asked
+    /// for. First to drop: its tasks stop before the servers and the data directory go.
+    pub running: semaine::Running,
     /// The log.
     pub log: EventLog,
     /// Organisers' commands.
@@ -41,18 +36,12 @@ pub struct Week<N: Servers = TestNats> {
     pub registrations: Registrations,
     /// Job-dating floors (checking candidates' registrations).
     pub jobdating: jobdating::JobDating,
-    processes: Vec<JoinHandle<()>>,
     /// The partners declared so far, so that [`Week::register`] declares each once.
     declared: std::sync::Mutex<std::collections::HashSet<String>>,
-    _stores: tempfile::TempDir,
-}
-
-impl<N: Servers> Drop for Week<N> {
-    fn drop(&mut self) {
-        for process in &self.processes {
-            process.abort();
-        }
-    }
+    /// The nats-server (or the cluster).
+    pub nats: N,
+    /// The application's data directory (its projections' and processes' stores).
+    _data_dir: tempfile::TempDir,
 }
 
 /// The organiser of the Hautes-Alpes week.
@@ -83,91 +72,53 @@ impl Week {
     }
 }
 
+/// The parts of the application a [`Week`] runs: the processes between services (with the
+/// clock and the webhooks' deliveries), without read models or HTTP.
+pub const PROCESSES: semaine::configuration::Parts = semaine::configuration::Parts {
+    gateway: false,
+    projections: false,
+    processes: true,
+};
+
 impl<N: Servers> Week<N> {
     /// Starts the services and their processes on `nats`, with its replica count for every
     /// stream and bucket.
     pub async fn start_on(nats: N) -> anyhow::Result<Self> {
-        Self::start_tuned(nats, |_| {}).await
+        Self::start_with(nats, |_| {}).await
     }
 
-    /// Starts the services and their processes on `nats` with the event log's tunables as
-    /// `tune` leaves them (for the benchmarks).
-    pub async fn start_tuned(nats: N, tune: impl FnOnce(&mut LogConfig)) -> anyhow::Result<Self> {
-        let mut config = LogConfig::new(vec![
-            scheduling::STREAM,
-            ::venues::STREAM,
-            registration::STREAM,
-            jobdating::STREAM,
-        ]);
-        config.replicas = nats.replicas();
-        tune(&mut config);
-        let log = EventLog::open(nats.client().await?, config).await?;
-        let identities = Identities::open(log.jetstream(), nats.replicas()).await?;
-        let registrations = Registrations::new(log.clone(), identities);
-        let stores = tempfile::tempdir()?;
-        let js = async_nats::jetstream::new(nats.client().await?);
-        let config = RunnerConfig::default();
-        let hosting = Runner::open(
-            Reacting(HostingRequests),
-            &stores.path().join("hosting-requests"),
-            js.clone(),
-            config.clone(),
-        )?;
-        let answers = Runner::open(
-            Reacting(VenueAnswers),
-            &stores.path().join("venue-answers"),
-            js.clone(),
-            config.clone(),
-        )?;
-        let seats = Runner::open(
-            Reacting(SessionSeats),
-            &stores.path().join("session-seats"),
-            js.clone(),
-            config.clone(),
-        )?;
-        let agendas = Runner::open(
-            Reacting(AgendaKeeper),
-            &stores.path().join("agenda-keeper"),
-            js,
-            config,
-        )?;
-        let keep_agendas = KeepAgendas {
-            registrations: registrations.clone(),
+    /// Starts the application on `nats` with the settings `configure` leaves: by default its
+    /// processes only ([`PROCESSES`]), a temporary data directory, the gateway (when it runs) on
+    /// a free loopback port, and webhooks delivered to loopback (the tests' receivers).
+    pub async fn start_with(
+        nats: N,
+        configure: impl FnOnce(&mut semaine::Settings),
+    ) -> anyhow::Result<Self> {
+        let data_dir = tempfile::tempdir()?;
+        let mut settings = semaine::Settings {
+            data_dir: data_dir.path().to_path_buf(),
+            log_format: semaine::cli::LogFormat::Pretty,
+            nats: nats.nats_settings()?,
+            replicas: nats.replicas(),
+            http: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            parts: PROCESSES,
+            webhooks_allow_private: true,
+            waiting_list_factor: registration_domain::seats::WAITING_LIST_FACTOR,
+            tuning: semaine::configuration::Tuning::default(),
         };
-        let tell_seats = TellSeats {
-            scheduling: Scheduling::new(log.clone()),
-            registrations: registrations.clone(),
-        };
-        let ask = AskVenues::new(&log);
-        let tell = TellEvents {
-            scheduling: Scheduling::new(log.clone()),
-        };
-        let processes = vec![
-            tokio::spawn(async move {
-                let _ = hosting.run_reactor(ask, std::future::pending()).await;
-            }),
-            tokio::spawn(async move {
-                let _ = answers.run_reactor(tell, std::future::pending()).await;
-            }),
-            tokio::spawn(async move {
-                let _ = seats.run_reactor(tell_seats, std::future::pending()).await;
-            }),
-            tokio::spawn(async move {
-                let _ = agendas
-                    .run_reactor(keep_agendas, std::future::pending())
-                    .await;
-            }),
-        ];
+        configure(&mut settings);
+        let running = semaine::Application::build(settings).await?.start().await?;
+        let services = running.services().clone();
         Ok(Self {
-            scheduling: Scheduling::new(log.clone()),
-            venues: Venues::new(log.clone()),
-            jobdating: jobdating::JobDating::new(log.clone(), registrations.clone()),
-            registrations,
-            log,
-            nats,
-            processes,
+            log: running.event_log().clone(),
+            scheduling: services.scheduling,
+            venues: services.venues,
+            registrations: services.registrations,
+            jobdating: services.jobdating,
+            running,
             declared: std::sync::Mutex::default(),
-            _stores: stores,
+            nats,
+            _data_dir: data_dir,
         })
     }
 

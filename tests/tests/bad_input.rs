@@ -5,22 +5,19 @@
 //! panic — and nothing is appended to the log. (A route that takes no body ignores one: it may
 //! answer 2xx, never 5xx.)
 
-use eventlog::LogConfig;
+use gateway::Role;
 use gateway::keys::Editions;
-use gateway::readers::ViewStores;
 use gateway::routes::{Access, ROUTES, Verb};
 use gateway::stack::axum::body::Body;
 use gateway::stack::axum::http::{Request, header};
 use gateway::stack::tower::ServiceExt;
-use gateway::{AppState, RateLimit, Role};
-use projection::{Runner, RunnerConfig};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;
-use tests::week::{Week, partner_id};
-use webhooks::{DeliveryConfig, Secrets, WebhookProcess, Webhooks};
+use tests::desk::Desk;
+use tests::week::partner_id;
 
 /// Bodies tried per route and key.
 const CASES: usize = 12;
@@ -96,17 +93,6 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-/// A read model's store, opened (not run: the routes only need it to exist).
-fn store<P: projection::Projection>(
-    projection: P,
-    stores: &tempfile::TempDir,
-    js: &async_nats::jetstream::Context,
-) -> anyhow::Result<sled::Db> {
-    let dir = stores.path().join(projection.name());
-    let runner = Runner::open(projection, &dir, js.clone(), RunnerConfig::default())?;
-    Ok(runner.db().clone())
-}
-
 /// A route's path with its parameters filled: a partner's slug, ids elsewhere.
 fn filled(path: &str) -> String {
     let mut out = String::new();
@@ -128,43 +114,11 @@ fn filled(path: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_generated_body_gets_a_5xx_or_records_anything() -> anyhow::Result<()> {
-    let week = Week::start().await?;
+    // The whole application, so that no route answers "not served by this instance".
+    let desk = Desk::start().await?;
+    let (week, state) = (&desk.week, &desk.state);
     week.declare_partner("mission-locale-gap").await?;
     let venue = week.register_venue(40).await?;
-    // The webhooks' service writes to its own stream, which the week's log does not open.
-    let hooks_log = week
-        .nats
-        .open_log(LogConfig::new(vec![
-            webhooks::STREAM,
-            scheduling::STREAM,
-            ::venues::STREAM,
-            registration::STREAM,
-        ]))
-        .await?;
-    let stores = tempfile::tempdir()?;
-    let secrets = Secrets::open(hooks_log.jetstream(), 1).await?;
-    let process = WebhookProcess::open(
-        &stores.path().join("webhooks"),
-        hooks_log.jetstream().clone(),
-        secrets.clone(),
-        DeliveryConfig::default(),
-    )?;
-    let hooks = Webhooks::new(hooks_log.clone(), secrets).with_store(process.store());
-    // Every read model's store, so that no route answers "not served by this instance".
-    let js = async_nats::jetstream::new(week.nats.client().await?);
-    let views = ViewStores {
-        partners: store(views::PartnerView, &stores, &js)?,
-        venues: store(views::VenueView, &stores, &js)?,
-        statistics: store(views::Statistics, &stores, &js)?,
-    };
-    let jobdating = store(views::JobDatingView, &stores, &js)?;
-    let catalogue = store(catalogue::Catalogue, &stores, &js)?;
-    let state = AppState::open(&week.log, week.services(), RateLimit::default())
-        .await?
-        .with_webhooks(hooks)
-        .with_views(views)
-        .with_jobdating_view(jobdating)
-        .with_catalogue(catalogue);
     let mut keys = Vec::new();
     for role in [
         Role::Organiser(Editions::All),
@@ -174,7 +128,7 @@ async fn no_generated_body_gets_a_5xx_or_records_anything() -> anyhow::Result<()
         let (_, secret) = state.keys.create(role).await?;
         keys.push(secret.expose().to_owned());
     }
-    let app = gateway::app(state);
+    let app = desk.router.clone();
     let before = week.messages_in_log().await;
 
     let mut runner = TestRunner::new(Config::default());
@@ -234,7 +188,7 @@ async fn no_generated_body_gets_a_5xx_or_records_anything() -> anyhow::Result<()
         "a refused request recorded nothing"
     );
     assert_eq!(
-        hooks_log.last_sequence(webhooks::STREAM.name).await?,
+        week.log.last_sequence(webhooks::STREAM.name).await?,
         0,
         "no subscription recorded"
     );

@@ -80,12 +80,12 @@ async fn sign_out(browser: &Browser) -> anyhow::Result<()> {
 async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_chromium()
 -> anyhow::Result<()> {
     let binaries = BrowserBinaries::locate()?;
-    let mut desk = Desk::start().await?;
+    let desk = Desk::start().await?;
     let venue = desk.week.register_venue(40).await?;
     let edition = desk.week.create_edition().await?;
     let organiser_key = desk.key(Role::Organiser(Editions::One(edition))).await?;
     let venue_key = desk.key(Role::Venue(venue)).await?;
-    let address = desk.serve().await?;
+    let address = desk.address()?;
     let base = format!("http://127.0.0.1:{}", address.port());
     desk.wait_for_catalogue(edition, venue).await?;
     let shots = screenshots()?;
@@ -331,11 +331,11 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
 async fn cancelling_a_session_shows_its_counts_and_partners_first_in_chromium() -> anyhow::Result<()>
 {
     let binaries = BrowserBinaries::locate()?;
-    let mut desk = Desk::start().await?;
+    let desk = Desk::start().await?;
     // Two seats: the mission locale's two people confirmed, the collège's one waiting.
     let (edition, session) = desk.session_with_two_partners(2).await?;
     let organiser_key = desk.key(Role::Organiser(Editions::One(edition))).await?;
-    let address = desk.serve().await?;
+    let address = desk.address()?;
     let base = format!("http://127.0.0.1:{}", address.port());
     let shots = screenshots()?;
     let browser = Browser::open(&binaries, 1280, 900).await?;

@@ -14,7 +14,9 @@ use gateway::stack::axum::http::{HeaderMap, Method, Request, StatusCode, header}
 use gateway::stack::tower::ServiceExt;
 use gateway::{AppState, Gateway, RateLimit, Role};
 use proto::values::{EditionId, EventId, SessionId, VenueId};
+use semaine::configuration::Tuning;
 use serde_json::{Value, json};
+use tests::desk::Desk;
 use tests::week::{Week, partner_id, tuesday};
 
 /// A week with the gateway in front of it.
@@ -132,11 +134,20 @@ impl Api {
     }
 
     async fn with_limit(limit: RateLimit) -> anyhow::Result<Self> {
-        let week = Week::start().await?;
-        let services = week.services();
-        let state = AppState::open(&week.log, services, limit).await?;
-        let app = gateway::app(state.clone());
-        Ok(Self { week, state, app })
+        let Desk {
+            week,
+            state,
+            router,
+        } = Desk::tuned(Tuning {
+            rate_limit: limit,
+            ..Tuning::default()
+        })
+        .await?;
+        Ok(Self {
+            week,
+            state,
+            app: router,
+        })
     }
 
     /// A new key's secret.

@@ -13,28 +13,17 @@ use gateway::stack::axum::Router;
 use gateway::stack::axum::body::Body;
 use gateway::stack::axum::http::{Method, Request, StatusCode, header};
 use gateway::stack::tower::ServiceExt;
-use gateway::{AppState, RateLimit, Role};
-use projection::{Runner, RunnerConfig};
+use gateway::{AppState, Role};
 use proto::values::SessionId;
 use serde_json::{Value, json};
+use tests::desk::Desk;
 use tests::week::{Week, partner_id, tuesday};
-use tokio::task::JoinHandle;
 
 /// A week with the gateway, the job-dating view and the statistics.
 struct Floor {
     week: Week,
     state: AppState,
     app: Router,
-    _stores: tempfile::TempDir,
-    runners: Vec<JoinHandle<()>>,
-}
-
-impl Drop for Floor {
-    fn drop(&mut self) {
-        for runner in &self.runners {
-            runner.abort();
-        }
-    }
 }
 
 /// What came back.
@@ -53,47 +42,15 @@ impl Answer {
 
 impl Floor {
     async fn start() -> anyhow::Result<Self> {
-        let week = Week::start().await?;
-        let services = week.services();
-        let state = AppState::open(&week.log, services, RateLimit::default()).await?;
-        let stores = tempfile::tempdir()?;
-        let js = async_nats::jetstream::new(week.nats.client().await?);
-        let view = Runner::open(
-            views::JobDatingView,
-            &stores.path().join("jobdating-view"),
-            js.clone(),
-            RunnerConfig::default(),
-        )?;
-        let statistics = Runner::open(
-            views::Statistics,
-            &stores.path().join("statistics"),
-            js,
-            RunnerConfig::default(),
-        )?;
-        let state = state
-            .with_jobdating_view(view.db().clone())
-            .with_views(gateway::readers::ViewStores {
-                partners: statistics.db().clone(),
-                venues: statistics.db().clone(),
-                statistics: statistics.db().clone(),
-            })
-            .with_projection(views::JobDatingView::NAME, view.progress())
-            .with_projection(views::Statistics::NAME, statistics.progress());
-        let runners = vec![
-            tokio::spawn(async move {
-                let _ = view.run(std::future::pending()).await;
-            }),
-            tokio::spawn(async move {
-                let _ = statistics.run(std::future::pending()).await;
-            }),
-        ];
-        let app = gateway::app(state.clone());
+        let Desk {
+            week,
+            state,
+            router,
+        } = Desk::start().await?;
         Ok(Self {
             week,
             state,
-            app,
-            _stores: stores,
-            runners,
+            app: router,
         })
     }
 

@@ -107,6 +107,19 @@ impl Servers for Deployed {
     fn replicas(&self) -> usize {
         1
     }
+
+    fn nats_settings(&self) -> anyhow::Result<semaine::configuration::NatsSettings> {
+        tests::remote(
+            &[format!("nats://{}", self.address)],
+            semaine::configuration::RemoteAccess {
+                user: Some(nats_local::Credentials {
+                    user: "semaine".into(),
+                    password: self.password.clone(),
+                }),
+                tls_ca: None,
+            },
+        )
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

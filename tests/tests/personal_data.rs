@@ -11,18 +11,15 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use eventlog::LogConfig;
-use gateway::readers::ViewStores;
+use gateway::Role;
 use gateway::stack::axum::body::{Body, Bytes};
 use gateway::stack::axum::http::{Method, Request, StatusCode, header};
 use gateway::stack::axum::routing::post;
 use gateway::stack::axum::{self, Router};
 use gateway::stack::tower::ServiceExt;
-use gateway::{AppState, RateLimit, Role};
-use projection::{Runner, RunnerConfig};
 use serde_json::{Value, json};
-use tests::week::{Week, eventually, partner_id, tuesday};
-use webhooks::{DeliveryConfig, Secrets, WebhookProcess, Webhooks};
+use tests::desk::Desk;
+use tests::week::{eventually, partner_id, tuesday};
 
 /// What the subscriber wrote, shared with the test.
 #[derive(Clone, Default)]
@@ -133,68 +130,19 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
         .try_init()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
 
-    let week = Week::start().await?;
-    let services = week.services();
-    let stores = tempfile::tempdir()?;
-    let js = async_nats::jetstream::new(week.nats.client().await?);
-    let open = |name: &str| stores.path().join(name);
-    let partners = Runner::open(
-        views::PartnerView,
-        &open("partner-view"),
-        js.clone(),
-        RunnerConfig::default(),
-    )?;
-    let venues = Runner::open(
-        views::VenueView,
-        &open("venue-view"),
-        js.clone(),
-        RunnerConfig::default(),
-    )?;
-    let statistics = Runner::open(
-        views::Statistics,
-        &open("statistics"),
-        js,
-        RunnerConfig::default(),
-    )?;
-    let mut partners_progress = partners.progress();
-    // The webhooks as `semaine up` runs them: the secrets, the process (its projection and its
-    // dispatcher, here allowed to deliver to the loopback receiver) and the gateway's service.
-    let hooks_log = week
-        .nats
-        .open_log(LogConfig::new(vec![
-            webhooks::STREAM,
-            scheduling::STREAM,
-            ::venues::STREAM,
-            registration::STREAM,
-        ]))
-        .await?;
-    let secrets = Secrets::open(hooks_log.jetstream(), 1).await?;
-    let hooks = WebhookProcess::open(
-        &open("webhooks"),
-        hooks_log.jetstream().clone(),
-        secrets.clone(),
-        DeliveryConfig {
-            allow_private_destinations: true,
-            ..DeliveryConfig::default()
-        },
-    )?;
-    let mut hooks_progress = hooks.progress();
-    let state = AppState::open(&week.log, services, RateLimit::default())
-        .await?
-        .with_views(ViewStores {
-            partners: partners.db().clone(),
-            venues: venues.db().clone(),
-            statistics: statistics.db().clone(),
-        })
-        .with_projection(views::PartnerView::NAME, partners.progress())
-        .with_webhooks(Webhooks::new(hooks_log.clone(), secrets).with_store(hooks.store()));
-    let runners = [
-        tokio::spawn(partners.run(std::future::pending())),
-        tokio::spawn(venues.run(std::future::pending())),
-        tokio::spawn(statistics.run(std::future::pending())),
-        tokio::spawn(hooks.run(std::future::pending())),
-    ];
-    let app = gateway::app(state.clone());
+    // The whole application as `semaine up` runs it: the webhooks' deliveries are allowed to
+    // the loopback receiver.
+    let desk = Desk::start().await?;
+    let (week, state, app) = (&desk.week, &desk.state, &desk.router);
+    let progress = |name: &str| {
+        state
+            .projections
+            .get(name)
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("the application runs {name}"))
+    };
+    let mut partners_progress = progress(views::PartnerView::NAME)?;
+    let mut hooks_progress = progress(gateway::webhooks::DELIVERIES)?;
     let (receiver_url, received) = serve_receiver().await?;
 
     let (_, _, session) = week.open_session(5, tuesday(10, 0), tuesday(11, 0)).await?;
@@ -207,7 +155,7 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
 
     // The partner subscribes; deliveries start once the process has read the subscription.
     let (status, subscribed) = send(
-        &app,
+        app,
         Method::POST,
         "/webhooks",
         &secret,
@@ -252,7 +200,7 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
         let key = format!("register-{n}");
         for _attempt in 0..2 {
             let (status, answer) = send(
-                &app,
+                app,
                 Method::POST,
                 "/registrations",
                 &secret,
@@ -276,7 +224,7 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
             let mut wrong = body.clone();
             wrong["profile"] = bad;
             let (status, _) = send(
-                &app,
+                app,
                 Method::POST,
                 "/registrations",
                 &secret,
@@ -301,7 +249,7 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
         }),
     )
     .await??;
-    let (status, listed) = send(&app, Method::GET, "/registrations", &secret, None, "").await?;
+    let (status, listed) = send(app, Method::GET, "/registrations", &secret, None, "").await?;
     assert_eq!(status, StatusCode::OK, "{listed}");
     assert!(
         listed.to_string().contains(&people[0].email),
@@ -309,7 +257,7 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
     );
     for participant in participants.iter().step_by(2) {
         let (status, _) = send(
-            &app,
+            app,
             Method::GET,
             &format!("/participants/{participant}"),
             &secret,
@@ -320,7 +268,7 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
         assert_eq!(status, StatusCode::OK);
     }
     let (status, erased) = send(
-        &app,
+        app,
         Method::POST,
         &format!("/participants/{}/erase", participants[0]),
         &secret,
@@ -337,7 +285,7 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
     })
     .await?;
     let (status, deliveries) = send(
-        &app,
+        app,
         Method::GET,
         &format!("/webhooks/{subscription}/deliveries"),
         &secret,
@@ -352,9 +300,7 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
         "{deliveries}"
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
-    for runner in runners {
-        runner.abort();
-    }
+    drop(desk);
 
     let logs = captured.text();
     assert!(

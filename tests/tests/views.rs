@@ -5,33 +5,21 @@
 //! participant shows as erased everywhere, and an edition's statistics match a small known week.
 
 use gateway::keys::Editions;
-use gateway::readers::ViewStores;
 use gateway::stack::axum::Router;
 use gateway::stack::axum::body::Body;
 use gateway::stack::axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use gateway::stack::tower::ServiceExt;
-use gateway::{AppState, RateLimit, Role};
-use projection::{Runner, RunnerConfig};
+use gateway::{AppState, Role};
 use proto::values::{EditionId, SessionId, VenueId};
 use serde_json::{Value, json};
+use tests::desk::Desk;
 use tests::week::{Week, partner_id, tuesday};
-use tokio::task::JoinHandle;
 
 /// A week with the gateway and the three views in front of it.
 struct Reads {
     week: Week,
     state: AppState,
     app: Router,
-    _stores: tempfile::TempDir,
-    runners: Vec<JoinHandle<()>>,
-}
-
-impl Drop for Reads {
-    fn drop(&mut self) {
-        for runner in &self.runners {
-            runner.abort();
-        }
-    }
 }
 
 /// What came back.
@@ -51,57 +39,15 @@ impl Answer {
 
 impl Reads {
     async fn start() -> anyhow::Result<Self> {
-        let week = Week::start().await?;
-        let services = week.services();
-        let mut state = AppState::open(&week.log, services, RateLimit::default()).await?;
-        let stores = tempfile::tempdir()?;
-        let js = async_nats::jetstream::new(week.nats.client().await?);
-        let config = RunnerConfig::default();
-        let partners = Runner::open(
-            views::PartnerView,
-            &stores.path().join("partner-view"),
-            js.clone(),
-            config.clone(),
-        )?;
-        let venues = Runner::open(
-            views::VenueView,
-            &stores.path().join("venue-view"),
-            js.clone(),
-            config.clone(),
-        )?;
-        let statistics = Runner::open(
-            views::Statistics,
-            &stores.path().join("statistics"),
-            js,
-            config,
-        )?;
-        state = state
-            .with_views(ViewStores {
-                partners: partners.db().clone(),
-                venues: venues.db().clone(),
-                statistics: statistics.db().clone(),
-            })
-            .with_projection(views::PartnerView::NAME, partners.progress())
-            .with_projection(views::VenueView::NAME, venues.progress())
-            .with_projection(views::Statistics::NAME, statistics.progress());
-        let runners = vec![
-            tokio::spawn(async move {
-                let _ = partners.run(std::future::pending()).await;
-            }),
-            tokio::spawn(async move {
-                let _ = venues.run(std::future::pending()).await;
-            }),
-            tokio::spawn(async move {
-                let _ = statistics.run(std::future::pending()).await;
-            }),
-        ];
-        let app = gateway::app(state.clone());
+        let Desk {
+            week,
+            state,
+            router,
+        } = Desk::start().await?;
         Ok(Self {
             week,
             state,
-            app,
-            _stores: stores,
-            runners,
+            app: router,
         })
     }
 

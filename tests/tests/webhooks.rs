@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use eventlog::{CommandMeta, LogConfig};
+use eventlog::CommandMeta;
 use gateway::keys::Editions;
 use gateway::stack::axum::body::{Body, Bytes};
 use gateway::stack::axum::extract::{Path, State};
@@ -20,6 +20,7 @@ use proto::scheduling::event;
 use proto::taxonomy::Audience;
 use proto::values::Reason;
 use serde_json::{Value, json};
+use tests::TestNats;
 use tests::week::{Week, eventually, organiser, partner_id, tuesday};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -157,16 +158,13 @@ impl Hooks {
     }
 
     async fn start_with(delivery: DeliveryConfig) -> anyhow::Result<Self> {
-        let week = Week::start().await?;
-        let hooks_log = week
-            .nats
-            .open_log(LogConfig::new(vec![
-                webhooks::STREAM,
-                scheduling::STREAM,
-                ::venues::STREAM,
-                registration::STREAM,
-            ]))
-            .await?;
+        // The webhooks' process under test is this harness's own: it is stopped and started
+        // mid-stream, with a quick back-off. The application's own delivers nowhere here.
+        let week = Week::start_with(TestNats::start().await?, |settings| {
+            settings.webhooks_allow_private = false;
+        })
+        .await?;
+        let hooks_log = week.log.clone();
         let secrets = Secrets::open(hooks_log.jetstream(), 1).await?;
         let services = week.services();
         let state = AppState::open(&week.log, services, RateLimit::default()).await?;

@@ -1,10 +1,11 @@
 //! The registration rush: partners' clients register participants into sessions, on a durable
-//! nats-server, with every process between services running — through the HTTP API (a gateway on
-//! a loopback port, one API key per partner, an `Idempotency-Key` per request), and once more
-//! in-process through the registration service, to show what HTTP costs. Then the seats are
-//! checked: overbooked seats, acknowledged registrations lost, duplicates. During the HTTP rush,
-//! the catalogue projection runs and the read-your-writes lag is measured: from a registration's
-//! answer to the catalogue having read the sequence the answer names.
+//! nats-server, with every process between services running — through the HTTP API (the whole
+//! application as `semaine up` runs it, its gateway on a loopback port, one API key per partner,
+//! an `Idempotency-Key` per request), and once more in-process through the registration service,
+//! to show what HTTP costs. Then the seats are checked: overbooked seats, acknowledged
+//! registrations lost, duplicates. During the HTTP rush every read model runs, and the
+//! read-your-writes lag is measured: from a registration's answer to the catalogue having read
+//! the sequence the answer names.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -13,20 +14,21 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use gateway::{AppState, Gateway, RateLimit, Role};
+use gateway::{RateLimit, Role};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use projection::{Progress, Runner, RunnerConfig};
+use projection::Progress;
 use proto::registration::{
     AgeBand, Attendee, ParticipantRef, Profile, RegisterRequest, RegistrationId,
 };
 use proto::taxonomy::Audience;
 use proto::values::{InseeCode, SessionId};
 use registration::RegistrationError;
+use semaine::configuration::{Parts, Tuning};
 use serde_json::{Value, json};
-use tests::week::{Week, person, tuesday};
+use tests::week::{PROCESSES, Week, person, tuesday};
 use tests::{Servers, TestNats};
 use tokio::sync::watch;
 
@@ -184,14 +186,21 @@ async fn phase(options: &Options, hot: bool, http: bool) -> Result<Value> {
 
 /// One rush on a new week started on `nats`, with the event log tuned as `options` say.
 async fn rush_on<N: Servers>(nats: N, options: &Options, hot: bool, http: bool) -> Result<Value> {
+    let tuning = Tuning {
+        // The rush measures the service, not the per-key allowance.
+        rate_limit: RateLimit {
+            per_second: 1_000_000.0,
+            burst: 1_000_000,
+        },
+        stream_batch_max: options.stream_batch_max,
+        stream_batches_in_flight: options.batches_in_flight,
+    };
+    // Through HTTP, the whole application as `semaine up` runs it; in-process, its processes.
+    let parts = if http { Parts::ALL } else { PROCESSES };
     let week = Arc::new(
-        Week::start_tuned(nats, |config| {
-            if let Some(max) = options.stream_batch_max {
-                config.stream_batch_max = max;
-            }
-            if let Some(in_flight) = options.batches_in_flight {
-                config.stream_batches_in_flight = in_flight;
-            }
+        Week::start_with(nats, |settings| {
+            settings.parts = parts;
+            settings.tuning = tuning;
         })
         .await?,
     );
@@ -431,49 +440,33 @@ async fn register_in_process<N: Servers>(
     Answered::Failed(last)
 }
 
-/// The HTTP front: a gateway over the week, the partners' keys, a client, and the catalogue
+/// The HTTP front: the application's gateway, the partners' keys, a client, and the catalogue
 /// projection's progress.
 struct Front {
     url: String,
     secrets: Vec<String>,
     client: Client<HttpConnector, Full<Bytes>>,
     catalogue: watch::Receiver<Progress>,
-    _stores: tempfile::TempDir,
 }
 
 impl Front {
     async fn start<N: Servers>(week: &Week<N>, partners: usize) -> Result<Self> {
-        let services = week.services();
-        // The rush measures the service, not the per-key allowance.
-        let limit = RateLimit {
-            per_second: 1_000_000.0,
-            burst: 1_000_000,
+        let (Some(state), Some(address)) = (week.running.gateway(), week.running.http_address())
+        else {
+            anyhow::bail!("the application serves no gateway");
         };
-        let stores = tempfile::tempdir()?;
-        let js = async_nats::jetstream::new(week.nats.client().await?);
-        let catalogue = Runner::open(
-            catalogue::Catalogue,
-            &stores.path().join("catalogue"),
-            js,
-            RunnerConfig::default(),
-        )?;
-        let progress = catalogue.progress();
-        let state = AppState::open(&week.log, services, limit)
-            .await?
-            .with_catalogue(catalogue.db().clone())
-            .with_projection(gateway::routes::CATALOGUE, progress.clone());
-        tokio::spawn(async move {
-            let _ = catalogue.run(std::future::pending()).await;
-        });
+        let catalogue = state
+            .projections
+            .get(gateway::routes::CATALOGUE)
+            .cloned()
+            .context("the application runs the catalogue")?;
         let mut secrets = Vec::new();
         for partner in 0..partners {
             let id = tests::week::partner_id(&format!("partner-{partner}"));
             let (_, secret) = state.keys.create(Role::Partner(id)).await?;
             secrets.push(secret.expose().to_owned());
         }
-        let gateway = Gateway::bind("127.0.0.1:0".parse()?, state).await?;
-        let url = format!("http://127.0.0.1:{}", gateway.port());
-        tokio::spawn(gateway.run_until_stopped(std::future::pending()));
+        let url = format!("http://{address}");
         let client = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(1_024)
             .build_http();
@@ -481,8 +474,7 @@ impl Front {
             url,
             secrets,
             client,
-            catalogue: progress,
-            _stores: stores,
+            catalogue,
         })
     }
 

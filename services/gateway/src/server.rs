@@ -51,22 +51,27 @@ impl Gateway {
         self.listener.local_addr()
     }
 
+    /// The routes it serves, as it serves them: the API's, the others merged in, and the
+    /// answer to a panic around them all (for requests sent in the process, in tests).
+    pub fn router(&self) -> Router {
+        let router = match &self.extra {
+            Some(extra) => app(self.state.clone()).merge(extra.clone()),
+            None => app(self.state.clone()),
+        };
+        // Around everything, the console's pages too: a panic is answered, never dropped.
+        router.layer(axum::middleware::from_fn_with_state(
+            self.state.metrics.clone(),
+            crate::panics::catch_panic,
+        ))
+    }
+
     /// Serves until `shutdown` resolves, then drains the requests in flight.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(port = self.port(), "HTTP gateway listening");
-        let metrics = self.state.metrics.clone();
-        let router = match self.extra {
-            Some(extra) => app(self.state).merge(extra),
-            None => app(self.state),
-        }
-        // Around everything, the console's pages too: a panic is answered, never dropped.
-        .layer(axum::middleware::from_fn_with_state(
-            metrics,
-            crate::panics::catch_panic,
-        ));
+        let router = self.router();
         // The peer's address goes with each request (`ConnectInfo`): the console's sign-in
         // counts attempts per client address.
         let service = router.into_make_service_with_connect_info::<SocketAddr>();

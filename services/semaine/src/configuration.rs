@@ -28,6 +28,33 @@ pub struct Settings {
     pub webhooks_allow_private: bool,
     /// How many times its capacity a session's waiting list holds, in seats.
     pub waiting_list_factor: u32,
+    /// What no option sets: the benchmarks and the tests change it.
+    pub tuning: Tuning,
+}
+
+/// Tunables no command-line option sets: the defaults serve a département; the benchmarks
+/// measure others, and the tests lift the gateway's allowance where they count requests.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Tuning {
+    /// How many requests an API key may send.
+    pub rate_limit: gateway::RateLimit,
+    /// The most commits the event log's group commit puts in one stream batch (`None`: the
+    /// log's default).
+    pub stream_batch_max: Option<usize>,
+    /// How many stream batches the event log keeps in flight (`None`: the log's default).
+    pub stream_batches_in_flight: Option<usize>,
+}
+
+impl Tuning {
+    /// `config` with the event log's tunables set here.
+    pub fn apply(&self, config: &mut eventlog::LogConfig) {
+        if let Some(max) = self.stream_batch_max {
+            config.stream_batch_max = max;
+        }
+        if let Some(in_flight) = self.stream_batches_in_flight {
+            config.stream_batches_in_flight = in_flight;
+        }
+    }
 }
 
 /// The parts of semaine one process runs (`up --only`).
@@ -180,6 +207,7 @@ impl TryFrom<GlobalOptions> for Settings {
             parts: Parts::ALL,
             webhooks_allow_private: options.webhooks_allow_private,
             waiting_list_factor: options.waiting_list_factor,
+            tuning: Tuning::default(),
         })
     }
 }

@@ -3,9 +3,10 @@
 //!
 //! The binary is a thin `main.rs` over this library, so tests drive the same code: the
 //! command line becomes [`Settings`], [`Application::build`] starts or joins NATS, opens the
-//! event log, one projection runner per registered read model and the processes between
-//! services, and [`Application::run_until_stopped`] runs them until the injected shutdown future
-//! completes.
+//! event log, makes the services, one projection runner per registered read model and the
+//! processes between services; [`Application::start`] runs them and serves HTTP (`semaine up`,
+//! the tests and the benchmarks all start it so), and [`Running::until_stopped`] drains and
+//! stops them once the injected shutdown future completes.
 //!
 //! # Layout
 //! - [`cli`]: the command line (clap), with an environment variable for every global option.
@@ -14,7 +15,8 @@
 //! - [`registry`]: the streams, projections and processes this binary runs; one line adds one.
 //! - [`hooks`]: partners' and venues' webhooks: their process and the service the gateway serves.
 //! - [`demo`]: the demo edition `up --demo` loads through the services' own commands.
-//! - [`startup`]: [`Application`]: build, run until stopped, rebuild, report lag, stop.
+//! - [`startup`]: [`Application`]: build, start, rebuild, report lag, stop.
+//! - [`running`]: [`Running`]: the started application; its banner, its drain and stop.
 //! - [`signal`]: [`shutdown_signal`], Ctrl-C or SIGTERM.
 
 pub mod cli;
@@ -22,11 +24,13 @@ pub mod configuration;
 pub mod demo;
 pub mod hooks;
 pub mod registry;
+pub mod running;
 pub mod signal;
 pub mod startup;
 pub mod telemetry;
 
 pub use configuration::Settings;
+pub use running::Running;
 pub use signal::shutdown_signal;
 pub use startup::Application;
 
@@ -67,24 +71,29 @@ pub async fn run(cli: Cli) -> Result<()> {
 
     match cli.command {
         Command::Up { demo, .. } => {
+            let running = application.start().await?;
+            println!("{}", running.banner());
+            info!(nats = %running.nats_url(), "semaine is up");
             if demo {
-                let log = application.event_log().clone();
-                let identities = application.identities().clone();
-                let http = application.http_address();
-                let keys = application.keys_command("ARGS");
+                let log = running.event_log().clone();
+                let identities = running.identities().clone();
+                let http = running.http_address();
+                let keys = running.keys_command("ARGS");
                 tokio::spawn(async move {
                     match demo::load(&log, identities).await {
                         Ok(programme) => {
                             println!("{programme}");
-                            let banner =
-                                demo::console_banner(http, |args| keys.replace("ARGS", args));
-                            println!("{banner}");
+                            if let Some(http) = http {
+                                let banner =
+                                    demo::console_banner(http, |args| keys.replace("ARGS", args));
+                                println!("{banner}");
+                            }
                         }
                         Err(e) => error!("cannot load the demo edition: {e:#}"),
                     }
                 });
             }
-            application.run_until_stopped(shutdown).await
+            running.until_stopped(shutdown).await
         }
         Command::Rebuild { target } => {
             let mut application = application;

@@ -24,7 +24,6 @@ use projection::{
 };
 use proto::StoredEvent;
 use registration::Registrations;
-use registration::identities::Identities;
 
 /// The streams ensured at start-up, one per bounded context.
 pub fn streams() -> Vec<StreamSpec> {
@@ -39,9 +38,9 @@ pub fn streams() -> Vec<StreamSpec> {
 
 /// The processes between services that `semaine up` runs, each with its store under
 /// `<data-dir>/processes/<name>`.
-pub fn processes(log: &EventLog, identities: &Identities) -> Vec<Box<dyn Process>> {
-    let scheduling = scheduling::Scheduling::new(log.clone());
-    let registrations = Registrations::new(log.clone(), identities.clone());
+pub fn processes(log: &EventLog, services: &gateway::Services) -> Vec<Box<dyn Process>> {
+    let scheduling = services.scheduling.clone();
+    let registrations = services.registrations.clone();
     vec![
         ReactorProcess::boxed(HostingRequests, AskVenues::new(log)),
         ReactorProcess::boxed(

@@ -1,5 +1,7 @@
-//! [`Application`]: NATS (started locally or joined), the event log, one runner per projection;
-//! running them until stopped, rebuilding them, reporting their lag, and stopping cleanly.
+//! [`Application`]: NATS (started locally or joined), the event log, the services, one runner
+//! per projection and the processes; starting them ([`Application::start`], the one way `up`,
+//! the tests and the benchmarks start semaine), rebuilding them, reporting their lag, and
+//! stopping cleanly.
 //!
 //! Start-up order is the dependency order: the data directory is locked, NATS is up, the streams
 //! exist, then the projections open their stores. Shutdown is the reverse: runners drain and
@@ -18,15 +20,16 @@ use nats_local::{LocalNatsConfig, LocalNatsServer, NatsServerBinary};
 use projection::{Projection, Runner, RunnerConfig, RunnerError};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tracing::{error, info, warn};
+use tracing::{info, warn};
 
 use crate::cli::RebuildTarget;
 use crate::configuration::{NatsSettings, Settings, display_server};
 use crate::registry::{self, Process, Registered};
+use crate::running::{Http, ReadModels, Running, stopped};
 use registration::identities::Identities;
 
 /// How long the runners get to finish their batch and flush their stores after the shutdown.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How long the NATS client gets to flush what it still holds before the server stops.
 const CLIENT_DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -34,29 +37,39 @@ const CLIENT_DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often a start-up waiting for remote NATS says so.
 const WAITING_NOTICE_EVERY: Duration = Duration::from_secs(5);
 
-/// Every service of semaine, in one process.
+/// Every service of semaine, in one process, built and not yet running: [`Application::start`]
+/// runs it; `rebuild`, `projections` and `keys` use it as it is.
 pub struct Application {
-    /// What it was built from; the banner reports it.
-    settings: Settings,
-    /// Held for the application's life: one process owns a data directory, so a `rebuild`
-    /// cannot start a second nats-server on the store `up` is writing.
-    _lock: DataDirLock,
-    /// The NATS server used: ours to stop, or someone else's.
-    nats: Nats,
-    /// The connection every part shares.
-    client: async_nats::Client,
-    /// The streams, ensured at start-up; the services append to it.
-    log: EventLog,
+    /// What every part shares: NATS, the log, the services.
+    core: Core,
     /// One runner per registered projection, in registry order.
     runners: Vec<Runner<Registered>>,
-    /// The participants' keys, opened once with the cluster's replica count.
-    identities: Identities,
-    /// The processes between services, started by [`Application::run_until_stopped`].
+    /// The processes between services, started by [`Application::start`].
     processes: Vec<Box<dyn Process>>,
 }
 
+/// What the application holds from its build to its stop, whether it runs or not.
+pub(crate) struct Core {
+    /// What it was built from; the banner reports it.
+    pub(crate) settings: Settings,
+    /// Held for the application's life: one process owns a data directory, so a `rebuild`
+    /// cannot start a second nats-server on the store `up` is writing.
+    pub(crate) _lock: DataDirLock,
+    /// The NATS server used: ours to stop, or someone else's.
+    pub(crate) nats: Nats,
+    /// The connection every part shares.
+    pub(crate) client: async_nats::Client,
+    /// The streams, ensured at start-up; the services append to it.
+    pub(crate) log: EventLog,
+    /// The participants' keys, opened once with the cluster's replica count.
+    pub(crate) identities: Identities,
+    /// The services' command handlers, made once: the gateway, the processes and the clock send
+    /// their commands through these.
+    pub(crate) services: gateway::Services,
+}
+
 /// The NATS server the application uses.
-enum Nats {
+pub(crate) enum Nats {
     /// Started by us, stopped by us.
     Local {
         /// The running server.
@@ -70,7 +83,7 @@ enum Nats {
 }
 
 impl Nats {
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         match self {
             Self::Local { server } => server.url(),
             Self::Remote { shown } => shown.join(","),
@@ -109,8 +122,8 @@ pub struct ProjectionStatus {
 
 impl Application {
     /// Locks the data directory, starts a local nats-server (when no URL is configured) or
-    /// connects to the configured one, ensures the registry's streams, and opens one runner per
-    /// registered projection under `<data-dir>/projections/<name>`.
+    /// connects to the configured one, ensures the registry's streams, makes the services and
+    /// opens one runner per registered projection under `<data-dir>/projections/<name>`.
     ///
     /// With a remote server, it waits for the connection as long as it takes (it says so every
     /// few seconds): cancel the future to give up. A local server started here is stopped again
@@ -153,9 +166,18 @@ impl Application {
 
         match connect_and_open(&settings, &nats, streams, projections).await {
             Ok((client, log, runners)) => {
+                let identities = match Identities::open(log.jetstream(), settings.replicas).await {
+                    Ok(identities) => identities,
+                    Err(e) => {
+                        nats.stop().await;
+                        return Err(anyhow!(e).context("cannot open the participants' keys"));
+                    }
+                };
+                let services = services(&log, &identities, &settings);
                 // Before anything serves or reacts: no new session may take the id of a session
                 // an older log scheduled without claiming it (ADR 0008).
-                let earlier = scheduling::Scheduling::new(log.clone())
+                let earlier = services
+                    .scheduling
                     .claim_earlier_session_ids(settings.replicas)
                     .await;
                 match earlier {
@@ -172,25 +194,21 @@ impl Application {
                         return Err(anyhow!(e).context("cannot claim the ids of earlier sessions"));
                     }
                 }
-                let identities = match Identities::open(log.jetstream(), settings.replicas).await {
-                    Ok(identities) => identities,
-                    Err(e) => {
-                        nats.stop().await;
-                        return Err(anyhow!(e).context("cannot open the participants' keys"));
-                    }
-                };
-                let processes = registry::processes(&log, &identities);
+                let processes = registry::processes(&log, &services);
                 if let Err(e) = registry::check(&registry::streams(), &[], &processes) {
                     nats.stop().await;
                     return Err(e.context("cannot use the registry"));
                 }
                 Ok(Self {
-                    settings,
-                    _lock: lock,
-                    nats,
-                    client,
-                    identities,
-                    log,
+                    core: Core {
+                        settings,
+                        _lock: lock,
+                        nats,
+                        client,
+                        log,
+                        identities,
+                        services,
+                    },
                     runners,
                     processes,
                 })
@@ -204,46 +222,18 @@ impl Application {
 
     /// The NATS URL(s) in use, without credentials.
     pub fn nats_url(&self) -> String {
-        self.nats.url()
-    }
-
-    /// The command that makes an API key from another terminal while this semaine runs, with
-    /// `args` after `keys create` (the data directory is this one's, so another is named; the
-    /// local nats-server's credentials are read from their file, never printed).
-    pub fn keys_command(&self, args: &str) -> String {
-        let other = self.settings.data_dir.with_extension("keys");
-        match &self.nats {
-            Nats::Local { server } => format!(
-                "SEMAINE_NATS_USER={user} SEMAINE_NATS_PASSWORD=\"$(cut -d: -f2 {file})\" \
-                 semaine --data-dir {other} --nats-url {url} keys create {args}",
-                user = nats_local::Credentials::USER,
-                file = self.settings.nats_credentials_file().display(),
-                other = other.display(),
-                url = server.url(),
-            ),
-            Nats::Remote { .. } => format!(
-                "semaine --data-dir {other} --nats-url {url} keys create {args} (with this \
-                 semaine's NATS user, password and CA)",
-                other = other.display(),
-                url = self.nats.url(),
-            ),
-        }
-    }
-
-    /// The address the HTTP gateway and the console are asked to listen on (`--http`).
-    pub fn http_address(&self) -> std::net::SocketAddr {
-        self.settings.http
+        self.core.nats.url()
     }
 
     /// The event log, for the services.
     pub fn event_log(&self) -> &EventLog {
-        &self.log
+        &self.core.log
     }
 
     /// Creates, revokes or lists API keys; returns what to print.
     pub async fn keys(&self, action: &crate::cli::KeysAction) -> Result<String> {
         use crate::cli::KeysAction;
-        let store = gateway::KeyStore::open(self.log.jetstream(), self.settings.replicas)
+        let store = gateway::KeyStore::open(self.core.log.jetstream(), self.core.settings.replicas)
             .await
             .context("cannot open the API keys")?;
         Ok(match action {
@@ -288,143 +278,78 @@ impl Application {
         })
     }
 
-    /// The participants' keys, for the registration service.
-    pub fn identities(&self) -> &Identities {
-        &self.identities
-    }
-
-    /// The stores of the partners', venues' and organisers' views, when all three run here.
-    fn view_stores(&self) -> Option<gateway::readers::ViewStores> {
-        let store = |name: &str| {
-            self.runners
-                .iter()
-                .find(|runner| runner.name() == name)
-                .map(|runner| runner.db().clone())
-        };
-        Some(gateway::readers::ViewStores {
-            partners: store(views::PartnerView::NAME)?,
-            venues: store(views::VenueView::NAME)?,
-            statistics: store(views::Statistics::NAME)?,
-        })
-    }
-
     /// The names of the registered projections, in registry order.
     pub fn projection_names(&self) -> Vec<&'static str> {
         self.runners.iter().map(Runner::name).collect()
     }
 
-    /// Runs every projection until `shutdown` completes, prints a banner on stdout once they
-    /// run, then drains them and stops NATS (when local).
+    /// Starts every part `--only` asks for (all of them by default): the projections, the
+    /// processes with the webhooks' deliveries, and the HTTP gateway with the console, bound to
+    /// `--http` (port 0: a free port, see [`Running::http_address`]).
     ///
-    /// A projection that stops on its own (its store fails, or it halts on a message it cannot
-    /// read) stops the whole process, with an error: a read model that silently fell behind
-    /// would serve stale answers.
-    pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()>) -> Result<()> {
+    /// `semaine up`, the tests and the benchmarks start the application through this one
+    /// function. If a part cannot start, the parts already started are aborted and a local
+    /// nats-server stopped.
+    pub async fn start(mut self) -> Result<Running> {
         let (stop, stopping) = watch::channel(false);
-        let mut running = JoinSet::new();
-        let stopped = |mut stopping: watch::Receiver<bool>| async move {
-            // An error means the sender is gone: stop as well.
-            let _ = stopping.wait_for(|stop| *stop).await;
-        };
-        let catalogue_store = self
-            .runners
-            .iter()
-            .find(|runner| runner.name() == "catalogue")
-            .map(|runner| runner.db().clone());
-        let view_stores = self.view_stores();
-        let jobdating_store = self
-            .runners
-            .iter()
-            .find(|runner| runner.name() == views::JobDatingView::NAME)
-            .map(|runner| runner.db().clone());
-        // Taken before the runners move into their tasks: the gateway reports their progress
-        // at /metrics, and a catalogue read with `min_seq` waits on the catalogue's.
-        let progress: Vec<_> = self
-            .runners
-            .iter()
-            .map(|runner| (runner.name(), runner.progress()))
-            .collect();
-        let projection_names: Vec<&str> = progress.iter().map(|(name, _)| *name).collect();
+        let mut tasks = JoinSet::new();
+        match self.start_parts(&stopping, &mut tasks).await {
+            Ok((http, processes, projections)) => Ok(Running {
+                core: self.core,
+                stop,
+                tasks,
+                http,
+                processes,
+                projections,
+            }),
+            Err(e) => {
+                tasks.abort_all();
+                self.core.stop().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Spawns the runners, the processes and the gateway into `tasks`; what serves HTTP and
+    /// the names of what runs.
+    async fn start_parts(
+        &mut self,
+        stopping: &watch::Receiver<bool>,
+        tasks: &mut JoinSet<(&'static str, Result<(), RunnerError>)>,
+    ) -> Result<(Option<Http>, Vec<&'static str>, Vec<&'static str>)> {
+        let parts = self.core.settings.parts;
+        let stores = ReadModels::of(&self.runners);
+        let projections = stores.progress.iter().map(|(name, _)| *name).collect();
         for runner in std::mem::take(&mut self.runners) {
             let stopped = stopped(stopping.clone());
-            running.spawn(async move {
+            tasks.spawn(async move {
                 let name = runner.name();
                 (name, runner.run(stopped).await)
             });
         }
-        let parts = self.settings.parts;
-        let processes_dir = self.settings.data_dir.join("processes");
+        let settings = &self.core.settings;
+        let processes_dir = settings.data_dir.join("processes");
         // The webhooks' deliveries run with the processes; the gateway of the same instance
         // serves the subscriptions and the delivery logs (their store is the process's).
         let webhooks = if parts.processes {
             let (hooks, hooks_process) = crate::hooks::open(
-                &self.log,
+                &self.core.log,
                 &processes_dir,
-                self.settings.replicas,
-                self.settings.webhooks_allow_private,
+                settings.replicas,
+                settings.webhooks_allow_private,
             )
             .await?;
             let progress = hooks_process.progress();
-            running.spawn(crate::hooks::run(hooks_process, stopped(stopping.clone())));
+            tasks.spawn(crate::hooks::run(hooks_process, stopped(stopping.clone())));
             Some((hooks, progress))
         } else {
             None
         };
-        let mut serving = None;
-        let mut http_addr = None;
-        if parts.gateway {
-            let state = gateway::AppState::open(
-                &self.log,
-                gateway::Services {
-                    scheduling: scheduling::Scheduling::new(self.log.clone()),
-                    venues: venues::Venues::new(self.log.clone()),
-                    registrations: registration::Registrations::new(
-                        self.log.clone(),
-                        self.identities.clone(),
-                    )
-                    .with_waiting_factor(self.settings.waiting_list_factor),
-                    jobdating: jobdating::JobDating::new(
-                        self.log.clone(),
-                        registration::Registrations::new(self.log.clone(), self.identities.clone()),
-                    ),
-                },
-                gateway::RateLimit::default(),
-            )
-            .await
-            .context("cannot open the HTTP gateway's stores")?;
-            let state = match catalogue_store {
-                Some(store) => state.with_catalogue(store),
-                None => state,
-            };
-            let state = match view_stores {
-                Some(stores) => state.with_views(stores),
-                None => state,
-            };
-            let state = match jobdating_store {
-                Some(store) => state.with_jobdating_view(store),
-                None => state,
-            };
-            let state = progress.into_iter().fold(state, |state, (name, progress)| {
-                state.with_projection(name, progress)
-            });
-            let state = match webhooks {
-                Some((hooks, progress)) => state
-                    .with_projection(crate::hooks::NAME, progress)
-                    .with_webhooks(hooks),
-                None => state,
-            };
-            let console = console::router(state.clone())
-                .await
-                .context("cannot open the console's sessions")?;
-            let http = gateway::Gateway::bind(self.settings.http, state)
-                .await
-                .with_context(|| format!("cannot listen on {}", self.settings.http))?
-                .with_routes(console);
-            http_addr = Some(http.local_addr().context("no local address")?);
-            serving = Some(tokio::spawn(
-                http.run_until_stopped(stopped(stopping.clone())),
-            ));
-        }
+        let http = if parts.gateway {
+            Some(self.core.serve(stores, webhooks, stopping).await?)
+        } else {
+            None
+        };
 
         if !parts.processes {
             self.processes.clear();
@@ -437,62 +362,12 @@ impl Application {
             let name = process.name();
             let task = process.run(
                 processes_dir.join(name),
-                self.log.jetstream().clone(),
+                self.core.log.jetstream().clone(),
                 Box::pin(stopped(stopping.clone())),
             );
-            running.spawn(async move { (name, task.await) });
+            tasks.spawn(async move { (name, task.await) });
         }
-
-        println!(
-            "{}",
-            self.banner(&process_names, &projection_names, http_addr)
-        );
-        info!(nats = %self.nats_url(), data_dir = %self.settings.data_dir.display(), "semaine is up");
-
-        let mut failures = Vec::new();
-        tokio::pin!(shutdown);
-        tokio::select! {
-            () = &mut shutdown => {}
-            Some(ended) = running.join_next() => {
-                record(ended, &mut failures, true);
-            }
-        }
-
-        info!("stopping: draining the projections");
-        stop.send_replace(true);
-        let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
-            while let Some(ended) = running.join_next().await {
-                record(ended, &mut failures, false);
-            }
-        })
-        .await;
-        if drained.is_err() {
-            warn!(
-                timeout = ?DRAIN_TIMEOUT,
-                "projections still busy after the drain timeout: aborted (their checkpoints \
-                 match their views; they resume where they stopped)"
-            );
-            running.abort_all();
-        }
-        if let Some(serving) = serving {
-            match tokio::time::timeout(DRAIN_TIMEOUT, serving).await {
-                Ok(Ok(Ok(()))) => {}
-                Ok(Ok(Err(e))) => failures.push(format!("the HTTP gateway failed: {e}")),
-                Ok(Err(e)) => failures.push(format!("the HTTP gateway panicked: {e}")),
-                Err(_) => warn!("the HTTP gateway did not drain in time"),
-            }
-        }
-        self.stop().await;
-
-        if failures.is_empty() {
-            println!("semaine stopped.");
-            Ok(())
-        } else {
-            Err(anyhow!(
-                "semaine stopped because a projection failed: {}",
-                failures.join("; ")
-            ))
-        }
+        Ok((http, process_names, projections))
     }
 
     /// Drops the view of the target projection(s) and replays the log into it, up to the end
@@ -560,6 +435,50 @@ impl Application {
     /// gracefully; the data directory is unlocked last.
     pub async fn stop(mut self) {
         drop(std::mem::take(&mut self.runners));
+        self.core.stop().await;
+    }
+}
+
+/// The services' command handlers, over `log`, with the participants' keys and the waiting
+/// list's factor the settings give.
+fn services(log: &EventLog, identities: &Identities, settings: &Settings) -> gateway::Services {
+    let registrations = registration::Registrations::new(log.clone(), identities.clone())
+        .with_waiting_factor(settings.waiting_list_factor);
+    gateway::Services {
+        scheduling: scheduling::Scheduling::new(log.clone()),
+        venues: venues::Venues::new(log.clone()),
+        jobdating: jobdating::JobDating::new(log.clone(), registrations.clone()),
+        registrations,
+    }
+}
+
+impl Core {
+    /// The command that makes an API key from another terminal while this semaine runs, with
+    /// `args` after `keys create` (the data directory is this one's, so another is named; the
+    /// local nats-server's credentials are read from their file, never printed).
+    pub(crate) fn keys_command(&self, args: &str) -> String {
+        let other = self.settings.data_dir.with_extension("keys");
+        match &self.nats {
+            Nats::Local { server } => format!(
+                "SEMAINE_NATS_USER={user} SEMAINE_NATS_PASSWORD=\"$(cut -d: -f2 {file})\" \
+                 semaine --data-dir {other} --nats-url {url} keys create {args}",
+                user = nats_local::Credentials::USER,
+                file = self.settings.nats_credentials_file().display(),
+                other = other.display(),
+                url = server.url(),
+            ),
+            Nats::Remote { .. } => format!(
+                "semaine --data-dir {other} --nats-url {url} keys create {args} (with this \
+                 semaine's NATS user, password and CA)",
+                other = other.display(),
+                url = self.nats.url(),
+            ),
+        }
+    }
+
+    /// Drains the client and stops the local nats-server gracefully; the data directory is
+    /// unlocked last.
+    pub(crate) async fn stop(mut self) {
         let drain = async {
             // A flush waits for the connection: with the server already gone (a Ctrl-C in a
             // terminal reaches the local nats-server too), there is nothing left to flush.
@@ -575,95 +494,6 @@ impl Application {
             warn!("the NATS client did not drain in time");
         }
         self.nats.stop().await;
-    }
-
-    /// What runs and where, for the operator.
-    fn banner(
-        &self,
-        processes: &[&str],
-        projections: &[&str],
-        http: Option<std::net::SocketAddr>,
-    ) -> String {
-        let settings = &self.settings;
-        let parts = settings.parts;
-        let running = if parts == crate::configuration::Parts::ALL {
-            "every service in this process".to_owned()
-        } else {
-            let named: Vec<&str> = [
-                (parts.gateway, "gateway"),
-                (parts.projections, "projections"),
-                (parts.processes, "processes"),
-            ]
-            .into_iter()
-            .filter_map(|(on, name)| on.then_some(name))
-            .collect();
-            format!("only {} in this process (--only)", named.join(", "))
-        };
-        let http_console = http;
-        let http = match http {
-            Some(address) => {
-                format!("http://{address} (API keys: semaine keys create --role … --scope …)")
-            }
-            None => "not served by this process (--only without gateway)".to_owned(),
-        };
-        let console = match http_console {
-            Some(address) => format!(
-                "http://{address}/console (organisers and venues sign in with their API key)"
-            ),
-            None => "not served by this process".to_owned(),
-        };
-        let (nats, jetstream) = match &self.nats {
-            Nats::Local { server } => (
-                format!(
-                    "{} (a local nats-server {}, started by semaine, stopped with it)",
-                    server.url(),
-                    server.version()
-                ),
-                format!(
-                    "store {}; {}",
-                    server.store_dir().display(),
-                    if server.sync_always() {
-                        "sync_interval: always (every write is on disk before it is acknowledged)"
-                    } else {
-                        "sync_interval NOT always (--no-sync-always): an acknowledged write can \
-                         be lost on power failure"
-                    }
-                ),
-            ),
-            Nats::Remote { shown } => (
-                format!("{} (given by --nats-url)", shown.join(", ")),
-                "the servers' own store and sync_interval".to_owned(),
-            ),
-        };
-        let streams: Vec<&str> = self.log.config().streams.iter().map(|s| s.name).collect();
-        let listed = |names: &[&str]| {
-            if names.is_empty() {
-                "none yet".to_owned()
-            } else {
-                names.join(", ")
-            }
-        };
-        format!(
-            "semaine is up: {running}. Stop it with Ctrl-C or SIGTERM.\n\
-             \x20 HTTP         {http}\n\
-             \x20 console      {console}\n\
-             \x20 NATS         {nats}\n\
-             \x20 JetStream    {jetstream}; {replicas} replica(s) per stream\n\
-             \x20 data dir     {data_dir}\n\
-             \x20 streams      {streams}\n\
-             \x20 services     scheduling (editions, events, sessions), registration (seats, waiting \
-             lists, agendas), venue logistics (venues, hosting requests), job-dating (floors, \
-             interviews, the planner), webhooks\n\
-             \x20 processes    {processes} (stores in {processes_dir})\n\
-             \x20 projections  {projections} (stores in {projections_dir})",
-            replicas = settings.replicas,
-            data_dir = settings.data_dir.display(),
-            streams = listed(&streams),
-            projections = listed(projections),
-            projections_dir = settings.projections_dir().display(),
-            processes = listed(processes),
-            processes_dir = settings.data_dir.join("processes").display(),
-        )
     }
 }
 
@@ -691,6 +521,7 @@ async fn connect_and_open(
 
     let mut config = LogConfig::new(streams);
     config.replicas = settings.replicas;
+    settings.tuning.apply(&mut config);
     let log = EventLog::open(client.clone(), config)
         .await
         .with_context(|| format!("cannot open the event log on {}", nats.url()))?;
@@ -737,26 +568,9 @@ async fn wait_until_connected(client: &async_nats::Client, url: &str) {
     }
 }
 
-/// Files a runner's end: an error, or an end before the shutdown, is a failure.
-fn record(
-    ended: Result<(&'static str, Result<(), RunnerError>), tokio::task::JoinError>,
-    failures: &mut Vec<String>,
-    before_shutdown: bool,
-) {
-    let failure = match ended {
-        Ok((_, Err(e))) => e.to_string(),
-        Ok((name, Ok(()))) if before_shutdown => format!("projection `{name}` stopped on its own"),
-        Ok((_, Ok(()))) => return,
-        Err(e) if e.is_cancelled() => return,
-        Err(e) => format!("a projection task panicked: {e}"),
-    };
-    error!(%failure, "projection failed");
-    failures.push(failure);
-}
-
 /// An exclusive lock on `<data-dir>/semaine.lock`, released when dropped (or when the process
 /// ends, however it ends). The file holds the owner's process id, for the refusal message.
-struct DataDirLock {
+pub(crate) struct DataDirLock {
     /// The locked file; the lock lives as long as it stays open.
     _file: File,
 }

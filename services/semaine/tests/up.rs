@@ -364,6 +364,7 @@ fn up_with_the_demo_shows_a_week_with_confirmed_venues() -> Result<()> {
     let data_dir = tempfile::tempdir()?;
     for run in ["first", "second"] {
         let mut up = Up::start_with(data_dir.path(), &["up", "--demo"])?;
+        let http = http_address(&up.wait_for_line("HTTP", BANNER_WAIT)?)?;
         up.wait_for_line("demo edition:", Duration::from_secs(60))?;
         let mut sessions = Vec::new();
         for _ in 0..9 {
@@ -380,6 +381,12 @@ fn up_with_the_demo_shows_a_week_with_confirmed_venues() -> Result<()> {
         ensure!(
             sessions.iter().any(|s| s.contains("Cérémonie de clôture")),
             "{run} run: no closing ceremony"
+        );
+        // `--http 127.0.0.1:0`: the console's address is the port the gateway listens on.
+        let console = up.wait_for_line("console: http://", Duration::from_secs(5))?;
+        ensure!(
+            console.contains(&format!("http://{http}/console/editions/")),
+            "{run} run: the console is announced at {console:?}, the gateway listens on {http}"
         );
         up.terminate()?;
         let status = up.wait_for_exit(EXIT_WAIT)?;
