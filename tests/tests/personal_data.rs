@@ -142,7 +142,7 @@ async fn a_whole_run_logs_no_name_email_or_phone() -> anyhow::Result<()> {
             .ok_or_else(|| anyhow::anyhow!("the application runs {name}"))
     };
     let mut partners_progress = progress(views::PartnerView::NAME)?;
-    let mut hooks_progress = progress(gateway::webhooks::DELIVERIES)?;
+    let mut hooks_progress = progress(gateway::routes::webhooks::DELIVERIES)?;
     let (receiver_url, received) = serve_receiver().await?;
 
     let (_, _, session) = week.open_session(5, tuesday(10, 0), tuesday(11, 0)).await?;

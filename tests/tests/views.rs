@@ -753,7 +753,7 @@ async fn every_key_reads_only_its_own_and_an_erased_participant_shows_as_erased(
 fn read_csv(text: &str) -> anyhow::Result<Vec<Vec<String>>> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header: Vec<String> = reader.headers()?.iter().map(str::to_owned).collect();
-    assert_eq!(header, gateway::readers::ATTENDANCE_COLUMNS);
+    assert_eq!(header, gateway::routes::readers::ATTENDANCE_COLUMNS);
     let mut rows = Vec::new();
     for record in reader.records() {
         rows.push(record?.iter().map(str::to_owned).collect());

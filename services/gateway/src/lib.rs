@@ -20,37 +20,33 @@
 //!   bucket for 24 hours, replayed or refused when reused.
 //! - [`limits`]: the token bucket per key.
 //! - [`problem`]: [`ApiError`], RFC 9457 problem details, and the status of every service error.
-//! - [`reads`]: the public catalogue (`GET /catalogue/...`), from the `catalogue` read model,
-//!   and `min_seq` (read-your-writes).
-//! - [`readers`]: the reads of partners, venues and organisers (registrations, participants,
-//!   agendas as calendars, hosting requests, attendance lists as JSON and CSV, statistics), from
-//!   the `views` read models, with identities opened on read; and the erasure of a participant.
+//! - [`routes`]: [`AppState`], [`app`] and the route table [`routes::ROUTES`], built area by
+//!   area: each of `routes/{editions,events,partners,venues,registrations}.rs` owns its
+//!   commands' handlers, their bodies and its slice of the table; [`routes::catalogue`] the
+//!   public catalogue (`GET /catalogue/...`) and `min_seq` (read-your-writes);
+//!   [`routes::readers`] the reads of partners, venues and organisers (registrations,
+//!   participants, agendas as calendars, hosting requests, attendance lists as JSON and CSV,
+//!   statistics) with identities opened on read, and the erasure of a participant;
+//!   [`routes::webhooks`] partners' and venues' subscriptions and delivery logs;
+//!   [`routes::jobdating`] job-dating floors (set-up and planner, blocked slots and outcomes,
+//!   bookings and wishes, timetables, candidates' calendars and figures).
 //! - [`extract`]: the JSON body and path extractors whose rejections are problems.
-//! - [`routes`]: [`AppState`], the route table [`routes::ROUTES`], [`app`] and the handlers.
 //! - [`openapi`]: the OpenAPI 3.1 document built from the table (`GET /openapi.json`).
 //! - [`metrics`]: the counters, their middleware and `GET /metrics`.
 //! - [`panics`]: a handler's panic answered as a `500` problem with a correlation id, counted.
 //! - [`server`]: [`Gateway`]: bind a port, serve until stopped.
-//! - [`webhooks`]: partners' and venues' webhook subscriptions and delivery logs.
-//! - [`jobdating`]: job-dating floors: the organiser's set-up and planner, the floor staff's
-//!   blocked slots and outcomes, partners' bookings and wishes; timetables, candidates'
-//!   calendars and figures from the `jobdating-view` read model.
 
 pub mod auth;
 pub mod extract;
 pub mod idempotency;
-pub mod jobdating;
 pub mod keys;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod panics;
 pub mod problem;
-pub mod readers;
-pub mod reads;
 pub mod routes;
 pub mod server;
-pub mod webhooks;
 
 pub use keys::{KeyStore, Principal, Role};
 pub use limits::RateLimit;

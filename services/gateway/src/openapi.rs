@@ -66,7 +66,7 @@ pub fn document() -> Value {
         .with_transform(unsigned_maximum)
         .into_generator();
     let mut paths = Map::new();
-    for route in ROUTES {
+    for route in ROUTES.iter() {
         let operation = operation(route, &mut generator);
         let path = paths
             .entry(route.path)
@@ -400,7 +400,7 @@ mod tests {
         assert_eq!(routed.len(), ROUTES.len(), "a method and path appear twice");
         assert_eq!(documented, routed);
         let mut ids = HashSet::new();
-        for route in ROUTES {
+        for route in ROUTES.iter() {
             assert!(ids.insert(route.operation), "{} twice", route.operation);
         }
     }
@@ -474,7 +474,7 @@ mod tests {
             fields
         };
         let mut checked = 0;
-        for route in ROUTES {
+        for route in ROUTES.iter() {
             let Some(body) = route.body else { continue };
             let reference = &document["paths"][route.path]
                 [route.method.as_str().to_ascii_lowercase()]["requestBody"]["content"]["application/json"]
@@ -523,7 +523,7 @@ mod tests {
     #[test]
     fn commands_need_a_key_and_an_idempotency_key_and_reads_take_min_seq() {
         let document = document();
-        for route in ROUTES {
+        for route in ROUTES.iter() {
             let operation =
                 &document["paths"][route.path][route.method.as_str().to_ascii_lowercase()];
             let parameters = operation["parameters"]

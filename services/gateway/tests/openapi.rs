@@ -117,7 +117,7 @@ fn walk(
 fn every_example_body_reads_as_its_route_reads_a_body() {
     let mut unread = Vec::new();
     let mut examples = 0;
-    for route in gateway::routes::ROUTES {
+    for route in gateway::routes::ROUTES.iter() {
         let Some(body) = route.body else { continue };
         examples += 1;
         let raw: Result<serde_json::Value, _> = serde_json::from_str(body.example);

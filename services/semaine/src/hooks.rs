@@ -10,7 +10,7 @@ use webhooks::{DeliveryConfig, Secrets, WebhookProcess, Webhooks};
 
 /// The process's name: its store directory, its name in `/metrics`, and what a delivery log
 /// read with `min_seq` waits for.
-pub const NAME: &str = gateway::webhooks::DELIVERIES;
+pub const NAME: &str = gateway::routes::webhooks::DELIVERIES;
 
 /// Opens the secrets' bucket (with `replicas` replicas) and the webhooks process's store in
 /// `processes_dir`; returns the service for the gateway and the process to run, which delivers to

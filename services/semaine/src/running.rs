@@ -89,8 +89,8 @@ impl ReadModels {
     }
 
     /// The stores of the partners', venues' and organisers' views, when all three run here.
-    fn views(&self) -> Option<gateway::readers::ViewStores> {
-        Some(gateway::readers::ViewStores {
+    fn views(&self) -> Option<gateway::routes::readers::ViewStores> {
+        Some(gateway::routes::readers::ViewStores {
             partners: self.store(views::PartnerView::NAME)?,
             venues: self.store(views::VenueView::NAME)?,
             statistics: self.store(views::Statistics::NAME)?,

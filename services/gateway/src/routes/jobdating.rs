@@ -21,6 +21,7 @@ use ::views::ics::{Entry, EntryStatus, When};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::on;
 use jiff::tz::TimeZone;
 use jobdating::{JobDating, JobDatingError};
 use jobdating_domain::FloorRefusal;
@@ -31,13 +32,286 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::catalogue::{MinSeq, caught_up_on};
+use super::readers::{CALENDAR, Reader};
+use super::table::*;
 use crate::auth::Caller;
 use crate::extract::{Body, Ids};
 use crate::keys::{Editions, Principal, Role};
 use crate::problem::ApiError;
-use crate::readers::{CALENDAR, Reader};
-use crate::reads::{MinSeq, caught_up_on};
-use crate::routes::{AppState, organiser_of_session};
+use crate::routes::AppState;
+use crate::routes::partners::organiser_of_session;
+
+/// This area's slice of the route table.
+pub(super) const ROUTES: &[Route] = &[
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/setup",
+        operation: "configure_jobdating",
+        tag: "jobdating",
+        summary: "Sets a job-dating session's floor up: its times, slot length, breaks, gap, \
+                  most interviews per candidate and wishes' deadline; its slots are cut",
+        access: JD_ORGANISER,
+        body: Some(body::<proto::jobdating::Setup>(
+            variant("commands/jobdating", "configure"),
+            r#"{"starts_at": "2027-04-15T07:00:00Z", "ends_at": "2027-04-15T10:00:00Z", "slot_minutes": 10, "gap_minutes": 5, "max_interviews": 4, "breaks": [], "wishes_until": "2027-04-14T16:00:00Z"}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("session", Field::Id),
+            ("stream", Field::Is(super::jobdating::JOBDATING)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, configure),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/employers",
+        operation: "join_employer",
+        tag: "jobdating",
+        summary: "Adds an employer to a job-dating, with the jobs it recruits for",
+        access: JD_ORGANISER,
+        body: Some(body::<proto::jobdating::EmployerJoined>(
+            variant("commands/jobdating", "join_employer"),
+            r#"{"employer": "{employer}", "name": "ADMR de l'Embrunais", "kind": "home_help_service", "town": {"name": "Embrun", "insee_code": "05046"}, "jobs": [{"job": "home_carer", "contract": "permanent", "openings": 2}]}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("session", Field::Id),
+            ("employer", Field::Id),
+            ("stream", Field::Is(super::jobdating::JOBDATING)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, join_employer),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/tables",
+        operation: "seat_recruiter",
+        tag: "jobdating",
+        summary: "Seats one of an employer's recruiters at a table",
+        access: JD_ORGANISER,
+        body: Some(body::<proto::jobdating::RecruiterSeated>(
+            variant("commands/jobdating", "seat_recruiter"),
+            r#"{"employer": "{employer}", "recruiter": "drh", "table": 1}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: JD_TABLE_ANSWER,
+        handler: |m| on(m, seat_recruiter),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/tables/{table}/block",
+        operation: "block_slots",
+        tag: "jobdating",
+        summary: "Blocks slots of a table: nobody is booked in them",
+        access: JD_STAFF,
+        body: Some(body::<super::jobdating::BlockBody>(
+            part("commands/jobdating", "block_slots"),
+            r#"{"slots": [3, 4], "reason": "Pause du recruteur."}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: JD_TABLE_ANSWER,
+        handler: |m| on(m, block_slots),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/tables/{table}/unblock",
+        operation: "unblock_slots",
+        tag: "jobdating",
+        summary: "Opens blocked slots of a table again",
+        access: JD_STAFF,
+        body: Some(body::<super::jobdating::UnblockBody>(
+            part("commands/jobdating", "unblock_slots"),
+            r#"{"slots": [3, 4]}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: JD_TABLE_ANSWER,
+        handler: |m| on(m, unblock_slots),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/bookings",
+        operation: "book_slot",
+        tag: "jobdating",
+        summary: "Books a slot of a table for one of the partner's candidates, registered \
+                  (confirmed) in the session",
+        access: Access::Key("a partner key (its own candidates)"),
+        body: Some(body::<super::jobdating::BookBody>(
+            Contract::Gateway,
+            r#"{"participant": "{participant}", "table": 1, "slot": 2}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("session", Field::Id),
+            ("participant", Field::Id),
+            ("table", Field::Number("The table.")),
+            ("slot", Field::Number("The slot.")),
+            ("stream", Field::Is(super::jobdating::JOBDATING)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, book),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/tables/{table}/slots/{slot}/cancel",
+        operation: "cancel_booking",
+        tag: "jobdating",
+        summary: "Cancels one of the partner's candidates' interviews, before its slot starts",
+        access: Access::Key("the key of the candidate's partner"),
+        body: None,
+        query: &[],
+        status: 200,
+        answer: JD_SLOT_ANSWER,
+        handler: |m| on(m, cancel_booking),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/candidates/{participant}/wishes",
+        operation: "submit_wishes",
+        tag: "jobdating",
+        summary: "Sends (or replaces) a candidate's ranked wishes, before the deadline",
+        access: Access::Key("a partner key (its own candidates)"),
+        body: Some(body::<super::jobdating::WishesBody>(
+            Contract::Gateway,
+            r#"{"wishes": [{"kind": "employer", "employer": "{employer}"}, {"kind": "job", "job": "care_assistant"}]}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("session", Field::Id),
+            ("participant", Field::Id),
+            ("stream", Field::Is(super::jobdating::JOBDATING)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, submit_wishes),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/plan",
+        operation: "run_planner",
+        tag: "jobdating",
+        summary: "Runs the planner: a new draft of every timetable from the wishes, around the \
+                  interviews already announced or booked",
+        access: JD_ORGANISER,
+        body: Some(body::<super::jobdating::Seed>(
+            variant("commands/jobdating", "run_planner"),
+            r#"{"seed": 42}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("session", Field::Id),
+            (
+                "draft",
+                Field::Object(
+                    "`{run, candidates, interviews, first_wishes_honoured, wishes_honoured}`",
+                ),
+            ),
+            ("stream", Field::Is(super::jobdating::JOBDATING)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, run_planner),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/plan/{run}/announce",
+        operation: "announce_plan",
+        tag: "jobdating",
+        summary: "Announces a draft: its interviews are fixed, and a later run never moves them",
+        access: JD_ORGANISER,
+        body: None,
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("session", Field::Id),
+            ("run", Field::Number("The run announced.")),
+            ("stream", Field::Is(super::jobdating::JOBDATING)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, announce_plan),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/jobdating/{session}/tables/{table}/slots/{slot}/outcome",
+        operation: "record_outcome",
+        tag: "jobdating",
+        summary: "Records what came of an interview, for the table's employer",
+        access: JD_STAFF,
+        body: Some(body::<super::jobdating::OutcomeBody>(
+            Contract::Gateway,
+            r#"{"outcome": {"outcome": "met"}}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: JD_SLOT_ANSWER,
+        handler: |m| on(m, record_outcome),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/jobdating/{session}/tables/{table}/timetable",
+        operation: "table_timetable",
+        tag: "jobdating",
+        summary: "A table's timetable: every slot, free, blocked, booked or drafted",
+        access: JD_STAFF_READER,
+        body: None,
+        query: &[MIN_SEQ_JOBDATING],
+        status: 200,
+        answer: Answer::Json(
+            "`{session, table, recruiter, employer, draft, slots: [{slot, starts_at, ends_at, \
+             status, participant, partner, by, wish, outcome}]}`",
+        ),
+        handler: |m| on(m, timetable),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/jobdating/{session}/candidates/{participant}/timetable.ics",
+        operation: "candidate_timetable",
+        tag: "jobdating",
+        summary: "A candidate's interviews as an iCalendar feed (RFC 5545)",
+        access: Access::Reader(
+            "the candidate's partner, or an organiser key of the session's edition",
+        ),
+        body: None,
+        query: &[MIN_SEQ_JOBDATING],
+        status: 200,
+        answer: Answer::Text {
+            media: super::readers::CALENDAR,
+            what: "a VCALENDAR: one VEVENT per interview booked or announced (stable UID, \
+                   times with the edition's TZID and its VTIMEZONE)",
+        },
+        handler: |m| on(m, candidate_calendar),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/jobdating/{session}/figures",
+        operation: "jobdating_figures",
+        tag: "jobdating",
+        summary: "A job-dating's figures: interviews held, outcomes by job, hires by job and \
+                  contract, by employer",
+        access: JD_STAFF_READER,
+        body: None,
+        query: &[MIN_SEQ_JOBDATING],
+        status: 200,
+        answer: Answer::Json(
+            "`{session, employers, tables, slots_offered, candidates_with_wishes, \
+             candidates_met, drafted, outcomes, by_job, hires, hires_by_contract, by_employer}`",
+        ),
+        handler: |m| on(m, figures),
+    },
+];
 
 /// The stream of the job-dating service's commits.
 pub const JOBDATING: &str = proto::subjects::JOBDATING.name;
@@ -555,7 +829,7 @@ pub(crate) async fn candidate_calendar(
         .collect();
     let name = info.title.unwrap_or_else(|| "Job-dating".to_owned());
     let calendar = ::views::ics::calendar(&name, &entries);
-    Ok(crate::readers::text(
+    Ok(super::readers::text(
         CALENDAR,
         calendar,
         Some(format!("jobdating-{participant}.ics")),

@@ -15,6 +15,7 @@ use axum::extract::{FromRequestParts, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use axum::routing::on;
 use catalogue::{CatalogueError, SessionQuery};
 use projection::Progress;
 use proto::values::{EditionId, SessionId};
@@ -25,12 +26,92 @@ use crate::extract::Ids;
 use crate::keys::{Editions, Role};
 use crate::problem::ApiError;
 use crate::routes::AppState;
+use crate::routes::table::*;
+
+/// This area's slice of the route table.
+pub(super) const ROUTES: &[Route] = &[
+    Route {
+        method: Verb::Get,
+        path: "/catalogue/editions",
+        operation: "catalogue_editions",
+        tag: "catalogue",
+        summary: "The public editions (and an organiser's drafts)",
+        access: Access::AnyoneOrKey,
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Json(
+            "`{items: [...]}`: each edition's id, name, territory, first_day, last_day, \
+             time_zone, status and public",
+        ),
+        handler: |m| on(m, editions),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/catalogue/editions/{edition}",
+        operation: "catalogue_edition",
+        tag: "catalogue",
+        summary: "One edition",
+        access: Access::AnyoneOrKey,
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Json("the edition, as in the list"),
+        handler: |m| on(m, edition),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/catalogue/editions/{edition}/events",
+        operation: "catalogue_events",
+        tag: "catalogue",
+        summary: "An edition's events, with or without sessions, visible as the edition is",
+        access: Access::AnyoneOrKey,
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Json(
+            "`{items: [...]}`: each event's id, edition, kind, title, description, themes, \
+             audiences, restricted_to, discovery_tools and partners, by title",
+        ),
+        handler: |m| on(m, events),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/catalogue/sessions",
+        operation: "catalogue_sessions",
+        tag: "catalogue",
+        summary: "A page of sessions in time order, filtered",
+        access: Access::AnyoneOrKey,
+        body: None,
+        query: SESSION_QUERY,
+        status: 200,
+        answer: Answer::Json(
+            "`{items: [...], next: <cursor> | null}`: each session with its event, venue, \
+             room, local and UTC times, venue status, cancellation, capacity, confirmed \
+             seats, seats left and waiting list",
+        ),
+        handler: |m| on(m, sessions),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/catalogue/sessions/{session}",
+        operation: "catalogue_session",
+        tag: "catalogue",
+        summary: "One session",
+        access: Access::AnyoneOrKey,
+        body: None,
+        query: &[MIN_SEQ],
+        status: 200,
+        answer: Answer::Json("the session, as in the pages"),
+        handler: |m| on(m, session),
+    },
+];
 
 /// The longest a read waits for the catalogue to reach its `min_seq`.
 pub const MIN_SEQ_WAIT: Duration = Duration::from_secs(2);
 
 /// The query parameter.
-const MIN_SEQ: &str = "min_seq";
+const MIN_SEQ_NAME: &str = "min_seq";
 
 /// The stream sequences a read asked the catalogue to have reached: the highest asked per
 /// stream. Empty when the read asked for none.
@@ -55,7 +136,7 @@ impl MinSeq {
     ) -> Result<Self, ApiError> {
         let mut wanted = BTreeMap::new();
         for (name, value) in pairs {
-            if name != MIN_SEQ {
+            if name != MIN_SEQ_NAME {
                 continue;
             }
             for one in value.split(',') {

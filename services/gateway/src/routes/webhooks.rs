@@ -10,18 +10,127 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::on;
 use axum::{Extension, Json};
 use proto::webhooks::{Subscribe, SubscriptionId};
 use serde::Deserialize;
 use serde_json::json;
 use webhooks::{HooksRefusal, Subscriber, Webhooks, WebhooksError};
 
+use super::catalogue::{MinSeq, caught_up_on};
 use crate::auth::Caller;
 use crate::extract::{Body, Ids};
 use crate::keys::{Principal, Role};
 use crate::problem::ApiError;
-use crate::reads::{MinSeq, caught_up_on};
 use crate::routes::AppState;
+use crate::routes::table::*;
+
+/// This area's slice of the route table.
+pub(super) const ROUTES: &[Route] = &[
+    Route {
+        method: Verb::Post,
+        path: "/webhooks",
+        operation: "subscribe_webhook",
+        tag: "webhooks",
+        summary: "Subscribes a URL to kinds of events; the answer holds the signing secret, \
+                  shown once",
+        access: WEBHOOK_KEY,
+        body: Some(body::<proto::webhooks::Subscribe>(
+            Contract::Whole("commands/subscribe-webhook"),
+            r#"{"url": "https://partenaire.example/semaine/notifications", "kinds": ["registration.promoted", "session.moved", "session.cancelled"]}"#,
+        )),
+        query: &[],
+        status: 201,
+        answer: Answer::Fields(&[
+            ("subscription", Field::Id),
+            ("url", Field::Text("Where deliveries are POSTed.")),
+            ("kinds", Field::List(WEBHOOK_KINDS)),
+            (
+                "secret",
+                Field::Text(
+                    "`whsec_…`: the key every delivery is signed with; shown in this answer \
+                     (and its replays) only.",
+                ),
+            ),
+            ("stream", Field::Is(super::webhooks::WEBHOOKS)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, subscribe),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/webhooks",
+        operation: "list_webhooks",
+        tag: "webhooks",
+        summary: "The key's partner's or venue's subscriptions (no secrets)",
+        access: WEBHOOK_READER,
+        body: None,
+        query: &[MIN_SEQ_SUBSCRIPTIONS],
+        status: 200,
+        answer: Answer::Json("`{items: [{subscription, url, kinds}]}`"),
+        handler: |m| on(m, list),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/webhooks/{subscription}",
+        operation: "get_webhook",
+        tag: "webhooks",
+        summary: "One subscription (no secret)",
+        access: WEBHOOK_READER,
+        body: None,
+        query: &[MIN_SEQ_SUBSCRIPTIONS],
+        status: 200,
+        answer: Answer::Json("`{subscription, url, kinds}`"),
+        handler: |m| on(m, one),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/webhooks/{subscription}/delete",
+        operation: "delete_webhook",
+        tag: "webhooks",
+        summary: "Deletes a subscription: nothing more is delivered to it",
+        access: WEBHOOK_KEY,
+        body: None,
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("subscription", Field::Id),
+            ("stream", Field::Is(super::webhooks::WEBHOOKS)),
+            ("seq", Field::Seq),
+        ]),
+        handler: |m| on(m, unsubscribe),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/webhooks/{subscription}/deliveries",
+        operation: "webhook_deliveries",
+        tag: "webhooks",
+        summary: "A subscription's delivery log, newest first",
+        access: WEBHOOK_READER,
+        body: None,
+        query: &[
+            Param {
+                name: "limit",
+                description: "How many deliveries a page holds: 50 by default, at most 200.",
+                schema: schema_of::<proto::values::PageSize>,
+            },
+            Param {
+                name: "after",
+                description: "The previous page's `next`.",
+                schema: schema_of::<uuid::Uuid>,
+            },
+            MIN_SEQ_DELIVERIES,
+        ],
+        status: 200,
+        answer: Answer::Json(
+            "`{items: [...], next: <cursor> | null}`: each delivery's id, kind, created_at, \
+             status (`pending`, `delivered`, `failed`), attempt_count, attempts (at, status, \
+             error, duration_ms) and next_attempt_at",
+        ),
+        handler: |m| on(m, deliveries),
+    },
+];
 
 /// The stream of the webhooks' commits.
 pub const WEBHOOKS: &str = proto::subjects::WEBHOOKS.name;
@@ -221,7 +330,7 @@ mod tests {
             .iter()
             .map(|k| k.as_str())
             .collect();
-        assert_eq!(kinds, crate::routes::WEBHOOK_KINDS);
+        assert_eq!(kinds, crate::routes::table::WEBHOOK_KINDS);
     }
 
     #[test]

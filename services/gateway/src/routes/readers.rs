@@ -31,6 +31,7 @@ use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::on;
 use proto::registration::participant::ErasureReason;
 use proto::registration::{ParticipantId, RegistrationId, SealedIdentity};
 use proto::values::{EditionId, SessionId, VenueId};
@@ -38,12 +39,186 @@ use registration::identities::{IdentityError, Revealed};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::REGISTRATION;
+use super::catalogue::{MinSeq, caught_up_on};
+use super::table::*;
 use crate::auth::Caller;
 use crate::extract::Ids;
 use crate::keys::{Editions, Principal, Role};
 use crate::problem::ApiError;
-use crate::reads::{MinSeq, caught_up_on};
 use crate::routes::AppState;
+
+/// This area's slice of the route table.
+pub(super) const ROUTES: &[Route] = &[
+    Route {
+        method: Verb::Get,
+        path: "/registrations",
+        operation: "list_registrations",
+        tag: "reads",
+        summary: "A page of registrations with their identity and history, oldest first",
+        access: Access::Reader(
+            "a partner key (its own), or an organiser key (its editions' registrations)",
+        ),
+        body: None,
+        query: REGISTRATION_QUERY,
+        status: 200,
+        answer: Answer::Json(
+            "`{items: [...], next: <cursor> | null}`: each registration with its partner, \
+             participant, seats, profile, identity (`known` or `erased`), status, check-in, \
+             no-show, history and session",
+        ),
+        handler: |m| on(m, registrations),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/registrations/{registration}",
+        operation: "read_registration",
+        tag: "reads",
+        summary: "One registration; another partner's is 404 like a missing one",
+        access: Access::Reader("the partner that made it, or an organiser of its edition"),
+        body: None,
+        query: &[MIN_SEQ_PARTNERS],
+        status: 200,
+        answer: Answer::Json("the registration, as in the list"),
+        handler: |m| on(m, registration),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/participants/{participant}",
+        operation: "read_participant",
+        tag: "reads",
+        summary: "A participant: identity and every registration with its history",
+        access: Access::Reader(
+            "the partner that registered them, or an organiser of an edition they are registered in",
+        ),
+        body: None,
+        query: &[MIN_SEQ_PARTNERS],
+        status: 200,
+        answer: Answer::Json(
+            "`{participant, partner, identity, registrations: [...], erasure}`: `erasure` is `null`, or when, by whom (`partner` with its id, `organiser`, `system`) and why (`request`, `retention`) the identity was erased",
+        ),
+        handler: |m| on(m, participant),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/participants/{participant}/agenda.ics",
+        operation: "participant_agenda",
+        tag: "reads",
+        summary: "A participant's agenda as an iCalendar feed (RFC 5545)",
+        access: Access::Reader(
+            "the partner that registered them, or an organiser of an edition they are registered in",
+        ),
+        body: None,
+        query: &[MIN_SEQ_PARTNERS],
+        status: 200,
+        answer: Answer::Text {
+            media: CALENDAR,
+            what: "a VCALENDAR: one VEVENT per registration (stable UID, times with the \
+                   edition's TZID and its VTIMEZONE), cancelled ones CANCELLED",
+        },
+        handler: |m| on(m, agenda),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/participants/{participant}/erase",
+        operation: "erase_participant",
+        tag: "reads",
+        summary: "Erases a participant's personal data: the erasure is recorded (who, when, \
+                  why; no personal data) in their record, then their key is purged and their \
+                  identity never opens again",
+        access: Access::Key(
+            "the partner that registered them, or an organiser of an edition they are registered in (any, for `*`)",
+        ),
+        body: None,
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("participant", Field::Id),
+            ("erased", Field::Flag),
+            ("stream", Field::Is(REGISTRATION)),
+            ("seq", Field::Seq),
+        ]),
+        handler: |m| on(m, erase),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/venues/{venue}/hosting",
+        operation: "venue_hosting",
+        tag: "reads",
+        summary: "A venue's hosting requests, by start: awaiting its answer, confirmed…",
+        access: Access::Reader("that venue's key, or an organiser key of every edition"),
+        body: None,
+        query: &[
+            Param {
+                name: "status",
+                description: "Only requests standing so: `requested` (awaiting the venue's \
+                              answer), `confirmed`, `declined`, `refused`, `withdrawn`, \
+                              `released`.",
+                schema: schema_of::<views::HostingStatus>,
+            },
+            MIN_SEQ_VENUES,
+        ],
+        status: 200,
+        answer: Answer::Json(
+            "`{items: [...]}`: each request's session, event, number, status, room, times, \
+             title, capacity wanted and confirmed, reason",
+        ),
+        handler: |m| on(m, hosting),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/venues/{venue}/sessions/{session}/attendance",
+        operation: "attendance",
+        tag: "reads",
+        summary: "The attendance list of a session the venue hosts",
+        access: Access::Reader(
+            "the key of the venue hosting it, or an organiser key of its edition",
+        ),
+        body: None,
+        query: &[MIN_SEQ_VENUES],
+        status: 200,
+        answer: Answer::Json(
+            "`{session, confirmed_seats, present, items: [...]}`: each confirmed registration's \
+             first name and initial (`null` once erased), seats, partner, check-in and no-show",
+        ),
+        handler: |m| on(m, attendance),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/venues/{venue}/sessions/{session}/attendance.csv",
+        operation: "attendance_csv",
+        tag: "reads",
+        summary: "The attendance list as CSV",
+        access: Access::Reader(
+            "the key of the venue hosting it, or an organiser key of its edition",
+        ),
+        body: None,
+        query: &[MIN_SEQ_VENUES],
+        status: 200,
+        answer: Answer::Text {
+            media: CSV,
+            what: "RFC 4180 CSV with a header: registration, name, seats, group, partner, \
+                   partner_name, checked_in, present, no_show",
+        },
+        handler: |m| on(m, attendance_csv),
+    },
+    Route {
+        method: Verb::Get,
+        path: "/editions/{edition}/statistics",
+        operation: "edition_statistics",
+        tag: "reads",
+        summary: "An edition's figures: people reached, fill rates, no-shows, registrations per day",
+        access: Access::Reader("an organiser key of the edition"),
+        body: None,
+        query: &[MIN_SEQ_STATISTICS],
+        status: 200,
+        answer: Answer::Json(
+            "`{edition, name, time_zone, totals, by_audience, by_theme, by_town, by_home_town, \
+             by_kind, by_partner, sessions: [...], registrations_per_day: [...]}`",
+        ),
+        handler: |m| on(m, statistics),
+    },
+];
 
 /// The stores of the views this instance serves.
 #[derive(Clone)]

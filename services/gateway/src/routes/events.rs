@@ -1,0 +1,295 @@
+//! Organisers' events and their sessions: add and amend an event, schedule, reschedule, move
+//! to another venue and cancel a session. An event's commands act in its own edition only
+//! ([`organiser_of_event`]).
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::on;
+use jiff::civil::DateTime;
+use proto::scheduling::event;
+use proto::values::{EventId, Reason, RoomId, SessionId, VenueId};
+use scheduling::SchedulingError;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::Caller;
+use crate::extract::{Body, Ids};
+use crate::keys::Editions;
+use crate::problem::ApiError;
+
+use super::table::*;
+use super::{AppState, SCHEDULING, created, done};
+
+/// This area's slice of the route table.
+pub(super) const ROUTES: &[Route] = &[
+    Route {
+        method: Verb::Post,
+        path: "/events",
+        operation: "add_event",
+        tag: "events",
+        summary: "Adds an event to an edition's programme; its id is derived from the key and \
+                  the Idempotency-Key",
+        access: Access::Key("an organiser key of the body's edition"),
+        body: Some(body::<event::Add>(
+            variant("commands/event", "add"),
+            r#"{"edition": "{edition}", "about": {"kind": "open_door", "title": "Portes ouvertes à l'EHPAD Les Écrins", "description": "Visite, rencontre avec l'équipe soignante et un atelier intergénérationnel.", "themes": ["elderly_autonomy"], "audiences": ["young_people", "job_seekers"], "restricted_to": [], "discovery_tools": ["ageing_simulator"], "partners": ["mission-locale-gap"]}}"#,
+        )),
+        query: &[],
+        status: 201,
+        answer: EVENT_ANSWER,
+        handler: |m| on(m, add_event),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/events/{event}/amend",
+        operation: "amend_event",
+        tag: "events",
+        summary: "Replaces an event's description",
+        access: ORGANISER_OF_EVENT,
+        body: Some(body::<event::About>(
+            variant("commands/event", "amend"),
+            r#"{"kind": "open_door", "title": "Portes ouvertes à l'EHPAD Les Écrins", "description": "Visite et rencontre avec l'équipe soignante.", "themes": ["elderly_autonomy"], "audiences": ["young_people"]}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: EVENT_ANSWER,
+        handler: |m| on(m, amend_event),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/events/{event}/sessions",
+        operation: "schedule_session",
+        tag: "events",
+        summary: "Schedules a session of an event at a venue, which is then asked to host it",
+        access: ORGANISER_OF_EVENT,
+        body: Some(body::<event::ScheduleSession>(
+            variant("commands/event", "schedule_session"),
+            r#"{"session": "{session}", "starts": "2027-04-13T09:00:00", "ends": "2027-04-13T12:00:00", "venue": "{venue}", "room": "salle-polyvalente", "capacity_wanted": 25}"#,
+        )),
+        query: &[],
+        status: 201,
+        answer: Answer::Fields(&[
+            ("event", Field::Id),
+            ("session", Field::Id),
+            ("stream", Field::Is(SCHEDULING)),
+            ("seq", Field::Seq),
+            ("duplicate", Field::Flag),
+        ]),
+        handler: |m| on(m, schedule_session),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/events/{event}/sessions/{session}/reschedule",
+        operation: "reschedule_session",
+        tag: "events",
+        summary: "Moves a session to other local times; its venue is asked again",
+        access: ORGANISER_OF_EVENT,
+        body: Some(body::<NewTimes>(
+            part("commands/event", "reschedule_session"),
+            r#"{"starts": "2027-04-14T14:00:00", "ends": "2027-04-14T17:00:00"}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: SESSION_ANSWER,
+        handler: |m| on(m, reschedule_session),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/events/{event}/sessions/{session}/venue",
+        operation: "change_session_venue",
+        tag: "events",
+        summary: "Moves a session to another venue or room; the new venue is asked",
+        access: ORGANISER_OF_EVENT,
+        body: Some(body::<NewVenue>(
+            part("commands/event", "change_session_venue"),
+            r#"{"venue": "{venue}", "room": "salle-polyvalente"}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: SESSION_ANSWER,
+        handler: |m| on(m, change_session_venue),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/events/{event}/sessions/{session}/cancel",
+        operation: "cancel_session",
+        tag: "events",
+        summary: "Cancels a session; its registrations are cancelled",
+        access: ORGANISER_OF_EVENT,
+        body: Some(body::<Because>(
+            part("commands/event", "cancel_session"),
+            r#"{"reason": "L'intervenante est absente."}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: SESSION_ANSWER,
+        handler: |m| on(m, cancel_session),
+    },
+];
+
+async fn add_event(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(add): Body<event::Add>,
+) -> Result<Response, ApiError> {
+    caller.organiser_of(add.edition)?;
+    let id = EventId(caller.derived_id("event"));
+    let decided = state
+        .services
+        .scheduling
+        .event(id, event::Command::Add(add), &caller.meta())
+        .await?;
+    Ok(created(
+        json!({ "event": id, "stream": SCHEDULING, "seq": decided.seq, "duplicate": decided.duplicate }),
+    ))
+}
+
+/// Passes when the caller is an organiser of the event's edition. A key of every edition does
+/// not need the lookup (the service answers an unknown event itself).
+async fn organiser_of_event(
+    state: &AppState,
+    caller: &Caller,
+    id: EventId,
+) -> Result<(), ApiError> {
+    if caller.organiser()? == Editions::All {
+        return Ok(());
+    }
+    // Another edition's event is answered as one that does not exist: the key learns nothing
+    // of it.
+    let edition = state
+        .services
+        .scheduling
+        .event_state(id)
+        .await?
+        .added
+        .map(|added| added.edition)
+        .filter(|edition| caller.organiser_of(*edition).is_ok());
+    match edition {
+        Some(_) => Ok(()),
+        None => Err(SchedulingError::UnknownEvent(id).into()),
+    }
+}
+
+async fn event_command(
+    state: &AppState,
+    caller: &Caller,
+    id: EventId,
+    command: event::Command,
+) -> Result<(u64, bool), ApiError> {
+    organiser_of_event(state, caller, id).await?;
+    let decided = state
+        .services
+        .scheduling
+        .event(id, command, &caller.meta())
+        .await?;
+    Ok((decided.seq, decided.duplicate))
+}
+
+async fn schedule_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids(id): Ids<EventId>,
+    Body(schedule): Body<event::ScheduleSession>,
+) -> Result<Response, ApiError> {
+    let session = schedule.session;
+    let command = event::Command::ScheduleSession(schedule);
+    let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
+    Ok(created(
+        json!({ "event": id, "session": session, "stream": SCHEDULING, "seq": seq, "duplicate": duplicate }),
+    ))
+}
+
+/// A session's new times.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct NewTimes {
+    /// New start, local time in the edition's zone.
+    #[schemars(schema_with = "proto::values::strict::date_time_schema")]
+    #[serde(deserialize_with = "proto::values::strict::date_time")]
+    starts: DateTime,
+    /// New end, local time.
+    #[schemars(schema_with = "proto::values::strict::date_time_schema")]
+    #[serde(deserialize_with = "proto::values::strict::date_time")]
+    ends: DateTime,
+}
+
+async fn amend_event(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids(id): Ids<EventId>,
+    Body(about): Body<event::About>,
+) -> Result<Response, ApiError> {
+    let (seq, duplicate) = event_command(&state, &caller, id, event::Command::Amend(about)).await?;
+    Ok(done(
+        json!({ "event": id, "stream": SCHEDULING, "seq": seq, "duplicate": duplicate }),
+    ))
+}
+
+async fn reschedule_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids((id, session)): Ids<(EventId, SessionId)>,
+    Body(times): Body<NewTimes>,
+) -> Result<Response, ApiError> {
+    let command = event::Command::RescheduleSession(event::RescheduleSession {
+        session,
+        starts: times.starts,
+        ends: times.ends,
+    });
+    let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
+    Ok(done(
+        json!({ "session": session, "stream": SCHEDULING, "seq": seq, "duplicate": duplicate }),
+    ))
+}
+
+/// A session's new venue.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct NewVenue {
+    /// The venue asked now.
+    venue: VenueId,
+    /// The room asked now.
+    room: RoomId,
+}
+
+async fn change_session_venue(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids((id, session)): Ids<(EventId, SessionId)>,
+    Body(new): Body<NewVenue>,
+) -> Result<Response, ApiError> {
+    let command = event::Command::ChangeSessionVenue(event::ChangeSessionVenue {
+        session,
+        venue: new.venue,
+        room: new.room,
+    });
+    let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
+    Ok(done(
+        json!({ "session": session, "stream": SCHEDULING, "seq": seq, "duplicate": duplicate }),
+    ))
+}
+
+/// A reason, for a cancellation, a retirement, a decline or a withdrawal.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Because {
+    /// Why.
+    pub(super) reason: Reason,
+}
+
+async fn cancel_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids((id, session)): Ids<(EventId, SessionId)>,
+    Body(because): Body<Because>,
+) -> Result<Response, ApiError> {
+    let command = event::Command::CancelSession(event::CancelSession {
+        session,
+        reason: because.reason,
+    });
+    let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
+    Ok(done(
+        json!({ "session": session, "stream": SCHEDULING, "seq": seq, "duplicate": duplicate }),
+    ))
+}

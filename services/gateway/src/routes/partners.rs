@@ -1,0 +1,178 @@
+//! Partners as organisers declare and retire them, and seats reserved in a session for a partner
+//! or an audience.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::on;
+use jiff::Timestamp;
+use proto::registration::{Beneficiary, Reservation, partner};
+use proto::values::{PartnerId, SessionId};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::Caller;
+use crate::extract::{Body, Ids};
+use crate::keys::Editions;
+use crate::problem::ApiError;
+
+use super::events::Because;
+use super::table::*;
+use super::{AppState, REGISTRATION, done};
+
+/// This area's slice of the route table.
+pub(super) const ROUTES: &[Route] = &[
+    Route {
+        method: Verb::Post,
+        path: "/partners/{partner}",
+        operation: "declare_partner",
+        tag: "partners",
+        summary: "Declares a partner, for every edition",
+        access: Access::Key("any organiser key"),
+        body: Some(body::<partner::Declared>(
+            variant("commands/partner", "declare"),
+            r#"{"name": "Mission locale du Gapençais", "kind": "mission_locale"}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: PARTNER_ANSWER,
+        handler: |m| on(m, declare_partner),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/partners/{partner}/retire",
+        operation: "retire_partner",
+        tag: "partners",
+        summary: "Retires a partner: it registers nobody more",
+        access: Access::Key("an organiser key of every edition (`*`)"),
+        body: Some(body::<Because>(
+            part("commands/partner", "retire"),
+            r#"{"reason": "Le partenariat a pris fin."}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: PARTNER_ANSWER,
+        handler: |m| on(m, retire_partner),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/sessions/{session}/reservations",
+        operation: "reserve_seats",
+        tag: "partners",
+        summary: "Keeps seats of a session for a partner or an audience until a deadline",
+        access: Access::Key("an organiser key of the session's edition"),
+        body: Some(body::<ReserveSeats>(
+            Contract::Gateway,
+            r#"{"beneficiary": {"for": "partner", "partner": "{partner}"}, "seats": 10, "until": "2027-04-06T18:00:00Z"}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: Answer::Fields(&[
+            ("session", Field::Id),
+            ("stream", Field::Is(REGISTRATION)),
+            ("seq", Field::Seq),
+        ]),
+        handler: |m| on(m, reserve_seats),
+    },
+];
+
+async fn declare_partner(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids(id): Ids<PartnerId>,
+    Body(declared): Body<partner::Declared>,
+) -> Result<Response, ApiError> {
+    caller.organiser()?;
+    let command = partner::Command::Declare(declared);
+    let seq = state
+        .services
+        .registrations
+        .partner(&id, &command, &caller.meta())
+        .await?;
+    Ok(done(
+        json!({ "partner": id, "stream": REGISTRATION, "seq": seq }),
+    ))
+}
+
+async fn retire_partner(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids(id): Ids<PartnerId>,
+    Body(because): Body<Because>,
+) -> Result<Response, ApiError> {
+    caller.organiser_of_all()?;
+    let command = partner::Command::Retire {
+        reason: because.reason,
+    };
+    let seq = state
+        .services
+        .registrations
+        .partner(&id, &command, &caller.meta())
+        .await?;
+    Ok(done(
+        json!({ "partner": id, "stream": REGISTRATION, "seq": seq }),
+    ))
+}
+
+/// Passes when the caller is an organiser of the session's edition: the edition of the event
+/// that claimed the session's id. Another edition's session is `404 unknown-session`, as an id
+/// no event claimed is: the same answer, so that the key learns nothing of it.
+pub(crate) async fn organiser_of_session(
+    state: &AppState,
+    caller: &Caller,
+    session: SessionId,
+) -> Result<(), ApiError> {
+    if caller.organiser()? == Editions::All {
+        return Ok(());
+    }
+    // The session's id names one session of one edition: its claim's (ADR 0008). A session of
+    // another edition is answered as one that does not exist: the key learns nothing of it.
+    let owner = state.services.scheduling.session_owner(session).await?;
+    if owner.is_some_and(|owner| caller.organiser_of(owner.edition).is_ok()) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown-session",
+            "there is no session with this id in the editions this key organises",
+        ))
+    }
+}
+
+/// Seats kept for a partner or an audience until a deadline.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ReserveSeats {
+    /// For whom.
+    beneficiary: Beneficiary,
+    /// How many seats.
+    #[schemars(range(min = 1))]
+    seats: u32,
+    /// Until when (an instant, RFC 3339).
+    #[schemars(schema_with = "proto::values::strict::timestamp_schema")]
+    #[serde(deserialize_with = "proto::values::strict::timestamp")]
+    until: Timestamp,
+}
+
+async fn reserve_seats(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids(session): Ids<SessionId>,
+    Body(reserve): Body<ReserveSeats>,
+) -> Result<Response, ApiError> {
+    organiser_of_session(&state, &caller, session).await?;
+    let reservation = Reservation {
+        beneficiary: reserve.beneficiary,
+        seats: reserve.seats,
+        until: reserve.until,
+    };
+    let seq = state
+        .services
+        .registrations
+        .reserve(session, reservation, &caller.meta())
+        .await?;
+    Ok(done(
+        json!({ "session": session, "stream": REGISTRATION, "seq": seq }),
+    ))
+}

@@ -1,0 +1,359 @@
+//! Venues: registering one, its hours and closed periods, its answers to hosting requests
+//! (confirm, change the capacity, decline, withdraw), and checking people in at the door.
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::on;
+use proto::registration::RegistrationId;
+use proto::values::{Reason, SessionId, VenueId};
+use proto::venues;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::Caller;
+use crate::extract::{Body, Ids};
+use crate::keys::Role;
+use crate::problem::ApiError;
+
+use super::partners::organiser_of_session;
+use super::table::*;
+use super::{AppState, REGISTRATION, VENUES, created, done};
+
+/// This area's slice of the route table.
+pub(super) const ROUTES: &[Route] = &[
+    Route {
+        method: Verb::Post,
+        path: "/venues",
+        operation: "register_venue",
+        tag: "venues",
+        summary: "Registers a venue: under a new id (an organiser), or under its own (its venue key)",
+        access: Access::Key("any organiser key, or a venue key (its own id)"),
+        body: Some(body::<venues::Register>(
+            variant("commands/venue", "register"),
+            r#"{"name": "EHPAD Les Écrins", "kind": "ehpad", "address": {"street": "12 avenue de la Gare", "postcode": "05200", "town": "Embrun", "insee_code": "05046"}, "contact": {"name": "Accueil de l'EHPAD", "email": null, "phone": null}, "rooms": [{"id": "salle-polyvalente", "name": "Salle polyvalente", "max_capacity": 40}], "opening_hours": [{"day": "tuesday", "opens": "08:00:00", "closes": "18:00:00"}], "accessibility": {"step_free_entrance": true, "accessible_toilets": true, "hearing_loop": null, "parking": true}, "equipment": ["projector"], "closed_periods": [], "time_zone": "Europe/Paris"}"#,
+        )),
+        query: &[],
+        status: 201,
+        answer: VENUE_ANSWER,
+        handler: |m| on(m, register_venue),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/venues/{venue}/opening-hours",
+        operation: "set_opening_hours",
+        tag: "venues",
+        summary: "Replaces a venue's opening hours",
+        access: THAT_VENUE,
+        body: Some(body::<NewOpeningHours>(
+            variant("commands/venue", "set_opening_hours"),
+            r#"{"opening_hours": [{"day": "monday", "opens": "09:00:00", "closes": "17:00:00"}, {"day": "tuesday", "opens": "09:00:00", "closes": "17:00:00"}]}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: VENUE_ANSWER,
+        handler: |m| on(m, set_opening_hours),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/venues/{venue}/closed-periods",
+        operation: "add_closed_period",
+        tag: "venues",
+        summary: "Adds a period a venue is closed",
+        access: THAT_VENUE,
+        body: Some(body::<venues::ClosedPeriod>(
+            variant("commands/venue", "add_closed_period"),
+            r#"{"from": "2027-04-19", "to": "2027-04-19", "reason": "Lundi de Pâques"}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: VENUE_ANSWER,
+        handler: |m| on(m, add_closed_period),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/venues/{venue}/hosting/{session}/confirm",
+        operation: "confirm_hosting",
+        tag: "venues",
+        summary: "Confirms a pending hosting request with a capacity",
+        access: THAT_VENUE,
+        body: Some(body::<CapacityAnswer>(
+            part("commands/venue", "confirm_capacity"),
+            r#"{"request": 1, "capacity": 25}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: HOSTING_ANSWER,
+        handler: |m| on(m, confirm_hosting),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/venues/{venue}/hosting/{session}/decline",
+        operation: "decline_hosting",
+        tag: "venues",
+        summary: "Declines a pending hosting request",
+        access: THAT_VENUE,
+        body: Some(body::<ReasonAnswer>(
+            part("commands/venue", "decline"),
+            r#"{"request": 1, "reason": "La salle est en travaux cette semaine-là."}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: HOSTING_ANSWER,
+        handler: |m| on(m, decline_hosting),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/venues/{venue}/hosting/{session}/capacity",
+        operation: "change_capacity",
+        tag: "venues",
+        summary: "Changes the capacity a venue confirmed",
+        access: THAT_VENUE,
+        body: Some(body::<CapacityAnswer>(
+            part("commands/venue", "change_capacity"),
+            r#"{"request": 1, "capacity": 18}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: HOSTING_ANSWER,
+        handler: |m| on(m, change_capacity),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/venues/{venue}/hosting/{session}/withdraw",
+        operation: "withdraw_hosting",
+        tag: "venues",
+        summary: "Withdraws a confirmed hosting",
+        access: THAT_VENUE,
+        body: Some(body::<ReasonAnswer>(
+            part("commands/venue", "withdraw"),
+            r#"{"request": 1, "reason": "La salle n'est plus disponible."}"#,
+        )),
+        query: &[],
+        status: 200,
+        answer: HOSTING_ANSWER,
+        handler: |m| on(m, withdraw_hosting),
+    },
+    Route {
+        method: Verb::Post,
+        path: "/sessions/{session}/registrations/{registration}/check-in",
+        operation: "check_in",
+        tag: "venues",
+        summary: "Records how many of a registration's seats came",
+        access: Access::Key(
+            "the key of the venue hosting the session, or an organiser key of its edition",
+        ),
+        body: Some(body::<Present>(Contract::Gateway, r#"{"present": 1}"#)),
+        query: &[],
+        status: 200,
+        answer: SEATS_ANSWER,
+        handler: |m| on(m, check_in),
+    },
+];
+
+async fn register_venue(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(register): Body<venues::Register>,
+) -> Result<Response, ApiError> {
+    let id = match &caller.principal.role {
+        Role::Venue(own) => *own,
+        Role::Organiser(_) => VenueId(caller.derived_id("venue")),
+        Role::Partner(_) => {
+            return Err(ApiError::forbidden(
+                "a venue is registered by an organiser or by its own venue key",
+            ));
+        }
+    };
+    let command = venues::Command::Register(Box::new(register));
+    let decided = state
+        .services
+        .venues
+        .venue(id, &command, &caller.meta())
+        .await?;
+    Ok(created(
+        json!({ "venue": id, "stream": VENUES, "seq": decided.seq, "duplicate": decided.duplicate }),
+    ))
+}
+
+async fn venue_command(
+    state: &AppState,
+    caller: &Caller,
+    venue: VenueId,
+    session: Option<SessionId>,
+    command: venues::Command,
+) -> Result<Response, ApiError> {
+    caller.venue_of(venue)?;
+    let decided = state
+        .services
+        .venues
+        .venue(venue, &command, &caller.meta())
+        .await?;
+    let mut answer = json!({
+        "venue": venue,
+        "stream": VENUES,
+        "seq": decided.seq,
+        "duplicate": decided.duplicate,
+    });
+    if let Some(session) = session {
+        answer["session"] = json!(session);
+    }
+    Ok(done(answer))
+}
+
+/// A venue's new opening hours.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct NewOpeningHours {
+    /// The spans, replacing the current ones.
+    opening_hours: Vec<venues::OpeningHours>,
+}
+
+async fn set_opening_hours(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids(venue): Ids<VenueId>,
+    Body(hours): Body<NewOpeningHours>,
+) -> Result<Response, ApiError> {
+    let command = venues::Command::SetOpeningHours {
+        opening_hours: hours.opening_hours,
+    };
+    venue_command(&state, &caller, venue, None, command).await
+}
+
+async fn add_closed_period(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids(venue): Ids<VenueId>,
+    Body(period): Body<venues::ClosedPeriod>,
+) -> Result<Response, ApiError> {
+    let command = venues::Command::AddClosedPeriod(period);
+    venue_command(&state, &caller, venue, None, command).await
+}
+
+/// A capacity, answering a hosting request.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct CapacityAnswer {
+    /// The request answered, as the venue saw it.
+    request: u32,
+    /// Seats, at least one.
+    #[schemars(range(min = 1))]
+    capacity: u32,
+}
+
+/// A refusal, answering a hosting request.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ReasonAnswer {
+    /// The request answered.
+    request: u32,
+    /// Why.
+    reason: Reason,
+}
+
+async fn confirm_hosting(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids((venue, session)): Ids<(VenueId, SessionId)>,
+    Body(answer): Body<CapacityAnswer>,
+) -> Result<Response, ApiError> {
+    let command = venues::Command::ConfirmCapacity {
+        session,
+        request: answer.request,
+        capacity: answer.capacity,
+    };
+    venue_command(&state, &caller, venue, Some(session), command).await
+}
+
+async fn change_capacity(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids((venue, session)): Ids<(VenueId, SessionId)>,
+    Body(answer): Body<CapacityAnswer>,
+) -> Result<Response, ApiError> {
+    let command = venues::Command::ChangeCapacity {
+        session,
+        request: answer.request,
+        capacity: answer.capacity,
+    };
+    venue_command(&state, &caller, venue, Some(session), command).await
+}
+
+async fn decline_hosting(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids((venue, session)): Ids<(VenueId, SessionId)>,
+    Body(answer): Body<ReasonAnswer>,
+) -> Result<Response, ApiError> {
+    let command = venues::Command::Decline {
+        session,
+        request: answer.request,
+        reason: answer.reason,
+    };
+    venue_command(&state, &caller, venue, Some(session), command).await
+}
+
+async fn withdraw_hosting(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids((venue, session)): Ids<(VenueId, SessionId)>,
+    Body(answer): Body<ReasonAnswer>,
+) -> Result<Response, ApiError> {
+    let command = venues::Command::Withdraw {
+        session,
+        request: answer.request,
+        reason: answer.reason,
+    };
+    venue_command(&state, &caller, venue, Some(session), command).await
+}
+
+/// How many people of a registration came.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct Present {
+    /// People present, 1 to the registration's seats.
+    #[schemars(range(min = 1))]
+    present: u32,
+}
+
+async fn check_in(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids((session, registration)): Ids<(SessionId, RegistrationId)>,
+    Body(present): Body<Present>,
+) -> Result<Response, ApiError> {
+    match &caller.principal.role {
+        Role::Venue(venue) => {
+            let hosts = state
+                .services
+                .venues
+                .venue_state(*venue)
+                .await?
+                .hosting(session)
+                .is_some_and(|hosting| hosting.is_confirmed());
+            if !hosts {
+                return Err(ApiError::forbidden(
+                    "a venue checks people in at the sessions it hosts only",
+                ));
+            }
+        }
+        Role::Organiser(_) => organiser_of_session(&state, &caller, session).await?,
+        Role::Partner(_) => {
+            return Err(ApiError::forbidden(
+                "check-in is recorded at the door by the venue or an organiser",
+            ));
+        }
+    }
+    let seq = state
+        .services
+        .registrations
+        .check_in(session, registration, present.present, &caller.meta())
+        .await?;
+    Ok(done(json!({
+        "session": session,
+        "registration": registration,
+        "stream": REGISTRATION,
+        "seq": seq,
+    })))
+}
