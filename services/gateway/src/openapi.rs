@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
-use crate::routes::{Access, Answer, Contract, Field, Param, ROUTES, Route};
+use crate::routes::{Access, Answer, Contract, Param, ROUTES, Route};
 
 /// Where the request bodies' schemas are, in the document.
 const SCHEMAS: &str = "/components/schemas";
@@ -193,7 +193,9 @@ fn operation(route: &Route, generator: &mut schemars::SchemaGenerator) -> Value 
         .and_then(|status| status.canonical_reason())
         .unwrap_or("Success");
     let content = match route.answer {
-        Answer::Fields(fields) => json!({ "application/json": { "schema": object(fields) } }),
+        Answer::Typed(schema) => {
+            json!({ "application/json": { "schema": schema(generator) } })
+        }
         Answer::Json(what) => json!({
             "application/json": { "schema": { "type": "object", "description": what } },
         }),
@@ -310,49 +312,6 @@ fn query_parameter(param: &Param, generator: &mut schemars::SchemaGenerator) -> 
         parameter["explode"] = json!(true);
     }
     parameter
-}
-
-/// A JSON object with these fields, all present.
-fn object(fields: &[(&str, Field)]) -> Value {
-    let properties: Map<String, Value> = fields
-        .iter()
-        .map(|(name, field)| {
-            let schema = match field {
-                Field::Id => json!({ "type": "string", "format": "uuid" }),
-                Field::Slug => json!({ "type": "string" }),
-                Field::Seq => json!({
-                    "description": "The stream sequence of the commit that recorded the command.",
-                    "type": "integer",
-                    "minimum": 0,
-                }),
-                Field::Flag => json!({
-                    "description": "True when the log answered a retry with the original outcome.",
-                    "type": "boolean",
-                }),
-                Field::Is(value) => json!({
-                    "description": "The stream of the commit (for `min_seq`).",
-                    "const": value,
-                }),
-                Field::OneOf(values) => json!({ "enum": values }),
-                Field::Text(description) => {
-                    json!({ "type": "string", "description": description })
-                }
-                Field::Number(description) => {
-                    json!({ "type": "integer", "minimum": 0, "description": description })
-                }
-                Field::Object(description) => {
-                    json!({ "type": ["object", "null"], "description": description })
-                }
-                Field::List(values) => json!({ "type": "array", "items": { "enum": values } }),
-            };
-            ((*name).to_owned(), schema)
-        })
-        .collect();
-    json!({
-        "type": "object",
-        "properties": properties,
-        "required": fields.iter().map(|(name, _)| name).collect::<Vec<_>>(),
-    })
 }
 
 /// The document as served, made once.
@@ -542,7 +501,21 @@ mod tests {
                     // An erasure purges a key and records nothing in the log: no stream to wait
                     // for. Every other command answers the stream it recorded in.
                     if route.operation != "erase_participant" {
-                        assert!(operation["responses"][route.status.to_string()]["content"]["application/json"]["schema"]["properties"]["stream"].is_object(), "{}", route.path);
+                        let answer = &operation["responses"][route.status.to_string()]["content"]["application/json"]
+                            ["schema"];
+                        // The answer is a named schema: follow its reference.
+                        let named = answer["$ref"]
+                            .as_str()
+                            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                            .map_or(answer, |name| &document["components"]["schemas"][name]);
+                        assert!(named["properties"]["stream"].is_object(), "{}", route.path);
+                        assert!(
+                            named["required"]
+                                .as_array()
+                                .is_some_and(|r| r.contains(&json!("stream"))),
+                            "{}",
+                            route.path
+                        );
                     }
                 }
                 Access::Reader(_) => {

@@ -1,18 +1,19 @@
 //! Organisers' editions: create, publish, close, move their dates.
 
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::on;
 use proto::scheduling::edition;
 use proto::values::EditionId;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
 use crate::extract::{Body, Ids};
 use crate::problem::ApiError;
 
+use super::AppState;
+use super::answers::{Answered, Recorded, SchedulingStream, answer_of};
 use super::table::*;
-use super::{AppState, SCHEDULING, created, done};
 
 /// This area's slice of the route table.
 pub(super) const ROUTES: &[Route] = &[
@@ -29,7 +30,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 201,
-        answer: EDITION_ANSWER,
+        answer: answer_of(&create_edition),
         handler: |m| on(m, create_edition),
     },
     Route {
@@ -42,7 +43,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[],
         status: 200,
-        answer: EDITION_ANSWER,
+        answer: answer_of(&publish_edition),
         handler: |m| on(m, publish_edition),
     },
     Route {
@@ -55,7 +56,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[],
         status: 200,
-        answer: EDITION_ANSWER,
+        answer: answer_of(&close_edition),
         handler: |m| on(m, close_edition),
     },
     Route {
@@ -71,16 +72,26 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: EDITION_ANSWER,
+        answer: answer_of(&amend_dates),
         handler: |m| on(m, amend_dates),
     },
 ];
+
+/// An edition's command, recorded.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct EditionRecorded {
+    /// The edition.
+    pub edition: EditionId,
+    /// Where the command was recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<SchedulingStream>,
+}
 
 async fn create_edition(
     State(state): State<AppState>,
     caller: Caller,
     Body(create): Body<edition::Create>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<EditionRecorded>, ApiError> {
     caller.organiser_of_all()?;
     let id = EditionId(caller.derived_id("edition"));
     let command = edition::Command::Create(create);
@@ -89,9 +100,10 @@ async fn create_edition(
         .scheduling
         .edition(id, &command, &caller.meta())
         .await?;
-    Ok(created(
-        json!({ "edition": id, "stream": SCHEDULING, "seq": decided.seq, "duplicate": decided.duplicate }),
-    ))
+    Ok(Answered::created(EditionRecorded {
+        edition: id,
+        recorded: Recorded::at(decided.seq, decided.duplicate),
+    }))
 }
 
 async fn edition_command(
@@ -99,23 +111,24 @@ async fn edition_command(
     caller: &Caller,
     id: EditionId,
     command: edition::Command,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<EditionRecorded>, ApiError> {
     caller.organiser_of(id)?;
     let decided = state
         .services
         .scheduling
         .edition(id, &command, &caller.meta())
         .await?;
-    Ok(done(
-        json!({ "edition": id, "stream": SCHEDULING, "seq": decided.seq, "duplicate": decided.duplicate }),
-    ))
+    Ok(Answered::ok(EditionRecorded {
+        edition: id,
+        recorded: Recorded::at(decided.seq, decided.duplicate),
+    }))
 }
 
 async fn publish_edition(
     State(state): State<AppState>,
     caller: Caller,
     Ids(id): Ids<EditionId>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<EditionRecorded>, ApiError> {
     edition_command(&state, &caller, id, edition::Command::Publish).await
 }
 
@@ -123,7 +136,7 @@ async fn close_edition(
     State(state): State<AppState>,
     caller: Caller,
     Ids(id): Ids<EditionId>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<EditionRecorded>, ApiError> {
     edition_command(&state, &caller, id, edition::Command::Close).await
 }
 
@@ -132,6 +145,6 @@ async fn amend_dates(
     caller: Caller,
     Ids(id): Ids<EditionId>,
     Body(dates): Body<edition::AmendDates>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<EditionRecorded>, ApiError> {
     edition_command(&state, &caller, id, edition::Command::AmendDates(dates)).await
 }

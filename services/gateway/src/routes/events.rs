@@ -3,23 +3,22 @@
 //! ([`organiser_of_event`]).
 
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::on;
 use jiff::civil::DateTime;
 use proto::scheduling::event;
 use proto::values::{EventId, Reason, RoomId, SessionId, VenueId};
 use scheduling::SchedulingError;
 use schemars::JsonSchema;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
 use crate::extract::{Body, Ids};
 use crate::keys::Editions;
 use crate::problem::ApiError;
 
+use super::AppState;
+use super::answers::{Answered, Recorded, SchedulingStream, answer_of};
 use super::table::*;
-use super::{AppState, SCHEDULING, created, done};
 
 /// This area's slice of the route table.
 pub(super) const ROUTES: &[Route] = &[
@@ -37,7 +36,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 201,
-        answer: EVENT_ANSWER,
+        answer: answer_of(&add_event),
         handler: |m| on(m, add_event),
     },
     Route {
@@ -53,7 +52,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: EVENT_ANSWER,
+        answer: answer_of(&amend_event),
         handler: |m| on(m, amend_event),
     },
     Route {
@@ -69,13 +68,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 201,
-        answer: Answer::Fields(&[
-            ("event", Field::Id),
-            ("session", Field::Id),
-            ("stream", Field::Is(SCHEDULING)),
-            ("seq", Field::Seq),
-            ("duplicate", Field::Flag),
-        ]),
+        answer: answer_of(&schedule_session),
         handler: |m| on(m, schedule_session),
     },
     Route {
@@ -91,7 +84,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: SESSION_ANSWER,
+        answer: answer_of(&reschedule_session),
         handler: |m| on(m, reschedule_session),
     },
     Route {
@@ -107,7 +100,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: SESSION_ANSWER,
+        answer: answer_of(&change_session_venue),
         handler: |m| on(m, change_session_venue),
     },
     Route {
@@ -123,16 +116,48 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: SESSION_ANSWER,
+        answer: answer_of(&cancel_session),
         handler: |m| on(m, cancel_session),
     },
 ];
+
+/// An event's command, recorded.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct EventRecorded {
+    /// The event.
+    pub event: EventId,
+    /// Where the command was recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<SchedulingStream>,
+}
+
+/// A session scheduled in an event's programme.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SessionScheduled {
+    /// The event.
+    pub event: EventId,
+    /// The session (the id the organiser gave).
+    pub session: SessionId,
+    /// Where the command was recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<SchedulingStream>,
+}
+
+/// A session's command, recorded in its event.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SessionRecorded {
+    /// The session.
+    pub session: SessionId,
+    /// Where the command was recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<SchedulingStream>,
+}
 
 async fn add_event(
     State(state): State<AppState>,
     caller: Caller,
     Body(add): Body<event::Add>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<EventRecorded>, ApiError> {
     caller.organiser_of(add.edition)?;
     let id = EventId(caller.derived_id("event"));
     let decided = state
@@ -140,9 +165,10 @@ async fn add_event(
         .scheduling
         .event(id, event::Command::Add(add), &caller.meta())
         .await?;
-    Ok(created(
-        json!({ "event": id, "stream": SCHEDULING, "seq": decided.seq, "duplicate": decided.duplicate }),
-    ))
+    Ok(Answered::created(EventRecorded {
+        event: id,
+        recorded: Recorded::at(decided.seq, decided.duplicate),
+    }))
 }
 
 /// Passes when the caller is an organiser of the event's edition. A key of every edition does
@@ -191,13 +217,15 @@ async fn schedule_session(
     caller: Caller,
     Ids(id): Ids<EventId>,
     Body(schedule): Body<event::ScheduleSession>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<SessionScheduled>, ApiError> {
     let session = schedule.session;
     let command = event::Command::ScheduleSession(schedule);
     let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
-    Ok(created(
-        json!({ "event": id, "session": session, "stream": SCHEDULING, "seq": seq, "duplicate": duplicate }),
-    ))
+    Ok(Answered::created(SessionScheduled {
+        event: id,
+        session,
+        recorded: Recorded::at(seq, duplicate),
+    }))
 }
 
 /// A session's new times.
@@ -219,11 +247,12 @@ async fn amend_event(
     caller: Caller,
     Ids(id): Ids<EventId>,
     Body(about): Body<event::About>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<EventRecorded>, ApiError> {
     let (seq, duplicate) = event_command(&state, &caller, id, event::Command::Amend(about)).await?;
-    Ok(done(
-        json!({ "event": id, "stream": SCHEDULING, "seq": seq, "duplicate": duplicate }),
-    ))
+    Ok(Answered::ok(EventRecorded {
+        event: id,
+        recorded: Recorded::at(seq, duplicate),
+    }))
 }
 
 async fn reschedule_session(
@@ -231,16 +260,17 @@ async fn reschedule_session(
     caller: Caller,
     Ids((id, session)): Ids<(EventId, SessionId)>,
     Body(times): Body<NewTimes>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<SessionRecorded>, ApiError> {
     let command = event::Command::RescheduleSession(event::RescheduleSession {
         session,
         starts: times.starts,
         ends: times.ends,
     });
     let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
-    Ok(done(
-        json!({ "session": session, "stream": SCHEDULING, "seq": seq, "duplicate": duplicate }),
-    ))
+    Ok(Answered::ok(SessionRecorded {
+        session,
+        recorded: Recorded::at(seq, duplicate),
+    }))
 }
 
 /// A session's new venue.
@@ -258,16 +288,17 @@ async fn change_session_venue(
     caller: Caller,
     Ids((id, session)): Ids<(EventId, SessionId)>,
     Body(new): Body<NewVenue>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<SessionRecorded>, ApiError> {
     let command = event::Command::ChangeSessionVenue(event::ChangeSessionVenue {
         session,
         venue: new.venue,
         room: new.room,
     });
     let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
-    Ok(done(
-        json!({ "session": session, "stream": SCHEDULING, "seq": seq, "duplicate": duplicate }),
-    ))
+    Ok(Answered::ok(SessionRecorded {
+        session,
+        recorded: Recorded::at(seq, duplicate),
+    }))
 }
 
 /// A reason, for a cancellation, a retirement, a decline or a withdrawal.
@@ -283,13 +314,14 @@ async fn cancel_session(
     caller: Caller,
     Ids((id, session)): Ids<(EventId, SessionId)>,
     Body(because): Body<Because>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<SessionRecorded>, ApiError> {
     let command = event::Command::CancelSession(event::CancelSession {
         session,
         reason: because.reason,
     });
     let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
-    Ok(done(
-        json!({ "session": session, "stream": SCHEDULING, "seq": seq, "duplicate": duplicate }),
-    ))
+    Ok(Answered::ok(SessionRecorded {
+        session,
+        recorded: Recorded::at(seq, duplicate),
+    }))
 }

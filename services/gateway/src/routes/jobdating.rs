@@ -27,11 +27,11 @@ use jobdating::{JobDating, JobDatingError};
 use jobdating_domain::FloorRefusal;
 use proto::jobdating::{Candidate, Command, Event, Outcome, SlotsBlocked, SlotsUnblocked, Wishes};
 use proto::registration::ParticipantId;
-use proto::values::{Reason, SessionId, SlotNo, TableNo};
+use proto::values::{EmployerId, Reason, SessionId, SlotNo, TableNo};
 use schemars::JsonSchema;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
+use super::answers::{Answered, JobDatingStream, Recorded, answer_of};
 use super::catalogue::{MinSeq, caught_up_on};
 use super::readers::{CALENDAR, Reader};
 use super::table::*;
@@ -58,12 +58,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: Answer::Fields(&[
-            ("session", Field::Id),
-            ("stream", Field::Is(super::jobdating::JOBDATING)),
-            ("seq", Field::Seq),
-            ("duplicate", Field::Flag),
-        ]),
+        answer: answer_of(&configure),
         handler: |m| on(m, configure),
     },
     Route {
@@ -79,13 +74,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: Answer::Fields(&[
-            ("session", Field::Id),
-            ("employer", Field::Id),
-            ("stream", Field::Is(super::jobdating::JOBDATING)),
-            ("seq", Field::Seq),
-            ("duplicate", Field::Flag),
-        ]),
+        answer: answer_of(&join_employer),
         handler: |m| on(m, join_employer),
     },
     Route {
@@ -101,7 +90,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: JD_TABLE_ANSWER,
+        answer: answer_of(&seat_recruiter),
         handler: |m| on(m, seat_recruiter),
     },
     Route {
@@ -117,7 +106,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: JD_TABLE_ANSWER,
+        answer: answer_of(&block_slots),
         handler: |m| on(m, block_slots),
     },
     Route {
@@ -133,7 +122,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: JD_TABLE_ANSWER,
+        answer: answer_of(&unblock_slots),
         handler: |m| on(m, unblock_slots),
     },
     Route {
@@ -150,15 +139,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: Answer::Fields(&[
-            ("session", Field::Id),
-            ("participant", Field::Id),
-            ("table", Field::Number("The table.")),
-            ("slot", Field::Number("The slot.")),
-            ("stream", Field::Is(super::jobdating::JOBDATING)),
-            ("seq", Field::Seq),
-            ("duplicate", Field::Flag),
-        ]),
+        answer: answer_of(&book),
         handler: |m| on(m, book),
     },
     Route {
@@ -171,7 +152,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[],
         status: 200,
-        answer: JD_SLOT_ANSWER,
+        answer: answer_of(&cancel_booking),
         handler: |m| on(m, cancel_booking),
     },
     Route {
@@ -187,13 +168,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: Answer::Fields(&[
-            ("session", Field::Id),
-            ("participant", Field::Id),
-            ("stream", Field::Is(super::jobdating::JOBDATING)),
-            ("seq", Field::Seq),
-            ("duplicate", Field::Flag),
-        ]),
+        answer: answer_of(&submit_wishes),
         handler: |m| on(m, submit_wishes),
     },
     Route {
@@ -210,18 +185,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: Answer::Fields(&[
-            ("session", Field::Id),
-            (
-                "draft",
-                Field::Object(
-                    "`{run, candidates, interviews, first_wishes_honoured, wishes_honoured}`",
-                ),
-            ),
-            ("stream", Field::Is(super::jobdating::JOBDATING)),
-            ("seq", Field::Seq),
-            ("duplicate", Field::Flag),
-        ]),
+        answer: answer_of(&run_planner),
         handler: |m| on(m, run_planner),
     },
     Route {
@@ -234,13 +198,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[],
         status: 200,
-        answer: Answer::Fields(&[
-            ("session", Field::Id),
-            ("run", Field::Number("The run announced.")),
-            ("stream", Field::Is(super::jobdating::JOBDATING)),
-            ("seq", Field::Seq),
-            ("duplicate", Field::Flag),
-        ]),
+        answer: answer_of(&announce_plan),
         handler: |m| on(m, announce_plan),
     },
     Route {
@@ -256,7 +214,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: JD_SLOT_ANSWER,
+        answer: answer_of(&record_outcome),
         handler: |m| on(m, record_outcome),
     },
     Route {
@@ -387,18 +345,125 @@ fn organiser_reads(
     }
 }
 
-/// The answer of a floor command: the session, what the caller named, and where it was recorded.
-fn answer(session: SessionId, decided: &eventlog::Decided<Event>, extra: Value) -> Response {
-    let mut body = json!({
-        "session": session,
-        "stream": JOBDATING,
-        "seq": decided.seq,
-        "duplicate": decided.duplicate,
-    });
-    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
-        body.extend(extra);
-    }
-    (StatusCode::OK, axum::Json(body)).into_response()
+/// Where a floor command was recorded.
+fn recorded(decided: &eventlog::Decided<Event>) -> Recorded<JobDatingStream> {
+    Recorded::at(decided.seq, decided.duplicate)
+}
+
+/// A floor's command, recorded.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct FloorRecorded {
+    /// The job-dating session.
+    pub session: SessionId,
+    /// Where the command was recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<JobDatingStream>,
+}
+
+/// An employer added to a floor.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct EmployerAdded {
+    /// The job-dating session.
+    pub session: SessionId,
+    /// The employer.
+    pub employer: EmployerId,
+    /// Where it was recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<JobDatingStream>,
+}
+
+/// A table's command (a recruiter seated, slots blocked or opened), recorded.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct TableRecorded {
+    /// The job-dating session.
+    pub session: SessionId,
+    /// The table.
+    pub table: TableNo,
+    /// Where the command was recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<JobDatingStream>,
+}
+
+/// A slot's command (a booking cancelled, an outcome), recorded.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SlotRecorded {
+    /// The job-dating session.
+    pub session: SessionId,
+    /// The table.
+    pub table: TableNo,
+    /// The slot.
+    pub slot: SlotNo,
+    /// Where the command was recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<JobDatingStream>,
+}
+
+/// A slot booked for a partner's candidate.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SlotBooked {
+    /// The job-dating session.
+    pub session: SessionId,
+    /// The candidate.
+    pub participant: ParticipantId,
+    /// The table.
+    pub table: TableNo,
+    /// The slot.
+    pub slot: SlotNo,
+    /// Where the booking was recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<JobDatingStream>,
+}
+
+/// A candidate's wishes, recorded.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct WishesRecorded {
+    /// The job-dating session.
+    pub session: SessionId,
+    /// The candidate.
+    pub participant: ParticipantId,
+    /// Where the wishes were recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<JobDatingStream>,
+}
+
+/// A planner run, recorded.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct PlanRun {
+    /// The job-dating session.
+    pub session: SessionId,
+    /// What the run drafted (`null` when a retry was answered from the log).
+    #[schemars(required)]
+    pub draft: Option<DraftFigures>,
+    /// Where the run was recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<JobDatingStream>,
+}
+
+/// A planner draft's figures.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct DraftFigures {
+    /// The run, from 1.
+    pub run: u32,
+    /// Candidates with wishes it planned for.
+    pub candidates: u32,
+    /// Interviews it booked (announced interviews not counted).
+    pub interviews: u32,
+    /// Candidates whose first wish is honoured (announced interviews counted).
+    pub first_wishes_honoured: u32,
+    /// Wishes honoured, all ranks (announced interviews counted).
+    pub wishes_honoured: u32,
+}
+
+/// A planner draft announced.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct PlanAnnounced {
+    /// The job-dating session.
+    pub session: SessionId,
+    /// The run announced.
+    pub run: u32,
+    /// Where the announcement was recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<JobDatingStream>,
 }
 
 async fn run(
@@ -420,10 +485,13 @@ pub(crate) async fn configure(
     caller: Caller,
     Ids(session): Ids<SessionId>,
     Body(setup): Body<proto::jobdating::Setup>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<FloorRecorded>, ApiError> {
     organiser_of_session(&state, &caller, session).await?;
     let decided = run(&state, &caller, session, Command::Configure(setup)).await?;
-    Ok(answer(session, &decided, json!({})))
+    Ok(Answered::ok(FloorRecorded {
+        session,
+        recorded: recorded(&decided),
+    }))
 }
 
 /// `POST /jobdating/{session}/employers`.
@@ -432,11 +500,15 @@ pub(crate) async fn join_employer(
     caller: Caller,
     Ids(session): Ids<SessionId>,
     Body(joined): Body<proto::jobdating::EmployerJoined>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<EmployerAdded>, ApiError> {
     organiser_of_session(&state, &caller, session).await?;
     let employer = joined.employer;
     let decided = run(&state, &caller, session, Command::JoinEmployer(joined)).await?;
-    Ok(answer(session, &decided, json!({ "employer": employer })))
+    Ok(Answered::ok(EmployerAdded {
+        session,
+        employer,
+        recorded: recorded(&decided),
+    }))
 }
 
 /// `POST /jobdating/{session}/tables`.
@@ -445,11 +517,15 @@ pub(crate) async fn seat_recruiter(
     caller: Caller,
     Ids(session): Ids<SessionId>,
     Body(seated): Body<proto::jobdating::RecruiterSeated>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<TableRecorded>, ApiError> {
     organiser_of_session(&state, &caller, session).await?;
     let table = seated.table;
     let decided = run(&state, &caller, session, Command::SeatRecruiter(seated)).await?;
-    Ok(answer(session, &decided, json!({ "table": table })))
+    Ok(Answered::ok(TableRecorded {
+        session,
+        table,
+        recorded: recorded(&decided),
+    }))
 }
 
 /// A planner run's seed.
@@ -466,7 +542,7 @@ pub(crate) async fn run_planner(
     caller: Caller,
     Ids(session): Ids<SessionId>,
     Body(seed): Body<Seed>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<PlanRun>, ApiError> {
     organiser_of_session(&state, &caller, session).await?;
     let decided = run(
         &state,
@@ -479,16 +555,18 @@ pub(crate) async fn run_planner(
         Event::PlanDrafted(d) => Some(d.clone()),
         _ => None,
     });
-    let figures = drafted.map_or(Value::Null, |d| {
-        json!({
-            "run": d.run,
-            "candidates": d.candidates,
-            "interviews": d.interviews,
-            "first_wishes_honoured": d.first_wishes_honoured,
-            "wishes_honoured": d.wishes_honoured,
-        })
+    let draft = drafted.map(|d| DraftFigures {
+        run: d.run,
+        candidates: d.candidates,
+        interviews: d.interviews,
+        first_wishes_honoured: d.first_wishes_honoured,
+        wishes_honoured: d.wishes_honoured,
     });
-    Ok(answer(session, &decided, json!({ "draft": figures })))
+    Ok(Answered::ok(PlanRun {
+        session,
+        draft,
+        recorded: recorded(&decided),
+    }))
 }
 
 /// `POST /jobdating/{session}/plan/{run}/announce`.
@@ -496,7 +574,7 @@ pub(crate) async fn announce_plan(
     State(state): State<AppState>,
     caller: Caller,
     Ids((session, run_no)): Ids<(SessionId, u32)>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<PlanAnnounced>, ApiError> {
     organiser_of_session(&state, &caller, session).await?;
     let decided = run(
         &state,
@@ -505,7 +583,11 @@ pub(crate) async fn announce_plan(
         Command::AnnouncePlan { run: run_no },
     )
     .await?;
-    Ok(answer(session, &decided, json!({ "run": run_no })))
+    Ok(Answered::ok(PlanAnnounced {
+        session,
+        run: run_no,
+        recorded: recorded(&decided),
+    }))
 }
 
 // ---- The floor staff ----
@@ -535,7 +617,7 @@ pub(crate) async fn block_slots(
     caller: Caller,
     Ids((session, table)): Ids<(SessionId, TableNo)>,
     Body(body): Body<BlockBody>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<TableRecorded>, ApiError> {
     floor_staff(&state, &caller.principal, Some(&caller), session).await?;
     let command = Command::BlockSlots(SlotsBlocked {
         table,
@@ -543,7 +625,11 @@ pub(crate) async fn block_slots(
         reason: body.reason,
     });
     let decided = run(&state, &caller, session, command).await?;
-    Ok(answer(session, &decided, json!({ "table": table })))
+    Ok(Answered::ok(TableRecorded {
+        session,
+        table,
+        recorded: recorded(&decided),
+    }))
 }
 
 /// `POST /jobdating/{session}/tables/{table}/unblock`.
@@ -552,14 +638,18 @@ pub(crate) async fn unblock_slots(
     caller: Caller,
     Ids((session, table)): Ids<(SessionId, TableNo)>,
     Body(body): Body<UnblockBody>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<TableRecorded>, ApiError> {
     floor_staff(&state, &caller.principal, Some(&caller), session).await?;
     let command = Command::UnblockSlots(SlotsUnblocked {
         table,
         slots: body.slots,
     });
     let decided = run(&state, &caller, session, command).await?;
-    Ok(answer(session, &decided, json!({ "table": table })))
+    Ok(Answered::ok(TableRecorded {
+        session,
+        table,
+        recorded: recorded(&decided),
+    }))
 }
 
 /// What came of an interview.
@@ -577,7 +667,7 @@ pub(crate) async fn record_outcome(
     caller: Caller,
     Ids((session, table, slot)): Ids<(SessionId, TableNo, SlotNo)>,
     Body(body): Body<OutcomeBody>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<SlotRecorded>, ApiError> {
     floor_staff(&state, &caller.principal, Some(&caller), session).await?;
     let floor = service(&state).floor_state(session).await?;
     let employer = floor
@@ -594,11 +684,12 @@ pub(crate) async fn record_outcome(
         outcome: body.outcome,
     };
     let decided = run(&state, &caller, session, command).await?;
-    Ok(answer(
+    Ok(Answered::ok(SlotRecorded {
         session,
-        &decided,
-        json!({ "table": table, "slot": slot }),
-    ))
+        table,
+        slot,
+        recorded: recorded(&decided),
+    }))
 }
 
 // ---- Partners ----
@@ -621,7 +712,7 @@ pub(crate) async fn book(
     caller: Caller,
     Ids(session): Ids<SessionId>,
     Body(body): Body<BookBody>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<SlotBooked>, ApiError> {
     let partner = caller.partner()?;
     let command = Command::Book {
         candidate: Candidate {
@@ -632,11 +723,13 @@ pub(crate) async fn book(
         slot: body.slot,
     };
     let decided = run(&state, &caller, session, command).await?;
-    Ok(answer(
+    Ok(Answered::ok(SlotBooked {
         session,
-        &decided,
-        json!({ "participant": body.participant, "table": body.table, "slot": body.slot }),
-    ))
+        participant: body.participant,
+        table: body.table,
+        slot: body.slot,
+        recorded: recorded(&decided),
+    }))
 }
 
 /// `POST /jobdating/{session}/tables/{table}/slots/{slot}/cancel`.
@@ -644,7 +737,7 @@ pub(crate) async fn cancel_booking(
     State(state): State<AppState>,
     caller: Caller,
     Ids((session, table, slot)): Ids<(SessionId, TableNo, SlotNo)>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<SlotRecorded>, ApiError> {
     let partner = caller.partner()?;
     let command = Command::CancelBooking {
         partner,
@@ -652,11 +745,12 @@ pub(crate) async fn cancel_booking(
         slot,
     };
     let decided = run(&state, &caller, session, command).await?;
-    Ok(answer(
+    Ok(Answered::ok(SlotRecorded {
         session,
-        &decided,
-        json!({ "table": table, "slot": slot }),
-    ))
+        table,
+        slot,
+        recorded: recorded(&decided),
+    }))
 }
 
 /// A candidate's ranked wishes.
@@ -673,7 +767,7 @@ pub(crate) async fn submit_wishes(
     caller: Caller,
     Ids((session, participant)): Ids<(SessionId, ParticipantId)>,
     Body(body): Body<WishesBody>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<WishesRecorded>, ApiError> {
     let partner = caller.partner()?;
     let command = Command::SubmitWishes(proto::jobdating::WishesSubmitted {
         candidate: Candidate {
@@ -683,11 +777,11 @@ pub(crate) async fn submit_wishes(
         wishes: body.wishes,
     });
     let decided = run(&state, &caller, session, command).await?;
-    Ok(answer(
+    Ok(Answered::ok(WishesRecorded {
         session,
-        &decided,
-        json!({ "participant": participant }),
-    ))
+        participant,
+        recorded: recorded(&decided),
+    }))
 }
 
 // ---- Reads ----

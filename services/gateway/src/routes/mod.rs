@@ -32,7 +32,6 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 use async_nats::connection::State as Connection;
-use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -42,7 +41,8 @@ use eventlog::EventLog;
 use projection::Progress;
 use registration::Registrations;
 use scheduling::Scheduling;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::auth::authenticate;
@@ -52,21 +52,21 @@ use crate::limits::{RateLimit, RateLimiter};
 use crate::metrics::Metrics;
 use crate::problem::ApiError;
 
+pub mod answers;
 pub mod catalogue;
-mod editions;
-mod events;
+pub mod editions;
+pub mod events;
 pub mod jobdating;
-mod partners;
+pub mod partners;
 pub mod readers;
-mod registrations;
+pub mod registrations;
 mod table;
-mod venues;
+pub mod venues;
 pub mod webhooks;
 
+use answers::{Answered, answer_of};
 use readers::ViewStores;
-pub use table::{
-    Access, Answer, Contract, Field, MIN_SEQ, Param, RequestBody, Route, Verb, sample_id,
-};
+pub use table::{Access, Answer, Contract, MIN_SEQ, Param, RequestBody, Route, Verb, sample_id};
 
 /// The stream of the scheduling service's commits (editions, events, sessions).
 pub const SCHEDULING: &str = proto::subjects::SCHEDULING.name;
@@ -235,7 +235,7 @@ const OPERATIONS: &[Route] = &[
         body: None,
         query: &[],
         status: 200,
-        answer: Answer::Fields(&[("status", Field::OneOf(&["ok"]))]),
+        answer: answer_of(&healthz),
         handler: |m| on(m, healthz),
     },
     Route {
@@ -249,7 +249,7 @@ const OPERATIONS: &[Route] = &[
         body: None,
         query: &[],
         status: 200,
-        answer: Answer::Fields(&[("status", Field::OneOf(&["ready"]))]),
+        answer: answer_of(&readyz),
         handler: |m| on(m, readyz),
     },
     Route {
@@ -368,28 +368,48 @@ fn kept_by_no_cache(mut response: Response) -> Response {
     response
 }
 
-/// The answer of a command that made something.
-fn created(fields: serde_json::Value) -> Response {
-    (StatusCode::CREATED, Json(fields)).into_response()
+/// The process is alive.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Alive {
+    /// Always `ok`.
+    pub status: AliveStatus,
 }
 
-/// The answer of a command on something that exists.
-fn done(fields: serde_json::Value) -> Response {
-    (StatusCode::OK, Json(fields)).into_response()
+/// What `/healthz` says.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AliveStatus {
+    /// Alive.
+    Ok,
 }
 
-async fn healthz() -> Response {
-    done(json!({ "status": "ok" }))
+/// The instance is ready to serve.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Ready {
+    /// Always `ready` (otherwise the answer is a `503` problem).
+    pub status: ReadyStatus,
+}
+
+/// What `/readyz` says when ready.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadyStatus {
+    /// Ready.
+    Ready,
+}
+
+async fn healthz() -> Result<Answered<Alive>, ApiError> {
+    Ok(Answered::ok(Alive {
+        status: AliveStatus::Ok,
+    }))
 }
 
 /// Ready when NATS is connected and every read model this instance serves has caught up with
 /// the log as it was when its runner started: a store being replayed (new, replaced after damage,
 /// rebuilt) would answer stale or partial reads, so a load balancer should not send any yet.
-async fn readyz(State(state): State<AppState>) -> Response {
+async fn readyz(State(state): State<AppState>) -> Result<Answered<Ready>, ApiError> {
     let not_ready = |detail: String| {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", detail)
-            .retry_after(1)
-            .into_response()
+        Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", detail).retry_after(1))
     };
     match state.nats.connection_state() {
         Connection::Connected => {}
@@ -402,7 +422,9 @@ async fn readyz(State(state): State<AppState>) -> Response {
         .map(|(name, _)| *name)
         .collect();
     if behind.is_empty() {
-        done(json!({ "status": "ready" }))
+        Ok(Answered::ok(Ready {
+            status: ReadyStatus::Ready,
+        }))
     } else {
         not_ready(format!("catching up with the log: {}", behind.join(", ")))
     }

@@ -3,23 +3,22 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::routing::on;
 use jiff::Timestamp;
 use proto::registration::{Beneficiary, Reservation, partner};
 use proto::values::{PartnerId, SessionId};
 use schemars::JsonSchema;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
 use crate::extract::{Body, Ids};
 use crate::keys::Editions;
 use crate::problem::ApiError;
 
+use super::AppState;
+use super::answers::{Answered, RegistrationStream, Sequenced, answer_of};
 use super::events::Because;
 use super::table::*;
-use super::{AppState, REGISTRATION, done};
 
 /// This area's slice of the route table.
 pub(super) const ROUTES: &[Route] = &[
@@ -36,7 +35,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: PARTNER_ANSWER,
+        answer: answer_of(&declare_partner),
         handler: |m| on(m, declare_partner),
     },
     Route {
@@ -52,7 +51,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: PARTNER_ANSWER,
+        answer: answer_of(&retire_partner),
         handler: |m| on(m, retire_partner),
     },
     Route {
@@ -68,21 +67,37 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: Answer::Fields(&[
-            ("session", Field::Id),
-            ("stream", Field::Is(REGISTRATION)),
-            ("seq", Field::Seq),
-        ]),
+        answer: answer_of(&reserve_seats),
         handler: |m| on(m, reserve_seats),
     },
 ];
+
+/// A partner's command, recorded.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct PartnerRecorded {
+    /// The partner.
+    pub partner: PartnerId,
+    /// Where the command was recorded.
+    #[serde(flatten)]
+    pub recorded: Sequenced<RegistrationStream>,
+}
+
+/// Seats reserved in a session.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SeatsReserved {
+    /// The session.
+    pub session: SessionId,
+    /// Where the reservation was recorded.
+    #[serde(flatten)]
+    pub recorded: Sequenced<RegistrationStream>,
+}
 
 async fn declare_partner(
     State(state): State<AppState>,
     caller: Caller,
     Ids(id): Ids<PartnerId>,
     Body(declared): Body<partner::Declared>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<PartnerRecorded>, ApiError> {
     caller.organiser()?;
     let command = partner::Command::Declare(declared);
     let seq = state
@@ -90,9 +105,10 @@ async fn declare_partner(
         .registrations
         .partner(&id, &command, &caller.meta())
         .await?;
-    Ok(done(
-        json!({ "partner": id, "stream": REGISTRATION, "seq": seq }),
-    ))
+    Ok(Answered::ok(PartnerRecorded {
+        partner: id,
+        recorded: Sequenced::at(seq),
+    }))
 }
 
 async fn retire_partner(
@@ -100,7 +116,7 @@ async fn retire_partner(
     caller: Caller,
     Ids(id): Ids<PartnerId>,
     Body(because): Body<Because>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<PartnerRecorded>, ApiError> {
     caller.organiser_of_all()?;
     let command = partner::Command::Retire {
         reason: because.reason,
@@ -110,9 +126,10 @@ async fn retire_partner(
         .registrations
         .partner(&id, &command, &caller.meta())
         .await?;
-    Ok(done(
-        json!({ "partner": id, "stream": REGISTRATION, "seq": seq }),
-    ))
+    Ok(Answered::ok(PartnerRecorded {
+        partner: id,
+        recorded: Sequenced::at(seq),
+    }))
 }
 
 /// Passes when the caller is an organiser of the session's edition: the edition of the event
@@ -160,7 +177,7 @@ async fn reserve_seats(
     caller: Caller,
     Ids(session): Ids<SessionId>,
     Body(reserve): Body<ReserveSeats>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<SeatsReserved>, ApiError> {
     organiser_of_session(&state, &caller, session).await?;
     let reservation = Reservation {
         beneficiary: reserve.beneficiary,
@@ -172,7 +189,8 @@ async fn reserve_seats(
         .registrations
         .reserve(session, reservation, &caller.meta())
         .await?;
-    Ok(done(
-        json!({ "session": session, "stream": REGISTRATION, "seq": seq }),
-    ))
+    Ok(Answered::ok(SeatsReserved {
+        session,
+        recorded: Sequenced::at(seq),
+    }))
 }

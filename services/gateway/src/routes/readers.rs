@@ -36,10 +36,11 @@ use proto::registration::participant::ErasureReason;
 use proto::registration::{ParticipantId, RegistrationId, SealedIdentity};
 use proto::values::{EditionId, SessionId, VenueId};
 use registration::identities::{IdentityError, Revealed};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::REGISTRATION;
+use super::answers::{Answered, RegistrationStream, Sequenced, answer_of};
 use super::catalogue::{MinSeq, caught_up_on};
 use super::table::*;
 use crate::auth::Caller;
@@ -132,12 +133,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[],
         status: 200,
-        answer: Answer::Fields(&[
-            ("participant", Field::Id),
-            ("erased", Field::Flag),
-            ("stream", Field::Is(REGISTRATION)),
-            ("seq", Field::Seq),
-        ]),
+        answer: answer_of(&erase),
         handler: |m| on(m, erase),
     },
     Route {
@@ -586,12 +582,24 @@ pub(crate) async fn agenda(
     Ok(text(CALENDAR, calendar, Some(format!("agenda-{id}.ics"))))
 }
 
+/// A participant's identity, erased.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Erased {
+    /// The participant.
+    pub participant: ParticipantId,
+    /// Always true: the identity's key is destroyed.
+    pub erased: bool,
+    /// Where the erasure was recorded.
+    #[serde(flatten)]
+    pub recorded: Sequenced<RegistrationStream>,
+}
+
 /// `POST /participants/{participant}/erase`.
 pub(crate) async fn erase(
     State(state): State<AppState>,
     caller: Caller,
     Ids(id): Ids<ParticipantId>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<Erased>, ApiError> {
     let reader = Reader(caller.principal.clone());
     if matches!(caller.principal.role, Role::Venue(_)) {
         return Err(ApiError::forbidden(
@@ -606,13 +614,11 @@ pub(crate) async fn erase(
         .registrations
         .erase(id, ErasureReason::Request, &caller.meta())
         .await?;
-    Ok(axum::Json(json!({
-        "participant": id,
-        "erased": true,
-        "stream": proto::subjects::REGISTRATION.name,
-        "seq": seq,
+    Ok(Answered::ok(Erased {
+        participant: id,
+        erased: true,
+        recorded: Sequenced::at(seq),
     }))
-    .into_response())
 }
 
 // ---- Venues ----

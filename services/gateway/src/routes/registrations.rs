@@ -1,18 +1,19 @@
 //! Partners' registrations: register a participant or a group, cancel a registration.
 
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::on;
-use proto::registration::{RegisterRequest, RegistrationId};
+use proto::registration::{ParticipantId, RegisterRequest, RegistrationId};
 use proto::values::SessionId;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
 use crate::extract::{Body, Ids};
 use crate::problem::ApiError;
 
+use super::AppState;
+use super::answers::{Answered, Recorded, RegistrationStream, Sequenced, answer_of};
 use super::table::*;
-use super::{AppState, REGISTRATION, created, done};
 
 /// This area's slice of the route table.
 pub(super) const ROUTES: &[Route] = &[
@@ -29,14 +30,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 201,
-        answer: Answer::Fields(&[
-            ("registration", Field::Id),
-            ("participant", Field::Id),
-            ("status", Field::OneOf(&["confirmed", "waiting"])),
-            ("stream", Field::Is(REGISTRATION)),
-            ("seq", Field::Seq),
-            ("duplicate", Field::Flag),
-        ]),
+        answer: answer_of(&register),
         handler: |m| on(m, register),
     },
     Route {
@@ -49,47 +43,84 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[],
         status: 200,
-        answer: SEATS_ANSWER,
+        answer: answer_of(&cancel_registration),
         handler: |m| on(m, cancel_registration),
     },
 ];
+
+/// A registration, recorded: confirmed, or waiting for a seat.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Registered {
+    /// The registration.
+    pub registration: RegistrationId,
+    /// The participant (or group) it is for.
+    pub participant: ParticipantId,
+    /// Whether it holds its seats or waits for them.
+    pub status: Seat,
+    /// Where it was recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<RegistrationStream>,
+}
+
+/// Where a registration stands once recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Seat {
+    /// It holds its seats.
+    Confirmed,
+    /// It waits on the session's waiting list.
+    Waiting,
+}
+
+/// A registration's command (a cancellation, a check-in), recorded in its session's seats.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SeatsRecorded {
+    /// The session.
+    pub session: SessionId,
+    /// The registration.
+    pub registration: RegistrationId,
+    /// Where it was recorded.
+    #[serde(flatten)]
+    pub recorded: Sequenced<RegistrationStream>,
+}
 
 async fn register(
     State(state): State<AppState>,
     caller: Caller,
     Body(request): Body<RegisterRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<Registered>, ApiError> {
     let partner = caller.partner()?;
     let registered = state
         .services
         .registrations
         .register(&partner, request, &caller.log_key())
         .await?;
-    Ok(created(json!({
-        "registration": registered.registration,
-        "participant": registered.participant,
-        "status": if registered.confirmed { "confirmed" } else { "waiting" },
-        "stream": REGISTRATION,
-        "seq": registered.seq,
-        "duplicate": registered.duplicate,
-    })))
+    Ok(Answered::created(Registered {
+        registration: registered.registration,
+        participant: registered.participant,
+        status: if registered.confirmed {
+            Seat::Confirmed
+        } else {
+            Seat::Waiting
+        },
+        recorded: Recorded::at(registered.seq, registered.duplicate),
+    }))
 }
 
 async fn cancel_registration(
     State(state): State<AppState>,
     caller: Caller,
     Ids((session, registration)): Ids<(SessionId, RegistrationId)>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<SeatsRecorded>, ApiError> {
     let partner = caller.partner()?;
     let seq = state
         .services
         .registrations
         .cancel(&partner, session, registration, &caller.log_key())
         .await?;
-    Ok(done(json!({
-        "session": session,
-        "registration": registration,
-        "stream": REGISTRATION,
-        "seq": seq,
-    })))
+    Ok(Answered::ok(SeatsRecorded {
+        session,
+        registration,
+        recorded: Sequenced::at(seq),
+    }))
 }

@@ -7,7 +7,7 @@ use axum::routing::{MethodFilter, MethodRouter};
 use proto::values::{EditionId, PartnerId, SessionId};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 
-use crate::routes::{AppState, REGISTRATION, SCHEDULING, VENUES};
+use crate::routes::AppState;
 
 /// An HTTP method the gateway answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,36 +187,11 @@ pub(crate) fn reads_as<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<(
         .map_err(|e| e.to_string())
 }
 
-/// A field of a JSON answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    /// A UUID.
-    Id,
-    /// A partner's slug.
-    Slug,
-    /// A stream sequence.
-    Seq,
-    /// A boolean.
-    Flag,
-    /// Always this string (a stream's name).
-    Is(&'static str),
-    /// One of these strings.
-    OneOf(&'static [&'static str]),
-    /// A string, described.
-    Text(&'static str),
-    /// A list of these strings.
-    List(&'static [&'static str]),
-    /// A whole number, described (a table, a slot, a run, a count).
-    Number(&'static str),
-    /// A JSON object (or null), described.
-    Object(&'static str),
-}
-
 /// What a successful answer is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum Answer {
-    /// A JSON object with these fields, all present.
-    Fields(&'static [(&'static str, Field)]),
+    /// A JSON document of a type, whose schema this is (see [`super::answers::answer_of`]).
+    Typed(fn(&mut SchemaGenerator) -> Schema),
     /// A JSON document described in words (the catalogue's pages and rows).
     Json(&'static str),
     /// The Prometheus text format.
@@ -420,61 +395,9 @@ pub(crate) const REGISTRATION_QUERY: &[Param] = &[
     MIN_SEQ_PARTNERS,
 ];
 
-pub(crate) const EDITION_ANSWER: Answer = Answer::Fields(&[
-    ("edition", Field::Id),
-    ("stream", Field::Is(SCHEDULING)),
-    ("seq", Field::Seq),
-    ("duplicate", Field::Flag),
-]);
-pub(crate) const EVENT_ANSWER: Answer = Answer::Fields(&[
-    ("event", Field::Id),
-    ("stream", Field::Is(SCHEDULING)),
-    ("seq", Field::Seq),
-    ("duplicate", Field::Flag),
-]);
-pub(crate) const SESSION_ANSWER: Answer = Answer::Fields(&[
-    ("session", Field::Id),
-    ("stream", Field::Is(SCHEDULING)),
-    ("seq", Field::Seq),
-    ("duplicate", Field::Flag),
-]);
-pub(crate) const PARTNER_ANSWER: Answer = Answer::Fields(&[
-    ("partner", Field::Slug),
-    ("stream", Field::Is(REGISTRATION)),
-    ("seq", Field::Seq),
-]);
-pub(crate) const VENUE_ANSWER: Answer = Answer::Fields(&[
-    ("venue", Field::Id),
-    ("stream", Field::Is(VENUES)),
-    ("seq", Field::Seq),
-    ("duplicate", Field::Flag),
-]);
-pub(crate) const HOSTING_ANSWER: Answer = Answer::Fields(&[
-    ("venue", Field::Id),
-    ("session", Field::Id),
-    ("stream", Field::Is(VENUES)),
-    ("seq", Field::Seq),
-    ("duplicate", Field::Flag),
-]);
-pub(crate) const SEATS_ANSWER: Answer = Answer::Fields(&[
-    ("session", Field::Id),
-    ("registration", Field::Id),
-    ("stream", Field::Is(REGISTRATION)),
-    ("seq", Field::Seq),
-]);
-
 pub(crate) const ORGANISER_OF_EVENT: Access =
     Access::Key("an organiser key of the event's edition");
 pub(crate) const THAT_VENUE: Access = Access::Key("that venue's key");
-pub(crate) const WEBHOOK_KINDS: &[&str] = &[
-    "registration.confirmed",
-    "registration.promoted",
-    "registration.demoted",
-    "registration.cancelled",
-    "session.moved",
-    "session.cancelled",
-    "hosting.requested",
-];
 pub(crate) const WEBHOOK_KEY: Access =
     Access::Key("a partner key or a venue key (its own subscriptions)");
 pub(crate) const WEBHOOK_READER: Access =
@@ -487,18 +410,3 @@ pub(crate) const JD_STAFF: Access = Access::Key(
 pub(crate) const JD_STAFF_READER: Access = Access::Reader(
     "an organiser key of the session's edition, or the key of the venue hosting the session",
 );
-pub(crate) const JD_TABLE_ANSWER: Answer = Answer::Fields(&[
-    ("session", Field::Id),
-    ("table", Field::Number("The table.")),
-    ("stream", Field::Is(crate::routes::jobdating::JOBDATING)),
-    ("seq", Field::Seq),
-    ("duplicate", Field::Flag),
-]);
-pub(crate) const JD_SLOT_ANSWER: Answer = Answer::Fields(&[
-    ("session", Field::Id),
-    ("table", Field::Number("The table.")),
-    ("slot", Field::Number("The slot.")),
-    ("stream", Field::Is(crate::routes::jobdating::JOBDATING)),
-    ("seq", Field::Seq),
-    ("duplicate", Field::Flag),
-]);

@@ -2,23 +2,23 @@
 //! (confirm, change the capacity, decline, withdraw), and checking people in at the door.
 
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::on;
 use proto::registration::RegistrationId;
 use proto::values::{Reason, SessionId, VenueId};
 use proto::venues;
 use schemars::JsonSchema;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
 use crate::extract::{Body, Ids};
 use crate::keys::Role;
 use crate::problem::ApiError;
 
+use super::AppState;
+use super::answers::{Answered, Recorded, Sequenced, VenuesStream, answer_of};
 use super::partners::organiser_of_session;
+use super::registrations::SeatsRecorded;
 use super::table::*;
-use super::{AppState, REGISTRATION, VENUES, created, done};
 
 /// This area's slice of the route table.
 pub(super) const ROUTES: &[Route] = &[
@@ -35,7 +35,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 201,
-        answer: VENUE_ANSWER,
+        answer: answer_of(&register_venue),
         handler: |m| on(m, register_venue),
     },
     Route {
@@ -51,7 +51,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: VENUE_ANSWER,
+        answer: answer_of(&set_opening_hours),
         handler: |m| on(m, set_opening_hours),
     },
     Route {
@@ -67,7 +67,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: VENUE_ANSWER,
+        answer: answer_of(&add_closed_period),
         handler: |m| on(m, add_closed_period),
     },
     Route {
@@ -83,7 +83,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: HOSTING_ANSWER,
+        answer: answer_of(&confirm_hosting),
         handler: |m| on(m, confirm_hosting),
     },
     Route {
@@ -99,7 +99,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: HOSTING_ANSWER,
+        answer: answer_of(&decline_hosting),
         handler: |m| on(m, decline_hosting),
     },
     Route {
@@ -115,7 +115,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: HOSTING_ANSWER,
+        answer: answer_of(&change_capacity),
         handler: |m| on(m, change_capacity),
     },
     Route {
@@ -131,7 +131,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 200,
-        answer: HOSTING_ANSWER,
+        answer: answer_of(&withdraw_hosting),
         handler: |m| on(m, withdraw_hosting),
     },
     Route {
@@ -146,16 +146,38 @@ pub(super) const ROUTES: &[Route] = &[
         body: Some(body::<Present>(Contract::Gateway, r#"{"present": 1}"#)),
         query: &[],
         status: 200,
-        answer: SEATS_ANSWER,
+        answer: answer_of(&check_in),
         handler: |m| on(m, check_in),
     },
 ];
+
+/// A venue's command, recorded.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct VenueRecorded {
+    /// The venue.
+    pub venue: VenueId,
+    /// Where the command was recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<VenuesStream>,
+}
+
+/// A venue's answer to a hosting request, recorded.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct HostingAnswered {
+    /// The venue.
+    pub venue: VenueId,
+    /// The session it was asked to host.
+    pub session: SessionId,
+    /// Where the answer was recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<VenuesStream>,
+}
 
 async fn register_venue(
     State(state): State<AppState>,
     caller: Caller,
     Body(register): Body<venues::Register>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<VenueRecorded>, ApiError> {
     let id = match &caller.principal.role {
         Role::Venue(own) => *own,
         Role::Organiser(_) => VenueId(caller.derived_id("venue")),
@@ -171,34 +193,25 @@ async fn register_venue(
         .venues
         .venue(id, &command, &caller.meta())
         .await?;
-    Ok(created(
-        json!({ "venue": id, "stream": VENUES, "seq": decided.seq, "duplicate": decided.duplicate }),
-    ))
+    Ok(Answered::created(VenueRecorded {
+        venue: id,
+        recorded: Recorded::at(decided.seq, decided.duplicate),
+    }))
 }
 
 async fn venue_command(
     state: &AppState,
     caller: &Caller,
     venue: VenueId,
-    session: Option<SessionId>,
     command: venues::Command,
-) -> Result<Response, ApiError> {
+) -> Result<Recorded<VenuesStream>, ApiError> {
     caller.venue_of(venue)?;
     let decided = state
         .services
         .venues
         .venue(venue, &command, &caller.meta())
         .await?;
-    let mut answer = json!({
-        "venue": venue,
-        "stream": VENUES,
-        "seq": decided.seq,
-        "duplicate": decided.duplicate,
-    });
-    if let Some(session) = session {
-        answer["session"] = json!(session);
-    }
-    Ok(done(answer))
+    Ok(Recorded::at(decided.seq, decided.duplicate))
 }
 
 /// A venue's new opening hours.
@@ -214,11 +227,14 @@ async fn set_opening_hours(
     caller: Caller,
     Ids(venue): Ids<VenueId>,
     Body(hours): Body<NewOpeningHours>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<VenueRecorded>, ApiError> {
     let command = venues::Command::SetOpeningHours {
         opening_hours: hours.opening_hours,
     };
-    venue_command(&state, &caller, venue, None, command).await
+    Ok(Answered::ok(VenueRecorded {
+        venue,
+        recorded: venue_command(&state, &caller, venue, command).await?,
+    }))
 }
 
 async fn add_closed_period(
@@ -226,9 +242,12 @@ async fn add_closed_period(
     caller: Caller,
     Ids(venue): Ids<VenueId>,
     Body(period): Body<venues::ClosedPeriod>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<VenueRecorded>, ApiError> {
     let command = venues::Command::AddClosedPeriod(period);
-    venue_command(&state, &caller, venue, None, command).await
+    Ok(Answered::ok(VenueRecorded {
+        venue,
+        recorded: venue_command(&state, &caller, venue, command).await?,
+    }))
 }
 
 /// A capacity, answering a hosting request.
@@ -257,13 +276,17 @@ async fn confirm_hosting(
     caller: Caller,
     Ids((venue, session)): Ids<(VenueId, SessionId)>,
     Body(answer): Body<CapacityAnswer>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<HostingAnswered>, ApiError> {
     let command = venues::Command::ConfirmCapacity {
         session,
         request: answer.request,
         capacity: answer.capacity,
     };
-    venue_command(&state, &caller, venue, Some(session), command).await
+    Ok(Answered::ok(HostingAnswered {
+        venue,
+        session,
+        recorded: venue_command(&state, &caller, venue, command).await?,
+    }))
 }
 
 async fn change_capacity(
@@ -271,13 +294,17 @@ async fn change_capacity(
     caller: Caller,
     Ids((venue, session)): Ids<(VenueId, SessionId)>,
     Body(answer): Body<CapacityAnswer>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<HostingAnswered>, ApiError> {
     let command = venues::Command::ChangeCapacity {
         session,
         request: answer.request,
         capacity: answer.capacity,
     };
-    venue_command(&state, &caller, venue, Some(session), command).await
+    Ok(Answered::ok(HostingAnswered {
+        venue,
+        session,
+        recorded: venue_command(&state, &caller, venue, command).await?,
+    }))
 }
 
 async fn decline_hosting(
@@ -285,13 +312,17 @@ async fn decline_hosting(
     caller: Caller,
     Ids((venue, session)): Ids<(VenueId, SessionId)>,
     Body(answer): Body<ReasonAnswer>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<HostingAnswered>, ApiError> {
     let command = venues::Command::Decline {
         session,
         request: answer.request,
         reason: answer.reason,
     };
-    venue_command(&state, &caller, venue, Some(session), command).await
+    Ok(Answered::ok(HostingAnswered {
+        venue,
+        session,
+        recorded: venue_command(&state, &caller, venue, command).await?,
+    }))
 }
 
 async fn withdraw_hosting(
@@ -299,13 +330,17 @@ async fn withdraw_hosting(
     caller: Caller,
     Ids((venue, session)): Ids<(VenueId, SessionId)>,
     Body(answer): Body<ReasonAnswer>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<HostingAnswered>, ApiError> {
     let command = venues::Command::Withdraw {
         session,
         request: answer.request,
         reason: answer.reason,
     };
-    venue_command(&state, &caller, venue, Some(session), command).await
+    Ok(Answered::ok(HostingAnswered {
+        venue,
+        session,
+        recorded: venue_command(&state, &caller, venue, command).await?,
+    }))
 }
 
 /// How many people of a registration came.
@@ -322,7 +357,7 @@ async fn check_in(
     caller: Caller,
     Ids((session, registration)): Ids<(SessionId, RegistrationId)>,
     Body(present): Body<Present>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<SeatsRecorded>, ApiError> {
     match &caller.principal.role {
         Role::Venue(venue) => {
             let hosts = state
@@ -350,10 +385,9 @@ async fn check_in(
         .registrations
         .check_in(session, registration, present.present, &caller.meta())
         .await?;
-    Ok(done(json!({
-        "session": session,
-        "registration": registration,
-        "stream": REGISTRATION,
-        "seq": seq,
-    })))
+    Ok(Answered::ok(SeatsRecorded {
+        session,
+        registration,
+        recorded: Sequenced::at(seq),
+    }))
 }

@@ -12,8 +12,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::on;
 use axum::{Extension, Json};
-use proto::webhooks::{Subscribe, SubscriptionId};
-use serde::Deserialize;
+use proto::webhooks::{Kind, Subscribe, SubscriptionId, WebhookUrl};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use webhooks::{HooksRefusal, Subscriber, Webhooks, WebhooksError};
 
@@ -23,6 +24,7 @@ use crate::extract::{Body, Ids};
 use crate::keys::{Principal, Role};
 use crate::problem::ApiError;
 use crate::routes::AppState;
+use crate::routes::answers::{Answered, Recorded, Sequenced, WebhooksStream, answer_of};
 use crate::routes::table::*;
 
 /// This area's slice of the route table.
@@ -41,21 +43,7 @@ pub(super) const ROUTES: &[Route] = &[
         )),
         query: &[],
         status: 201,
-        answer: Answer::Fields(&[
-            ("subscription", Field::Id),
-            ("url", Field::Text("Where deliveries are POSTed.")),
-            ("kinds", Field::List(WEBHOOK_KINDS)),
-            (
-                "secret",
-                Field::Text(
-                    "`whsec_…`: the key every delivery is signed with; shown in this answer \
-                     (and its replays) only.",
-                ),
-            ),
-            ("stream", Field::Is(super::webhooks::WEBHOOKS)),
-            ("seq", Field::Seq),
-            ("duplicate", Field::Flag),
-        ]),
+        answer: answer_of(&subscribe),
         handler: |m| on(m, subscribe),
     },
     Route {
@@ -94,11 +82,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[],
         status: 200,
-        answer: Answer::Fields(&[
-            ("subscription", Field::Id),
-            ("stream", Field::Is(super::webhooks::WEBHOOKS)),
-            ("seq", Field::Seq),
-        ]),
+        answer: answer_of(&unsubscribe),
         handler: |m| on(m, unsubscribe),
     },
     Route {
@@ -195,26 +179,47 @@ pub(crate) async fn subscribe(
     State(state): State<AppState>,
     caller: Caller,
     Body(request): Body<Subscribe>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<Subscribed>, ApiError> {
     let subscriber = subscriber(&caller.principal)?;
     let id = SubscriptionId(caller.derived_id("webhook"));
     let created = service(&state)?
         .subscribe(&subscriber, id, request, &caller.meta())
         .await
         .map_err(problem)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "subscription": created.subscription,
-            "url": created.url,
-            "kinds": created.kinds,
-            "secret": created.secret.expose(),
-            "stream": WEBHOOKS,
-            "seq": created.seq,
-            "duplicate": created.duplicate,
-        })),
-    )
-        .into_response())
+    Ok(Answered::created(Subscribed {
+        subscription: created.subscription,
+        url: created.url,
+        kinds: created.kinds,
+        secret: created.secret.expose().to_owned(),
+        recorded: Recorded::at(created.seq, created.duplicate),
+    }))
+}
+
+/// A subscription made.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Subscribed {
+    /// The subscription.
+    pub subscription: SubscriptionId,
+    /// Where deliveries are POSTed.
+    pub url: WebhookUrl,
+    /// What it hears of.
+    pub kinds: Vec<Kind>,
+    /// `whsec_…`: the key every delivery is signed with; shown in this answer (and its
+    /// replays) only.
+    pub secret: String,
+    /// Where the subscription was recorded.
+    #[serde(flatten)]
+    pub recorded: Recorded<WebhooksStream>,
+}
+
+/// A subscription ended.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Unsubscribed {
+    /// The subscription.
+    pub subscription: SubscriptionId,
+    /// Where its end was recorded.
+    #[serde(flatten)]
+    pub recorded: Sequenced<WebhooksStream>,
 }
 
 /// `POST /webhooks/{subscription}/delete`.
@@ -222,13 +227,16 @@ pub(crate) async fn unsubscribe(
     State(state): State<AppState>,
     caller: Caller,
     Ids(id): Ids<SubscriptionId>,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<Unsubscribed>, ApiError> {
     let subscriber = subscriber(&caller.principal)?;
     let seq = service(&state)?
         .unsubscribe(&subscriber, id, &caller.meta())
         .await
         .map_err(problem)?;
-    Ok(Json(json!({ "subscription": id, "stream": WEBHOOKS, "seq": seq })).into_response())
+    Ok(Answered::ok(Unsubscribed {
+        subscription: id,
+        recorded: Sequenced::at(seq),
+    }))
 }
 
 /// The name under which the webhooks process's progress is followed: what a delivery log read
@@ -323,15 +331,6 @@ pub(crate) async fn deliveries(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_documented_kinds_are_the_contract_s() {
-        let kinds: Vec<&str> = proto::webhooks::Kind::ALL
-            .iter()
-            .map(|k| k.as_str())
-            .collect();
-        assert_eq!(kinds, crate::routes::table::WEBHOOK_KINDS);
-    }
 
     #[test]
     fn organisers_have_no_webhooks() {
