@@ -93,7 +93,7 @@ impl Default for SessionQuery {
 /// It names the last session of a page by its position in time order, so a page is stable: the
 /// sessions scheduled, moved or filled since do not shift the next page by a row. Its contents
 /// are not a contract; only [`sessions`] reads it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct Cursor(String);
 
@@ -143,11 +143,13 @@ impl From<String> for Cursor {
 }
 
 /// One page of a listing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "{T}Page")]
 pub struct Page<T> {
     /// The items, in order.
     pub items: Vec<T>,
     /// The cursor of the next page; `null` when this page is the last.
+    #[schemars(required)]
     pub next: Option<Cursor>,
 }
 

@@ -8,12 +8,13 @@ use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 use proto::taxonomy::{Audience, DiscoveryTool, EventKind, Theme};
 use proto::values::{EditionId, EventId, PartnerId, SessionId, VenueId};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::rows::{EditionRow, EventRow, SeatsRow, SessionRow, VenueRow};
 
 /// An event of a programme, as its organisers described it (with or without sessions yet).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EventView {
     /// Its id.
     pub event: EventId,
@@ -55,7 +56,7 @@ impl EventView {
 }
 
 /// Where an edition stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EditionStatus {
     /// Being prepared by its organisers; not public.
@@ -67,7 +68,7 @@ pub enum EditionStatus {
 }
 
 /// Where a session's current hosting request stands with its venue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VenueStatus {
     /// The venue was asked and has not answered yet (also after a move in time or place).
@@ -83,7 +84,7 @@ pub enum VenueStatus {
 }
 
 /// An edition: one week or day of events.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EditionView {
     /// Its id.
     pub id: EditionId,
@@ -92,8 +93,10 @@ pub struct EditionView {
     /// The département it covers, e.g. `05`.
     pub territory: String,
     /// Its first day.
+    #[schemars(schema_with = "proto::values::strict::date_schema")]
     pub first_day: Date,
     /// Its last day, inclusive.
+    #[schemars(schema_with = "proto::values::strict::date_schema")]
     pub last_day: Date,
     /// Its time zone (IANA), in which its sessions' local times are written.
     pub time_zone: String,
@@ -123,7 +126,7 @@ impl EditionView {
 ///
 /// The scheduling, venue and registration facts it merges are each as recent as the catalogue's
 /// checkpoint on their own stream; a fact not read yet is absent (`null`) or zero.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SessionView {
     /// The session's id.
     pub session: SessionId,
@@ -164,12 +167,16 @@ pub struct SessionView {
     pub room_name: Option<String>,
     /// Start, local wall-clock time in [`time_zone`](Self::time_zone), e.g.
     /// `2027-04-13T09:00:00`.
+    #[schemars(schema_with = "proto::values::strict::date_time_schema")]
     pub starts_local: DateTime,
     /// End, local wall-clock time.
+    #[schemars(schema_with = "proto::values::strict::date_time_schema")]
     pub ends_local: DateTime,
     /// Start, the instant (RFC 3339, UTC): the catalogue's order.
+    #[schemars(schema_with = "proto::values::strict::timestamp_schema")]
     pub starts_at: Timestamp,
     /// End, the instant.
+    #[schemars(schema_with = "proto::values::strict::timestamp_schema")]
     pub ends_at: Timestamp,
     /// The zone of the local times (the edition's), e.g. `Europe/Paris`.
     pub time_zone: String,

@@ -84,6 +84,14 @@ pub(crate) const fn answer_of<Args, H: Answers<Args>>(_handler: &H) -> Answer {
     Answer::Typed(schema_of::<H::Document>)
 }
 
+/// A listing that is never paged (an edition's events, a key's subscriptions…).
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "{T}List")]
+pub struct Items<T> {
+    /// The items, in order.
+    pub items: Vec<T>,
+}
+
 /// A stream's name as an answer states it: a unit type that serialises as the name (and reads
 /// only it), whose schema is that constant.
 macro_rules! stream {

@@ -14,18 +14,17 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
 use axum::routing::on;
-use catalogue::{CatalogueError, SessionQuery};
+use catalogue::{CatalogueError, EditionView, EventView, Page, SessionQuery, SessionView};
 use projection::Progress;
 use proto::values::{EditionId, SessionId};
-use serde_json::json;
 
 use crate::auth::Presented;
 use crate::extract::Ids;
 use crate::keys::{Editions, Role};
 use crate::problem::ApiError;
 use crate::routes::AppState;
+use crate::routes::answers::{Answered, Items, answer_of};
 use crate::routes::table::*;
 
 /// This area's slice of the route table.
@@ -40,10 +39,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[MIN_SEQ],
         status: 200,
-        answer: Answer::Json(
-            "`{items: [...]}`: each edition's id, name, territory, first_day, last_day, \
-             time_zone, status and public",
-        ),
+        answer: answer_of(&editions),
         handler: |m| on(m, editions),
     },
     Route {
@@ -56,7 +52,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[MIN_SEQ],
         status: 200,
-        answer: Answer::Json("the edition, as in the list"),
+        answer: answer_of(&edition),
         handler: |m| on(m, edition),
     },
     Route {
@@ -69,10 +65,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[MIN_SEQ],
         status: 200,
-        answer: Answer::Json(
-            "`{items: [...]}`: each event's id, edition, kind, title, description, themes, \
-             audiences, restricted_to, discovery_tools and partners, by title",
-        ),
+        answer: answer_of(&events),
         handler: |m| on(m, events),
     },
     Route {
@@ -85,11 +78,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: SESSION_QUERY,
         status: 200,
-        answer: Answer::Json(
-            "`{items: [...], next: <cursor> | null}`: each session with its event, venue, \
-             room, local and UTC times, venue status, cancellation, capacity, confirmed \
-             seats, seats left and waiting list",
-        ),
+        answer: answer_of(&sessions),
         handler: |m| on(m, sessions),
     },
     Route {
@@ -102,7 +91,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[MIN_SEQ],
         status: 200,
-        answer: Answer::Json("the session, as in the pages"),
+        answer: answer_of(&session),
         handler: |m| on(m, session),
     },
 ];
@@ -322,7 +311,7 @@ pub(crate) async fn editions(
     State(state): State<AppState>,
     presented: Presented,
     min_seq: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<Items<EditionView>>, ApiError> {
     let db = store(&state)?;
     let drafts = drafts_visible(presented);
     caught_up(&state, &min_seq).await?;
@@ -330,7 +319,7 @@ pub(crate) async fn editions(
         .into_iter()
         .filter(|edition| visible(drafts.as_ref(), edition.id, edition.public))
         .collect();
-    Ok(axum::Json(json!({ "items": items })).into_response())
+    Ok(Answered::ok(Items { items }))
 }
 
 pub(crate) async fn edition(
@@ -338,13 +327,13 @@ pub(crate) async fn edition(
     presented: Presented,
     Ids(id): Ids<EditionId>,
     min_seq: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<EditionView>, ApiError> {
     let db = store(&state)?;
     let drafts = drafts_visible(presented);
     caught_up(&state, &min_seq).await?;
     match catalogue::edition(db, id) {
         Some(edition) if visible(drafts.as_ref(), edition.id, edition.public) => {
-            Ok(axum::Json(edition).into_response())
+            Ok(Answered::ok(edition))
         }
         _ => Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -361,14 +350,14 @@ pub(crate) async fn events(
     presented: Presented,
     Ids(id): Ids<EditionId>,
     min_seq: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<Items<EventView>>, ApiError> {
     let db = store(&state)?;
     let drafts = drafts_visible(presented);
     caught_up(&state, &min_seq).await?;
     match catalogue::edition(db, id) {
         Some(edition) if visible(drafts.as_ref(), edition.id, edition.public) => {
             let items = catalogue::events(db, id);
-            Ok(axum::Json(json!({ "items": items })).into_response())
+            Ok(Answered::ok(Items { items }))
         }
         _ => Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -383,7 +372,7 @@ pub(crate) async fn sessions(
     presented: Presented,
     query: Result<Query<SessionQuery>, QueryRejection>,
     min_seq: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<Page<SessionView>>, ApiError> {
     let Query(query) = query.map_err(|rejection| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -411,7 +400,7 @@ pub(crate) async fn sessions(
     }
     caught_up(&state, &min_seq).await?;
     let page = catalogue::sessions(db, &query).map_err(|e| catalogue_error(&e))?;
-    Ok(axum::Json(page).into_response())
+    Ok(Answered::ok(page))
 }
 
 pub(crate) async fn session(
@@ -419,13 +408,13 @@ pub(crate) async fn session(
     presented: Presented,
     Ids(id): Ids<SessionId>,
     min_seq: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<SessionView>, ApiError> {
     let db = store(&state)?;
     let drafts = drafts_visible(presented);
     caught_up(&state, &min_seq).await?;
     match catalogue::session(db, id) {
         Some(session) if visible(drafts.as_ref(), session.edition, session.public) => {
-            Ok(axum::Json(session).into_response())
+            Ok(Answered::ok(session))
         }
         _ => Err(ApiError::new(
             StatusCode::NOT_FOUND,
