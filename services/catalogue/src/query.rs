@@ -149,7 +149,6 @@ pub struct Page<T> {
     /// The items, in order.
     pub items: Vec<T>,
     /// The cursor of the next page; `null` when this page is the last.
-    #[schemars(required)]
     pub next: Option<Cursor>,
 }
 

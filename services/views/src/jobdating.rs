@@ -287,7 +287,7 @@ fn put_interview(
 // ---- Reads ----
 
 /// An employer, as shown in timetables and figures.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct EmployerInfo {
     /// Its id.
     pub employer: EmployerId,
@@ -314,7 +314,7 @@ impl From<EmployerJoined> for EmployerInfo {
 }
 
 /// Where a slot of a table stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SlotStatus {
     /// Nobody is booked; it may be.
@@ -328,7 +328,7 @@ pub enum SlotStatus {
 }
 
 /// One slot of a table's timetable.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct TimetableSlot {
     /// The slot.
     pub slot: SlotNo,
@@ -351,7 +351,7 @@ pub struct TimetableSlot {
 }
 
 /// A table's timetable: every slot, free or not.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Timetable {
     /// The session.
     pub session: SessionId,
@@ -423,7 +423,7 @@ pub fn timetable(
 }
 
 /// One of a candidate's interviews, as their partner is told of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Interview {
     /// The table.
     pub table: TableNo,
@@ -494,7 +494,9 @@ pub fn candidate_interviews(
 }
 
 /// How the interviews went.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize,
+)]
 pub struct Outcomes {
     /// Interviews booked or announced (drafts not counted).
     pub interviews: u32,
@@ -546,7 +548,7 @@ impl Outcomes {
 }
 
 /// Hires for one job under one contract.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Hires {
     /// The job.
     pub job: Job,
@@ -559,7 +561,7 @@ pub struct Hires {
 }
 
 /// One employer's figures.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct EmployerFigures {
     /// The employer.
     pub employer: EmployerId,
@@ -572,7 +574,7 @@ pub struct EmployerFigures {
 }
 
 /// A job-dating session's figures.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct JobDatingFigures {
     /// The session.
     pub session: SessionId,

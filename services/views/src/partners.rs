@@ -28,7 +28,7 @@ use crate::store::{Cursor, MAX_LIMIT, Page, ViewError, row, tails};
 ///
 /// Each fact is as recent as the view's checkpoint on its own stream; one not read yet is
 /// `null`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct SessionInfo {
     /// The session.
     pub session: SessionId,
@@ -120,7 +120,7 @@ impl SessionInfo {
 }
 
 /// One registration: who (sealed), where it stands, and every step it went through.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct RegistrationView {
     /// The registration.
     pub registration: RegistrationId,
@@ -195,7 +195,7 @@ impl RegistrationView {
 }
 
 /// Which registrations to list, and which page. Every filter is optional; they apply together.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 #[serde(default)]
 pub struct RegistrationQuery {
     /// Only this partner's.

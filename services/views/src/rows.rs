@@ -192,7 +192,7 @@ pub(crate) fn write<T: Serialize>(
 }
 
 /// A participant's identity erased: when, by whom, why. No personal data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct ErasureRow {
     /// When it was recorded.
     pub at: jiff::Timestamp,
@@ -321,7 +321,7 @@ pub enum Standing {
 }
 
 /// One step of a registration's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Step {
     /// Registered with its seats confirmed.
@@ -349,7 +349,7 @@ pub enum Step {
 }
 
 /// A step and when it happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Dated {
     /// When it was decided.
     pub at: Timestamp,

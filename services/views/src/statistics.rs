@@ -36,7 +36,9 @@ use crate::rows::{EDITION_SESSIONS, EDITIONS, EditionRow, Standing};
 use crate::store::{ViewError, row, tails};
 
 /// How many registrations and people, and how many came.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize,
+)]
 pub struct Reached {
     /// Confirmed registrations (a group is one).
     pub registrations: u32,
@@ -55,7 +57,7 @@ impl Reached {
 }
 
 /// One session's figures.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct SessionFigures {
     /// The session.
     pub session: SessionId,
@@ -86,7 +88,7 @@ pub struct SessionFigures {
 }
 
 /// The registrations made on one day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Day {
     /// The day, in the edition's time zone.
     pub day: Date,
@@ -99,7 +101,9 @@ pub struct Day {
 }
 
 /// An edition's totals.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize,
+)]
 pub struct Totals {
     /// Sessions scheduled (cancelled ones included).
     pub sessions: u32,
@@ -118,7 +122,7 @@ pub struct Totals {
 }
 
 /// An edition's statistics.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct EditionStatistics {
     /// The edition.
     pub edition: EditionId,
@@ -149,7 +153,7 @@ pub struct EditionStatistics {
 }
 
 /// An edition's job-dating figures.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct JobDatingSection {
     /// Job-dating sessions whose floor was set up.
     pub sessions: u32,

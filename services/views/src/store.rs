@@ -44,7 +44,7 @@ impl ViewError {
 
 /// Where a listing stopped: an opaque string, to pass back as `after`. Its contents are not a
 /// contract.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema, Deserialize)]
 #[serde(transparent)]
 pub struct Cursor(String);
 
@@ -87,7 +87,8 @@ impl Cursor {
 }
 
 /// One page of a listing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(rename = "{T}Page")]
 pub struct Page<T> {
     /// The items, in order.
     pub items: Vec<T>,

@@ -22,7 +22,7 @@ use crate::rows::{HOSTING, HostingRow, HostingStatus, Standing};
 use crate::store::{ViewError, row};
 
 /// A venue's latest hosting request for a session, with the session as scheduled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct HostingView {
     /// The session.
     pub session: SessionId,
@@ -128,7 +128,7 @@ pub fn hosting_of(
 }
 
 /// One line of an attendance list: a confirmed registration, as the door sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Attendee {
     /// The registration (what a check-in names).
     pub registration: RegistrationId,

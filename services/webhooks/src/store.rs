@@ -59,7 +59,7 @@ pub struct SubscriptionRecord {
 }
 
 /// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Not delivered yet; tried again at `next_attempt_at`.
@@ -71,7 +71,7 @@ pub enum Status {
 }
 
 /// One attempt to deliver.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Attempt {
     /// When it was sent.
     pub at: Timestamp,
@@ -353,7 +353,8 @@ pub struct Store {
 }
 
 /// One page of a subscription's delivery log, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "DeliveryPage")]
 pub struct Page {
     /// The deliveries, newest first, each without its body.
     pub items: Vec<DeliveryView>,
@@ -362,7 +363,7 @@ pub struct Page {
 }
 
 /// A delivery as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeliveryView {
     /// The stable id (the event's).
     pub id: Uuid,

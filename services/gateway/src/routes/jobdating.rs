@@ -20,7 +20,7 @@ use ::views::JobDatingView;
 use ::views::ics::{Entry, EntryStatus, When};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::on;
 use jiff::tz::TimeZone;
 use jobdating::{JobDating, JobDatingError};
@@ -227,10 +227,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[MIN_SEQ_JOBDATING],
         status: 200,
-        answer: Answer::Json(
-            "`{session, table, recruiter, employer, draft, slots: [{slot, starts_at, ends_at, \
-             status, participant, partner, by, wish, outcome}]}`",
-        ),
+        answer: answer_of(&timetable),
         handler: |m| on(m, timetable),
     },
     Route {
@@ -263,10 +260,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[MIN_SEQ_JOBDATING],
         status: 200,
-        answer: Answer::Json(
-            "`{session, employers, tables, slots_offered, candidates_with_wishes, \
-             candidates_met, drafted, outcomes, by_job, hires, hires_by_contract, by_employer}`",
-        ),
+        answer: answer_of(&figures),
         handler: |m| on(m, figures),
     },
 ];
@@ -432,7 +426,6 @@ pub struct PlanRun {
     /// The job-dating session.
     pub session: SessionId,
     /// What the run drafted (`null` when a retry was answered from the log).
-    #[schemars(required)]
     pub draft: Option<DraftFigures>,
     /// Where the run was recorded.
     #[serde(flatten)]
@@ -820,12 +813,12 @@ pub(crate) async fn timetable(
     reader: Reader,
     Ids((session, table)): Ids<(SessionId, TableNo)>,
     min_seq: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<::views::Timetable>, ApiError> {
     let db = store(&state)?;
     caught_up_on(&state, JobDatingView::NAME, &min_seq).await?;
     floor_staff(&state, &reader.0, None, session).await?;
     match ::views::jobdating::timetable(db, session, table).map_err(|e| view_error(&e))? {
-        Some(timetable) => Ok(axum::Json(timetable).into_response()),
+        Some(timetable) => Ok(Answered::ok(timetable)),
         None => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown-table",
@@ -840,12 +833,12 @@ pub(crate) async fn figures(
     reader: Reader,
     Ids(session): Ids<SessionId>,
     min_seq: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<::views::JobDatingFigures>, ApiError> {
     let db = store(&state)?;
     caught_up_on(&state, JobDatingView::NAME, &min_seq).await?;
     floor_staff(&state, &reader.0, None, session).await?;
     match ::views::jobdating::figures(db, session).map_err(|e| view_error(&e))? {
-        Some(figures) => Ok(axum::Json(figures).into_response()),
+        Some(figures) => Ok(Answered::ok(figures)),
         None => Err(unknown_floor(session)),
     }
 }

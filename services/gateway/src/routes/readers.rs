@@ -23,8 +23,8 @@
 
 use ::views::ics::{Entry, EntryStatus, When};
 use ::views::{
-    Attendee, HostingStatus, PartnerView, RegistrationQuery, RegistrationView, Standing,
-    Statistics, VenueView, ViewError,
+    Attendee, EditionStatistics, ErasureRow, HostingStatus, HostingView, Page, PartnerView,
+    RegistrationQuery, RegistrationView, Standing, Statistics, VenueView, ViewError,
 };
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Query, State};
@@ -34,13 +34,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::on;
 use proto::registration::participant::ErasureReason;
 use proto::registration::{ParticipantId, RegistrationId, SealedIdentity};
-use proto::values::{EditionId, SessionId, VenueId};
+use proto::values::{EditionId, PartnerId, SessionId, VenueId};
 use registration::identities::{IdentityError, Revealed};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
-use super::answers::{Answered, RegistrationStream, Sequenced, answer_of};
+use super::answers::{Answered, Items, RegistrationStream, Sequenced, answer_of};
 use super::catalogue::{MinSeq, caught_up_on};
 use super::table::*;
 use crate::auth::Caller;
@@ -63,11 +62,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: REGISTRATION_QUERY,
         status: 200,
-        answer: Answer::Json(
-            "`{items: [...], next: <cursor> | null}`: each registration with its partner, \
-             participant, seats, profile, identity (`known` or `erased`), status, check-in, \
-             no-show, history and session",
-        ),
+        answer: answer_of(&registrations),
         handler: |m| on(m, registrations),
     },
     Route {
@@ -80,7 +75,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[MIN_SEQ_PARTNERS],
         status: 200,
-        answer: Answer::Json("the registration, as in the list"),
+        answer: answer_of(&registration),
         handler: |m| on(m, registration),
     },
     Route {
@@ -95,9 +90,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[MIN_SEQ_PARTNERS],
         status: 200,
-        answer: Answer::Json(
-            "`{participant, partner, identity, registrations: [...], erasure}`: `erasure` is `null`, or when, by whom (`partner` with its id, `organiser`, `system`) and why (`request`, `retention`) the identity was erased",
-        ),
+        answer: answer_of(&participant),
         handler: |m| on(m, participant),
     },
     Route {
@@ -155,10 +148,7 @@ pub(super) const ROUTES: &[Route] = &[
             MIN_SEQ_VENUES,
         ],
         status: 200,
-        answer: Answer::Json(
-            "`{items: [...]}`: each request's session, event, number, status, room, times, \
-             title, capacity wanted and confirmed, reason",
-        ),
+        answer: answer_of(&hosting),
         handler: |m| on(m, hosting),
     },
     Route {
@@ -173,10 +163,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[MIN_SEQ_VENUES],
         status: 200,
-        answer: Answer::Json(
-            "`{session, confirmed_seats, present, items: [...]}`: each confirmed registration's \
-             first name and initial (`null` once erased), seats, partner, check-in and no-show",
-        ),
+        answer: answer_of(&attendance),
         handler: |m| on(m, attendance),
     },
     Route {
@@ -208,10 +195,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[MIN_SEQ_STATISTICS],
         status: 200,
-        answer: Answer::Json(
-            "`{edition, name, time_zone, totals, by_audience, by_theme, by_town, by_home_town, \
-             by_kind, by_partner, sessions: [...], registrations_per_day: [...]}`",
-        ),
+        answer: answer_of(&statistics),
         handler: |m| on(m, statistics),
     },
 ];
@@ -319,14 +303,18 @@ fn unknown_session(id: SessionId) -> ApiError {
 }
 
 /// What an identity shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
-enum Shown {
+pub enum Shown {
     /// Opened.
     Known {
+        /// The first name.
         first_name: String,
+        /// The last name.
         last_name: String,
+        /// The email address, if the partner gave one.
         email: Option<String>,
+        /// The phone number, if the partner gave one.
         phone: Option<String>,
     },
     /// Erased on request: the key is gone.
@@ -363,11 +351,28 @@ async fn reveal(state: &AppState, sealed: Option<&SealedIdentity>) -> Result<Sho
     }
 }
 
-/// A registration as JSON, with its identity opened.
-async fn shown(state: &AppState, registration: &RegistrationView) -> Result<Value, ApiError> {
-    let mut value = serde_json::to_value(registration).map_err(|e| ApiError::internal(&e))?;
-    value["identity"] = json!(reveal(state, registration.sealed.as_ref()).await?);
-    Ok(value)
+/// A registration as a partner or an organiser reads it: with its identity opened, unless the
+/// list was asked without (`identity=false`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ShownRegistration {
+    /// The registration.
+    #[serde(flatten)]
+    pub registration: RegistrationView,
+    /// Its participant's identity, opened (or shown as erased); absent from a list asked with
+    /// `identity=false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Shown>,
+}
+
+/// A registration with its identity opened.
+async fn shown(
+    state: &AppState,
+    registration: &RegistrationView,
+) -> Result<ShownRegistration, ApiError> {
+    Ok(ShownRegistration {
+        registration: registration.clone(),
+        identity: Some(reveal(state, registration.sealed.as_ref()).await?),
+    })
 }
 
 // ---- Partners (and organisers): registrations and participants ----
@@ -392,7 +397,7 @@ pub(crate) async fn registrations(
     query: Result<Query<RegistrationQuery>, QueryRejection>,
     with: Result<Query<WithIdentity>, QueryRejection>,
     min_seq: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<Page<ShownRegistration>>, ApiError> {
     let Query(mut query) = query.map_err(|r| invalid_query(&r))?;
     let Query(with) = with.map_err(|r| invalid_query(&r))?;
     match &reader.0.role {
@@ -427,10 +432,16 @@ pub(crate) async fn registrations(
         items.push(if with.identity {
             shown(&state, registration).await?
         } else {
-            serde_json::to_value(registration).map_err(|e| ApiError::internal(&e))?
+            ShownRegistration {
+                registration: registration.clone(),
+                identity: None,
+            }
         });
     }
-    Ok(axum::Json(json!({ "items": items, "next": page.next })).into_response())
+    Ok(Answered::ok(Page {
+        items,
+        next: page.next,
+    }))
 }
 
 /// `GET /registrations/{registration}`.
@@ -439,13 +450,13 @@ pub(crate) async fn registration(
     reader: Reader,
     Ids(id): Ids<RegistrationId>,
     min_seq: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<ShownRegistration>, ApiError> {
     let db = &stores(&state)?.partners;
     caught_up_on(&state, PartnerView::NAME, &min_seq).await?;
     let found = ::views::partners::registration(db, id).map_err(|e| view_error(&e))?;
     match found {
         Some(registration) if reader.sees(&registration) => {
-            Ok(axum::Json(shown(&state, &registration).await?).into_response())
+            Ok(Answered::ok(shown(&state, &registration).await?))
         }
         _ => Err(unknown_registration(id)),
     }
@@ -471,13 +482,29 @@ async fn visible_registrations(
     Ok(found)
 }
 
+/// A participant as its partner (or an organiser) reads it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ParticipantRecord {
+    /// The participant.
+    pub participant: ParticipantId,
+    /// The partner that registered them.
+    pub partner: Option<PartnerId>,
+    /// Their identity, opened (or shown as erased).
+    pub identity: Shown,
+    /// Their registrations the reader sees, each with the identity opened.
+    pub registrations: Vec<ShownRegistration>,
+    /// `null`, or when, by whom (`partner` with its id, `organiser`, `system`) and why
+    /// (`request`, `retention`) the identity was erased.
+    pub erasure: Option<ErasureRow>,
+}
+
 /// `GET /participants/{participant}`.
 pub(crate) async fn participant(
     State(state): State<AppState>,
     reader: Reader,
     Ids(id): Ids<ParticipantId>,
     min_seq: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<ParticipantRecord>, ApiError> {
     let found = visible_registrations(&state, &reader, id, &min_seq).await?;
     let latest = found.last().and_then(|r| r.sealed.as_ref());
     let identity = reveal(&state, latest).await?;
@@ -488,14 +515,13 @@ pub(crate) async fn participant(
     }
     let erasure =
         ::views::partners::erasure(&stores(&state)?.partners, id).map_err(|e| view_error(&e))?;
-    Ok(axum::Json(json!({
-        "participant": id,
-        "partner": partner,
-        "identity": identity,
-        "registrations": registrations,
-        "erasure": erasure,
+    Ok(Answered::ok(ParticipantRecord {
+        participant: id,
+        partner,
+        identity,
+        registrations,
+        erasure,
     }))
-    .into_response())
 }
 
 /// The media type of a calendar.
@@ -649,24 +675,38 @@ pub(crate) async fn hosting(
     Ids(venue): Ids<VenueId>,
     filter: Result<Query<HostingFilter>, QueryRejection>,
     min_seq: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<Items<HostingView>>, ApiError> {
     let Query(filter) = filter.map_err(|r| invalid_query(&r))?;
     venue_desk(&reader, venue)?;
     let db = &stores(&state)?.venues;
     caught_up_on(&state, VenueView::NAME, &min_seq).await?;
     let items = ::views::venues::hosting(db, venue, filter.status).map_err(|e| view_error(&e))?;
-    Ok(axum::Json(json!({ "items": items })).into_response())
+    Ok(Answered::ok(Items { items }))
 }
 
 /// A line of an attendance list as the door sees it: a first name and an initial.
-#[derive(Debug, Serialize)]
-struct Line {
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Line {
+    /// The registration at the door.
     #[serde(flatten)]
-    attendee: Attendee,
+    pub attendee: Attendee,
     /// `Camille M.`; `null` once erased.
-    name: Option<String>,
+    pub name: Option<String>,
     /// Whether the participant was erased.
-    erased: bool,
+    pub erased: bool,
+}
+
+/// A session's attendance list.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AttendanceList {
+    /// The session.
+    pub session: ::views::SessionInfo,
+    /// Seats held by its confirmed registrations.
+    pub confirmed_seats: u32,
+    /// People checked in so far.
+    pub present: u32,
+    /// Each confirmed registration.
+    pub items: Vec<Line>,
 }
 
 /// The attendance list of a session the reader may see.
@@ -734,17 +774,16 @@ pub(crate) async fn attendance(
     reader: Reader,
     Ids((venue, session)): Ids<(VenueId, SessionId)>,
     min_seq: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<AttendanceList>, ApiError> {
     let (info, lines) = attendance_lines(&state, &reader, venue, session, &min_seq).await?;
     let seats: u32 = lines.iter().map(|l| l.attendee.seats).sum();
     let present: u32 = lines.iter().map(|l| l.attendee.present).sum();
-    Ok(axum::Json(json!({
-        "session": info,
-        "confirmed_seats": seats,
-        "present": present,
-        "items": lines,
+    Ok(Answered::ok(AttendanceList {
+        session: info,
+        confirmed_seats: seats,
+        present,
+        items: lines,
     }))
-    .into_response())
 }
 
 /// The columns of the CSV attendance list.
@@ -794,7 +833,7 @@ pub(crate) async fn statistics(
     reader: Reader,
     Ids(edition): Ids<EditionId>,
     min_seq: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<EditionStatistics>, ApiError> {
     match &reader.0.role {
         Role::Organiser(editions) if editions.covers(edition) => {}
         Role::Organiser(_) => {
@@ -807,7 +846,7 @@ pub(crate) async fn statistics(
     let db = &stores(&state)?.statistics;
     caught_up_on(&state, Statistics::NAME, &min_seq).await?;
     match ::views::statistics::statistics(db, edition).map_err(|e| view_error(&e))? {
-        Some(stats) => Ok(axum::Json(stats).into_response()),
+        Some(stats) => Ok(Answered::ok(stats)),
         None => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown-edition",

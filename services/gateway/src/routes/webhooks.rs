@@ -6,16 +6,14 @@
 //! The secret is in the answer to `POST /webhooks` only (and in its replays: the same request
 //! with the same `Idempotency-Key`); lists and reads never show it.
 
+use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::on;
-use axum::{Extension, Json};
 use proto::webhooks::{Kind, Subscribe, SubscriptionId, WebhookUrl};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use webhooks::{HooksRefusal, Subscriber, Webhooks, WebhooksError};
 
 use super::catalogue::{MinSeq, caught_up_on};
@@ -24,7 +22,7 @@ use crate::extract::{Body, Ids};
 use crate::keys::{Principal, Role};
 use crate::problem::ApiError;
 use crate::routes::AppState;
-use crate::routes::answers::{Answered, Recorded, Sequenced, WebhooksStream, answer_of};
+use crate::routes::answers::{Answered, Items, Recorded, Sequenced, WebhooksStream, answer_of};
 use crate::routes::table::*;
 
 /// This area's slice of the route table.
@@ -56,7 +54,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[MIN_SEQ_SUBSCRIPTIONS],
         status: 200,
-        answer: Answer::Json("`{items: [{subscription, url, kinds}]}`"),
+        answer: answer_of(&list),
         handler: |m| on(m, list),
     },
     Route {
@@ -69,7 +67,7 @@ pub(super) const ROUTES: &[Route] = &[
         body: None,
         query: &[MIN_SEQ_SUBSCRIPTIONS],
         status: 200,
-        answer: Answer::Json("`{subscription, url, kinds}`"),
+        answer: answer_of(&one),
         handler: |m| on(m, one),
     },
     Route {
@@ -107,11 +105,7 @@ pub(super) const ROUTES: &[Route] = &[
             MIN_SEQ_DELIVERIES,
         ],
         status: 200,
-        answer: Answer::Json(
-            "`{items: [...], next: <cursor> | null}`: each delivery's id, kind, created_at, \
-             status (`pending`, `delivered`, `failed`), attempt_count, attempts (at, status, \
-             error, duration_ms) and next_attempt_at",
-        ),
+        answer: answer_of(&deliveries),
         handler: |m| on(m, deliveries),
     },
 ];
@@ -212,6 +206,17 @@ pub struct Subscribed {
     pub recorded: Recorded<WebhooksStream>,
 }
 
+/// A live subscription, without its secret.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Subscription {
+    /// The subscription.
+    pub subscription: SubscriptionId,
+    /// Where deliveries are POSTed.
+    pub url: WebhookUrl,
+    /// What it hears of.
+    pub kinds: Vec<Kind>,
+}
+
 /// A subscription ended.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Unsubscribed {
@@ -249,7 +254,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     _read_from_the_log: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<Items<Subscription>>, ApiError> {
     let subscriber = subscriber(&principal)?;
     let hooks = service(&state)?
         .subscriptions(&subscriber)
@@ -257,10 +262,14 @@ pub(crate) async fn list(
         .map_err(problem)?;
     let items: Vec<_> = hooks
         .subscriptions
-        .iter()
-        .map(|(id, s)| json!({ "subscription": id, "url": s.url, "kinds": s.kinds }))
+        .into_iter()
+        .map(|(id, s)| Subscription {
+            subscription: id,
+            url: s.url,
+            kinds: s.kinds,
+        })
         .collect();
-    Ok(Json(json!({ "items": items })).into_response())
+    Ok(Answered::ok(Items { items }))
 }
 
 /// `GET /webhooks/{subscription}`: one of the key's subscriber's subscriptions, without its
@@ -270,17 +279,21 @@ pub(crate) async fn one(
     Extension(principal): Extension<Principal>,
     Ids(id): Ids<SubscriptionId>,
     _read_from_the_log: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<Subscription>, ApiError> {
     let subscriber = subscriber(&principal)?;
-    let hooks = service(&state)?
+    let mut hooks = service(&state)?
         .subscriptions(&subscriber)
         .await
         .map_err(problem)?;
     let found = hooks
         .subscriptions
-        .get(&id)
+        .remove(&id)
         .ok_or_else(|| problem(WebhooksError::Refused(HooksRefusal::UnknownSubscription)))?;
-    Ok(Json(json!({ "subscription": id, "url": found.url, "kinds": found.kinds })).into_response())
+    Ok(Answered::ok(Subscription {
+        subscription: id,
+        url: found.url,
+        kinds: found.kinds,
+    }))
 }
 
 /// The query of a delivery log's page (`min_seq` is read by [`MinSeq`]; other parameters are
@@ -300,7 +313,7 @@ pub(crate) async fn deliveries(
     Ids(id): Ids<SubscriptionId>,
     query: Result<Query<LogQuery>, QueryRejection>,
     min_seq: MinSeq,
-) -> Result<Response, ApiError> {
+) -> Result<Answered<webhooks::Page>, ApiError> {
     let Query(query) = query.map_err(|rejection| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -325,7 +338,7 @@ pub(crate) async fn deliveries(
             query.after.map(|after| after.to_string()).as_deref(),
         )
         .map_err(problem)?;
-    Ok(Json(page).into_response())
+    Ok(Answered::ok(page))
 }
 
 #[cfg(test)]
