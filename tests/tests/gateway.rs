@@ -65,6 +65,7 @@ struct Call {
     key: Option<String>,
     content_type: Option<&'static str>,
     body: Bytes,
+    correlation: Option<String>,
 }
 
 fn post(path: &str) -> Call {
@@ -76,6 +77,7 @@ fn post(path: &str) -> Call {
         key: None,
         content_type: None,
         body: Bytes::new(),
+        correlation: None,
     }
 }
 
@@ -104,6 +106,10 @@ impl Call {
         self.body = Bytes::from(body.to_string());
         self
     }
+    fn correlated(mut self, id: &str) -> Self {
+        self.correlation = Some(id.to_owned());
+        self
+    }
     fn raw(mut self, content_type: Option<&'static str>, body: impl Into<Bytes>) -> Self {
         self.content_type = content_type;
         self.body = body.into();
@@ -123,6 +129,9 @@ impl Call {
         }
         if let Some(content_type) = self.content_type {
             builder = builder.header(header::CONTENT_TYPE, content_type);
+        }
+        if let Some(id) = self.correlation {
+            builder = builder.header(gateway::correlation::HEADER, id);
         }
         Ok(builder.body(Body::from(self.body))?)
     }
@@ -1959,5 +1968,88 @@ async fn values_out_of_reason_are_typed_problems() -> anyhow::Result<()> {
         assert!(answer.is_problem(), "{answer:?}");
     }
     assert_eq!(week.messages_in_log().await, before, "nothing recorded");
+    Ok(())
+}
+
+/// A request's correlation id (the client's, or one the gateway makes) is answered in its header,
+/// recorded in the envelopes of the events its command records, and carried on by the reaction
+/// those events cause in another service: the venue's hosting request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_s_correlation_id_follows_its_command_into_the_reactions() -> anyhow::Result<()> {
+    let api = Api::start().await?;
+    let week = &api.week;
+    let venue = week.register_venue(40).await?;
+    let edition = week.create_edition().await?;
+    let event = week.add_open_door(edition).await?;
+    let organiser = api.key(Role::Organiser(Editions::All)).await?;
+    let correlation = uuid::Uuid::now_v7();
+    let session = SessionId::generate();
+    let scheduled = api
+        .send(
+            post(&format!("/events/{event}/sessions"))
+                .by(&organiser)
+                .key("schedule-1")
+                .correlated(&correlation.to_string())
+                .json(&json!({
+                    "session": session,
+                    "starts": "2027-04-13T09:00:00",
+                    "ends": "2027-04-13T11:00:00",
+                    "venue": venue,
+                    "room": "salle-polyvalente",
+                    "capacity_wanted": 20,
+                })),
+        )
+        .await?;
+    assert_eq!(scheduled.status, StatusCode::CREATED, "{}", scheduled.text);
+    assert_eq!(
+        scheduled.headers[gateway::correlation::HEADER],
+        correlation.to_string().as_str()
+    );
+    let correlations = |commits: Vec<eventlog::RecordedCommit>, event_type: &str| {
+        commits
+            .iter()
+            .flat_map(|c| &c.commit.events)
+            .filter(|e| e.event_type == event_type)
+            .map(|e| e.envelope.correlation_id)
+            .collect::<Vec<_>>()
+    };
+    let recorded = week
+        .log
+        .read_commits(&scheduling::event_key(event), 0)
+        .await?;
+    assert_eq!(
+        correlations(recorded, "SessionScheduled"),
+        [correlation],
+        "the command's events carry the request's id"
+    );
+    week.wait_for_request(venue, session).await?;
+    let asked = week
+        .log
+        .read_commits(&::venues::venue_key(venue), 0)
+        .await?;
+    assert_eq!(
+        correlations(asked, "HostingRequested"),
+        [correlation],
+        "the reaction carries it on"
+    );
+
+    // Without one, the gateway makes one and names it.
+    let published = api
+        .send(
+            post(&format!("/editions/{edition}/publish"))
+                .by(&organiser)
+                .key("publish-1"),
+        )
+        .await?;
+    assert_eq!(published.status, StatusCode::OK, "{}", published.text);
+    let made: uuid::Uuid = published.headers[gateway::correlation::HEADER]
+        .to_str()?
+        .parse()?;
+    assert_ne!(made, correlation);
+    let recorded = week
+        .log
+        .read_commits(&scheduling::edition_key(edition), 0)
+        .await?;
+    assert_eq!(correlations(recorded, "EditionPublished"), [made]);
     Ok(())
 }

@@ -48,12 +48,13 @@ pub struct CommandMeta {
 }
 
 impl CommandMeta {
-    /// A command from `actor` with its idempotency key, starting a new correlation.
+    /// A command from `actor` with its idempotency key: part of the request being served
+    /// ([`crate::correlation::current`]), or starting a new correlation.
     pub fn new(actor: Actor, idempotency_key: impl Into<String>) -> Self {
         let id = Uuid::now_v7();
         Self {
             idempotency_key: idempotency_key.into(),
-            correlation_id: id,
+            correlation_id: crate::correlation::current().unwrap_or(id),
             causation_id: id,
             actor,
         }
@@ -317,6 +318,11 @@ impl EventLog {
     /// batch; the commit waits for the prerequisite write. A companion whose aggregate moved past
     /// its version, or a prerequisite that failed, is answered [`CommandError::Contended`],
     /// nothing stored: decide again.
+    #[tracing::instrument(
+        name = "command",
+        skip_all,
+        fields(aggregate = %key, correlation_id = %meta.correlation_id)
+    )]
     pub async fn execute_with<A: Aggregate>(
         &self,
         key: &AggregateKey,

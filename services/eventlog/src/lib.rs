@@ -16,6 +16,7 @@
 //! - `queue`: a queue workers drain in groups, under the two group commits.
 //! - `cache`: the aggregates last loaded or written, kept in memory and caught up on use.
 //! - [`writer`]: the commits waiting on one stream written together, as one atomic batch.
+//! - [`correlation`]: the correlation id of the request being served, which commands carry.
 //! - [`command`]: the command loop every shell runs: commands waiting on one aggregate decided
 //!   together, appended as one commit, decided again on conflict.
 
@@ -26,6 +27,7 @@ pub mod client;
 pub mod codec;
 pub mod command;
 pub mod config;
+pub mod correlation;
 pub mod log;
 mod queue;
 pub mod writer;

@@ -33,10 +33,13 @@
 //! - [`extract`]: the JSON body and path extractors whose rejections are problems.
 //! - [`openapi`]: the OpenAPI 3.1 document built from the table (`GET /openapi.json`).
 //! - [`metrics`]: the counters, their middleware and `GET /metrics`.
+//! - [`correlation`]: every request's span and correlation id (`X-Correlation-Id`), which its
+//!   commands record and their reactions carry on.
 //! - [`panics`]: a handler's panic answered as a `500` problem with a correlation id, counted.
 //! - [`server`]: [`Gateway`]: bind a port, serve until stopped.
 
 pub mod auth;
+pub mod correlation;
 pub mod extract;
 pub mod idempotency;
 pub mod keys;

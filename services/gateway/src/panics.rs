@@ -32,7 +32,8 @@ pub async fn catch_panic(
         Ok(response) => response,
         Err(_panic) => {
             metrics.panicked();
-            let correlation = Uuid::now_v7();
+            // The request's own (see `crate::correlation`), when it runs inside one.
+            let correlation = eventlog::correlation::current().unwrap_or_else(Uuid::now_v7);
             // The path and the panic's message may hold a person's data: only the method.
             tracing::error!(%correlation, %method, "a request's handler panicked; answered 500");
             ApiError::new(

@@ -58,11 +58,14 @@ impl Gateway {
             Some(extra) => app(self.state.clone()).merge(extra.clone()),
             None => app(self.state.clone()),
         };
-        // Around everything, the console's pages too: a panic is answered, never dropped.
-        router.layer(axum::middleware::from_fn_with_state(
-            self.state.metrics.clone(),
-            crate::panics::catch_panic,
-        ))
+        // Around everything, the console's pages too: a panic is answered, never dropped; and
+        // around that, the request's span and correlation id, which the answer to a panic names.
+        router
+            .layer(axum::middleware::from_fn_with_state(
+                self.state.metrics.clone(),
+                crate::panics::catch_panic,
+            ))
+            .layer(axum::middleware::from_fn(crate::correlation::correlate))
     }
 
     /// Serves until `shutdown` resolves, then drains the requests in flight.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use proto::StoredEvent;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
-use tracing::{error, warn};
+use tracing::{Instrument, error, warn};
 use uuid::Uuid;
 
 use crate::{Position, Projection, Rejected, Runner, RunnerError, View};
@@ -145,10 +145,21 @@ impl<R: Reactor> Runner<Reacting<R>> {
                 }
             };
             let dispatch_key = dispatch_key(&key);
-            match dispatcher
-                .dispatch(&dispatch_key, &pending.cause, &pending.reaction)
-                .await
-            {
+            // The reaction is part of what its cause's request started: its span and the
+            // commands its dispatcher makes carry the cause's correlation id.
+            let span = tracing::info_span!(
+                "reaction",
+                reactor = self.name(),
+                key = %dispatch_key,
+                correlation_id = %pending.cause.correlation_id,
+            );
+            let dispatched = eventlog::correlation::scope(
+                pending.cause.correlation_id,
+                dispatcher.dispatch(&dispatch_key, &pending.cause, &pending.reaction),
+            )
+            .instrument(span)
+            .await;
+            match dispatched {
                 Ok(()) => {
                     self.done(&key)?;
                     done += 1;

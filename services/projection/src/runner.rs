@@ -617,6 +617,11 @@ impl<P: Projection> Runner<P> {
         Feed { receiver, feeders }
     }
 
+    #[tracing::instrument(
+        name = "batch",
+        skip_all,
+        fields(projection = self.name(), messages = batch.len())
+    )]
     fn apply_batch(&mut self, batch: Vec<Fed>) -> Result<u64, RunnerError> {
         let streams = self.projection.streams();
         let names = self.projection.trees();
