@@ -432,7 +432,7 @@ async fn a_session_is_served_by_every_instance_survives_a_restart_and_ends_with_
 
     // What the bucket holds lets no reader act as the user: no secret, no cookie's value.
     let js = async_nats::jetstream::new(desk.week.nats.client().await?);
-    let bucket = js.get_key_value(console::session::SESSIONS_BUCKET).await?;
+    let bucket = js.get_key_value(console::login::LOGINS_BUCKET).await?;
     let names: Vec<String> = bucket.keys().await?.try_collect().await?;
     assert_eq!(names.len(), 1, "one session: {names:?}");
     let stored = bucket.get(&names[0]).await?.unwrap_or_default();

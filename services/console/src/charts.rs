@@ -17,10 +17,10 @@ use maud::html;
 use views::EditionStatistics;
 use views::statistics::Reached;
 
+use crate::login::SignedIn;
 use crate::organiser::edition_id;
 use crate::page::{self as shell, Failure, day_fr, label, ok, raw, time_fr};
 use crate::routes::Console;
-use crate::session::SignedIn;
 
 /// One chart and its figures.
 #[derive(Debug, Clone)]
@@ -309,15 +309,12 @@ async fn statistics(
     signed_in: &SignedIn,
     edition: &str,
 ) -> Result<EditionStatistics, Failure> {
-    let session = &signed_in.session;
-    session.organiser()?;
+    let login = &signed_in.login;
+    login.organiser()?;
     let edition = edition_id(edition)?;
     Ok(console
         .api
-        .get(
-            &session.principal,
-            &format!("/editions/{edition}/statistics"),
-        )
+        .get(&login.principal, &format!("/editions/{edition}/statistics"))
         .await?)
 }
 
@@ -350,7 +347,7 @@ pub async fn page(
     };
     Ok(ok(shell::page(
         &format!("Statistiques — {}", stats.name),
-        Some(&signed_in.session),
+        Some(&signed_in.login),
         body,
     )))
 }

@@ -37,10 +37,10 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::login::{Login, SignedIn, check_origin};
 use crate::organiser::edition_id;
 use crate::page::{Failure, hidden, ok, page};
 use crate::routes::Console;
-use crate::session::{Session, SignedIn, check_origin};
 
 /// The most rows one import takes.
 pub const MAX_ROWS: usize = 2_000;
@@ -577,17 +577,14 @@ pub fn plan(text: &str, context: &Context) -> Plan {
 
 async fn context(
     console: &Console,
-    session: &Session,
+    login: &Login,
     edition: &str,
 ) -> Result<(Context, String), Failure> {
-    session.organiser()?;
+    login.organiser()?;
     let edition = edition_id(edition)?;
     let info: EditionView = console
         .api
-        .get(
-            &session.principal,
-            &format!("/catalogue/editions/{edition}"),
-        )
+        .get(&login.principal, &format!("/catalogue/editions/{edition}"))
         .await?;
     let venues = console
         .catalogue
@@ -624,10 +621,10 @@ const PROGRAMME: Upload = Upload {
 };
 
 /// The upload form (a file or pasted text), sent to `action` with `{}` replaced by `id`.
-pub fn upload_form(upload: &Upload, id: &str, session: &Session, text: &str) -> Markup {
+pub fn upload_form(upload: &Upload, id: &str, login: &Login, text: &str) -> Markup {
     html! {
         form method="post" action=(upload.action.replace("{}", id)) enctype="multipart/form-data" {
-            (hidden("csrf", &session.csrf))
+            (hidden("csrf", &login.csrf))
             label for="file" { (upload.label) }
             input type="file" id="file" name="file" accept=".csv,text/csv";
             label for="text" { "… ou collez son contenu" }
@@ -640,7 +637,7 @@ pub fn upload_form(upload: &Upload, id: &str, session: &Session, text: &str) -> 
 
 /// Reads an upload form: its CSRF token (checked against the session) and the file's text (the
 /// file when one was chosen, else what was pasted), without a byte-order mark.
-pub async fn read_upload(session: &Session, mut multipart: Multipart) -> Result<String, Failure> {
+pub async fn read_upload(login: &Login, mut multipart: Multipart) -> Result<String, Failure> {
     let mut csrf = String::new();
     let mut file = String::new();
     let mut pasted = String::new();
@@ -666,7 +663,7 @@ pub async fn read_upload(session: &Session, mut multipart: Multipart) -> Result<
             _ => {}
         }
     }
-    session.check_csrf(&csrf)?;
+    login.check_csrf(&csrf)?;
     let text = if file.trim().is_empty() { pasted } else { file };
     Ok(text.trim_start_matches('\u{feff}').to_owned())
 }
@@ -703,13 +700,13 @@ pub fn rows_table(headings: &[&str], rows: &[Row]) -> Markup {
 }
 
 /// The answer to a preview: 200 when the file can be imported, 422 otherwise.
-pub fn preview_answer(clean: bool, title: &str, session: &Session, body: Markup) -> Response {
+pub fn preview_answer(clean: bool, title: &str, login: &Login, body: Markup) -> Response {
     let status = if clean {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    (status, ok(page(title, Some(session), body))).into_response()
+    (status, ok(page(title, Some(login), body))).into_response()
 }
 
 /// `GET /console/editions/{edition}/import`: the upload form.
@@ -718,12 +715,12 @@ pub async fn form(
     signed_in: SignedIn,
     Path(edition): Path<String>,
 ) -> Result<Response, Failure> {
-    let session = &signed_in.session;
-    let (context, name) = context(&console, session, &edition).await?;
+    let login = &signed_in.login;
+    let (context, name) = context(&console, login, &edition).await?;
     Ok(ok(page(
         &format!("Importer un programme — {name}"),
-        Some(session),
-        upload_form(&PROGRAMME, &context.edition.to_string(), session, ""),
+        Some(login),
+        upload_form(&PROGRAMME, &context.edition.to_string(), login, ""),
     )))
 }
 
@@ -736,27 +733,27 @@ pub async fn preview(
     multipart: Multipart,
 ) -> Result<Response, Failure> {
     check_origin(&headers)?;
-    let session = &signed_in.session;
-    let text = read_upload(session, multipart).await?;
-    let (context, name) = context(&console, session, &edition).await?;
+    let login = &signed_in.login;
+    let text = read_upload(login, multipart).await?;
+    let (context, name) = context(&console, login, &edition).await?;
     let plan = plan(&text, &context);
-    let body = preview_page(session, &context, &plan, &text);
+    let body = preview_page(login, &context, &plan, &text);
     Ok(preview_answer(
         plan.is_clean(),
         &format!("Vérification de l'import — {name}"),
-        session,
+        login,
         body,
     ))
 }
 
-fn preview_page(session: &Session, context: &Context, plan: &Plan, text: &str) -> Markup {
+fn preview_page(login: &Login, context: &Context, plan: &Plan, text: &str) -> Markup {
     html! {
         @if plan.is_clean() {
             div.notice role="status" {
                 p { (plan.rows.len()) " séance(s) dans " (plan.events.len()) " événement(s), sans erreur. Rien n'est encore enregistré." }
             }
             form method="post" action={ "/console/editions/" (context.edition) "/import/commit" } {
-                (hidden("csrf", &session.csrf))
+                (hidden("csrf", &login.csrf))
                 input type="hidden" name="text" value=(text);
                 p { button type="submit" { "Importer ces " (plan.rows.len()) " séance(s)" } }
             }
@@ -770,7 +767,7 @@ fn preview_page(session: &Session, context: &Context, plan: &Plan, text: &str) -
         }
         (rows_table(&["Date", "Début", "Fin", "Commune", "Lieu", "Type", "Titre"], &plan.rows))
         h2 { "Corriger et vérifier de nouveau" }
-        (upload_form(&PROGRAMME, &context.edition.to_string(), session, text))
+        (upload_form(&PROGRAMME, &context.edition.to_string(), login, text))
     }
 }
 
@@ -790,15 +787,15 @@ pub async fn commit(
     form: Result<Form<CommitForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Failure> {
     check_origin(&headers)?;
-    let session = &signed_in.session;
+    let login = &signed_in.login;
     let Ok(Form(form)) = form else {
         return Err(Failure::new(
             StatusCode::FORBIDDEN,
             "Le formulaire est incomplet.",
         ));
     };
-    session.check_csrf(&form.csrf)?;
-    let (context, _) = context(&console, session, &edition).await?;
+    login.check_csrf(&form.csrf)?;
+    let (context, _) = context(&console, login, &edition).await?;
     let plan = plan(&form.text, &context);
     if !plan.is_clean() {
         return Err(Failure::new(
@@ -812,7 +809,7 @@ pub async fn commit(
         let answer = console
             .api
             .post(
-                &session.principal,
+                &login.principal,
                 "/events",
                 &key,
                 &json!({ "edition": context.edition, "about": about }),
@@ -833,7 +830,7 @@ pub async fn commit(
         let answer = console
             .api
             .post(
-                &session.principal,
+                &login.principal,
                 &format!("/events/{event}/sessions"),
                 &key,
                 &body,

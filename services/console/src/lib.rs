@@ -8,15 +8,15 @@
 //! operations: they are not in the gateway's route table nor in its OpenAPI document.
 //!
 //! A user signs in with an API key (organiser or venue); the console keeps the key's id (never
-//! its secret) in a session stored in a JetStream key-value bucket, shared by every instance and
+//! its secret) in a login stored in a JetStream key-value bucket, shared by every instance and
 //! kept across restarts, named by a random id, the only thing the cookie holds (`HttpOnly`,
 //! `Secure`, `SameSite=Strict`). Sign-ins are rate-limited per client address and per key.
-//! Every form carries the session's CSRF token, checked on every POST.
+//! Every form carries the login's CSRF token, checked on every POST.
 //! Pages are written with maud (compile-time templates, escaped by default), labels in French,
 //! no JavaScript; charts are SVG drawn on the server.
 //!
 //! # Layout
-//! - [`session`]: sessions in the `console_sessions` bucket, the cookie, the CSRF token, the
+//! - [`login`]: logins (who is signed in) in the `console_sessions` bucket, the cookie, the CSRF token, the
 //!   signed-in extractor.
 //! - [`limits`]: sign-ins rate-limited per client address and per key.
 //! - [`api`]: the in-process client of the gateway's router.
@@ -37,11 +37,11 @@ pub mod api;
 pub mod charts;
 pub mod import;
 pub mod limits;
+pub mod login;
 pub mod organiser;
 pub mod page;
 pub mod programme;
 pub mod routes;
-pub mod session;
 pub mod venue;
 pub mod venue_import;
 

@@ -25,7 +25,7 @@ pub const PER_ADDRESS: RateLimit = RateLimit {
     burst: 10,
 };
 
-/// Sessions opened per key: 10 at once, then one a minute (a session lasts 12 hours, so a key
+/// Logins opened per key: 10 at once, then one a minute (a session lasts 12 hours, so a key
 /// holds at most some 730 at a time).
 pub const PER_KEY: RateLimit = RateLimit {
     per_second: 1.0 / 60.0,

@@ -18,9 +18,9 @@ use proto::values::EditionId;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::login::{Login, SignedIn};
 use crate::page::{Failure, day_fr, ok, page, time_fr};
 use crate::routes::Console;
-use crate::session::{Session, SignedIn};
 
 /// The editions a key may see (`GET /catalogue/editions`).
 #[derive(Debug, Deserialize)]
@@ -80,7 +80,7 @@ pub fn edition_id(text: &str) -> Result<EditionId, Failure> {
 /// Every session of an edition, drafts included, in time order.
 pub async fn sessions_of(
     console: &Console,
-    session: &Session,
+    login: &Login,
     edition: EditionId,
     wait: &Wait,
 ) -> Result<Vec<SessionView>, Failure> {
@@ -95,7 +95,7 @@ pub async fn sessions_of(
             path.push_str("&after=");
             path.push_str(cursor);
         }
-        let page: SessionPage = console.api.get(&session.principal, &path).await?;
+        let page: SessionPage = console.api.get(&login.principal, &path).await?;
         all.extend(page.items);
         match page.next {
             Some(next) if !next.is_empty() && after.as_ref() != Some(&next) => after = Some(next),
@@ -112,21 +112,18 @@ pub async fn grid(
     Path(edition): Path<String>,
     Query(wait): Query<Wait>,
 ) -> Result<Response, Failure> {
-    let session = &signed_in.session;
-    session.organiser()?;
+    let login = &signed_in.login;
+    login.organiser()?;
     let edition = edition_id(&edition)?;
     let info: EditionView = console
         .api
-        .get(
-            &session.principal,
-            &format!("/catalogue/editions/{edition}"),
-        )
+        .get(&login.principal, &format!("/catalogue/editions/{edition}"))
         .await?;
-    let sessions = sessions_of(&console, session, edition, &wait).await?;
+    let sessions = sessions_of(&console, login, edition, &wait).await?;
     let events: crate::programme::Events = console
         .api
         .get(
-            &session.principal,
+            &login.principal,
             &format!("/catalogue/editions/{edition}/events?{}", wait.query()),
         )
         .await?;
@@ -203,7 +200,7 @@ pub async fn grid(
             }
         }
     };
-    Ok(ok(page(&info.name, Some(session), body)))
+    Ok(ok(page(&info.name, Some(login), body)))
 }
 
 /// The wire name of a venue status.

@@ -14,13 +14,13 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::api::Problem;
-use crate::session::Session;
+use crate::login::Login;
 
 /// The style sheet, served at `/console/style.css`.
 pub const STYLE: &str = include_str!("style.css");
 
 /// A whole page: the shell around `body`.
-pub fn page(title: &str, session: Option<&Session>, body: Markup) -> Markup {
+pub fn page(title: &str, login: Option<&Login>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="fr" {
@@ -34,7 +34,7 @@ pub fn page(title: &str, session: Option<&Session>, body: Markup) -> Markup {
                 a.skip href="#contenu" { "Aller au contenu" }
                 header.top {
                     a.brand href="/console" { "semaine · console" }
-                    @if let Some(session) = session {
+                    @if let Some(session) = login {
                         nav aria-label="Navigation principale" {
                             @if session.is_organiser() {
                                 a href="/console" { "Éditions" }

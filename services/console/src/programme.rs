@@ -36,12 +36,12 @@ use uuid::Uuid;
 use views::Standing;
 
 use crate::import::{parse_date, parse_time};
+use crate::login::{Login, SignedIn, check_origin};
 use crate::organiser::{Wait, edition_id, sessions_of, status_wire};
 use crate::page::{
     Failure, day_fr, form_key, hidden, nonce, ok, page, redirect_after, time_fr, venue_status,
 };
 use crate::routes::Console;
-use crate::session::{Session, SignedIn, check_origin};
 
 /// The ids of sessions added from the console (UUID v5 namespace).
 const ADDED: Uuid = Uuid::from_u128(0x5e3a_1e00_0000_4000_8000_636f_6e73_6f6c);
@@ -357,22 +357,19 @@ pub struct Events {
 
 async fn edition_days(
     console: &Console,
-    session: &Session,
+    login: &Login,
     edition: EditionId,
 ) -> Result<(String, (Date, Date)), Failure> {
     let info: catalogue::EditionView = console
         .api
-        .get(
-            &session.principal,
-            &format!("/catalogue/editions/{edition}"),
-        )
+        .get(&login.principal, &format!("/catalogue/editions/{edition}"))
         .await?;
     Ok((info.name, (info.first_day, info.last_day)))
 }
 
 async fn event_of(
     console: &Console,
-    session: &Session,
+    login: &Login,
     edition: EditionId,
     event: EventId,
     wait: &Wait,
@@ -380,7 +377,7 @@ async fn event_of(
     let events: Events = console
         .api
         .get(
-            &session.principal,
+            &login.principal,
             &format!("/catalogue/editions/{edition}/events?{}", wait.query()),
         )
         .await?;
@@ -399,7 +396,7 @@ async fn event_of(
 /// A session of the edition, as the catalogue has it.
 async fn session_of(
     console: &Console,
-    session: &Session,
+    login: &Login,
     edition: EditionId,
     id: SessionId,
     wait: &Wait,
@@ -407,7 +404,7 @@ async fn session_of(
     let found: SessionView = console
         .api
         .get(
-            &session.principal,
+            &login.principal,
             &format!("/catalogue/sessions/{id}?{}", wait.query()),
         )
         .await?;
@@ -422,11 +419,7 @@ async fn session_of(
 
 /// Every registration of a session, as the organiser reads them, without their identities
 /// (`identity=false`: counting opens no one's).
-async fn held_in(
-    console: &Console,
-    session: &Session,
-    id: SessionId,
-) -> Result<Vec<Held>, Failure> {
+async fn held_in(console: &Console, login: &Login, id: SessionId) -> Result<Vec<Held>, Failure> {
     let mut all = Vec::new();
     let mut after: Option<String> = None;
     loop {
@@ -435,7 +428,7 @@ async fn held_in(
             path.push_str("&after=");
             path.push_str(cursor);
         }
-        let page: HeldPage = console.api.get(&session.principal, &path).await?;
+        let page: HeldPage = console.api.get(&login.principal, &path).await?;
         all.extend(page.items);
         match page.next {
             Some(next) if !next.is_empty() && after.as_ref() != Some(&next) => after = Some(next),
@@ -464,7 +457,7 @@ fn id_in<T>(text: &str, make: fn(Uuid) -> T, what: &str) -> Result<T, Failure> {
 
 fn read_form(
     form: Result<Form<Fields>, axum::extract::rejection::FormRejection>,
-    session: &Session,
+    login: &Login,
 ) -> Result<Fields, Failure> {
     let Ok(Form(fields)) = form else {
         return Err(Failure::new(
@@ -472,7 +465,7 @@ fn read_form(
             "Le formulaire est incomplet.",
         ));
     };
-    session.check_csrf(value(&fields, "csrf"))?;
+    login.check_csrf(value(&fields, "csrf"))?;
     Ok(fields)
 }
 
@@ -573,14 +566,14 @@ impl EventFilled {
 fn event_form(
     action: &str,
     button: &str,
-    session: &Session,
+    login: &Login,
     filled: &EventFilled,
     errors: &FieldErrors,
 ) -> Markup {
     html! {
         (error_summary(errors))
         form method="post" action=(action) {
-            (hidden("csrf", &session.csrf)) (hidden("nonce", &nonce()))
+            (hidden("csrf", &login.csrf)) (hidden("nonce", &nonce()))
             label for="kind" { "Type d'événement" }
             (field_error(errors, "kind"))
             select id="kind" name="kind" required aria-invalid=[invalid(errors, "kind")] aria-describedby=[described(errors, "kind")] {
@@ -654,7 +647,7 @@ fn when_fields(fields: &[(String, String)], errors: &FieldErrors) -> Markup {
 
 fn session_form(
     action: &str,
-    session: &Session,
+    login: &Login,
     venues: &[VenueSummary],
     fields: &[(String, String)],
     errors: &FieldErrors,
@@ -662,7 +655,7 @@ fn session_form(
     html! {
         (error_summary(errors))
         form method="post" action=(action) {
-            (hidden("csrf", &session.csrf)) (hidden("nonce", &nonce()))
+            (hidden("csrf", &login.csrf)) (hidden("nonce", &nonce()))
             (when_fields(fields, errors))
             (place_select(venues, value(fields, "place"), errors))
             label for="capacity" { "Places souhaitées" }
@@ -692,17 +685,17 @@ pub async fn new_event(
     signed_in: SignedIn,
     Path(edition): Path<String>,
 ) -> Result<Response, Failure> {
-    let session = &signed_in.session;
-    session.organiser()?;
+    let login = &signed_in.login;
+    login.organiser()?;
     let edition = edition_id(&edition)?;
-    let (name, _) = edition_days(&console, session, edition).await?;
+    let (name, _) = edition_days(&console, login, edition).await?;
     Ok(ok(page(
         &format!("Nouvel événement — {name}"),
-        Some(session),
+        Some(login),
         event_form(
             &format!("/console/editions/{edition}/events"),
             "Créer l'événement",
-            session,
+            login,
             &EventFilled::default(),
             &FieldErrors::new(),
         ),
@@ -718,18 +711,18 @@ pub async fn create_event(
     form: Result<Form<Fields>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Failure> {
     check_origin(&headers)?;
-    let session = &signed_in.session;
-    let fields = read_form(form, session)?;
-    session.organiser()?;
+    let login = &signed_in.login;
+    let fields = read_form(form, login)?;
+    login.organiser()?;
     let edition = edition_id(&edition)?;
     let about = match about_from(&fields, &[]) {
         Ok(about) => about,
         Err(errors) => {
-            let (name, _) = edition_days(&console, session, edition).await?;
+            let (name, _) = edition_days(&console, login, edition).await?;
             let body = event_form(
                 &format!("/console/editions/{edition}/events"),
                 "Créer l'événement",
-                session,
+                login,
                 &EventFilled::of_fields(&fields),
                 &errors,
             );
@@ -737,7 +730,7 @@ pub async fn create_event(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ok(page(
                     &format!("Nouvel événement — {name}"),
-                    Some(session),
+                    Some(login),
                     body,
                 )),
             )
@@ -748,7 +741,7 @@ pub async fn create_event(
     let key = form_key("event", value(&fields, "nonce"), &[&body.to_string()]);
     let answer = console
         .api
-        .post(&session.principal, "/events", &key, &body)
+        .post(&login.principal, "/events", &key, &body)
         .await?;
     let event = answer.body["event"].as_str().unwrap_or("").to_owned();
     Ok(redirect_after(
@@ -766,13 +759,13 @@ pub async fn event_page(
     Path((edition, event)): Path<(String, String)>,
     Query(wait): Query<Wait>,
 ) -> Result<Response, Failure> {
-    let session = &signed_in.session;
-    session.organiser()?;
+    let login = &signed_in.login;
+    login.organiser()?;
     let edition = edition_id(&edition)?;
     let event = id_in(&event, EventId, "événement")?;
-    let found = event_of(&console, session, edition, event, &wait).await?;
+    let found = event_of(&console, login, edition, event, &wait).await?;
     Ok(ok(render_event(
-        &console, session, edition, &found, &wait, None, None,
+        &console, login, edition, &found, &wait, None, None,
     )
     .await?))
 }
@@ -780,14 +773,14 @@ pub async fn event_page(
 /// The event's page, with a refused amend or session form shown again.
 async fn render_event(
     console: &Console,
-    session: &Session,
+    login: &Login,
     edition: EditionId,
     event: &EventView,
     wait: &Wait,
     amend: Option<(&[(String, String)], &FieldErrors)>,
     add: Option<(&[(String, String)], &FieldErrors)>,
 ) -> Result<Markup, Failure> {
-    let sessions: Vec<SessionView> = sessions_of(console, session, edition, wait)
+    let sessions: Vec<SessionView> = sessions_of(console, login, edition, wait)
         .await?
         .into_iter()
         .filter(|s| s.event == event.event)
@@ -823,11 +816,11 @@ async fn render_event(
             }
         }
         h2 id="ajouter" { "Ajouter une séance" }
-        (session_form(&format!("{base}/sessions"), session, &venues, add.map_or(&[][..], |(f, _)| f), add.map_or(&none, |(_, e)| e)))
+        (session_form(&format!("{base}/sessions"), login, &venues, add.map_or(&[][..], |(f, _)| f), add.map_or(&none, |(_, e)| e)))
         h2 id="modifier" { "Modifier l'événement" }
-        (event_form(&format!("{base}/amend"), "Enregistrer les modifications", session, &filled, amend.map_or(&none, |(_, e)| e)))
+        (event_form(&format!("{base}/amend"), "Enregistrer les modifications", login, &filled, amend.map_or(&none, |(_, e)| e)))
     };
-    Ok(page(&event.title, Some(session), body))
+    Ok(page(&event.title, Some(login), body))
 }
 
 /// `POST /console/editions/{edition}/events/{event}/amend`.
@@ -839,19 +832,19 @@ pub async fn amend_event(
     form: Result<Form<Fields>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Failure> {
     check_origin(&headers)?;
-    let session = &signed_in.session;
-    let fields = read_form(form, session)?;
-    session.organiser()?;
+    let login = &signed_in.login;
+    let fields = read_form(form, login)?;
+    login.organiser()?;
     let edition = edition_id(&edition)?;
     let event = id_in(&event, EventId, "événement")?;
     let wait = Wait::default();
-    let current = event_of(&console, session, edition, event, &wait).await?;
+    let current = event_of(&console, login, edition, event, &wait).await?;
     let about = match about_from(&fields, &current.partners) {
         Ok(about) => about,
         Err(errors) => {
             let page = render_event(
                 &console,
-                session,
+                login,
                 edition,
                 &current,
                 &wait,
@@ -876,7 +869,7 @@ pub async fn amend_event(
     let answer = console
         .api
         .post(
-            &session.principal,
+            &login.principal,
             &format!("/events/{event}/amend"),
             &key,
             &body,
@@ -899,20 +892,20 @@ pub async fn add_session(
     form: Result<Form<Fields>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Failure> {
     check_origin(&headers)?;
-    let session = &signed_in.session;
-    let fields = read_form(form, session)?;
-    session.organiser()?;
+    let login = &signed_in.login;
+    let fields = read_form(form, login)?;
+    login.organiser()?;
     let edition = edition_id(&edition)?;
     let event = id_in(&event, EventId, "événement")?;
-    let (_, days) = edition_days(&console, session, edition).await?;
+    let (_, days) = edition_days(&console, login, edition).await?;
     let placed = match session_from(&fields, days, &directory(&console), true) {
         Ok(placed) => placed,
         Err(errors) => {
             let wait = Wait::default();
-            let current = event_of(&console, session, edition, event, &wait).await?;
+            let current = event_of(&console, login, edition, event, &wait).await?;
             let page = render_event(
                 &console,
-                session,
+                login,
                 edition,
                 &current,
                 &wait,
@@ -939,7 +932,7 @@ pub async fn add_session(
     let answer = console
         .api
         .post(
-            &session.principal,
+            &login.principal,
             &format!("/events/{event}/sessions"),
             &key,
             &body,
@@ -988,12 +981,12 @@ pub async fn session_page(
     Path((edition, id)): Path<(String, String)>,
     Query(wait): Query<Wait>,
 ) -> Result<Response, Failure> {
-    let session = &signed_in.session;
-    session.organiser()?;
+    let login = &signed_in.login;
+    login.organiser()?;
     let edition = edition_id(&edition)?;
     let id = id_in(&id, SessionId, "séance")?;
-    let s = session_of(&console, session, edition, id, &wait).await?;
-    let now = consequences(&held_in(&console, session, id).await?);
+    let s = session_of(&console, login, edition, id, &wait).await?;
+    let now = consequences(&held_in(&console, login, id).await?);
     let base = format!("/console/editions/{edition}/sessions/{id}");
     let body = html! {
         @if let Some(done) = &wait.done { div.notice role="status" { p { (done) } } }
@@ -1032,7 +1025,7 @@ pub async fn session_page(
             }
         }
     };
-    Ok(ok(page(&s.title, Some(session), body)))
+    Ok(ok(page(&s.title, Some(login), body)))
 }
 
 /// `GET /console/editions/{edition}/sessions/{session}/cancel`: the consequences, a reason, and
@@ -1042,14 +1035,14 @@ pub async fn cancel_page(
     signed_in: SignedIn,
     Path((edition, id)): Path<(String, String)>,
 ) -> Result<Response, Failure> {
-    let session = &signed_in.session;
-    session.organiser()?;
+    let login = &signed_in.login;
+    login.organiser()?;
     let edition = edition_id(&edition)?;
     let id = id_in(&id, SessionId, "séance")?;
-    let s = session_of(&console, session, edition, id, &Wait::default()).await?;
-    let c = consequences(&held_in(&console, session, id).await?);
+    let s = session_of(&console, login, edition, id, &Wait::default()).await?;
+    let c = consequences(&held_in(&console, login, id).await?);
     Ok(ok(cancel_markup(
-        session,
+        login,
         edition,
         &s,
         &c,
@@ -1059,7 +1052,7 @@ pub async fn cancel_page(
 }
 
 fn cancel_markup(
-    session: &Session,
+    login: &Login,
     edition: EditionId,
     s: &SessionView,
     c: &Consequences,
@@ -1069,13 +1062,13 @@ fn cancel_markup(
     let base = format!("/console/editions/{edition}/sessions/{}", s.session);
     page(
         &format!("Annuler la séance — {}", s.title),
-        Some(session),
+        Some(login),
         html! {
             p { (when_text(s)) " · " (s.venue_name.as_deref().unwrap_or("lieu inconnu")) }
             (consequences_block(c, "Toutes ces inscriptions seront annulées et chaque partenaire en sera informé ; le lieu est libéré. Une séance annulée ne se rouvre pas."))
             (error_summary(errors))
             form method="post" action={ (base) "/cancel" } {
-                (hidden("csrf", &session.csrf)) (hidden("nonce", &nonce()))
+                (hidden("csrf", &login.csrf)) (hidden("nonce", &nonce()))
                 label for="reason" { "Motif (transmis aux partenaires)" }
                 (field_error(errors, "reason"))
                 input type="text" id="reason" name="reason" required maxlength="500" size="60" value=(reason)
@@ -1095,22 +1088,22 @@ pub async fn cancel(
     form: Result<Form<Fields>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Failure> {
     check_origin(&headers)?;
-    let session = &signed_in.session;
-    let fields = read_form(form, session)?;
-    session.organiser()?;
+    let login = &signed_in.login;
+    let fields = read_form(form, login)?;
+    login.organiser()?;
     let edition = edition_id(&edition)?;
     let id = id_in(&id, SessionId, "séance")?;
-    let s = session_of(&console, session, edition, id, &Wait::default()).await?;
+    let s = session_of(&console, login, edition, id, &Wait::default()).await?;
     let reason = value(&fields, "reason");
     if reason.is_empty() || reason.chars().count() > 500 {
-        let c = consequences(&held_in(&console, session, id).await?);
+        let c = consequences(&held_in(&console, login, id).await?);
         let errors = FieldErrors::from([(
             "reason",
             "Donnez le motif de l'annulation (500 caractères au plus).".to_owned(),
         )]);
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            ok(cancel_markup(session, edition, &s, &c, reason, &errors)),
+            ok(cancel_markup(login, edition, &s, &c, reason, &errors)),
         )
             .into_response());
     }
@@ -1123,7 +1116,7 @@ pub async fn cancel(
     let answer = console
         .api
         .post(
-            &session.principal,
+            &login.principal,
             &format!("/events/{}/sessions/{id}/cancel", s.event),
             &key,
             &body,
@@ -1157,7 +1150,7 @@ fn current_fields(s: &SessionView) -> Fields {
 }
 
 fn move_form(
-    session: &Session,
+    login: &Login,
     edition: EditionId,
     s: &SessionView,
     venues: &[VenueSummary],
@@ -1167,12 +1160,12 @@ fn move_form(
     let base = format!("/console/editions/{edition}/sessions/{}", s.session);
     page(
         &format!("Déplacer la séance — {}", s.title),
-        Some(session),
+        Some(login),
         html! {
             p { "Aujourd'hui : " (when_text(s)) " · " (s.venue_name.as_deref().unwrap_or("lieu inconnu")) }
             (error_summary(errors))
             form method="post" action={ (base) "/move" } {
-                (hidden("csrf", &session.csrf))
+                (hidden("csrf", &login.csrf))
                 (when_fields(fields, errors))
                 (place_select(venues, value(fields, "place"), errors))
                 p { button type="submit" { "Voir les conséquences (rien n'est encore changé)" } " " a href=(base) { "Ne rien changer" } }
@@ -1187,13 +1180,13 @@ pub async fn move_page(
     signed_in: SignedIn,
     Path((edition, id)): Path<(String, String)>,
 ) -> Result<Response, Failure> {
-    let session = &signed_in.session;
-    session.organiser()?;
+    let login = &signed_in.login;
+    login.organiser()?;
     let edition = edition_id(&edition)?;
     let id = id_in(&id, SessionId, "séance")?;
-    let s = session_of(&console, session, edition, id, &Wait::default()).await?;
+    let s = session_of(&console, login, edition, id, &Wait::default()).await?;
     Ok(ok(move_form(
-        session,
+        login,
         edition,
         &s,
         &directory(&console),
@@ -1219,18 +1212,18 @@ pub async fn move_preview(
     form: Result<Form<Fields>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Failure> {
     check_origin(&headers)?;
-    let session = &signed_in.session;
-    let fields = read_form(form, session)?;
-    session.organiser()?;
+    let login = &signed_in.login;
+    let fields = read_form(form, login)?;
+    login.organiser()?;
     let edition = edition_id(&edition)?;
     let id = id_in(&id, SessionId, "séance")?;
-    let s = session_of(&console, session, edition, id, &Wait::default()).await?;
-    let (_, days) = edition_days(&console, session, edition).await?;
+    let s = session_of(&console, login, edition, id, &Wait::default()).await?;
+    let (_, days) = edition_days(&console, login, edition).await?;
     let venues = directory(&console);
     let refused = |errors: FieldErrors| {
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            ok(move_form(session, edition, &s, &venues, &fields, &errors)),
+            ok(move_form(login, edition, &s, &venues, &fields, &errors)),
         )
             .into_response()
     };
@@ -1245,7 +1238,7 @@ pub async fn move_preview(
             "C'est déjà la date, l'horaire et le lieu de la séance : rien ne change.".to_owned(),
         )])));
     }
-    let c = consequences(&held_in(&console, session, id).await?);
+    let c = consequences(&held_in(&console, login, id).await?);
     let new_place = venues
         .iter()
         .find(|v| v.id == placed.venue)
@@ -1264,14 +1257,14 @@ pub async fn move_preview(
         p { strong { "Après : " } (day_fr(placed.starts.date())) " · " (time_fr(placed.starts)) "–" (time_fr(placed.ends)) " · " (new_place) }
         (consequences_block(&c, "Les inscriptions sont gardées et chaque partenaire est informé du changement. Le lieu est de nouveau sollicité : s'il confirme moins de places qu'il n'y a d'inscrits, les dernières inscriptions confirmées repassent en liste d'attente."))
         form method="post" action={ (base) "/move/confirm" } {
-            (hidden("csrf", &session.csrf)) (hidden("nonce", &nonce()))
+            (hidden("csrf", &login.csrf)) (hidden("nonce", &nonce()))
             @for name in ["date", "start", "end", "place"] { (hidden(name, value(&fields, name))) }
             p { button type="submit" { "Confirmer le déplacement" } " " a href=(base) { "Ne rien changer" } }
         }
     };
     Ok(ok(page(
         &format!("Déplacer la séance — {}", s.title),
-        Some(session),
+        Some(login),
         body,
     )))
 }
@@ -1286,13 +1279,13 @@ pub async fn move_confirm(
     form: Result<Form<Fields>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Failure> {
     check_origin(&headers)?;
-    let session = &signed_in.session;
-    let fields = read_form(form, session)?;
-    session.organiser()?;
+    let login = &signed_in.login;
+    let fields = read_form(form, login)?;
+    login.organiser()?;
     let edition = edition_id(&edition)?;
     let id = id_in(&id, SessionId, "séance")?;
-    let s = session_of(&console, session, edition, id, &Wait::default()).await?;
-    let (_, days) = edition_days(&console, session, edition).await?;
+    let s = session_of(&console, login, edition, id, &Wait::default()).await?;
+    let (_, days) = edition_days(&console, login, edition).await?;
     let placed = session_from(&fields, days, &directory(&console), false).map_err(|errors| {
         Failure::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -1321,7 +1314,7 @@ pub async fn move_confirm(
         );
         let answer = console
             .api
-            .post(&session.principal, &format!("{path}/{what}"), &key, body)
+            .post(&login.principal, &format!("{path}/{what}"), &key, body)
             .await?;
         last = answer.min_seq().or(last);
     }

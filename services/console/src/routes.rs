@@ -17,8 +17,8 @@ use serde::Deserialize;
 
 use crate::api::Api;
 use crate::limits::{SignInLimits, wait_message};
+use crate::login::{self, LoginError, Logins, SignedIn, check_origin};
 use crate::page::{Failure, STYLE, ok, page};
-use crate::session::{self, SessionError, Sessions, SignedIn, check_origin};
 use crate::{charts, import, organiser, programme, venue, venue_import};
 use gateway::limits::ClientAddress;
 
@@ -33,7 +33,7 @@ pub struct Console {
     /// The API keys, to sign in.
     pub keys: KeyStore,
     /// Who is signed in, shared by every instance.
-    pub sessions: Sessions,
+    pub logins: Logins,
     /// The catalogue's store, for the directory of venues the import looks names up in.
     pub catalogue: Option<sled::Db>,
     /// The sign-ins' buckets, per client address and per key.
@@ -42,8 +42,8 @@ pub struct Console {
 
 /// The console's routes, under `/console`, to merge with the gateway's [`gateway::app`]; opens
 /// (or creates) the sessions' bucket on the log's JetStream, with the log's replica count.
-pub async fn router(state: AppState) -> Result<Router, SessionError> {
-    let sessions = Sessions::open(
+pub async fn router(state: AppState) -> Result<Router, LoginError> {
+    let logins = Logins::open(
         state.log.jetstream(),
         state.log.config().replicas,
         state.keys.clone(),
@@ -52,7 +52,7 @@ pub async fn router(state: AppState) -> Result<Router, SessionError> {
     let console = Console {
         api: Api::new(gateway::app(state.clone())),
         keys: state.keys.clone(),
-        sessions,
+        logins,
         catalogue: state.catalogue,
         sign_in: std::sync::Arc::default(),
     };
@@ -255,14 +255,14 @@ async fn login(
         return Ok(too_many_sign_ins(wait));
     }
     let id = console
-        .sessions
+        .logins
         .sign_in(&principal)
         .await
-        .map_err(|e| session::sessions_unavailable(&e))?;
+        .map_err(|e| login::logins_unavailable(&e))?;
     let mut response = Redirect::to("/console").into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, session::cookie(&id));
+        .insert(header::SET_COOKIE, login::cookie(&id));
     Ok(response)
 }
 
@@ -281,28 +281,28 @@ async fn logout(
 ) -> Result<Response, Failure> {
     check_origin(&headers)?;
     let token = form.map(|Form(form)| form.csrf).unwrap_or_default();
-    signed_in.session.check_csrf(&token)?;
+    signed_in.login.check_csrf(&token)?;
     console
-        .sessions
+        .logins
         .sign_out(&signed_in.id)
         .await
-        .map_err(|e| session::sessions_unavailable(&e))?;
+        .map_err(|e| login::logins_unavailable(&e))?;
     let mut response = Redirect::to("/console/login").into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, session::expired_cookie());
+        .insert(header::SET_COOKIE, login::expired_cookie());
     Ok(response)
 }
 
 /// The home page: an organiser's editions; a venue goes to its requests.
 async fn home(State(console): State<Console>, signed_in: SignedIn) -> Result<Response, Failure> {
-    let session = &signed_in.session;
-    if !session.is_organiser() {
+    let login = &signed_in.login;
+    if !login.is_organiser() {
         return Ok(Redirect::to("/console/venue").into_response());
     }
     let editions: organiser::Editions = console
         .api
-        .get(&session.principal, "/catalogue/editions")
+        .get(&login.principal, "/catalogue/editions")
         .await?;
     let body = html! {
         @if editions.items.is_empty() {
@@ -320,5 +320,5 @@ async fn home(State(console): State<Console>, signed_in: SignedIn) -> Result<Res
             }
         }
     };
-    Ok(ok(page("Vos éditions", Some(session), body)))
+    Ok(ok(page("Vos éditions", Some(login), body)))
 }

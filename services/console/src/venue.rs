@@ -17,16 +17,16 @@ use serde_json::json;
 use uuid::Uuid;
 use views::HostingView;
 
+use crate::login::{Login, SignedIn, check_origin};
 use crate::organiser::Wait;
 use crate::page::{
     Failure, form_key, hidden, nonce, ok, page, redirect_after, time_fr, venue_status,
 };
 use crate::routes::Console;
-use crate::session::{Session, SignedIn, check_origin};
 
 /// The venue a venue key acts as; a page for venues only.
-fn venue_of(session: &Session) -> Result<VenueId, Failure> {
-    match &session.principal.role {
+fn venue_of(login: &Login) -> Result<VenueId, Failure> {
+    match &login.principal.role {
         gateway::Role::Venue(venue) => Ok(*venue),
         _ => Err(Failure::new(
             StatusCode::FORBIDDEN,
@@ -76,12 +76,12 @@ pub async fn requests(
     signed_in: SignedIn,
     Query(wait): Query<Wait>,
 ) -> Result<Response, Failure> {
-    let session = &signed_in.session;
-    let venue = venue_of(session)?;
+    let login = &signed_in.login;
+    let venue = venue_of(login)?;
     let hosting: Hosting = console
         .api
         .get(
-            &session.principal,
+            &login.principal,
             &format!("/venues/{venue}/hosting?{}", wait.query()),
         )
         .await?;
@@ -97,18 +97,18 @@ pub async fn requests(
             p { "Aucune demande en attente de réponse." }
         }
         div.cards {
-            @for h in &pending { (request_card(session, h)) }
+            @for h in &pending { (request_card(login, h)) }
         }
         h2 { "Séances déjà traitées" }
         @if answered.is_empty() { p { "Aucune pour l'instant." } }
         div.cards {
-            @for h in &answered { (answered_card(session, h)) }
+            @for h in &answered { (answered_card(login, h)) }
         }
     };
-    Ok(ok(page("Demandes d'accueil", Some(session), body)))
+    Ok(ok(page("Demandes d'accueil", Some(login), body)))
 }
 
-fn request_card(session: &Session, h: &HostingView) -> Markup {
+fn request_card(login: &Login, h: &HostingView) -> Markup {
     let title = h.title.as_deref().unwrap_or("Séance");
     let id = h.session;
     html! {
@@ -116,7 +116,7 @@ fn request_card(session: &Session, h: &HostingView) -> Markup {
             h3 id={ "t-" (id) } { (title) }
             p { (when(h)) br; "Salle : " (h.room) br; "Places souhaitées : " (h.capacity_wanted) }
             form method="post" action={ "/console/venue/hosting/" (id) "/confirm" } {
-                (hidden("csrf", &session.csrf)) (hidden("nonce", &nonce()))
+                (hidden("csrf", &login.csrf)) (hidden("nonce", &nonce()))
                 (hidden("request", &h.request.to_string()))
                 div.inline {
                     div {
@@ -128,7 +128,7 @@ fn request_card(session: &Session, h: &HostingView) -> Markup {
                 }
             }
             form method="post" action={ "/console/venue/hosting/" (id) "/decline" } {
-                (hidden("csrf", &session.csrf)) (hidden("nonce", &nonce()))
+                (hidden("csrf", &login.csrf)) (hidden("nonce", &nonce()))
                 (hidden("request", &h.request.to_string()))
                 div.inline {
                     div {
@@ -142,7 +142,7 @@ fn request_card(session: &Session, h: &HostingView) -> Markup {
     }
 }
 
-fn answered_card(session: &Session, h: &HostingView) -> Markup {
+fn answered_card(login: &Login, h: &HostingView) -> Markup {
     let title = h.title.as_deref().unwrap_or("Séance");
     let status = wire(&h.status);
     let id = h.session;
@@ -158,7 +158,7 @@ fn answered_card(session: &Session, h: &HostingView) -> Markup {
             @if h.hosts() {
                 p { a href={ "/console/venue/sessions/" (id) } { "Liste de présence et pointage" } }
                 form method="post" action={ "/console/venue/hosting/" (id) "/capacity" } {
-                    (hidden("csrf", &session.csrf)) (hidden("nonce", &nonce()))
+                    (hidden("csrf", &login.csrf)) (hidden("nonce", &nonce()))
                     (hidden("request", &h.request.to_string()))
                     div.inline {
                         div {
@@ -193,15 +193,15 @@ pub async fn answer(
     form: Result<Form<AnswerForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Failure> {
     check_origin(&headers)?;
-    let session = &signed_in.session;
+    let login = &signed_in.login;
     let Ok(Form(form)) = form else {
         return Err(Failure::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Le formulaire est incomplet.",
         ));
     };
-    session.check_csrf(&form.csrf)?;
-    let venue = venue_of(session)?;
+    login.check_csrf(&form.csrf)?;
+    let venue = venue_of(login)?;
     let id = session_id(&session_text)?;
     let body = match answer.as_str() {
         "confirm" | "capacity" => {
@@ -240,7 +240,7 @@ pub async fn answer(
     let done = console
         .api
         .post(
-            &session.principal,
+            &login.principal,
             &format!("/venues/{venue}/hosting/{id}/{answer}"),
             &key,
             &body,
@@ -282,13 +282,13 @@ pub async fn attendance(
     Path(session_text): Path<String>,
     Query(wait): Query<Wait>,
 ) -> Result<Response, Failure> {
-    let session = &signed_in.session;
-    let venue = venue_of(session)?;
+    let login = &signed_in.login;
+    let venue = venue_of(login)?;
     let id = session_id(&session_text)?;
     let list: Attendance = console
         .api
         .get(
-            &session.principal,
+            &login.principal,
             &format!("/venues/{venue}/sessions/{id}/attendance?{}", wait.query()),
         )
         .await?;
@@ -316,7 +316,7 @@ pub async fn attendance(
                         td {
                             @if line.checked_in { span class="badge confirmed" { (line.present) " présent(s)" } " " }
                             form method="post" action={ "/console/venue/sessions/" (id) "/check-in" } {
-                                (hidden("csrf", &session.csrf)) (hidden("nonce", &nonce()))
+                                (hidden("csrf", &login.csrf)) (hidden("nonce", &nonce()))
                                 (hidden("registration", &line.registration))
                                 div.inline {
                                     @if line.seats > 1 {
@@ -337,7 +337,7 @@ pub async fn attendance(
             }
         }
     };
-    Ok(ok(page(&title, Some(session), body)))
+    Ok(ok(page(&title, Some(login), body)))
 }
 
 /// A check-in, as the form sends it.
@@ -358,15 +358,15 @@ pub async fn check_in(
     form: Result<Form<CheckInForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Failure> {
     check_origin(&headers)?;
-    let session = &signed_in.session;
+    let login = &signed_in.login;
     let Ok(Form(form)) = form else {
         return Err(Failure::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Le formulaire est incomplet.",
         ));
     };
-    session.check_csrf(&form.csrf)?;
-    venue_of(session)?;
+    login.check_csrf(&form.csrf)?;
+    venue_of(login)?;
     let id = session_id(&session_text)?;
     let registration = Uuid::parse_str(form.registration.trim()).map_err(|_| {
         Failure::new(
@@ -395,7 +395,7 @@ pub async fn check_in(
     let done = console
         .api
         .post(
-            &session.principal,
+            &login.principal,
             &format!("/sessions/{id}/registrations/{registration}/check-in"),
             &key,
             &body,
@@ -414,13 +414,13 @@ pub async fn attendance_csv(
     signed_in: SignedIn,
     Path(session_text): Path<String>,
 ) -> Result<Response, Failure> {
-    let session = &signed_in.session;
-    let venue = venue_of(session)?;
+    let login = &signed_in.login;
+    let venue = venue_of(login)?;
     let id = session_id(&session_text)?;
     let (content_type, bytes) = console
         .api
         .get_raw(
-            &session.principal,
+            &login.principal,
             &format!("/venues/{venue}/sessions/{id}/attendance.csv"),
         )
         .await?;

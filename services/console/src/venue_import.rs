@@ -33,9 +33,9 @@ use crate::import::{
     Checked, Column, Row, Upload, digest, list, normal, parse_time, preview_answer, read_table,
     read_upload, rows_table, stopped, taxonomy, upload_form,
 };
+use crate::login::{Login, SignedIn, check_origin};
 use crate::page::{Failure, hidden, ok, page};
 use crate::routes::Console;
-use crate::session::{Session, SignedIn, check_origin};
 
 /// The columns, by the names a header may give them.
 const COLUMNS: &[Column] = &[
@@ -404,12 +404,12 @@ pub async fn form(
     State(_console): State<Console>,
     signed_in: SignedIn,
 ) -> Result<Response, Failure> {
-    let session = &signed_in.session;
-    session.organiser()?;
+    let login = &signed_in.login;
+    login.organiser()?;
     Ok(ok(page(
         "Importer des lieux",
-        Some(session),
-        upload_form(&UPLOAD, "", session, ""),
+        Some(login),
+        upload_form(&UPLOAD, "", login, ""),
     )))
 }
 
@@ -421,20 +421,20 @@ pub async fn preview(
     multipart: Multipart,
 ) -> Result<Response, Failure> {
     check_origin(&headers)?;
-    let session = &signed_in.session;
-    let text = read_upload(session, multipart).await?;
-    session.organiser()?;
+    let login = &signed_in.login;
+    let text = read_upload(login, multipart).await?;
+    login.organiser()?;
     let plan = plan(&text, &directory(&console));
-    let body = preview_page(session, &plan, &text);
+    let body = preview_page(login, &plan, &text);
     Ok(preview_answer(
         plan.is_clean(),
         "Vérification de l'import des lieux",
-        session,
+        login,
         body,
     ))
 }
 
-fn preview_page(session: &Session, plan: &Plan, text: &str) -> Markup {
+fn preview_page(login: &Login, plan: &Plan, text: &str) -> Markup {
     html! {
         @if plan.is_clean() {
             div.notice role="status" {
@@ -445,7 +445,7 @@ fn preview_page(session: &Session, plan: &Plan, text: &str) -> Markup {
             }
             @if !plan.venues.is_empty() {
                 form method="post" action="/console/venues/import/commit" {
-                    (hidden("csrf", &session.csrf))
+                    (hidden("csrf", &login.csrf))
                     input type="hidden" name="text" value=(text);
                     p { button type="submit" { "Enregistrer ces " (plan.venues.len()) " lieu(x)" } }
                 }
@@ -460,7 +460,7 @@ fn preview_page(session: &Session, plan: &Plan, text: &str) -> Markup {
         }
         (rows_table(HEADINGS, &plan.rows))
         h2 { "Corriger et vérifier de nouveau" }
-        (upload_form(&UPLOAD, "", session, text))
+        (upload_form(&UPLOAD, "", login, text))
     }
 }
 
@@ -481,15 +481,15 @@ pub async fn commit(
     form: Result<Form<CommitForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Failure> {
     check_origin(&headers)?;
-    let session = &signed_in.session;
+    let login = &signed_in.login;
     let Ok(Form(form)) = form else {
         return Err(Failure::new(
             StatusCode::FORBIDDEN,
             "Le formulaire est incomplet.",
         ));
     };
-    session.check_csrf(&form.csrf)?;
-    session.organiser()?;
+    login.check_csrf(&form.csrf)?;
+    login.organiser()?;
     let plan = plan(&form.text, &directory(&console));
     if !plan.is_clean() {
         return Err(Failure::new(
@@ -502,7 +502,7 @@ pub async fn commit(
         let key = format!("import-{}-venue-{}", plan.digest, venue.line);
         let answer = console
             .api
-            .post(&session.principal, "/venues", &key, &venue.body)
+            .post(&login.principal, "/venues", &key, &venue.body)
             .await
             .map_err(|p| stopped(p, &format!("la ligne {}", venue.line)))?;
         registered.push((
@@ -521,7 +521,7 @@ pub async fn commit(
         p { "Les lieux sont proposés dans les formulaires de séance et dans l'import du programme dès que le catalogue les a lus (quelques instants)." }
         p { a href="/console" { "Retour aux éditions" } }
     };
-    Ok(ok(page("Lieux importés", Some(session), body)).into_response())
+    Ok(ok(page("Lieux importés", Some(login), body)).into_response())
 }
 
 #[cfg(test)]

@@ -1,25 +1,25 @@
-//! Sessions: who is signed in, kept in a JetStream key-value bucket, named by a random id in a
-//! cookie.
+//! Logins: who is signed in (a login, never called a session: a session is a programme's), kept in
+//! a JetStream key-value bucket, named by a random id in a cookie.
 //!
 //! Signing in checks the API key against the gateway's key store ([`gateway::KeyStore`]); the
-//! console then opens a session named by 244 random bits, and the cookie holds only that name:
+//! console then opens a login named by 244 random bits, and the cookie holds only that name:
 //! `HttpOnly` (no script reads it), `Secure` (browsers send it over HTTPS and to `localhost`
 //! only), `SameSite=Strict` (no other site's page sends it), `Path=/console`, for at most
-//! [`SESSION_TTL`].
+//! [`LOGIN_TTL`].
 //!
-//! **Where sessions live.** In the bucket [`SESSIONS_BUCKET`] (file storage, the log's replica
-//! count, entries dropped [`SESSION_TTL`] after sign-in), so every gateway instance serves every
+//! **Where logins live.** In the bucket [`LOGINS_BUCKET`] (file storage, the log's replica
+//! count, entries dropped [`LOGIN_TTL`] after sign-in), so every gateway instance serves every
 //! signed-in user and a restart signs nobody out. An entry holds the key's public id, the CSRF
-//! token and the end of the session, stored under the SHA-256 of the session's id: the bucket
+//! token and the end of the login, stored under the SHA-256 of the login's id: the bucket
 //! holds neither a secret nor a cookie's value, so a reader of it cannot act as anyone. The
 //! console calls the gateway's router with the principal ([`gateway::auth::Delegated`]), not a
 //! secret. Nothing is cached in memory: each request reads its entry and its key
 //! ([`gateway::KeyStore::principal`]), so a sign-out on one instance, or a key revoked
-//! (`semaine keys revoke`), ends the session on every instance at its next request.
+//! (`semaine keys revoke`), ends the login on every instance at its next request.
 //!
-//! **CSRF.** Each session has its own random token; every form of the console carries it in a
-//! hidden field and every POST compares it (in constant time) with the session's. A POST whose
-//! `Origin` names another host is refused too. The login form has no session yet: it is
+//! **CSRF.** Each login has its own random token; every form of the console carries it in a
+//! hidden field and every POST compares it (in constant time) with the login's. A POST whose
+//! `Origin` names another host is refused too. The login form has no login yet: it is
 //! protected by the `Origin` check and by the cookie being `SameSite=Strict`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -41,24 +41,24 @@ use crate::routes::Console;
 /// The cookie's name.
 pub const COOKIE: &str = "semaine_console";
 
-/// How long a session lasts after signing in.
-pub const SESSION_TTL: Duration = Duration::from_secs(12 * 60 * 60);
+/// How long a login lasts after signing in.
+pub const LOGIN_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 
-/// The key-value bucket of the console's sessions.
-pub const SESSIONS_BUCKET: &str = "console_sessions";
+/// The key-value bucket of the console's logins.
+pub const LOGINS_BUCKET: &str = "console_sessions";
 
 /// A signed-in user, as one request sees it.
 #[derive(Debug, Clone)]
-pub struct Session {
+pub struct Login {
     /// The key's id, role and scope, read from the key store for this request: the console
     /// calls the gateway as this principal.
     pub principal: Principal,
-    /// The CSRF token of this session's forms.
+    /// The CSRF token of this login's forms.
     pub csrf: String,
 }
 
-impl Session {
-    /// Passes when `token` is this session's CSRF token; 403 otherwise.
+impl Login {
+    /// Passes when `token` is this login's CSRF token; 403 otherwise.
     pub fn check_csrf(&self, token: &str) -> Result<(), Failure> {
         if !token.is_empty() && bool::from(self.csrf.as_bytes().ct_eq(token.as_bytes())) {
             Ok(())
@@ -71,7 +71,7 @@ impl Session {
         }
     }
 
-    /// Passes for an organiser's session; 403 otherwise.
+    /// Passes for an organiser's login; 403 otherwise.
     pub fn organiser(&self) -> Result<(), Failure> {
         if self.is_organiser() {
             Ok(())
@@ -89,43 +89,43 @@ impl Session {
     }
 }
 
-/// What the bucket holds for a session, under the SHA-256 of its id.
+/// What the bucket holds for a login, under the SHA-256 of its id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Entry {
     /// The API key's public id (never its secret): its role and scope, and whether it still
     /// stands, are read from the key store on each request.
     key_id: KeyId,
-    /// The CSRF token of the session's forms.
+    /// The CSRF token of the login's forms.
     csrf: String,
-    /// When the session ends, in seconds since the Unix epoch (the bucket drops the entry then
+    /// When the login ends, in seconds since the Unix epoch (the bucket drops the entry then
     /// too, by its maximum age).
     expires_at: u64,
 }
 
-/// Why the sessions could not be read or written.
+/// Why the logins could not be read or written.
 #[derive(Debug, thiserror::Error)]
-pub enum SessionError {
+pub enum LoginError {
     /// The bucket did not answer.
-    #[error("the console's sessions are unavailable: {0}")]
+    #[error("the console's logins are unavailable: {0}")]
     Unavailable(String),
     /// The key store did not answer.
-    #[error("cannot check the session's key: {0}")]
+    #[error("cannot check the login's key: {0}")]
     Keys(#[from] KeyError),
     /// An entry does not parse.
-    #[error("a console session is corrupted: {0}")]
+    #[error("a console login is corrupted: {0}")]
     Corrupted(String),
 }
 
-fn unavailable(e: impl std::fmt::Display) -> SessionError {
-    SessionError::Unavailable(e.to_string())
+fn unavailable(e: impl std::fmt::Display) -> LoginError {
+    LoginError::Unavailable(e.to_string())
 }
 
-/// The console's sessions, shared by every instance over the bucket [`SESSIONS_BUCKET`].
+/// The console's logins, shared by every instance over the bucket [`LOGINS_BUCKET`].
 #[derive(Clone)]
-pub struct Sessions {
+pub struct Logins {
     /// The bucket.
     kv: std::sync::Arc<kv::Store>,
-    /// The API keys: a session's principal is read from them on each request.
+    /// The API keys: a login's principal is read from them on each request.
     keys: KeyStore,
 }
 
@@ -139,7 +139,7 @@ fn random_token() -> String {
     )
 }
 
-/// Where a session is stored: the SHA-256 of its id, so the bucket never holds a cookie's
+/// Where a login is stored: the SHA-256 of its id, so the bucket never holds a cookie's
 /// value. `None` for a value that is not shaped like an id (64 hexadecimal digits).
 fn entry_name(id: &str) -> Option<String> {
     let shaped = id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
@@ -152,20 +152,20 @@ fn now_seconds() -> u64 {
         .map_or(0, |elapsed| elapsed.as_secs())
 }
 
-impl Sessions {
+impl Logins {
     /// Opens (or creates) the bucket, with `replicas` replicas (the log's).
     pub async fn open(
         js: &jetstream::Context,
         replicas: usize,
         keys: KeyStore,
-    ) -> Result<Self, SessionError> {
+    ) -> Result<Self, LoginError> {
         let config = kv::Config {
-            bucket: SESSIONS_BUCKET.into(),
+            bucket: LOGINS_BUCKET.into(),
             description: "sessions of the console: API key ids and CSRF tokens, by the hash of \
                           the session id"
                 .into(),
             history: 1,
-            max_age: SESSION_TTL,
+            max_age: LOGIN_TTL,
             max_value_size: 1024,
             storage: jetstream::stream::StorageType::File,
             num_replicas: replicas,
@@ -181,17 +181,16 @@ impl Sessions {
         })
     }
 
-    /// Opens a session for a key that just authenticated; its id, for the cookie.
-    pub async fn sign_in(&self, principal: &Principal) -> Result<String, SessionError> {
+    /// Opens a login for a key that just authenticated; its id, for the cookie.
+    pub async fn sign_in(&self, principal: &Principal) -> Result<String, LoginError> {
         let id = random_token();
-        let name = entry_name(&id).ok_or_else(|| unavailable("a session id is malformed"))?;
+        let name = entry_name(&id).ok_or_else(|| unavailable("a login id is malformed"))?;
         let entry = Entry {
             key_id: principal.key_id.clone(),
             csrf: random_token(),
-            expires_at: now_seconds() + SESSION_TTL.as_secs(),
+            expires_at: now_seconds() + LOGIN_TTL.as_secs(),
         };
-        let body =
-            serde_json::to_vec(&entry).map_err(|e| SessionError::Corrupted(e.to_string()))?;
+        let body = serde_json::to_vec(&entry).map_err(|e| LoginError::Corrupted(e.to_string()))?;
         self.kv
             .create(&name, body.into())
             .await
@@ -199,9 +198,9 @@ impl Sessions {
         Ok(id)
     }
 
-    /// The live session of this id, with its key's principal as the key store has it now;
+    /// The live login of this id, with its key's principal as the key store has it now;
     /// `None` when there is none, it ended, or its key is revoked (its entry is then deleted).
-    pub async fn find(&self, id: &str) -> Result<Option<Session>, SessionError> {
+    pub async fn find(&self, id: &str) -> Result<Option<Login>, LoginError> {
         let Some(name) = entry_name(id) else {
             return Ok(None);
         };
@@ -209,7 +208,7 @@ impl Sessions {
             return Ok(None);
         };
         let entry: Entry =
-            serde_json::from_slice(&bytes).map_err(|e| SessionError::Corrupted(e.to_string()))?;
+            serde_json::from_slice(&bytes).map_err(|e| LoginError::Corrupted(e.to_string()))?;
         if entry.expires_at <= now_seconds() {
             return Ok(None);
         }
@@ -217,14 +216,14 @@ impl Sessions {
             self.kv.delete(&name).await.map_err(unavailable)?;
             return Ok(None);
         };
-        Ok(Some(Session {
+        Ok(Some(Login {
             principal,
             csrf: entry.csrf,
         }))
     }
 
-    /// Ends a session, on every instance.
-    pub async fn sign_out(&self, id: &str) -> Result<(), SessionError> {
+    /// Ends a login, on every instance.
+    pub async fn sign_out(&self, id: &str) -> Result<(), LoginError> {
         if let Some(name) = entry_name(id) {
             self.kv.delete(&name).await.map_err(unavailable)?;
         }
@@ -232,8 +231,8 @@ impl Sessions {
     }
 }
 
-/// The session id in a request's cookies.
-pub fn session_id(headers: &HeaderMap) -> Option<String> {
+/// The login id in a request's cookies.
+pub fn login_id(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -244,17 +243,17 @@ pub fn session_id(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// The `Set-Cookie` value that names a new session.
+/// The `Set-Cookie` value that names a new login.
 pub fn cookie(id: &str) -> HeaderValue {
     let value = format!(
         "{COOKIE}={id}; Path={}; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
         crate::PREFIX,
-        SESSION_TTL.as_secs()
+        LOGIN_TTL.as_secs()
     );
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// The `Set-Cookie` value that forgets the session.
+/// The `Set-Cookie` value that forgets the login.
 pub fn expired_cookie() -> HeaderValue {
     HeaderValue::from_static(
         "semaine_console=; Path=/console; HttpOnly; Secure; SameSite=Strict; Max-Age=0",
@@ -287,13 +286,13 @@ pub fn check_origin(headers: &HeaderMap) -> Result<(), Failure> {
 /// A signed-in user, taken from the request's cookie; without one, a page answers with a
 /// redirection to the login page.
 pub struct SignedIn {
-    /// The session's id.
+    /// The login's id.
     pub id: String,
-    /// The session.
-    pub session: Session,
+    /// The login.
+    pub login: Login,
 }
 
-/// What a request without a live session gets: the login page.
+/// What a request without a live login gets: the login page.
 pub struct SignIn;
 
 impl IntoResponse for SignIn {
@@ -302,8 +301,8 @@ impl IntoResponse for SignIn {
     }
 }
 
-/// The page of sessions that cannot be read for now.
-pub fn sessions_unavailable(error: &SessionError) -> Failure {
+/// The page of logins that cannot be read for now.
+pub fn logins_unavailable(error: &LoginError) -> Failure {
     tracing::warn!(%error, "cannot read the console's sessions");
     Failure::new(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -315,11 +314,11 @@ impl FromRequestParts<Console> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, console: &Console) -> Result<Self, Response> {
-        let id = session_id(&parts.headers).ok_or_else(|| SignIn.into_response())?;
-        match console.sessions.find(&id).await {
-            Ok(Some(session)) => Ok(Self { id, session }),
+        let id = login_id(&parts.headers).ok_or_else(|| SignIn.into_response())?;
+        match console.logins.find(&id).await {
+            Ok(Some(login)) => Ok(Self { id, login }),
             Ok(None) => Err(SignIn.into_response()),
-            Err(e) => Err(sessions_unavailable(&e).into_response()),
+            Err(e) => Err(logins_unavailable(&e).into_response()),
         }
     }
 }
@@ -335,7 +334,7 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("a=1; semaine_console=abc; b=2"),
         );
-        assert_eq!(session_id(&headers).as_deref(), Some("abc"));
+        assert_eq!(login_id(&headers).as_deref(), Some("abc"));
     }
 
     #[test]
@@ -348,7 +347,7 @@ mod tests {
     }
 
     #[test]
-    fn the_bucket_names_a_session_by_the_hash_of_its_id() {
+    fn the_bucket_names_a_login_by_the_hash_of_its_id() {
         let id = random_token();
         let name = entry_name(&id).unwrap_or_default();
         assert_eq!(name.len(), 64);
