@@ -8,10 +8,14 @@ use std::net::SocketAddr;
 
 use eventlog::EventLog;
 use gateway::stack::axum::Router;
+use gateway::stack::axum::body::Body;
+use gateway::stack::axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use gateway::stack::tower::ServiceExt;
 use gateway::{AppState, RateLimit, Role};
 use proto::taxonomy::Audience;
 use proto::values::{EditionId, SessionId, VenueId};
 use semaine::configuration::{Parts, Tuning};
+use serde_json::Value;
 
 use crate::TestNats;
 use crate::week::{Week, eventually, tuesday};
@@ -151,4 +155,69 @@ impl Desk {
             .http_address()
             .ok_or_else(|| anyhow::anyhow!("the application serves no gateway"))
     }
+}
+
+/// What the application answered a request sent in the process.
+#[derive(Debug)]
+pub struct Answer {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body as JSON (`Null` when empty or not JSON).
+    pub json: Value,
+    /// The body as text.
+    pub text: String,
+}
+
+impl Answer {
+    /// The problem's code, if it is a problem.
+    pub fn code(&self) -> &str {
+        self.json["code"].as_str().unwrap_or("")
+    }
+
+    /// Whether it is a problem document whose status is the answer's.
+    pub fn is_problem(&self) -> bool {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v == "application/problem+json")
+            && self.json["status"] == self.status.as_u16()
+    }
+}
+
+/// A request as most tests send one: `method` on `path`, as `secret` (a bearer key) when given,
+/// with `body` as JSON when given; a POST with a new `Idempotency-Key`.
+pub fn request(
+    method: Method,
+    path: &str,
+    secret: Option<&str>,
+    body: Option<&Value>,
+) -> anyhow::Result<Request<Body>> {
+    let mut builder = Request::builder().method(method.clone()).uri(path);
+    if let Some(secret) = secret {
+        builder = builder.header(header::AUTHORIZATION, format!("Bearer {secret}"));
+    }
+    if method == Method::POST {
+        builder = builder.header("idempotency-key", uuid::Uuid::now_v7().to_string());
+    }
+    Ok(match body {
+        Some(body) => builder
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))?,
+        None => builder.body(Body::empty())?,
+    })
+}
+
+/// Sends `request` to `router` in the process; what came back.
+pub async fn send(router: &Router, request: Request<Body>) -> anyhow::Result<Answer> {
+    let response = router.clone().oneshot(request).await?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = gateway::stack::axum::body::to_bytes(response.into_body(), 1 << 20).await?;
+    Ok(Answer {
+        status,
+        headers,
+        json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    })
 }

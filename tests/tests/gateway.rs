@@ -10,13 +10,13 @@ use futures_util::StreamExt;
 use gateway::keys::{Editions, KeyId};
 use gateway::stack::axum::Router;
 use gateway::stack::axum::body::{Body, Bytes};
-use gateway::stack::axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use gateway::stack::axum::http::{Method, Request, StatusCode, header};
 use gateway::stack::tower::ServiceExt;
 use gateway::{AppState, Gateway, RateLimit, Role};
 use proto::values::{EditionId, EventId, SessionId, VenueId};
 use semaine::configuration::Tuning;
 use serde_json::{Value, json};
-use tests::desk::Desk;
+use tests::desk::{Answer, Desk};
 use tests::week::{Week, partner_id, tuesday};
 
 /// A week with the gateway in front of it.
@@ -24,36 +24,6 @@ struct Api {
     week: Week,
     state: AppState,
     app: Router,
-}
-
-/// What came back.
-#[derive(Debug)]
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    /// The body as JSON (`Null` when empty or not JSON).
-    json: Value,
-    /// The body as text.
-    text: String,
-}
-
-impl Answer {
-    /// The problem's code, if it is a problem.
-    fn code(&self) -> &str {
-        self.json["code"].as_str().unwrap_or("")
-    }
-
-    fn is_problem(&self) -> bool {
-        self.headers
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v == "application/problem+json")
-            && self.json["status"] == self.status.as_u16()
-            && self.json["type"]
-                .as_str()
-                .is_some_and(|t| t.ends_with(self.code()))
-            && self.json["title"].is_string()
-            && self.json["detail"].is_string()
-    }
 }
 
 /// A request, built up.
@@ -195,17 +165,7 @@ impl Api {
 
 /// Sends a request to `app`.
 async fn send_to(app: &Router, call: Call) -> anyhow::Result<Answer> {
-    let response = app.clone().oneshot(call.request()?).await?;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = gateway::stack::axum::body::to_bytes(response.into_body(), 1 << 20).await?;
-    let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    Ok(Answer {
-        status,
-        headers,
-        json,
-        text: String::from_utf8_lossy(&body).into_owned(),
-    })
+    tests::desk::send(app, call.request()?).await
 }
 
 fn id_of<T: serde::de::DeserializeOwned>(answer: &Answer, field: &str) -> anyhow::Result<T> {

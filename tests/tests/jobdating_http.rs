@@ -10,13 +10,11 @@ use std::collections::BTreeMap;
 
 use gateway::keys::Editions;
 use gateway::stack::axum::Router;
-use gateway::stack::axum::body::Body;
-use gateway::stack::axum::http::{Method, Request, StatusCode, header};
-use gateway::stack::tower::ServiceExt;
+use gateway::stack::axum::http::{Method, StatusCode};
 use gateway::{AppState, Role};
 use proto::values::SessionId;
 use serde_json::{Value, json};
-use tests::desk::Desk;
+use tests::desk::{Answer, Desk, request, send};
 use tests::week::{Week, partner_id, tuesday};
 
 /// A week with the gateway, the job-dating view and the statistics.
@@ -24,20 +22,6 @@ struct Floor {
     week: Week,
     state: AppState,
     app: Router,
-}
-
-/// What came back.
-#[derive(Debug)]
-struct Answer {
-    status: StatusCode,
-    json: Value,
-    text: String,
-}
-
-impl Answer {
-    fn code(&self) -> &str {
-        self.json["code"].as_str().unwrap_or("")
-    }
 }
 
 impl Floor {
@@ -66,27 +50,7 @@ impl Floor {
         secret: &str,
         body: Option<&Value>,
     ) -> anyhow::Result<Answer> {
-        let mut builder = Request::builder()
-            .method(method.clone())
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {secret}"));
-        if method == Method::POST {
-            builder = builder.header("idempotency-key", uuid::Uuid::now_v7().to_string());
-        }
-        let request = match body {
-            Some(body) => builder
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_string()))?,
-            None => builder.body(Body::empty())?,
-        };
-        let response = self.app.clone().oneshot(request).await?;
-        let status = response.status();
-        let bytes = gateway::stack::axum::body::to_bytes(response.into_body(), 1 << 20).await?;
-        Ok(Answer {
-            status,
-            json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-        })
+        send(&self.app, request(method, path, Some(secret), body)?).await
     }
 
     async fn post(&self, path: &str, secret: &str, body: Value) -> anyhow::Result<Answer> {

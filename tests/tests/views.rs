@@ -6,13 +6,11 @@
 
 use gateway::keys::Editions;
 use gateway::stack::axum::Router;
-use gateway::stack::axum::body::Body;
-use gateway::stack::axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use gateway::stack::tower::ServiceExt;
+use gateway::stack::axum::http::{Method, StatusCode, header};
 use gateway::{AppState, Role};
 use proto::values::{EditionId, SessionId, VenueId};
 use serde_json::{Value, json};
-use tests::desk::Desk;
+use tests::desk::{Answer, Desk, request, send};
 use tests::week::{Week, partner_id, tuesday};
 
 /// A week with the gateway and the three views in front of it.
@@ -20,21 +18,6 @@ struct Reads {
     week: Week,
     state: AppState,
     app: Router,
-}
-
-/// What came back.
-#[derive(Debug)]
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    json: Value,
-    text: String,
-}
-
-impl Answer {
-    fn code(&self) -> &str {
-        self.json["code"].as_str().unwrap_or("")
-    }
 }
 
 impl Reads {
@@ -63,29 +46,7 @@ impl Reads {
         secret: Option<&str>,
         body: Option<&Value>,
     ) -> anyhow::Result<Answer> {
-        let mut builder = Request::builder().method(method.clone()).uri(path);
-        if let Some(secret) = secret {
-            builder = builder.header(header::AUTHORIZATION, format!("Bearer {secret}"));
-        }
-        if method == Method::POST {
-            builder = builder.header("idempotency-key", uuid::Uuid::now_v7().to_string());
-        }
-        let request = match body {
-            Some(body) => builder
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_string()))?,
-            None => builder.body(Body::empty())?,
-        };
-        let response = self.app.clone().oneshot(request).await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = gateway::stack::axum::body::to_bytes(response.into_body(), 1 << 20).await?;
-        Ok(Answer {
-            status,
-            headers,
-            json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-        })
+        send(&self.app, request(method, path, secret, body)?).await
     }
 
     async fn get(&self, path: &str, secret: &str) -> anyhow::Result<Answer> {
