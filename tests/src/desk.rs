@@ -65,7 +65,12 @@ impl Desk {
             self.week.log.config().clone(),
         )
         .await?;
-        let fresh = AppState::open(&log, self.week.services(), RateLimit::default()).await?;
+        let fresh = AppState::open(
+            &log,
+            self.week.running.services().clone(),
+            RateLimit::default(),
+        )
+        .await?;
         let state = AppState {
             keys: fresh.keys,
             idempotency: fresh.idempotency,

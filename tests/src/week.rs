@@ -1,5 +1,6 @@
-//! A running week: the scheduling and venue services with their processes, on a real
-//! nats-server (or a three-node cluster), and verbs in the domain's words to drive them.
+//! A running week: the application started as `semaine up` starts it (by default its services
+//! and processes; every part for a [`crate::desk::Desk`]), on a real nats-server (or a
+//! three-node cluster), and verbs in the domain's words to drive them.
 
 use std::time::Duration;
 
@@ -120,16 +121,6 @@ impl<N: Servers> Week<N> {
             nats,
             _data_dir: data_dir,
         })
-    }
-
-    /// The week's services, for a gateway in front of it.
-    pub fn services(&self) -> gateway::Services {
-        gateway::Services {
-            scheduling: self.scheduling.clone(),
-            venues: self.venues.clone(),
-            registrations: self.registrations.clone(),
-            jobdating: self.jobdating.clone(),
-        }
     }
 
     /// How many messages the log holds, all streams together.

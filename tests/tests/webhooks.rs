@@ -166,7 +166,7 @@ impl Hooks {
         .await?;
         let hooks_log = week.log.clone();
         let secrets = Secrets::open(hooks_log.jetstream(), 1).await?;
-        let services = week.services();
+        let services = week.running.services().clone();
         let state = AppState::open(&week.log, services, RateLimit::default()).await?;
         let mut hooks = Self {
             week,

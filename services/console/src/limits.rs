@@ -1,8 +1,8 @@
-//! Sign-in rate limits: every attempt per client address, and the sessions opened per key.
+//! Sign-in rate limits: every attempt per client address, and the logins opened per key.
 //!
 //! Each sign-in (`POST /console/login`), accepted or refused, takes a token from its client
 //! address's bucket before the key is even read: a key guesser is slowed, and a flood of
-//! attempts costs the key store little. A sign-in that would open a session also takes a token
+//! attempts costs the key store little. A sign-in that would open a login also takes a token
 //! from its key's bucket: a leaked key, sent from many addresses, cannot fill the
 //! `console_sessions` bucket. Beyond either, the sign-in page answers `429` with `Retry-After`.
 //! The buckets are the gateway's [`RateLimiter`], in this process's memory.
@@ -25,7 +25,7 @@ pub const PER_ADDRESS: RateLimit = RateLimit {
     burst: 10,
 };
 
-/// Logins opened per key: 10 at once, then one a minute (a session lasts 12 hours, so a key
+/// Logins opened per key: 10 at once, then one a minute (a login lasts 12 hours, so a key
 /// holds at most some 730 at a time).
 pub const PER_KEY: RateLimit = RateLimit {
     per_second: 1.0 / 60.0,
@@ -37,7 +37,7 @@ pub const PER_KEY: RateLimit = RateLimit {
 pub struct SignInLimits {
     /// One bucket per client address (an IPv6 one's /64).
     addresses: RateLimiter,
-    /// One bucket per key that opened a session.
+    /// One bucket per key that opened a login.
     keys: RateLimiter,
 }
 
@@ -62,8 +62,8 @@ impl SignInLimits {
         self.addresses.check(&address_bucket(address))
     }
 
-    /// Takes a token for a session of `key`, or says how long to wait for one.
-    pub fn session(&self, key: &KeyId) -> Result<(), Duration> {
+    /// Takes a token for a login of `key`, or says how long to wait for one.
+    pub fn login(&self, key: &KeyId) -> Result<(), Duration> {
         self.keys.check(key.as_str())
     }
 }

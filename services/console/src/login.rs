@@ -161,6 +161,7 @@ impl Logins {
     ) -> Result<Self, LoginError> {
         let config = kv::Config {
             bucket: LOGINS_BUCKET.into(),
+            // The description the bucket was first made with: kept, so an existing one opens as is.
             description: "sessions of the console: API key ids and CSRF tokens, by the hash of \
                           the session id"
                 .into(),
@@ -303,7 +304,7 @@ impl IntoResponse for SignIn {
 
 /// The page of logins that cannot be read for now.
 pub fn logins_unavailable(error: &LoginError) -> Failure {
-    tracing::warn!(%error, "cannot read the console's sessions");
+    tracing::warn!(%error, "cannot read the console's logins");
     Failure::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "Votre session ne peut pas être vérifiée pour l'instant : réessayez dans un instant.",

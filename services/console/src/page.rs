@@ -34,16 +34,16 @@ pub fn page(title: &str, login: Option<&Login>, body: Markup) -> Markup {
                 a.skip href="#contenu" { "Aller au contenu" }
                 header.top {
                     a.brand href="/console" { "semaine · console" }
-                    @if let Some(session) = login {
+                    @if let Some(login) = login {
                         nav aria-label="Navigation principale" {
-                            @if session.is_organiser() {
+                            @if login.is_organiser() {
                                 a href="/console" { "Éditions" }
                             } @else {
                                 a href="/console/venue" { "Demandes d'accueil" }
                             }
                         }
                         form.logout method="post" action="/console/logout" {
-                            input type="hidden" name="csrf" value=(session.csrf);
+                            input type="hidden" name="csrf" value=(login.csrf);
                             button type="submit" { "Se déconnecter" }
                         }
                     }

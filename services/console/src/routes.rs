@@ -41,7 +41,7 @@ pub struct Console {
 }
 
 /// The console's routes, under `/console`, to merge with the gateway's [`gateway::app`]; opens
-/// (or creates) the sessions' bucket on the log's JetStream, with the log's replica count.
+/// (or creates) the logins' bucket on the log's JetStream, with the log's replica count.
 pub async fn router(state: AppState) -> Result<Router, LoginError> {
     let logins = Logins::open(
         state.log.jetstream(),
@@ -251,7 +251,7 @@ async fn login(
             "Une clé de partenaire ne sert pas dans la console : elle est faite pour votre propre site.",
         ));
     }
-    if let Err(wait) = console.sign_in.session(&principal.key_id) {
+    if let Err(wait) = console.sign_in.login(&principal.key_id) {
         return Ok(too_many_sign_ins(wait));
     }
     let id = console
@@ -269,7 +269,7 @@ async fn login(
 /// A form that carries only the CSRF token.
 #[derive(Debug, Deserialize)]
 pub struct CsrfForm {
-    /// The session's CSRF token.
+    /// The login's CSRF token.
     csrf: String,
 }
 

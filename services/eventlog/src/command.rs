@@ -320,6 +320,7 @@ impl EventLog {
     /// nothing stored: decide again.
     #[tracing::instrument(
         name = "command",
+        level = "debug",
         skip_all,
         fields(aggregate = %key, correlation_id = %meta.correlation_id)
     )]

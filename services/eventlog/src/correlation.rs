@@ -1,7 +1,7 @@
 //! The correlation id of what is being served: an HTTP request sets it ([`scope`]) for the
 //! time it runs, and every command made meanwhile ([`crate::CommandMeta::new`]) carries it into
-//! its events' envelopes and the commit's `Semaine-Correlation-Id` header; a reactor's command
-//! carries on its cause's. So one id follows a request from the gateway's log line through the
+//! its events' envelopes (the commit's `Semaine-Correlation-Id` header names its first event's);
+//! a reactor's command carries on its cause's. So one id follows a request from the gateway's log line through the
 //! log into every reaction it caused.
 //!
 //! It is a task-local value: it follows the request's own task (and what the task awaits), not

@@ -309,7 +309,7 @@ impl KeyStore {
     }
 
     /// The principal of the key with this id, or `None` when no key has it or it is revoked:
-    /// for a caller that keeps a key's id rather than its secret (the console's sessions) and
+    /// for a caller that keeps a key's id rather than its secret (the console's logins) and
     /// checks on each request that the key still stands.
     pub async fn principal(&self, key_id: &KeyId) -> Result<Option<Principal>, KeyError> {
         Ok(self

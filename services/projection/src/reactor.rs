@@ -157,8 +157,10 @@ impl<R: Reactor> Runner<Reacting<R>> {
                 pending.cause.correlation_id,
                 dispatcher.dispatch(&dispatch_key, &pending.cause, &pending.reaction),
             )
-            .instrument(span)
+            .instrument(span.clone())
             .await;
+            // What comes of it is logged in the reaction's span too (no await below).
+            let _in_reaction = span.enter();
             match dispatched {
                 Ok(()) => {
                     self.done(&key)?;

@@ -619,6 +619,7 @@ impl<P: Projection> Runner<P> {
 
     #[tracing::instrument(
         name = "batch",
+        level = "debug",
         skip_all,
         fields(projection = self.name(), messages = batch.len())
     )]

@@ -131,7 +131,7 @@ impl Core {
         }
         let console = console::router(state.clone())
             .await
-            .context("cannot open the console's sessions")?;
+            .context("cannot open the console's logins")?;
         let gateway = gateway::Gateway::bind(settings.http, state.clone())
             .await
             .with_context(|| format!("cannot listen on {}", settings.http))?
@@ -207,7 +207,7 @@ impl Running {
             }
         }
 
-        info!("stopping: draining the projections");
+        info!("stopping: draining the projections, the processes and the gateway");
         self.stop.send_replace(true);
         let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
             while let Some(ended) = self.tasks.join_next().await {
@@ -218,10 +218,11 @@ impl Running {
         if drained.is_err() {
             warn!(
                 timeout = ?DRAIN_TIMEOUT,
-                "projections still busy after the drain timeout: aborted (their checkpoints \
-                 match their views; they resume where they stopped)"
+                "projections or processes still busy after the drain timeout: aborted (their \
+                 checkpoints match their views; they resume where they stopped)"
             );
-            self.tasks.abort_all();
+            // Aborted and waited for: their stores are closed before NATS stops.
+            self.tasks.shutdown().await;
         }
         if let Some(mut http) = self.http.take() {
             match tokio::time::timeout(DRAIN_TIMEOUT, &mut http.serving.0).await {
@@ -231,7 +232,6 @@ impl Running {
                 Err(_) => warn!("the HTTP gateway did not drain in time"),
             }
         }
-        drop(self.tasks);
         self.core.stop().await;
 
         if failures.is_empty() {
@@ -239,7 +239,7 @@ impl Running {
             Ok(())
         } else {
             Err(anyhow!(
-                "semaine stopped because a projection failed: {}",
+                "semaine stopped because a projection or a process failed: {}",
                 failures.join("; ")
             ))
         }
@@ -346,11 +346,11 @@ fn record(
 ) {
     let failure = match ended {
         Ok((_, Err(e))) => e.to_string(),
-        Ok((name, Ok(()))) if before_shutdown => format!("projection `{name}` stopped on its own"),
+        Ok((name, Ok(()))) if before_shutdown => format!("`{name}` stopped on its own"),
         Ok((_, Ok(()))) => return,
         Err(e) if e.is_cancelled() => return,
-        Err(e) => format!("a projection task panicked: {e}"),
+        Err(e) => format!("a projection's or a process's task panicked: {e}"),
     };
-    error!(%failure, "projection failed");
+    error!(%failure, "a projection or a process failed");
     failures.push(failure);
 }

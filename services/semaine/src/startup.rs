@@ -303,7 +303,8 @@ impl Application {
                 projections,
             }),
             Err(e) => {
-                tasks.abort_all();
+                // Aborted and waited for: their stores are closed before NATS stops.
+                tasks.shutdown().await;
                 self.core.stop().await;
                 Err(e)
             }

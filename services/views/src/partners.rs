@@ -195,7 +195,7 @@ impl RegistrationView {
 }
 
 /// Which registrations to list, and which page. Every filter is optional; they apply together.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RegistrationQuery {
     /// Only this partner's.

@@ -4,8 +4,9 @@
 //! answer does not compile.
 //!
 //! What the answers of commands share is here: where the command was recorded ([`Recorded`],
-//! with `duplicate` for the services whose log tells it; [`Sequenced`] for the registration
-//! service's partner, cancel, check-in and reserve commands, which tell the sequence only), and
+//! with `duplicate` for the services whose log tells it; [`Sequenced`] for the commands that
+//! tell the sequence only: the registration service's partner, cancel, check-in, reserve and
+//! erase commands, and a webhook's deletion), and
 //! the stream's name as a constant ([`SchedulingStream`], [`VenuesStream`]…).
 
 use axum::Json;
@@ -179,8 +180,8 @@ impl<S: Default> Recorded<S> {
     }
 }
 
-/// Where a command was recorded (the registration service's partner, cancel, check-in and
-/// reserve commands tell the sequence only).
+/// Where a command was recorded, for the commands that tell the sequence only (the registration
+/// service's partner, cancel, check-in, reserve and erase commands, a webhook's deletion).
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Sequenced<S> {
     /// The stream of the commit (for `min_seq`).

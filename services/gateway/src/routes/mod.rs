@@ -8,8 +8,8 @@
 //! ([`crate::idempotency`]), and answers JSON with `seq` and `stream`: the stream sequence of the
 //! commit that recorded it and the stream it is in, which a read may wait for (`min_seq`, see
 //! [`catalogue`]); and `duplicate`, true when the log answered a retry with the original
-//! outcome. (The registration service's partner, cancel, check-in and reserve commands tell the
-//! sequence only; their answers have no `duplicate`.) The table says, for each route, who may
+//! outcome. (The registration service's partner, cancel, check-in, reserve and erase commands
+//! and a webhook's deletion tell the sequence only; their answers have no `duplicate`.) The table says, for each route, who may
 //! call it, its body and its answer; `docs/api.md` explains them.
 //!
 //! **Ids the server makes.** An edition, an event or a venue created through the gateway gets an

@@ -1,6 +1,6 @@
 //! The route table's vocabulary: a [`Route`] (method, path, who may call it, its body, its query,
 //! its answer, its handler) and the pieces the areas' tables share (the `min_seq` parameters,
-//! the answers of the services' commands, the access rules). The router ([`super::app`]) and
+//! the access rules; the answers' types are in [`super::answers`]). The router ([`super::app`]) and
 //! the OpenAPI document ([`crate::openapi`]) are both built from the rows.
 
 use axum::routing::{MethodFilter, MethodRouter};
@@ -192,7 +192,7 @@ pub(crate) fn reads_as<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<(
 pub enum Answer {
     /// A JSON document of a type, whose schema this is (see [`super::answers::answer_of`]).
     Typed(fn(&mut SchemaGenerator) -> Schema),
-    /// A JSON document described in words (the catalogue's pages and rows).
+    /// A JSON document described in words (only the OpenAPI document itself).
     Json(&'static str),
     /// The Prometheus text format.
     Metrics,
