@@ -9,10 +9,12 @@
 //! - [`cluster`]: [`TestCluster`], three nats-server processes forming a JetStream cluster; kill
 //!   and restart a node, find a stream's leader, see a node catch up.
 //! - [`Servers`]: what a [`week::Week`] runs on, one node or the cluster.
-//! - [`week`]: [`week::Week`], the scheduling and venue services with their processes, and
-//!   verbs to drive them: register a venue, create an edition, schedule a session, confirm it.
-//! - [`desk`]: [`desk::Desk`], a week with the gateway, the console and their read models in
-//!   front of it, served in the process or on a free port for a browser.
+//! - [`week`]: [`week::Week`], the application started as `semaine up` starts it (its services
+//!   and processes by default), and verbs to drive it: register a venue, create an edition,
+//!   schedule a session, confirm it.
+//! - [`desk`]: [`desk::Desk`], a week running the whole application (the gateway, the console and
+//!   every read model), called in the process or on its loopback port for a browser; the HTTP
+//!   tests' [`desk::Answer`] and [`desk::send`].
 //! - [`browser`]: [`browser::Browser`], a headless Chromium driven through its own chromedriver
 //!   (WebDriver), for the console's end-to-end tests.
 //! - [`workshop`]: a small aggregate and its read model, in the domain's words, that exercise the

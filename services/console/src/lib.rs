@@ -4,7 +4,8 @@
 //! The console is a client of the gateway, in the same process: a page reads and writes through
 //! the gateway's own router ([`api::Api`], `tower::ServiceExt::oneshot`) with the signed-in
 //! user's API key, so the console has exactly the API's keys, roles, scopes, rate limits,
-//! idempotency and refusals, and no path of its own to the services. The pages are not API
+//! idempotency and refusals, and no path of its own to the services (its one other path is the
+//! catalogue's venue directory, which the imports and the session forms read). The pages are not API
 //! operations: they are not in the gateway's route table nor in its OpenAPI document.
 //!
 //! A user signs in with an API key (organiser or venue); the console keeps the key's id (never

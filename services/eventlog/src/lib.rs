@@ -6,6 +6,14 @@
 //! all-or-nothing. Appends carry `Nats-Expected-Last-Subject-Sequence` (a stale writer is refused
 //! and decides again) and `Nats-Msg-Id` (a retried publish is stored once).
 //!
+//! The streams deny deletes and purges: the log only grows (erasure destroys keys, not
+//! events). A cached copy of an aggregate never causes a wrong decision: appends carry the
+//! version it was decided on, and a decision that appends nothing is answered only once the log
+//! confirms the copy was the latest ([`EventLog::load_recent`] is for read-only checks).
+//! JetStream checks the expected sequence before the message id, so an append that meets "wrong
+//! last sequence" first looks for its own commit id. Between processes, the expected version
+//! decides, with a jittered back-off after a few conflicts.
+//!
 //! # Layout
 //! - [`client`]: the options of every connection semaine opens to NATS (capped reconnect delay).
 //! - [`config`]: which streams exist, with how many replicas, and the log's tunables.

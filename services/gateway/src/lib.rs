@@ -10,6 +10,10 @@
 //! are both built; `/metrics` counts requests, outcomes and the projections' lag. Partners and
 //! venues subscribe webhooks (`/webhooks`).
 //!
+//! The gateway authenticates, checks role and scope, and calls the services: it looks up only
+//! what a scope check needs, answers a refusal with the service's code, and decides statuses,
+//! not outcomes. The router holds the routes of [`routes::ROUTES`] only.
+//!
 //! # Layout
 //! - [`keys`]: API keys (organiser, venue, partner, each with a scope), stored as hashes in a
 //!   JetStream key-value bucket; create, authenticate, revoke, list.

@@ -8,6 +8,9 @@
 //! with its reason (or halts the runner, by configuration). Dropping the trees and replaying from
 //! sequence 0 rebuilds the view ([`Runner::rebuild`]).
 //!
+//! The commits of one stream arrive in their order; those of different streams, in no defined
+//! order: a read model that merges streams keeps each stream's facts in rows of their own.
+//!
 //! # Layout
 //! - [`Projection`]: what a read model implements.
 //! - [`view`]: [`View`], the projection's window on its trees during a batch.

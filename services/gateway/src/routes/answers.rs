@@ -1,5 +1,5 @@
 //! Typed answers: a handler answers `Result<Answered<T>, ApiError>`, and its route's row takes
-//! the answer's schema from the handler itself ([`answer_of`]), so the OpenAPI document describes
+//! the answer's schema from the handler itself (`answer_of`), so the OpenAPI document describes
 //! the type the handler serialises: they come from one place, and a row naming another handler's
 //! answer does not compile.
 //!

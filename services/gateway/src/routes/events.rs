@@ -1,6 +1,6 @@
 //! Organisers' events and their sessions: add and amend an event, schedule, reschedule, move
 //! to another venue and cancel a session. An event's commands act in its own edition only
-//! ([`organiser_of_event`]).
+//! (`organiser_of_event`).
 
 use axum::extract::State;
 use axum::routing::on;

@@ -190,7 +190,7 @@ pub(crate) fn reads_as<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<(
 /// What a successful answer is.
 #[derive(Debug, Clone, Copy)]
 pub enum Answer {
-    /// A JSON document of a type, whose schema this is (see [`super::answers::answer_of`]).
+    /// A JSON document of a type, whose schema this is (see `answers::answer_of`).
     Typed(fn(&mut SchemaGenerator) -> Schema),
     /// A JSON document described in words (only the OpenAPI document itself).
     Json(&'static str),
