@@ -417,6 +417,22 @@ impl TimeZoneName {
     }
 }
 
+/// A schemars transform for an answer's type, whose every field is always written (an `Option`
+/// as `null`): every property of the object, and of the objects inlined in it (an enum's
+/// variants), is `required`, its type still nullable. `#[schemars(transform = ...)]` on the type.
+pub fn every_property_required(schema: &mut schemars::Schema) {
+    if let Some(object) = schema.as_object_mut() {
+        let names: Option<Vec<serde_json::Value>> = object
+            .get("properties")
+            .and_then(serde_json::Value::as_object)
+            .map(|properties| properties.keys().cloned().map(Into::into).collect());
+        if let Some(names) = names {
+            object.insert("required".into(), serde_json::Value::Array(names));
+        }
+    }
+    schemars::transform::transform_subschemas(&mut every_property_required, schema);
+}
+
 /// Strict readers of times sent by clients, for `#[serde(deserialize_with = …)]`.
 ///
 /// jiff reads a leap second (`23:59:60`) as `23:59:59`, silently; no time of a programme, a

@@ -48,6 +48,17 @@ impl Desk {
         let (Some(state), Some(router)) = (week.running.gateway(), week.running.router()) else {
             anyhow::bail!("the application serves no gateway");
         };
+        // Every read model has read the (empty) log before the first request: `/readyz` and
+        // the first reads find them caught up, as they would a running semaine.
+        for (name, progress) in &state.projections {
+            let mut progress = progress.clone();
+            tokio::time::timeout(
+                std::time::Duration::from_secs(30),
+                progress.wait_for(|p| p.caught_up),
+            )
+            .await
+            .map_err(|_| anyhow::anyhow!("{name} did not catch up with the log in 30 s"))??;
+        }
         Ok(Self {
             state: state.clone(),
             router: router.clone(),

@@ -94,6 +94,7 @@ impl Default for SessionQuery {
 /// sessions scheduled, moved or filled since do not shift the next page by a row. Its contents
 /// are not a contract; only [`sessions`] reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 #[serde(transparent)]
 pub struct Cursor(String);
 
@@ -144,6 +145,7 @@ impl From<String> for Cursor {
 
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 #[schemars(rename = "{T}Page")]
 pub struct Page<T> {
     /// The items, in order.

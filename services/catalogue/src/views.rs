@@ -15,6 +15,7 @@ use crate::rows::{EditionRow, EventRow, SeatsRow, SessionRow, VenueRow};
 
 /// An event of a programme, as its organisers described it (with or without sessions yet).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct EventView {
     /// Its id.
     pub event: EventId,
@@ -57,6 +58,7 @@ impl EventView {
 
 /// Where an edition stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 #[serde(rename_all = "snake_case")]
 pub enum EditionStatus {
     /// Being prepared by its organisers; not public.
@@ -69,6 +71,7 @@ pub enum EditionStatus {
 
 /// Where a session's current hosting request stands with its venue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 #[serde(rename_all = "snake_case")]
 pub enum VenueStatus {
     /// The venue was asked and has not answered yet (also after a move in time or place).
@@ -85,6 +88,7 @@ pub enum VenueStatus {
 
 /// An edition: one week or day of events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct EditionView {
     /// Its id.
     pub id: EditionId,
@@ -127,6 +131,7 @@ impl EditionView {
 /// The scheduling, venue and registration facts it merges are each as recent as the catalogue's
 /// checkpoint on their own stream; a fact not read yet is absent (`null`) or zero.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct SessionView {
     /// The session's id.
     pub session: SessionId,

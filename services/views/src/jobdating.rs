@@ -288,6 +288,7 @@ fn put_interview(
 
 /// An employer, as shown in timetables and figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct EmployerInfo {
     /// Its id.
     pub employer: EmployerId,
@@ -315,6 +316,7 @@ impl From<EmployerJoined> for EmployerInfo {
 
 /// Where a slot of a table stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 #[serde(rename_all = "snake_case")]
 pub enum SlotStatus {
     /// Nobody is booked; it may be.
@@ -329,6 +331,7 @@ pub enum SlotStatus {
 
 /// One slot of a table's timetable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct TimetableSlot {
     /// The slot.
     pub slot: SlotNo,
@@ -352,6 +355,7 @@ pub struct TimetableSlot {
 
 /// A table's timetable: every slot, free or not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Timetable {
     /// The session.
     pub session: SessionId,
@@ -424,6 +428,7 @@ pub fn timetable(
 
 /// One of a candidate's interviews, as their partner is told of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Interview {
     /// The table.
     pub table: TableNo,
@@ -497,6 +502,7 @@ pub fn candidate_interviews(
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize,
 )]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Outcomes {
     /// Interviews booked or announced (drafts not counted).
     pub interviews: u32,
@@ -549,6 +555,7 @@ impl Outcomes {
 
 /// Hires for one job under one contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Hires {
     /// The job.
     pub job: Job,
@@ -562,6 +569,7 @@ pub struct Hires {
 
 /// One employer's figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct EmployerFigures {
     /// The employer.
     pub employer: EmployerId,
@@ -575,6 +583,7 @@ pub struct EmployerFigures {
 
 /// A job-dating session's figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct JobDatingFigures {
     /// The session.
     pub session: SessionId,

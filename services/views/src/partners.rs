@@ -29,6 +29,7 @@ use crate::store::{Cursor, MAX_LIMIT, Page, ViewError, row, tails};
 /// Each fact is as recent as the view's checkpoint on its own stream; one not read yet is
 /// `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct SessionInfo {
     /// The session.
     pub session: SessionId,
@@ -121,6 +122,7 @@ impl SessionInfo {
 
 /// One registration: who (sealed), where it stands, and every step it went through.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct RegistrationView {
     /// The registration.
     pub registration: RegistrationId,

@@ -193,6 +193,7 @@ pub(crate) fn write<T: Serialize>(
 
 /// A participant's identity erased: when, by whom, why. No personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct ErasureRow {
     /// When it was recorded.
     pub at: jiff::Timestamp,
@@ -310,6 +311,7 @@ pub(crate) struct SeatsRow {
     Deserialize,
     schemars::JsonSchema,
 )]
+#[schemars(transform = proto::values::every_property_required)]
 #[serde(rename_all = "snake_case")]
 pub enum Standing {
     /// It holds its seats.
@@ -322,6 +324,7 @@ pub enum Standing {
 
 /// One step of a registration's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Step {
     /// Registered with its seats confirmed.
@@ -350,6 +353,7 @@ pub enum Step {
 
 /// A step and when it happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Dated {
     /// When it was decided.
     pub at: Timestamp,
@@ -399,6 +403,7 @@ pub(crate) struct RegistrationRow {
 
 /// Where a hosting request stands with its venue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 #[serde(rename_all = "snake_case")]
 pub enum HostingStatus {
     /// Awaiting the venue's answer.

@@ -39,6 +39,7 @@ use crate::store::{ViewError, row, tails};
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize,
 )]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Reached {
     /// Confirmed registrations (a group is one).
     pub registrations: u32,
@@ -58,6 +59,7 @@ impl Reached {
 
 /// One session's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct SessionFigures {
     /// The session.
     pub session: SessionId,
@@ -89,6 +91,7 @@ pub struct SessionFigures {
 
 /// The registrations made on one day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Day {
     /// The day, in the edition's time zone.
     pub day: Date,
@@ -104,6 +107,7 @@ pub struct Day {
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize,
 )]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Totals {
     /// Sessions scheduled (cancelled ones included).
     pub sessions: u32,
@@ -123,6 +127,7 @@ pub struct Totals {
 
 /// An edition's statistics.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct EditionStatistics {
     /// The edition.
     pub edition: EditionId,
@@ -154,6 +159,7 @@ pub struct EditionStatistics {
 
 /// An edition's job-dating figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct JobDatingSection {
     /// Job-dating sessions whose floor was set up.
     pub sessions: u32,

@@ -45,6 +45,7 @@ impl ViewError {
 /// Where a listing stopped: an opaque string, to pass back as `after`. Its contents are not a
 /// contract.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 #[serde(transparent)]
 pub struct Cursor(String);
 
@@ -88,6 +89,7 @@ impl Cursor {
 
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 #[schemars(rename = "{T}Page")]
 pub struct Page<T> {
     /// The items, in order.

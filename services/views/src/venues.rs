@@ -23,6 +23,7 @@ use crate::store::{ViewError, row};
 
 /// A venue's latest hosting request for a session, with the session as scheduled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct HostingView {
     /// The session.
     pub session: SessionId,
@@ -129,6 +130,7 @@ pub fn hosting_of(
 
 /// One line of an attendance list: a confirmed registration, as the door sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Attendee {
     /// The registration (what a check-in names).
     pub registration: RegistrationId,

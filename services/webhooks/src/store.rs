@@ -60,6 +60,7 @@ pub struct SubscriptionRecord {
 
 /// Where a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Not delivered yet; tried again at `next_attempt_at`.
@@ -72,6 +73,7 @@ pub enum Status {
 
 /// One attempt to deliver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Attempt {
     /// When it was sent.
     pub at: Timestamp,
@@ -354,6 +356,7 @@ pub struct Store {
 
 /// One page of a subscription's delivery log, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 #[schemars(rename = "DeliveryPage")]
 pub struct Page {
     /// The deliveries, newest first, each without its body.
@@ -364,6 +367,7 @@ pub struct Page {
 
 /// A delivery as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct DeliveryView {
     /// The stable id (the event's).
     pub id: Uuid,

@@ -87,6 +87,7 @@ pub(crate) const fn answer_of<Args, H: Answers<Args>>(_handler: &H) -> Answer {
 
 /// A listing that is never paged (an edition's events, a key's subscriptions…).
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 #[schemars(rename = "{T}List")]
 pub struct Items<T> {
     /// The items, in order.
@@ -160,6 +161,7 @@ stream!(
 
 /// Where a command was recorded, with whether the log answered a retry.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Recorded<S> {
     /// The stream of the commit (for `min_seq`).
     pub stream: S,
@@ -183,6 +185,7 @@ impl<S: Default> Recorded<S> {
 /// Where a command was recorded, for the commands that tell the sequence only (the registration
 /// service's partner, cancel, check-in, reserve and erase commands, a webhook's deletion).
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Sequenced<S> {
     /// The stream of the commit (for `min_seq`).
     pub stream: S,

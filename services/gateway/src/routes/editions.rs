@@ -79,6 +79,7 @@ pub(super) const ROUTES: &[Route] = &[
 
 /// An edition's command, recorded.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct EditionRecorded {
     /// The edition.
     pub edition: EditionId,

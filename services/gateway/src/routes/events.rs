@@ -123,6 +123,7 @@ pub(super) const ROUTES: &[Route] = &[
 
 /// An event's command, recorded.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct EventRecorded {
     /// The event.
     pub event: EventId,
@@ -133,6 +134,7 @@ pub struct EventRecorded {
 
 /// A session scheduled in an event's programme.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct SessionScheduled {
     /// The event.
     pub event: EventId,
@@ -145,6 +147,7 @@ pub struct SessionScheduled {
 
 /// A session's command, recorded in its event.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct SessionRecorded {
     /// The session.
     pub session: SessionId,

@@ -346,6 +346,7 @@ fn recorded(decided: &eventlog::Decided<Event>) -> Recorded<JobDatingStream> {
 
 /// A floor's command, recorded.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct FloorRecorded {
     /// The job-dating session.
     pub session: SessionId,
@@ -356,6 +357,7 @@ pub struct FloorRecorded {
 
 /// An employer added to a floor.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct EmployerAdded {
     /// The job-dating session.
     pub session: SessionId,
@@ -368,6 +370,7 @@ pub struct EmployerAdded {
 
 /// A table's command (a recruiter seated, slots blocked or opened), recorded.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct TableRecorded {
     /// The job-dating session.
     pub session: SessionId,
@@ -380,6 +383,7 @@ pub struct TableRecorded {
 
 /// A slot's command (a booking cancelled, an outcome), recorded.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct SlotRecorded {
     /// The job-dating session.
     pub session: SessionId,
@@ -394,6 +398,7 @@ pub struct SlotRecorded {
 
 /// A slot booked for a partner's candidate.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct SlotBooked {
     /// The job-dating session.
     pub session: SessionId,
@@ -410,6 +415,7 @@ pub struct SlotBooked {
 
 /// A candidate's wishes, recorded.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct WishesRecorded {
     /// The job-dating session.
     pub session: SessionId,
@@ -422,6 +428,7 @@ pub struct WishesRecorded {
 
 /// A planner run, recorded.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct PlanRun {
     /// The job-dating session.
     pub session: SessionId,
@@ -434,6 +441,7 @@ pub struct PlanRun {
 
 /// A planner draft's figures.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct DraftFigures {
     /// The run, from 1.
     pub run: u32,
@@ -449,6 +457,7 @@ pub struct DraftFigures {
 
 /// A planner draft announced.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct PlanAnnounced {
     /// The job-dating session.
     pub session: SessionId,

@@ -370,6 +370,7 @@ fn kept_by_no_cache(mut response: Response) -> Response {
 
 /// The process is alive.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Alive {
     /// Always `ok`.
     pub status: AliveStatus,
@@ -377,6 +378,7 @@ pub struct Alive {
 
 /// What `/healthz` says.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 #[serde(rename_all = "snake_case")]
 pub enum AliveStatus {
     /// Alive.
@@ -385,6 +387,7 @@ pub enum AliveStatus {
 
 /// The instance is ready to serve.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Ready {
     /// Always `ready` (otherwise the answer is a `503` problem).
     pub status: ReadyStatus,
@@ -392,6 +395,7 @@ pub struct Ready {
 
 /// What `/readyz` says when ready.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 #[serde(rename_all = "snake_case")]
 pub enum ReadyStatus {
     /// Ready.

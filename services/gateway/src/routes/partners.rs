@@ -74,6 +74,7 @@ pub(super) const ROUTES: &[Route] = &[
 
 /// A partner's command, recorded.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct PartnerRecorded {
     /// The partner.
     pub partner: PartnerId,
@@ -84,6 +85,7 @@ pub struct PartnerRecorded {
 
 /// Seats reserved in a session.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct SeatsReserved {
     /// The session.
     pub session: SessionId,

@@ -304,6 +304,7 @@ fn unknown_session(id: SessionId) -> ApiError {
 
 /// What an identity shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Shown {
     /// Opened.
@@ -484,6 +485,7 @@ async fn visible_registrations(
 
 /// A participant as its partner (or an organiser) reads it.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct ParticipantRecord {
     /// The participant.
     pub participant: ParticipantId,
@@ -610,6 +612,7 @@ pub(crate) async fn agenda(
 
 /// A participant's identity, erased.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Erased {
     /// The participant.
     pub participant: ParticipantId,
@@ -686,6 +689,7 @@ pub(crate) async fn hosting(
 
 /// A line of an attendance list as the door sees it: a first name and an initial.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Line {
     /// The registration at the door.
     #[serde(flatten)]
@@ -698,6 +702,7 @@ pub struct Line {
 
 /// A session's attendance list.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct AttendanceList {
     /// The session.
     pub session: ::views::SessionInfo,

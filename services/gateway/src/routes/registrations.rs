@@ -50,6 +50,7 @@ pub(super) const ROUTES: &[Route] = &[
 
 /// A registration, recorded: confirmed, or waiting for a seat.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Registered {
     /// The registration.
     pub registration: RegistrationId,
@@ -64,6 +65,7 @@ pub struct Registered {
 
 /// Where a registration stands once recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 #[serde(rename_all = "snake_case")]
 pub enum Seat {
     /// It holds its seats.
@@ -74,6 +76,7 @@ pub enum Seat {
 
 /// A registration's command (a cancellation, a check-in), recorded in its session's seats.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct SeatsRecorded {
     /// The session.
     pub session: SessionId,

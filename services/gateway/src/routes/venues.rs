@@ -153,6 +153,7 @@ pub(super) const ROUTES: &[Route] = &[
 
 /// A venue's command, recorded.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct VenueRecorded {
     /// The venue.
     pub venue: VenueId,
@@ -163,6 +164,7 @@ pub struct VenueRecorded {
 
 /// A venue's answer to a hosting request, recorded.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct HostingAnswered {
     /// The venue.
     pub venue: VenueId,

@@ -191,6 +191,7 @@ pub(crate) async fn subscribe(
 
 /// A subscription made.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Subscribed {
     /// The subscription.
     pub subscription: SubscriptionId,
@@ -208,6 +209,7 @@ pub struct Subscribed {
 
 /// A live subscription, without its secret.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Subscription {
     /// The subscription.
     pub subscription: SubscriptionId,
@@ -219,6 +221,7 @@ pub struct Subscription {
 
 /// A subscription ended.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = proto::values::every_property_required)]
 pub struct Unsubscribed {
     /// The subscription.
     pub subscription: SubscriptionId,
