@@ -23,8 +23,8 @@
 
 use ::views::ics::{Entry, EntryStatus, When};
 use ::views::{
-    Attendee, EditionStatistics, ErasureRow, HostingStatus, HostingView, Page, PartnerView,
-    RegistrationQuery, RegistrationView, Standing, Statistics, VenueView, ViewError,
+    EditionStatistics, HostingStatus, HostingView, Page, PartnerView, RegistrationQuery,
+    RegistrationView, Standing, Statistics, VenueView, ViewError,
 };
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Query, State};
@@ -34,19 +34,21 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::on;
 use proto::registration::participant::ErasureReason;
 use proto::registration::{ParticipantId, RegistrationId, SealedIdentity};
-use proto::values::{EditionId, PartnerId, SessionId, VenueId};
+use proto::values::{EditionId, SessionId, VenueId};
 use registration::identities::{IdentityError, Revealed};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::answers::{Answered, Items, RegistrationStream, Sequenced, answer_of};
+use super::answers::{Answered, Items, Sequenced, answer_of};
 use super::catalogue::{MinSeq, caught_up_on};
 use super::table::*;
+
+mod answers;
 use crate::auth::Caller;
 use crate::extract::Ids;
 use crate::keys::{Editions, Principal, Role};
 use crate::problem::ApiError;
 use crate::routes::AppState;
+pub use answers::{AttendanceList, Erased, Line, ParticipantRecord, Shown, ShownRegistration};
 
 /// This area's slice of the route table.
 pub(super) const ROUTES: &[Route] = &[
@@ -302,26 +304,6 @@ fn unknown_session(id: SessionId) -> ApiError {
     )
 }
 
-/// What an identity shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = proto::values::every_property_required)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum Shown {
-    /// Opened.
-    Known {
-        /// The first name.
-        first_name: String,
-        /// The last name.
-        last_name: String,
-        /// The email address, if the partner gave one.
-        email: Option<String>,
-        /// The phone number, if the partner gave one.
-        phone: Option<String>,
-    },
-    /// Erased on request: the key is gone.
-    Erased,
-}
-
 /// Opens a sealed identity. An erased participant (or one whose sealed bytes no longer open with
 /// the key made since) shows as erased; only a key store that does not answer is an error.
 async fn reveal(state: &AppState, sealed: Option<&SealedIdentity>) -> Result<Shown, ApiError> {
@@ -350,19 +332,6 @@ async fn reveal(state: &AppState, sealed: Option<&SealedIdentity>) -> Result<Sho
             Err(ApiError::unavailable("key-store-unavailable", &e))
         }
     }
-}
-
-/// A registration as a partner or an organiser reads it: with its identity opened, unless the
-/// list was asked without (`identity=false`).
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-pub struct ShownRegistration {
-    /// The registration.
-    #[serde(flatten)]
-    pub registration: RegistrationView,
-    /// Its participant's identity, opened (or shown as erased); absent from a list asked with
-    /// `identity=false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identity: Option<Shown>,
 }
 
 /// A registration with its identity opened.
@@ -483,23 +452,6 @@ async fn visible_registrations(
     Ok(found)
 }
 
-/// A participant as its partner (or an organiser) reads it.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = proto::values::every_property_required)]
-pub struct ParticipantRecord {
-    /// The participant.
-    pub participant: ParticipantId,
-    /// The partner that registered them.
-    pub partner: Option<PartnerId>,
-    /// Their identity, opened (or shown as erased).
-    pub identity: Shown,
-    /// Their registrations the reader sees, each with the identity opened.
-    pub registrations: Vec<ShownRegistration>,
-    /// `null`, or when, by whom (`partner` with its id, `organiser`, `system`) and why
-    /// (`request`, `retention`) the identity was erased.
-    pub erasure: Option<ErasureRow>,
-}
-
 /// `GET /participants/{participant}`.
 pub(crate) async fn participant(
     State(state): State<AppState>,
@@ -610,19 +562,6 @@ pub(crate) async fn agenda(
     Ok(text(CALENDAR, calendar, Some(format!("agenda-{id}.ics"))))
 }
 
-/// A participant's identity, erased.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = proto::values::every_property_required)]
-pub struct Erased {
-    /// The participant.
-    pub participant: ParticipantId,
-    /// Always true: the identity's key is destroyed.
-    pub erased: bool,
-    /// Where the erasure was recorded.
-    #[serde(flatten)]
-    pub recorded: Sequenced<RegistrationStream>,
-}
-
 /// `POST /participants/{participant}/erase`.
 pub(crate) async fn erase(
     State(state): State<AppState>,
@@ -685,33 +624,6 @@ pub(crate) async fn hosting(
     caught_up_on(&state, VenueView::NAME, &min_seq).await?;
     let items = ::views::venues::hosting(db, venue, filter.status).map_err(|e| view_error(&e))?;
     Ok(Answered::ok(Items { items }))
-}
-
-/// A line of an attendance list as the door sees it: a first name and an initial.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = proto::values::every_property_required)]
-pub struct Line {
-    /// The registration at the door.
-    #[serde(flatten)]
-    pub attendee: Attendee,
-    /// `Camille M.`; `null` once erased.
-    pub name: Option<String>,
-    /// Whether the participant was erased.
-    pub erased: bool,
-}
-
-/// A session's attendance list.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = proto::values::every_property_required)]
-pub struct AttendanceList {
-    /// The session.
-    pub session: ::views::SessionInfo,
-    /// Seats held by its confirmed registrations.
-    pub confirmed_seats: u32,
-    /// People checked in so far.
-    pub present: u32,
-    /// Each confirmed registration.
-    pub items: Vec<Line>,
 }
 
 /// The attendance list of a session the reader may see.
