@@ -205,14 +205,14 @@ async fn event_command(
     caller: &Caller,
     id: EventId,
     command: event::Command,
-) -> Result<(u64, bool), ApiError> {
+) -> Result<Recorded<SchedulingStream>, ApiError> {
     organiser_of_event(state, caller, id).await?;
     let decided = state
         .services
         .scheduling
         .event(id, command, &caller.meta())
         .await?;
-    Ok((decided.seq, decided.duplicate))
+    Ok(Recorded::at(decided.seq, decided.duplicate))
 }
 
 async fn schedule_session(
@@ -223,11 +223,10 @@ async fn schedule_session(
 ) -> Result<Answered<SessionScheduled>, ApiError> {
     let session = schedule.session;
     let command = event::Command::ScheduleSession(schedule);
-    let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
     Ok(Answered::created(SessionScheduled {
         event: id,
         session,
-        recorded: Recorded::at(seq, duplicate),
+        recorded: event_command(&state, &caller, id, command).await?,
     }))
 }
 
@@ -251,10 +250,9 @@ async fn amend_event(
     Ids(id): Ids<EventId>,
     Body(about): Body<event::About>,
 ) -> Result<Answered<EventRecorded>, ApiError> {
-    let (seq, duplicate) = event_command(&state, &caller, id, event::Command::Amend(about)).await?;
     Ok(Answered::ok(EventRecorded {
         event: id,
-        recorded: Recorded::at(seq, duplicate),
+        recorded: event_command(&state, &caller, id, event::Command::Amend(about)).await?,
     }))
 }
 
@@ -269,10 +267,9 @@ async fn reschedule_session(
         starts: times.starts,
         ends: times.ends,
     });
-    let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
     Ok(Answered::ok(SessionRecorded {
         session,
-        recorded: Recorded::at(seq, duplicate),
+        recorded: event_command(&state, &caller, id, command).await?,
     }))
 }
 
@@ -297,10 +294,9 @@ async fn change_session_venue(
         venue: new.venue,
         room: new.room,
     });
-    let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
     Ok(Answered::ok(SessionRecorded {
         session,
-        recorded: Recorded::at(seq, duplicate),
+        recorded: event_command(&state, &caller, id, command).await?,
     }))
 }
 
@@ -322,9 +318,8 @@ async fn cancel_session(
         session,
         reason: because.reason,
     });
-    let (seq, duplicate) = event_command(&state, &caller, id, command).await?;
     Ok(Answered::ok(SessionRecorded {
         session,
-        recorded: Recorded::at(seq, duplicate),
+        recorded: event_command(&state, &caller, id, command).await?,
     }))
 }

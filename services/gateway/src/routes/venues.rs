@@ -273,6 +273,21 @@ struct ReasonAnswer {
     reason: Reason,
 }
 
+/// Records a venue's answer to a hosting request for `session`.
+async fn hosting_answered(
+    state: &AppState,
+    caller: &Caller,
+    venue: VenueId,
+    session: SessionId,
+    command: venues::Command,
+) -> Result<Answered<HostingAnswered>, ApiError> {
+    Ok(Answered::ok(HostingAnswered {
+        venue,
+        session,
+        recorded: venue_command(state, caller, venue, command).await?,
+    }))
+}
+
 async fn confirm_hosting(
     State(state): State<AppState>,
     caller: Caller,
@@ -284,11 +299,7 @@ async fn confirm_hosting(
         request: answer.request,
         capacity: answer.capacity,
     };
-    Ok(Answered::ok(HostingAnswered {
-        venue,
-        session,
-        recorded: venue_command(&state, &caller, venue, command).await?,
-    }))
+    hosting_answered(&state, &caller, venue, session, command).await
 }
 
 async fn change_capacity(
@@ -302,11 +313,7 @@ async fn change_capacity(
         request: answer.request,
         capacity: answer.capacity,
     };
-    Ok(Answered::ok(HostingAnswered {
-        venue,
-        session,
-        recorded: venue_command(&state, &caller, venue, command).await?,
-    }))
+    hosting_answered(&state, &caller, venue, session, command).await
 }
 
 async fn decline_hosting(
@@ -320,11 +327,7 @@ async fn decline_hosting(
         request: answer.request,
         reason: answer.reason,
     };
-    Ok(Answered::ok(HostingAnswered {
-        venue,
-        session,
-        recorded: venue_command(&state, &caller, venue, command).await?,
-    }))
+    hosting_answered(&state, &caller, venue, session, command).await
 }
 
 async fn withdraw_hosting(
@@ -338,11 +341,7 @@ async fn withdraw_hosting(
         request: answer.request,
         reason: answer.reason,
     };
-    Ok(Answered::ok(HostingAnswered {
-        venue,
-        session,
-        recorded: venue_command(&state, &caller, venue, command).await?,
-    }))
+    hosting_answered(&state, &caller, venue, session, command).await
 }
 
 /// How many people of a registration came.
