@@ -159,9 +159,9 @@ impl Hooks {
 
     async fn start_with(delivery: DeliveryConfig) -> anyhow::Result<Self> {
         // The webhooks' process under test is this harness's own: it is stopped and started
-        // mid-stream, with a quick back-off. The application's own delivers nowhere here.
+        // mid-stream, with a quick back-off. The application runs every other process.
         let week = Week::start_with(TestNats::start().await?, |settings| {
-            settings.webhooks_allow_private = false;
+            settings.tuning.webhooks = false;
         })
         .await?;
         let hooks_log = week.log.clone();

@@ -194,6 +194,7 @@ async fn rush_on<N: Servers>(nats: N, options: &Options, hot: bool, http: bool) 
         },
         stream_batch_max: options.stream_batch_max,
         stream_batches_in_flight: options.batches_in_flight,
+        ..Tuning::default()
     };
     // Through HTTP, the whole application as `semaine up` runs it; in-process, its processes.
     let parts = if http { Parts::ALL } else { PROCESSES };

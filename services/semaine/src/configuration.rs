@@ -34,7 +34,7 @@ pub struct Settings {
 
 /// Tunables no command-line option sets: the defaults serve a département; the benchmarks
 /// measure others, and the tests lift the gateway's allowance where they count requests.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tuning {
     /// How many requests an API key may send.
     pub rate_limit: gateway::RateLimit,
@@ -43,6 +43,21 @@ pub struct Tuning {
     pub stream_batch_max: Option<usize>,
     /// How many stream batches the event log keeps in flight (`None`: the log's default).
     pub stream_batches_in_flight: Option<usize>,
+    /// Whether the processes include the webhooks' deliveries (and the gateway serves the
+    /// webhooks): always, but for the webhooks' own tests, which run and restart the process
+    /// themselves.
+    pub webhooks: bool,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            rate_limit: gateway::RateLimit::default(),
+            stream_batch_max: None,
+            stream_batches_in_flight: None,
+            webhooks: true,
+        }
+    }
 }
 
 impl Tuning {

@@ -332,7 +332,8 @@ impl Application {
         let processes_dir = settings.data_dir.join("processes");
         // The webhooks' deliveries run with the processes; the gateway of the same instance
         // serves the subscriptions and the delivery logs (their store is the process's).
-        let webhooks = if parts.processes {
+        let run_webhooks = parts.processes && settings.tuning.webhooks;
+        let webhooks = if run_webhooks {
             let (hooks, hooks_process) = crate::hooks::open(
                 &self.core.log,
                 &processes_dir,
@@ -356,7 +357,7 @@ impl Application {
             self.processes.clear();
         }
         let mut process_names: Vec<&str> = self.processes.iter().map(|p| p.name()).collect();
-        if parts.processes {
+        if run_webhooks {
             process_names.push(crate::hooks::NAME);
         }
         for process in std::mem::take(&mut self.processes) {
