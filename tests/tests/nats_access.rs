@@ -83,8 +83,11 @@ impl Deployed {
             if let Some(status) = server.child.try_wait()? {
                 bail!("the deployed nats-server exited: {status}");
             }
-            if let Ok(text) = std::fs::read_to_string(&ports_file) {
-                let ports: serde_json::Value = serde_json::from_str(&text)?;
+            // A ports file that does not parse yet is still being written: wait for it.
+            if let Some(ports) = std::fs::read_to_string(&ports_file)
+                .ok()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            {
                 let url = ports["nats"][0].as_str().context("a client URL")?;
                 let port = url.rsplit(':').next().context("a port")?.parse::<u16>()?;
                 server.address = SocketAddr::from(([127, 0, 0, 1], port));
