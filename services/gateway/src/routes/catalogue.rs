@@ -107,6 +107,15 @@ const MIN_SEQ_NAME: &str = "min_seq";
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MinSeq(pub BTreeMap<String, u64>);
 
+/// A query string that does not read as the route's parameters: `400 invalid-query`, saying why.
+pub(crate) fn invalid_query(rejection: &QueryRejection) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid-query",
+        rejection.body_text(),
+    )
+}
+
 fn invalid_min_seq(value: &str) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
@@ -167,14 +176,8 @@ impl<S: Send + Sync> FromRequestParts<S> for MinSeq {
         if parts.uri.query().is_none() {
             return Ok(Self::default());
         }
-        let Query(pairs) =
-            Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).map_err(|rejection| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid-query",
-                    rejection.body_text(),
-                )
-            })?;
+        let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map_err(|rejection| invalid_query(&rejection))?;
         Self::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 }
@@ -373,13 +376,7 @@ pub(crate) async fn sessions(
     query: Result<Query<SessionQuery>, QueryRejection>,
     min_seq: MinSeq,
 ) -> Result<Answered<Page<SessionView>>, ApiError> {
-    let Query(query) = query.map_err(|rejection| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-query",
-            rejection.body_text(),
-        )
-    })?;
+    let Query(query) = query.map_err(|rejection| invalid_query(&rejection))?;
     let db = store(&state)?;
     // A key, when sent, must be valid (as on every route); it matters only for drafts.
     let drafts = drafts_visible(presented);

@@ -94,14 +94,13 @@ pub struct SeatsReserved {
     pub recorded: Sequenced<RegistrationStream>,
 }
 
-async fn declare_partner(
-    State(state): State<AppState>,
-    caller: Caller,
-    Ids(id): Ids<PartnerId>,
-    Body(declared): Body<partner::Declared>,
+/// Records a partner's command once its caller's role was checked.
+async fn partner_command(
+    state: &AppState,
+    caller: &Caller,
+    id: PartnerId,
+    command: partner::Command,
 ) -> Result<Answered<PartnerRecorded>, ApiError> {
-    caller.organiser()?;
-    let command = partner::Command::Declare(declared);
     let seq = state
         .services
         .registrations
@@ -111,6 +110,17 @@ async fn declare_partner(
         partner: id,
         recorded: Sequenced::at(seq),
     }))
+}
+
+async fn declare_partner(
+    State(state): State<AppState>,
+    caller: Caller,
+    Ids(id): Ids<PartnerId>,
+    Body(declared): Body<partner::Declared>,
+) -> Result<Answered<PartnerRecorded>, ApiError> {
+    caller.organiser()?;
+    let command = partner::Command::Declare(declared);
+    partner_command(&state, &caller, id, command).await
 }
 
 async fn retire_partner(
@@ -123,15 +133,7 @@ async fn retire_partner(
     let command = partner::Command::Retire {
         reason: because.reason,
     };
-    let seq = state
-        .services
-        .registrations
-        .partner(&id, &command, &caller.meta())
-        .await?;
-    Ok(Answered::ok(PartnerRecorded {
-        partner: id,
-        recorded: Sequenced::at(seq),
-    }))
+    partner_command(&state, &caller, id, command).await
 }
 
 /// Passes when the caller is an organiser of the session's edition: the edition of the event

@@ -16,7 +16,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use webhooks::{HooksRefusal, Subscriber, Webhooks, WebhooksError};
 
-use super::catalogue::{MinSeq, caught_up_on};
+use super::catalogue::{MinSeq, caught_up_on, invalid_query};
 use crate::auth::Caller;
 use crate::extract::{Body, Ids};
 use crate::keys::{Principal, Role};
@@ -317,13 +317,7 @@ pub(crate) async fn deliveries(
     query: Result<Query<LogQuery>, QueryRejection>,
     min_seq: MinSeq,
 ) -> Result<Answered<webhooks::Page>, ApiError> {
-    let Query(query) = query.map_err(|rejection| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-query",
-            rejection.body_text(),
-        )
-    })?;
+    let Query(query) = query.map_err(|rejection| invalid_query(&rejection))?;
     let limit = query.limit.map_or(50, |limit| usize::from(limit.get()));
     let subscriber = subscriber(&principal)?;
     let service = service(&state)?;

@@ -39,7 +39,7 @@ use registration::identities::{IdentityError, Revealed};
 use serde::Deserialize;
 
 use super::answers::{Answered, Items, Sequenced, answer_of};
-use super::catalogue::{MinSeq, caught_up_on};
+use super::catalogue::{MinSeq, caught_up_on, invalid_query};
 use super::table::*;
 
 mod answers;
@@ -270,14 +270,6 @@ fn view_error(error: &ViewError) -> ApiError {
             )
         }
     }
-}
-
-fn invalid_query(rejection: &QueryRejection) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "invalid-query",
-        rejection.body_text(),
-    )
 }
 
 fn unknown_registration(id: RegistrationId) -> ApiError {
