@@ -22,12 +22,15 @@
 //! - [`webhooks`]: partners' and venues' webhook subscriptions.
 //! - [`jobdating`]: job-dating sessions: employers, recruiters' tables and slots, bookings,
 //!   candidates' wishes, the planner's drafts, interviews' outcomes.
+//! - [`refusal`]: how a refusal or a failure reads from outside a service: its kind beside its
+//!   code.
 //! - [`schema`]: the list of JSON Schemas this crate publishes.
 
 pub mod contract;
 pub mod envelope;
 pub mod headers;
 pub mod jobdating;
+pub mod refusal;
 pub mod registration;
 pub mod scheduling;
 pub mod schema;

@@ -5,6 +5,7 @@ use futures_util::StreamExt;
 use proto::registration::{ParticipantId, ParticipantRef, RegisterRequest};
 use proto::taxonomy::Audience;
 use registration::identities::Revealed;
+use registration_domain::seats::SeatsRefusal;
 use tests::week::{Week, partner_id, person, tuesday, venue_actor};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,6 +64,12 @@ async fn seats_fill_then_wait_in_order_and_a_cancellation_promotes_the_oldest() 
         .await
         .expect_err("not its registration");
     assert_eq!(not_yours.code(), "not-your-registration");
+    // It is told to the partner exactly as a registration that does not exist.
+    let unknown = registration::RegistrationError::Seats(SeatsRefusal::UnknownRegistration {
+        registration: outcomes[1].registration,
+    });
+    assert_eq!(not_yours.told(), unknown.told());
+    assert_eq!(not_yours.told().code, "unknown-registration");
     week.registrations
         .cancel(
             &partner_id("mission-locale-gap"),

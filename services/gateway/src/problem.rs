@@ -19,24 +19,20 @@
 //! | 500 | a real internal error; no detail is given (it is logged) | `internal` |
 //! | 503 | the log, a key store or NATS did not answer, or other writers kept winning; `Retry-After`, and the same `Idempotency-Key` is safe to retry with; or a read's `min_seq` not reached in time | `log-unavailable`, `key-store-unavailable`, `contended`, `unavailable`, `not-ready`, `read-model-behind` |
 //!
-//! The refusals of the services are mapped variant by variant (an exhaustive `match`), so a new
-//! refusal does not compile until it is given a status here. Input is never answered with a 500.
+//! The status of a refusal follows from its kind ([`RefusalKind`]), which each domain gives every
+//! refusal beside its code (an exhaustive `match`: a new refusal does not compile until it has
+//! one); the services tell their errors as [`Told`], hiding another tenant's things as unknown.
+//! The gateway knows no domain's variants. Input is never answered with a 500.
 
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jobdating::JobDatingError;
-use jobdating_domain::FloorRefusal;
+use proto::refusal::{ErrorKind, RefusalKind, Told};
 use registration::RegistrationError;
-use registration::identities::IdentityError;
-use registration_domain::agenda::AgendaRefusal;
-use registration_domain::partner::PartnerRefusal;
-use registration_domain::seats::SeatsRefusal;
 use scheduling::SchedulingError;
-use scheduling_domain::{EditionRefusal, EventRefusal};
 use serde::Serialize;
 use venues::VenuesError;
-use venues_domain::VenueRefusal;
 
 /// The media type of a problem.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -161,11 +157,6 @@ impl ApiError {
         )
         .retry_after(RETRY_UNAVAILABLE_AFTER)
     }
-
-    /// A refusal of the rules, with its code and its explanation.
-    fn refused(status: StatusCode, code: &'static str, why: &dyn std::fmt::Display) -> Self {
-        Self::new(status, code, why.to_string())
-    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -202,242 +193,54 @@ impl IntoResponse for ApiError {
     }
 }
 
-const CONFLICT: StatusCode = StatusCode::CONFLICT;
-const INVALID: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
-const UNKNOWN: StatusCode = StatusCode::NOT_FOUND;
-
-/// The status of an edition's refusal.
-fn edition_status(refusal: &EditionRefusal) -> StatusCode {
-    use EditionRefusal as R;
-    match refusal {
-        R::AlreadyCreated | R::Closed => CONFLICT,
-        R::NotCreated => UNKNOWN,
-        R::LastDayBeforeFirstDay { .. }
-        | R::TooLong { .. }
-        | R::DayOutOfRange { .. }
-        | R::NoOrganiser
-        | R::DuplicateOrganiser { .. } => INVALID,
+/// The status that tells a refusal of this kind.
+fn refusal_status(kind: RefusalKind) -> StatusCode {
+    match kind {
+        RefusalKind::Unknown => StatusCode::NOT_FOUND,
+        RefusalKind::Conflict => StatusCode::CONFLICT,
+        RefusalKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        RefusalKind::Forbidden => StatusCode::FORBIDDEN,
     }
 }
 
-/// The status of an event's refusal.
-fn event_status(refusal: &EventRefusal) -> StatusCode {
-    use EventRefusal as R;
-    match refusal {
-        R::WrongEdition { .. }
-        | R::EditionClosed { .. }
-        | R::AlreadyAdded { .. }
-        | R::SessionExists { .. }
-        | R::SessionCancelled { .. }
-        | R::OutsideEdition { .. } => CONFLICT,
-        R::NotAdded | R::UnknownSession { .. } => UNKNOWN,
-        R::NoTheme
-        | R::NoAudience
-        | R::RestrictionOutsideAudiences { .. }
-        | R::DiscoveryToolsOutsideStand { .. }
-        | R::Duplicate { .. }
-        | R::NoCapacityWanted
-        | R::NonexistentLocalTime { .. }
-        | R::OutOfRange { .. }
-        | R::EndsBeforeItStarts { .. } => INVALID,
-    }
-}
-
-/// The status of a venue's refusal.
-fn venue_status(refusal: &VenueRefusal) -> StatusCode {
-    use VenueRefusal as R;
-    match refusal {
-        R::NotRegistered | R::UnknownSession { .. } | R::UnknownRoom { .. } => UNKNOWN,
-        R::AlreadyRegistered
-        | R::RequestReplaced { .. }
-        | R::SessionOfAnotherEvent { .. }
-        | R::ConfirmedSessionsAffected { .. }
-        | R::NotPending { .. }
-        | R::AlreadyConfirmed { .. }
-        | R::NotConfirmed { .. }
-        | R::CapacityAboveRoomMaximum { .. }
-        | R::RoomAlreadyTaken { .. } => CONFLICT,
-        R::NoRooms
-        | R::DuplicateRoom { .. }
-        | R::RoomWithoutCapacity { .. }
-        | R::RoomTooLarge { .. }
-        | R::OpeningSpanInverted { .. }
-        | R::ClosedPeriodInverted { .. }
-        | R::ZeroCapacity => INVALID,
-    }
-}
-
-/// The status of a seats' refusal (another partner's registration is handled before).
-fn seats_status(refusal: &SeatsRefusal) -> StatusCode {
-    use SeatsRefusal as R;
-    match refusal {
-        R::UnknownRegistration { .. } | R::NotYourRegistration { .. } => UNKNOWN,
-        R::NotOpen
-        | R::SessionCancelled
-        | R::SessionEnded
-        | R::SessionStarted { .. }
-        | R::AudienceNotAllowed { .. }
-        | R::AlreadyRegistered { .. }
-        | R::RegistrationIdUsed { .. }
-        | R::GroupLargerThanSession { .. }
-        | R::NotConfirmed { .. }
-        | R::TooManyPresent { .. }
-        | R::WaitingListFull { .. }
-        | R::ReservationLargerThanSession { .. }
-        | R::NotEnded { .. } => CONFLICT,
-        R::GroupTooSmall { .. }
-        | R::NobodyPresent { .. }
-        | R::ReservationWithoutSeats
-        | R::DeadlinePassed { .. } => INVALID,
-    }
-}
-
-/// The status of a partner's refusal: a partner not declared (yet) or retired is a state.
-fn partner_status(refusal: &PartnerRefusal) -> StatusCode {
-    match refusal {
-        PartnerRefusal::AlreadyDeclared
-        | PartnerRefusal::NotDeclared
-        | PartnerRefusal::Retired { .. } => CONFLICT,
-    }
-}
-
-/// The status of an agenda's refusal.
-fn agenda_status(refusal: &AgendaRefusal) -> StatusCode {
-    match refusal {
-        AgendaRefusal::Overlap { .. } | AgendaRefusal::NotHeld { .. } => CONFLICT,
-    }
-}
-
-/// The status of a job-dating floor's refusal (another partner's candidate is handled before).
-fn floor_status(refusal: &FloorRefusal) -> StatusCode {
-    use FloorRefusal as R;
-    match refusal {
-        R::UnknownEmployer { .. }
-        | R::UnknownTable { .. }
-        | R::UnknownSlot { .. }
-        | R::UnknownInterview { .. }
-        | R::CandidateNotRegistered
-        | R::NotYourCandidate => UNKNOWN,
-        R::NotConfigured
-        | R::FloorInUse
-        | R::EmployerAlreadyJoined { .. }
-        | R::TableTaken { .. }
-        | R::RecruiterSeatedElsewhere { .. }
-        | R::SlotBlocked { .. }
-        | R::SlotTaken { .. }
-        | R::SlotStarted { .. }
-        | R::CandidateBusy { .. }
-        | R::TooClose { .. }
-        | R::TooManyInterviews { .. }
-        | R::AlreadyMeetingEmployer { .. }
-        | R::NotYourTable { .. }
-        | R::WishesClosed { .. }
-        | R::SessionStarted { .. }
-        | R::NotTheDraft { .. }
-        | R::NotAnnounced { .. }
-        | R::InterviewNotBegun { .. }
-        | R::JobNotOffered { .. }
-        | R::DraftTooLarge { .. } => CONFLICT,
-        R::EndsBeforeItStarts
-        | R::BreakOutsideSession
-        | R::WishesAfterStart
-        | R::NoSlot
-        | R::TooManySlots { .. }
-        | R::NoJob
-        | R::JobOfferedTwice { .. } => INVALID,
-    }
-}
-
-impl From<JobDatingError> for ApiError {
-    fn from(error: JobDatingError) -> Self {
-        let code = error.code();
-        match error {
-            // Another partner's candidate is answered exactly as one not registered: a partner
-            // learns nothing of candidates that are not its own.
-            JobDatingError::Refused(FloorRefusal::NotYourCandidate) => {
-                let unknown = FloorRefusal::CandidateNotRegistered;
-                Self::refused(UNKNOWN, unknown.code(), &unknown)
-            }
-            JobDatingError::Refused(refusal) => {
-                Self::refused(floor_status(&refusal), code, &refusal)
-            }
-            JobDatingError::Seats(error) => Self::from(error),
-            JobDatingError::Unavailable(_) | JobDatingError::Contended => {
-                Self::unavailable(code, &error)
-            }
-            JobDatingError::Log(_) => Self::internal(&error),
+impl From<Told> for ApiError {
+    /// A service's error as the service tells it: its kind gives the status; what is not a
+    /// refusal is logged and never told.
+    fn from(told: Told) -> Self {
+        match told.kind {
+            ErrorKind::Refused(kind) => Self::new(refusal_status(kind), told.code, told.detail),
+            ErrorKind::Unavailable => Self::unavailable(told.code, &told.detail),
+            ErrorKind::Internal => Self::internal(&told.detail),
         }
     }
 }
 
-impl From<SchedulingError> for ApiError {
-    fn from(error: SchedulingError) -> Self {
-        let code = error.code();
-        match &error {
-            SchedulingError::Edition(refusal) => {
-                Self::refused(edition_status(refusal), code, refusal)
+/// Every service's error is answered as the service tells it.
+macro_rules! told_by_the_service {
+    ($($error:ty),+) => {$(
+        impl From<$error> for ApiError {
+            fn from(error: $error) -> Self {
+                Self::from(error.told())
             }
-            SchedulingError::Event(refusal) => Self::refused(event_status(refusal), code, refusal),
-            SchedulingError::Claim(refusal) => Self::refused(StatusCode::CONFLICT, code, refusal),
-            SchedulingError::UnknownEdition(_) | SchedulingError::UnknownEvent(_) => {
-                Self::refused(UNKNOWN, code, &error)
-            }
-            SchedulingError::Unavailable(_) | SchedulingError::Contended => {
-                Self::unavailable(code, &error)
-            }
-            SchedulingError::Log(_) => Self::internal(&error),
         }
-    }
+    )+};
 }
 
-impl From<VenuesError> for ApiError {
-    fn from(error: VenuesError) -> Self {
-        let code = error.code();
-        match &error {
-            VenuesError::Refused(refusal) => Self::refused(venue_status(refusal), code, refusal),
-            VenuesError::Unavailable(_) | VenuesError::Contended => Self::unavailable(code, &error),
-            VenuesError::Log(_) => Self::internal(&error),
-        }
-    }
-}
-
-impl From<RegistrationError> for ApiError {
-    fn from(error: RegistrationError) -> Self {
-        let code = error.code();
-        match &error {
-            // Another partner's registration is answered exactly as one that does not exist:
-            // a partner learns nothing of registrations that are not its own.
-            RegistrationError::Seats(SeatsRefusal::NotYourRegistration { registration }) => {
-                let unknown = SeatsRefusal::UnknownRegistration {
-                    registration: *registration,
-                };
-                Self::refused(UNKNOWN, unknown.code(), &unknown)
-            }
-            RegistrationError::Seats(refusal) => {
-                Self::refused(seats_status(refusal), code, refusal)
-            }
-            RegistrationError::Agenda(refusal) => {
-                Self::refused(agenda_status(refusal), code, refusal)
-            }
-            RegistrationError::Partner(refusal) => {
-                Self::refused(partner_status(refusal), code, refusal)
-            }
-            RegistrationError::NotAllowed(why) => {
-                Self::new(StatusCode::FORBIDDEN, code, why.to_string())
-            }
-            RegistrationError::Identity(IdentityError::Unavailable(_))
-            | RegistrationError::Unavailable(_)
-            | RegistrationError::Contended => Self::unavailable(code, &error),
-            RegistrationError::Identity(IdentityError::Corrupted(_))
-            | RegistrationError::Log(_) => Self::internal(&error),
-        }
-    }
-}
+told_by_the_service!(
+    SchedulingError,
+    VenuesError,
+    RegistrationError,
+    JobDatingError
+);
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match &rejection {
-            JsonRejection::JsonDataError(e) => Self::new(INVALID, "invalid-body", e.body_text()),
+            JsonRejection::JsonDataError(e) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-body",
+                e.body_text(),
+            ),
             JsonRejection::JsonSyntaxError(e) => {
                 Self::new(StatusCode::BAD_REQUEST, "malformed-json", e.body_text())
             }
@@ -481,19 +284,22 @@ impl From<crate::keys::KeyError> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proto::registration::RegistrationId;
 
     #[test]
-    fn another_partners_registration_looks_unknown() {
-        let registration = RegistrationId(uuid::Uuid::nil());
-        let theirs = ApiError::from(RegistrationError::Seats(
-            SeatsRefusal::NotYourRegistration { registration },
-        ));
-        let unknown = ApiError::from(RegistrationError::Seats(
-            SeatsRefusal::UnknownRegistration { registration },
-        ));
-        assert_eq!(theirs, unknown);
-        assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    fn a_refusal_is_answered_by_its_kind() {
+        for (kind, status) in [
+            (RefusalKind::Unknown, StatusCode::NOT_FOUND),
+            (RefusalKind::Conflict, StatusCode::CONFLICT),
+            (RefusalKind::Invalid, StatusCode::UNPROCESSABLE_ENTITY),
+            (RefusalKind::Forbidden, StatusCode::FORBIDDEN),
+        ] {
+            let error = ApiError::from(Told::refusal(kind, "seats-not-open", &"why"));
+            assert_eq!(
+                (error.status, error.code, error.detail.as_str()),
+                (status, "seats-not-open", "why")
+            );
+            assert_eq!(error.retry_after, None);
+        }
     }
 
     #[test]
@@ -518,13 +324,18 @@ mod tests {
     }
 
     #[test]
-    fn refusals_keep_their_codes() {
-        let error = ApiError::from(RegistrationError::Seats(SeatsRefusal::NotOpen));
-        assert_eq!((error.status, error.code), (CONFLICT, "seats-not-open"));
-        let error = ApiError::from(VenuesError::Refused(VenueRefusal::ZeroCapacity));
-        assert_eq!((error.status, error.code), (INVALID, "capacity-zero"));
-        let error = ApiError::from(SchedulingError::Edition(EditionRefusal::NotCreated));
-        assert_eq!((error.status, error.code), (UNKNOWN, "edition-not-created"));
+    fn a_services_unknown_thing_is_not_found() {
+        let edition = proto::values::EditionId(uuid::Uuid::nil());
+        let error = ApiError::from(SchedulingError::UnknownEdition(edition));
+        assert_eq!(
+            (error.status, error.code),
+            (StatusCode::NOT_FOUND, "unknown-edition")
+        );
+        let error = ApiError::from(RegistrationError::NotAllowed("venues only"));
+        assert_eq!(
+            (error.status, error.code),
+            (StatusCode::FORBIDDEN, "not-allowed")
+        );
     }
 
     #[tokio::test]

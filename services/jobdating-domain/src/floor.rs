@@ -24,6 +24,7 @@
 //!                        SubmitWishes (until deadline) ─┴─> RunPlanner ─> AnnouncePlan ───┘
 //! ```
 
+use proto::refusal::RefusalKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 use decider::Decider;
@@ -376,6 +377,55 @@ impl FloorRefusal {
             Self::JobNotOffered { .. } => "job-not-offered",
             Self::CandidateNotRegistered => "candidate-not-registered",
             Self::DraftTooLarge { .. } => "draft-too-large",
+        }
+    }
+
+    /// How a client should read it (see [`RefusalKind`]). Another partner's candidate is unknown
+    /// to the asker: see [`FloorRefusal::told_to_others`].
+    pub fn kind(&self) -> RefusalKind {
+        match self {
+            Self::UnknownEmployer { .. }
+            | Self::UnknownTable { .. }
+            | Self::UnknownSlot { .. }
+            | Self::UnknownInterview { .. }
+            | Self::CandidateNotRegistered
+            | Self::NotYourCandidate => RefusalKind::Unknown,
+            Self::NotConfigured
+            | Self::FloorInUse
+            | Self::EmployerAlreadyJoined { .. }
+            | Self::TableTaken { .. }
+            | Self::RecruiterSeatedElsewhere { .. }
+            | Self::SlotBlocked { .. }
+            | Self::SlotTaken { .. }
+            | Self::SlotStarted { .. }
+            | Self::CandidateBusy { .. }
+            | Self::TooClose { .. }
+            | Self::TooManyInterviews { .. }
+            | Self::AlreadyMeetingEmployer { .. }
+            | Self::NotYourTable { .. }
+            | Self::WishesClosed { .. }
+            | Self::SessionStarted { .. }
+            | Self::NotTheDraft { .. }
+            | Self::NotAnnounced { .. }
+            | Self::InterviewNotBegun { .. }
+            | Self::JobNotOffered { .. }
+            | Self::DraftTooLarge { .. } => RefusalKind::Conflict,
+            Self::EndsBeforeItStarts
+            | Self::BreakOutsideSession
+            | Self::WishesAfterStart
+            | Self::NoSlot
+            | Self::TooManySlots { .. }
+            | Self::NoJob
+            | Self::JobOfferedTwice { .. } => RefusalKind::Invalid,
+        }
+    }
+
+    /// The refusal as the asking partner is told it: another partner's candidate is told exactly
+    /// as one not registered, so that a partner learns nothing of candidates that are not its own.
+    pub fn told_to_others(&self) -> std::borrow::Cow<'_, Self> {
+        match self {
+            Self::NotYourCandidate => std::borrow::Cow::Owned(Self::CandidateNotRegistered),
+            other => std::borrow::Cow::Borrowed(other),
         }
     }
 }

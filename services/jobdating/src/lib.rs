@@ -20,7 +20,9 @@ use eventlog::{AggregateKey, Category, CommandError, CommandMeta, Decided, Event
 use jiff::Timestamp;
 use jobdating_domain::{Floor, FloorCommand, FloorRefusal, FloorState};
 use proto::jobdating::{Candidate, Command, Event};
-use proto::values::SessionId;
+
+use proto::refusal::{ErrorKind, Told};
+use proto::values::{EmployerId, SessionId, TableNo};
 use registration::{RegistrationError, Registrations};
 
 /// The job-dating context's stream.
@@ -68,6 +70,22 @@ impl JobDatingError {
             Self::Contended => "contended",
             Self::Log(_) => "log-failed",
             Self::Seats(error) => error.code(),
+        }
+    }
+
+    /// The error as the asking partner is told it: another partner's candidate is told as one
+    /// not registered.
+    pub fn told(&self) -> Told {
+        match self {
+            Self::Refused(refusal) => {
+                let told = refusal.told_to_others();
+                Told::refusal(told.kind(), told.code(), &told)
+            }
+            Self::Seats(error) => error.told(),
+            Self::Unavailable(_) | Self::Contended => {
+                Told::failure(ErrorKind::Unavailable, self.code(), self)
+            }
+            Self::Log(_) => Told::failure(ErrorKind::Internal, self.code(), self),
         }
     }
 }
@@ -182,5 +200,22 @@ impl JobDating {
     /// The current state of a session's floor, for reads that cannot wait for a read model.
     pub async fn floor_state(&self, session: SessionId) -> Result<FloorState, JobDatingError> {
         Ok(self.log.load::<Floor>(&floor_key(session)).await?.state)
+    }
+
+    /// The employer seated at `table` of the session's floor; refused as an unknown table when
+    /// there is none.
+    pub async fn employer_at(
+        &self,
+        session: SessionId,
+        table: TableNo,
+    ) -> Result<EmployerId, JobDatingError> {
+        self.floor_state(session)
+            .await?
+            .tables
+            .get(&table)
+            .map(|seated| seated.employer)
+            .ok_or(JobDatingError::Refused(FloorRefusal::UnknownTable {
+                table,
+            }))
     }
 }

@@ -32,6 +32,7 @@
 //!                └─ 120 s pass ──> lapsed: blocks nothing; Confirm only if nothing live overlaps
 //! ```
 
+use proto::refusal::RefusalKind;
 use std::collections::BTreeMap;
 
 use decider::Decider;
@@ -153,6 +154,13 @@ impl AgendaRefusal {
         match self {
             Self::Overlap { .. } => "agenda-overlap",
             Self::NotHeld { .. } => "slot-not-held",
+        }
+    }
+
+    /// How a client should read it (see [`RefusalKind`]).
+    pub fn kind(&self) -> RefusalKind {
+        match self {
+            Self::Overlap { .. } | Self::NotHeld { .. } => RefusalKind::Conflict,
         }
     }
 }

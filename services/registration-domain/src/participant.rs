@@ -4,6 +4,7 @@
 //! request or when the edition's retention ends. The record says it happened, once; the
 //! envelope says who asked and when. Nothing here is personal data.
 
+use proto::refusal::RefusalKind;
 use proto::registration::participant::{Erased, ErasureReason, Event};
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,11 @@ pub enum ParticipantRefusal {}
 impl ParticipantRefusal {
     /// A stable code for APIs and logs.
     pub fn code(&self) -> &'static str {
+        match *self {}
+    }
+
+    /// How a client should read it (see [`RefusalKind`]).
+    pub fn kind(&self) -> RefusalKind {
         match *self {}
     }
 }

@@ -3,6 +3,7 @@
 //! that is not retired registers anyone.
 
 use decider::Decider;
+use proto::refusal::RefusalKind;
 use proto::registration::partner::{Command, Declared, Event, PartnerKind, Retired};
 use proto::values::{Name, Reason};
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,15 @@ impl PartnerRefusal {
             Self::AlreadyDeclared => "partner-already-declared",
             Self::NotDeclared => "partner-not-declared",
             Self::Retired { .. } => "partner-retired",
+        }
+    }
+
+    /// How a client should read it: a partner not declared (yet) or retired is a state.
+    pub fn kind(&self) -> RefusalKind {
+        match self {
+            Self::AlreadyDeclared | Self::NotDeclared | Self::Retired { .. } => {
+                RefusalKind::Conflict
+            }
         }
     }
 }

@@ -45,6 +45,7 @@
 //!                           └─> Cancelled
 //! ```
 
+use proto::refusal::RefusalKind;
 use std::collections::VecDeque;
 
 use imbl::{OrdMap, OrdSet};
@@ -446,6 +447,47 @@ impl SeatsRefusal {
             Self::DeadlinePassed { .. } => "deadline-passed",
             Self::ReservationLargerThanSession { .. } => "reservation-larger-than-session",
             Self::NotEnded { .. } => "session-not-ended",
+        }
+    }
+
+    /// How a client should read it (see [`RefusalKind`]). Another partner's registration is
+    /// unknown to the asker: see [`SeatsRefusal::told_to_others`].
+    pub fn kind(&self) -> RefusalKind {
+        match self {
+            Self::UnknownRegistration { .. } | Self::NotYourRegistration { .. } => {
+                RefusalKind::Unknown
+            }
+            Self::NotOpen
+            | Self::SessionCancelled
+            | Self::SessionEnded
+            | Self::SessionStarted { .. }
+            | Self::AudienceNotAllowed { .. }
+            | Self::AlreadyRegistered { .. }
+            | Self::RegistrationIdUsed { .. }
+            | Self::GroupLargerThanSession { .. }
+            | Self::NotConfirmed { .. }
+            | Self::TooManyPresent { .. }
+            | Self::WaitingListFull { .. }
+            | Self::ReservationLargerThanSession { .. }
+            | Self::NotEnded { .. } => RefusalKind::Conflict,
+            Self::GroupTooSmall { .. }
+            | Self::NobodyPresent { .. }
+            | Self::ReservationWithoutSeats
+            | Self::DeadlinePassed { .. } => RefusalKind::Invalid,
+        }
+    }
+
+    /// The refusal as the asking partner is told it: another partner's registration is told
+    /// exactly as one that does not exist, so that a partner learns nothing of registrations
+    /// that are not its own.
+    pub fn told_to_others(&self) -> std::borrow::Cow<'_, Self> {
+        match self {
+            Self::NotYourRegistration { registration } => {
+                std::borrow::Cow::Owned(Self::UnknownRegistration {
+                    registration: *registration,
+                })
+            }
+            other => std::borrow::Cow::Borrowed(other),
         }
     }
 }

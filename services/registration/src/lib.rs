@@ -25,6 +25,7 @@ use eventlog::{
 };
 use jiff::Timestamp;
 use proto::Actor;
+use proto::refusal::{ErrorKind, RefusalKind, Told};
 use proto::registration::participant::ErasureReason;
 use proto::registration::session::Event as SeatsEvent;
 use proto::registration::{ParticipantId, RegisterRequest, RegistrationId};
@@ -120,6 +121,26 @@ impl RegistrationError {
             Self::Unavailable(_) => "log-unavailable",
             Self::Contended => "contended",
             Self::Log(_) => "log-failed",
+        }
+    }
+
+    /// The error as the asking partner is told it: another partner's registration is told as
+    /// one that does not exist.
+    pub fn told(&self) -> Told {
+        match self {
+            Self::Seats(refusal) => {
+                let told = refusal.told_to_others();
+                Told::refusal(told.kind(), told.code(), &told)
+            }
+            Self::Agenda(refusal) => Told::refusal(refusal.kind(), refusal.code(), refusal),
+            Self::Partner(refusal) => Told::refusal(refusal.kind(), refusal.code(), refusal),
+            Self::NotAllowed(why) => Told::refusal(RefusalKind::Forbidden, self.code(), why),
+            Self::Identity(IdentityError::Unavailable(_))
+            | Self::Unavailable(_)
+            | Self::Contended => Told::failure(ErrorKind::Unavailable, self.code(), self),
+            Self::Identity(IdentityError::Corrupted(_)) | Self::Log(_) => {
+                Told::failure(ErrorKind::Internal, self.code(), self)
+            }
         }
     }
 

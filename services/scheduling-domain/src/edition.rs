@@ -4,6 +4,7 @@
 //! is closed. An edition lasts at most [`MAX_DAYS`] days: the weeks and days of the seeds last one
 //! to twelve.
 
+use proto::refusal::RefusalKind;
 use std::collections::BTreeSet;
 
 use jiff::civil::Date;
@@ -127,6 +128,19 @@ impl EditionRefusal {
             Self::NoOrganiser => "no-organiser",
             Self::DuplicateOrganiser { .. } => "duplicate-organiser",
             Self::Closed => "edition-closed",
+        }
+    }
+
+    /// How a client should read it (see [`RefusalKind`]).
+    pub fn kind(&self) -> RefusalKind {
+        match self {
+            Self::AlreadyCreated | Self::Closed => RefusalKind::Conflict,
+            Self::NotCreated => RefusalKind::Unknown,
+            Self::LastDayBeforeFirstDay { .. }
+            | Self::TooLong { .. }
+            | Self::DayOutOfRange { .. }
+            | Self::NoOrganiser
+            | Self::DuplicateOrganiser { .. } => RefusalKind::Invalid,
         }
     }
 }

@@ -13,6 +13,7 @@
 //!   00:30Z, not 01:30Z. A session's length is the time between its instants, so one from 01:30 to
 //!   03:30 that night lasts three hours.
 
+use proto::refusal::RefusalKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
@@ -280,6 +281,28 @@ impl EventRefusal {
             Self::OutOfRange { .. } => "out-of-range-time",
             Self::EndsBeforeItStarts { .. } => "ends-before-it-starts",
             Self::OutsideEdition { .. } => "outside-edition",
+        }
+    }
+
+    /// How a client should read it (see [`RefusalKind`]).
+    pub fn kind(&self) -> RefusalKind {
+        match self {
+            Self::WrongEdition { .. }
+            | Self::EditionClosed { .. }
+            | Self::AlreadyAdded { .. }
+            | Self::SessionExists { .. }
+            | Self::SessionCancelled { .. }
+            | Self::OutsideEdition { .. } => RefusalKind::Conflict,
+            Self::NotAdded | Self::UnknownSession { .. } => RefusalKind::Unknown,
+            Self::NoTheme
+            | Self::NoAudience
+            | Self::RestrictionOutsideAudiences { .. }
+            | Self::DiscoveryToolsOutsideStand { .. }
+            | Self::Duplicate { .. }
+            | Self::NoCapacityWanted
+            | Self::NonexistentLocalTime { .. }
+            | Self::OutOfRange { .. }
+            | Self::EndsBeforeItStarts { .. } => RefusalKind::Invalid,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! version (0 for a free id), so of two events scheduling one id at once exactly one wins; the
 //! other is decided again and refused.
 
+use proto::refusal::RefusalKind;
 use proto::scheduling::session::{Event, Owner};
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +40,13 @@ impl ClaimRefusal {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Taken => "session-id-taken",
+        }
+    }
+
+    /// How a client should read it (see [`RefusalKind`]).
+    pub fn kind(&self) -> RefusalKind {
+        match self {
+            Self::Taken => RefusalKind::Conflict,
         }
     }
 }

@@ -14,6 +14,7 @@ use eventlog::{
     AggregateKey, Alongside, Category, CommandError, CommandMeta, Companion, Decided, EventLog,
     StreamSpec,
 };
+use proto::refusal::{ErrorKind, RefusalKind, Told};
 use proto::scheduling::session::{self, Owner};
 use proto::scheduling::{edition, event};
 use proto::values::{EditionId, EventId, SessionId};
@@ -120,6 +121,23 @@ impl SchedulingError {
             Self::Unavailable(_) => "log-unavailable",
             Self::Contended => "contended",
             Self::Log(_) => "log-failed",
+        }
+    }
+
+    /// The error as its caller is told it.
+    pub fn told(&self) -> Told {
+        let code = self.code();
+        match self {
+            Self::Edition(refusal) => Told::refusal(refusal.kind(), code, refusal),
+            Self::Event(refusal) => Told::refusal(refusal.kind(), code, refusal),
+            Self::Claim(refusal) => Told::refusal(refusal.kind(), code, refusal),
+            Self::UnknownEdition(_) | Self::UnknownEvent(_) => {
+                Told::refusal(RefusalKind::Unknown, code, self)
+            }
+            Self::Unavailable(_) | Self::Contended => {
+                Told::failure(ErrorKind::Unavailable, code, self)
+            }
+            Self::Log(_) => Told::failure(ErrorKind::Internal, code, self),
         }
     }
 
@@ -453,5 +471,14 @@ impl Scheduling {
         id: EventId,
     ) -> Result<scheduling_domain::EventState, SchedulingError> {
         Ok(self.log.load::<EventAggregate>(&event_key(id)).await?.state)
+    }
+
+    /// The edition an event belongs to, `None` while it is not added: the question a key's
+    /// scope asks before a command on the event.
+    pub async fn edition_of_event(
+        &self,
+        id: EventId,
+    ) -> Result<Option<EditionId>, SchedulingError> {
+        Ok(self.event_state(id).await?.added.map(|added| added.edition))
     }
 }

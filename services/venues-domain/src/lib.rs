@@ -25,6 +25,7 @@
 //!   [`Hosting`] per session it was asked to host, with its [`HostingStatus`].
 //! - [`VenueRefusal`]: why a command is refused, with a stable [`VenueRefusal::code`].
 
+use proto::refusal::RefusalKind;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -305,6 +306,31 @@ impl VenueRefusal {
             Self::ZeroCapacity => "capacity-zero",
             Self::CapacityAboveRoomMaximum { .. } => "capacity-above-room-maximum",
             Self::RoomAlreadyTaken { .. } => "room-already-taken",
+        }
+    }
+
+    /// How a client should read it (see [`RefusalKind`]).
+    pub fn kind(&self) -> RefusalKind {
+        match self {
+            Self::NotRegistered | Self::UnknownSession { .. } | Self::UnknownRoom { .. } => {
+                RefusalKind::Unknown
+            }
+            Self::AlreadyRegistered
+            | Self::RequestReplaced { .. }
+            | Self::SessionOfAnotherEvent { .. }
+            | Self::ConfirmedSessionsAffected { .. }
+            | Self::NotPending { .. }
+            | Self::AlreadyConfirmed { .. }
+            | Self::NotConfirmed { .. }
+            | Self::CapacityAboveRoomMaximum { .. }
+            | Self::RoomAlreadyTaken { .. } => RefusalKind::Conflict,
+            Self::NoRooms
+            | Self::DuplicateRoom { .. }
+            | Self::RoomWithoutCapacity { .. }
+            | Self::RoomTooLarge { .. }
+            | Self::OpeningSpanInverted { .. }
+            | Self::ClosedPeriodInverted { .. }
+            | Self::ZeroCapacity => RefusalKind::Invalid,
         }
     }
 }

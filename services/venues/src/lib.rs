@@ -9,7 +9,8 @@
 //! - [`VenuesError`]: why a command recorded nothing, with a stable code.
 
 use eventlog::{AggregateKey, Category, CommandError, CommandMeta, Decided, EventLog, StreamSpec};
-use proto::values::VenueId;
+use proto::refusal::{ErrorKind, Told};
+use proto::values::{SessionId, VenueId};
 use proto::venues::{Command, Event};
 use venues_domain::{Venue, VenueRefusal, VenueState};
 
@@ -54,6 +55,18 @@ impl VenuesError {
             Self::Unavailable(_) => "log-unavailable",
             Self::Contended => "contended",
             Self::Log(_) => "log-failed",
+        }
+    }
+
+    /// The error as its caller is told it.
+    pub fn told(&self) -> Told {
+        let code = self.code();
+        match self {
+            Self::Refused(refusal) => Told::refusal(refusal.kind(), code, refusal),
+            Self::Unavailable(_) | Self::Contended => {
+                Told::failure(ErrorKind::Unavailable, code, self)
+            }
+            Self::Log(_) => Told::failure(ErrorKind::Internal, code, self),
         }
     }
 }
@@ -102,5 +115,15 @@ impl Venues {
             .await
             .map(|loaded| loaded.state)
             .map_err(|e| VenuesError::from(CommandError::from(e)))
+    }
+
+    /// Whether `venue` hosts `session`: its current hosting request is confirmed. The question a
+    /// venue's key asks before checking people in or running a job-dating floor.
+    pub async fn hosts(&self, venue: VenueId, session: SessionId) -> Result<bool, VenuesError> {
+        Ok(self
+            .venue_state(venue)
+            .await?
+            .hosting(session)
+            .is_some_and(|hosting| hosting.is_confirmed()))
     }
 }

@@ -189,10 +189,8 @@ async fn organiser_of_event(
     let edition = state
         .services
         .scheduling
-        .event_state(id)
+        .edition_of_event(id)
         .await?
-        .added
-        .map(|added| added.edition)
         .filter(|edition| caller.organiser_of(*edition).is_ok());
     match edition {
         Some(_) => Ok(()),

@@ -361,13 +361,7 @@ async fn check_in(
 ) -> Result<Answered<SeatsRecorded>, ApiError> {
     match &caller.principal.role {
         Role::Venue(venue) => {
-            let hosts = state
-                .services
-                .venues
-                .venue_state(*venue)
-                .await?
-                .hosting(session)
-                .is_some_and(|hosting| hosting.is_confirmed());
+            let hosts = state.services.venues.hosts(*venue, session).await?;
             if !hosts {
                 return Err(ApiError::forbidden(
                     "a venue checks people in at the sessions it hosts only",

@@ -23,8 +23,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::on;
 use jiff::tz::TimeZone;
-use jobdating::{JobDating, JobDatingError};
-use jobdating_domain::FloorRefusal;
+use jobdating::JobDating;
 use proto::jobdating::{Candidate, Command, Event, Outcome, SlotsBlocked, SlotsUnblocked, Wishes};
 use proto::registration::ParticipantId;
 use proto::values::{Reason, SessionId, SlotNo, TableNo};
@@ -284,13 +283,7 @@ async fn venue_hosts(
     venue: proto::values::VenueId,
     session: SessionId,
 ) -> Result<bool, ApiError> {
-    Ok(state
-        .services
-        .venues
-        .venue_state(venue)
-        .await?
-        .hosting(session)
-        .is_some_and(|hosting| hosting.is_confirmed()))
+    Ok(state.services.venues.hosts(venue, session).await?)
 }
 
 /// Passes for the floor staff: an organiser of the session's edition, or the venue hosting it.
@@ -553,14 +546,7 @@ pub(crate) async fn record_outcome(
     Body(body): Body<OutcomeBody>,
 ) -> Result<Answered<SlotRecorded>, ApiError> {
     floor_staff(&state, &caller.principal, Some(&caller), session).await?;
-    let floor = service(&state).floor_state(session).await?;
-    let employer = floor
-        .tables
-        .get(&table)
-        .map(|t| t.employer)
-        .ok_or(JobDatingError::Refused(FloorRefusal::UnknownTable {
-            table,
-        }))?;
+    let employer = service(&state).employer_at(session, table).await?;
     let command = Command::RecordOutcome {
         employer,
         table,
