@@ -55,12 +55,16 @@ impl Told {
         }
     }
 
-    /// A failure of another kind, with its code and what the logs say of it.
-    pub fn failure(kind: ErrorKind, code: &'static str, cause: &dyn std::fmt::Display) -> Self {
-        Self {
-            kind,
-            code,
-            detail: cause.to_string(),
+    /// A failure of another kind, with its code and, for the logs, the error with every cause
+    /// under it.
+    pub fn failure(kind: ErrorKind, code: &'static str, error: &dyn std::error::Error) -> Self {
+        let mut detail = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            detail.push_str(": ");
+            detail.push_str(&cause.to_string());
+            source = cause.source();
         }
+        Self { kind, code, detail }
     }
 }

@@ -7,6 +7,7 @@
 //! answer exists exactly once, no session is over capacity, the waiting lists are in log order,
 //! and the killed node, restarted, catches up with the stream's last sequence.
 
+use eventlog::LogFailure;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -58,8 +59,8 @@ async fn register_until_answered(
             .await;
         let failure = match outcome {
             Ok(registered) => return Ok(registered),
-            Err(RegistrationError::Unavailable(_)) => &failures.unavailable,
-            Err(RegistrationError::Contended) => &failures.contended,
+            Err(RegistrationError::Log(LogFailure::Unavailable(_))) => &failures.unavailable,
+            Err(RegistrationError::Log(LogFailure::Contended { .. })) => &failures.contended,
             // The participants' key bucket is replicated too: its leader may be the dead node.
             Err(RegistrationError::Identity(_)) => &failures.key_store,
             Err(RegistrationError::Log(_)) => &failures.log_failed,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use eventlog::{AppendError, Appended, CommandError, CommandMeta, EventLog};
+use eventlog::{AppendError, Appended, CommandError, CommandMeta, EventLog, LogFailure};
 use proto::Actor;
 use tests::workshop::{Workshop, WorkshopCommand, WorkshopEvent, WorkshopRefusal, workshop};
 use tests::{TestNats, WORKSHOPS, log_config};
@@ -687,7 +687,10 @@ async fn a_command_stores_its_companion_in_the_same_write_or_is_answered_contend
         log.execute::<Workshop>(&gap, &hugo, &hugo_meta),
     );
     assert!(
-        matches!(stale, Err(CommandError::Contended { .. })),
+        matches!(
+            stale,
+            Err(CommandError::Failed(LogFailure::Contended { .. }))
+        ),
         "{stale:?}"
     );
     fresh.expect("the other command is stored");
@@ -740,7 +743,10 @@ async fn a_commit_waits_for_its_prerequisite_and_is_not_stored_if_it_failed() {
         log.execute_with::<Workshop>(&gap, &noe, &noe_meta, after(Ok(()))),
     );
     assert!(
-        matches!(failed, Err(CommandError::Contended { .. })),
+        matches!(
+            failed,
+            Err(CommandError::Failed(LogFailure::Contended { .. }))
+        ),
         "{failed:?}"
     );
     stored.expect("stored once its prerequisite succeeded");

@@ -2,6 +2,7 @@
 //! 100 seats, every request sent twice with the same idempotency key, nats-server SIGKILLed and
 //! restarted in the middle.
 
+use eventlog::LogFailure;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -34,19 +35,18 @@ async fn register_until_answered(
             .await
         {
             Ok(registered) => return Ok(registered),
-            Err(
-                e @ (RegistrationError::Unavailable(_)
-                | RegistrationError::Contended
-                | RegistrationError::Log(_)
-                | RegistrationError::Identity(_)),
-            ) => {
+            Err(e @ (RegistrationError::Log(_) | RegistrationError::Identity(_))) => {
                 last = Some(e);
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             Err(refused) => return Err(refused),
         }
     }
-    Err(last.unwrap_or(RegistrationError::Contended))
+    Err(
+        last.unwrap_or(RegistrationError::Log(LogFailure::Contended {
+            attempts: 200,
+        })),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -427,11 +427,7 @@ async fn register_in_process<N: Servers>(
             .await;
         match outcome {
             Ok(registered) => return Answered::Accepted(registered.registration, registered.seq),
-            Err(
-                e @ (RegistrationError::Unavailable(_)
-                | RegistrationError::Contended
-                | RegistrationError::Log(_)),
-            ) => {
+            Err(e @ RegistrationError::Log(_)) => {
                 last = e.to_string();
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }

@@ -12,7 +12,7 @@
 //! caller on that aggregate's version, that its own events call for (a registration confirmed in a
 //! session's seats keeps the slot in its participant's agenda). They are appended with the group's
 //! commit in one atomic batch, all or none; a companion whose aggregate moved meanwhile is not
-//! stored, and its command is answered [`CommandError::Contended`] for its caller to decide again.
+//! stored, and its command is answered [`LogFailure::Contended`] for its caller to decide again.
 //!
 //! **Prerequisites.** A command may also carry a [`Prerequisite`]: a write its commit must follow
 //! (a participant's new key, in another stream). It runs while the command waits and is decided;
@@ -27,6 +27,7 @@ use tokio::sync::oneshot;
 use tracing::{Instrument, debug, info_span};
 use uuid::Uuid;
 
+use crate::LogFailure;
 use crate::cache::CommitQueue;
 use crate::{
     Aggregate, AggregateKey, AppendError, Appended, CompanionCommit, EventLog, LoadError, Loaded,
@@ -136,26 +137,14 @@ pub enum CommandError<E> {
     /// The rules refused it.
     #[error("command refused: {0:?}")]
     Refused(E),
-    /// Other writers kept being first, more times than the loop retries.
-    #[error("command abandoned after {attempts} concurrency conflicts")]
-    Contended {
-        /// How many times it decided.
-        attempts: u32,
-    },
-    /// JetStream did not answer; retrying with the same idempotency key is safe.
-    #[error("command not recorded: {0}")]
-    Unavailable(String),
-    /// The aggregate's history cannot be read, or the commit cannot be written.
-    #[error("command not recorded: {0}")]
-    Log(String),
+    /// The log did not record it.
+    #[error(transparent)]
+    Failed(#[from] LogFailure),
 }
 
 impl<E> From<LoadError> for CommandError<E> {
     fn from(e: LoadError) -> Self {
-        match e {
-            LoadError::Unavailable { reason } => Self::Unavailable(reason),
-            other => Self::Log(other.to_string()),
-        }
+        Self::Failed(e.into())
     }
 }
 
@@ -216,7 +205,7 @@ fn remember_companion<B: Aggregate>(log: &EventLog, companion: &CompanionCommit,
 }
 
 /// A write a command's commit must follow: the commit is appended only once this write
-/// succeeded, and the command is answered [`CommandError::Contended`] if it failed (a
+/// succeeded, and the command is answered [`LogFailure::Contended`] if it failed (a
 /// participant's new key, written while the registration is decided: the registration is never
 /// stored with an identity sealed by a key that is not). It runs as a task of its own from the
 /// moment it is made.
@@ -316,7 +305,7 @@ impl EventLog {
     /// Runs one command as [`EventLog::execute`] does, with what it carries: a companion's events
     /// are stored, when the command's events call for some, with the command's in one atomic
     /// batch; the commit waits for the prerequisite write. A companion whose aggregate moved past
-    /// its version, or a prerequisite that failed, is answered [`CommandError::Contended`],
+    /// its version, or a prerequisite that failed, is answered [`LogFailure::Contended`],
     /// nothing stored: decide again.
     #[tracing::instrument(
         name = "command",
@@ -348,9 +337,7 @@ impl EventLog {
             tokio::spawn(async move { log.work_through::<A>(&key, &queue).await });
         }
         answer.await.unwrap_or_else(|_| {
-            Err(CommandError::Log(
-                "the command was dropped before it was decided; retry".into(),
-            ))
+            Err(LogFailure::broken("the command was dropped before it was decided; retry").into())
         })
     }
 
@@ -476,15 +463,13 @@ impl EventLog {
                     Box::pin(self.commit_group::<A>(key, first)).await;
                     return Box::pin(self.commit_group::<A>(key, second)).await;
                 }
-                Err(AppendError::Unavailable { reason }) => {
-                    return answer_all(group, || CommandError::Unavailable(reason.clone()));
-                }
                 Err(other) => {
-                    return answer_all(group, || CommandError::Log(other.to_string()));
+                    let failure = LogFailure::from(other);
+                    return answer_all(group, || failure.clone().into());
                 }
             }
         }
-        answer_all(group, || CommandError::Contended { attempts });
+        answer_all(group, || LogFailure::Contended { attempts }.into());
     }
 
     /// Sends every command of a group its outcome: the group was decided on version `before`
@@ -503,7 +488,7 @@ impl EventLog {
                     .iter()
                     .map(|e| A::Event::decode(&e.event_type, e.version, &e.data))
                     .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| CommandError::Log(e.to_string()))
+                    .map_err(|e| LogFailure::from(e).into())
             };
         let mut outcomes: Vec<Outcome<A>> = Vec::with_capacity(group.len());
         for (index, (pending, decision)) in group.iter().zip(decisions).enumerate() {
@@ -528,12 +513,13 @@ impl EventLog {
                         duplicate: true,
                         ..decided.clone()
                     }),
-                    _ => Err(CommandError::Log(format!(
+                    _ => Err(LogFailure::broken(format!(
                         "command {index} of the group repeats one that failed"
-                    ))),
+                    ))
+                    .into()),
                 },
-                Decision::Unencodable(reason) => Err(CommandError::Log(reason)),
-                Decision::Later => Err(CommandError::Contended { attempts: 1 }),
+                Decision::Unencodable(reason) => Err(LogFailure::broken(reason).into()),
+                Decision::Later => Err(LogFailure::Contended { attempts: 1 }.into()),
             };
             outcomes.push(outcome);
         }
@@ -559,7 +545,7 @@ impl EventLog {
             .filter(|e| e.envelope.idempotency_key.as_deref() == Some(&meta.idempotency_key))
             .map(|e| A::Event::decode(&e.event_type, e.version, &e.data))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| CommandError::Log(e.to_string()))?;
+            .map_err(LogFailure::from)?;
         Ok(Decided {
             seq,
             events,
@@ -682,7 +668,7 @@ async fn prerequisites_failed<A: Aggregate>(
         .collect()
 }
 
-/// Answers the commands of a group at `indexes` [`CommandError::Contended`], for their callers to
+/// Answers the commands of a group at `indexes` [`LogFailure::Contended`], for their callers to
 /// decide again; the others are kept, in order.
 fn set_aside<A: Aggregate>(
     group: Vec<Pending<A>>,
@@ -694,7 +680,7 @@ fn set_aside<A: Aggregate>(
         if indexes.contains(&index) {
             let _ = pending
                 .reply
-                .send(Err(CommandError::Contended { attempts: attempt }));
+                .send(Err(LogFailure::Contended { attempts: attempt }.into()));
         } else {
             kept.push(pending);
         }
@@ -744,18 +730,8 @@ pub(crate) fn commit_id(commit: &Commit) -> String {
 
 /// The failure to answer every command of a group with when its aggregate cannot be read.
 fn load_failure<R>(e: LoadError) -> impl Fn() -> CommandError<R> {
-    let unavailable = matches!(e, LoadError::Unavailable { .. });
-    let reason = match e {
-        LoadError::Unavailable { reason } => reason,
-        other => other.to_string(),
-    };
-    move || {
-        if unavailable {
-            CommandError::Unavailable(reason.clone())
-        } else {
-            CommandError::Log(reason.clone())
-        }
-    }
+    let failure = LogFailure::from(e);
+    move || failure.clone().into()
 }
 
 /// Answers every command of a group with the same failure.

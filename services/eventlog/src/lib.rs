@@ -25,6 +25,8 @@
 //! - `cache`: the aggregates last loaded or written, kept in memory and caught up on use.
 //! - [`writer`]: the commits waiting on one stream written together, as one atomic batch.
 //! - [`correlation`]: the correlation id of the request being served, which commands carry.
+//! - [`failure`]: [`LogFailure`], why the log recorded or read nothing, which every service's
+//!   error carries.
 //! - [`command`]: the command loop every shell runs: commands waiting on one aggregate decided
 //!   together, appended as one commit, decided again on conflict.
 
@@ -36,6 +38,7 @@ pub mod codec;
 pub mod command;
 pub mod config;
 pub mod correlation;
+pub mod failure;
 pub mod log;
 mod queue;
 pub mod writer;
@@ -44,6 +47,7 @@ pub use address::{AggregateKey, Category, InvalidId};
 pub use aggregate::{Aggregate, Loaded};
 pub use command::{Alongside, CommandError, CommandMeta, Companion, Decided, Prerequisite};
 pub use config::{LogConfig, StreamSpec};
+pub use failure::LogFailure;
 pub use log::{
     AppendError, Appended, CompanionCommit, EventLog, LoadError, OpenError, RecordedCommit,
 };

@@ -284,6 +284,7 @@ impl From<crate::keys::KeyError> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eventlog::LogFailure;
 
     #[test]
     fn a_refusal_is_answered_by_its_kind() {
@@ -305,9 +306,11 @@ mod tests {
     #[test]
     fn unavailable_and_contended_ask_to_retry() {
         for error in [
-            ApiError::from(RegistrationError::Contended),
-            ApiError::from(VenuesError::Unavailable("nats down".into())),
-            ApiError::from(SchedulingError::Contended),
+            ApiError::from(RegistrationError::Log(LogFailure::Contended {
+                attempts: 3,
+            })),
+            ApiError::from(VenuesError::Log(LogFailure::unavailable("nats down"))),
+            ApiError::from(SchedulingError::Log(LogFailure::Contended { attempts: 1 })),
         ] {
             assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE);
             assert_eq!(error.retry_after, Some(RETRY_UNAVAILABLE_AFTER));
@@ -317,7 +320,7 @@ mod tests {
 
     #[test]
     fn an_internal_error_tells_nothing() {
-        let error = ApiError::from(VenuesError::Log("disk full at /var/x".into()));
+        let error = ApiError::from(VenuesError::Log(LogFailure::broken("disk full at /var/x")));
         assert_eq!(error.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(error.code, "internal");
         assert!(!error.detail.contains("disk"));

@@ -16,12 +16,13 @@
 //! - [`JobDating`]: the commands on a floor, and its current state.
 //! - [`JobDatingError`]: why a command recorded nothing, with a stable code.
 
+use eventlog::LogFailure;
 use eventlog::{AggregateKey, Category, CommandError, CommandMeta, Decided, EventLog, StreamSpec};
 use jiff::Timestamp;
 use jobdating_domain::{Floor, FloorCommand, FloorRefusal, FloorState};
 use proto::jobdating::{Candidate, Command, Event};
 
-use proto::refusal::{ErrorKind, Told};
+use proto::refusal::Told;
 use proto::values::{EmployerId, SessionId, TableNo};
 use registration::{RegistrationError, Registrations};
 
@@ -47,15 +48,9 @@ pub enum JobDatingError {
     /// The floor's rules refused it.
     #[error("{0}")]
     Refused(FloorRefusal),
-    /// JetStream did not answer; the same command with the same idempotency key may be retried.
-    #[error("the event log is unavailable: {0}")]
-    Unavailable(String),
-    /// Other writers kept changing the floor; retry with the same key.
-    #[error("too many concurrent changes; retry")]
-    Contended,
-    /// The log could not be read or written.
-    #[error("the event log failed: {0}")]
-    Log(String),
+    /// The log recorded or read nothing: unavailable, contended or broken.
+    #[error(transparent)]
+    Log(#[from] LogFailure),
     /// The session's seats could not be read to check the candidate's registration.
     #[error("cannot read the session's seats: {0}")]
     Seats(#[source] RegistrationError),
@@ -66,9 +61,7 @@ impl JobDatingError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Refused(refusal) => refusal.code(),
-            Self::Unavailable(_) => "log-unavailable",
-            Self::Contended => "contended",
-            Self::Log(_) => "log-failed",
+            Self::Log(failure) => failure.code(),
             Self::Seats(error) => error.code(),
         }
     }
@@ -82,10 +75,7 @@ impl JobDatingError {
                 Told::refusal(told.kind(), told.code(), &told)
             }
             Self::Seats(error) => error.told(),
-            Self::Unavailable(_) | Self::Contended => {
-                Told::failure(ErrorKind::Unavailable, self.code(), self)
-            }
-            Self::Log(_) => Told::failure(ErrorKind::Internal, self.code(), self),
+            Self::Log(failure) => Told::failure(failure.kind(), self.code(), self),
         }
     }
 }
@@ -94,19 +84,14 @@ impl From<CommandError<FloorRefusal>> for JobDatingError {
     fn from(error: CommandError<FloorRefusal>) -> Self {
         match error {
             CommandError::Refused(refusal) => Self::Refused(refusal),
-            CommandError::Contended { .. } => Self::Contended,
-            CommandError::Unavailable(reason) => Self::Unavailable(reason),
-            CommandError::Log(reason) => Self::Log(reason),
+            CommandError::Failed(failure) => Self::Log(failure),
         }
     }
 }
 
 impl From<eventlog::LoadError> for JobDatingError {
     fn from(e: eventlog::LoadError) -> Self {
-        match e {
-            eventlog::LoadError::Unavailable { reason } => Self::Unavailable(reason),
-            other => Self::Log(other.to_string()),
-        }
+        Self::Log(e.into())
     }
 }
 

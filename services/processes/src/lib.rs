@@ -68,12 +68,7 @@ fn system(component: &str) -> Actor {
 /// A registration command's failure, for a dispatcher: what may pass (the log unavailable or
 /// failing, contention) is retried; a refusal is final.
 fn registration_dispatch_error(error: registration::RegistrationError) -> DispatchError {
-    let retry = matches!(
-        error,
-        registration::RegistrationError::Unavailable(_)
-            | registration::RegistrationError::Contended
-            | registration::RegistrationError::Log(_)
-    );
+    let retry = matches!(error, registration::RegistrationError::Log(_));
     retry_or_refuse(error.code(), error.to_string(), retry)
 }
 
@@ -411,12 +406,7 @@ async fn tell_event(
             error.to_string(),
             // A log failure (an event it cannot read yet) may be repaired by a deployment: keep
             // the answer at the head of the outbox rather than lose it in quarantine.
-            matches!(
-                error,
-                SchedulingError::Unavailable(_)
-                    | SchedulingError::Contended
-                    | SchedulingError::Log(_)
-            ),
+            matches!(error, SchedulingError::Log(_)),
         )),
     }
 }

@@ -20,6 +20,7 @@
 pub mod identities;
 
 use decider::Decider;
+use eventlog::LogFailure;
 use eventlog::{
     AggregateKey, Alongside, Category, CommandError, CommandMeta, Companion, EventLog, StreamSpec,
 };
@@ -97,15 +98,9 @@ pub enum RegistrationError {
     /// The identity could not be sealed.
     #[error("{0}")]
     Identity(IdentityError),
-    /// JetStream did not answer; the same command with the same idempotency key may be retried.
-    #[error("the event log is unavailable: {0}")]
-    Unavailable(String),
-    /// Other writers kept changing the aggregate; retry with the same idempotency key.
-    #[error("too many concurrent changes; retry")]
-    Contended,
-    /// The log could not be read or written.
-    #[error("the event log failed: {0}")]
-    Log(String),
+    /// The log recorded or read nothing: unavailable, contended or broken.
+    #[error(transparent)]
+    Log(#[from] LogFailure),
 }
 
 impl RegistrationError {
@@ -118,9 +113,7 @@ impl RegistrationError {
             Self::NotAllowed(_) => "not-allowed",
             Self::Identity(IdentityError::Unavailable(_)) => "key-store-unavailable",
             Self::Identity(IdentityError::Corrupted(_)) => "identity-corrupted",
-            Self::Unavailable(_) => "log-unavailable",
-            Self::Contended => "contended",
-            Self::Log(_) => "log-failed",
+            Self::Log(failure) => failure.code(),
         }
     }
 
@@ -135,21 +128,20 @@ impl RegistrationError {
             Self::Agenda(refusal) => Told::refusal(refusal.kind(), refusal.code(), refusal),
             Self::Partner(refusal) => Told::refusal(refusal.kind(), refusal.code(), refusal),
             Self::NotAllowed(why) => Told::refusal(RefusalKind::Forbidden, self.code(), why),
-            Self::Identity(IdentityError::Unavailable(_))
-            | Self::Unavailable(_)
-            | Self::Contended => Told::failure(ErrorKind::Unavailable, self.code(), self),
-            Self::Identity(IdentityError::Corrupted(_)) | Self::Log(_) => {
+            Self::Identity(IdentityError::Unavailable(_)) => {
+                Told::failure(ErrorKind::Unavailable, self.code(), self)
+            }
+            Self::Identity(IdentityError::Corrupted(_)) => {
                 Told::failure(ErrorKind::Internal, self.code(), self)
             }
+            Self::Log(failure) => Told::failure(failure.kind(), self.code(), self),
         }
     }
 
     fn from_command<E>(error: CommandError<E>, refused: impl FnOnce(E) -> Self) -> Self {
         match error {
             CommandError::Refused(refusal) => refused(refusal),
-            CommandError::Contended { .. } => Self::Contended,
-            CommandError::Unavailable(reason) => Self::Unavailable(reason),
-            CommandError::Log(reason) => Self::Log(reason),
+            CommandError::Failed(failure) => Self::Log(failure),
         }
     }
 }
@@ -358,7 +350,7 @@ impl Registrations {
                 .await
             {
                 Ok(decided) => break decided,
-                Err(CommandError::Contended { .. })
+                Err(CommandError::Failed(LogFailure::Contended { .. }))
                     if decided_again && attempt < AGENDA_ATTEMPTS =>
                 {
                     attempt += 1;
@@ -380,9 +372,9 @@ impl Registrations {
             _ => None,
         });
         let Some((registration, confirmed)) = outcome else {
-            return Err(RegistrationError::Log(
-                "the registration recorded no confirmation and no waiting".into(),
-            ));
+            return Err(RegistrationError::Log(LogFailure::broken(
+                "the registration recorded no confirmation and no waiting",
+            )));
         };
         Ok(Registered {
             registration,

@@ -10,11 +10,12 @@
 //!   claims, once, the ids of sessions scheduled before ids were claimed (ADR 0008).
 //! - [`SchedulingError`]: why a command recorded nothing, with a stable code.
 
+use eventlog::LogFailure;
 use eventlog::{
     AggregateKey, Alongside, Category, CommandError, CommandMeta, Companion, Decided, EventLog,
     StreamSpec,
 };
-use proto::refusal::{ErrorKind, RefusalKind, Told};
+use proto::refusal::{RefusalKind, Told};
 use proto::scheduling::session::{self, Owner};
 use proto::scheduling::{edition, event};
 use proto::values::{EditionId, EventId, SessionId};
@@ -98,15 +99,9 @@ pub enum SchedulingError {
     /// No such event.
     #[error("event {0} does not exist")]
     UnknownEvent(EventId),
-    /// JetStream did not answer; the same command with the same idempotency key may be retried.
-    #[error("the event log is unavailable: {0}")]
-    Unavailable(String),
-    /// Other writers kept changing the aggregate; retry.
-    #[error("too many concurrent changes; retry")]
-    Contended,
-    /// The log could not be read or written.
-    #[error("the event log failed: {0}")]
-    Log(String),
+    /// The log recorded or read nothing: unavailable, contended or broken.
+    #[error(transparent)]
+    Log(#[from] LogFailure),
 }
 
 impl SchedulingError {
@@ -118,9 +113,7 @@ impl SchedulingError {
             Self::Claim(refusal) => refusal.code(),
             Self::UnknownEdition(_) => "unknown-edition",
             Self::UnknownEvent(_) => "unknown-event",
-            Self::Unavailable(_) => "log-unavailable",
-            Self::Contended => "contended",
-            Self::Log(_) => "log-failed",
+            Self::Log(failure) => failure.code(),
         }
     }
 
@@ -134,29 +127,21 @@ impl SchedulingError {
             Self::UnknownEdition(_) | Self::UnknownEvent(_) => {
                 Told::refusal(RefusalKind::Unknown, code, self)
             }
-            Self::Unavailable(_) | Self::Contended => {
-                Told::failure(ErrorKind::Unavailable, code, self)
-            }
-            Self::Log(_) => Told::failure(ErrorKind::Internal, code, self),
+            Self::Log(failure) => Told::failure(failure.kind(), code, self),
         }
     }
 
     fn from_command<E>(error: CommandError<E>, refused: impl FnOnce(E) -> Self) -> Self {
         match error {
             CommandError::Refused(refusal) => refused(refusal),
-            CommandError::Contended { .. } => Self::Contended,
-            CommandError::Unavailable(reason) => Self::Unavailable(reason),
-            CommandError::Log(reason) => Self::Log(reason),
+            CommandError::Failed(failure) => Self::Log(failure),
         }
     }
 }
 
 impl From<eventlog::LoadError> for SchedulingError {
     fn from(e: eventlog::LoadError) -> Self {
-        match e {
-            eventlog::LoadError::Unavailable { reason } => Self::Unavailable(reason),
-            other => Self::Log(other.to_string()),
-        }
+        Self::Log(e.into())
     }
 }
 
@@ -235,7 +220,9 @@ impl Scheduling {
                 .execute_with::<EventAggregate>(&key, &command, meta, alongside)
                 .await
             {
-                Err(CommandError::Contended { .. }) if claiming && attempt < CLAIM_ATTEMPTS => {
+                Err(CommandError::Failed(LogFailure::Contended { .. }))
+                    if claiming && attempt < CLAIM_ATTEMPTS =>
+                {
                     attempt += 1;
                 }
                 outcome => {
@@ -321,7 +308,6 @@ impl Scheduling {
         &self,
         replicas: usize,
     ) -> Result<EarlierClaims, SchedulingError> {
-        let unavailable = |e: &dyn std::fmt::Display| SchedulingError::Unavailable(e.to_string());
         let js = self.log.jetstream();
         let config = async_nats::jetstream::kv::Config {
             bucket: MIGRATIONS_BUCKET.into(),
@@ -336,12 +322,12 @@ impl Scheduling {
             Err(_) => js
                 .update_key_value(config)
                 .await
-                .map_err(|e| unavailable(&e))?,
+                .map_err(LogFailure::unavailable)?,
         };
         let reached = bucket
             .get(SESSION_IDS_MIGRATION)
             .await
-            .map_err(|e| unavailable(&e))?
+            .map_err(LogFailure::unavailable)?
             .and_then(|bytes| std::str::from_utf8(&bytes).ok()?.parse::<u64>().ok())
             .unwrap_or(0);
         let last = self.log.last_sequence(STREAM.name).await?;
@@ -351,7 +337,7 @@ impl Scheduling {
             bucket
                 .put(SESSION_IDS_MIGRATION, last.to_string().into())
                 .await
-                .map_err(|e| unavailable(&e))?;
+                .map_err(LogFailure::unavailable)?;
         }
         Ok(outcome)
     }
@@ -366,13 +352,12 @@ impl Scheduling {
     ) -> Result<(), SchedulingError> {
         use async_nats::jetstream::consumer;
         use futures_util::StreamExt;
-        let unavailable = |e: &dyn std::fmt::Display| SchedulingError::Unavailable(e.to_string());
         let stream = self
             .log
             .jetstream()
             .get_stream(STREAM.name)
             .await
-            .map_err(|e| unavailable(&e))?;
+            .map_err(LogFailure::unavailable)?;
         let mut consumer = stream
             .create_consumer(consumer::pull::OrderedConfig {
                 deliver_policy: consumer::DeliverPolicy::ByStartSequence {
@@ -382,21 +367,21 @@ impl Scheduling {
                 ..Default::default()
             })
             .await
-            .map_err(|e| unavailable(&e))?;
+            .map_err(LogFailure::unavailable)?;
         let pending = consumer
             .info()
             .await
-            .map_err(|e| unavailable(&e))?
+            .map_err(LogFailure::unavailable)?
             .num_pending;
         if pending == 0 {
             return Ok(());
         }
-        let mut messages = consumer.messages().await.map_err(|e| unavailable(&e))?;
+        let mut messages = consumer.messages().await.map_err(LogFailure::unavailable)?;
         let mut editions: std::collections::HashMap<EventId, EditionId> =
             std::collections::HashMap::new();
         while let Some(message) = messages.next().await {
-            let message = message.map_err(|e| unavailable(&e))?;
-            let info = message.info().map_err(|e| unavailable(&e))?;
+            let message = message.map_err(LogFailure::unavailable)?;
+            let info = message.info().map_err(LogFailure::unavailable)?;
             let (seq, left) = (info.stream_sequence, info.pending);
             let event = message
                 .subject

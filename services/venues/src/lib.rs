@@ -8,8 +8,9 @@
 //! - [`Venues`]: the commands on a venue.
 //! - [`VenuesError`]: why a command recorded nothing, with a stable code.
 
+use eventlog::LogFailure;
 use eventlog::{AggregateKey, Category, CommandError, CommandMeta, Decided, EventLog, StreamSpec};
-use proto::refusal::{ErrorKind, Told};
+use proto::refusal::Told;
 use proto::values::{SessionId, VenueId};
 use proto::venues::{Command, Event};
 use venues_domain::{Venue, VenueRefusal, VenueState};
@@ -36,15 +37,9 @@ pub enum VenuesError {
     /// The venue's rules refused it.
     #[error("{0}")]
     Refused(VenueRefusal),
-    /// JetStream did not answer; the same command with the same idempotency key may be retried.
-    #[error("the event log is unavailable: {0}")]
-    Unavailable(String),
-    /// Other writers kept changing the venue; retry.
-    #[error("too many concurrent changes; retry")]
-    Contended,
-    /// The log could not be read or written.
-    #[error("the event log failed: {0}")]
-    Log(String),
+    /// The log recorded or read nothing: unavailable, contended or broken.
+    #[error(transparent)]
+    Log(#[from] LogFailure),
 }
 
 impl VenuesError {
@@ -52,9 +47,7 @@ impl VenuesError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Refused(refusal) => refusal.code(),
-            Self::Unavailable(_) => "log-unavailable",
-            Self::Contended => "contended",
-            Self::Log(_) => "log-failed",
+            Self::Log(failure) => failure.code(),
         }
     }
 
@@ -63,10 +56,7 @@ impl VenuesError {
         let code = self.code();
         match self {
             Self::Refused(refusal) => Told::refusal(refusal.kind(), code, refusal),
-            Self::Unavailable(_) | Self::Contended => {
-                Told::failure(ErrorKind::Unavailable, code, self)
-            }
-            Self::Log(_) => Told::failure(ErrorKind::Internal, code, self),
+            Self::Log(failure) => Told::failure(failure.kind(), code, self),
         }
     }
 }
@@ -75,9 +65,7 @@ impl From<CommandError<VenueRefusal>> for VenuesError {
     fn from(error: CommandError<VenueRefusal>) -> Self {
         match error {
             CommandError::Refused(refusal) => Self::Refused(refusal),
-            CommandError::Contended { .. } => Self::Contended,
-            CommandError::Unavailable(reason) => Self::Unavailable(reason),
-            CommandError::Log(reason) => Self::Log(reason),
+            CommandError::Failed(failure) => Self::Log(failure),
         }
     }
 }

@@ -34,6 +34,7 @@ pub mod signature;
 pub mod store;
 pub mod subscriptions;
 
+use eventlog::LogFailure;
 use eventlog::{AggregateKey, Category, CommandError, CommandMeta, EventLog, StreamSpec};
 use proto::webhooks::{Event, Kind, Subscribe, SubscriptionId, WebhookUrl};
 
@@ -74,15 +75,9 @@ pub enum WebhooksError {
     /// The rules refused it.
     #[error("{0}")]
     Refused(HooksRefusal),
-    /// JetStream did not answer; the same request with the same idempotency key may be retried.
-    #[error("the event log is unavailable: {0}")]
-    Unavailable(String),
-    /// Other writers kept changing the subscriber's subscriptions; retry.
-    #[error("too many concurrent changes; retry")]
-    Contended,
-    /// The log could not be read or written.
-    #[error("the event log failed: {0}")]
-    Log(String),
+    /// The log recorded or read nothing: unavailable, contended or broken.
+    #[error(transparent)]
+    Log(#[from] LogFailure),
     /// The secrets' bucket did not answer.
     #[error("{0}")]
     Secrets(#[from] secrets::SecretsUnavailable),
@@ -99,9 +94,7 @@ impl WebhooksError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Refused(refusal) => refusal.code(),
-            Self::Unavailable(_) => "log-unavailable",
-            Self::Contended => "contended",
-            Self::Log(_) => "log-failed",
+            Self::Log(failure) => failure.code(),
             Self::Secrets(_) => "secrets-unavailable",
             Self::Store(StoreError::InvalidCursor) => "invalid-cursor",
             Self::Store(_) => "store-failed",
@@ -114,9 +107,7 @@ impl From<CommandError<HooksRefusal>> for WebhooksError {
     fn from(error: CommandError<HooksRefusal>) -> Self {
         match error {
             CommandError::Refused(refusal) => Self::Refused(refusal),
-            CommandError::Contended { .. } => Self::Contended,
-            CommandError::Unavailable(reason) => Self::Unavailable(reason),
-            CommandError::Log(reason) => Self::Log(reason),
+            CommandError::Failed(failure) => Self::Log(failure),
         }
     }
 }

@@ -11,6 +11,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::on;
+use proto::refusal::ErrorKind;
 use proto::webhooks::{Kind, Subscribe, SubscriptionId, WebhookUrl};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -151,11 +152,11 @@ fn problem(error: WebhooksError) -> ApiError {
             };
             ApiError::new(status, refusal.code(), detail)
         }
-        WebhooksError::Unavailable(_)
-        | WebhooksError::Contended
-        | WebhooksError::Secrets(_)
-        | WebhooksError::NotServed => {
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error.code(), detail).retry_after(1)
+        WebhooksError::Log(failure) if failure.kind() == ErrorKind::Unavailable => {
+            ApiError::unavailable(error.code(), &detail)
+        }
+        WebhooksError::Secrets(_) | WebhooksError::NotServed => {
+            ApiError::unavailable(error.code(), &detail)
         }
         WebhooksError::Store(webhooks::StoreError::InvalidCursor) => {
             ApiError::new(StatusCode::BAD_REQUEST, "invalid-cursor", detail)
