@@ -28,10 +28,8 @@
 //! - [`venue`]: the venue's requests to answer (confirm, decline, change capacity) and the
 //!   attendance lists with check-in at the door.
 //! - [`charts`]: the statistics as SVG charts, each downloadable as CSV.
-//! - [`import`]: a programme imported from CSV: the preview with every row's errors, then an
-//!   all-or-nothing import with deterministic idempotency keys; the CSV reading, preview and
-//!   upload machinery every import shares.
-//! - [`venue_import`]: venues imported from CSV the same way.
+//! - [`import`]: files imported from CSV (a programme, the venues): the preview with every row's
+//!   errors, then an all-or-nothing import with deterministic idempotency keys.
 //! - [`routes`]: [`router`], the console's routes.
 
 pub mod api;
@@ -44,7 +42,6 @@ pub mod page;
 pub mod programme;
 pub mod routes;
 pub mod venue;
-pub mod venue_import;
 
 pub use routes::{Console, router};
 

@@ -19,7 +19,7 @@ use crate::api::Api;
 use crate::limits::{SignInLimits, wait_message};
 use crate::login::{self, LoginError, Logins, SignedIn, check_origin};
 use crate::page::{Failure, STYLE, ok, page};
-use crate::{charts, import, organiser, programme, venue, venue_import};
+use crate::{charts, import, organiser, programme, venue};
 use gateway::limits::ClientAddress;
 
 /// The largest form the console reads: a programme's CSV (1 MiB is thousands of sessions).
@@ -70,11 +70,11 @@ pub async fn router(state: AppState) -> Result<Router, LoginError> {
         )
         .route(
             "/console/editions/{edition}/import",
-            get(import::form).post(import::preview),
+            get(import::programme::form).post(import::programme::preview),
         )
         .route(
             "/console/editions/{edition}/import/commit",
-            post(import::commit),
+            post(import::programme::commit),
         )
         .route(
             "/console/editions/{edition}/events/new",
@@ -114,9 +114,12 @@ pub async fn router(state: AppState) -> Result<Router, LoginError> {
         )
         .route(
             "/console/venues/import",
-            get(venue_import::form).post(venue_import::preview),
+            get(import::venues::form).post(import::venues::preview),
         )
-        .route("/console/venues/import/commit", post(venue_import::commit))
+        .route(
+            "/console/venues/import/commit",
+            post(import::venues::commit),
+        )
         .route("/console/venue", get(venue::requests))
         .route(
             "/console/venue/hosting/{session}/{answer}",

@@ -1,6 +1,6 @@
 //! Venues imported from CSV, the way organisers keep their directory: one row per venue.
 //!
-//! Columns (a header row, in any order; `,` or `;` between fields; [`crate::import::read_table`]
+//! Columns (a header row, in any order; `,` or `;` between fields; [`super::read_table`]
 //! reads them): `nom`, `type` (the venue kind, as its French label or wire name), `adresse`,
 //! `code postal`, `commune`, `code insee`, `contact` (a name or a role at the venue),
 //! `capacité max` (the room's), `horaires` (`lun-ven 9h-17h`, several spans separated by `|`);
@@ -10,7 +10,7 @@
 //! `|`). The English names (`name`, `kind`, `street`, `postcode`, `town`, `insee_code`,
 //! `max_capacity`, `opening_hours`, `phone`, `room`, `accessibility`, `equipment`) are read too.
 //!
-//! It works as the programme's import does ([`crate::import`]): [`plan`] is pure and lists
+//! It is checked and imported as every import is ([`crate::import`]): [`plan`] is pure and lists
 //! every row's errors (the venue's registration as the contract reads it, checked before
 //! anything is sent); nothing is sent while one row has one. A venue already in the directory
 //! (same name, same town) is not sent again: the row says so. The import then registers each
@@ -26,15 +26,15 @@ use jiff::civil::Time;
 use maud::{Markup, html};
 use proto::taxonomy::{Equipment, VenueKind};
 use proto::venues::{OpeningHours, Register, Weekday};
-use serde::Deserialize;
 use serde_json::json;
 
-use crate::import::{
-    Checked, Column, Row, Upload, digest, list, normal, parse_time, preview_answer, read_table,
-    read_upload, rows_table, stopped, taxonomy, upload_form,
+use super::{
+    Checked, Column, CommitForm, Row, Upload, commit_form, committed_text, digest, list, normal,
+    parse_time, preview_answer, read_table, read_upload, refused_notice, rows_table, stopped,
+    taxonomy, upload_form,
 };
 use crate::login::{Login, SignedIn, check_origin};
-use crate::page::{Failure, hidden, ok, page};
+use crate::page::{Failure, ok, page};
 use crate::routes::Console;
 
 /// The columns, by the names a header may give them.
@@ -444,33 +444,20 @@ fn preview_page(login: &Login, plan: &Plan, text: &str) -> Markup {
                     ", sans erreur. Rien n'est encore enregistré." }
             }
             @if !plan.venues.is_empty() {
-                form method="post" action="/console/venues/import/commit" {
-                    (hidden("csrf", &login.csrf))
-                    input type="hidden" name="text" value=(text);
-                    p { button type="submit" { "Enregistrer ces " (plan.venues.len()) " lieu(x)" } }
-                }
+                (commit_form(
+                    login,
+                    "/console/venues/import/commit",
+                    text,
+                    &format!("Enregistrer ces {} lieu(x)", plan.venues.len()),
+                ))
             }
         } @else {
-            div.alert role="alert" id="import-errors" {
-                p { "Rien n'a été enregistré : corrigez "
-                    @if plan.file_errors.is_empty() { (plan.rows_in_error()) " ligne(s) en erreur" } @else { "le fichier" }
-                    " puis vérifiez de nouveau." }
-                @for e in &plan.file_errors { p { (e) } }
-            }
+            (refused_notice(plan))
         }
         (rows_table(HEADINGS, &plan.rows))
         h2 { "Corriger et vérifier de nouveau" }
         (upload_form(&UPLOAD, "", login, text))
     }
-}
-
-/// The import's form: the checked text, again.
-#[derive(Debug, Deserialize)]
-pub struct CommitForm {
-    /// The session's CSRF token.
-    csrf: String,
-    /// The file's text, as checked.
-    text: String,
 }
 
 /// `POST /console/venues/import/commit`: checks again, then registers every venue.
@@ -480,17 +467,10 @@ pub async fn commit(
     headers: HeaderMap,
     form: Result<Form<CommitForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Failure> {
-    check_origin(&headers)?;
+    let text = committed_text(&signed_in, &headers, form)?;
     let login = &signed_in.login;
-    let Ok(Form(form)) = form else {
-        return Err(Failure::new(
-            StatusCode::FORBIDDEN,
-            "Le formulaire est incomplet.",
-        ));
-    };
-    login.check_csrf(&form.csrf)?;
     login.organiser()?;
-    let plan = plan(&form.text, &directory(&console));
+    let plan = plan(&text, &directory(&console));
     if !plan.is_clean() {
         return Err(Failure::new(
             StatusCode::UNPROCESSABLE_ENTITY,
