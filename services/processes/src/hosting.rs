@@ -226,3 +226,128 @@ impl Dispatch<HostingReaction> for AskVenues {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Hosting requests as given/then specs: every session event that asks or frees a room, and
+    //! the rest of the programme's history, which asks nothing.
+
+    use proto::scheduling::edition;
+    use proto::scheduling::event::{Added, Event};
+    use proto::scheduling::session as session_ids;
+    use proto::values::EditionId;
+
+    use super::*;
+    use crate::spec::programme::*;
+    use crate::spec::{Spec, at, id, react, stored};
+
+    fn given(events: impl IntoIterator<Item = Event>) -> Spec<HostingRequests> {
+        Spec::given(events.into_iter().map(|e| (job_dating(), e)))
+    }
+
+    /// The EHPAD asked to host the session, as scheduled (request 1).
+    fn ask_marronniers() -> HostingReaction {
+        HostingReaction::Request {
+            venue: marronniers(),
+            request: RequestHosting {
+                session: session(),
+                event: job_dating(),
+                request: 1,
+                room: room("salle-polyvalente"),
+                starts_at: at(STARTS),
+                ends_at: at(ENDS),
+                capacity_wanted: 30,
+            },
+        }
+    }
+
+    #[test]
+    fn a_session_scheduled_asks_its_venue_to_host_it() {
+        given([scheduled()]).then([ask_marronniers()]);
+    }
+
+    #[test]
+    fn a_session_moved_in_time_asks_its_venue_again_for_the_new_times() {
+        given([scheduled(), an_hour_later()]).then([
+            ask_marronniers(),
+            HostingReaction::Request {
+                venue: marronniers(),
+                request: RequestHosting {
+                    session: session(),
+                    event: job_dating(),
+                    request: 2,
+                    room: room("salle-polyvalente"),
+                    starts_at: at(LATER_STARTS),
+                    ends_at: at(LATER_ENDS),
+                    capacity_wanted: 30,
+                },
+            },
+        ]);
+    }
+
+    #[test]
+    fn a_session_moved_to_another_venue_releases_the_old_room_then_asks_the_new_venue() {
+        given([moved_to_ifsi()]).then([
+            HostingReaction::Release {
+                venue: marronniers(),
+                session: session(),
+                request: 1,
+            },
+            HostingReaction::Request {
+                venue: ifsi(),
+                request: RequestHosting {
+                    session: session(),
+                    event: job_dating(),
+                    request: 2,
+                    room: room("amphi"),
+                    starts_at: at(STARTS),
+                    ends_at: at(ENDS),
+                    capacity_wanted: 30,
+                },
+            },
+        ]);
+    }
+
+    #[test]
+    fn a_cancelled_session_releases_the_request_it_held() {
+        given([cancelled(ifsi(), 2)]).then([HostingReaction::Release {
+            venue: ifsi(),
+            session: session(),
+            request: 2,
+        }]);
+    }
+
+    #[test]
+    fn the_venues_answers_and_the_events_description_ask_nothing() {
+        given([
+            Event::Added(Added {
+                edition: EditionId(id(0xed)),
+                about: about(),
+            }),
+            Event::Amended(about()),
+            confirmed(30),
+            capacity_changed(20),
+            declined(false),
+            declined(true),
+            withdrew(),
+        ])
+        .then([]);
+    }
+
+    #[test]
+    fn the_scheduling_streams_other_aggregates_ask_nothing() {
+        let edition_published = stored(
+            format!("{}.{}", proto::subjects::EDITIONS.prefix, id(0xed)),
+            &edition::Event::Published(edition::Published {}),
+        );
+        let session_id_claimed = stored(
+            format!("{}.{}", proto::subjects::SESSION_IDS.prefix, session()),
+            &session_ids::Event::Claimed(session_ids::Owner {
+                edition: EditionId(id(0xed)),
+                event: job_dating(),
+            }),
+        );
+        assert_eq!(react::<HostingRequests>(&edition_published, 0), Ok(vec![]));
+        assert_eq!(react::<HostingRequests>(&session_id_claimed, 1), Ok(vec![]));
+    }
+}

@@ -6,7 +6,7 @@
 //! causing event. Restarted at any point, a process sends every command at least once and each
 //! takes effect once. The rule works on typed events ([`TypedReactor::reactions`]: the aggregate's
 //! id and the domain's event); its `Reactor::react` only decodes the stored event with
-//! [`react_typed`].
+//! [`react_typed`], so that each rule is tested on the domain's own words (see `spec`).
 //!
 //! # Layout
 //! - [`hosting`]: [`HostingRequests`] and [`AskVenues`]: a session scheduled, moved or cancelled
@@ -21,11 +21,14 @@
 //!   waiting, demoted or cancelled → the participant's agenda; a promotion that overlaps another
 //!   confirmed session of the participant is cancelled, and the next in line promoted.
 //! - [`clock`]: sessions' ends (no-shows counted) and reservations' deadlines, sent when due.
+//! - `spec` (tests only): `given(events).then(reactions)`, the shape of every process's test.
 
 pub mod agendas;
 pub mod clock;
 pub mod hosting;
 pub mod seats;
+#[cfg(test)]
+mod spec;
 pub mod venue_answers;
 
 pub use agendas::{AgendaKeeper, AgendaReaction, KeepAgendas};
@@ -143,5 +146,50 @@ async fn tell_event(
                     | SchedulingError::Log(_)
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The adapter every process shares: an event of the aggregates a process follows that it
+    //! cannot read is rejected, not skipped (its commit goes to quarantine).
+
+    use serde_json::json;
+
+    use crate::spec::{id, react, stored};
+    use crate::{AgendaKeeper, HostingRequests};
+
+    #[test]
+    fn an_event_of_an_unknown_type_is_rejected() {
+        let mut unknown = stored(
+            format!("{}.{}", proto::subjects::EVENTS.prefix, id(0xe1)),
+            &proto::scheduling::edition::Event::Published(proto::scheduling::edition::Published {}),
+        );
+        unknown.event_type = "SessionTeleported".into();
+        let rejected = react::<HostingRequests>(&unknown, 0).expect_err("rejected");
+        assert!(rejected.0.contains("SessionTeleported"), "{rejected}");
+    }
+
+    #[test]
+    fn an_event_of_an_unreadable_shape_is_rejected() {
+        let mut malformed = stored(
+            format!("{}.{}", proto::subjects::SEATS.prefix, id(0x51)),
+            &proto::registration::session::Event::Ended(proto::registration::session::Ended {
+                no_shows: vec![],
+            }),
+        );
+        malformed.event_type = "RegistrationPromoted".into();
+        malformed.data = json!({"registration": "not a uuid"});
+        assert!(react::<AgendaKeeper>(&malformed, 0).is_err());
+    }
+
+    #[test]
+    fn an_aggregate_whose_id_is_not_a_uuid_is_rejected() {
+        let odd = stored(
+            format!("{}.not-a-uuid", proto::subjects::EVENTS.prefix),
+            &proto::scheduling::event::Event::Amended(crate::spec::programme::about()),
+        );
+        let rejected = react::<HostingRequests>(&odd, 0).expect_err("rejected");
+        assert!(rejected.0.contains("not-a-uuid"), "{rejected}");
     }
 }

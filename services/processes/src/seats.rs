@@ -285,3 +285,108 @@ impl Dispatch<SeatsReaction> for TellSeats {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Sessions' seats as given/then specs: every programme event the seats follow becomes the
+    //! change they must make; the rest of the programme, and the scheduling stream's other
+    //! aggregates, change nothing.
+
+    use proto::scheduling::event::{Added, Event};
+    use proto::scheduling::{edition, session as session_ids};
+    use proto::values::EditionId;
+
+    use super::*;
+    use crate::spec::programme::*;
+    use crate::spec::{Spec, id, react, reason, stored};
+
+    fn given(events: impl IntoIterator<Item = Event>) -> Spec<SessionSeats> {
+        Spec::given(events.into_iter().map(|e| (job_dating(), e)))
+    }
+
+    /// The session's seats set to `capacity`.
+    fn seats(capacity: u32) -> SeatsReaction {
+        SeatsReaction::Capacity {
+            event: job_dating(),
+            session: session(),
+            capacity,
+        }
+    }
+
+    #[test]
+    fn a_capacity_confirmed_opens_the_seats_with_it() {
+        given([confirmed(30)]).then([seats(30)]);
+    }
+
+    #[test]
+    fn a_capacity_lowered_or_raised_reaches_the_seats() {
+        // Lowered, the last confirmed are demoted; raised, the first waiting are promoted.
+        given([confirmed(30), capacity_changed(20), capacity_changed(40)]).then([
+            seats(30),
+            seats(20),
+            seats(40),
+        ]);
+    }
+
+    #[test]
+    fn a_venue_that_declines_or_withdraws_leaves_no_seats() {
+        given([declined(false), declined(true), withdrew()]).then([seats(0), seats(0), seats(0)]);
+    }
+
+    #[test]
+    fn a_session_moved_in_time_refreshes_its_seats_facts() {
+        given([an_hour_later()]).then([SeatsReaction::Refresh {
+            event: job_dating(),
+            session: Some(session()),
+        }]);
+    }
+
+    #[test]
+    fn an_amended_event_refreshes_every_session_of_it() {
+        // Its restriction to some audiences may have changed.
+        given([Event::Amended(about())]).then([SeatsReaction::Refresh {
+            event: job_dating(),
+            session: None,
+        }]);
+    }
+
+    #[test]
+    fn a_cancelled_session_cancels_its_seats_with_the_organisers_reason() {
+        given([cancelled(marronniers(), 1)]).then([SeatsReaction::Cancel {
+            event: Some(job_dating()),
+            session: session(),
+            reason: reason("Intervenants indisponibles"),
+        }]);
+    }
+
+    #[test]
+    fn scheduling_adding_or_moving_to_another_venue_changes_no_seats() {
+        // A new venue's answer will: until then the capacity confirmed stands.
+        given([
+            Event::Added(Added {
+                edition: EditionId(id(0xed)),
+                about: about(),
+            }),
+            scheduled(),
+            moved_to_ifsi(),
+        ])
+        .then([]);
+    }
+
+    #[test]
+    fn the_scheduling_streams_other_aggregates_change_no_seats() {
+        let edition_closed = stored(
+            format!("{}.{}", proto::subjects::EDITIONS.prefix, id(0xed)),
+            &edition::Event::Closed(edition::Closed {}),
+        );
+        let session_id_claimed = stored(
+            format!("{}.{}", proto::subjects::SESSION_IDS.prefix, session()),
+            &session_ids::Event::Claimed(session_ids::Owner {
+                edition: EditionId(id(0xed)),
+                event: job_dating(),
+            }),
+        );
+        assert_eq!(react::<SessionSeats>(&edition_closed, 0), Ok(vec![]));
+        assert_eq!(react::<SessionSeats>(&session_id_claimed, 1), Ok(vec![]));
+    }
+}
