@@ -10,8 +10,13 @@
 //! - [`Decider`]: the trait.
 //! - [`Spec`]: `given(events).when(command).then(events)`, the shape of every domain test.
 //! - [`run`]: a sequence of commands decided one after another, for property tests.
+//! - `laws` (with the `laws` feature): the laws every decider keeps, and `laws::every_history`,
+//!   the property test that checks them with an aggregate's own rules.
 
 use std::fmt::Debug;
+
+#[cfg(feature = "laws")]
+pub mod laws;
 
 /// One aggregate kind's rules.
 pub trait Decider {
