@@ -66,6 +66,24 @@ pub struct Step<'a, D: Decider> {
     pub after: &'a D::State,
 }
 
+/// An accepted step, as [`Step::accepted`] gives it: the state before, the command, the events
+/// it recorded, the state after.
+pub type Accepted<'a, D> = (
+    &'a <D as Decider>::State,
+    &'a <D as Decider>::Command,
+    &'a [<D as Decider>::Event],
+    &'a <D as Decider>::State,
+);
+
+impl<'a, D: Decider> Step<'a, D> {
+    /// The step as `(before, command, events, after)` when the command was accepted; `None` when
+    /// it was refused. Most of an aggregate's rules are about what an accepted command did.
+    pub fn accepted(&self) -> Option<Accepted<'a, D>> {
+        let events = self.outcome.as_ref().ok()?;
+        Some((self.before, self.command, events, self.after))
+    }
+}
+
 /// Decides `commands` one after another from the empty state, as the shell does: an accepted
 /// command's events are folded into the state, a refused one records nothing. `check` sees every
 /// step (property tests assert the aggregate's invariants there). Returns the events recorded, in

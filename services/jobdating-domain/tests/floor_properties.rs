@@ -190,13 +190,7 @@ fn floor_command() -> impl Strategy<Value = FloorCommand> {
 
 /// The floor's own rules after an accepted step.
 fn check(step: Step<'_, Floor>) {
-    let Step {
-        before,
-        command,
-        outcome,
-        after,
-    } = step;
-    let Ok(events) = outcome else {
+    let Some((before, command, events, after)) = step.accepted() else {
         return;
     };
     for event in events {

@@ -93,13 +93,7 @@ fn overlapping(state: &AgendaState) -> Vec<(SessionId, SessionId)> {
 
 /// The agenda's own rules after an accepted step.
 fn check(step: Step<'_, Agenda>) {
-    let Step {
-        before,
-        command,
-        outcome,
-        after,
-    } = step;
-    let Ok(events) = outcome else {
+    let Some((before, command, events, after)) = step.accepted() else {
         return;
     };
     for event in events {

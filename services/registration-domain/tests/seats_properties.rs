@@ -179,13 +179,7 @@ fn command() -> impl Strategy<Value = SeatsCommand> {
 
 /// The seats' own rules after an accepted step.
 fn check(step: Step<'_, Seats>) {
-    let Step {
-        before,
-        command,
-        outcome,
-        after,
-    } = step;
-    let Ok(events) = outcome else {
+    let Some((before, command, events, after)) = step.accepted() else {
         return;
     };
 

@@ -61,15 +61,9 @@ fn rank(status: EditionStatus) -> u8 {
 
 /// The edition's own rules after an accepted step.
 fn check(step: Step<'_, Edition>) {
-    let Step {
-        before,
-        command,
-        outcome,
-        after,
-    } = step;
-    if outcome.is_err() {
+    let Some((before, command, _, after)) = step.accepted() else {
         return;
-    }
+    };
     let Some(edition) = &after.created else {
         return;
     };

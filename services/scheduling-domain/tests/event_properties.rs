@@ -247,17 +247,11 @@ fn moves_forward(from: &VenueStatus, to: &VenueStatus) -> bool {
 
 /// The event's own rules after an accepted step.
 fn check(step: Step<'_, EventAggregate>) {
-    let Step {
-        before,
-        command,
-        outcome,
-        after,
-    } = step;
-    let facts = &command.edition;
-    let answering = matches!(command.command, Command::RecordVenueAnswer(_));
-    let Ok(events) = outcome else {
+    let Some((before, command, events, after)) = step.accepted() else {
         return;
     };
+    let facts = &command.edition;
+    let answering = matches!(command.command, Command::RecordVenueAnswer(_));
 
     // Nothing but venue answers in a closed edition; nothing from another edition.
     assert!(

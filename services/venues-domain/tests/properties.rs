@@ -215,15 +215,9 @@ fn command() -> impl Strategy<Value = Command> {
 
 /// The venue's own rules after an accepted step.
 fn check(step: Step<'_, Venue>) {
-    let Step {
-        before,
-        command,
-        outcome,
-        after,
-    } = step;
-    if outcome.is_err() {
+    let Some((before, command, _, after)) = step.accepted() else {
         return;
-    }
+    };
     let confirmed: Vec<_> = after
         .requests
         .iter()
