@@ -644,16 +644,9 @@ impl VenueState {
             .iter()
             .filter(|(_, hosting)| hosting.is_confirmed())
             .filter(|(session, hosting)| {
-                let request = RequestHosting {
-                    session: **session,
-                    event: hosting.event,
-                    request: hosting.request,
-                    room: hosting.room.clone(),
-                    starts_at: hosting.starts_at,
-                    ends_at: hosting.ends_at,
-                    capacity_wanted: hosting.capacity_wanted,
-                };
-                changed.refusal_for(&request).is_some()
+                changed
+                    .refusal_for(&hosting.request_for(**session))
+                    .is_some()
             })
             .map(|(session, _)| *session)
             .collect();
@@ -788,6 +781,20 @@ impl Hosting {
         match self.status {
             HostingStatus::Confirmed { capacity } => Some(capacity),
             _ => None,
+        }
+    }
+
+    /// The request this hosting answers, for `session`, as the organiser made it: the way back
+    /// of `Hosting::from(&RequestHosting)`, to check it again against changed hours.
+    pub fn request_for(&self, session: SessionId) -> RequestHosting {
+        RequestHosting {
+            session,
+            event: self.event,
+            request: self.request,
+            room: self.room.clone(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            capacity_wanted: self.capacity_wanted,
         }
     }
 

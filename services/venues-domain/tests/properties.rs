@@ -249,15 +249,7 @@ fn check(step: Step<'_, Venue>) {
         }
         // New hours or closed days never leave a confirmed session outside them (a request
         // already made is not checked again when it is confirmed: that is the rule).
-        let request = RequestHosting {
-            session: *session,
-            event: hosting.event,
-            request: hosting.request,
-            room: hosting.room.clone(),
-            starts_at: hosting.starts_at,
-            ends_at: hosting.ends_at,
-            capacity_wanted: hosting.capacity_wanted,
-        };
+        let request = hosting.request_for(*session);
         let was_within = before.details.as_ref().is_some_and(|details| {
             before.hosting(*session) == Some(*hosting) && details.refusal_for(&request).is_none()
         });
