@@ -132,7 +132,8 @@ where
 ///     }
 ///     fn evolve(state: u32, added: &u32) -> u32 { state + added }
 /// }
-/// Spec::<Counter>::given([4, 5]).when(1).then([1]);
+/// let after = Spec::<Counter>::given([4, 5]).when(1).then([1]);
+/// assert_eq!(after, 10);
 /// Spec::<Counter>::given([4, 5]).when(2).then_error("full");
 /// ```
 pub struct Spec<D: Decider> {
@@ -168,14 +169,18 @@ where
     D::Event: PartialEq + Debug,
     D::Error: PartialEq + Debug,
 {
-    /// Asserts the command is accepted and records exactly `expected`.
+    /// Asserts the command is accepted and records exactly `expected`. Returns the state after
+    /// them, for a rule that says more of it.
     #[track_caller]
-    pub fn then(self, expected: impl IntoIterator<Item = D::Event>) {
+    pub fn then(self, expected: impl IntoIterator<Item = D::Event>) -> D::State {
         let expected: Vec<D::Event> = expected.into_iter().collect();
         match D::decide(&self.state, &self.command) {
             Ok(events) => assert_eq!(events, expected, "the command recorded other events"),
             Err(error) => panic!("the command was refused with {error:?}, expected {expected:?}"),
         }
+        expected
+            .iter()
+            .fold(self.state, |state, e| D::evolve(state, e))
     }
 
     /// Asserts the command is refused with `expected`, recording nothing.

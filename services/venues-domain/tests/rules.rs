@@ -748,13 +748,11 @@ fn a_new_request_replaces_the_old_one_and_frees_its_time() {
     // Session 1 was confirmed in the morning, then moved to the afternoon (request 2).
     let afternoon = ask(1, 2, BIG, "2024-04-16T12:00:00Z", "2024-04-16T14:00:00Z");
     let history = vec![registered(), requested(&morning()), confirmed(1, 1, 30)];
-    Spec::<Venue>::given(history.clone())
+    let state = Spec::<Venue>::given(history.clone())
         .when(Command::RequestHosting(afternoon.clone()))
         .then([requested(&afternoon)]);
-
     let mut history = history;
     history.push(requested(&afternoon));
-    let state = state_after(&history);
     let hosting = state.hosting(session(1)).expect("requested");
     assert_eq!(hosting.status, HostingStatus::Pending);
     assert_eq!(hosting.request, 2);
