@@ -7,6 +7,10 @@
 //! (job seekers), the mission locale (young people) and the collège de Fontreyne (classes of
 //! pupils). Most requests are made the day before, Monday 15 April at noon; seats reserved for the
 //! mission locale are kept until Monday 20:00 Paris time (18:00Z).
+//!
+//! Why this file is long: it is the one table of a session's seat rules, in sections (the `// ---`
+//! banners), all written with the helpers at its top in the domain's words. A section reads alone;
+//! split into files, each would have to bring those helpers along.
 
 use std::collections::BTreeSet;
 

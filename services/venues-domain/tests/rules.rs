@@ -4,6 +4,10 @@
 //! The venue is the EHPAD Les Marronniers in Gap (INSEE 05061), open Monday to Friday
 //! 08:30–12:30 and 13:30–18:00, Europe/Paris, closed on 22 and 23 April 2024 for works. Most
 //! sessions are on Tuesday 16 April 2024, when Paris is at UTC+02: 09:30 local is 07:30Z.
+//!
+//! Why this file is long: it is the one table of a venue's rules, in sections (the `// ---`
+//! banners), all written with the helpers at its top in the domain's words. A section reads alone;
+//! split into files, each would have to bring those helpers along.
 
 use decider::{Decider, Spec};
 use jiff::Timestamp;
