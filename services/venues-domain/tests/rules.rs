@@ -264,6 +264,15 @@ fn release(n: u128, request: u32) -> Command {
     }
 }
 
+/// Asserts the registered venue refuses `request` on arrival for `why`: the request is
+/// recorded, then its refusal.
+#[track_caller]
+fn refused_on_arrival(request: &RequestHosting, why: HostingRefusal) {
+    Spec::<Venue>::given([registered()])
+        .when(Command::RequestHosting(request.clone()))
+        .then([requested(request), refused(request, why)]);
+}
+
 /// The state after `history`.
 fn state_after(history: &[Event]) -> VenueState {
     Venue::fold(history)
@@ -498,60 +507,35 @@ fn a_request_for_an_unknown_room_is_refused() {
         "2024-04-16T07:30:00Z",
         "2024-04-16T09:30:00Z",
     );
-    Spec::<Venue>::given([registered()])
-        .when(Command::RequestHosting(request.clone()))
-        .then([
-            requested(&request),
-            refused(&request, HostingRefusal::UnknownRoom),
-        ]);
+    refused_on_arrival(&request, HostingRefusal::UnknownRoom);
 }
 
 #[test]
 fn a_request_that_ends_before_it_starts_is_refused() {
     let backwards = ask(1, 1, BIG, "2024-04-16T09:30:00Z", "2024-04-16T07:30:00Z");
-    Spec::<Venue>::given([registered()])
-        .when(Command::RequestHosting(backwards.clone()))
-        .then([
-            requested(&backwards),
-            refused(&backwards, HostingRefusal::EndsBeforeItStarts),
-        ]);
+    refused_on_arrival(&backwards, HostingRefusal::EndsBeforeItStarts);
     let empty = ask(1, 1, BIG, "2024-04-16T07:30:00Z", "2024-04-16T07:30:00Z");
-    Spec::<Venue>::given([registered()])
-        .when(Command::RequestHosting(empty.clone()))
-        .then([
-            requested(&empty),
-            refused(&empty, HostingRefusal::EndsBeforeItStarts),
-        ]);
+    refused_on_arrival(&empty, HostingRefusal::EndsBeforeItStarts);
 }
 
 #[test]
 fn a_request_on_a_closed_day_is_refused_with_the_period_reason() {
     // Monday 22 April 2024, 09:30–11:30 local: a weekday, within hours, but the works close it.
     let request = ask(1, 1, BIG, "2024-04-22T07:30:00Z", "2024-04-22T09:30:00Z");
-    Spec::<Venue>::given([registered()])
-        .when(Command::RequestHosting(request.clone()))
-        .then([
-            requested(&request),
-            refused(
-                &request,
-                HostingRefusal::ClosedPeriod {
-                    reason: works().reason,
-                },
-            ),
-        ]);
+    refused_on_arrival(
+        &request,
+        HostingRefusal::ClosedPeriod {
+            reason: works().reason,
+        },
+    );
     // The last closed day too (Tuesday 23 April).
     let request = ask(1, 1, BIG, "2024-04-23T12:00:00Z", "2024-04-23T14:00:00Z");
-    Spec::<Venue>::given([registered()])
-        .when(Command::RequestHosting(request.clone()))
-        .then([
-            requested(&request),
-            refused(
-                &request,
-                HostingRefusal::ClosedPeriod {
-                    reason: works().reason,
-                },
-            ),
-        ]);
+    refused_on_arrival(
+        &request,
+        HostingRefusal::ClosedPeriod {
+            reason: works().reason,
+        },
+    );
     // The day after reopens.
     let request = ask(1, 1, BIG, "2024-04-24T07:30:00Z", "2024-04-24T09:30:00Z");
     Spec::<Venue>::given([registered()])
@@ -563,17 +547,12 @@ fn a_request_on_a_closed_day_is_refused_with_the_period_reason() {
 fn a_closed_day_is_read_in_the_venues_time_zone() {
     // 21 April 2024 at 22:30Z is already Monday 22 April, 00:30, in Paris.
     let request = ask(1, 1, BIG, "2024-04-21T22:30:00Z", "2024-04-21T23:00:00Z");
-    Spec::<Venue>::given([registered()])
-        .when(Command::RequestHosting(request.clone()))
-        .then([
-            requested(&request),
-            refused(
-                &request,
-                HostingRefusal::ClosedPeriod {
-                    reason: works().reason,
-                },
-            ),
-        ]);
+    refused_on_arrival(
+        &request,
+        HostingRefusal::ClosedPeriod {
+            reason: works().reason,
+        },
+    );
 }
 
 #[test]
@@ -590,12 +569,7 @@ fn a_request_outside_opening_hours_is_refused() {
     ];
     for (starts, ends) in outside {
         let request = ask(1, 1, BIG, starts, ends);
-        Spec::<Venue>::given([registered()])
-            .when(Command::RequestHosting(request.clone()))
-            .then([
-                requested(&request),
-                refused(&request, HostingRefusal::OutsideOpeningHours),
-            ]);
+        refused_on_arrival(&request, HostingRefusal::OutsideOpeningHours);
     }
 }
 
@@ -672,33 +646,18 @@ fn only_the_first_failing_check_is_recorded() {
         "2024-04-22T04:00:00Z",
         "2024-04-22T05:00:00Z",
     );
-    Spec::<Venue>::given([registered()])
-        .when(Command::RequestHosting(request.clone()))
-        .then([
-            requested(&request),
-            refused(&request, HostingRefusal::UnknownRoom),
-        ]);
+    refused_on_arrival(&request, HostingRefusal::UnknownRoom);
     // Backwards on a closed day: the times are reported.
     let request = ask(1, 1, BIG, "2024-04-22T05:00:00Z", "2024-04-22T04:00:00Z");
-    Spec::<Venue>::given([registered()])
-        .when(Command::RequestHosting(request.clone()))
-        .then([
-            requested(&request),
-            refused(&request, HostingRefusal::EndsBeforeItStarts),
-        ]);
+    refused_on_arrival(&request, HostingRefusal::EndsBeforeItStarts);
     // Closed day and outside hours: the closed period is reported.
     let request = ask(1, 1, BIG, "2024-04-22T04:00:00Z", "2024-04-22T05:00:00Z");
-    Spec::<Venue>::given([registered()])
-        .when(Command::RequestHosting(request.clone()))
-        .then([
-            requested(&request),
-            refused(
-                &request,
-                HostingRefusal::ClosedPeriod {
-                    reason: works().reason,
-                },
-            ),
-        ]);
+    refused_on_arrival(
+        &request,
+        HostingRefusal::ClosedPeriod {
+            reason: works().reason,
+        },
+    );
     assert_eq!(
         status_after(
             &[
@@ -1356,12 +1315,7 @@ fn a_session_ending_at_midnight_does_not_take_the_next_day() {
     // on a closed day (the end is exclusive), but outside the opening spans, which close by
     // midnight.
     let request = ask(1, 1, BIG, "2024-04-21T20:00:00Z", "2024-04-21T22:00:00Z");
-    Spec::<Venue>::given([registered()])
-        .when(Command::RequestHosting(request.clone()))
-        .then([
-            requested(&request),
-            refused(&request, HostingRefusal::OutsideOpeningHours),
-        ]);
+    refused_on_arrival(&request, HostingRefusal::OutsideOpeningHours);
 }
 
 #[test]
