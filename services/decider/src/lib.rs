@@ -10,8 +10,13 @@
 //! - [`Decider`]: the trait.
 //! - [`Spec`]: `given(events).when(command).then(events)`, the shape of every domain test.
 //! - [`run`]: a sequence of commands decided one after another, for property tests.
+//! - `laws` (with the `laws` feature): the laws every decider keeps, and `laws::every_history`,
+//!   the property test that checks them with an aggregate's own rules.
 
 use std::fmt::Debug;
+
+#[cfg(feature = "laws")]
+pub mod laws;
 
 /// One aggregate kind's rules.
 pub trait Decider {
@@ -59,6 +64,24 @@ pub struct Step<'a, D: Decider> {
     pub outcome: &'a Result<Vec<D::Event>, D::Error>,
     /// The state after it: `before` with the events folded in, or `before` itself when refused.
     pub after: &'a D::State,
+}
+
+/// An accepted step, as [`Step::accepted`] gives it: the state before, the command, the events
+/// it recorded, the state after.
+pub type Accepted<'a, D> = (
+    &'a <D as Decider>::State,
+    &'a <D as Decider>::Command,
+    &'a [<D as Decider>::Event],
+    &'a <D as Decider>::State,
+);
+
+impl<'a, D: Decider> Step<'a, D> {
+    /// The step as `(before, command, events, after)` when the command was accepted; `None` when
+    /// it was refused. Most of an aggregate's rules are about what an accepted command did.
+    pub fn accepted(&self) -> Option<Accepted<'a, D>> {
+        let events = self.outcome.as_ref().ok()?;
+        Some((self.before, self.command, events, self.after))
+    }
 }
 
 /// Decides `commands` one after another from the empty state, as the shell does: an accepted
@@ -109,7 +132,8 @@ where
 ///     }
 ///     fn evolve(state: u32, added: &u32) -> u32 { state + added }
 /// }
-/// Spec::<Counter>::given([4, 5]).when(1).then([1]);
+/// let after = Spec::<Counter>::given([4, 5]).when(1).then([1]);
+/// assert_eq!(after, 10);
 /// Spec::<Counter>::given([4, 5]).when(2).then_error("full");
 /// ```
 pub struct Spec<D: Decider> {
@@ -145,14 +169,18 @@ where
     D::Event: PartialEq + Debug,
     D::Error: PartialEq + Debug,
 {
-    /// Asserts the command is accepted and records exactly `expected`.
+    /// Asserts the command is accepted and records exactly `expected`. Returns the state after
+    /// them, for a rule that says more of it.
     #[track_caller]
-    pub fn then(self, expected: impl IntoIterator<Item = D::Event>) {
+    pub fn then(self, expected: impl IntoIterator<Item = D::Event>) -> D::State {
         let expected: Vec<D::Event> = expected.into_iter().collect();
         match D::decide(&self.state, &self.command) {
             Ok(events) => assert_eq!(events, expected, "the command recorded other events"),
             Err(error) => panic!("the command was refused with {error:?}, expected {expected:?}"),
         }
+        expected
+            .iter()
+            .fold(self.state, |state, e| D::evolve(state, e))
     }
 
     /// Asserts the command is refused with `expected`, recording nothing.

@@ -7,6 +7,10 @@
 //! 13:45); a candidate's interviews at least 15 minutes apart, at most 2 each; wishes until
 //! Monday 15 April 16:00Z. The EHPAD Les Marronniers has two tables (1 and 2), the ADMR of
 //! Embrun one (3). Léa comes through the mission locale, Karim through France Travail.
+//!
+//! Why this file is long: it is the one table of a job-dating floor's rules, in sections (the `//
+//! ---` banners), all written with the helpers at its top in the domain's words. A section reads
+//! alone; split into files, each would have to bring those helpers along.
 
 use decider::{Decider, Spec};
 use jiff::Timestamp;

@@ -1,18 +1,17 @@
 //! An edition on random histories: creations (reversed or too long dates, no organiser, an
-//! organiser twice), date amendments, publication and closing, in any order. After every step: a
-//! refusal is a typed [`EditionRefusal`] with its code, and records nothing; the events recorded
-//! fold without panic and read back from their wire form; a created edition lasts 1 to 31 days,
-//! has organisers, each once, and its status only moves forward (draft, published, closed); the
-//! state survives its snapshot. No I/O.
+//! organiser twice), date amendments, publication and closing, in any order. After every step:
+//! the laws every decider keeps (`decider::laws`: a refusal is a typed [`EditionRefusal`] with its
+//! code, and records nothing; the events recorded fold without panic and read back from their
+//! wire form; the state survives its snapshot); a created edition lasts 1 to 31 days, has
+//! organisers, each once, and its status only moves forward (draft, published, closed). No I/O.
 
 use decider::Step;
 use jiff::civil::{Date, date};
 use proptest::prelude::*;
-use proto::contract::EventContract;
 use proto::scheduling::EditionStatus;
-use proto::scheduling::edition::{AmendDates, Command, Create, Event};
+use proto::scheduling::edition::{AmendDates, Command, Create};
 use proto::values::{DepartementCode, Name, OrganiserId, TimeZoneName};
-use scheduling_domain::{Edition, EditionRefusal, EditionState};
+use scheduling_domain::{Edition, EditionRefusal};
 
 /// Days around the Hautes-Alpes week (15–26 April 2024): the same day, a week, a month and a
 /// day, and before.
@@ -60,32 +59,11 @@ fn rank(status: EditionStatus) -> u8 {
     }
 }
 
+/// The edition's own rules after an accepted step.
 fn check(step: Step<'_, Edition>) {
-    let Step {
-        before,
-        command,
-        outcome,
-        after,
-    } = step;
-    match outcome {
-        Err(refusal) => {
-            let refusal: &EditionRefusal = refusal;
-            assert!(!refusal.code().is_empty() && !refusal.to_string().is_empty());
-            assert_eq!(after, before, "a refusal changes nothing");
-            return;
-        }
-        Ok(events) => {
-            for event in events {
-                let wire = event.encode().expect("an event encodes");
-                let read =
-                    Event::decode(wire.event_type, wire.version, &wire.data).expect("and decodes");
-                assert_eq!(&read, event, "an event reads back as recorded");
-            }
-        }
-    }
-    let snapshot = serde_json::to_string(after).expect("the state serialises");
-    let read: EditionState = serde_json::from_str(&snapshot).expect("and reads back");
-    assert_eq!(&read, after, "the snapshot reads back as the state");
+    let Some((before, command, _, after)) = step.accepted() else {
+        return;
+    };
     let Some(edition) = &after.created else {
         return;
     };
@@ -116,13 +94,8 @@ fn check(step: Step<'_, Edition>) {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
-
-    #[test]
-    fn every_history_keeps_the_edition_rules(
-        commands in proptest::collection::vec(command(), 1..12),
-    ) {
-        decider::run::<Edition>(&commands, check);
-    }
+#[test]
+fn every_history_keeps_the_edition_rules() {
+    let histories = proptest::collection::vec(command(), 1..12);
+    decider::laws::every_history::<Edition>(256, histories, EditionRefusal::code, check);
 }

@@ -1,5 +1,9 @@
 //! The rules of an event and its sessions, as given/when/then tables on the Hautes-Alpes week of
 //! April 2024 (and two editions over the daylight-saving changes of 2024).
+//!
+//! Why this file is long: it is the one table of an event's and its sessions' rules, in sections
+//! (the `// ---` banners), all written with the helpers at its top in the domain's words. A section
+//! reads alone; split into files, each would have to bring those helpers along.
 
 use decider::{Decider, Spec};
 use jiff::Timestamp;
