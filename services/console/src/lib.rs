@@ -34,6 +34,7 @@
 
 pub mod api;
 pub mod charts;
+pub mod form;
 pub mod import;
 pub mod limits;
 pub mod login;

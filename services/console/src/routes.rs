@@ -16,6 +16,7 @@ use maud::html;
 use serde::Deserialize;
 
 use crate::api::Api;
+use crate::form::{Posted, WithCsrf};
 use crate::limits::{SignInLimits, wait_message};
 use crate::login::{self, LoginError, Logins, SignedIn, check_origin};
 use crate::page::{Failure, STYLE, ok, page};
@@ -273,18 +274,20 @@ async fn login(
 #[derive(Debug, Deserialize)]
 pub struct CsrfForm {
     /// The login's CSRF token.
+    #[serde(default)]
     csrf: String,
+}
+
+impl WithCsrf for CsrfForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 async fn logout(
     State(console): State<Console>,
-    signed_in: SignedIn,
-    headers: HeaderMap,
-    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+    Posted { signed_in, .. }: Posted<CsrfForm>,
 ) -> Result<Response, Failure> {
-    check_origin(&headers)?;
-    let token = form.map(|Form(form)| form.csrf).unwrap_or_default();
-    signed_in.login.check_csrf(&token)?;
     console
         .logins
         .sign_out(&signed_in.id)

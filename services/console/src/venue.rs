@@ -7,8 +7,8 @@
 //! once, and changing a value makes a new command. After a command the page is shown again,
 //! waiting (`min_seq`) until the read model shows it.
 
-use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use proto::values::{SessionId, VenueId};
@@ -17,7 +17,8 @@ use serde_json::json;
 use uuid::Uuid;
 use views::HostingView;
 
-use crate::login::{Login, SignedIn, check_origin};
+use crate::form::{Posted, WithCsrf};
+use crate::login::{Login, SignedIn};
 use crate::organiser::Wait;
 use crate::page::{
     Failure, form_key, hidden, nonce, ok, page, redirect_after, time_fr, venue_status,
@@ -177,6 +178,7 @@ fn answered_card(login: &Login, h: &HostingView) -> Markup {
 /// An answer to a hosting request, as the forms send it.
 #[derive(Debug, Deserialize)]
 pub struct AnswerForm {
+    #[serde(default)]
     csrf: String,
     nonce: String,
     request: u32,
@@ -187,20 +189,10 @@ pub struct AnswerForm {
 /// `POST /console/venue/hosting/{session}/{confirm|decline|capacity}`.
 pub async fn answer(
     State(console): State<Console>,
-    signed_in: SignedIn,
-    headers: HeaderMap,
     Path((session_text, answer)): Path<(String, String)>,
-    form: Result<Form<AnswerForm>, axum::extract::rejection::FormRejection>,
+    Posted { signed_in, form }: Posted<AnswerForm>,
 ) -> Result<Response, Failure> {
-    check_origin(&headers)?;
     let login = &signed_in.login;
-    let Ok(Form(form)) = form else {
-        return Err(Failure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Le formulaire est incomplet.",
-        ));
-    };
-    login.check_csrf(&form.csrf)?;
     let venue = venue_of(login)?;
     let id = session_id(&session_text)?;
     let body = match answer.as_str() {
@@ -343,6 +335,7 @@ pub async fn attendance(
 /// A check-in, as the form sends it.
 #[derive(Debug, Deserialize)]
 pub struct CheckInForm {
+    #[serde(default)]
     csrf: String,
     nonce: String,
     registration: String,
@@ -352,20 +345,10 @@ pub struct CheckInForm {
 /// `POST /console/venue/sessions/{session}/check-in`.
 pub async fn check_in(
     State(console): State<Console>,
-    signed_in: SignedIn,
-    headers: HeaderMap,
     Path(session_text): Path<String>,
-    form: Result<Form<CheckInForm>, axum::extract::rejection::FormRejection>,
+    Posted { signed_in, form }: Posted<CheckInForm>,
 ) -> Result<Response, Failure> {
-    check_origin(&headers)?;
     let login = &signed_in.login;
-    let Ok(Form(form)) = form else {
-        return Err(Failure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Le formulaire est incomplet.",
-        ));
-    };
-    login.check_csrf(&form.csrf)?;
     venue_of(login)?;
     let id = session_id(&session_text)?;
     let registration = Uuid::parse_str(form.registration.trim()).map_err(|_| {
@@ -435,4 +418,16 @@ pub async fn attendance_csv(
         bytes,
     )
         .into_response())
+}
+
+impl WithCsrf for AnswerForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl WithCsrf for CheckInForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }

@@ -22,16 +22,16 @@ pub mod venues;
 
 use std::collections::BTreeMap;
 
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Multipart};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Multipart;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::civil::{Date, Time};
 use maud::{Markup, html};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::login::{Login, SignedIn, check_origin};
+use crate::form::WithCsrf;
+use crate::login::Login;
 use crate::page::{Failure, hidden, ok, page};
 
 /// The most rows one import takes.
@@ -438,26 +438,16 @@ pub fn commit_form(login: &Login, action: &str, text: &str, button: &str) -> Mar
 #[derive(Debug, Deserialize)]
 pub struct CommitForm {
     /// The login's CSRF token.
+    #[serde(default)]
     csrf: String,
     /// The file's text, as checked.
-    text: String,
+    pub text: String,
 }
 
-/// The text an import's commit form sends, once its origin and CSRF token are checked.
-pub fn committed_text(
-    signed_in: &SignedIn,
-    headers: &HeaderMap,
-    form: Result<Form<CommitForm>, FormRejection>,
-) -> Result<String, Failure> {
-    check_origin(headers)?;
-    let Ok(Form(form)) = form else {
-        return Err(Failure::new(
-            StatusCode::FORBIDDEN,
-            "Le formulaire est incomplet.",
-        ));
-    };
-    signed_in.login.check_csrf(&form.csrf)?;
-    Ok(form.text)
+impl WithCsrf for CommitForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 /// A command refused in the middle of an import.

@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Form, Multipart, Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use catalogue::{EditionView, VenueSummary};
@@ -30,10 +30,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Checked, Column, CommitForm, Row, Upload, commit_form, committed_text, digest, list, normal,
-    parse_date, parse_time, preview_answer, read_table, read_upload, refused_notice, rows_table,
-    stopped, taxonomy, upload_form,
+    Checked, Column, CommitForm, Row, Upload, commit_form, digest, list, normal, parse_date,
+    parse_time, preview_answer, read_table, read_upload, refused_notice, rows_table, stopped,
+    taxonomy, upload_form,
 };
+use crate::form::Posted;
 use crate::login::{Login, SignedIn, check_origin};
 use crate::organiser::edition_id;
 use crate::page::{Failure, ok, page};
@@ -388,12 +389,12 @@ fn preview_page(login: &Login, context: &Context, plan: &Plan, text: &str) -> Ma
 /// `POST /console/editions/{edition}/import/commit`: checks again, then sends every command.
 pub async fn commit(
     State(console): State<Console>,
-    signed_in: SignedIn,
-    headers: HeaderMap,
     Path(edition): Path<String>,
-    form: Result<Form<CommitForm>, axum::extract::rejection::FormRejection>,
+    Posted {
+        signed_in,
+        form: CommitForm { text, .. },
+    }: Posted<CommitForm>,
 ) -> Result<Response, Failure> {
-    let text = committed_text(&signed_in, &headers, form)?;
     let login = &signed_in.login;
     let (context, _) = context(&console, login, &edition).await?;
     let plan = plan(&text, &context);

@@ -18,7 +18,7 @@
 //! so an import cut short and sent again completes what is missing and creates nothing twice
 //! (the gateway derives a venue's id from the key).
 
-use axum::extract::{Form, Multipart, State};
+use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use catalogue::VenueSummary;
@@ -29,10 +29,11 @@ use proto::venues::{OpeningHours, Register, Weekday};
 use serde_json::json;
 
 use super::{
-    Checked, Column, CommitForm, Row, Upload, commit_form, committed_text, digest, list, normal,
-    parse_time, preview_answer, read_table, read_upload, refused_notice, rows_table, stopped,
-    taxonomy, upload_form,
+    Checked, Column, CommitForm, Row, Upload, commit_form, digest, list, normal, parse_time,
+    preview_answer, read_table, read_upload, refused_notice, rows_table, stopped, taxonomy,
+    upload_form,
 };
+use crate::form::Posted;
 use crate::login::{Login, SignedIn, check_origin};
 use crate::page::{Failure, ok, page};
 use crate::routes::Console;
@@ -463,11 +464,11 @@ fn preview_page(login: &Login, plan: &Plan, text: &str) -> Markup {
 /// `POST /console/venues/import/commit`: checks again, then registers every venue.
 pub async fn commit(
     State(console): State<Console>,
-    signed_in: SignedIn,
-    headers: HeaderMap,
-    form: Result<Form<CommitForm>, axum::extract::rejection::FormRejection>,
+    Posted {
+        signed_in,
+        form: CommitForm { text, .. },
+    }: Posted<CommitForm>,
 ) -> Result<Response, Failure> {
-    let text = committed_text(&signed_in, &headers, form)?;
     let login = &signed_in.login;
     login.organiser()?;
     let plan = plan(&text, &directory(&console));
