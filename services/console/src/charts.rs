@@ -14,11 +14,11 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::html;
+use proto::values::EditionId;
 use views::EditionStatistics;
 use views::statistics::Reached;
 
 use crate::login::SignedIn;
-use crate::organiser::edition_id;
 use crate::page::{self as shell, Failure, day_fr, label, ok, raw, time_fr};
 use crate::routes::Console;
 
@@ -311,7 +311,7 @@ async fn statistics(
 ) -> Result<EditionStatistics, Failure> {
     let login = &signed_in.login;
     login.organiser()?;
-    let edition = edition_id(edition)?;
+    let edition = crate::address::parse::<EditionId>(edition)?;
     Ok(console
         .api
         .get(&login.principal, &format!("/editions/{edition}/statistics"))

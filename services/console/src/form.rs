@@ -16,7 +16,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::de::DeserializeOwned;
-use uuid::Uuid;
 
 use crate::login::{SignedIn, check_origin};
 use crate::page::Failure;
@@ -70,15 +69,6 @@ pub(crate) fn checked<T: serde::Serialize + Copy>(
         }
     }
     found
-}
-
-pub(crate) fn id_in<T>(text: &str, make: fn(Uuid) -> T, what: &str) -> Result<T, Failure> {
-    Uuid::parse_str(text).map(make).map_err(|_| {
-        Failure::new(
-            StatusCode::NOT_FOUND,
-            format!("Cette adresse ne désigne aucun(e) {what}."),
-        )
-    })
 }
 
 /// A form posted by a signed-in user: sent from this site (its `Origin`, when the browser gives

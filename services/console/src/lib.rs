@@ -32,6 +32,7 @@
 //!   errors, then an all-or-nothing import with deterministic idempotency keys.
 //! - [`routes`]: [`router`], the console's routes.
 
+pub mod address;
 pub mod api;
 pub mod charts;
 pub mod form;

@@ -9,15 +9,15 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use catalogue::{EditionView, SessionView, VenueStatus};
 use jiff::civil::Date;
 use maud::{Markup, html};
 use proto::values::EditionId;
 use serde::Deserialize;
-use uuid::Uuid;
 
+use crate::address::Named;
 use crate::login::{Login, SignedIn};
 use crate::page::{Failure, day_fr, ok, page, time_fr};
 use crate::routes::Console;
@@ -67,16 +67,6 @@ impl Wait {
     }
 }
 
-/// The edition's id in a path; 404 when it is not one.
-pub fn edition_id(text: &str) -> Result<EditionId, Failure> {
-    Uuid::parse_str(text).map(EditionId).map_err(|_| {
-        Failure::new(
-            axum::http::StatusCode::NOT_FOUND,
-            "Cette adresse ne désigne aucune édition.",
-        )
-    })
-}
-
 /// Every session of an edition, drafts included, in time order.
 pub async fn sessions_of(
     console: &Console,
@@ -109,12 +99,11 @@ pub async fn sessions_of(
 pub async fn grid(
     State(console): State<Console>,
     signed_in: SignedIn,
-    Path(edition): Path<String>,
+    Named(edition): Named<EditionId>,
     Query(wait): Query<Wait>,
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     login.organiser()?;
-    let edition = edition_id(&edition)?;
     let info: EditionView = console
         .api
         .get(&login.principal, &format!("/catalogue/editions/{edition}"))

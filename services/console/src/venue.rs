@@ -36,16 +36,6 @@ fn venue_of(login: &Login) -> Result<VenueId, Failure> {
     }
 }
 
-/// A session id from a path; 404 when it is not one.
-fn session_id(text: &str) -> Result<SessionId, Failure> {
-    Uuid::parse_str(text).map(SessionId).map_err(|_| {
-        Failure::new(
-            StatusCode::NOT_FOUND,
-            "Cette adresse ne désigne aucune séance.",
-        )
-    })
-}
-
 /// The hosting requests of a venue (`GET /venues/{venue}/hosting`).
 #[derive(Debug, Deserialize)]
 struct Hosting {
@@ -194,7 +184,7 @@ pub async fn answer(
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     let venue = venue_of(login)?;
-    let id = session_id(&session_text)?;
+    let id = crate::address::parse::<SessionId>(&session_text)?;
     let body = match answer.as_str() {
         "confirm" | "capacity" => {
             let capacity: u32 = form
@@ -276,7 +266,7 @@ pub async fn attendance(
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     let venue = venue_of(login)?;
-    let id = session_id(&session_text)?;
+    let id = crate::address::parse::<SessionId>(&session_text)?;
     let list: Attendance = console
         .api
         .get(
@@ -350,7 +340,7 @@ pub async fn check_in(
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     venue_of(login)?;
-    let id = session_id(&session_text)?;
+    let id = crate::address::parse::<SessionId>(&session_text)?;
     let registration = Uuid::parse_str(form.registration.trim()).map_err(|_| {
         Failure::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -399,7 +389,7 @@ pub async fn attendance_csv(
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     let venue = venue_of(login)?;
-    let id = session_id(&session_text)?;
+    let id = crate::address::parse::<SessionId>(&session_text)?;
     let (content_type, bytes) = console
         .api
         .get_raw(

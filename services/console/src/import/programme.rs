@@ -36,7 +36,6 @@ use super::{
 };
 use crate::form::Posted;
 use crate::login::{Login, SignedIn, check_origin};
-use crate::organiser::edition_id;
 use crate::page::{Failure, ok, page};
 use crate::routes::Console;
 
@@ -300,7 +299,7 @@ async fn context(
     edition: &str,
 ) -> Result<(Context, String), Failure> {
     login.organiser()?;
-    let edition = edition_id(edition)?;
+    let edition = crate::address::parse::<EditionId>(edition)?;
     let info: EditionView = console
         .api
         .get(&login.principal, &format!("/catalogue/editions/{edition}"))

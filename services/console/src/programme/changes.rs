@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use catalogue::{SessionView, VenueSummary};
@@ -15,11 +15,12 @@ use views::Standing;
 
 use super::sessions::{Placed, place_select, place_value, session_from, when_fields};
 use super::{directory, edition_days, session_of, when_text};
+use crate::address::Named;
 use crate::form::{
-    FieldErrors, Fields, Posted, described, error_summary, field_error, id_in, invalid, value,
+    FieldErrors, Fields, Posted, described, error_summary, field_error, invalid, value,
 };
 use crate::login::{Login, SignedIn};
-use crate::organiser::{Wait, edition_id};
+use crate::organiser::Wait;
 use crate::page::{Failure, day_fr, form_key, hidden, nonce, ok, page, redirect_after, time_fr};
 use crate::routes::Console;
 
@@ -171,12 +172,10 @@ fn consequences_block(c: &Consequences, what: &str) -> Markup {
 pub async fn cancel_page(
     State(console): State<Console>,
     signed_in: SignedIn,
-    Path((edition, id)): Path<(String, String)>,
+    Named((edition, id)): Named<(EditionId, SessionId)>,
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     login.organiser()?;
-    let edition = edition_id(&edition)?;
-    let id = id_in(&id, SessionId, "séance")?;
     let s = session_of(&console, login, edition, id, &Wait::default()).await?;
     let c = consequences(&held_in(&console, login, id).await?);
     Ok(ok(cancel_markup(
@@ -220,7 +219,7 @@ fn cancel_markup(
 /// `POST /console/editions/{edition}/sessions/{session}/cancel`.
 pub async fn cancel(
     State(console): State<Console>,
-    Path((edition, id)): Path<(String, String)>,
+    Named((edition, id)): Named<(EditionId, SessionId)>,
     Posted {
         signed_in,
         form: fields,
@@ -228,8 +227,6 @@ pub async fn cancel(
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     login.organiser()?;
-    let edition = edition_id(&edition)?;
-    let id = id_in(&id, SessionId, "séance")?;
     let s = session_of(&console, login, edition, id, &Wait::default()).await?;
     let reason = value(&fields, "reason");
     if reason.is_empty() || reason.chars().count() > 500 {
@@ -315,12 +312,10 @@ fn move_form(
 pub async fn move_page(
     State(console): State<Console>,
     signed_in: SignedIn,
-    Path((edition, id)): Path<(String, String)>,
+    Named((edition, id)): Named<(EditionId, SessionId)>,
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     login.organiser()?;
-    let edition = edition_id(&edition)?;
-    let id = id_in(&id, SessionId, "séance")?;
     let s = session_of(&console, login, edition, id, &Wait::default()).await?;
     Ok(ok(move_form(
         login,
@@ -343,7 +338,7 @@ pub(crate) fn changes(s: &SessionView, placed: &Placed) -> (bool, bool) {
 /// the button that makes it.
 pub async fn move_preview(
     State(console): State<Console>,
-    Path((edition, id)): Path<(String, String)>,
+    Named((edition, id)): Named<(EditionId, SessionId)>,
     Posted {
         signed_in,
         form: fields,
@@ -351,8 +346,6 @@ pub async fn move_preview(
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     login.organiser()?;
-    let edition = edition_id(&edition)?;
-    let id = id_in(&id, SessionId, "séance")?;
     let s = session_of(&console, login, edition, id, &Wait::default()).await?;
     let (_, days) = edition_days(&console, login, edition).await?;
     let venues = directory(&console);
@@ -409,7 +402,7 @@ pub async fn move_preview(
 /// the times (each only when it changes).
 pub async fn move_confirm(
     State(console): State<Console>,
-    Path((edition, id)): Path<(String, String)>,
+    Named((edition, id)): Named<(EditionId, SessionId)>,
     Posted {
         signed_in,
         form: fields,
@@ -417,8 +410,6 @@ pub async fn move_confirm(
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     login.organiser()?;
-    let edition = edition_id(&edition)?;
-    let id = id_in(&id, SessionId, "séance")?;
     let s = session_of(&console, login, edition, id, &Wait::default()).await?;
     let (_, days) = edition_days(&console, login, edition).await?;
     let placed = session_from(&fields, days, &directory(&console), false).map_err(|errors| {

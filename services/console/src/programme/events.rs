@@ -1,6 +1,6 @@
 //! Events of the programme: created from the console, their description amended.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use catalogue::{EventView, SessionView};
@@ -12,12 +12,13 @@ use serde_json::json;
 
 use super::sessions::session_form;
 use super::{directory, edition_days, event_of, when_text};
+use crate::address::Named;
 use crate::form::{
-    FieldErrors, Fields, Posted, checkboxes, checked, described, error_summary, field_error, id_in,
+    FieldErrors, Fields, Posted, checkboxes, checked, described, error_summary, field_error,
     invalid, value, values, wire,
 };
 use crate::login::{Login, SignedIn};
-use crate::organiser::{Wait, edition_id, sessions_of, status_wire};
+use crate::organiser::{Wait, sessions_of, status_wire};
 use crate::page::{Failure, form_key, hidden, nonce, ok, page, redirect_after, venue_status};
 use crate::routes::Console;
 
@@ -155,11 +156,10 @@ fn event_form(
 pub async fn new_event(
     State(console): State<Console>,
     signed_in: SignedIn,
-    Path(edition): Path<String>,
+    Named(edition): Named<EditionId>,
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     login.organiser()?;
-    let edition = edition_id(&edition)?;
     let (name, _) = edition_days(&console, login, edition).await?;
     Ok(ok(page(
         &format!("Nouvel événement — {name}"),
@@ -177,7 +177,7 @@ pub async fn new_event(
 /// `POST /console/editions/{edition}/events`: creates the event, then shows its page.
 pub async fn create_event(
     State(console): State<Console>,
-    Path(edition): Path<String>,
+    Named(edition): Named<EditionId>,
     Posted {
         signed_in,
         form: fields,
@@ -185,7 +185,6 @@ pub async fn create_event(
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     login.organiser()?;
-    let edition = edition_id(&edition)?;
     let about = match about_from(&fields, &[]) {
         Ok(about) => about,
         Err(errors) => {
@@ -227,13 +226,11 @@ pub async fn create_event(
 pub async fn event_page(
     State(console): State<Console>,
     signed_in: SignedIn,
-    Path((edition, event)): Path<(String, String)>,
+    Named((edition, event)): Named<(EditionId, EventId)>,
     Query(wait): Query<Wait>,
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     login.organiser()?;
-    let edition = edition_id(&edition)?;
-    let event = id_in(&event, EventId, "événement")?;
     let found = event_of(&console, login, edition, event, &wait).await?;
     Ok(ok(render_event(
         &console, login, edition, &found, &wait, None, None,
@@ -297,7 +294,7 @@ pub(crate) async fn render_event(
 /// `POST /console/editions/{edition}/events/{event}/amend`.
 pub async fn amend_event(
     State(console): State<Console>,
-    Path((edition, event)): Path<(String, String)>,
+    Named((edition, event)): Named<(EditionId, EventId)>,
     Posted {
         signed_in,
         form: fields,
@@ -305,8 +302,6 @@ pub async fn amend_event(
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     login.organiser()?;
-    let edition = edition_id(&edition)?;
-    let event = id_in(&event, EventId, "événement")?;
     let wait = Wait::default();
     let current = event_of(&console, login, edition, event, &wait).await?;
     let about = match about_from(&fields, &current.partners) {

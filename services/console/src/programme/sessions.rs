@@ -1,25 +1,26 @@
 //! Sessions of an event: added from the console (date, times, venue and room), and the
 //! session's page, where every registration stands partner by partner.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use catalogue::VenueSummary;
 use jiff::civil::{Date, DateTime};
 use maud::{Markup, html};
-use proto::values::{EventId, SessionId, VenueId};
+use proto::values::{EditionId, EventId, SessionId, VenueId};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::changes::{consequences, held_in};
 use super::events::render_event;
 use super::{ADDED, directory, edition_days, event_of, session_of, when_text};
+use crate::address::Named;
 use crate::form::{
-    FieldErrors, Fields, Posted, described, error_summary, field_error, id_in, invalid, value,
+    FieldErrors, Fields, Posted, described, error_summary, field_error, invalid, value,
 };
 use crate::import::{parse_date, parse_time};
 use crate::login::{Login, SignedIn};
-use crate::organiser::{Wait, edition_id, status_wire};
+use crate::organiser::{Wait, status_wire};
 use crate::page::{
     Failure, day_fr, form_key, hidden, nonce, ok, page, redirect_after, venue_status,
 };
@@ -206,7 +207,7 @@ pub(crate) fn session_form(
 /// asked.
 pub async fn add_session(
     State(console): State<Console>,
-    Path((edition, event)): Path<(String, String)>,
+    Named((edition, event)): Named<(EditionId, EventId)>,
     Posted {
         signed_in,
         form: fields,
@@ -214,8 +215,6 @@ pub async fn add_session(
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     login.organiser()?;
-    let edition = edition_id(&edition)?;
-    let event = id_in(&event, EventId, "événement")?;
     let (_, days) = edition_days(&console, login, edition).await?;
     let placed = match session_from(&fields, days, &directory(&console), true) {
         Ok(placed) => placed,
@@ -271,13 +270,11 @@ pub async fn add_session(
 pub async fn session_page(
     State(console): State<Console>,
     signed_in: SignedIn,
-    Path((edition, id)): Path<(String, String)>,
+    Named((edition, id)): Named<(EditionId, SessionId)>,
     Query(wait): Query<Wait>,
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     login.organiser()?;
-    let edition = edition_id(&edition)?;
-    let id = id_in(&id, SessionId, "séance")?;
     let s = session_of(&console, login, edition, id, &wait).await?;
     let now = consequences(&held_in(&console, login, id).await?);
     let base = format!("/console/editions/{edition}/sessions/{id}");
