@@ -48,23 +48,41 @@ pub struct Row {
     pub errors: Vec<String>,
 }
 
-/// A file checked row by row (a programme, venues): what its preview shows, and whether it may
-/// be imported.
-pub trait Checked {
+/// A file checked row by row: what its preview shows, whether it may be imported, and what its
+/// import sends (`T`, each import's own: the programme's events and sessions, the venues).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked<T> {
     /// Every row, with its errors.
-    fn rows(&self) -> &[Row];
+    pub rows: Vec<Row>,
+    /// Errors of the file as a whole (no header, a missing column, too many rows).
+    pub file_errors: Vec<String>,
+    /// What the import sends, in the file's order.
+    pub to_send: T,
+    /// The file's digest: what the idempotency keys are made of.
+    pub digest: String,
+}
 
-    /// Errors of the file as a whole.
-    fn file_errors(&self) -> &[String];
+impl<T: Default> Checked<T> {
+    /// A file about to be checked: its digest and the errors of the file as a whole.
+    pub fn new(digest: String, file_errors: Vec<String>) -> Self {
+        Self {
+            rows: Vec::new(),
+            file_errors,
+            to_send: T::default(),
+            digest,
+        }
+    }
+}
 
+impl<T> Checked<T> {
     /// Whether nothing stands in the way.
-    fn is_clean(&self) -> bool {
-        self.file_errors().is_empty() && self.rows().iter().all(|r| r.errors.is_empty())
+    pub fn is_clean(&self) -> bool {
+        self.file_errors.is_empty() && self.rows.iter().all(|r| r.errors.is_empty())
     }
 
     /// How many rows have errors.
-    fn rows_in_error(&self) -> usize {
-        self.rows().iter().filter(|r| !r.errors.is_empty()).count()
+    pub fn rows_in_error(&self) -> usize {
+        self.rows.iter().filter(|r| !r.errors.is_empty()).count()
     }
 }
 
@@ -412,13 +430,13 @@ pub fn preview_answer(clean: bool, title: &str, login: &Login, body: Markup) -> 
 }
 
 /// What the preview says when the file cannot be imported: nothing was stored, and why.
-pub fn refused_notice(plan: &impl Checked) -> Markup {
+pub fn refused_notice<T>(plan: &Checked<T>) -> Markup {
     html! {
         div.alert role="alert" id="import-errors" {
             p { "Rien n'a été enregistré : corrigez "
-                @if plan.file_errors().is_empty() { (plan.rows_in_error()) " ligne(s) en erreur" } @else { "le fichier" }
+                @if plan.file_errors.is_empty() { (plan.rows_in_error()) " ligne(s) en erreur" } @else { "le fichier" }
                 " puis vérifiez de nouveau." }
-            @for e in plan.file_errors() { p { (e) } }
+            @for e in &plan.file_errors { p { (e) } }
         }
     }
 }

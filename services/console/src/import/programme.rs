@@ -60,7 +60,7 @@ pub struct Context {
 pub struct SessionPlan {
     /// The row's line.
     pub line: usize,
-    /// The event it belongs to: an index in [`Plan::events`].
+    /// The event it belongs to: an index in [`Programme::events`].
     pub event: usize,
     /// Its id, derived from the edition, the file and the row.
     pub session: Uuid,
@@ -68,30 +68,17 @@ pub struct SessionPlan {
     pub body: serde_json::Value,
 }
 
-/// What an import would send, or why it cannot.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
-    /// Every row, with its errors.
-    pub rows: Vec<Row>,
-    /// Errors of the file as a whole (no header, a missing column, too many rows).
-    pub file_errors: Vec<String>,
+/// What a programme's import sends: its events, then their sessions.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Programme {
     /// The events: their description.
     pub events: Vec<About>,
     /// The sessions, in the file's order.
     pub sessions: Vec<SessionPlan>,
-    /// The file's digest: what the idempotency keys are made of.
-    pub digest: String,
 }
 
-impl Checked for Plan {
-    fn rows(&self) -> &[Row] {
-        &self.rows
-    }
-
-    fn file_errors(&self) -> &[String] {
-        &self.file_errors
-    }
-}
+/// A programme's file, checked.
+pub type Plan = Checked<Programme>;
 
 /// The programme's columns, by the names a header may give them.
 const COLUMNS: &[Column] = &[
@@ -119,15 +106,8 @@ const COLUMNS: &[Column] = &[
 /// Checks every row of a programme's CSV against the edition and the venues.
 pub fn plan(text: &str, context: &Context) -> Plan {
     let digest = digest(context.edition.0.as_bytes(), text);
-    let mut plan = Plan {
-        rows: Vec::new(),
-        file_errors: Vec::new(),
-        events: Vec::new(),
-        sessions: Vec::new(),
-        digest: digest.clone(),
-    };
     let table = read_table(text, COLUMNS);
-    plan.file_errors = table.file_errors;
+    let mut plan = Plan::new(digest.clone(), table.file_errors);
     if !plan.file_errors.is_empty() && table.records.is_empty() {
         return plan;
     }
@@ -238,7 +218,7 @@ pub fn plan(text: &str, context: &Context) -> Plan {
         let event = match (&about, kind) {
             (Some(about), Some(kind)) => match events.get(&(kind, normal(&title))) {
                 Some(&i) => {
-                    let known = &plan.events[i];
+                    let known = &plan.to_send.events[i];
                     if known.themes != about.themes || known.audiences != about.audiences {
                         errors.push(
                             "Même type et même titre qu'une ligne précédente, mais d'autres \
@@ -249,9 +229,9 @@ pub fn plan(text: &str, context: &Context) -> Plan {
                     Some(i)
                 }
                 None if errors.is_empty() => {
-                    plan.events.push(about.clone());
-                    events.insert((kind, normal(&title)), plan.events.len() - 1);
-                    Some(plan.events.len() - 1)
+                    plan.to_send.events.push(about.clone());
+                    events.insert((kind, normal(&title)), plan.to_send.events.len() - 1);
+                    Some(plan.to_send.events.len() - 1)
                 }
                 None => None,
             },
@@ -265,7 +245,7 @@ pub fn plan(text: &str, context: &Context) -> Plan {
                 &IMPORTED,
                 format!("{}:{digest}:{line}", context.edition).as_bytes(),
             );
-            plan.sessions.push(SessionPlan {
+            plan.to_send.sessions.push(SessionPlan {
                 line,
                 event,
                 session,
@@ -368,7 +348,7 @@ fn preview_page(login: &Login, context: &Context, plan: &Plan, text: &str) -> Ma
     html! {
         @if plan.is_clean() {
             div.notice role="status" {
-                p { (plan.rows.len()) " séance(s) dans " (plan.events.len()) " événement(s), sans erreur. Rien n'est encore enregistré." }
+                p { (plan.rows.len()) " séance(s) dans " (plan.to_send.events.len()) " événement(s), sans erreur. Rien n'est encore enregistré." }
             }
             (commit_form(
                 login,
@@ -404,7 +384,7 @@ pub async fn commit(
         ));
     }
     let mut event_ids = Vec::new();
-    for (k, about) in plan.events.iter().enumerate() {
+    for (k, about) in plan.to_send.events.iter().enumerate() {
         let key = format!("import-{}-event-{k}", plan.digest);
         let answer = console
             .api
@@ -420,7 +400,7 @@ pub async fn commit(
         event_ids.push(id);
     }
     let mut last = None;
-    for s in &plan.sessions {
+    for s in &plan.to_send.sessions {
         let Some(event) = event_ids.get(s.event) else {
             continue;
         };
@@ -445,7 +425,7 @@ pub async fn commit(
     }
     url.push_str(&format!(
         "done={}%20s%C3%A9ance(s)%20import%C3%A9e(s).",
-        plan.sessions.len()
+        plan.to_send.sessions.len()
     ));
     Ok(Redirect::to(&url).into_response())
 }
@@ -482,14 +462,17 @@ mod tests {
         );
         let plan = plan(&text, &context());
         assert!(plan.is_clean(), "{plan:?}");
-        assert_eq!(plan.events.len(), 1);
-        assert_eq!(plan.sessions.len(), 2);
-        assert_eq!(plan.sessions[0].body["starts"], "2027-04-13T09:00:00");
-        assert_eq!(plan.sessions[1].body["capacity_wanted"], 20);
-        assert_eq!(plan.sessions[0].body["room"], "salle-polyvalente");
+        assert_eq!(plan.to_send.events.len(), 1);
+        assert_eq!(plan.to_send.sessions.len(), 2);
+        assert_eq!(
+            plan.to_send.sessions[0].body["starts"],
+            "2027-04-13T09:00:00"
+        );
+        assert_eq!(plan.to_send.sessions[1].body["capacity_wanted"], 20);
+        assert_eq!(plan.to_send.sessions[0].body["room"], "salle-polyvalente");
         let again = super::plan(&text, &context());
         assert_eq!(
-            again.sessions[0].session, plan.sessions[0].session,
+            again.to_send.sessions[0].session, plan.to_send.sessions[0].session,
             "ids are derived"
         );
     }

@@ -97,30 +97,17 @@ pub struct VenuePlan {
     pub body: serde_json::Value,
 }
 
-/// What an import would send, or why it cannot.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
-    /// Every row, with its errors.
-    pub rows: Vec<Row>,
-    /// Errors of the file as a whole.
-    pub file_errors: Vec<String>,
+/// What a venues' import sends.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Directory {
     /// The venues to register, in the file's order.
     pub venues: Vec<VenuePlan>,
     /// The lines of venues already in the directory, not sent again.
     pub known: Vec<usize>,
-    /// The file's digest: what the idempotency keys are made of.
-    pub digest: String,
 }
 
-impl Checked for Plan {
-    fn rows(&self) -> &[Row] {
-        &self.rows
-    }
-
-    fn file_errors(&self) -> &[String] {
-        &self.file_errors
-    }
-}
+/// A venues' file, checked.
+pub type Plan = Checked<Directory>;
 
 /// A day of the week by its French name or its first three letters (`lun`, `mardi`…).
 fn weekday(text: &str) -> Option<Weekday> {
@@ -257,13 +244,7 @@ pub fn room_id(name: &str) -> String {
 pub fn plan(text: &str, directory: &[VenueSummary]) -> Plan {
     let digest = digest(b"venues", text);
     let table = read_table(text, COLUMNS);
-    let mut plan = Plan {
-        rows: Vec::new(),
-        file_errors: table.file_errors,
-        venues: Vec::new(),
-        known: Vec::new(),
-        digest,
-    };
+    let mut plan = Plan::new(digest, table.file_errors);
     let mut seen: Vec<(String, String)> = Vec::new();
     for record in &table.records {
         let line = record.line;
@@ -371,9 +352,9 @@ pub fn plan(text: &str, directory: &[VenueSummary]) -> Plan {
         });
         if errors.is_empty() {
             if known {
-                plan.known.push(line);
+                plan.to_send.known.push(line);
             } else {
-                plan.venues.push(VenuePlan { line, body });
+                plan.to_send.venues.push(VenuePlan { line, body });
             }
         }
         plan.rows.push(Row {
@@ -439,17 +420,17 @@ fn preview_page(login: &Login, plan: &Plan, text: &str) -> Markup {
     html! {
         @if plan.is_clean() {
             div.notice role="status" {
-                p { (plan.venues.len()) " lieu(x) à enregistrer"
-                    @if !plan.known.is_empty() { ", " (plan.known.len()) " déjà enregistré(s) (lignes "
-                        (plan.known.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) ")" }
+                p { (plan.to_send.venues.len()) " lieu(x) à enregistrer"
+                    @if !plan.to_send.known.is_empty() { ", " (plan.to_send.known.len()) " déjà enregistré(s) (lignes "
+                        (plan.to_send.known.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) ")" }
                     ", sans erreur. Rien n'est encore enregistré." }
             }
-            @if !plan.venues.is_empty() {
+            @if !plan.to_send.venues.is_empty() {
                 (commit_form(
                     login,
                     "/console/venues/import/commit",
                     text,
-                    &format!("Enregistrer ces {} lieu(x)", plan.venues.len()),
+                    &format!("Enregistrer ces {} lieu(x)", plan.to_send.venues.len()),
                 ))
             }
         } @else {
@@ -479,7 +460,7 @@ pub async fn commit(
         ));
     }
     let mut registered = Vec::new();
-    for venue in &plan.venues {
+    for venue in &plan.to_send.venues {
         let key = format!("import-{}-venue-{}", plan.digest, venue.line);
         let answer = console
             .api
@@ -494,7 +475,7 @@ pub async fn commit(
     let body = html! {
         div.notice role="status" {
             p { (registered.len()) " lieu(x) enregistré(s)."
-                @if !plan.known.is_empty() { " " (plan.known.len()) " déjà enregistré(s), laissé(s) tel(s) quel(s)." } }
+                @if !plan.to_send.known.is_empty() { " " (plan.to_send.known.len()) " déjà enregistré(s), laissé(s) tel(s) quel(s)." } }
         }
         @if !registered.is_empty() {
             ul { @for (name, id) in &registered { li data-venue=(id) { (name) } } }
@@ -566,9 +547,9 @@ mod tests {
         );
         let plan = plan(&text, &known());
         assert!(plan.is_clean(), "{plan:?}");
-        assert_eq!(plan.venues.len(), 1);
-        assert_eq!(plan.known, [3]);
-        let body = &plan.venues[0].body;
+        assert_eq!(plan.to_send.venues.len(), 1);
+        assert_eq!(plan.to_send.known, [3]);
+        let body = &plan.to_send.venues[0].body;
         assert_eq!(body["kind"], "creche");
         assert_eq!(body["rooms"][0]["id"], "salle-principale");
         assert_eq!(body["rooms"][0]["max_capacity"], 25);
@@ -590,7 +571,7 @@ mod tests {
         assert!(!plan.is_clean());
         assert_eq!(plan.rows_in_error(), 1);
         assert_eq!(
-            plan.venues.len(),
+            plan.to_send.venues.len(),
             1,
             "the good row is planned, but not sent"
         );
