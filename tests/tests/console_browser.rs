@@ -278,7 +278,7 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
         .follow(&format!("a[href='/console/venue/sessions/{session}']"))
         .await?;
     let button = browser
-        .reload_until("button[aria-label='Pointer Prénom-ml-0042 N.']")
+        .reload_until("button[aria-label='Pointer présent : Prénom-ml-0042 N.']")
         .await?;
     let (width, _) = browser.viewport().await?;
     assert_eq!(width, 390, "a phone's viewport");
@@ -309,7 +309,7 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
         390,
     )?;
     browser
-        .follow("button[aria-label='Pointer Prénom-ml-0042 N.']")
+        .follow("button[aria-label='Pointer présent : Prénom-ml-0042 N.']")
         .await?;
     let badge = browser
         .wait_for("table.attendance .badge.confirmed")

@@ -10,6 +10,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use catalogue::{Cursor, Page};
 use gateway::Principal;
 use gateway::auth::Delegated;
 use serde::de::DeserializeOwned;
@@ -48,22 +49,6 @@ impl Problem {
     }
 }
 
-/// A command's answer: its body, and where to wait for it (`<STREAM>:<seq>`).
-#[derive(Debug, Clone)]
-pub struct Answer {
-    /// The JSON body.
-    pub body: Value,
-}
-
-impl Answer {
-    /// `<STREAM>:<seq>` of the commit, for a read that should show it (`min_seq`).
-    pub fn min_seq(&self) -> Option<String> {
-        let stream = self.body["stream"].as_str()?;
-        let seq = self.body["seq"].as_u64()?;
-        Some(format!("{stream}:{seq}"))
-    }
-}
-
 impl Api {
     /// A client of this gateway application.
     pub fn new(app: Router) -> Self {
@@ -77,16 +62,34 @@ impl Api {
         path: &str,
     ) -> Result<T, Problem> {
         let (status, bytes) = self.send(Method::GET, principal, path, None, None).await?;
-        if !status.is_success() {
-            return Err(problem(status, &bytes));
+        answer(path, status, &bytes)
+    }
+
+    /// Every item of a paged read (`{"items": […], "next": cursor}`), following its cursors:
+    /// `path` has a query, to which `&after=<cursor>` is added for each next page.
+    pub async fn get_all<T: DeserializeOwned>(
+        &self,
+        principal: &Principal,
+        path: &str,
+    ) -> Result<Vec<T>, Problem> {
+        let mut all = Vec::new();
+        let mut after: Option<Cursor> = None;
+        loop {
+            let page: Page<T> = match &after {
+                Some(cursor) => {
+                    let next = format!("{path}&after={}", cursor.as_str());
+                    self.get(principal, &next).await?
+                }
+                None => self.get(principal, path).await?,
+            };
+            all.extend(page.items);
+            match page.next {
+                Some(next) if !next.as_str().is_empty() && after.as_ref() != Some(&next) => {
+                    after = Some(next);
+                }
+                _ => return Ok(all),
+            }
         }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            Problem::new(
-                StatusCode::BAD_GATEWAY,
-                "unexpected-answer",
-                format!("cannot read the answer of {path}: {e}"),
-            )
-        })
     }
 
     /// `GET path` as the principal; the answer's content type and bytes, as they are.
@@ -104,14 +107,15 @@ impl Api {
         Ok((content_type, bytes))
     }
 
-    /// `POST path` as the principal, the idempotency key and a JSON body.
-    pub async fn post(
+    /// `POST path` as the principal, the idempotency key and a JSON body; the answer as the
+    /// gateway's own type for it (e.g. `gateway::routes::events::EventRecorded`).
+    pub async fn post<T: DeserializeOwned>(
         &self,
         principal: &Principal,
         path: &str,
         idempotency_key: &str,
         body: &Value,
-    ) -> Result<Answer, Problem> {
+    ) -> Result<T, Problem> {
         let (status, bytes) = self
             .send(
                 Method::POST,
@@ -121,12 +125,7 @@ impl Api {
                 Some(body.to_string()),
             )
             .await?;
-        if !status.is_success() {
-            return Err(problem(status, &bytes));
-        }
-        Ok(Answer {
-            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        })
+        answer(path, status, &bytes)
     }
 
     async fn send(
@@ -193,6 +192,20 @@ impl Api {
             })?;
         Ok((status, content_type, bytes.to_vec()))
     }
+}
+
+/// A success's answer read as `T`, or the refusal's problem.
+fn answer<T: DeserializeOwned>(path: &str, status: StatusCode, bytes: &[u8]) -> Result<T, Problem> {
+    if !status.is_success() {
+        return Err(problem(status, bytes));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_GATEWAY,
+            "unexpected-answer",
+            format!("cannot read the answer of {path}: {e}"),
+        )
+    })
 }
 
 /// The problem document of a refusal.

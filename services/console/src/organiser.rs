@@ -22,20 +22,6 @@ use crate::login::{Login, SignedIn};
 use crate::page::{Failure, day_fr, ok, page, time_fr};
 use crate::routes::Console;
 
-/// The editions a key may see (`GET /catalogue/editions`).
-#[derive(Debug, Deserialize)]
-pub struct Editions {
-    /// The editions.
-    pub items: Vec<EditionView>,
-}
-
-/// A page of the catalogue's sessions.
-#[derive(Debug, Deserialize)]
-struct SessionPage {
-    items: Vec<SessionView>,
-    next: Option<String>,
-}
-
 /// What a page may be asked to wait for.
 #[derive(Debug, Default, Deserialize)]
 pub struct Wait {
@@ -74,25 +60,11 @@ pub async fn sessions_of(
     edition: EditionId,
     wait: &Wait,
 ) -> Result<Vec<SessionView>, Failure> {
-    let mut all = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let mut path = format!(
-            "/catalogue/sessions?edition={edition}&include_drafts=true&limit=200{}",
-            wait.param()
-        );
-        if let Some(cursor) = &after {
-            path.push_str("&after=");
-            path.push_str(cursor);
-        }
-        let page: SessionPage = console.api.get(&login.principal, &path).await?;
-        all.extend(page.items);
-        match page.next {
-            Some(next) if !next.is_empty() && after.as_ref() != Some(&next) => after = Some(next),
-            _ => break,
-        }
-    }
-    Ok(all)
+    let path = format!(
+        "/catalogue/sessions?edition={edition}&include_drafts=true&limit=200{}",
+        wait.param()
+    );
+    Ok(console.api.get_all(&login.principal, &path).await?)
 }
 
 /// `GET /console/editions/{edition}`: the week grid.

@@ -11,6 +11,8 @@ use axum::extract::{DefaultBodyLimit, Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use catalogue::EditionView;
+use gateway::routes::answers::Items;
 use gateway::{AppState, KeyStore, Role};
 use maud::html;
 use serde::Deserialize;
@@ -306,7 +308,7 @@ async fn home(State(console): State<Console>, signed_in: SignedIn) -> Result<Res
     if !login.is_organiser() {
         return Ok(Redirect::to("/console/venue").into_response());
     }
-    let editions: organiser::Editions = console
+    let editions: Items<EditionView> = console
         .api
         .get(&login.principal, "/catalogue/editions")
         .await?;

@@ -10,6 +10,10 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use gateway::routes::answers::Items;
+use gateway::routes::readers::AttendanceList;
+use gateway::routes::registrations::SeatsRecorded;
+use gateway::routes::venues::HostingAnswered;
 use maud::{Markup, html};
 use proto::values::{SessionId, VenueId};
 use serde::Deserialize;
@@ -34,12 +38,6 @@ fn venue_of(login: &Login) -> Result<VenueId, Failure> {
             "Cette page est celle d'un lieu d'accueil : connectez-vous avec la clé du lieu.",
         )),
     }
-}
-
-/// The hosting requests of a venue (`GET /venues/{venue}/hosting`).
-#[derive(Debug, Deserialize)]
-struct Hosting {
-    items: Vec<HostingView>,
 }
 
 fn wire<T: serde::Serialize>(value: &T) -> String {
@@ -69,7 +67,7 @@ pub async fn requests(
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     let venue = venue_of(login)?;
-    let hosting: Hosting = console
+    let hosting: Items<HostingView> = console
         .api
         .get(
             &login.principal,
@@ -219,7 +217,7 @@ pub async fn answer(
         }
     };
     let key = form_key(&answer, &form.nonce, &[&id.to_string(), &body.to_string()]);
-    let done = console
+    let done: HostingAnswered = console
         .api
         .post(
             &login.principal,
@@ -233,28 +231,11 @@ pub async fn answer(
         "decline" => "Demande refusée.",
         _ => "Capacité modifiée.",
     };
-    Ok(redirect_after("/console/venue?", done.min_seq(), message))
-}
-
-/// An attendance list (`GET /venues/{venue}/sessions/{session}/attendance`).
-#[derive(Debug, Deserialize)]
-struct Attendance {
-    session: views::SessionInfo,
-    confirmed_seats: u32,
-    present: u32,
-    items: Vec<Line>,
-}
-
-/// One line of it.
-#[derive(Debug, Deserialize)]
-struct Line {
-    registration: String,
-    name: Option<String>,
-    seats: u32,
-    group: bool,
-    partner_name: Option<String>,
-    checked_in: bool,
-    present: u32,
+    Ok(redirect_after(
+        "/console/venue?",
+        Some(done.recorded.min_seq()),
+        message,
+    ))
 }
 
 /// `GET /console/venue/sessions/{session}`: the attendance list, with a check-in form per line.
@@ -267,7 +248,7 @@ pub async fn attendance(
     let login = &signed_in.login;
     let venue = venue_of(login)?;
     let id = crate::address::parse::<SessionId>(&session_text)?;
-    let list: Attendance = console
+    let list: AttendanceList = console
         .api
         .get(
             &login.principal,
@@ -290,16 +271,16 @@ pub async fn attendance(
         table.attendance {
             thead { tr { th scope="col" { "Nom" } th scope="col" { "Partenaire" } th scope="col" { "Places" } th scope="col" { "Pointage" } } }
             tbody {
-                @for line in &list.items {
+                @for (line, name) in list.items.iter().map(|l| (&l.attendee, &l.name)) {
                     tr {
-                        td { strong { (line.name.as_deref().unwrap_or("(effacé)")) } @if line.group { " (groupe)" } }
+                        td { strong { (name.as_deref().unwrap_or("(effacé)")) } @if line.group { " (groupe)" } }
                         td { (line.partner_name.as_deref().unwrap_or("")) }
                         td { (line.seats) }
                         td {
                             @if line.checked_in { span class="badge confirmed" { (line.present) " présent(s)" } " " }
                             form method="post" action={ "/console/venue/sessions/" (id) "/check-in" } {
                                 (hidden("csrf", &login.csrf)) (hidden("nonce", &nonce()))
-                                (hidden("registration", &line.registration))
+                                (hidden("registration", &line.registration.to_string()))
                                 div.inline {
                                     @if line.seats > 1 {
                                         div {
@@ -310,7 +291,7 @@ pub async fn attendance(
                                     } @else {
                                         (hidden("present", "1"))
                                     }
-                                    button type="submit" aria-label={ "Pointer " (line.name.as_deref().unwrap_or("cette inscription")) } { "Pointer présent" }
+                                    button type="submit" aria-label={ "Pointer présent : " (name.as_deref().unwrap_or("cette inscription")) } { "Pointer présent" }
                                 }
                             }
                         }
@@ -365,7 +346,7 @@ pub async fn check_in(
         &form.nonce,
         &[&registration.to_string(), &body.to_string()],
     );
-    let done = console
+    let done: SeatsRecorded = console
         .api
         .post(
             &login.principal,
@@ -376,7 +357,7 @@ pub async fn check_in(
         .await?;
     Ok(redirect_after(
         &format!("/console/venue/sessions/{id}?"),
-        done.min_seq(),
+        Some(done.recorded.min_seq()),
         "Présence enregistrée.",
     ))
 }

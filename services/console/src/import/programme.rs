@@ -15,6 +15,7 @@
 //! derived from the edition, the file's digest and the row. A session the venue's hours refuse
 //! is refused later, through the venue's answer, not here.
 
+use gateway::routes::events::{EventRecorded, SessionScheduled};
 use std::collections::BTreeMap;
 
 use axum::extract::{Multipart, Path, State};
@@ -386,7 +387,7 @@ pub async fn commit(
     let mut event_ids = Vec::new();
     for (k, about) in plan.to_send.events.iter().enumerate() {
         let key = format!("import-{}-event-{k}", plan.digest);
-        let answer = console
+        let answer: EventRecorded = console
             .api
             .post(
                 &login.principal,
@@ -396,8 +397,7 @@ pub async fn commit(
             )
             .await
             .map_err(|p| stopped(p, &format!("l'événement « {} »", about.title.as_str())))?;
-        let id = answer.body["event"].as_str().unwrap_or("").to_owned();
-        event_ids.push(id);
+        event_ids.push(answer.event);
     }
     let mut last = None;
     for s in &plan.to_send.sessions {
@@ -407,7 +407,7 @@ pub async fn commit(
         let mut body = s.body.clone();
         body["session"] = json!(s.session);
         let key = format!("import-{}-session-{}", plan.digest, s.line);
-        let answer = console
+        let answer: SessionScheduled = console
             .api
             .post(
                 &login.principal,
@@ -417,7 +417,7 @@ pub async fn commit(
             )
             .await
             .map_err(|p| stopped(p, &format!("la ligne {}", s.line)))?;
-        last = answer.min_seq().or(last);
+        last = Some(answer.recorded.min_seq());
     }
     let mut url = format!("/console/editions/{}?", context.edition);
     if let Some(min_seq) = last {

@@ -22,6 +22,7 @@ use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use catalogue::VenueSummary;
+use gateway::routes::venues::VenueRecorded;
 use jiff::civil::Time;
 use maud::{Markup, html};
 use proto::taxonomy::{Equipment, VenueKind};
@@ -462,14 +463,14 @@ pub async fn commit(
     let mut registered = Vec::new();
     for venue in &plan.to_send.venues {
         let key = format!("import-{}-venue-{}", plan.digest, venue.line);
-        let answer = console
+        let answer: VenueRecorded = console
             .api
             .post(&login.principal, "/venues", &key, &venue.body)
             .await
             .map_err(|p| stopped(p, &format!("la ligne {}", venue.line)))?;
         registered.push((
             venue.body["name"].as_str().unwrap_or("").to_owned(),
-            answer.body["venue"].as_str().unwrap_or("").to_owned(),
+            answer.venue.to_string(),
         ));
     }
     let body = html! {

@@ -1,6 +1,7 @@
 //! A session cancelled or moved, after its consequences were shown: the registrations it holds
 //! and the partners who will be told; only the confirmation's button sends the command.
 
+use gateway::routes::events::SessionRecorded;
 use std::collections::BTreeMap;
 
 use axum::extract::State;
@@ -35,13 +36,6 @@ pub struct Held {
     pub seats: u32,
     /// Where it stands.
     pub status: Standing,
-}
-
-/// What a registration page of the API holds.
-#[derive(Debug, Deserialize)]
-struct HeldPage {
-    items: Vec<Held>,
-    next: Option<String>,
 }
 
 /// A partner's registrations in a session.
@@ -123,22 +117,8 @@ pub(crate) async fn held_in(
     login: &Login,
     id: SessionId,
 ) -> Result<Vec<Held>, Failure> {
-    let mut all = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let mut path = format!("/registrations?session={id}&identity=false&limit=200");
-        if let Some(cursor) = &after {
-            path.push_str("&after=");
-            path.push_str(cursor);
-        }
-        let page: HeldPage = console.api.get(&login.principal, &path).await?;
-        all.extend(page.items);
-        match page.next {
-            Some(next) if !next.is_empty() && after.as_ref() != Some(&next) => after = Some(next),
-            _ => break,
-        }
-    }
-    Ok(all)
+    let path = format!("/registrations?session={id}&identity=false&limit=200");
+    Ok(console.api.get_all(&login.principal, &path).await?)
 }
 
 fn consequences_block(c: &Consequences, what: &str) -> Markup {
@@ -247,7 +227,7 @@ pub async fn cancel(
         value(&fields, "nonce"),
         &[&id.to_string(), &body.to_string()],
     );
-    let answer = console
+    let answer: SessionRecorded = console
         .api
         .post(
             &login.principal,
@@ -258,7 +238,7 @@ pub async fn cancel(
         .await?;
     Ok(redirect_after(
         &format!("/console/editions/{edition}/sessions/{id}?"),
-        answer.min_seq(),
+        Some(answer.recorded.min_seq()),
         "Séance annulée : ses inscriptions sont annulées et leurs partenaires prévenus.",
     ))
 }
@@ -438,11 +418,11 @@ pub async fn move_confirm(
             nonce,
             &[&id.to_string(), &body.to_string()],
         );
-        let answer = console
+        let answer: SessionRecorded = console
             .api
             .post(&login.principal, &format!("{path}/{what}"), &key, body)
             .await?;
-        last = answer.min_seq().or(last);
+        last = Some(answer.recorded.min_seq());
     }
     Ok(redirect_after(
         &format!("/console/editions/{edition}/sessions/{id}?"),

@@ -4,6 +4,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use catalogue::{EventView, SessionView};
+use gateway::routes::events::EventRecorded;
 use maud::{Markup, html};
 use proto::scheduling::event::About;
 use proto::taxonomy::{Audience, DiscoveryTool, EventKind, Theme};
@@ -209,14 +210,13 @@ pub async fn create_event(
     };
     let body = json!({ "edition": edition, "about": about });
     let key = form_key("event", value(&fields, "nonce"), &[&body.to_string()]);
-    let answer = console
+    let answer: EventRecorded = console
         .api
         .post(&login.principal, "/events", &key, &body)
         .await?;
-    let event = answer.body["event"].as_str().unwrap_or("").to_owned();
     Ok(redirect_after(
-        &format!("/console/editions/{edition}/events/{event}?"),
-        answer.min_seq(),
+        &format!("/console/editions/{edition}/events/{}?", answer.event),
+        Some(answer.recorded.min_seq()),
         "Événement créé. Ajoutez-lui ses séances.",
     ))
 }
@@ -331,7 +331,7 @@ pub async fn amend_event(
         value(&fields, "nonce"),
         &[&event.to_string(), &body.to_string()],
     );
-    let answer = console
+    let answer: EventRecorded = console
         .api
         .post(
             &login.principal,
@@ -342,7 +342,7 @@ pub async fn amend_event(
         .await?;
     Ok(redirect_after(
         &format!("/console/editions/{edition}/events/{event}?"),
-        answer.min_seq(),
+        Some(answer.recorded.min_seq()),
         "Événement modifié.",
     ))
 }

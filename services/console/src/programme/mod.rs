@@ -39,9 +39,9 @@ pub use sessions::{Placed, add_session, session_from, session_page};
 
 use axum::http::StatusCode;
 use catalogue::{EventView, SessionView, VenueSummary};
+use gateway::routes::answers::Items;
 use jiff::civil::Date;
 use proto::values::{EditionId, EventId, SessionId};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::login::Login;
@@ -52,12 +52,8 @@ use crate::routes::Console;
 /// The ids of sessions added from the console (UUID v5 namespace).
 pub(crate) const ADDED: Uuid = Uuid::from_u128(0x5e3a_1e00_0000_4000_8000_636f_6e73_6f6c);
 
-/// The events of an edition (`GET /catalogue/editions/{edition}/events`).
-#[derive(Debug, Default, Deserialize)]
-pub struct Events {
-    /// The events, by title.
-    pub items: Vec<EventView>,
-}
+/// The events of an edition (`GET /catalogue/editions/{edition}/events`), by title.
+pub type Events = Items<EventView>;
 
 pub(crate) async fn edition_days(
     console: &Console,

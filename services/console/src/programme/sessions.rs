@@ -5,6 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use catalogue::VenueSummary;
+use gateway::routes::events::SessionScheduled;
 use jiff::civil::{Date, DateTime};
 use maud::{Markup, html};
 use proto::values::{EditionId, EventId, SessionId, VenueId};
@@ -247,7 +248,7 @@ pub async fn add_session(
         &[&event.to_string(), &body.to_string()],
     );
     body["session"] = json!(Uuid::new_v5(&ADDED, key.as_bytes()));
-    let answer = console
+    let answer: SessionScheduled = console
         .api
         .post(
             &login.principal,
@@ -258,7 +259,7 @@ pub async fn add_session(
         .await?;
     Ok(redirect_after(
         &format!("/console/editions/{edition}/events/{event}?"),
-        answer.min_seq(),
+        Some(answer.recorded.min_seq()),
         "Séance ajoutée : le lieu est sollicité.",
     ))
 }

@@ -94,6 +94,12 @@ pub struct Items<T> {
     pub items: Vec<T>,
 }
 
+/// A stream marker's name.
+pub trait StreamName {
+    /// The stream's name, as a read's `min_seq` names it.
+    const NAME: &'static str;
+}
+
 /// A stream's name as an answer states it: a unit type that serialises as the name (and reads
 /// only it), whose schema is that constant.
 macro_rules! stream {
@@ -101,6 +107,10 @@ macro_rules! stream {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, Default)]
         pub struct $marker;
+
+        impl StreamName for $marker {
+            const NAME: &'static str = $name;
+        }
 
         impl Serialize for $marker {
             fn serialize<Z: Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
@@ -171,6 +181,13 @@ pub struct Recorded<S> {
     pub duplicate: bool,
 }
 
+impl<S: StreamName> Recorded<S> {
+    /// `<STREAM>:<seq>`: the `min_seq` of a read that must show the command.
+    pub fn min_seq(&self) -> String {
+        format!("{}:{}", S::NAME, self.seq)
+    }
+}
+
 impl<S: Default> Recorded<S> {
     /// Recorded at `seq`, a `duplicate` or not.
     pub fn at(seq: u64, duplicate: bool) -> Self {
@@ -191,6 +208,13 @@ pub struct Sequenced<S> {
     pub stream: S,
     /// The stream sequence of the commit that recorded the command.
     pub seq: u64,
+}
+
+impl<S: StreamName> Sequenced<S> {
+    /// `<STREAM>:<seq>`: the `min_seq` of a read that must show the command.
+    pub fn min_seq(&self) -> String {
+        format!("{}:{}", S::NAME, self.seq)
+    }
 }
 
 impl<S: Default> Sequenced<S> {
