@@ -9,15 +9,14 @@
 //! registration service's `keep_slot`), which promotes the next in line.
 
 use eventlog::CommandMeta;
-use projection::{Cause, Dispatch, DispatchError, Position, Reactor, Rejected};
-use proto::StoredEvent;
+use projection::{Cause, Dispatch, DispatchError, Rejected};
 use proto::registration::RegistrationId;
 use proto::registration::session::Event as Seats;
 use proto::values::SessionId;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{TypedReactor, react_typed, registration_dispatch_error, system};
+use crate::{TypedReactor, registration_dispatch_error, system};
 
 /// What a participant's agenda must follow of their registrations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,25 +49,12 @@ pub enum AgendaReaction {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct AgendaKeeper;
 
-impl Reactor for AgendaKeeper {
-    type Reaction = AgendaReaction;
-
-    fn name(&self) -> &'static str {
-        "agenda-keeper"
-    }
-
-    fn streams(&self) -> &'static [&'static str] {
-        &[proto::subjects::REGISTRATION.name]
-    }
-
-    fn react(
-        &self,
-        stored: &StoredEvent,
-        _at: Position<'_>,
-    ) -> Result<Vec<AgendaReaction>, Rejected> {
-        react_typed::<Self>(stored)
-    }
-}
+reactor!(
+    AgendaKeeper,
+    "agenda-keeper",
+    proto::subjects::REGISTRATION.name,
+    AgendaReaction
+);
 
 impl TypedReactor for AgendaKeeper {
     const AGGREGATES: proto::subjects::Category = proto::subjects::SEATS;

@@ -7,8 +7,7 @@
 
 use ::venues::{Venues, VenuesError};
 use eventlog::{CommandMeta, EventLog};
-use projection::{Cause, Dispatch, DispatchError, Position, Reactor, Rejected};
-use proto::StoredEvent;
+use projection::{Cause, Dispatch, DispatchError, Rejected};
 use proto::scheduling::event::{self as programme, RecordVenueAnswer, VenueAnswer};
 use proto::values::{EventId, Reason, SessionId, VenueId};
 use proto::venues::{self as venue_contracts, RequestHosting};
@@ -17,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use venues_domain::VenueRefusal;
 
-use crate::{TypedReactor, react_typed, retry_or_refuse, system, tell_event};
+use crate::{TypedReactor, retry_or_refuse, system, tell_event};
 
 /// A command for a venue, because of a session's change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,25 +43,12 @@ pub enum HostingReaction {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct HostingRequests;
 
-impl Reactor for HostingRequests {
-    type Reaction = HostingReaction;
-
-    fn name(&self) -> &'static str {
-        "hosting-requests"
-    }
-
-    fn streams(&self) -> &'static [&'static str] {
-        &[proto::subjects::SCHEDULING.name]
-    }
-
-    fn react(
-        &self,
-        stored: &StoredEvent,
-        _at: Position<'_>,
-    ) -> Result<Vec<HostingReaction>, Rejected> {
-        react_typed::<Self>(stored)
-    }
-}
+reactor!(
+    HostingRequests,
+    "hosting-requests",
+    proto::subjects::SCHEDULING.name,
+    HostingReaction
+);
 
 impl TypedReactor for HostingRequests {
     const AGGREGATES: proto::subjects::Category = proto::subjects::EVENTS;

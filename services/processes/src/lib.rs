@@ -23,6 +23,32 @@
 //! - [`clock`]: sessions' ends (no-shows counted) and reservations' deadlines, sent when due.
 //! - `spec` (tests only): `given(events).then(reactions)`, the shape of every process's test.
 
+/// `projection::Reactor` for a typed reactor: its name (its store's), the one stream it follows,
+/// its reaction, and `react` as [`react_typed`].
+macro_rules! reactor {
+    ($reactor:ty, $name:literal, $stream:expr, $reaction:ty) => {
+        impl projection::Reactor for $reactor {
+            type Reaction = $reaction;
+
+            fn name(&self) -> &'static str {
+                $name
+            }
+
+            fn streams(&self) -> &'static [&'static str] {
+                &[$stream]
+            }
+
+            fn react(
+                &self,
+                stored: &proto::StoredEvent,
+                _at: projection::Position<'_>,
+            ) -> Result<Vec<$reaction>, projection::Rejected> {
+                $crate::react_typed::<Self>(stored)
+            }
+        }
+    };
+}
+
 pub mod agendas;
 pub mod clock;
 pub mod hosting;

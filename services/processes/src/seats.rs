@@ -8,8 +8,7 @@
 //! the session's own event only (ADR 0008).
 
 use eventlog::CommandMeta;
-use projection::{Cause, Dispatch, DispatchError, Position, Reactor, Rejected};
-use proto::StoredEvent;
+use projection::{Cause, Dispatch, DispatchError, Rejected};
 use proto::registration::SessionFacts;
 use proto::scheduling::event as programme;
 use proto::values::{EventId, Reason, SessionId};
@@ -18,7 +17,7 @@ use scheduling::Scheduling;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{TypedReactor, react_typed, registration_dispatch_error, system};
+use crate::{TypedReactor, registration_dispatch_error, system};
 
 /// A change of a session the seats must follow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,25 +56,12 @@ pub enum SeatsReaction {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SessionSeats;
 
-impl Reactor for SessionSeats {
-    type Reaction = SeatsReaction;
-
-    fn name(&self) -> &'static str {
-        "session-seats"
-    }
-
-    fn streams(&self) -> &'static [&'static str] {
-        &[proto::subjects::SCHEDULING.name]
-    }
-
-    fn react(
-        &self,
-        stored: &StoredEvent,
-        _at: Position<'_>,
-    ) -> Result<Vec<SeatsReaction>, Rejected> {
-        react_typed::<Self>(stored)
-    }
-}
+reactor!(
+    SessionSeats,
+    "session-seats",
+    proto::subjects::SCHEDULING.name,
+    SeatsReaction
+);
 
 impl TypedReactor for SessionSeats {
     const AGGREGATES: proto::subjects::Category = proto::subjects::EVENTS;

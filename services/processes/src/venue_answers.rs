@@ -6,8 +6,7 @@
 //! [`TellEvents`] records the answers in the scheduling context.
 
 use eventlog::CommandMeta;
-use projection::{Cause, Dispatch, DispatchError, Position, Reactor, Rejected};
-use proto::StoredEvent;
+use projection::{Cause, Dispatch, DispatchError, Rejected};
 use proto::scheduling::event::{RecordVenueAnswer, VenueAnswer};
 use proto::values::{EventId, Reason, SessionId, VenueId};
 use proto::venues as venue_contracts;
@@ -15,7 +14,7 @@ use scheduling::Scheduling;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{TypedReactor, react_typed, system, tell_event};
+use crate::{TypedReactor, system, tell_event};
 
 /// A venue's answer for a session's event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,25 +29,12 @@ pub struct AnswerForEvent {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct VenueAnswers;
 
-impl Reactor for VenueAnswers {
-    type Reaction = AnswerForEvent;
-
-    fn name(&self) -> &'static str {
-        "venue-answers"
-    }
-
-    fn streams(&self) -> &'static [&'static str] {
-        &[proto::subjects::VENUES.name]
-    }
-
-    fn react(
-        &self,
-        stored: &StoredEvent,
-        _at: Position<'_>,
-    ) -> Result<Vec<AnswerForEvent>, Rejected> {
-        react_typed::<Self>(stored)
-    }
-}
+reactor!(
+    VenueAnswers,
+    "venue-answers",
+    proto::subjects::VENUES.name,
+    AnswerForEvent
+);
 
 impl TypedReactor for VenueAnswers {
     const AGGREGATES: proto::subjects::Category = proto::subjects::VENUE_RECORDS;
