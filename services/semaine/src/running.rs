@@ -205,11 +205,18 @@ impl Running {
             Some(ended) = self.tasks.join_next() => {
                 record(ended, &mut failures, true);
             }
+            served = serving(self.http.as_mut()) => {
+                // The HTTP gateway stopped serving on its own: nobody can reach semaine.
+                record_serving(served, &mut failures, true);
+                self.http = None;
+            }
         }
 
         info!("stopping: draining the projections, the processes and the gateway");
         self.stop.send_replace(true);
-        let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+        // Everything drains at once, under one deadline.
+        let deadline = tokio::time::Instant::now() + DRAIN_TIMEOUT;
+        let drained = tokio::time::timeout_at(deadline, async {
             while let Some(ended) = self.tasks.join_next().await {
                 record(ended, &mut failures, false);
             }
@@ -224,11 +231,9 @@ impl Running {
             // Aborted and waited for: their stores are closed before NATS stops.
             self.tasks.shutdown().await;
         }
-        if let Some(mut http) = self.http.take() {
-            match tokio::time::timeout(DRAIN_TIMEOUT, &mut http.serving.0).await {
-                Ok(Ok(Ok(()))) => {}
-                Ok(Ok(Err(e))) => failures.push(format!("the HTTP gateway failed: {e}")),
-                Ok(Err(e)) => failures.push(format!("the HTTP gateway panicked: {e}")),
+        if self.http.is_some() {
+            match tokio::time::timeout_at(deadline, serving(self.http.as_mut())).await {
+                Ok(served) => record_serving(served, &mut failures, false),
                 Err(_) => warn!("the HTTP gateway did not drain in time"),
             }
         }
@@ -239,7 +244,7 @@ impl Running {
             Ok(())
         } else {
             Err(anyhow!(
-                "semaine stopped because a projection or a process failed: {}",
+                "semaine stopped because a part of it failed: {}",
                 failures.join("; ")
             ))
         }
@@ -336,6 +341,33 @@ impl Running {
             processes_dir = settings.data_dir.join("processes").display(),
         )
     }
+}
+
+/// The end of the HTTP gateway's serving task; never, when this process does not serve it.
+async fn serving(
+    http: Option<&mut Http>,
+) -> Result<std::io::Result<()>, tokio::task::JoinError> {
+    match http {
+        Some(http) => (&mut http.serving.0).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Files the HTTP gateway's end: an error, or an end before the shutdown, is a failure.
+fn record_serving(
+    served: Result<std::io::Result<()>, tokio::task::JoinError>,
+    failures: &mut Vec<String>,
+    before_shutdown: bool,
+) {
+    let failure = match served {
+        Ok(Ok(())) if before_shutdown => "the HTTP gateway stopped serving on its own".to_owned(),
+        Ok(Ok(())) => return,
+        Ok(Err(e)) => format!("the HTTP gateway failed: {e}"),
+        Err(e) if e.is_cancelled() => return,
+        Err(e) => format!("the HTTP gateway panicked: {e}"),
+    };
+    error!(%failure, "the HTTP gateway failed");
+    failures.push(failure);
 }
 
 /// Files a runner's end: an error, or an end before the shutdown, is a failure.
