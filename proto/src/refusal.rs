@@ -58,13 +58,73 @@ impl Told {
     /// A failure of another kind, with its code and, for the logs, the error with every cause
     /// under it.
     pub fn failure(kind: ErrorKind, code: &'static str, error: &dyn std::error::Error) -> Self {
-        let mut detail = error.to_string();
-        let mut source = error.source();
-        while let Some(cause) = source {
-            detail.push_str(": ");
-            detail.push_str(&cause.to_string());
-            source = cause.source();
+        Self {
+            kind,
+            code,
+            detail: explained(error),
         }
-        Self { kind, code, detail }
+    }
+}
+
+/// An error with every cause under it (its `source`s), for the logs: `the event log is
+/// unavailable: cannot read the log: JetStream is unavailable (timed out)`. A cause whose text
+/// the message already ends with is not repeated.
+pub fn explained(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.ends_with(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error of the test, with its cause.
+    #[derive(Debug)]
+    struct Failed(&'static str, Option<Box<Failed>>);
+
+    impl std::fmt::Display for Failed {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Failed {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1
+                .as_deref()
+                .map(|cause| cause as &(dyn std::error::Error + 'static))
+        }
+    }
+
+    #[test]
+    fn a_failure_tells_the_logs_every_cause_once() {
+        let timed_out = Failed("timed out", None);
+        let reading = Failed("cannot read the log: timed out", Some(Box::new(timed_out)));
+        let failure = Failed("the event log is unavailable", Some(Box::new(reading)));
+        let told = Told::failure(ErrorKind::Unavailable, "log-unavailable", &failure);
+        assert_eq!(
+            told.detail,
+            "the event log is unavailable: cannot read the log: timed out"
+        );
+        assert_eq!(
+            (told.kind, told.code),
+            (ErrorKind::Unavailable, "log-unavailable")
+        );
+    }
+
+    #[test]
+    fn a_refusal_is_told_as_it_is() {
+        let told = Told::refusal(RefusalKind::Conflict, "seats-not-open", &"not open yet");
+        assert_eq!(told.kind, ErrorKind::Refused(RefusalKind::Conflict));
+        assert_eq!(told.detail, "not open yet");
     }
 }

@@ -206,7 +206,7 @@ impl Dispatch<HostingReaction> for AskVenues {
             }
             Err(error) => Err(retry_or_refuse(
                 error.code(),
-                error.to_string(),
+                &error,
                 !matches!(error, VenuesError::Refused(_)),
             )),
         }

@@ -67,6 +67,7 @@ use std::fmt::Display;
 use eventlog::CommandMeta;
 use projection::{DispatchError, Reactor, Rejected};
 use proto::contract::EventContract;
+use proto::refusal::explained;
 use proto::scheduling::event::{self as programme, RecordVenueAnswer};
 use proto::subjects::Category;
 use proto::values::EventId;
@@ -129,11 +130,12 @@ fn system(component: &str) -> Actor {
 /// failing, contention) is retried; a refusal is final.
 fn registration_dispatch_error(error: registration::RegistrationError) -> DispatchError {
     let retry = matches!(error, registration::RegistrationError::Log(_));
-    retry_or_refuse(error.code(), error.to_string(), retry)
+    retry_or_refuse(error.code(), &error, retry)
 }
 
 /// A command's failure, for a dispatcher: retried when `retry`, else refused for good.
-fn retry_or_refuse(code: &str, message: String, retry: bool) -> DispatchError {
+fn retry_or_refuse(code: &str, error: &dyn std::error::Error, retry: bool) -> DispatchError {
+    let message = explained(error);
     if retry {
         DispatchError::Retry(format!("{code}: {message}"))
     } else {
@@ -157,7 +159,7 @@ async fn tell_event(
         Ok(_) => Ok(()),
         Err(error) => Err(retry_or_refuse(
             error.code(),
-            error.to_string(),
+            &error,
             // A log failure (an event it cannot read yet) may be repaired by a deployment: keep
             // the answer at the head of the outbox rather than lose it in quarantine.
             matches!(error, SchedulingError::Log(_)),

@@ -9,6 +9,7 @@
 
 use eventlog::CommandMeta;
 use projection::{Cause, Dispatch, DispatchError, Rejected};
+use proto::refusal::explained;
 use proto::registration::SessionFacts;
 use proto::scheduling::event as programme;
 use proto::values::{EventId, Reason, SessionId};
@@ -125,7 +126,7 @@ impl TellSeats {
             .scheduling
             .session_owner(session)
             .await
-            .map_err(|e| DispatchError::Retry(e.to_string()))?;
+            .map_err(|e| DispatchError::Retry(explained(&e)))?;
         match owner {
             Some(owner) => proto::scheduling::session::check_owner(session, owner.event, event)
                 .map_err(|why| DispatchError::Refused(format!("session-of-another-event: {why}"))),
@@ -140,7 +141,7 @@ impl TellSeats {
             .scheduling
             .event_state(event)
             .await
-            .map_err(|e| DispatchError::Retry(e.to_string()))?;
+            .map_err(|e| DispatchError::Retry(explained(&e)))?;
         let Some(added) = state.added else {
             return Err(DispatchError::Refused(format!(
                 "event {event} was never added"
@@ -201,7 +202,7 @@ impl Dispatch<SeatsReaction> for TellSeats {
                     .registrations
                     .seats(*session)
                     .await
-                    .map_err(|e| DispatchError::Retry(e.to_string()))?
+                    .map_err(|e| DispatchError::Retry(explained(&e)))?
                     .facts
                     .is_some();
                 if *capacity > 0 || opened {
@@ -223,7 +224,7 @@ impl Dispatch<SeatsReaction> for TellSeats {
                         .registrations
                         .seats(id)
                         .await
-                        .map_err(|e| DispatchError::Retry(e.to_string()))?
+                        .map_err(|e| DispatchError::Retry(explained(&e)))?
                         .facts
                         .is_some();
                     if opened {

@@ -192,11 +192,12 @@ impl Running {
     }
 
     /// Runs until `shutdown` completes, then drains the projections, the processes and the
-    /// gateway, and stops NATS (when local).
+    /// gateway (together, under one [`DRAIN_TIMEOUT`]), and stops NATS (when local).
     ///
     /// A projection or process that stops on its own (its store fails, or it halts on a message
     /// it cannot read) stops the whole process, with an error: a read model that silently fell
-    /// behind would serve stale answers.
+    /// behind would serve stale answers. So does the HTTP gateway when it stops serving on its
+    /// own: semaine would run unreachable.
     pub async fn until_stopped(mut self, shutdown: impl Future<Output = ()>) -> Result<()> {
         let mut failures = Vec::new();
         tokio::pin!(shutdown);
@@ -231,11 +232,17 @@ impl Running {
             // Aborted and waited for: their stores are closed before NATS stops.
             self.tasks.shutdown().await;
         }
-        if self.http.is_some() {
-            match tokio::time::timeout_at(deadline, serving(self.http.as_mut())).await {
+        if let Some(mut http) = self.http.take() {
+            match tokio::time::timeout_at(deadline, serving(Some(&mut http))).await {
                 Ok(served) => record_serving(served, &mut failures, false),
-                Err(_) => warn!("the HTTP gateway did not drain in time"),
+                Err(_) => {
+                    warn!("the HTTP gateway did not drain in time: aborted");
+                    http.serving.0.abort();
+                    let _ = (&mut http.serving.0).await;
+                }
             }
+            // Its stores are closed before NATS stops.
+            drop(http);
         }
         self.core.stop().await;
 
@@ -344,9 +351,7 @@ impl Running {
 }
 
 /// The end of the HTTP gateway's serving task; never, when this process does not serve it.
-async fn serving(
-    http: Option<&mut Http>,
-) -> Result<std::io::Result<()>, tokio::task::JoinError> {
+async fn serving(http: Option<&mut Http>) -> Result<std::io::Result<()>, tokio::task::JoinError> {
     match http {
         Some(http) => (&mut http.serving.0).await,
         None => std::future::pending().await,

@@ -28,7 +28,8 @@ use crate::registry::{self, Process, Registered};
 use crate::running::{Http, ReadModels, Running, stopped};
 use registration::identities::Identities;
 
-/// How long the runners get to finish their batch and flush their stores after the shutdown.
+/// How long the runners, the processes and the HTTP gateway get, together, to finish what they
+/// are doing and flush their stores after the shutdown.
 pub(crate) const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How long the NATS client gets to flush what it still holds before the server stops.

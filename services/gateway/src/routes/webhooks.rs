@@ -138,7 +138,8 @@ fn service(state: &AppState) -> Result<&Webhooks, ApiError> {
 
 /// The status of every outcome of the webhooks service.
 fn problem(error: WebhooksError) -> ApiError {
-    let detail = error.to_string();
+    // A refusal's message is told; the other errors' (with their causes) go to the logs only.
+    let detail = proto::refusal::explained(&error);
     match &error {
         WebhooksError::Refused(refusal) => {
             let status = match refusal {
