@@ -21,7 +21,6 @@ use ::views::ics::{Entry, EntryStatus, When};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::on;
 use jiff::tz::TimeZone;
 use jobdating::JobDating;
 use proto::jobdating::{Candidate, Command, Event, Outcome, SlotsBlocked, SlotsUnblocked, Wishes};
@@ -30,7 +29,7 @@ use proto::values::{Reason, SessionId, SlotNo, TableNo};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::answers::{Answered, JobDatingStream, Recorded, answer_of};
+use super::answers::{Answered, JobDatingStream, Recorded};
 use super::catalogue::{MinSeq, caught_up_on};
 use super::readers::{CALENDAR, Reader};
 use super::table::*;
@@ -47,227 +46,156 @@ pub use answers::{
     TableRecorded, WishesRecorded,
 };
 
+/// A candidate's interviews as a calendar, as the document describes it.
+const CANDIDATE_CALENDAR: Answer = Answer::Text {
+    media: CALENDAR,
+    what: "a VCALENDAR: one VEVENT per interview booked or announced (stable UID, times with \
+           the edition's TZID and its VTIMEZONE)",
+};
+
 /// This area's slice of the route table.
 pub(super) const ROUTES: &[Route] = &[
-    Route {
-        method: Verb::Post,
-        path: "/jobdating/{session}/setup",
-        operation: "configure_jobdating",
-        tag: "jobdating",
-        summary: "Sets a job-dating session's floor up: its times, slot length, breaks, gap, \
-                  most interviews per candidate and wishes' deadline; its slots are cut",
-        access: JD_ORGANISER,
-        body: Some(body::<proto::jobdating::Setup>(
-            variant("commands/jobdating", "configure"),
-            r#"{"starts_at": "2027-04-15T07:00:00Z", "ends_at": "2027-04-15T10:00:00Z", "slot_minutes": 10, "gap_minutes": 5, "max_interviews": 4, "breaks": [], "wishes_until": "2027-04-14T16:00:00Z"}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&configure),
-        handler: |m| on(m, configure),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/jobdating/{session}/employers",
-        operation: "join_employer",
-        tag: "jobdating",
-        summary: "Adds an employer to a job-dating, with the jobs it recruits for",
-        access: JD_ORGANISER,
-        body: Some(body::<proto::jobdating::EmployerJoined>(
-            variant("commands/jobdating", "join_employer"),
-            r#"{"employer": "{employer}", "name": "ADMR de l'Embrunais", "kind": "home_help_service", "town": {"name": "Embrun", "insee_code": "05046"}, "jobs": [{"job": "home_carer", "contract": "permanent", "openings": 2}]}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&join_employer),
-        handler: |m| on(m, join_employer),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/jobdating/{session}/tables",
-        operation: "seat_recruiter",
-        tag: "jobdating",
-        summary: "Seats one of an employer's recruiters at a table",
-        access: JD_ORGANISER,
-        body: Some(body::<proto::jobdating::RecruiterSeated>(
-            variant("commands/jobdating", "seat_recruiter"),
-            r#"{"employer": "{employer}", "recruiter": "drh", "table": 1}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&seat_recruiter),
-        handler: |m| on(m, seat_recruiter),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/jobdating/{session}/tables/{table}/block",
-        operation: "block_slots",
-        tag: "jobdating",
-        summary: "Blocks slots of a table: nobody is booked in them",
-        access: JD_STAFF,
-        body: Some(body::<super::jobdating::BlockBody>(
-            part("commands/jobdating", "block_slots"),
-            r#"{"slots": [3, 4], "reason": "Pause du recruteur."}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&block_slots),
-        handler: |m| on(m, block_slots),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/jobdating/{session}/tables/{table}/unblock",
-        operation: "unblock_slots",
-        tag: "jobdating",
-        summary: "Opens blocked slots of a table again",
-        access: JD_STAFF,
-        body: Some(body::<super::jobdating::UnblockBody>(
-            part("commands/jobdating", "unblock_slots"),
-            r#"{"slots": [3, 4]}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&unblock_slots),
-        handler: |m| on(m, unblock_slots),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/jobdating/{session}/bookings",
-        operation: "book_slot",
-        tag: "jobdating",
-        summary: "Books a slot of a table for one of the partner's candidates, registered \
-                  (confirmed) in the session",
-        access: Access::Key("a partner key (its own candidates)"),
-        body: Some(body::<super::jobdating::BookBody>(
-            Contract::Gateway,
-            r#"{"participant": "{participant}", "table": 1, "slot": 2}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&book),
-        handler: |m| on(m, book),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/jobdating/{session}/tables/{table}/slots/{slot}/cancel",
-        operation: "cancel_booking",
-        tag: "jobdating",
-        summary: "Cancels one of the partner's candidates' interviews, before its slot starts",
-        access: Access::Key("the key of the candidate's partner"),
-        body: None,
-        query: &[],
-        status: 200,
-        answer: answer_of(&cancel_booking),
-        handler: |m| on(m, cancel_booking),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/jobdating/{session}/candidates/{participant}/wishes",
-        operation: "submit_wishes",
-        tag: "jobdating",
-        summary: "Sends (or replaces) a candidate's ranked wishes, before the deadline",
-        access: Access::Key("a partner key (its own candidates)"),
-        body: Some(body::<super::jobdating::WishesBody>(
-            Contract::Gateway,
-            r#"{"wishes": [{"kind": "employer", "employer": "{employer}"}, {"kind": "job", "job": "care_assistant"}]}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&submit_wishes),
-        handler: |m| on(m, submit_wishes),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/jobdating/{session}/plan",
-        operation: "run_planner",
-        tag: "jobdating",
-        summary: "Runs the planner: a new draft of every timetable from the wishes, around the \
-                  interviews already announced or booked",
-        access: JD_ORGANISER,
-        body: Some(body::<super::jobdating::Seed>(
-            variant("commands/jobdating", "run_planner"),
-            r#"{"seed": 42}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&run_planner),
-        handler: |m| on(m, run_planner),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/jobdating/{session}/plan/{run}/announce",
-        operation: "announce_plan",
-        tag: "jobdating",
-        summary: "Announces a draft: its interviews are fixed, and a later run never moves them",
-        access: JD_ORGANISER,
-        body: None,
-        query: &[],
-        status: 200,
-        answer: answer_of(&announce_plan),
-        handler: |m| on(m, announce_plan),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/jobdating/{session}/tables/{table}/slots/{slot}/outcome",
-        operation: "record_outcome",
-        tag: "jobdating",
-        summary: "Records what came of an interview, for the table's employer",
-        access: JD_STAFF,
-        body: Some(body::<super::jobdating::OutcomeBody>(
-            Contract::Gateway,
-            r#"{"outcome": {"outcome": "met"}}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&record_outcome),
-        handler: |m| on(m, record_outcome),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/jobdating/{session}/tables/{table}/timetable",
-        operation: "table_timetable",
-        tag: "jobdating",
-        summary: "A table's timetable: every slot, free, blocked, booked or drafted",
-        access: JD_STAFF_READER,
-        body: None,
-        query: &[MIN_SEQ_JOBDATING],
-        status: 200,
-        answer: answer_of(&timetable),
-        handler: |m| on(m, timetable),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/jobdating/{session}/candidates/{participant}/timetable.ics",
-        operation: "candidate_timetable",
-        tag: "jobdating",
-        summary: "A candidate's interviews as an iCalendar feed (RFC 5545)",
-        access: Access::Reader(
-            "the candidate's partner, or an organiser key of the session's edition",
-        ),
-        body: None,
-        query: &[MIN_SEQ_JOBDATING],
-        status: 200,
-        answer: Answer::Text {
-            media: super::readers::CALENDAR,
-            what: "a VCALENDAR: one VEVENT per interview booked or announced (stable UID, \
-                   times with the edition's TZID and its VTIMEZONE)",
-        },
-        handler: |m| on(m, candidate_calendar),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/jobdating/{session}/figures",
-        operation: "jobdating_figures",
-        tag: "jobdating",
-        summary: "A job-dating's figures: interviews held, outcomes by job, hires by job and \
-                  contract, by employer",
-        access: JD_STAFF_READER,
-        body: None,
-        query: &[MIN_SEQ_JOBDATING],
-        status: 200,
-        answer: answer_of(&figures),
-        handler: |m| on(m, figures),
-    },
+    Area::JOBDATING.post(
+        "/jobdating/{session}/setup",
+        "configure_jobdating",
+        "Sets a job-dating session's floor up: its times, slot length, breaks, gap, \
+         most interviews per candidate and wishes' deadline; its slots are cut",
+        JD_ORGANISER,
+        handled_by!(configure),
+    )
+    .body(body::<proto::jobdating::Setup>(
+        variant("commands/jobdating", "configure"),
+        r#"{"starts_at": "2027-04-15T07:00:00Z", "ends_at": "2027-04-15T10:00:00Z", "slot_minutes": 10, "gap_minutes": 5, "max_interviews": 4, "breaks": [], "wishes_until": "2027-04-14T16:00:00Z"}"#,
+    )),
+    Area::JOBDATING.post(
+        "/jobdating/{session}/employers",
+        "join_employer",
+        "Adds an employer to a job-dating, with the jobs it recruits for",
+        JD_ORGANISER,
+        handled_by!(join_employer),
+    )
+    .body(body::<proto::jobdating::EmployerJoined>(
+        variant("commands/jobdating", "join_employer"),
+        r#"{"employer": "{employer}", "name": "ADMR de l'Embrunais", "kind": "home_help_service", "town": {"name": "Embrun", "insee_code": "05046"}, "jobs": [{"job": "home_carer", "contract": "permanent", "openings": 2}]}"#,
+    )),
+    Area::JOBDATING.post(
+        "/jobdating/{session}/tables",
+        "seat_recruiter",
+        "Seats one of an employer's recruiters at a table",
+        JD_ORGANISER,
+        handled_by!(seat_recruiter),
+    )
+    .body(body::<proto::jobdating::RecruiterSeated>(
+        variant("commands/jobdating", "seat_recruiter"),
+        r#"{"employer": "{employer}", "recruiter": "drh", "table": 1}"#,
+    )),
+    Area::JOBDATING.post(
+        "/jobdating/{session}/tables/{table}/block",
+        "block_slots",
+        "Blocks slots of a table: nobody is booked in them",
+        JD_STAFF,
+        handled_by!(block_slots),
+    )
+    .body(body::<BlockBody>(
+        part("commands/jobdating", "block_slots"),
+        r#"{"slots": [3, 4], "reason": "Pause du recruteur."}"#,
+    )),
+    Area::JOBDATING.post(
+        "/jobdating/{session}/tables/{table}/unblock",
+        "unblock_slots",
+        "Opens blocked slots of a table again",
+        JD_STAFF,
+        handled_by!(unblock_slots),
+    )
+    .body(body::<UnblockBody>(
+        part("commands/jobdating", "unblock_slots"),
+        r#"{"slots": [3, 4]}"#,
+    )),
+    Area::JOBDATING.post(
+        "/jobdating/{session}/bookings",
+        "book_slot",
+        "Books a slot of a table for one of the partner's candidates, registered \
+         (confirmed) in the session",
+        Access::Key("a partner key (its own candidates)"),
+        handled_by!(book),
+    )
+    .body(body::<BookBody>(
+        Contract::Gateway,
+        r#"{"participant": "{participant}", "table": 1, "slot": 2}"#,
+    )),
+    Area::JOBDATING.post(
+        "/jobdating/{session}/tables/{table}/slots/{slot}/cancel",
+        "cancel_booking",
+        "Cancels one of the partner's candidates' interviews, before its slot starts",
+        Access::Key("the key of the candidate's partner"),
+        handled_by!(cancel_booking),
+    ),
+    Area::JOBDATING.post(
+        "/jobdating/{session}/candidates/{participant}/wishes",
+        "submit_wishes",
+        "Sends (or replaces) a candidate's ranked wishes, before the deadline",
+        Access::Key("a partner key (its own candidates)"),
+        handled_by!(submit_wishes),
+    )
+    .body(body::<WishesBody>(
+        Contract::Gateway,
+        r#"{"wishes": [{"kind": "employer", "employer": "{employer}"}, {"kind": "job", "job": "care_assistant"}]}"#,
+    )),
+    Area::JOBDATING.post(
+        "/jobdating/{session}/plan",
+        "run_planner",
+        "Runs the planner: a new draft of every timetable from the wishes, around the \
+         interviews already announced or booked",
+        JD_ORGANISER,
+        handled_by!(run_planner),
+    )
+    .body(body::<Seed>(
+        variant("commands/jobdating", "run_planner"),
+        r#"{"seed": 42}"#,
+    )),
+    Area::JOBDATING.post(
+        "/jobdating/{session}/plan/{run}/announce",
+        "announce_plan",
+        "Announces a draft: its interviews are fixed, and a later run never moves them",
+        JD_ORGANISER,
+        handled_by!(announce_plan),
+    ),
+    Area::JOBDATING.post(
+        "/jobdating/{session}/tables/{table}/slots/{slot}/outcome",
+        "record_outcome",
+        "Records what came of an interview, for the table's employer",
+        JD_STAFF,
+        handled_by!(record_outcome),
+    )
+    .body(body::<OutcomeBody>(
+        Contract::Gateway,
+        r#"{"outcome": {"outcome": "met"}}"#,
+    )),
+    Area::JOBDATING.get(
+        "/jobdating/{session}/tables/{table}/timetable",
+        "table_timetable",
+        "A table's timetable: every slot, free, blocked, booked or drafted",
+        JD_STAFF_READER,
+        handled_by!(timetable),
+    )
+    .query(&[MIN_SEQ_JOBDATING]),
+    Area::JOBDATING.get(
+        "/jobdating/{session}/candidates/{participant}/timetable.ics",
+        "candidate_timetable",
+        "A candidate's interviews as an iCalendar feed (RFC 5545)",
+        Access::Reader("the candidate's partner, or an organiser key of the session's edition"),
+        handled_by!(candidate_calendar, CANDIDATE_CALENDAR),
+    )
+    .query(&[MIN_SEQ_JOBDATING]),
+    Area::JOBDATING.get(
+        "/jobdating/{session}/figures",
+        "jobdating_figures",
+        "A job-dating's figures: interviews held, outcomes by job, hires by job and \
+         contract, by employer",
+        JD_STAFF_READER,
+        handled_by!(figures),
+    )
+    .query(&[MIN_SEQ_JOBDATING]),
 ];
 
 /// The stream of the job-dating service's commits.
