@@ -253,14 +253,10 @@ pub const STREAM_NAMES: &[&str] = &[
 
 /// The catalogue's store, or 503 while semaine runs without it.
 fn store(state: &AppState) -> Result<&sled::Db, ApiError> {
-    state.catalogue.as_ref().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not-ready",
-            "the catalogue is not served by this instance",
-        )
-        .retry_after(5)
-    })
+    state
+        .catalogue
+        .as_ref()
+        .ok_or_else(|| ApiError::not_served("the catalogue is not served by this instance"))
 }
 
 /// Which drafts the caller may see: none without a key; an organiser's edition, or all.

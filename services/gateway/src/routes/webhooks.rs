@@ -95,14 +95,10 @@ fn subscriber(principal: &Principal) -> Result<Subscriber, ApiError> {
 }
 
 fn service(state: &AppState) -> Result<&Webhooks, ApiError> {
-    state.webhooks.as_ref().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not-ready",
-            "webhooks are not served by this instance",
-        )
-        .retry_after(5)
-    })
+    state
+        .webhooks
+        .as_ref()
+        .ok_or_else(|| ApiError::not_served("webhooks are not served by this instance"))
 }
 
 /// The status of every outcome of the webhooks service.

@@ -213,17 +213,15 @@ impl Reader {
 
 /// The stores, or 503 while this instance does not serve them.
 fn stores(state: &AppState) -> Result<&ViewStores, ApiError> {
-    state.views.as_ref().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not-ready",
-            "these reads are not served by this instance",
-        )
-        .retry_after(5)
-    })
+    state
+        .views
+        .as_ref()
+        .ok_or_else(|| ApiError::not_served("these reads are not served by this instance"))
 }
 
-fn view_error(error: &ViewError) -> ApiError {
+/// A view's error as an answer: a cursor no page gave is the caller's (400); anything else is the
+/// store's, logged and answered 500 without its detail.
+pub(super) fn view_error(error: &ViewError) -> ApiError {
     match error {
         ViewError::InvalidCursor(_) => {
             ApiError::new(StatusCode::BAD_REQUEST, error.code(), error.to_string())
