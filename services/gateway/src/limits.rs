@@ -184,6 +184,11 @@ pub fn retry_after_seconds(wait: Duration) -> u64 {
 mod tests {
     use super::*;
 
+    /// A limiter of `per_second` tokens a second, holding at most `burst`.
+    fn limiter(per_second: f64, burst: u32) -> RateLimiter {
+        RateLimiter::new(RateLimit { per_second, burst })
+    }
+
     #[test]
     fn an_ipv6_address_counts_by_its_slash_64_and_a_mapped_ipv4_as_itself() {
         let ip = |text: &str| text.parse::<IpAddr>().ok();
@@ -203,10 +208,7 @@ mod tests {
 
     #[test]
     fn a_burst_then_the_sustained_rate() {
-        let limiter = RateLimiter::new(RateLimit {
-            per_second: 2.0,
-            burst: 3,
-        });
+        let limiter = limiter(2.0, 3);
         let start = Instant::now();
         for _ in 0..3 {
             assert!(limiter.check_at("k", start).is_ok());
@@ -221,10 +223,7 @@ mod tests {
 
     #[test]
     fn keys_have_their_own_buckets() {
-        let limiter = RateLimiter::new(RateLimit {
-            per_second: 1.0,
-            burst: 1,
-        });
+        let limiter = limiter(1.0, 1);
         let now = Instant::now();
         assert!(limiter.check_at("a", now).is_ok());
         assert!(limiter.check_at("a", now).is_err());
@@ -233,10 +232,7 @@ mod tests {
 
     #[test]
     fn the_bucket_never_holds_more_than_the_burst() {
-        let limiter = RateLimiter::new(RateLimit {
-            per_second: 100.0,
-            burst: 2,
-        });
+        let limiter = limiter(100.0, 2);
         let start = Instant::now();
         assert!(limiter.check_at("k", start).is_ok());
         let much_later = start + Duration::from_secs(3600);
@@ -247,10 +243,7 @@ mod tests {
 
     #[test]
     fn full_buckets_are_forgotten_once_there_are_many_and_the_others_kept() {
-        let limiter = RateLimiter::new(RateLimit {
-            per_second: 1.0,
-            burst: 2,
-        });
+        let limiter = limiter(1.0, 2);
         let start = Instant::now();
         // A guesser making up names: each takes a token, so its bucket is not full...
         for n in 1..FORGET_FULL_FROM {

@@ -147,6 +147,12 @@ impl ApiError {
         )
     }
 
+    /// 503 `not-ready`: this instance does not serve what was asked (a read model, the
+    /// webhooks), as `detail` says; another instance, or this one later, may.
+    pub fn not_served(detail: &'static str) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", detail).retry_after(5)
+    }
+
     /// 503: a store semaine depends on did not answer; retry with the same idempotency key.
     pub fn unavailable(code: &'static str, cause: &dyn std::fmt::Display) -> Self {
         tracing::warn!(code, error = %cause, "a dependency is unavailable");

@@ -14,7 +14,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::routing::on;
 use catalogue::{CatalogueError, EditionView, EventView, Page, SessionQuery, SessionView};
 use projection::Progress;
 use proto::values::{EditionId, SessionId};
@@ -24,76 +23,56 @@ use crate::extract::Ids;
 use crate::keys::{Editions, Role};
 use crate::problem::ApiError;
 use crate::routes::AppState;
-use crate::routes::answers::{Answered, Items, answer_of};
+use crate::routes::answers::{Answered, Items};
 use crate::routes::table::*;
 
 /// This area's slice of the route table.
 pub(super) const ROUTES: &[Route] = &[
-    Route {
-        method: Verb::Get,
-        path: "/catalogue/editions",
-        operation: "catalogue_editions",
-        tag: "catalogue",
-        summary: "The public editions (and an organiser's drafts)",
-        access: Access::AnyoneOrKey,
-        body: None,
-        query: &[MIN_SEQ],
-        status: 200,
-        answer: answer_of(&editions),
-        handler: |m| on(m, editions),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/catalogue/editions/{edition}",
-        operation: "catalogue_edition",
-        tag: "catalogue",
-        summary: "One edition",
-        access: Access::AnyoneOrKey,
-        body: None,
-        query: &[MIN_SEQ],
-        status: 200,
-        answer: answer_of(&edition),
-        handler: |m| on(m, edition),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/catalogue/editions/{edition}/events",
-        operation: "catalogue_events",
-        tag: "catalogue",
-        summary: "An edition's events, with or without sessions, visible as the edition is",
-        access: Access::AnyoneOrKey,
-        body: None,
-        query: &[MIN_SEQ],
-        status: 200,
-        answer: answer_of(&events),
-        handler: |m| on(m, events),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/catalogue/sessions",
-        operation: "catalogue_sessions",
-        tag: "catalogue",
-        summary: "A page of sessions in time order, filtered",
-        access: Access::AnyoneOrKey,
-        body: None,
-        query: SESSION_QUERY,
-        status: 200,
-        answer: answer_of(&sessions),
-        handler: |m| on(m, sessions),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/catalogue/sessions/{session}",
-        operation: "catalogue_session",
-        tag: "catalogue",
-        summary: "One session",
-        access: Access::AnyoneOrKey,
-        body: None,
-        query: &[MIN_SEQ],
-        status: 200,
-        answer: answer_of(&session),
-        handler: |m| on(m, session),
-    },
+    Area::CATALOGUE
+        .get(
+            "/catalogue/editions",
+            "catalogue_editions",
+            "The public editions (and an organiser's drafts)",
+            Access::AnyoneOrKey,
+            handled_by!(editions),
+        )
+        .query(&[MIN_SEQ]),
+    Area::CATALOGUE
+        .get(
+            "/catalogue/editions/{edition}",
+            "catalogue_edition",
+            "One edition",
+            Access::AnyoneOrKey,
+            handled_by!(edition),
+        )
+        .query(&[MIN_SEQ]),
+    Area::CATALOGUE
+        .get(
+            "/catalogue/editions/{edition}/events",
+            "catalogue_events",
+            "An edition's events, with or without sessions, visible as the edition is",
+            Access::AnyoneOrKey,
+            handled_by!(events),
+        )
+        .query(&[MIN_SEQ]),
+    Area::CATALOGUE
+        .get(
+            "/catalogue/sessions",
+            "catalogue_sessions",
+            "A page of sessions in time order, filtered",
+            Access::AnyoneOrKey,
+            handled_by!(sessions),
+        )
+        .query(SESSION_QUERY),
+    Area::CATALOGUE
+        .get(
+            "/catalogue/sessions/{session}",
+            "catalogue_session",
+            "One session",
+            Access::AnyoneOrKey,
+            handled_by!(session),
+        )
+        .query(&[MIN_SEQ]),
 ];
 
 /// The longest a read waits for the catalogue to reach its `min_seq`.
@@ -274,14 +253,10 @@ pub const STREAM_NAMES: &[&str] = &[
 
 /// The catalogue's store, or 503 while semaine runs without it.
 fn store(state: &AppState) -> Result<&sled::Db, ApiError> {
-    state.catalogue.as_ref().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not-ready",
-            "the catalogue is not served by this instance",
-        )
-        .retry_after(5)
-    })
+    state
+        .catalogue
+        .as_ref()
+        .ok_or_else(|| ApiError::not_served("the catalogue is not served by this instance"))
 }
 
 /// Which drafts the caller may see: none without a key; an organiser's edition, or all.

@@ -1,7 +1,6 @@
 //! Organisers' editions: create, publish, close, move their dates.
 
 use axum::extract::State;
-use axum::routing::on;
 use proto::scheduling::edition;
 use proto::values::EditionId;
 use schemars::JsonSchema;
@@ -12,69 +11,48 @@ use crate::extract::{Body, Ids};
 use crate::problem::ApiError;
 
 use super::AppState;
-use super::answers::{Answered, Recorded, SchedulingStream, answer_of};
+use super::answers::{Answered, Recorded, SchedulingStream};
 use super::table::*;
 
 /// This area's slice of the route table.
 pub(super) const ROUTES: &[Route] = &[
-    Route {
-        method: Verb::Post,
-        path: "/editions",
-        operation: "create_edition",
-        tag: "editions",
-        summary: "Creates an edition; its id is derived from the key and the Idempotency-Key",
-        access: Access::Key("an organiser key of every edition (`*`)"),
-        body: Some(body::<edition::Create>(
-            variant("commands/edition", "create"),
-            r#"{"name": "Semaine des métiers du soin 2027", "territory": "05", "first_day": "2027-04-12", "last_day": "2027-04-23", "organisers": ["departement-05"], "time_zone": "Europe/Paris"}"#,
-        )),
-        query: &[],
-        status: 201,
-        answer: answer_of(&create_edition),
-        handler: |m| on(m, create_edition),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/editions/{edition}/publish",
-        operation: "publish_edition",
-        tag: "editions",
-        summary: "Publishes an edition: its programme becomes public",
-        access: Access::Key("an organiser key of the edition"),
-        body: None,
-        query: &[],
-        status: 200,
-        answer: answer_of(&publish_edition),
-        handler: |m| on(m, publish_edition),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/editions/{edition}/close",
-        operation: "close_edition",
-        tag: "editions",
-        summary: "Closes an edition: nothing more changes",
-        access: Access::Key("an organiser key of the edition"),
-        body: None,
-        query: &[],
-        status: 200,
-        answer: answer_of(&close_edition),
-        handler: |m| on(m, close_edition),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/editions/{edition}/dates",
-        operation: "amend_edition_dates",
-        tag: "editions",
-        summary: "Moves an edition's first or last day",
-        access: Access::Key("an organiser key of the edition"),
-        body: Some(body::<edition::AmendDates>(
-            variant("commands/edition", "amend_dates"),
-            r#"{"first_day": "2027-04-12", "last_day": "2027-04-23"}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&amend_dates),
-        handler: |m| on(m, amend_dates),
-    },
+    Area::EDITIONS.post(
+        "/editions",
+        "create_edition",
+        "Creates an edition; its id is derived from the key and the Idempotency-Key",
+        Access::Key("an organiser key of every edition (`*`)"),
+        handled_by!(create_edition),
+    )
+    .body(body::<edition::Create>(
+        variant("commands/edition", "create"),
+        r#"{"name": "Semaine des métiers du soin 2027", "territory": "05", "first_day": "2027-04-12", "last_day": "2027-04-23", "organisers": ["departement-05"], "time_zone": "Europe/Paris"}"#,
+    ))
+    .created(),
+    Area::EDITIONS.post(
+        "/editions/{edition}/publish",
+        "publish_edition",
+        "Publishes an edition: its programme becomes public",
+        Access::Key("an organiser key of the edition"),
+        handled_by!(publish_edition),
+    ),
+    Area::EDITIONS.post(
+        "/editions/{edition}/close",
+        "close_edition",
+        "Closes an edition: nothing more changes",
+        Access::Key("an organiser key of the edition"),
+        handled_by!(close_edition),
+    ),
+    Area::EDITIONS.post(
+        "/editions/{edition}/dates",
+        "amend_edition_dates",
+        "Moves an edition's first or last day",
+        Access::Key("an organiser key of the edition"),
+        handled_by!(amend_dates),
+    )
+    .body(body::<edition::AmendDates>(
+        variant("commands/edition", "amend_dates"),
+        r#"{"first_day": "2027-04-12", "last_day": "2027-04-23"}"#,
+    )),
 ];
 
 /// An edition's command, recorded.

@@ -3,7 +3,6 @@
 //! (`organiser_of_event`).
 
 use axum::extract::State;
-use axum::routing::on;
 use jiff::civil::DateTime;
 use proto::scheduling::event;
 use proto::values::{EventId, Reason, RoomId, SessionId, VenueId};
@@ -17,108 +16,80 @@ use crate::keys::Editions;
 use crate::problem::ApiError;
 
 use super::AppState;
-use super::answers::{Answered, Recorded, SchedulingStream, answer_of};
+use super::answers::{Answered, Recorded, SchedulingStream};
 use super::table::*;
 
 /// This area's slice of the route table.
 pub(super) const ROUTES: &[Route] = &[
-    Route {
-        method: Verb::Post,
-        path: "/events",
-        operation: "add_event",
-        tag: "events",
-        summary: "Adds an event to an edition's programme; its id is derived from the key and \
-                  the Idempotency-Key",
-        access: Access::Key("an organiser key of the body's edition"),
-        body: Some(body::<event::Add>(
-            variant("commands/event", "add"),
-            r#"{"edition": "{edition}", "about": {"kind": "open_door", "title": "Portes ouvertes à l'EHPAD Les Écrins", "description": "Visite, rencontre avec l'équipe soignante et un atelier intergénérationnel.", "themes": ["elderly_autonomy"], "audiences": ["young_people", "job_seekers"], "restricted_to": [], "discovery_tools": ["ageing_simulator"], "partners": ["mission-locale-gap"]}}"#,
-        )),
-        query: &[],
-        status: 201,
-        answer: answer_of(&add_event),
-        handler: |m| on(m, add_event),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/events/{event}/amend",
-        operation: "amend_event",
-        tag: "events",
-        summary: "Replaces an event's description",
-        access: ORGANISER_OF_EVENT,
-        body: Some(body::<event::About>(
-            variant("commands/event", "amend"),
-            r#"{"kind": "open_door", "title": "Portes ouvertes à l'EHPAD Les Écrins", "description": "Visite et rencontre avec l'équipe soignante.", "themes": ["elderly_autonomy"], "audiences": ["young_people"]}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&amend_event),
-        handler: |m| on(m, amend_event),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/events/{event}/sessions",
-        operation: "schedule_session",
-        tag: "events",
-        summary: "Schedules a session of an event at a venue, which is then asked to host it",
-        access: ORGANISER_OF_EVENT,
-        body: Some(body::<event::ScheduleSession>(
-            variant("commands/event", "schedule_session"),
-            r#"{"session": "{session}", "starts": "2027-04-13T09:00:00", "ends": "2027-04-13T12:00:00", "venue": "{venue}", "room": "salle-polyvalente", "capacity_wanted": 25}"#,
-        )),
-        query: &[],
-        status: 201,
-        answer: answer_of(&schedule_session),
-        handler: |m| on(m, schedule_session),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/events/{event}/sessions/{session}/reschedule",
-        operation: "reschedule_session",
-        tag: "events",
-        summary: "Moves a session to other local times; its venue is asked again",
-        access: ORGANISER_OF_EVENT,
-        body: Some(body::<NewTimes>(
-            part("commands/event", "reschedule_session"),
-            r#"{"starts": "2027-04-14T14:00:00", "ends": "2027-04-14T17:00:00"}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&reschedule_session),
-        handler: |m| on(m, reschedule_session),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/events/{event}/sessions/{session}/venue",
-        operation: "change_session_venue",
-        tag: "events",
-        summary: "Moves a session to another venue or room; the new venue is asked",
-        access: ORGANISER_OF_EVENT,
-        body: Some(body::<NewVenue>(
-            part("commands/event", "change_session_venue"),
-            r#"{"venue": "{venue}", "room": "salle-polyvalente"}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&change_session_venue),
-        handler: |m| on(m, change_session_venue),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/events/{event}/sessions/{session}/cancel",
-        operation: "cancel_session",
-        tag: "events",
-        summary: "Cancels a session; its registrations are cancelled",
-        access: ORGANISER_OF_EVENT,
-        body: Some(body::<Because>(
-            part("commands/event", "cancel_session"),
-            r#"{"reason": "L'intervenante est absente."}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&cancel_session),
-        handler: |m| on(m, cancel_session),
-    },
+    Area::EVENTS.post(
+        "/events",
+        "add_event",
+        "Adds an event to an edition's programme; its id is derived from the key and \
+         the Idempotency-Key",
+        Access::Key("an organiser key of the body's edition"),
+        handled_by!(add_event),
+    )
+    .body(body::<event::Add>(
+        variant("commands/event", "add"),
+        r#"{"edition": "{edition}", "about": {"kind": "open_door", "title": "Portes ouvertes à l'EHPAD Les Écrins", "description": "Visite, rencontre avec l'équipe soignante et un atelier intergénérationnel.", "themes": ["elderly_autonomy"], "audiences": ["young_people", "job_seekers"], "restricted_to": [], "discovery_tools": ["ageing_simulator"], "partners": ["mission-locale-gap"]}}"#,
+    ))
+    .created(),
+    Area::EVENTS.post(
+        "/events/{event}/amend",
+        "amend_event",
+        "Replaces an event's description",
+        ORGANISER_OF_EVENT,
+        handled_by!(amend_event),
+    )
+    .body(body::<event::About>(
+        variant("commands/event", "amend"),
+        r#"{"kind": "open_door", "title": "Portes ouvertes à l'EHPAD Les Écrins", "description": "Visite et rencontre avec l'équipe soignante.", "themes": ["elderly_autonomy"], "audiences": ["young_people"]}"#,
+    )),
+    Area::EVENTS.post(
+        "/events/{event}/sessions",
+        "schedule_session",
+        "Schedules a session of an event at a venue, which is then asked to host it",
+        ORGANISER_OF_EVENT,
+        handled_by!(schedule_session),
+    )
+    .body(body::<event::ScheduleSession>(
+        variant("commands/event", "schedule_session"),
+        r#"{"session": "{session}", "starts": "2027-04-13T09:00:00", "ends": "2027-04-13T12:00:00", "venue": "{venue}", "room": "salle-polyvalente", "capacity_wanted": 25}"#,
+    ))
+    .created(),
+    Area::EVENTS.post(
+        "/events/{event}/sessions/{session}/reschedule",
+        "reschedule_session",
+        "Moves a session to other local times; its venue is asked again",
+        ORGANISER_OF_EVENT,
+        handled_by!(reschedule_session),
+    )
+    .body(body::<NewTimes>(
+        part("commands/event", "reschedule_session"),
+        r#"{"starts": "2027-04-14T14:00:00", "ends": "2027-04-14T17:00:00"}"#,
+    )),
+    Area::EVENTS.post(
+        "/events/{event}/sessions/{session}/venue",
+        "change_session_venue",
+        "Moves a session to another venue or room; the new venue is asked",
+        ORGANISER_OF_EVENT,
+        handled_by!(change_session_venue),
+    )
+    .body(body::<NewVenue>(
+        part("commands/event", "change_session_venue"),
+        r#"{"venue": "{venue}", "room": "salle-polyvalente"}"#,
+    )),
+    Area::EVENTS.post(
+        "/events/{event}/sessions/{session}/cancel",
+        "cancel_session",
+        "Cancels a session; its registrations are cancelled",
+        ORGANISER_OF_EVENT,
+        handled_by!(cancel_session),
+    )
+    .body(body::<Because>(
+        part("commands/event", "cancel_session"),
+        r#"{"reason": "L'intervenante est absente."}"#,
+    )),
 ];
 
 /// An event's command, recorded.

@@ -35,7 +35,6 @@ use async_nats::connection::State as Connection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::on;
 use axum::{Router, middleware};
 use eventlog::EventLog;
 use projection::Progress;
@@ -64,9 +63,10 @@ mod table;
 pub mod venues;
 pub mod webhooks;
 
-use answers::{Answered, answer_of};
+use answers::Answered;
 use readers::ViewStores;
 pub use table::{Access, Answer, Contract, MIN_SEQ, Param, RequestBody, Route, Verb, sample_id};
+use table::{Area, handled_by};
 
 /// The stream of the scheduling service's commits (editions, events, sessions).
 pub const SCHEDULING: &str = proto::subjects::SCHEDULING.name;
@@ -223,61 +223,40 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
     .concat()
 });
 
-/// Probes, the document and the metrics.
+/// The probes, the document and the metrics.
 const OPERATIONS: &[Route] = &[
-    Route {
-        method: Verb::Get,
-        path: "/healthz",
-        operation: "healthz",
-        tag: "operations",
-        summary: "Liveness: 200 while the process serves HTTP",
-        access: Access::Anyone,
-        body: None,
-        query: &[],
-        status: 200,
-        answer: answer_of(&healthz),
-        handler: |m| on(m, healthz),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/readyz",
-        operation: "readyz",
-        tag: "operations",
-        summary: "Readiness: 200 while NATS is connected and every read model served here has \
-                  caught up with the log, 503 `not-ready` otherwise",
-        access: Access::Anyone,
-        body: None,
-        query: &[],
-        status: 200,
-        answer: answer_of(&readyz),
-        handler: |m| on(m, readyz),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/openapi.json",
-        operation: "openapi",
-        tag: "operations",
-        summary: "This OpenAPI 3.1 document",
-        access: Access::Anyone,
-        body: None,
-        query: &[],
-        status: 200,
-        answer: Answer::Json("the OpenAPI 3.1 document"),
-        handler: |m| on(m, crate::openapi::serve),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/metrics",
-        operation: "metrics",
-        tag: "operations",
-        summary: "Metrics in the Prometheus text format",
-        access: Access::Anyone,
-        body: None,
-        query: &[],
-        status: 200,
-        answer: Answer::Metrics,
-        handler: |m| on(m, crate::metrics::serve),
-    },
+    Area::OPERATIONS.get(
+        "/healthz",
+        "healthz",
+        "Liveness: 200 while the process serves HTTP",
+        Access::Anyone,
+        handled_by!(healthz),
+    ),
+    Area::OPERATIONS.get(
+        "/readyz",
+        "readyz",
+        "Readiness: 200 while NATS is connected and every read model served here has \
+         caught up with the log, 503 `not-ready` otherwise",
+        Access::Anyone,
+        handled_by!(readyz),
+    ),
+    Area::OPERATIONS.get(
+        "/openapi.json",
+        "openapi",
+        "This OpenAPI 3.1 document",
+        Access::Anyone,
+        handled_by!(
+            crate::openapi::serve,
+            Answer::Json("the OpenAPI 3.1 document")
+        ),
+    ),
+    Area::OPERATIONS.get(
+        "/metrics",
+        "metrics",
+        "Metrics in the Prometheus text format",
+        Access::Anyone,
+        handled_by!(crate::metrics::serve, Answer::Metrics),
+    ),
 ];
 
 /// The whole HTTP application, routed from [`ROUTES`].

@@ -3,7 +3,6 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::on;
 use jiff::Timestamp;
 use proto::registration::{Beneficiary, Reservation, partner};
 use proto::values::{PartnerId, SessionId};
@@ -16,60 +15,45 @@ use crate::keys::Editions;
 use crate::problem::ApiError;
 
 use super::AppState;
-use super::answers::{Answered, RegistrationStream, Sequenced, answer_of};
+use super::answers::{Answered, RegistrationStream, Sequenced};
 use super::events::Because;
 use super::table::*;
 
 /// This area's slice of the route table.
 pub(super) const ROUTES: &[Route] = &[
-    Route {
-        method: Verb::Post,
-        path: "/partners/{partner}",
-        operation: "declare_partner",
-        tag: "partners",
-        summary: "Declares a partner, for every edition",
-        access: Access::Key("any organiser key"),
-        body: Some(body::<partner::Declared>(
-            variant("commands/partner", "declare"),
-            r#"{"name": "Mission locale du Gapençais", "kind": "mission_locale"}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&declare_partner),
-        handler: |m| on(m, declare_partner),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/partners/{partner}/retire",
-        operation: "retire_partner",
-        tag: "partners",
-        summary: "Retires a partner: it registers nobody more",
-        access: Access::Key("an organiser key of every edition (`*`)"),
-        body: Some(body::<Because>(
-            part("commands/partner", "retire"),
-            r#"{"reason": "Le partenariat a pris fin."}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&retire_partner),
-        handler: |m| on(m, retire_partner),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/sessions/{session}/reservations",
-        operation: "reserve_seats",
-        tag: "partners",
-        summary: "Keeps seats of a session for a partner or an audience until a deadline",
-        access: Access::Key("an organiser key of the session's edition"),
-        body: Some(body::<ReserveSeats>(
-            Contract::Gateway,
-            r#"{"beneficiary": {"for": "partner", "partner": "{partner}"}, "seats": 10, "until": "2027-04-06T18:00:00Z"}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&reserve_seats),
-        handler: |m| on(m, reserve_seats),
-    },
+    Area::PARTNERS.post(
+        "/partners/{partner}",
+        "declare_partner",
+        "Declares a partner, for every edition",
+        Access::Key("any organiser key"),
+        handled_by!(declare_partner),
+    )
+    .body(body::<partner::Declared>(
+        variant("commands/partner", "declare"),
+        r#"{"name": "Mission locale du Gapençais", "kind": "mission_locale"}"#,
+    )),
+    Area::PARTNERS.post(
+        "/partners/{partner}/retire",
+        "retire_partner",
+        "Retires a partner: it registers nobody more",
+        Access::Key("an organiser key of every edition (`*`)"),
+        handled_by!(retire_partner),
+    )
+    .body(body::<Because>(
+        part("commands/partner", "retire"),
+        r#"{"reason": "Le partenariat a pris fin."}"#,
+    )),
+    Area::PARTNERS.post(
+        "/sessions/{session}/reservations",
+        "reserve_seats",
+        "Keeps seats of a session for a partner or an audience until a deadline",
+        Access::Key("an organiser key of the session's edition"),
+        handled_by!(reserve_seats),
+    )
+    .body(body::<ReserveSeats>(
+        Contract::Gateway,
+        r#"{"beneficiary": {"for": "partner", "partner": "{partner}"}, "seats": 10, "until": "2027-04-06T18:00:00Z"}"#,
+    )),
 ];
 
 /// A partner's command, recorded.

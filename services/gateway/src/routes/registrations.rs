@@ -1,7 +1,6 @@
 //! Partners' registrations: register a participant or a group, cancel a registration.
 
 use axum::extract::State;
-use axum::routing::on;
 use proto::registration::{ParticipantId, RegisterRequest, RegistrationId};
 use proto::values::SessionId;
 use schemars::JsonSchema;
@@ -12,40 +11,30 @@ use crate::extract::{Body, Ids};
 use crate::problem::ApiError;
 
 use super::AppState;
-use super::answers::{Answered, Recorded, RegistrationStream, Sequenced, answer_of};
+use super::answers::{Answered, Recorded, RegistrationStream, Sequenced};
 use super::table::*;
 
 /// This area's slice of the route table.
 pub(super) const ROUTES: &[Route] = &[
-    Route {
-        method: Verb::Post,
-        path: "/registrations",
-        operation: "register",
-        tag: "registrations",
-        summary: "Registers a participant, or a group, into a session",
-        access: Access::Key("a partner key"),
-        body: Some(body::<RegisterRequest>(
-            Contract::Whole("commands/register"),
-            r#"{"session": "{session}", "reference": "ML-2027-0042", "attendee": {"kind": "person"}, "profile": {"audience": "young_people", "age_band": "from16_to25", "town": "05061"}, "identity": {"first_name": "Camille", "last_name": "Martin", "email": null, "phone": null}}"#,
-        )),
-        query: &[],
-        status: 201,
-        answer: answer_of(&register),
-        handler: |m| on(m, register),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/sessions/{session}/registrations/{registration}/cancel",
-        operation: "cancel_registration",
-        tag: "registrations",
-        summary: "Cancels a registration, until the session starts",
-        access: Access::Key("the key of the partner that registered it"),
-        body: None,
-        query: &[],
-        status: 200,
-        answer: answer_of(&cancel_registration),
-        handler: |m| on(m, cancel_registration),
-    },
+    Area::REGISTRATIONS.post(
+        "/registrations",
+        "register",
+        "Registers a participant, or a group, into a session",
+        Access::Key("a partner key"),
+        handled_by!(register),
+    )
+    .body(body::<RegisterRequest>(
+        Contract::Whole("commands/register"),
+        r#"{"session": "{session}", "reference": "ML-2027-0042", "attendee": {"kind": "person"}, "profile": {"audience": "young_people", "age_band": "from16_to25", "town": "05061"}, "identity": {"first_name": "Camille", "last_name": "Martin", "email": null, "phone": null}}"#,
+    ))
+    .created(),
+    Area::REGISTRATIONS.post(
+        "/sessions/{session}/registrations/{registration}/cancel",
+        "cancel_registration",
+        "Cancels a registration, until the session starts",
+        Access::Key("the key of the partner that registered it"),
+        handled_by!(cancel_registration),
+    ),
 ];
 
 /// A registration, recorded: confirmed, or waiting for a seat.

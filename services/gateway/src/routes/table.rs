@@ -2,6 +2,11 @@
 //! its answer, its handler) and the pieces the areas' tables share (the `min_seq` parameters,
 //! the access rules; the answers' types are in [`super::answers`]). The router ([`super::app`]) and
 //! the OpenAPI document ([`crate::openapi`]) are both built from the rows.
+//!
+//! A row says only what is its own: it starts from its area (`Area::EDITIONS.post(path,
+//! operation, summary, access, handled_by!(handler))`, the area giving the tag), and adds a
+//! body, query parameters or a `201` when it has them. `handled_by!` takes the answer's schema
+//! from the handler it routes, so the two cannot disagree.
 
 use axum::routing::{MethodFilter, MethodRouter};
 use proto::values::{EditionId, PartnerId, SessionId};
@@ -216,6 +221,30 @@ pub struct Param {
     pub schema: fn(&mut SchemaGenerator) -> Schema,
 }
 
+impl Param {
+    /// A parameter the handler reads as a `T`: its schema is `T`'s.
+    pub(crate) const fn of<T: JsonSchema>(name: &'static str, description: &'static str) -> Self {
+        Self {
+            name,
+            description,
+            schema: schema_of::<T>,
+        }
+    }
+
+    /// A parameter whose schema says more than its type's (a strict date, a cursor's pattern).
+    pub(crate) const fn with_schema(
+        name: &'static str,
+        description: &'static str,
+        schema: fn(&mut SchemaGenerator) -> Schema,
+    ) -> Self {
+        Self {
+            name,
+            description,
+            schema,
+        }
+    }
+}
+
 /// One route: its method and path, what the document says of it, and its handler.
 #[derive(Clone, Copy)]
 pub struct Route {
@@ -242,6 +271,142 @@ pub struct Route {
     /// The handler, on the route's method.
     pub(crate) handler: fn(MethodFilter) -> MethodRouter<AppState>,
 }
+
+impl Route {
+    /// The route reads this body.
+    pub(crate) const fn body(self, body: RequestBody) -> Self {
+        Self {
+            body: Some(body),
+            ..self
+        }
+    }
+
+    /// The route reads these query parameters.
+    pub(crate) const fn query(self, query: &'static [Param]) -> Self {
+        Self { query, ..self }
+    }
+
+    /// The route's command creates something (an edition, an event, a session, a venue, a
+    /// registration, a subscription): it answers `201` rather than `200`.
+    pub(crate) const fn created(self) -> Self {
+        Self {
+            status: 201,
+            ..self
+        }
+    }
+}
+
+/// An area of the API (`editions`, `venues`, `jobdating`…): its routes share one OpenAPI tag,
+/// which the area gives, so that a row says only what is its own. A row starts from its area's
+/// [`Area::post`] or [`Area::get`] (`Area::EDITIONS.post(…)`): no body, no query parameter and `200` until it says
+/// otherwise ([`Route::body`], [`Route::query`], [`Route::created`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Area {
+    /// The OpenAPI tag of every route of the area.
+    tag: &'static str,
+}
+
+impl Area {
+    /// An organiser's editions.
+    pub(crate) const EDITIONS: Self = Self { tag: "editions" };
+    /// An edition's events and their sessions.
+    pub(crate) const EVENTS: Self = Self { tag: "events" };
+    /// Partners, and the seats reserved for them.
+    pub(crate) const PARTNERS: Self = Self { tag: "partners" };
+    /// Venues, their hosting requests, and check-in at the door.
+    pub(crate) const VENUES: Self = Self { tag: "venues" };
+    /// A partner's registrations.
+    pub(crate) const REGISTRATIONS: Self = Self {
+        tag: "registrations",
+    };
+    /// Partners' and venues' webhooks.
+    pub(crate) const WEBHOOKS: Self = Self { tag: "webhooks" };
+    /// The public catalogue.
+    pub(crate) const CATALOGUE: Self = Self { tag: "catalogue" };
+    /// The keyed reads of partners, venues and organisers.
+    pub(crate) const READS: Self = Self { tag: "reads" };
+    /// A job-dating session's floor.
+    pub(crate) const JOBDATING: Self = Self { tag: "jobdating" };
+    /// Health, readiness, the OpenAPI document and the metrics.
+    pub(crate) const OPERATIONS: Self = Self { tag: "operations" };
+
+    /// A POST route of this area (a command, or the erasure of a participant).
+    pub(crate) const fn post(
+        self,
+        path: &'static str,
+        operation: &'static str,
+        summary: &'static str,
+        access: Access,
+        handled: Handled,
+    ) -> Route {
+        self.route(Verb::Post, path, operation, summary, access, handled)
+    }
+
+    /// A GET route of this area (a read).
+    pub(crate) const fn get(
+        self,
+        path: &'static str,
+        operation: &'static str,
+        summary: &'static str,
+        access: Access,
+        handled: Handled,
+    ) -> Route {
+        self.route(Verb::Get, path, operation, summary, access, handled)
+    }
+
+    const fn route(
+        self,
+        method: Verb,
+        path: &'static str,
+        operation: &'static str,
+        summary: &'static str,
+        access: Access,
+        handled: Handled,
+    ) -> Route {
+        Route {
+            method,
+            path,
+            operation,
+            tag: self.tag,
+            summary,
+            access,
+            body: None,
+            query: &[],
+            status: 200,
+            answer: handled.answer,
+            handler: handled.handler,
+        }
+    }
+}
+
+/// A route's handler with the answer the document gives it. [`handled_by!`] makes both from the
+/// handler's one name, so that a row cannot route one handler and document another's answer.
+#[derive(Clone, Copy)]
+pub(crate) struct Handled {
+    /// The successful answer ([`Route::answer`]).
+    pub(crate) answer: Answer,
+    /// The handler on the route's method ([`Route::handler`]).
+    pub(crate) handler: fn(MethodFilter) -> MethodRouter<AppState>,
+}
+
+/// The [`Handled`] of a handler: `handled_by!(read)` answers the document `read` answers with
+/// (see `answers::answer_of`); `handled_by!(read, answer)` answers what `answer` says, for the
+/// handlers whose answer is not a typed JSON document (a calendar, a CSV file, the metrics).
+macro_rules! handled_by {
+    ($handler:path) => {
+        $crate::routes::table::Handled {
+            answer: $crate::routes::answers::answer_of(&$handler),
+            handler: |m| ::axum::routing::on(m, $handler),
+        }
+    };
+    ($handler:path, $answer:expr) => {
+        $crate::routes::table::Handled {
+            answer: $answer,
+            handler: |m| ::axum::routing::on(m, $handler),
+        }
+    };
+}
+pub(crate) use handled_by;
 
 pub(crate) const fn variant(file: &'static str, variant: &'static str) -> Contract {
     Contract::Variant { file, variant }
@@ -291,107 +456,74 @@ pub(crate) const MIN_SEQ_SUBSCRIPTIONS: Param = Param {
 };
 
 pub(crate) const SESSION_QUERY: &[Param] = &[
-    Param {
-        name: "edition",
-        description: "Only this edition's sessions.",
-        schema: schema_of::<EditionId>,
-    },
-    Param {
-        name: "town",
-        description: "Only at venues in this town: an INSEE code or a name (case-insensitive).",
-        schema: schema_of::<String>,
-    },
-    Param {
-        name: "theme",
-        description: "Only events of this theme.",
-        schema: schema_of::<proto::taxonomy::Theme>,
-    },
-    Param {
-        name: "audience",
-        description: "Only events for this audience.",
-        schema: schema_of::<proto::taxonomy::Audience>,
-    },
-    Param {
-        name: "kind",
-        description: "Only events of this kind.",
-        schema: schema_of::<proto::taxonomy::EventKind>,
-    },
-    Param {
-        name: "from",
-        description: "Only sessions on or after this local day.",
-        schema: proto::values::strict::date_schema,
-    },
-    Param {
-        name: "to",
-        description: "Only sessions on or before this local day.",
-        schema: proto::values::strict::date_schema,
-    },
-    Param {
-        name: "has_seats",
-        description: "Only sessions with seats left (`true`) or without (`false`).",
-        schema: schema_of::<bool>,
-    },
-    Param {
-        name: "limit",
-        description: "How many sessions a page holds: 50 by default, at most 200.",
-        schema: schema_of::<proto::values::PageSize>,
-    },
-    Param {
-        name: "after",
-        description: "The previous page's `next`, with the same filters.",
-        schema: catalogue_cursor_schema,
-    },
-    Param {
-        name: "include_drafts",
-        description: "Also the sessions of editions not published: an organiser's key of the \
-                      edition (give `edition`) or of every edition.",
-        schema: schema_of::<bool>,
-    },
+    Param::of::<EditionId>("edition", "Only this edition's sessions."),
+    Param::of::<String>(
+        "town",
+        "Only at venues in this town: an INSEE code or a name (case-insensitive).",
+    ),
+    Param::of::<proto::taxonomy::Theme>("theme", "Only events of this theme."),
+    Param::of::<proto::taxonomy::Audience>("audience", "Only events for this audience."),
+    Param::of::<proto::taxonomy::EventKind>("kind", "Only events of this kind."),
+    Param::with_schema(
+        "from",
+        "Only sessions on or after this local day.",
+        proto::values::strict::date_schema,
+    ),
+    Param::with_schema(
+        "to",
+        "Only sessions on or before this local day.",
+        proto::values::strict::date_schema,
+    ),
+    Param::of::<bool>(
+        "has_seats",
+        "Only sessions with seats left (`true`) or without (`false`).",
+    ),
+    Param::of::<proto::values::PageSize>(
+        "limit",
+        "How many sessions a page holds: 50 by default, at most 200.",
+    ),
+    Param::with_schema(
+        "after",
+        "The previous page's `next`, with the same filters.",
+        catalogue_cursor_schema,
+    ),
+    Param::of::<bool>(
+        "include_drafts",
+        "Also the sessions of editions not published: an organiser's key of the \
+         edition (give `edition`) or of every edition.",
+    ),
     MIN_SEQ,
 ];
 
 pub(crate) const REGISTRATION_QUERY: &[Param] = &[
-    Param {
-        name: "partner",
-        description: "Only this partner's (a partner key: its own only).",
-        schema: schema_of::<PartnerId>,
-    },
-    Param {
-        name: "edition",
-        description: "Only this edition's (an organiser key of one edition: its own only).",
-        schema: schema_of::<EditionId>,
-    },
-    Param {
-        name: "session",
-        description: "Only this session's.",
-        schema: schema_of::<SessionId>,
-    },
-    Param {
-        name: "participant",
-        description: "Only this participant's.",
-        schema: schema_of::<proto::registration::ParticipantId>,
-    },
-    Param {
-        name: "status",
-        description: "Only those `confirmed`, `waiting` or `cancelled`.",
-        schema: schema_of::<views::Standing>,
-    },
-    Param {
-        name: "identity",
-        description: "`false`: each registration without its `identity`, none opened (a count \
-                      needs no names). `true` by default.",
-        schema: schema_of::<bool>,
-    },
-    Param {
-        name: "limit",
-        description: "How many a page holds: 50 by default, at most 200.",
-        schema: schema_of::<proto::values::PageSize>,
-    },
-    Param {
-        name: "after",
-        description: "The previous page's `next`, with the same filters.",
-        schema: view_cursor_schema,
-    },
+    Param::of::<PartnerId>(
+        "partner",
+        "Only this partner's (a partner key: its own only).",
+    ),
+    Param::of::<EditionId>(
+        "edition",
+        "Only this edition's (an organiser key of one edition: its own only).",
+    ),
+    Param::of::<SessionId>("session", "Only this session's."),
+    Param::of::<proto::registration::ParticipantId>("participant", "Only this participant's."),
+    Param::of::<views::Standing>(
+        "status",
+        "Only those `confirmed`, `waiting` or `cancelled`.",
+    ),
+    Param::of::<bool>(
+        "identity",
+        "`false`: each registration without its `identity`, none opened (a count \
+         needs no names). `true` by default.",
+    ),
+    Param::of::<proto::values::PageSize>(
+        "limit",
+        "How many a page holds: 50 by default, at most 200.",
+    ),
+    Param::with_schema(
+        "after",
+        "The previous page's `next`, with the same filters.",
+        view_cursor_schema,
+    ),
     MIN_SEQ_PARTNERS,
 ];
 

@@ -2,7 +2,6 @@
 //! (confirm, change the capacity, decline, withdraw), and checking people in at the door.
 
 use axum::extract::State;
-use axum::routing::on;
 use proto::registration::RegistrationId;
 use proto::values::{Reason, SessionId, VenueId};
 use proto::venues;
@@ -15,140 +14,101 @@ use crate::keys::Role;
 use crate::problem::ApiError;
 
 use super::AppState;
-use super::answers::{Answered, Recorded, Sequenced, VenuesStream, answer_of};
+use super::answers::{Answered, Recorded, Sequenced, VenuesStream};
 use super::partners::organiser_of_session;
 use super::registrations::SeatsRecorded;
 use super::table::*;
 
 /// This area's slice of the route table.
 pub(super) const ROUTES: &[Route] = &[
-    Route {
-        method: Verb::Post,
-        path: "/venues",
-        operation: "register_venue",
-        tag: "venues",
-        summary: "Registers a venue: under a new id (an organiser), or under its own (its venue key)",
-        access: Access::Key("any organiser key, or a venue key (its own id)"),
-        body: Some(body::<venues::Register>(
-            variant("commands/venue", "register"),
-            r#"{"name": "EHPAD Les Écrins", "kind": "ehpad", "address": {"street": "12 avenue de la Gare", "postcode": "05200", "town": "Embrun", "insee_code": "05046"}, "contact": {"name": "Accueil de l'EHPAD", "email": null, "phone": null}, "rooms": [{"id": "salle-polyvalente", "name": "Salle polyvalente", "max_capacity": 40}], "opening_hours": [{"day": "tuesday", "opens": "08:00:00", "closes": "18:00:00"}], "accessibility": {"step_free_entrance": true, "accessible_toilets": true, "hearing_loop": null, "parking": true}, "equipment": ["projector"], "closed_periods": [], "time_zone": "Europe/Paris"}"#,
-        )),
-        query: &[],
-        status: 201,
-        answer: answer_of(&register_venue),
-        handler: |m| on(m, register_venue),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/venues/{venue}/opening-hours",
-        operation: "set_opening_hours",
-        tag: "venues",
-        summary: "Replaces a venue's opening hours",
-        access: THAT_VENUE,
-        body: Some(body::<NewOpeningHours>(
-            variant("commands/venue", "set_opening_hours"),
-            r#"{"opening_hours": [{"day": "monday", "opens": "09:00:00", "closes": "17:00:00"}, {"day": "tuesday", "opens": "09:00:00", "closes": "17:00:00"}]}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&set_opening_hours),
-        handler: |m| on(m, set_opening_hours),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/venues/{venue}/closed-periods",
-        operation: "add_closed_period",
-        tag: "venues",
-        summary: "Adds a period a venue is closed",
-        access: THAT_VENUE,
-        body: Some(body::<venues::ClosedPeriod>(
-            variant("commands/venue", "add_closed_period"),
-            r#"{"from": "2027-04-19", "to": "2027-04-19", "reason": "Lundi de Pâques"}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&add_closed_period),
-        handler: |m| on(m, add_closed_period),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/venues/{venue}/hosting/{session}/confirm",
-        operation: "confirm_hosting",
-        tag: "venues",
-        summary: "Confirms a pending hosting request with a capacity",
-        access: THAT_VENUE,
-        body: Some(body::<CapacityAnswer>(
-            part("commands/venue", "confirm_capacity"),
-            r#"{"request": 1, "capacity": 25}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&confirm_hosting),
-        handler: |m| on(m, confirm_hosting),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/venues/{venue}/hosting/{session}/decline",
-        operation: "decline_hosting",
-        tag: "venues",
-        summary: "Declines a pending hosting request",
-        access: THAT_VENUE,
-        body: Some(body::<ReasonAnswer>(
-            part("commands/venue", "decline"),
-            r#"{"request": 1, "reason": "La salle est en travaux cette semaine-là."}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&decline_hosting),
-        handler: |m| on(m, decline_hosting),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/venues/{venue}/hosting/{session}/capacity",
-        operation: "change_capacity",
-        tag: "venues",
-        summary: "Changes the capacity a venue confirmed",
-        access: THAT_VENUE,
-        body: Some(body::<CapacityAnswer>(
-            part("commands/venue", "change_capacity"),
-            r#"{"request": 1, "capacity": 18}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&change_capacity),
-        handler: |m| on(m, change_capacity),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/venues/{venue}/hosting/{session}/withdraw",
-        operation: "withdraw_hosting",
-        tag: "venues",
-        summary: "Withdraws a confirmed hosting",
-        access: THAT_VENUE,
-        body: Some(body::<ReasonAnswer>(
-            part("commands/venue", "withdraw"),
-            r#"{"request": 1, "reason": "La salle n'est plus disponible."}"#,
-        )),
-        query: &[],
-        status: 200,
-        answer: answer_of(&withdraw_hosting),
-        handler: |m| on(m, withdraw_hosting),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/sessions/{session}/registrations/{registration}/check-in",
-        operation: "check_in",
-        tag: "venues",
-        summary: "Records how many of a registration's seats came",
-        access: Access::Key(
-            "the key of the venue hosting the session, or an organiser key of its edition",
-        ),
-        body: Some(body::<Present>(Contract::Gateway, r#"{"present": 1}"#)),
-        query: &[],
-        status: 200,
-        answer: answer_of(&check_in),
-        handler: |m| on(m, check_in),
-    },
+    Area::VENUES.post(
+        "/venues",
+        "register_venue",
+        "Registers a venue: under a new id (an organiser), or under its own (its venue key)",
+        Access::Key("any organiser key, or a venue key (its own id)"),
+        handled_by!(register_venue),
+    )
+    .body(body::<venues::Register>(
+        variant("commands/venue", "register"),
+        r#"{"name": "EHPAD Les Écrins", "kind": "ehpad", "address": {"street": "12 avenue de la Gare", "postcode": "05200", "town": "Embrun", "insee_code": "05046"}, "contact": {"name": "Accueil de l'EHPAD", "email": null, "phone": null}, "rooms": [{"id": "salle-polyvalente", "name": "Salle polyvalente", "max_capacity": 40}], "opening_hours": [{"day": "tuesday", "opens": "08:00:00", "closes": "18:00:00"}], "accessibility": {"step_free_entrance": true, "accessible_toilets": true, "hearing_loop": null, "parking": true}, "equipment": ["projector"], "closed_periods": [], "time_zone": "Europe/Paris"}"#,
+    ))
+    .created(),
+    Area::VENUES.post(
+        "/venues/{venue}/opening-hours",
+        "set_opening_hours",
+        "Replaces a venue's opening hours",
+        THAT_VENUE,
+        handled_by!(set_opening_hours),
+    )
+    .body(body::<NewOpeningHours>(
+        variant("commands/venue", "set_opening_hours"),
+        r#"{"opening_hours": [{"day": "monday", "opens": "09:00:00", "closes": "17:00:00"}, {"day": "tuesday", "opens": "09:00:00", "closes": "17:00:00"}]}"#,
+    )),
+    Area::VENUES.post(
+        "/venues/{venue}/closed-periods",
+        "add_closed_period",
+        "Adds a period a venue is closed",
+        THAT_VENUE,
+        handled_by!(add_closed_period),
+    )
+    .body(body::<venues::ClosedPeriod>(
+        variant("commands/venue", "add_closed_period"),
+        r#"{"from": "2027-04-19", "to": "2027-04-19", "reason": "Lundi de Pâques"}"#,
+    )),
+    Area::VENUES.post(
+        "/venues/{venue}/hosting/{session}/confirm",
+        "confirm_hosting",
+        "Confirms a pending hosting request with a capacity",
+        THAT_VENUE,
+        handled_by!(confirm_hosting),
+    )
+    .body(body::<CapacityAnswer>(
+        part("commands/venue", "confirm_capacity"),
+        r#"{"request": 1, "capacity": 25}"#,
+    )),
+    Area::VENUES.post(
+        "/venues/{venue}/hosting/{session}/decline",
+        "decline_hosting",
+        "Declines a pending hosting request",
+        THAT_VENUE,
+        handled_by!(decline_hosting),
+    )
+    .body(body::<ReasonAnswer>(
+        part("commands/venue", "decline"),
+        r#"{"request": 1, "reason": "La salle est en travaux cette semaine-là."}"#,
+    )),
+    Area::VENUES.post(
+        "/venues/{venue}/hosting/{session}/capacity",
+        "change_capacity",
+        "Changes the capacity a venue confirmed",
+        THAT_VENUE,
+        handled_by!(change_capacity),
+    )
+    .body(body::<CapacityAnswer>(
+        part("commands/venue", "change_capacity"),
+        r#"{"request": 1, "capacity": 18}"#,
+    )),
+    Area::VENUES.post(
+        "/venues/{venue}/hosting/{session}/withdraw",
+        "withdraw_hosting",
+        "Withdraws a confirmed hosting",
+        THAT_VENUE,
+        handled_by!(withdraw_hosting),
+    )
+    .body(body::<ReasonAnswer>(
+        part("commands/venue", "withdraw"),
+        r#"{"request": 1, "reason": "La salle n'est plus disponible."}"#,
+    )),
+    Area::VENUES.post(
+        "/sessions/{session}/registrations/{registration}/check-in",
+        "check_in",
+        "Records how many of a registration's seats came",
+        Access::Key(
+        "the key of the venue hosting the session, or an organiser key of its edition",
+    ),
+        handled_by!(check_in),
+    )
+    .body(body::<Present>(Contract::Gateway, r#"{"present": 1}"#)),
 ];
 
 /// A venue's command, recorded.

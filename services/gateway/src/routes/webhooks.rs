@@ -10,7 +10,6 @@ use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::routing::on;
 use proto::refusal::ErrorKind;
 use proto::webhooks::{Kind, Subscribe, SubscriptionId, WebhookUrl};
 use schemars::JsonSchema;
@@ -23,92 +22,62 @@ use crate::extract::{Body, Ids};
 use crate::keys::{Principal, Role};
 use crate::problem::ApiError;
 use crate::routes::AppState;
-use crate::routes::answers::{Answered, Items, Recorded, Sequenced, WebhooksStream, answer_of};
+use crate::routes::answers::{Answered, Items, Recorded, Sequenced, WebhooksStream};
 use crate::routes::table::*;
 
 /// This area's slice of the route table.
 pub(super) const ROUTES: &[Route] = &[
-    Route {
-        method: Verb::Post,
-        path: "/webhooks",
-        operation: "subscribe_webhook",
-        tag: "webhooks",
-        summary: "Subscribes a URL to kinds of events; the answer holds the signing secret, \
-                  shown once",
-        access: WEBHOOK_KEY,
-        body: Some(body::<proto::webhooks::Subscribe>(
-            Contract::Whole("commands/subscribe-webhook"),
-            r#"{"url": "https://partenaire.example/semaine/notifications", "kinds": ["registration.promoted", "session.moved", "session.cancelled"]}"#,
-        )),
-        query: &[],
-        status: 201,
-        answer: answer_of(&subscribe),
-        handler: |m| on(m, subscribe),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/webhooks",
-        operation: "list_webhooks",
-        tag: "webhooks",
-        summary: "The key's partner's or venue's subscriptions (no secrets)",
-        access: WEBHOOK_READER,
-        body: None,
-        query: &[MIN_SEQ_SUBSCRIPTIONS],
-        status: 200,
-        answer: answer_of(&list),
-        handler: |m| on(m, list),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/webhooks/{subscription}",
-        operation: "get_webhook",
-        tag: "webhooks",
-        summary: "One subscription (no secret)",
-        access: WEBHOOK_READER,
-        body: None,
-        query: &[MIN_SEQ_SUBSCRIPTIONS],
-        status: 200,
-        answer: answer_of(&one),
-        handler: |m| on(m, one),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/webhooks/{subscription}/delete",
-        operation: "delete_webhook",
-        tag: "webhooks",
-        summary: "Deletes a subscription: nothing more is delivered to it",
-        access: WEBHOOK_KEY,
-        body: None,
-        query: &[],
-        status: 200,
-        answer: answer_of(&unsubscribe),
-        handler: |m| on(m, unsubscribe),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/webhooks/{subscription}/deliveries",
-        operation: "webhook_deliveries",
-        tag: "webhooks",
-        summary: "A subscription's delivery log, newest first",
-        access: WEBHOOK_READER,
-        body: None,
-        query: &[
-            Param {
-                name: "limit",
-                description: "How many deliveries a page holds: 50 by default, at most 200.",
-                schema: schema_of::<proto::values::PageSize>,
-            },
-            Param {
-                name: "after",
-                description: "The previous page's `next`.",
-                schema: schema_of::<uuid::Uuid>,
-            },
-            MIN_SEQ_DELIVERIES,
-        ],
-        status: 200,
-        answer: answer_of(&deliveries),
-        handler: |m| on(m, deliveries),
-    },
+    Area::WEBHOOKS.post(
+        "/webhooks",
+        "subscribe_webhook",
+        "Subscribes a URL to kinds of events; the answer holds the signing secret, \
+         shown once",
+        WEBHOOK_KEY,
+        handled_by!(subscribe),
+    )
+    .body(body::<proto::webhooks::Subscribe>(
+        Contract::Whole("commands/subscribe-webhook"),
+        r#"{"url": "https://partenaire.example/semaine/notifications", "kinds": ["registration.promoted", "session.moved", "session.cancelled"]}"#,
+    ))
+    .created(),
+    Area::WEBHOOKS.get(
+        "/webhooks",
+        "list_webhooks",
+        "The key's partner's or venue's subscriptions (no secrets)",
+        WEBHOOK_READER,
+        handled_by!(list),
+    )
+    .query(&[MIN_SEQ_SUBSCRIPTIONS]),
+    Area::WEBHOOKS.get(
+        "/webhooks/{subscription}",
+        "get_webhook",
+        "One subscription (no secret)",
+        WEBHOOK_READER,
+        handled_by!(one),
+    )
+    .query(&[MIN_SEQ_SUBSCRIPTIONS]),
+    Area::WEBHOOKS.post(
+        "/webhooks/{subscription}/delete",
+        "delete_webhook",
+        "Deletes a subscription: nothing more is delivered to it",
+        WEBHOOK_KEY,
+        handled_by!(unsubscribe),
+    ),
+    Area::WEBHOOKS.get(
+        "/webhooks/{subscription}/deliveries",
+        "webhook_deliveries",
+        "A subscription's delivery log, newest first",
+        WEBHOOK_READER,
+        handled_by!(deliveries),
+    )
+    .query(&[
+        Param::of::<proto::values::PageSize>(
+            "limit",
+            "How many deliveries a page holds: 50 by default, at most 200.",
+        ),
+        Param::of::<uuid::Uuid>("after", "The previous page's `next`."),
+        MIN_SEQ_DELIVERIES,
+    ]),
 ];
 
 /// The stream of the webhooks' commits.
@@ -126,14 +95,10 @@ fn subscriber(principal: &Principal) -> Result<Subscriber, ApiError> {
 }
 
 fn service(state: &AppState) -> Result<&Webhooks, ApiError> {
-    state.webhooks.as_ref().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not-ready",
-            "webhooks are not served by this instance",
-        )
-        .retry_after(5)
-    })
+    state
+        .webhooks
+        .as_ref()
+        .ok_or_else(|| ApiError::not_served("webhooks are not served by this instance"))
 }
 
 /// The status of every outcome of the webhooks service.

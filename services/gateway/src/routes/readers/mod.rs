@@ -31,14 +31,13 @@ use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::on;
 use proto::registration::participant::ErasureReason;
 use proto::registration::{ParticipantId, RegistrationId, SealedIdentity};
 use proto::values::{EditionId, SessionId, VenueId};
 use registration::identities::{IdentityError, Revealed};
 use serde::Deserialize;
 
-use super::answers::{Answered, Items, Sequenced, answer_of};
+use super::answers::{Answered, Items, Sequenced};
 use super::catalogue::{MinSeq, caught_up_on, invalid_query};
 use super::table::*;
 
@@ -50,156 +49,124 @@ use crate::problem::ApiError;
 use crate::routes::AppState;
 pub use answers::{AttendanceList, Erased, Line, ParticipantRecord, Shown, ShownRegistration};
 
+/// Who reads a participant: the partner that registered them, or their editions' organisers.
+const PARTICIPANT_READER: Access = Access::Reader(
+    "the partner that registered them, or an organiser of an edition they are registered in",
+);
+
+/// Who reads a session's attendance: the venue hosting it, or its edition's organisers.
+const ATTENDANCE_READER: Access =
+    Access::Reader("the key of the venue hosting it, or an organiser key of its edition");
+
+/// A participant's agenda, as the document describes it.
+const AGENDA: Answer = Answer::Text {
+    media: CALENDAR,
+    what: "a VCALENDAR: one VEVENT per registration (stable UID, times with the edition's TZID \
+           and its VTIMEZONE), cancelled ones CANCELLED",
+};
+
+/// An attendance list as CSV, as the document describes it.
+const ATTENDANCE_CSV: Answer = Answer::Text {
+    media: CSV,
+    what: "RFC 4180 CSV with a header: registration, name, seats, group, partner, partner_name, \
+           checked_in, present, no_show",
+};
+
 /// This area's slice of the route table.
 pub(super) const ROUTES: &[Route] = &[
-    Route {
-        method: Verb::Get,
-        path: "/registrations",
-        operation: "list_registrations",
-        tag: "reads",
-        summary: "A page of registrations with their identity and history, oldest first",
-        access: Access::Reader(
-            "a partner key (its own), or an organiser key (its editions' registrations)",
+    Area::READS
+        .get(
+            "/registrations",
+            "list_registrations",
+            "A page of registrations with their identity and history, oldest first",
+            Access::Reader(
+                "a partner key (its own), or an organiser key (its editions' registrations)",
+            ),
+            handled_by!(registrations),
+        )
+        .query(REGISTRATION_QUERY),
+    Area::READS
+        .get(
+            "/registrations/{registration}",
+            "read_registration",
+            "One registration; another partner's is 404 like a missing one",
+            Access::Reader("the partner that made it, or an organiser of its edition"),
+            handled_by!(registration),
+        )
+        .query(&[MIN_SEQ_PARTNERS]),
+    Area::READS
+        .get(
+            "/participants/{participant}",
+            "read_participant",
+            "A participant: identity and every registration with its history",
+            PARTICIPANT_READER,
+            handled_by!(participant),
+        )
+        .query(&[MIN_SEQ_PARTNERS]),
+    Area::READS
+        .get(
+            "/participants/{participant}/agenda.ics",
+            "participant_agenda",
+            "A participant's agenda as an iCalendar feed (RFC 5545)",
+            PARTICIPANT_READER,
+            handled_by!(agenda, AGENDA),
+        )
+        .query(&[MIN_SEQ_PARTNERS]),
+    Area::READS.post(
+        "/participants/{participant}/erase",
+        "erase_participant",
+        "Erases a participant's personal data: the erasure is recorded (who, when, why; no \
+         personal data) in their record, then their key is purged and their identity never \
+         opens again",
+        Access::Key(
+            "the partner that registered them, or an organiser of an edition they are \
+             registered in (any, for `*`)",
         ),
-        body: None,
-        query: REGISTRATION_QUERY,
-        status: 200,
-        answer: answer_of(&registrations),
-        handler: |m| on(m, registrations),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/registrations/{registration}",
-        operation: "read_registration",
-        tag: "reads",
-        summary: "One registration; another partner's is 404 like a missing one",
-        access: Access::Reader("the partner that made it, or an organiser of its edition"),
-        body: None,
-        query: &[MIN_SEQ_PARTNERS],
-        status: 200,
-        answer: answer_of(&registration),
-        handler: |m| on(m, registration),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/participants/{participant}",
-        operation: "read_participant",
-        tag: "reads",
-        summary: "A participant: identity and every registration with its history",
-        access: Access::Reader(
-            "the partner that registered them, or an organiser of an edition they are registered in",
-        ),
-        body: None,
-        query: &[MIN_SEQ_PARTNERS],
-        status: 200,
-        answer: answer_of(&participant),
-        handler: |m| on(m, participant),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/participants/{participant}/agenda.ics",
-        operation: "participant_agenda",
-        tag: "reads",
-        summary: "A participant's agenda as an iCalendar feed (RFC 5545)",
-        access: Access::Reader(
-            "the partner that registered them, or an organiser of an edition they are registered in",
-        ),
-        body: None,
-        query: &[MIN_SEQ_PARTNERS],
-        status: 200,
-        answer: Answer::Text {
-            media: CALENDAR,
-            what: "a VCALENDAR: one VEVENT per registration (stable UID, times with the \
-                   edition's TZID and its VTIMEZONE), cancelled ones CANCELLED",
-        },
-        handler: |m| on(m, agenda),
-    },
-    Route {
-        method: Verb::Post,
-        path: "/participants/{participant}/erase",
-        operation: "erase_participant",
-        tag: "reads",
-        summary: "Erases a participant's personal data: the erasure is recorded (who, when, \
-                  why; no personal data) in their record, then their key is purged and their \
-                  identity never opens again",
-        access: Access::Key(
-            "the partner that registered them, or an organiser of an edition they are registered in (any, for `*`)",
-        ),
-        body: None,
-        query: &[],
-        status: 200,
-        answer: answer_of(&erase),
-        handler: |m| on(m, erase),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/venues/{venue}/hosting",
-        operation: "venue_hosting",
-        tag: "reads",
-        summary: "A venue's hosting requests, by start: awaiting its answer, confirmed…",
-        access: Access::Reader("that venue's key, or an organiser key of every edition"),
-        body: None,
-        query: &[
-            Param {
-                name: "status",
-                description: "Only requests standing so: `requested` (awaiting the venue's \
-                              answer), `confirmed`, `declined`, `refused`, `withdrawn`, \
-                              `released`.",
-                schema: schema_of::<views::HostingStatus>,
-            },
+        handled_by!(erase),
+    ),
+    Area::READS
+        .get(
+            "/venues/{venue}/hosting",
+            "venue_hosting",
+            "A venue's hosting requests, by start: awaiting its answer, confirmed…",
+            Access::Reader("that venue's key, or an organiser key of every edition"),
+            handled_by!(hosting),
+        )
+        .query(&[
+            Param::of::<views::HostingStatus>(
+                "status",
+                "Only requests standing so: `requested` (awaiting the venue's answer), \
+             `confirmed`, `declined`, `refused`, `withdrawn`, `released`.",
+            ),
             MIN_SEQ_VENUES,
-        ],
-        status: 200,
-        answer: answer_of(&hosting),
-        handler: |m| on(m, hosting),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/venues/{venue}/sessions/{session}/attendance",
-        operation: "attendance",
-        tag: "reads",
-        summary: "The attendance list of a session the venue hosts",
-        access: Access::Reader(
-            "the key of the venue hosting it, or an organiser key of its edition",
-        ),
-        body: None,
-        query: &[MIN_SEQ_VENUES],
-        status: 200,
-        answer: answer_of(&attendance),
-        handler: |m| on(m, attendance),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/venues/{venue}/sessions/{session}/attendance.csv",
-        operation: "attendance_csv",
-        tag: "reads",
-        summary: "The attendance list as CSV",
-        access: Access::Reader(
-            "the key of the venue hosting it, or an organiser key of its edition",
-        ),
-        body: None,
-        query: &[MIN_SEQ_VENUES],
-        status: 200,
-        answer: Answer::Text {
-            media: CSV,
-            what: "RFC 4180 CSV with a header: registration, name, seats, group, partner, \
-                   partner_name, checked_in, present, no_show",
-        },
-        handler: |m| on(m, attendance_csv),
-    },
-    Route {
-        method: Verb::Get,
-        path: "/editions/{edition}/statistics",
-        operation: "edition_statistics",
-        tag: "reads",
-        summary: "An edition's figures: people reached, fill rates, no-shows, registrations per day",
-        access: Access::Reader("an organiser key of the edition"),
-        body: None,
-        query: &[MIN_SEQ_STATISTICS],
-        status: 200,
-        answer: answer_of(&statistics),
-        handler: |m| on(m, statistics),
-    },
+        ]),
+    Area::READS
+        .get(
+            "/venues/{venue}/sessions/{session}/attendance",
+            "attendance",
+            "The attendance list of a session the venue hosts",
+            ATTENDANCE_READER,
+            handled_by!(attendance),
+        )
+        .query(&[MIN_SEQ_VENUES]),
+    Area::READS
+        .get(
+            "/venues/{venue}/sessions/{session}/attendance.csv",
+            "attendance_csv",
+            "The attendance list as CSV",
+            ATTENDANCE_READER,
+            handled_by!(attendance_csv, ATTENDANCE_CSV),
+        )
+        .query(&[MIN_SEQ_VENUES]),
+    Area::READS
+        .get(
+            "/editions/{edition}/statistics",
+            "edition_statistics",
+            "An edition's figures: people reached, fill rates, no-shows, registrations per day",
+            Access::Reader("an organiser key of the edition"),
+            handled_by!(statistics),
+        )
+        .query(&[MIN_SEQ_STATISTICS]),
 ];
 
 /// The stores of the views this instance serves.
@@ -246,17 +213,15 @@ impl Reader {
 
 /// The stores, or 503 while this instance does not serve them.
 fn stores(state: &AppState) -> Result<&ViewStores, ApiError> {
-    state.views.as_ref().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not-ready",
-            "these reads are not served by this instance",
-        )
-        .retry_after(5)
-    })
+    state
+        .views
+        .as_ref()
+        .ok_or_else(|| ApiError::not_served("these reads are not served by this instance"))
 }
 
-fn view_error(error: &ViewError) -> ApiError {
+/// A view's error as an answer: a cursor no page gave is the caller's (400); anything else is the
+/// store's, logged and answered 500 without its detail.
+pub(super) fn view_error(error: &ViewError) -> ApiError {
     match error {
         ViewError::InvalidCursor(_) => {
             ApiError::new(StatusCode::BAD_REQUEST, error.code(), error.to_string())
