@@ -8,14 +8,14 @@ use catalogue::{
     editions, session, sessions,
 };
 use eventlog::CommandMeta;
-use jiff::civil::{DateTime, Time, date};
-use projection::{Projection, Runner, RunnerConfig};
+use jiff::civil::{DateTime, date};
+use projection::{Projection, Runner};
 use proto::registration::{AgeBand, Attendee, ParticipantRef, Profile, RegisterRequest};
 use proto::scheduling::{edition as edition_cmd, event};
 use proto::taxonomy::{Audience, EventKind, Theme, VenueKind};
 use proto::values::*;
-use proto::venues::{self as venue, *};
-use tests::week::{Week, organiser, partner_id, person, room, tuesday, venue_actor};
+use proto::venues::*;
+use tests::week::{Week, organiser, partner_id, person, tuesday, venue_in_gap};
 
 fn name(text: &str) -> Name {
     Name::parse(text).expect("valid name")
@@ -26,76 +26,35 @@ fn on(day: i8, hour: i8) -> DateTime {
     date(2027, 4, day).at(hour, 0, 0, 0)
 }
 
-/// Registers a venue in `town` with the harness's room, open 08:00–18:00 on weekdays.
+/// Registers a social centre in `town` with the harness's room of 30, open 08:00–18:00 on
+/// weekdays.
 async fn register_venue_in(week: &Week, town: &str, insee: &str, postcode: &str) -> VenueId {
-    let id = VenueId::generate();
-    let register = Register {
-        name: name(&format!("Centre social de {town}")),
-        kind: VenueKind::AssociationPremises,
-        address: Address {
-            street: name("2 place de la Mairie"),
-            postcode: Postcode::try_from(postcode.to_owned()).expect("valid"),
-            town: name(town),
-            insee_code: InseeCode::parse(insee).expect("valid"),
-        },
-        contact: Contact {
-            name: name("Accueil"),
-            email: None,
-            phone: None,
-        },
-        accessibility: Accessibility::default(),
-        equipment: Vec::new(),
-        rooms: vec![Room {
-            id: room(),
-            name: name("Grande salle"),
-            max_capacity: 30,
-        }],
-        opening_hours: [
-            Weekday::Monday,
-            Weekday::Tuesday,
-            Weekday::Wednesday,
-            Weekday::Thursday,
-            Weekday::Friday,
-        ]
-        .into_iter()
-        .map(|day| OpeningHours {
-            day,
-            opens: Time::constant(8, 0, 0, 0),
-            closes: Time::constant(18, 0, 0, 0),
-        })
-        .collect(),
-        closed_periods: Vec::new(),
-        time_zone: TimeZoneName::paris(),
+    let mut centre = venue_in_gap(30);
+    centre.name = name(&format!("Centre social de {town}"));
+    centre.kind = VenueKind::AssociationPremises;
+    centre.address = Address {
+        street: name("2 place de la Mairie"),
+        postcode: Postcode::try_from(postcode.to_owned()).expect("valid"),
+        town: name(town),
+        insee_code: InseeCode::parse(insee).expect("valid"),
     };
-    let meta = CommandMeta::new(venue_actor(id), format!("register-{id}"));
-    week.venues
-        .venue(id, &venue::Command::Register(Box::new(register)), &meta)
-        .await
-        .expect("registered");
-    id
+    centre.rooms[0].name = name("Grande salle");
+    week.register_venue_as(centre).await.expect("registered")
 }
 
 /// Adds an early-childhood workshop for pupils and students, kept for pupils.
 async fn add_workshop(week: &Week, edition: EditionId) -> EventId {
-    let id = EventId::generate();
-    let add = event::Command::Add(event::Add {
-        edition,
-        about: event::About {
-            kind: EventKind::Workshop,
-            title: name("Atelier : les métiers de la petite enfance"),
-            description: Description::default(),
-            themes: vec![Theme::EarlyChildhood],
-            audiences: vec![Audience::Pupils, Audience::Students],
-            restricted_to: vec![Audience::Pupils],
-            discovery_tools: Vec::new(),
-            partners: Vec::new(),
-        },
-    });
-    week.scheduling
-        .event(id, add, &CommandMeta::new(organiser(), format!("add-{id}")))
-        .await
-        .expect("added");
-    id
+    let about = event::About {
+        kind: EventKind::Workshop,
+        title: name("Atelier : les métiers de la petite enfance"),
+        description: Description::default(),
+        themes: vec![Theme::EarlyChildhood],
+        audiences: vec![Audience::Pupils, Audience::Students],
+        restricted_to: vec![Audience::Pupils],
+        discovery_tools: Vec::new(),
+        partners: Vec::new(),
+    };
+    week.add_event(edition, about).await.expect("added")
 }
 
 async fn publish(week: &Week, edition: EditionId) {
@@ -176,8 +135,7 @@ async fn cancel_session(week: &Week, event: EventId, session: SessionId) {
 }
 
 async fn catalogue(week: &Week, dir: &std::path::Path) -> Runner<Catalogue> {
-    let js = async_nats::jetstream::new(week.nats.client().await.expect("connects"));
-    let mut runner = Runner::open(Catalogue, dir, js, RunnerConfig::default()).expect("opens");
+    let mut runner = week.runner(Catalogue, dir).await.expect("opens");
     runner.catch_up().await.expect("catches up");
     runner
 }

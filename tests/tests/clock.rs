@@ -4,14 +4,13 @@
 use eventlog::CommandMeta;
 use jiff::{Timestamp, ToSpan};
 use processes::clock::{Deadlines, tick};
-use projection::{Runner, RunnerConfig};
+use projection::Runner;
 use proto::registration::{Beneficiary, Reservation};
 use proto::taxonomy::Audience;
 use tests::week::{Week, organiser, partner_id, tuesday, venue_actor};
 
 async fn deadlines(week: &Week, dir: &std::path::Path) -> Runner<Deadlines> {
-    let js = async_nats::jetstream::new(week.nats.client().await.expect("connects"));
-    let mut runner = Runner::open(Deadlines, dir, js, RunnerConfig::default()).expect("opens");
+    let mut runner = week.runner(Deadlines, dir).await.expect("opens");
     runner.catch_up().await.expect("catches up");
     runner
 }

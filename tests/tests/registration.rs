@@ -275,35 +275,22 @@ async fn a_session_kept_for_pupils_refuses_anyone_else() {
     let week = Week::start().await.expect("the week starts");
     let venue = week.register_venue(30).await.expect("venue");
     let edition = week.create_edition().await.expect("edition");
-    let event = proto::values::EventId::generate();
-    let add = proto::scheduling::event::Command::Add(proto::scheduling::event::Add {
-        edition,
-        about: proto::scheduling::event::About {
-            kind: proto::taxonomy::EventKind::SchoolSession,
-            title: proto::values::Name::parse("Théâtre-forum").expect("valid"),
-            description: proto::values::Description::default(),
-            themes: vec![proto::taxonomy::Theme::SocialAction],
-            audiences: vec![Audience::Pupils],
-            restricted_to: vec![Audience::Pupils],
-            discovery_tools: Vec::new(),
-            partners: Vec::new(),
-        },
-    });
-    week.scheduling
-        .event(
-            event,
-            add,
-            &eventlog::CommandMeta::new(tests::week::organiser(), "add"),
-        )
+    let kept_for_pupils = proto::scheduling::event::About {
+        kind: proto::taxonomy::EventKind::SchoolSession,
+        title: proto::values::Name::parse("Théâtre-forum").expect("valid"),
+        description: proto::values::Description::default(),
+        themes: vec![proto::taxonomy::Theme::SocialAction],
+        audiences: vec![Audience::Pupils],
+        restricted_to: vec![Audience::Pupils],
+        discovery_tools: Vec::new(),
+        partners: Vec::new(),
+    };
+    let event = week
+        .add_event(edition, kept_for_pupils)
         .await
         .expect("added");
     let session = week
-        .schedule_session(event, venue, tuesday(9, 0), tuesday(11, 0), 30)
-        .await
-        .expect("scheduled");
-    week.wait_for_request(venue, session).await.expect("asked");
-    week.confirm(venue, session, 30).await.expect("confirmed");
-    week.wait_for_seats(session, |s| s.capacity == 30)
+        .confirmed_session(event, venue, tuesday(9, 0), tuesday(11, 0), 30)
         .await
         .expect("open");
     let adult = week
