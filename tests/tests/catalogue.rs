@@ -250,10 +250,22 @@ async fn the_catalogue_lists_a_weeks_sessions_with_their_seats_filtered_and_page
     assert_eq!(first.kind, EventKind::OpenDoor);
     assert_eq!(first.themes, [Theme::ElderlyAutonomy]);
     assert_eq!(first.venue, gap);
-    assert_eq!(first.town.as_deref(), Some("Gap"));
-    assert_eq!(first.insee_code.as_deref(), Some("05061"));
-    assert_eq!(first.venue_name.as_deref(), Some("EHPAD Les Marronniers"));
-    assert_eq!(first.room_name.as_deref(), Some("Salle polyvalente"));
+    let place = [
+        &first.town,
+        &first.insee_code,
+        &first.venue_name,
+        &first.room_name,
+    ];
+    assert_eq!(
+        place.map(Option::as_deref),
+        [
+            Some("Gap"),
+            Some("05061"),
+            Some("EHPAD Les Marronniers"),
+            Some("Salle polyvalente")
+        ],
+        "the town, its code, the venue and the room"
+    );
     assert_eq!(first.starts_local, tuesday(9, 0));
     assert_eq!(first.starts_at.to_string(), "2027-04-13T07:00:00Z");
     assert_eq!(first.time_zone, "Europe/Paris");
@@ -274,8 +286,10 @@ async fn the_catalogue_lists_a_weeks_sessions_with_their_seats_filtered_and_page
     );
     assert_eq!(class.restricted_to, [Audience::Pupils]);
     let cancelled = session(&db, s4).expect("listed");
-    assert!(cancelled.cancelled);
-    assert_eq!(cancelled.cancelled_reason.as_deref(), Some("Intempéries"));
+    assert_eq!(
+        (cancelled.cancelled, cancelled.cancelled_reason.as_deref()),
+        (true, Some("Intempéries"))
+    );
     assert_eq!((cancelled.confirmed_seats, cancelled.seats_left), (0, 0));
     let unanswered = session(&db, s5).expect("listed");
     assert_eq!(unanswered.venue_status, VenueStatus::Requested);
@@ -294,67 +308,38 @@ async fn the_catalogue_lists_a_weeks_sessions_with_their_seats_filtered_and_page
 
     // Order, and drafts hidden from the public.
     let public = SessionQuery::default;
+    let listed = |set: &dyn Fn(&mut SessionQuery)| {
+        let mut query = public();
+        set(&mut query);
+        list(&db, query)
+    };
     assert_eq!(list(&db, public()), [s1, s2, s3, s4, s5]);
     let organisers = || SessionQuery {
         include_drafts: true,
         ..public()
     };
     assert_eq!(list(&db, organisers()), [s1, hidden, s2, s3, s4, s5]);
-    let of_draft = SessionQuery {
-        edition: Some(draft),
-        ..public()
-    };
-    assert!(list(&db, of_draft).is_empty());
-    let of_published = SessionQuery {
-        edition: Some(published),
-        ..public()
-    };
-    assert_eq!(list(&db, of_published), [s1, s2, s3, s4, s5]);
+    assert!(listed(&|q| q.edition = Some(draft)).is_empty());
+    let of_published = listed(&|q| q.edition = Some(published));
+    assert_eq!(of_published, [s1, s2, s3, s4, s5]);
 
     // Filters.
-    let town = |t: &str| SessionQuery {
-        town: Some(t.into()),
-        ..public()
+    assert_eq!(listed(&|q| q.town = Some("embrun".into())), [s2, s4]);
+    assert_eq!(listed(&|q| q.town = Some("05061".into())), [s1, s3, s5]);
+    assert_eq!(listed(&|q| q.theme = Some(Theme::EarlyChildhood)), [s3, s4]);
+    let job_seekers = listed(&|q| q.audience = Some(Audience::JobSeekers));
+    assert_eq!(job_seekers, [s1, s2, s5]);
+    assert_eq!(listed(&|q| q.kind = Some(EventKind::Workshop)), [s3, s4]);
+    let days = |from: i8, to: i8| {
+        listed(&|q| {
+            q.from = Some(date(2027, 4, from));
+            q.to = Some(date(2027, 4, to));
+        })
     };
-    assert_eq!(list(&db, town("embrun")), [s2, s4]);
-    assert_eq!(list(&db, town("05061")), [s1, s3, s5]);
-    let theme = SessionQuery {
-        theme: Some(Theme::EarlyChildhood),
-        ..public()
-    };
-    assert_eq!(list(&db, theme), [s3, s4]);
-    let audience = SessionQuery {
-        audience: Some(Audience::JobSeekers),
-        ..public()
-    };
-    assert_eq!(list(&db, audience), [s1, s2, s5]);
-    let kind = SessionQuery {
-        kind: Some(EventKind::Workshop),
-        ..public()
-    };
-    assert_eq!(list(&db, kind), [s3, s4]);
-    let tuesday_only = SessionQuery {
-        from: Some(date(2027, 4, 13)),
-        to: Some(date(2027, 4, 13)),
-        ..public()
-    };
-    assert_eq!(list(&db, tuesday_only), [s1, s2]);
-    let midweek = SessionQuery {
-        from: Some(date(2027, 4, 14)),
-        to: Some(date(2027, 4, 15)),
-        ..public()
-    };
-    assert_eq!(list(&db, midweek), [s3, s4]);
-    let with_seats = SessionQuery {
-        has_seats: Some(true),
-        ..public()
-    };
-    assert_eq!(list(&db, with_seats), [s2, s3]);
-    let without = SessionQuery {
-        has_seats: Some(false),
-        ..public()
-    };
-    assert_eq!(list(&db, without), [s1, s4, s5]);
+    assert_eq!(days(13, 13), [s1, s2], "Tuesday only");
+    assert_eq!(days(14, 15), [s3, s4], "midweek");
+    assert_eq!(listed(&|q| q.has_seats = Some(true)), [s2, s3]);
+    assert_eq!(listed(&|q| q.has_seats = Some(false)), [s1, s4, s5]);
 
     // Pages of 2 over 5 sessions: 3 pages, each the same when asked again.
     let page = |after: Option<Cursor>| {
