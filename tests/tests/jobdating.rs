@@ -283,15 +283,16 @@ async fn a_full_floors_draft_fits_one_message_and_is_announced() -> anyhow::Resu
     let mut random = Random(2024);
     let employer_of = |n: usize| EmployerId(Uuid::from_u128(0xe000_0000 + n as u128));
     let mut tables = 0u64;
+    let gap = Town {
+        name: Name::parse("Gap")?,
+        insee_code: InseeCode::parse("05061")?,
+    };
     for n in 0..100 {
         let command = Command::JoinEmployer(EmployerJoined {
             employer: employer_of(n),
             name: Name::parse(format!("Employeur {n}"))?,
             kind: StructureKind::Ehpad,
-            town: Town {
-                name: Name::parse("Gap")?,
-                insee_code: InseeCode::parse("05061")?,
-            },
+            town: gap.clone(),
             jobs: vec![JobOffer {
                 job: jobs[n % jobs.len()],
                 contract: ContractType::Permanent,
