@@ -71,6 +71,21 @@ impl Week {
     pub async fn start() -> anyhow::Result<Self> {
         Week::start_on(TestNats::start().await?).await
     }
+
+    /// Starts a week with one session open for registration: an open door with `seats` seats
+    /// on Tuesday from `from` to `to` o'clock ([`Week::open_session`]). The week, and the
+    /// session's venue, event and id.
+    pub async fn with_session(
+        seats: u32,
+        from: i8,
+        to: i8,
+    ) -> anyhow::Result<(Self, VenueId, EventId, SessionId)> {
+        let week = Self::start().await?;
+        let (venue, event, session) = week
+            .open_session(seats, tuesday(from, 0), tuesday(to, 0))
+            .await?;
+        Ok((week, venue, event, session))
+    }
 }
 
 /// The parts of the application a [`Week`] runs: the processes between services (with the
@@ -274,6 +289,24 @@ impl<N: Servers> Week<N> {
         self.venues.venue(venue, &command, &meta).await.map(|_| ())
     }
 
+    /// An organiser cancels `session` of `event`, saying `reason`.
+    pub async fn cancel_session(
+        &self,
+        event: EventId,
+        session: SessionId,
+        reason: &str,
+    ) -> Result<(), SchedulingError> {
+        let cancel = event::Command::CancelSession(event::CancelSession {
+            session,
+            reason: Reason::parse(reason).unwrap_or_else(|e| panic!("test reason: {e}")),
+        });
+        let meta = CommandMeta::new(organiser(), format!("cancel-{session}"));
+        self.scheduling
+            .event(event, cancel, &meta)
+            .await
+            .map(|_| ())
+    }
+
     /// Waits (bounded) until `check` holds for the session as its event records it.
     pub async fn wait_for_session(
         &self,
@@ -326,6 +359,19 @@ impl<N: Servers> Week<N> {
         self.wait_for_seats(session, |s| s.capacity == seats && s.facts.is_some())
             .await?;
         Ok(session)
+    }
+
+    /// An organiser cancels `session` of `event`, open for registration, saying `reason`; waits
+    /// (bounded) until its seats record the cancellation: the seats then.
+    pub async fn cancel_open_session(
+        &self,
+        event: EventId,
+        session: SessionId,
+        reason: &str,
+    ) -> anyhow::Result<registration::SeatsNow> {
+        self.cancel_session(event, session, reason).await?;
+        self.wait_for_seats(session, |s| s.cancelled.is_some())
+            .await
     }
 
     /// Waits (bounded) until `check` holds for the session's seats.

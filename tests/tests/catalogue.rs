@@ -115,16 +115,7 @@ async fn register_class(week: &Week, session: SessionId, reference: &str, size: 
 }
 
 async fn cancel_session(week: &Week, event: EventId, session: SessionId) {
-    let cancel = event::Command::CancelSession(event::CancelSession {
-        session,
-        reason: Reason::parse("Intempéries").expect("valid"),
-    });
-    week.scheduling
-        .event(
-            event,
-            cancel,
-            &CommandMeta::new(organiser(), format!("cancel-{session}")),
-        )
+    week.cancel_session(event, session, "Intempéries")
         .await
         .expect("cancelled");
     week.wait_for_seats(session, |s| {

@@ -214,16 +214,7 @@ async fn a_cancelled_session_frees_its_room_and_a_lowered_capacity_reaches_the_s
         .await
         .expect_err("room taken");
     assert_eq!(taken.code(), "room-already-taken");
-    let cancel = event::Command::CancelSession(event::CancelSession {
-        session: first,
-        reason: proto::values::Reason::parse("intervenant malade").expect("valid"),
-    });
-    week.scheduling
-        .event(
-            open_door,
-            cancel,
-            &eventlog::CommandMeta::new(organiser(), "cancel"),
-        )
+    week.cancel_session(open_door, first, "intervenant malade")
         .await
         .expect("cancelled");
     for _ in 0..400 {
@@ -413,21 +404,9 @@ async fn another_events_old_facts_about_a_session_never_reach_its_seats() {
         .expect("written as an old log holds it");
 
     // The other event cancels its own session, after the forged commit.
-    let cancel = event::Command::CancelSession(event::CancelSession {
-        session: own,
-        reason: Reason::parse("salle indisponible").expect("a reason"),
-    });
-    week.scheduling
-        .event(
-            other_event,
-            cancel,
-            &CommandMeta::new(organiser(), "cancel-own"),
-        )
+    week.cancel_open_session(other_event, own, "salle indisponible")
         .await
-        .expect("its own session is cancelled");
-    week.wait_for_seats(own, |s| s.cancelled.is_some())
-        .await
-        .expect("its own seats are cancelled");
+        .expect("its own session and seats are cancelled");
     let demo = week
         .registrations
         .seats(session)
