@@ -207,6 +207,19 @@ impl Browser {
         }
     }
 
+    /// Waits (at most [`PATIENCE`]) for an element on the current page: its text.
+    pub async fn text_of(&self, css: &str) -> anyhow::Result<String> {
+        Ok(self.wait_for(css).await?.text().await?)
+    }
+
+    /// Asserts that the element `css` on the current page (waited for) shows `wanted`, showing
+    /// its text when it does not.
+    pub async fn assert_shows(&self, css: &str, wanted: &str) -> anyhow::Result<()> {
+        let text = self.text_of(css).await?;
+        assert!(text.contains(wanted), "{css}: {wanted:?} not in {text}");
+        Ok(())
+    }
+
     /// Waits for `css` (a link or a form's button), clicks it and waits, at most [`PATIENCE`],
     /// until the page it leads to has loaded: a mark left on the current document is gone from
     /// the new one. Without it a lookup right after the click can find the old page's element,

@@ -18,7 +18,7 @@ use semaine::configuration::{Parts, Tuning};
 use serde_json::Value;
 
 use crate::TestNats;
-use crate::week::{Week, eventually, tuesday};
+use crate::week::{Week, eventually, partner_id, room, tuesday};
 
 /// A week behind the gateway and the console.
 pub struct Desk {
@@ -99,6 +99,13 @@ impl Desk {
         Ok(secret.expose().to_owned())
     }
 
+    /// `partner` declared by an organiser (once: declaring it again records nothing), and a new
+    /// key of its own: the key's secret.
+    pub async fn partner_key(&self, partner: &str) -> anyhow::Result<String> {
+        self.week.declare_partner(partner).await?;
+        self.key(Role::Partner(partner_id(partner))).await
+    }
+
     /// Waits (bounded) until the catalogue knows `edition` and `venue`, which the console's
     /// pages read (the import looks venues up by name there).
     pub async fn wait_for_catalogue(
@@ -125,9 +132,7 @@ impl Desk {
     /// An edition with one open door in Gap, whose venue has been asked to host it.
     pub async fn requested_session(&self) -> anyhow::Result<(EditionId, VenueId, SessionId)> {
         let week = &self.week;
-        let venue = week.register_venue(40).await?;
-        let edition = week.create_edition().await?;
-        let event = week.add_open_door(edition).await?;
+        let (venue, edition, event) = week.open_door(40).await?;
         let session = week
             .schedule_session(event, venue, tuesday(9, 0), tuesday(12, 0), 30)
             .await?;
@@ -164,6 +169,57 @@ impl Desk {
         Ok((edition, session))
     }
 
+    /// Sends `method path` to the router in the process, as `secret` (a bearer key) when given,
+    /// with `body` as JSON when given (a POST with a new `Idempotency-Key`): what came back.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        secret: Option<&str>,
+        body: Option<&Value>,
+    ) -> anyhow::Result<Answer> {
+        send(&self.router, request(method, path, secret, body)?).await
+    }
+
+    /// `GET path` as `secret`: what came back, whatever its status.
+    pub async fn get(&self, path: &str, secret: &str) -> anyhow::Result<Answer> {
+        self.call(Method::GET, path, Some(secret), None).await
+    }
+
+    /// `GET path` as `secret`, which must answer `200 OK`: the answer (an error showing the
+    /// answer when it is another).
+    pub async fn read(&self, path: &str, secret: &str) -> anyhow::Result<Answer> {
+        let answer = self.get(path, secret).await?;
+        anyhow::ensure!(answer.status == StatusCode::OK, "GET {path}: {answer:?}");
+        Ok(answer)
+    }
+
+    /// `POST path` as `secret` with `body` as JSON and a new `Idempotency-Key`: what came back.
+    pub async fn post(&self, path: &str, secret: &str, body: Value) -> anyhow::Result<Answer> {
+        self.call(Method::POST, path, Some(secret), Some(&body))
+            .await
+    }
+
+    /// `POST path` as `secret` with no body (a command its path says all of) and a new
+    /// `Idempotency-Key`: what came back.
+    pub async fn post_empty(&self, path: &str, secret: &str) -> anyhow::Result<Answer> {
+        self.call(Method::POST, path, Some(secret), None).await
+    }
+
+    /// The venue whose key is `venue_key` checks `present` people in at the door, for
+    /// `registration` in `session`: what came back.
+    pub async fn check_in(
+        &self,
+        venue_key: &str,
+        session: SessionId,
+        registration: &str,
+        present: u32,
+    ) -> anyhow::Result<Answer> {
+        let path = format!("/sessions/{session}/registrations/{registration}/check-in");
+        let body = serde_json::json!({ "present": present });
+        self.post(&path, venue_key, body).await
+    }
+
     /// The loopback address the application serves the router on (for a browser).
     pub fn address(&self) -> anyhow::Result<SocketAddr> {
         self.week
@@ -171,6 +227,25 @@ impl Desk {
             .http_address()
             .ok_or_else(|| anyhow::anyhow!("the application serves no gateway"))
     }
+}
+
+/// The API's body scheduling `session` at `venue`, in the harness's room, from `starts` to `ends`
+/// (local times, as `2027-04-13T09:00:00`), for `capacity_wanted` seats.
+pub fn schedule_body(
+    session: SessionId,
+    venue: VenueId,
+    starts: &str,
+    ends: &str,
+    capacity_wanted: u32,
+) -> Value {
+    serde_json::json!({
+        "session": session,
+        "starts": starts,
+        "ends": ends,
+        "venue": venue,
+        "room": room(),
+        "capacity_wanted": capacity_wanted,
+    })
 }
 
 /// What the application answered a request sent in the process.
@@ -190,6 +265,19 @@ impl Answer {
     /// The problem's code, if it is a problem.
     pub fn code(&self) -> &str {
         self.json["code"].as_str().unwrap_or("")
+    }
+
+    /// Asserts the answer's status, showing the whole answer when it is another.
+    #[track_caller]
+    pub fn assert_status(&self, status: StatusCode) {
+        assert_eq!(self.status, status, "{self:?}");
+    }
+
+    /// Asserts that the answer refuses with `status` and the problem code `code`, showing the
+    /// whole answer when it does not.
+    #[track_caller]
+    pub fn assert_refused(&self, status: StatusCode, code: &str) {
+        assert_eq!((self.status, self.code()), (status, code), "{self:?}");
     }
 
     /// Whether it is a problem document whose status is the answer's.

@@ -10,11 +10,12 @@
 //!   and restart a node, find a stream's leader, see a node catch up.
 //! - [`Servers`]: what a [`week::Week`] runs on, one node or the cluster.
 //! - [`week`]: [`week::Week`], the application started as `semaine up` starts it (its services
-//!   and processes by default), and verbs to drive it: register a venue, create an edition,
-//!   schedule a session, confirm it.
+//!   and processes by default), and verbs to drive it: register a venue, create an edition, add
+//!   an open door, schedule a session, confirm it, register a person.
 //! - [`desk`]: [`desk::Desk`], a week running the whole application (the gateway, the console and
-//!   every read model), called in the process or on its loopback port for a browser; the HTTP
-//!   tests' [`desk::Answer`] and [`desk::send`].
+//!   every read model), called in the process (`get`, `read`, `post`, a venue's `check_in`…) or
+//!   on its loopback port for a browser; the HTTP tests' [`desk::Answer`], with its assertions,
+//!   and [`desk::send`].
 //! - [`browser`]: [`browser::Browser`], a headless Chromium driven through its own chromedriver
 //!   (WebDriver), for the console's end-to-end tests.
 //! - [`workshop`]: a small aggregate and its read model, in the domain's words, that exercise the

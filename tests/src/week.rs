@@ -71,6 +71,21 @@ impl Week {
     pub async fn start() -> anyhow::Result<Self> {
         Week::start_on(TestNats::start().await?).await
     }
+
+    /// Starts a week with one session open for registration: an open door with `seats` seats
+    /// on Tuesday from `from` to `to` o'clock ([`Week::open_session`]). The week, and the
+    /// session's venue, event and id.
+    pub async fn with_session(
+        seats: u32,
+        from: i8,
+        to: i8,
+    ) -> anyhow::Result<(Self, VenueId, EventId, SessionId)> {
+        let week = Self::start().await?;
+        let (venue, event, session) = week
+            .open_session(seats, tuesday(from, 0), tuesday(to, 0))
+            .await?;
+        Ok((week, venue, event, session))
+    }
 }
 
 /// The parts of the application a [`Week`] runs: the processes between services (with the
@@ -123,6 +138,18 @@ impl<N: Servers> Week<N> {
         })
     }
 
+    /// A runner of `projection` over this week's log, its store in `dir`, not caught up yet: a
+    /// read model as the application runs it, for a test to drive.
+    pub async fn runner<P: projection::Projection>(
+        &self,
+        projection: P,
+        dir: &std::path::Path,
+    ) -> anyhow::Result<projection::Runner<P>> {
+        let js = async_nats::jetstream::new(self.nats.client().await?);
+        let config = projection::RunnerConfig::default();
+        Ok(projection::Runner::open(projection, dir, js, config)?)
+    }
+
     /// How many messages the log holds, all streams together.
     pub async fn messages_in_log(&self) -> u64 {
         let mut total = 0;
@@ -137,53 +164,32 @@ impl<N: Servers> Week<N> {
         total
     }
 
-    /// Registers a venue in Gap with one room of `max_capacity`, open 08:00–18:00 on weekdays.
+    /// Registers a venue in Gap with one room of `max_capacity`, open 08:00–18:00 on weekdays
+    /// (the venue of [`venue_in_gap`]).
     pub async fn register_venue(&self, max_capacity: u32) -> Result<VenueId, VenuesError> {
+        self.register_venue_as(venue_in_gap(max_capacity)).await
+    }
+
+    /// Registers the venue `register` describes, acting as that venue: its new id.
+    pub async fn register_venue_as(&self, register: Register) -> Result<VenueId, VenuesError> {
         let id = VenueId::generate();
-        let weekdays = [
-            Weekday::Monday,
-            Weekday::Tuesday,
-            Weekday::Wednesday,
-            Weekday::Thursday,
-            Weekday::Friday,
-        ];
-        let register = Register {
-            name: name("EHPAD Les Marronniers"),
-            kind: VenueKind::Ehpad,
-            address: Address {
-                street: name("12 rue des Alpes"),
-                postcode: Postcode::try_from("05000".to_owned()).unwrap_or_else(|e| panic!("{e}")),
-                town: name("Gap"),
-                insee_code: InseeCode::parse("05061").unwrap_or_else(|e| panic!("{e}")),
-            },
-            contact: Contact {
-                name: name("Accueil"),
-                email: None,
-                phone: None,
-            },
-            accessibility: Accessibility::default(),
-            equipment: Vec::new(),
-            rooms: vec![Room {
-                id: room(),
-                name: name("Salle polyvalente"),
-                max_capacity,
-            }],
-            opening_hours: weekdays
-                .into_iter()
-                .map(|day| OpeningHours {
-                    day,
-                    opens: Time::constant(8, 0, 0, 0),
-                    closes: Time::constant(18, 0, 0, 0),
-                })
-                .collect(),
-            closed_periods: Vec::new(),
-            time_zone: TimeZoneName::paris(),
-        };
         let meta = CommandMeta::new(venue_actor(id), format!("register-{id}"));
         self.venues
             .venue(id, &venue::Command::Register(Box::new(register)), &meta)
             .await?;
         Ok(id)
+    }
+
+    /// The start of most weeks: a venue registered in Gap with one room of `max_capacity`, the
+    /// Hautes-Alpes edition created, and an open door added to it: the venue, edition and event.
+    pub async fn open_door(
+        &self,
+        max_capacity: u32,
+    ) -> anyhow::Result<(VenueId, EditionId, EventId)> {
+        let venue = self.register_venue(max_capacity).await?;
+        let edition = self.create_edition().await?;
+        let event = self.add_open_door(edition).await?;
+        Ok((venue, edition, event))
     }
 
     /// Creates the Hautes-Alpes edition.
@@ -202,22 +208,19 @@ impl<N: Servers> Week<N> {
         Ok(id)
     }
 
-    /// Adds an open-door event to the edition.
+    /// Adds an open-door event to the edition (the event of [`open_door_about`]).
     pub async fn add_open_door(&self, edition: EditionId) -> Result<EventId, SchedulingError> {
+        self.add_event(edition, open_door_about()).await
+    }
+
+    /// An organiser adds to `edition` the event `about` describes: its new id.
+    pub async fn add_event(
+        &self,
+        edition: EditionId,
+        about: About,
+    ) -> Result<EventId, SchedulingError> {
         let id = EventId::generate();
-        let add = event::Command::Add(event::Add {
-            edition,
-            about: About {
-                kind: EventKind::OpenDoor,
-                title: name("Portes ouvertes à l'EHPAD Les Marronniers"),
-                description: Description::default(),
-                themes: vec![Theme::ElderlyAutonomy],
-                audiences: vec![Audience::YoungPeople, Audience::JobSeekers],
-                restricted_to: Vec::new(),
-                discovery_tools: Vec::new(),
-                partners: Vec::new(),
-            },
-        });
+        let add = event::Command::Add(event::Add { edition, about });
         let meta = CommandMeta::new(organiser(), format!("add-{id}"));
         self.scheduling.event(id, add, &meta).await?;
         Ok(id)
@@ -258,6 +261,17 @@ impl<N: Servers> Week<N> {
         .await
     }
 
+    /// The number of the latest request to `venue` to host `session`, which its answers name
+    /// (1 when it has not been asked yet).
+    pub async fn hosting_request(
+        &self,
+        venue: VenueId,
+        session: SessionId,
+    ) -> Result<u32, VenuesError> {
+        let state = self.venues.venue_state(venue).await?;
+        Ok(state.hosting(session).map_or(1, |hosting| hosting.request))
+    }
+
     /// The venue confirms `capacity` seats for `session`.
     pub async fn confirm(
         &self,
@@ -266,18 +280,31 @@ impl<N: Servers> Week<N> {
         capacity: u32,
     ) -> Result<(), VenuesError> {
         let meta = CommandMeta::new(venue_actor(venue), format!("confirm-{session}-{capacity}"));
-        let request = self
-            .venues
-            .venue_state(venue)
-            .await?
-            .hosting(session)
-            .map_or(1, |hosting| hosting.request);
+        let request = self.hosting_request(venue, session).await?;
         let command = venue::Command::ConfirmCapacity {
             session,
             request,
             capacity,
         };
         self.venues.venue(venue, &command, &meta).await.map(|_| ())
+    }
+
+    /// An organiser cancels `session` of `event`, saying `reason`.
+    pub async fn cancel_session(
+        &self,
+        event: EventId,
+        session: SessionId,
+        reason: &str,
+    ) -> Result<(), SchedulingError> {
+        let cancel = event::Command::CancelSession(event::CancelSession {
+            session,
+            reason: Reason::parse(reason).unwrap_or_else(|e| panic!("test reason: {e}")),
+        });
+        let meta = CommandMeta::new(organiser(), format!("cancel-{session}"));
+        self.scheduling
+            .event(event, cancel, &meta)
+            .await
+            .map(|_| ())
     }
 
     /// Waits (bounded) until `check` holds for the session as its event records it.
@@ -307,9 +334,7 @@ impl<N: Servers> Week<N> {
         starts: DateTime,
         ends: DateTime,
     ) -> anyhow::Result<(VenueId, EventId, SessionId)> {
-        let venue = self.register_venue(seats.max(1)).await?;
-        let edition = self.create_edition().await?;
-        let event = self.add_open_door(edition).await?;
+        let (venue, _, event) = self.open_door(seats.max(1)).await?;
         let session = self
             .confirmed_session(event, venue, starts, ends, seats)
             .await?;
@@ -334,6 +359,19 @@ impl<N: Servers> Week<N> {
         self.wait_for_seats(session, |s| s.capacity == seats && s.facts.is_some())
             .await?;
         Ok(session)
+    }
+
+    /// An organiser cancels `session` of `event`, open for registration, saying `reason`; waits
+    /// (bounded) until its seats record the cancellation: the seats then.
+    pub async fn cancel_open_session(
+        &self,
+        event: EventId,
+        session: SessionId,
+        reason: &str,
+    ) -> anyhow::Result<registration::SeatsNow> {
+        self.cancel_session(event, session, reason).await?;
+        self.wait_for_seats(session, |s| s.cancelled.is_some())
+            .await
     }
 
     /// Waits (bounded) until `check` holds for the session's seats.
@@ -404,6 +442,78 @@ impl<N: Servers> Week<N> {
     }
 }
 
+impl<N: Servers> Week<N> {
+    /// The registrations put on `session`'s waiting list, in the order the log recorded them.
+    pub async fn waitlisted_order(
+        &self,
+        session: SessionId,
+    ) -> anyhow::Result<Vec<proto::registration::RegistrationId>> {
+        use proto::contract::EventContract;
+        use proto::registration::session::Event;
+        let mut order = Vec::new();
+        let key = registration::seats_key(session);
+        for recorded in self.log.read_commits(&key, 0).await? {
+            for stored in recorded.commit.events {
+                if let Ok(Event::Waitlisted(r)) =
+                    Event::decode(&stored.event_type, stored.version, &stored.data)
+                {
+                    order.push(r.registration);
+                }
+            }
+        }
+        Ok(order)
+    }
+
+    /// Asserts what a rush of registrations leaves in `session` (the rush's session number
+    /// `index`), against what each person `n` was answered: at most `seats` confirmed, exactly
+    /// the answered registrations recorded, nobody twice, each confirmed or waiting as its answer
+    /// said, and the waiting list in the order the log recorded it. The seats as they stand.
+    pub async fn assert_rush_recorded(
+        &self,
+        index: usize,
+        session: SessionId,
+        seats: u32,
+        answered: &[(usize, &Registered)],
+    ) -> anyhow::Result<registration::SeatsNow> {
+        use proto::registration::RegistrationId;
+        use std::collections::HashSet;
+        let now = self.registrations.seats(session).await?;
+        assert!(
+            now.confirmed_seats() <= seats,
+            "session {index} over capacity"
+        );
+        let answered_here: HashSet<RegistrationId> =
+            answered.iter().map(|(_, r)| r.registration).collect();
+        let recorded: HashSet<RegistrationId> = now.registrations.keys().copied().collect();
+        assert_eq!(
+            recorded, answered_here,
+            "session {index}: registrations and answers differ"
+        );
+        let people: HashSet<_> = now.registrations.values().map(|r| r.participant).collect();
+        assert_eq!(
+            people.len(),
+            now.registrations.len(),
+            "session {index}: somebody registered twice"
+        );
+        assert_eq!(
+            now.waiting_list(),
+            self.waitlisted_order(session).await?,
+            "session {index}: the waiting list is not in log order"
+        );
+        for (n, registered) in answered {
+            let record = now
+                .registration(registered.registration)
+                .unwrap_or_else(|| panic!("participant {n}'s registration is missing"));
+            assert_eq!(
+                record.is_confirmed(),
+                registered.confirmed,
+                "participant {n}"
+            );
+        }
+        Ok(now)
+    }
+}
+
 /// Asks `look` every 25 ms, for at most ten seconds, until it finds something: what the
 /// processes between services do happens a moment after the command that causes it.
 pub async fn eventually<T, F, Fut>(what: &str, look: F) -> anyhow::Result<T>
@@ -432,6 +542,59 @@ pub fn person(reference: &str) -> Identity {
         last_name: name(&format!("Nom-{reference}")),
         email: Some(name(&format!("{reference}@exemple.fr"))),
         phone: Some(name("06 12 34 56 78")),
+    }
+}
+
+/// The venue the harness registers: the EHPAD Les Marronniers in Gap, its one room (the
+/// [`room`]) of `max_capacity`, open 08:00–18:00 on weekdays, in Paris time.
+pub fn venue_in_gap(max_capacity: u32) -> Register {
+    use Weekday::{Friday, Monday, Thursday, Tuesday, Wednesday};
+    Register {
+        name: name("EHPAD Les Marronniers"),
+        kind: VenueKind::Ehpad,
+        address: Address {
+            street: name("12 rue des Alpes"),
+            postcode: Postcode::try_from("05000".to_owned()).unwrap_or_else(|e| panic!("{e}")),
+            town: name("Gap"),
+            insee_code: InseeCode::parse("05061").unwrap_or_else(|e| panic!("{e}")),
+        },
+        contact: Contact {
+            name: name("Accueil"),
+            email: None,
+            phone: None,
+        },
+        accessibility: Accessibility::default(),
+        equipment: Vec::new(),
+        rooms: vec![Room {
+            id: room(),
+            name: name("Salle polyvalente"),
+            max_capacity,
+        }],
+        opening_hours: [Monday, Tuesday, Wednesday, Thursday, Friday]
+            .into_iter()
+            .map(|day| OpeningHours {
+                day,
+                opens: Time::constant(8, 0, 0, 0),
+                closes: Time::constant(18, 0, 0, 0),
+            })
+            .collect(),
+        closed_periods: Vec::new(),
+        time_zone: TimeZoneName::paris(),
+    }
+}
+
+/// The event the harness adds: an open door at the EHPAD Les Marronniers, on elderly people's
+/// autonomy, for young people and job seekers.
+pub fn open_door_about() -> About {
+    About {
+        kind: EventKind::OpenDoor,
+        title: name("Portes ouvertes à l'EHPAD Les Marronniers"),
+        description: Description::default(),
+        themes: vec![Theme::ElderlyAutonomy],
+        audiences: vec![Audience::YoungPeople, Audience::JobSeekers],
+        restricted_to: Vec::new(),
+        discovery_tools: Vec::new(),
+        partners: Vec::new(),
     }
 }
 

@@ -8,14 +8,14 @@ use catalogue::{
     editions, session, sessions,
 };
 use eventlog::CommandMeta;
-use jiff::civil::{DateTime, Time, date};
-use projection::{Projection, Runner, RunnerConfig};
+use jiff::civil::{DateTime, date};
+use projection::{Projection, Runner};
 use proto::registration::{AgeBand, Attendee, ParticipantRef, Profile, RegisterRequest};
 use proto::scheduling::{edition as edition_cmd, event};
 use proto::taxonomy::{Audience, EventKind, Theme, VenueKind};
 use proto::values::*;
-use proto::venues::{self as venue, *};
-use tests::week::{Week, organiser, partner_id, person, room, tuesday, venue_actor};
+use proto::venues::*;
+use tests::week::{Week, organiser, partner_id, person, tuesday, venue_in_gap};
 
 fn name(text: &str) -> Name {
     Name::parse(text).expect("valid name")
@@ -26,76 +26,35 @@ fn on(day: i8, hour: i8) -> DateTime {
     date(2027, 4, day).at(hour, 0, 0, 0)
 }
 
-/// Registers a venue in `town` with the harness's room, open 08:00–18:00 on weekdays.
+/// Registers a social centre in `town` with the harness's room of 30, open 08:00–18:00 on
+/// weekdays.
 async fn register_venue_in(week: &Week, town: &str, insee: &str, postcode: &str) -> VenueId {
-    let id = VenueId::generate();
-    let register = Register {
-        name: name(&format!("Centre social de {town}")),
-        kind: VenueKind::AssociationPremises,
-        address: Address {
-            street: name("2 place de la Mairie"),
-            postcode: Postcode::try_from(postcode.to_owned()).expect("valid"),
-            town: name(town),
-            insee_code: InseeCode::parse(insee).expect("valid"),
-        },
-        contact: Contact {
-            name: name("Accueil"),
-            email: None,
-            phone: None,
-        },
-        accessibility: Accessibility::default(),
-        equipment: Vec::new(),
-        rooms: vec![Room {
-            id: room(),
-            name: name("Grande salle"),
-            max_capacity: 30,
-        }],
-        opening_hours: [
-            Weekday::Monday,
-            Weekday::Tuesday,
-            Weekday::Wednesday,
-            Weekday::Thursday,
-            Weekday::Friday,
-        ]
-        .into_iter()
-        .map(|day| OpeningHours {
-            day,
-            opens: Time::constant(8, 0, 0, 0),
-            closes: Time::constant(18, 0, 0, 0),
-        })
-        .collect(),
-        closed_periods: Vec::new(),
-        time_zone: TimeZoneName::paris(),
+    let mut centre = venue_in_gap(30);
+    centre.name = name(&format!("Centre social de {town}"));
+    centre.kind = VenueKind::AssociationPremises;
+    centre.address = Address {
+        street: name("2 place de la Mairie"),
+        postcode: Postcode::try_from(postcode.to_owned()).expect("valid"),
+        town: name(town),
+        insee_code: InseeCode::parse(insee).expect("valid"),
     };
-    let meta = CommandMeta::new(venue_actor(id), format!("register-{id}"));
-    week.venues
-        .venue(id, &venue::Command::Register(Box::new(register)), &meta)
-        .await
-        .expect("registered");
-    id
+    centre.rooms[0].name = name("Grande salle");
+    week.register_venue_as(centre).await.expect("registered")
 }
 
 /// Adds an early-childhood workshop for pupils and students, kept for pupils.
 async fn add_workshop(week: &Week, edition: EditionId) -> EventId {
-    let id = EventId::generate();
-    let add = event::Command::Add(event::Add {
-        edition,
-        about: event::About {
-            kind: EventKind::Workshop,
-            title: name("Atelier : les métiers de la petite enfance"),
-            description: Description::default(),
-            themes: vec![Theme::EarlyChildhood],
-            audiences: vec![Audience::Pupils, Audience::Students],
-            restricted_to: vec![Audience::Pupils],
-            discovery_tools: Vec::new(),
-            partners: Vec::new(),
-        },
-    });
-    week.scheduling
-        .event(id, add, &CommandMeta::new(organiser(), format!("add-{id}")))
-        .await
-        .expect("added");
-    id
+    let about = event::About {
+        kind: EventKind::Workshop,
+        title: name("Atelier : les métiers de la petite enfance"),
+        description: Description::default(),
+        themes: vec![Theme::EarlyChildhood],
+        audiences: vec![Audience::Pupils, Audience::Students],
+        restricted_to: vec![Audience::Pupils],
+        discovery_tools: Vec::new(),
+        partners: Vec::new(),
+    };
+    week.add_event(edition, about).await.expect("added")
 }
 
 async fn publish(week: &Week, edition: EditionId) {
@@ -156,16 +115,7 @@ async fn register_class(week: &Week, session: SessionId, reference: &str, size: 
 }
 
 async fn cancel_session(week: &Week, event: EventId, session: SessionId) {
-    let cancel = event::Command::CancelSession(event::CancelSession {
-        session,
-        reason: Reason::parse("Intempéries").expect("valid"),
-    });
-    week.scheduling
-        .event(
-            event,
-            cancel,
-            &CommandMeta::new(organiser(), format!("cancel-{session}")),
-        )
+    week.cancel_session(event, session, "Intempéries")
         .await
         .expect("cancelled");
     week.wait_for_seats(session, |s| {
@@ -176,8 +126,7 @@ async fn cancel_session(week: &Week, event: EventId, session: SessionId) {
 }
 
 async fn catalogue(week: &Week, dir: &std::path::Path) -> Runner<Catalogue> {
-    let js = async_nats::jetstream::new(week.nats.client().await.expect("connects"));
-    let mut runner = Runner::open(Catalogue, dir, js, RunnerConfig::default()).expect("opens");
+    let mut runner = week.runner(Catalogue, dir).await.expect("opens");
     runner.catch_up().await.expect("catches up");
     runner
 }
@@ -292,10 +241,22 @@ async fn the_catalogue_lists_a_weeks_sessions_with_their_seats_filtered_and_page
     assert_eq!(first.kind, EventKind::OpenDoor);
     assert_eq!(first.themes, [Theme::ElderlyAutonomy]);
     assert_eq!(first.venue, gap);
-    assert_eq!(first.town.as_deref(), Some("Gap"));
-    assert_eq!(first.insee_code.as_deref(), Some("05061"));
-    assert_eq!(first.venue_name.as_deref(), Some("EHPAD Les Marronniers"));
-    assert_eq!(first.room_name.as_deref(), Some("Salle polyvalente"));
+    let place = [
+        &first.town,
+        &first.insee_code,
+        &first.venue_name,
+        &first.room_name,
+    ];
+    assert_eq!(
+        place.map(Option::as_deref),
+        [
+            Some("Gap"),
+            Some("05061"),
+            Some("EHPAD Les Marronniers"),
+            Some("Salle polyvalente")
+        ],
+        "the town, its code, the venue and the room"
+    );
     assert_eq!(first.starts_local, tuesday(9, 0));
     assert_eq!(first.starts_at.to_string(), "2027-04-13T07:00:00Z");
     assert_eq!(first.time_zone, "Europe/Paris");
@@ -316,8 +277,10 @@ async fn the_catalogue_lists_a_weeks_sessions_with_their_seats_filtered_and_page
     );
     assert_eq!(class.restricted_to, [Audience::Pupils]);
     let cancelled = session(&db, s4).expect("listed");
-    assert!(cancelled.cancelled);
-    assert_eq!(cancelled.cancelled_reason.as_deref(), Some("Intempéries"));
+    assert_eq!(
+        (cancelled.cancelled, cancelled.cancelled_reason.as_deref()),
+        (true, Some("Intempéries"))
+    );
     assert_eq!((cancelled.confirmed_seats, cancelled.seats_left), (0, 0));
     let unanswered = session(&db, s5).expect("listed");
     assert_eq!(unanswered.venue_status, VenueStatus::Requested);
@@ -336,67 +299,38 @@ async fn the_catalogue_lists_a_weeks_sessions_with_their_seats_filtered_and_page
 
     // Order, and drafts hidden from the public.
     let public = SessionQuery::default;
+    let listed = |set: &dyn Fn(&mut SessionQuery)| {
+        let mut query = public();
+        set(&mut query);
+        list(&db, query)
+    };
     assert_eq!(list(&db, public()), [s1, s2, s3, s4, s5]);
     let organisers = || SessionQuery {
         include_drafts: true,
         ..public()
     };
     assert_eq!(list(&db, organisers()), [s1, hidden, s2, s3, s4, s5]);
-    let of_draft = SessionQuery {
-        edition: Some(draft),
-        ..public()
-    };
-    assert!(list(&db, of_draft).is_empty());
-    let of_published = SessionQuery {
-        edition: Some(published),
-        ..public()
-    };
-    assert_eq!(list(&db, of_published), [s1, s2, s3, s4, s5]);
+    assert!(listed(&|q| q.edition = Some(draft)).is_empty());
+    let of_published = listed(&|q| q.edition = Some(published));
+    assert_eq!(of_published, [s1, s2, s3, s4, s5]);
 
     // Filters.
-    let town = |t: &str| SessionQuery {
-        town: Some(t.into()),
-        ..public()
+    assert_eq!(listed(&|q| q.town = Some("embrun".into())), [s2, s4]);
+    assert_eq!(listed(&|q| q.town = Some("05061".into())), [s1, s3, s5]);
+    assert_eq!(listed(&|q| q.theme = Some(Theme::EarlyChildhood)), [s3, s4]);
+    let job_seekers = listed(&|q| q.audience = Some(Audience::JobSeekers));
+    assert_eq!(job_seekers, [s1, s2, s5]);
+    assert_eq!(listed(&|q| q.kind = Some(EventKind::Workshop)), [s3, s4]);
+    let days = |from: i8, to: i8| {
+        listed(&|q| {
+            q.from = Some(date(2027, 4, from));
+            q.to = Some(date(2027, 4, to));
+        })
     };
-    assert_eq!(list(&db, town("embrun")), [s2, s4]);
-    assert_eq!(list(&db, town("05061")), [s1, s3, s5]);
-    let theme = SessionQuery {
-        theme: Some(Theme::EarlyChildhood),
-        ..public()
-    };
-    assert_eq!(list(&db, theme), [s3, s4]);
-    let audience = SessionQuery {
-        audience: Some(Audience::JobSeekers),
-        ..public()
-    };
-    assert_eq!(list(&db, audience), [s1, s2, s5]);
-    let kind = SessionQuery {
-        kind: Some(EventKind::Workshop),
-        ..public()
-    };
-    assert_eq!(list(&db, kind), [s3, s4]);
-    let tuesday_only = SessionQuery {
-        from: Some(date(2027, 4, 13)),
-        to: Some(date(2027, 4, 13)),
-        ..public()
-    };
-    assert_eq!(list(&db, tuesday_only), [s1, s2]);
-    let midweek = SessionQuery {
-        from: Some(date(2027, 4, 14)),
-        to: Some(date(2027, 4, 15)),
-        ..public()
-    };
-    assert_eq!(list(&db, midweek), [s3, s4]);
-    let with_seats = SessionQuery {
-        has_seats: Some(true),
-        ..public()
-    };
-    assert_eq!(list(&db, with_seats), [s2, s3]);
-    let without = SessionQuery {
-        has_seats: Some(false),
-        ..public()
-    };
-    assert_eq!(list(&db, without), [s1, s4, s5]);
+    assert_eq!(days(13, 13), [s1, s2], "Tuesday only");
+    assert_eq!(days(14, 15), [s3, s4], "midweek");
+    assert_eq!(listed(&|q| q.has_seats = Some(true)), [s2, s3]);
+    assert_eq!(listed(&|q| q.has_seats = Some(false)), [s1, s4, s5]);
 
     // Pages of 2 over 5 sessions: 3 pages, each the same when asked again.
     let page = |after: Option<Cursor>| {

@@ -4,25 +4,20 @@
 use eventlog::CommandMeta;
 use jiff::{Timestamp, ToSpan};
 use processes::clock::{Deadlines, tick};
-use projection::{Runner, RunnerConfig};
+use projection::Runner;
 use proto::registration::{Beneficiary, Reservation};
 use proto::taxonomy::Audience;
-use tests::week::{Week, organiser, partner_id, tuesday, venue_actor};
+use tests::week::{Week, organiser, partner_id, venue_actor};
 
 async fn deadlines(week: &Week, dir: &std::path::Path) -> Runner<Deadlines> {
-    let js = async_nats::jetstream::new(week.nats.client().await.expect("connects"));
-    let mut runner = Runner::open(Deadlines, dir, js, RunnerConfig::default()).expect("opens");
+    let mut runner = week.runner(Deadlines, dir).await.expect("opens");
     runner.catch_up().await.expect("catches up");
     runner
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_its_end_a_session_counts_those_never_checked_in_as_no_shows() {
-    let week = Week::start().await.expect("the week starts");
-    let (venue, _, session) = week
-        .open_session(10, tuesday(9, 0), tuesday(11, 0))
-        .await
-        .expect("open");
+    let (week, venue, _, session) = Week::with_session(10, 9, 11).await.expect("open");
     let came = week
         .register("ft", "came", session, Audience::JobSeekers, "a")
         .await
@@ -83,11 +78,7 @@ async fn at_its_end_a_session_counts_those_never_checked_in_as_no_shows() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_its_deadline_a_reservation_gives_its_unused_seats_to_the_waiting_list() {
-    let week = Week::start().await.expect("the week starts");
-    let (_, _, session) = week
-        .open_session(3, tuesday(9, 0), tuesday(11, 0))
-        .await
-        .expect("open");
+    let (week, _, _, session) = Week::with_session(3, 9, 11).await.expect("open");
     let deadline = Timestamp::now() + 1.hour();
     week.declare_partner("mission-locale-gap")
         .await
@@ -152,11 +143,7 @@ async fn at_its_deadline_a_reservation_gives_its_unused_seats_to_the_waiting_lis
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_falls_due_for_a_cancelled_session() {
-    let week = Week::start().await.expect("the week starts");
-    let (_, event, session) = week
-        .open_session(3, tuesday(9, 0), tuesday(11, 0))
-        .await
-        .expect("open");
+    let (week, _, event, session) = Week::with_session(3, 9, 11).await.expect("open");
     let deadline = Timestamp::now() + 1.hour();
     week.registrations
         .reserve(
@@ -172,18 +159,9 @@ async fn nothing_falls_due_for_a_cancelled_session() {
         )
         .await
         .expect("reserved");
-    let cancel =
-        proto::scheduling::event::Command::CancelSession(proto::scheduling::event::CancelSession {
-            session,
-            reason: proto::values::Reason::parse("Intempéries").expect("valid"),
-        });
-    week.scheduling
-        .event(event, cancel, &CommandMeta::new(organiser(), "cancel"))
+    week.cancel_open_session(event, session, "Intempéries")
         .await
-        .expect("cancelled");
-    week.wait_for_seats(session, |s| s.cancelled.is_some())
-        .await
-        .expect("the seats follow");
+        .expect("cancelled, and the seats follow");
     let dir = tempfile::tempdir().expect("temp dir");
     let runner = deadlines(&week, dir.path()).await;
     let long_after = deadline + (24 * 365).hours();

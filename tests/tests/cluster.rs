@@ -8,13 +8,12 @@
 //! and the killed node, restarted, catches up with the stream's last sequence.
 
 use eventlog::LogFailure;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use proto::registration::RegistrationId;
 use proto::taxonomy::Audience;
 use proto::values::SessionId;
 use registration::{Registered, RegistrationError};
@@ -168,45 +167,15 @@ async fn killing_the_stream_leader_during_a_rush_loses_and_doubles_nothing() -> 
     // waiting list in the order the log recorded it.
     let mut confirmed = 0;
     for (index, session) in sessions.iter().enumerate() {
-        let seats = week.registrations.seats(*session).await?;
-        assert!(
-            seats.confirmed_seats() <= SEATS,
-            "session {index} over capacity"
-        );
-        confirmed += seats.confirmed_seats();
-        let answered_here: HashSet<RegistrationId> = by_person
+        let answered: Vec<(usize, &Registered)> = by_person
             .iter()
             .filter(|(n, _)| *n % SESSIONS == index)
-            .map(|(_, registered)| registered.registration)
+            .map(|(n, registered)| (*n, registered))
             .collect();
-        let recorded: HashSet<RegistrationId> = seats.registrations.keys().copied().collect();
-        assert_eq!(
-            recorded, answered_here,
-            "session {index}: registrations and answers differ"
-        );
-        let mut participants = HashMap::new();
-        for record in seats.registrations.values() {
-            *participants.entry(record.participant).or_insert(0) += 1;
-        }
-        assert!(
-            participants.values().all(|&count| count == 1),
-            "session {index}: somebody registered twice"
-        );
-        assert_eq!(
-            seats.waiting_list(),
-            waitlisted_order(&week, *session).await?,
-            "session {index}: the waiting list is not in log order"
-        );
-        for (n, registered) in by_person.iter().filter(|(n, _)| *n % SESSIONS == index) {
-            let record = seats
-                .registration(registered.registration)
-                .unwrap_or_else(|| panic!("participant {n}'s registration is missing"));
-            assert_eq!(
-                record.is_confirmed(),
-                registered.confirmed,
-                "participant {n}"
-            );
-        }
+        let seats = week
+            .assert_rush_recorded(index, *session, SEATS, &answered)
+            .await?;
+        confirmed += seats.confirmed_seats();
     }
     assert_eq!(confirmed, SEATS * SESSIONS as u32);
 
@@ -263,28 +232,4 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     anyhow::bail!("gave up waiting")
-}
-
-/// The registrations put on a session's waiting list, in the order the log recorded them.
-async fn waitlisted_order(
-    week: &Week<TestCluster>,
-    session: SessionId,
-) -> anyhow::Result<Vec<RegistrationId>> {
-    use proto::contract::EventContract;
-    use proto::registration::session::Event;
-    let mut order = Vec::new();
-    for recorded in week
-        .log
-        .read_commits(&registration::seats_key(session), 0)
-        .await?
-    {
-        for stored in recorded.commit.events {
-            if let Ok(Event::Waitlisted(r)) =
-                Event::decode(&stored.event_type, stored.version, &stored.data)
-            {
-                order.push(r.registration);
-            }
-        }
-    }
-    Ok(order)
 }

@@ -32,9 +32,11 @@ use gateway::stack::axum::http::{HeaderMap, Method, Request, StatusCode, header}
 use gateway::stack::tower::ServiceExt;
 use proto::taxonomy::Audience;
 use proto::values::VenueId;
-use tests::desk::Desk;
+use tests::desk::{Desk, request, send};
 
 /// A browser's view of the console: a cookie jar of one cookie, and the instance it is sent to.
+/// A clone is a second tab of the same browser: the same cookie, the same instance.
+#[derive(Clone)]
 struct Browser {
     router: Router,
     cookie: Option<String>,
@@ -59,12 +61,43 @@ impl Page {
             .unwrap_or("")
     }
 
-    /// The value of the first hidden field named `name`.
-    fn field(&self, name: &str) -> Option<String> {
+    /// The value of the first hidden field named `name`; an error when the page has none.
+    fn field(&self, name: &str) -> anyhow::Result<String> {
         let marker = format!("name=\"{name}\" value=\"");
-        let start = self.text.find(&marker)? + marker.len();
-        let end = self.text[start..].find('"')?;
-        Some(self.text[start..start + end].to_owned())
+        let value = self.text.find(&marker).and_then(|start| {
+            let start = start + marker.len();
+            let end = self.text[start..].find('"')?;
+            Some(self.text[start..start + end].to_owned())
+        });
+        value.ok_or_else(|| anyhow::anyhow!("no hidden field {name} in {self:?}"))
+    }
+
+    /// Asserts that the page holds `wanted`, showing the page when it does not.
+    #[track_caller]
+    fn assert_shows(&self, wanted: &str) {
+        assert!(
+            self.text.contains(wanted),
+            "{wanted:?} not in {}",
+            self.text
+        );
+    }
+
+    /// Asserts that this answer to a form sent again is a retry of the `first` answer: the
+    /// same redirect, to the page of the first's commit.
+    #[track_caller]
+    fn assert_retry_of(&self, first: &Page) {
+        self.assert_status(StatusCode::SEE_OTHER);
+        assert_eq!(
+            self.location(),
+            first.location(),
+            "a resent form is a retry"
+        );
+    }
+
+    /// Asserts the page's status, showing the page when it is another.
+    #[track_caller]
+    fn assert_status(&self, status: StatusCode) {
+        assert_eq!(self.status, status, "{self:?}");
     }
 }
 
@@ -97,32 +130,21 @@ impl Browser {
         })
     }
 
-    async fn send(
-        &mut self,
-        method: Method,
-        path: &str,
-        form: Option<&[(&str, &str)]>,
-    ) -> anyhow::Result<Page> {
-        let mut builder = Request::builder()
+    /// A request to the console as this browser sends it: its host, and its cookie if any.
+    fn request(&self, method: Method, path: &str) -> gateway::stack::axum::http::request::Builder {
+        let builder = Request::builder()
             .method(method)
             .uri(path)
             .header(header::HOST, "console.test");
-        if let Some(cookie) = &self.cookie {
-            builder = builder.header(header::COOKIE, cookie);
+        match &self.cookie {
+            Some(cookie) => builder.header(header::COOKIE, cookie),
+            None => builder,
         }
-        let mut request = match form {
-            Some(fields) => {
-                let body = fields
-                    .iter()
-                    .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-                    .collect::<Vec<_>>()
-                    .join("&");
-                builder
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(Body::from(body))?
-            }
-            None => builder.body(Body::empty())?,
-        };
+    }
+
+    /// Sends `request` from the browser's address, keeps the cookie the answer sets (or forgets
+    /// it when the answer clears it); the page that came back.
+    async fn exchange(&mut self, mut request: Request<Body>) -> anyhow::Result<Page> {
         if let Some(address) = self.address {
             request.extensions_mut().insert(ConnectInfo(address));
         }
@@ -149,13 +171,25 @@ impl Browser {
     }
 
     async fn get(&mut self, path: &str) -> anyhow::Result<Page> {
-        self.send(Method::GET, path, None).await
+        let request = self.request(Method::GET, path).body(Body::empty())?;
+        self.exchange(request).await
     }
 
+    /// Posts `form` URL-encoded, as a browser posts a form.
     async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> anyhow::Result<Page> {
-        self.send(Method::POST, path, Some(form)).await
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let request = self
+            .request(Method::POST, path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))?;
+        self.exchange(request).await
     }
 
+    /// Posts `fields` as `multipart/form-data`, as a browser posts a file's form.
     async fn post_multipart(
         &mut self,
         path: &str,
@@ -169,35 +203,61 @@ impl Browser {
             ));
         }
         body.push_str(&format!("--{boundary}--\r\n"));
-        let mut builder = Request::builder()
-            .method(Method::POST)
-            .uri(path)
-            .header(header::HOST, "console.test")
+        let request = self
+            .request(Method::POST, path)
             .header(
                 header::CONTENT_TYPE,
                 format!("multipart/form-data; boundary={boundary}"),
-            );
-        if let Some(cookie) = &self.cookie {
-            builder = builder.header(header::COOKIE, cookie);
-        }
-        let response = self
-            .router
-            .clone()
-            .oneshot(builder.body(Body::from(body))?)
-            .await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = gateway::stack::axum::body::to_bytes(response.into_body(), 1 << 22).await?;
-        Ok(Page {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
+            )
+            .body(Body::from(body))?;
+        self.exchange(request).await
+    }
+
+    /// Gets `path` in another tab, again and again (bounded), until the page holds `wanted`:
+    /// what a command changes reaches the pages a moment later.
+    async fn page_with(&self, path: &str, wanted: &str) -> anyhow::Result<Page> {
+        until(&format!("{path} showing {wanted}"), || {
+            let mut tab = self.clone();
+            async move {
+                let page = tab.get(path).await?;
+                anyhow::ensure!(page.text.contains(wanted), "not yet: {page:?}");
+                Ok(page)
+            }
         })
+        .await
+    }
+
+    /// Follows the redirect a form's answer is (`303`): the page it sends to.
+    async fn follow(&mut self, redirect: &Page) -> anyhow::Result<Page> {
+        redirect.assert_status(StatusCode::SEE_OTHER);
+        self.get(redirect.location()).await
+    }
+
+    /// A new browser signed in with a new key of `role` (the console sends it on, `303`).
+    async fn signed_in(desk: &Desk, role: Role) -> anyhow::Result<Self> {
+        let mut browser = Self::new(desk);
+        let signed = browser.sign_in(&desk.key(role).await?).await?;
+        signed.assert_status(StatusCode::SEE_OTHER);
+        Ok(browser)
     }
 
     async fn sign_in(&mut self, secret: &str) -> anyhow::Result<Page> {
         self.post("/console/login", &[("key", secret)]).await
     }
+}
+
+/// The venue's form confirming `capacity` seats for the first request to host a session.
+fn capacity_form<'a>(
+    csrf: &'a str,
+    nonce: &'a str,
+    capacity: &'a str,
+) -> [(&'static str, &'a str); 4] {
+    [
+        ("csrf", csrf),
+        ("nonce", nonce),
+        ("request", "1"),
+        ("capacity", capacity),
+    ]
 }
 
 /// Asks `look` every 25 ms, for at most ten seconds, until it answers without an error.
@@ -227,11 +287,11 @@ async fn signing_in_sets_a_strict_cookie_and_signing_out_ends_the_session() -> a
     let mut browser = Browser::new(&desk);
 
     let home = browser.get("/console").await?;
-    assert_eq!(home.status, StatusCode::SEE_OTHER, "{home:?}");
+    home.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(home.location(), "/console/login");
     let login = browser.get("/console/login").await?;
     assert_eq!(login.status, StatusCode::OK);
-    assert!(login.text.contains("<html lang=\"fr\">"), "{}", login.text);
+    login.assert_shows("<html lang=\"fr\">");
     assert!(
         login.text.contains("<label for=\"key\">"),
         "the key has a label"
@@ -253,7 +313,7 @@ async fn signing_in_sets_a_strict_cookie_and_signing_out_ends_the_session() -> a
     }
 
     let signed = browser.sign_in(&organiser).await?;
-    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{signed:?}");
+    signed.assert_status(StatusCode::SEE_OTHER);
     let set_cookie = signed
         .headers
         .get(header::SET_COOKIE)
@@ -273,8 +333,8 @@ async fn signing_in_sets_a_strict_cookie_and_signing_out_ends_the_session() -> a
     );
 
     let home = browser.get("/console").await?;
-    assert_eq!(home.status, StatusCode::OK, "{home:?}");
-    assert!(home.text.contains("Vos éditions"));
+    home.assert_status(StatusCode::OK);
+    home.assert_shows("Vos éditions");
     // Pages are private: kept by no cache, framed by no other site, running nothing foreign.
     for page in [&home, &login] {
         let header = |name: header::HeaderName| {
@@ -295,21 +355,19 @@ async fn signing_in_sets_a_strict_cookie_and_signing_out_ends_the_session() -> a
         }
         assert_eq!(header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
     }
-    let csrf = home
-        .field("csrf")
-        .ok_or_else(|| anyhow::anyhow!("a CSRF token"))?;
+    let csrf = home.field("csrf")?;
 
     // Signing out needs the token.
     let forged = browser
         .post("/console/logout", &[("csrf", "forged")])
         .await?;
-    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{forged:?}");
+    forged.assert_status(StatusCode::FORBIDDEN);
     let missing = browser.post("/console/logout", &[]).await?;
-    assert_eq!(missing.status, StatusCode::FORBIDDEN, "{missing:?}");
+    missing.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(browser.get("/console").await?.status, StatusCode::OK);
 
     let out = browser.post("/console/logout", &[("csrf", &csrf)]).await?;
-    assert_eq!(out.status, StatusCode::SEE_OTHER, "{out:?}");
+    out.assert_status(StatusCode::SEE_OTHER);
     assert!(browser.cookie.is_none(), "the cookie is forgotten");
     // Even a stolen cookie is dead once signed out.
     let cookie = set_cookie.split(';').next().unwrap_or("").to_owned();
@@ -356,37 +414,27 @@ async fn sign_ins_are_limited_per_address_and_per_key_and_the_page_says_how_long
     }
     // ...then even the right key waits, on a French page that says how long.
     let limited = guesser.sign_in(&organiser).await?;
-    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{limited:?}");
+    limited.assert_status(StatusCode::TOO_MANY_REQUESTS);
     let wait = retry_after(&limited).ok_or_else(|| anyhow::anyhow!("no Retry-After"))?;
     assert_eq!(wait, 2, "one attempt every 2 s");
-    assert!(
-        limited.text.contains("<html lang=\"fr\">"),
-        "{}",
-        limited.text
-    );
-    assert!(
-        limited
-            .text
-            .contains("Trop de tentatives de connexion : réessayez dans 2 secondes."),
-        "{}",
-        limited.text
-    );
-    assert!(limited.text.contains("role=\"alert\""), "{}", limited.text);
+    limited.assert_shows("<html lang=\"fr\">");
+    limited.assert_shows("Trop de tentatives de connexion : réessayez dans 2 secondes.");
+    limited.assert_shows("role=\"alert\"");
     assert!(guesser.cookie.is_none(), "no session while limited");
 
     // Another machine is not slowed by the guesser.
     let mut colleague = Browser::at(&desk, "198.51.100.20:40000")?;
     let signed = colleague.sign_in(&organiser).await?;
-    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{signed:?}");
+    signed.assert_status(StatusCode::SEE_OTHER);
 
     // Once the wait is over, the right key signs in from the guesser's address too.
     tokio::time::sleep(Duration::from_secs(wait)).await;
     let signed = guesser.sign_in(&organiser).await?;
-    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{signed:?}");
+    signed.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(signed.location(), "/console");
     assert!(guesser.cookie.is_some());
     let home = guesser.get("/console").await?;
-    assert_eq!(home.status, StatusCode::OK, "{home:?}");
+    home.assert_status(StatusCode::OK);
 
     // The key, sent from ever new addresses, opens no more sessions than its own burst (two
     // are open already), whatever the addresses' allowances.
@@ -401,7 +449,7 @@ async fn sign_ins_are_limited_per_address_and_per_key_and_the_page_says_how_long
     }
     let mut one_more = Browser::at(&desk, "203.0.113.200:443")?;
     let limited = one_more.sign_in(&organiser).await?;
-    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{limited:?}");
+    limited.assert_status(StatusCode::TOO_MANY_REQUESTS);
     // One session a minute: the first was opened a few seconds ago.
     let wait = retry_after(&limited);
     assert!(matches!(wait, Some(50..=60)), "{wait:?}");
@@ -421,14 +469,12 @@ async fn a_session_is_served_by_every_instance_survives_a_restart_and_ends_with_
     let secret = secret.expose().to_owned();
     let mut first = Browser::new(&desk);
     let signed = first.sign_in(&secret).await?;
-    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{signed:?}");
+    signed.assert_status(StatusCode::SEE_OTHER);
     let cookie = first.cookie.clone().unwrap_or_default();
     let id = cookie.split_once('=').map(|(_, id)| id).unwrap_or("");
     let home = first.get("/console").await?;
-    assert_eq!(home.status, StatusCode::OK, "{home:?}");
-    let csrf = home
-        .field("csrf")
-        .ok_or_else(|| anyhow::anyhow!("a CSRF token"))?;
+    home.assert_status(StatusCode::OK);
+    let csrf = home.field("csrf")?;
 
     // What the bucket holds lets no reader act as the user: no secret, no cookie's value.
     let js = async_nats::jetstream::new(desk.week.nats.client().await?);
@@ -450,31 +496,31 @@ async fn a_session_is_served_by_every_instance_survives_a_restart_and_ends_with_
         address: None,
     };
     let there = second.get("/console").await?;
-    assert_eq!(there.status, StatusCode::OK, "{there:?}");
-    assert!(there.text.contains("Vos éditions"));
-    assert_eq!(there.field("csrf").as_deref(), Some(csrf.as_str()));
+    there.assert_status(StatusCode::OK);
+    there.assert_shows("Vos éditions");
+    assert_eq!(there.field("csrf")?, csrf);
 
     // The first instance restarted: still signed in.
     first.router = Box::pin(desk.instance()).await?;
     let restarted = first.get("/console").await?;
-    assert_eq!(restarted.status, StatusCode::OK, "{restarted:?}");
+    restarted.assert_status(StatusCode::OK);
 
     // Signing out on the second ends the session on the first.
     let out = second.post("/console/logout", &[("csrf", &csrf)]).await?;
-    assert_eq!(out.status, StatusCode::SEE_OTHER, "{out:?}");
+    out.assert_status(StatusCode::SEE_OTHER);
     let ended = first.get("/console").await?;
-    assert_eq!(ended.status, StatusCode::SEE_OTHER, "{ended:?}");
+    ended.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(ended.location(), "/console/login");
 
     // A revoked key's session is refused on every instance, at its next request.
     let again = first.sign_in(&secret).await?;
-    assert_eq!(again.status, StatusCode::SEE_OTHER, "{again:?}");
+    again.assert_status(StatusCode::SEE_OTHER);
     second.cookie = first.cookie.clone();
     assert_eq!(second.get("/console").await?.status, StatusCode::OK);
     assert!(desk.state.keys.revoke(&key_id).await?);
     for browser in [&mut first, &mut second] {
         let refused = browser.get("/console").await?;
-        assert_eq!(refused.status, StatusCode::SEE_OTHER, "{refused:?}");
+        refused.assert_status(StatusCode::SEE_OTHER);
         assert_eq!(refused.location(), "/console/login");
     }
     let names: Vec<String> = bucket.keys().await?.try_collect().await?;
@@ -489,115 +535,45 @@ async fn a_session_is_served_by_every_instance_survives_a_restart_and_ends_with_
 async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> anyhow::Result<()> {
     let desk = Desk::start().await?;
     let (edition, venue, session) = desk.requested_session().await?;
-    let organiser_key = desk.key(Role::Organiser(Editions::One(edition))).await?;
-    let venue_key = desk.key(Role::Venue(venue)).await?;
 
-    let mut organiser = Browser::new(&desk);
-    assert_eq!(
-        organiser.sign_in(&organiser_key).await?.status,
-        StatusCode::SEE_OTHER
-    );
+    let mut organiser = Browser::signed_in(&desk, Role::Organiser(Editions::One(edition))).await?;
     let grid_path = format!("/console/editions/{edition}");
-    let grid = until("the grid shows the session requested", || {
-        let path = grid_path.clone();
-        let mut browser = Browser {
-            router: desk.router.clone(),
-            cookie: organiser.cookie.clone(),
-            address: None,
-        };
-        async move {
-            let page = browser.get(&path).await?;
-            anyhow::ensure!(page.status == StatusCode::OK, "{page:?}");
-            anyhow::ensure!(page.text.contains(&session.to_string()), "not yet");
-            Ok(page)
-        }
-    })
-    .await?;
-    assert!(
-        grid.text.contains("data-status=\"requested\""),
-        "{}",
-        grid.text
-    );
-    assert!(grid.text.contains("capacité à confirmer"));
+    let grid = organiser
+        .page_with(&grid_path, &session.to_string())
+        .await?;
+    grid.assert_status(StatusCode::OK);
+    grid.assert_shows("data-status=\"requested\"");
+    grid.assert_shows("capacité à confirmer");
     assert!(grid.text.contains("Gap"), "the town is a row");
     assert!(grid.text.contains("mardi 13 avril"), "the day is a column");
 
-    let mut door = Browser::new(&desk);
-    assert_eq!(
-        door.sign_in(&venue_key).await?.status,
-        StatusCode::SEE_OTHER
-    );
+    let mut door = Browser::signed_in(&desk, Role::Venue(venue)).await?;
     let home = door.get("/console").await?;
     assert_eq!(
         home.location(),
         "/console/venue",
         "a venue lands on its requests"
     );
-    let requests = until("the venue sees the request", || {
-        let mut browser = Browser {
-            router: desk.router.clone(),
-            cookie: door.cookie.clone(),
-            address: None,
-        };
-        async move {
-            let page = browser.get("/console/venue").await?;
-            anyhow::ensure!(
-                page.text
-                    .contains(&format!("/console/venue/hosting/{session}/confirm")),
-                "not yet: {}",
-                page.text
-            );
-            Ok(page)
-        }
-    })
-    .await?;
-    let csrf = requests
-        .field("csrf")
-        .ok_or_else(|| anyhow::anyhow!("csrf"))?;
-    let nonce = requests
-        .field("nonce")
-        .ok_or_else(|| anyhow::anyhow!("nonce"))?;
     let confirm = format!("/console/venue/hosting/{session}/confirm");
+    let requests = door.page_with("/console/venue", &confirm).await?;
+    let csrf = requests.field("csrf")?;
+    let nonce = requests.field("nonce")?;
 
     // Without the right token nothing is recorded.
     let before = desk.week.messages_in_log().await;
     let forged = door
-        .post(
-            &confirm,
-            &[
-                ("csrf", "forged"),
-                ("nonce", &nonce),
-                ("request", "1"),
-                ("capacity", "30"),
-            ],
-        )
+        .post(&confirm, &capacity_form("forged", &nonce, "30"))
         .await?;
-    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{forged:?}");
+    forged.assert_status(StatusCode::FORBIDDEN);
     // Nor with a capacity that is no number (a page, not a 500).
     let bad = door
-        .post(
-            &confirm,
-            &[
-                ("csrf", &csrf),
-                ("nonce", &nonce),
-                ("request", "1"),
-                ("capacity", "trente"),
-            ],
-        )
+        .post(&confirm, &capacity_form(&csrf, &nonce, "trente"))
         .await?;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
-    assert!(bad.text.contains("role=\"alert\""));
+    bad.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_shows("role=\"alert\"");
     // Above the room's maximum: the venue service's refusal, shown.
     let above = door
-        .post(
-            &confirm,
-            &[
-                ("csrf", &csrf),
-                ("nonce", "n-above"),
-                ("request", "1"),
-                ("capacity", "400"),
-            ],
-        )
+        .post(&confirm, &capacity_form(&csrf, "n-above", "400"))
         .await?;
     assert!(above.status.is_client_error(), "{above:?}");
     assert_eq!(
@@ -607,17 +583,9 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
     );
 
     let confirmed = door
-        .post(
-            &confirm,
-            &[
-                ("csrf", &csrf),
-                ("nonce", &nonce),
-                ("request", "1"),
-                ("capacity", "30"),
-            ],
-        )
+        .post(&confirm, &capacity_form(&csrf, &nonce, "30"))
         .await?;
-    assert_eq!(confirmed.status, StatusCode::SEE_OTHER, "{confirmed:?}");
+    confirmed.assert_status(StatusCode::SEE_OTHER);
     assert!(
         confirmed
             .location()
@@ -627,48 +595,20 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
     );
     // The same form sent twice is recorded once: the second answer names the first's commit.
     let again = door
-        .post(
-            &confirm,
-            &[
-                ("csrf", &csrf),
-                ("nonce", &nonce),
-                ("request", "1"),
-                ("capacity", "30"),
-            ],
-        )
+        .post(&confirm, &capacity_form(&csrf, &nonce, "30"))
         .await?;
-    assert_eq!(again.status, StatusCode::SEE_OTHER, "{again:?}");
-    assert_eq!(
-        again.location(),
-        confirmed.location(),
-        "a resent form is a retry"
-    );
-    let shown = door.get(confirmed.location()).await?;
-    assert_eq!(shown.status, StatusCode::OK, "{shown:?}");
-    assert!(shown.text.contains("Accueil confirmé."));
-    assert!(
-        shown
-            .text
-            .contains(&format!("/console/venue/sessions/{session}"))
-    );
+    again.assert_retry_of(&confirmed);
+    let shown = door.follow(&confirmed).await?;
+    shown.assert_status(StatusCode::OK);
+    shown.assert_shows("Accueil confirmé.");
+    shown.assert_shows(&format!("/console/venue/sessions/{session}"));
 
     // The organiser's grid shows it confirmed and open.
-    let grid = until("the grid shows the session open", || {
-        let path = grid_path.clone();
-        let mut browser = Browser {
-            router: desk.router.clone(),
-            cookie: organiser.cookie.clone(),
-            address: None,
-        };
-        async move {
-            let page = browser.get(&path).await?;
-            anyhow::ensure!(page.text.contains("data-open=\"true\""), "not yet");
-            Ok(page)
-        }
-    })
-    .await?;
-    assert!(grid.text.contains("data-status=\"confirmed\""));
-    assert!(grid.text.contains("0 / 30 places"), "{}", grid.text);
+    let grid = organiser
+        .page_with(&grid_path, "data-open=\"true\"")
+        .await?;
+    grid.assert_shows("data-status=\"confirmed\"");
+    grid.assert_shows("0 / 30 places");
 
     // A person registers; the venue checks them in at the door.
     desk.week
@@ -681,84 +621,40 @@ async fn a_venue_confirms_on_its_page_and_the_grid_shows_the_session_open() -> a
         )
         .await?;
     let list_path = format!("/console/venue/sessions/{session}");
-    let list = until("the attendance list shows the person", || {
-        let path = list_path.clone();
-        let mut browser = Browser {
-            router: desk.router.clone(),
-            cookie: door.cookie.clone(),
-            address: None,
-        };
-        async move {
-            let page = browser.get(&path).await?;
-            anyhow::ensure!(page.text.contains("Prénom-ml-0042 N."), "not yet: {page:?}");
-            Ok(page)
-        }
-    })
-    .await?;
+    let list = door.page_with(&list_path, "Prénom-ml-0042 N.").await?;
     assert!(!list.text.contains("exemple.fr"), "no email at the door");
     assert!(list.text.contains("width=device-width"), "made for a phone");
-    let registration = list
-        .field("registration")
-        .ok_or_else(|| anyhow::anyhow!("a line"))?;
-    let nonce = list
-        .field("nonce")
-        .ok_or_else(|| anyhow::anyhow!("nonce"))?;
+    let registration = list.field("registration")?;
+    let nonce = list.field("nonce")?;
+    let present = [
+        ("csrf", csrf.as_str()),
+        ("nonce", &nonce),
+        ("registration", &registration),
+        ("present", "1"),
+    ];
     let checked = door
-        .post(
-            &format!("{list_path}/check-in"),
-            &[
-                ("csrf", &csrf),
-                ("nonce", &nonce),
-                ("registration", &registration),
-                ("present", "1"),
-            ],
-        )
+        .post(&format!("{list_path}/check-in"), &present)
         .await?;
-    assert_eq!(checked.status, StatusCode::SEE_OTHER, "{checked:?}");
-    let list = door.get(checked.location()).await?;
-    assert!(
-        list.text.contains("1 présent(s) sur 1 place(s)"),
-        "{}",
-        list.text
-    );
+    let list = door.follow(&checked).await?;
+    list.assert_shows("1 présent(s) sur 1 place(s)");
     let csv = door.get(&format!("{list_path}/attendance.csv")).await?;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.text.starts_with("registration,name,"), "{}", csv.text);
 
     // The organiser's statistics: charts drawn as SVG, each with its CSV.
     let stats_path = format!("/console/editions/{edition}/statistics");
-    let stats = until("the statistics count the registration", || {
-        let path = stats_path.clone();
-        let mut browser = Browser {
-            router: desk.router.clone(),
-            cookie: organiser.cookie.clone(),
-            address: None,
-        };
-        async move {
-            let page = browser.get(&path).await?;
-            anyhow::ensure!(
-                page.text.contains("Jeunes (16-25 ans) : 1 personne(s)"),
-                "not yet: {page:?}"
-            );
-            Ok(page)
-        }
-    })
-    .await?;
+    let stats = organiser
+        .page_with(&stats_path, "Jeunes (16-25 ans) : 1 personne(s)")
+        .await?;
     assert_eq!(stats.text.matches("<svg ").count(), 7, "seven charts");
-    assert!(stats.text.contains("role=\"img\""));
+    stats.assert_shows("role=\"img\"");
     let audiences = organiser.get(&format!("{stats_path}/publics.csv")).await?;
     assert_eq!(audiences.status, StatusCode::OK);
-    assert!(
-        audiences
-            .text
-            .contains("young_people,Jeunes (16-25 ans),1,1,"),
-        "{}",
-        audiences.text
-    );
+    audiences.assert_shows("young_people,Jeunes (16-25 ans),1,1,");
     let fill = organiser
         .get(&format!("{stats_path}/remplissage.csv"))
         .await?;
-    assert!(fill.text.contains(",30,1,0.033,"), "{}", fill.text);
+    fill.assert_shows(",30,1,0.033,");
     let unknown = organiser.get(&format!("{stats_path}/nope.csv")).await?;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     Ok(())
@@ -769,14 +665,9 @@ async fn a_key_sees_only_its_scope_and_bad_input_is_a_page() -> anyhow::Result<(
     let desk = Desk::start().await?;
     let (edition, venue, session) = desk.requested_session().await?;
     let other_edition = desk.week.create_edition().await?;
-    let other = desk
-        .key(Role::Organiser(Editions::One(other_edition)))
-        .await?;
-    let venue_key = desk.key(Role::Venue(venue)).await?;
-    let other_venue = desk.key(Role::Venue(VenueId::generate())).await?;
 
-    let mut browser = Browser::new(&desk);
-    browser.sign_in(&other).await?;
+    let mut browser =
+        Browser::signed_in(&desk, Role::Organiser(Editions::One(other_edition))).await?;
     let grid = browser.get(&format!("/console/editions/{edition}")).await?;
     assert!(
         grid.status == StatusCode::NOT_FOUND || grid.status == StatusCode::FORBIDDEN,
@@ -798,8 +689,7 @@ async fn a_key_sees_only_its_scope_and_bad_input_is_a_page() -> anyhow::Result<(
     }
 
     // Another venue's key sees neither the request nor the attendance list.
-    let mut stranger = Browser::new(&desk);
-    stranger.sign_in(&other_venue).await?;
+    let mut stranger = Browser::signed_in(&desk, Role::Venue(VenueId::generate())).await?;
     let requests = stranger.get("/console/venue").await?;
     assert_eq!(requests.status, StatusCode::OK);
     assert!(!requests.text.contains(&session.to_string()));
@@ -808,8 +698,7 @@ async fn a_key_sees_only_its_scope_and_bad_input_is_a_page() -> anyhow::Result<(
         .await?;
     assert!(list.status.is_client_error(), "{list:?}");
     // The venue's own key cannot read an edition's grid.
-    let mut door = Browser::new(&desk);
-    door.sign_in(&venue_key).await?;
+    let mut door = Browser::signed_in(&desk, Role::Venue(venue)).await?;
     let grid = door.get(&format!("/console/editions/{edition}")).await?;
     assert!(grid.status.is_client_error(), "{grid:?}");
     Ok(())
@@ -818,41 +707,23 @@ async fn a_key_sees_only_its_scope_and_bad_input_is_a_page() -> anyhow::Result<(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_programme_is_imported_all_or_nothing_and_a_retry_duplicates_nothing()
 -> anyhow::Result<()> {
-    let desk = Desk::start().await?;
-    desk.week.register_venue(40).await?;
-    let edition = desk.week.create_edition().await?;
-    let key = desk.key(Role::Organiser(Editions::One(edition))).await?;
-    let mut organiser = Browser::new(&desk);
-    organiser.sign_in(&key).await?;
-    let form = until("the import form", || {
-        let mut browser = Browser {
-            router: desk.router.clone(),
-            cookie: organiser.cookie.clone(),
-            address: None,
-        };
-        async move {
-            let page = browser
-                .get(&format!("/console/editions/{edition}/import"))
-                .await?;
-            anyhow::ensure!(page.status == StatusCode::OK, "{page:?}");
-            Ok(page)
-        }
-    })
-    .await?;
-    let csrf = form.field("csrf").ok_or_else(|| anyhow::anyhow!("csrf"))?;
+    // The programme's file: a good row, a row that ends before it starts, and that row fixed.
     let header = "date;début;fin;commune;lieu;type;titre;thèmes;publics;places\n";
     let good = "13/04/2027;9h00;12h00;Gap;EHPAD Les Marronniers;Portes ouvertes;Visite de l'EHPAD;Grand âge et autonomie;Tout public|Jeunes (16-25 ans);30\n";
     let bad = "14/04/2027;14h00;13h00;Gap;EHPAD Les Marronniers;Atelier;Atelier soin;Soin;Demandeurs d'emploi;12\n";
     let fixed = "14/04/2027;14h00;16h00;Gap;EHPAD Les Marronniers;Atelier;Atelier soin;Soin;Demandeurs d'emploi;12\n";
+    let desk = Desk::start().await?;
+    desk.week.register_venue(40).await?;
+    let edition = desk.week.create_edition().await?;
+    let mut organiser = Browser::signed_in(&desk, Role::Organiser(Editions::One(edition))).await?;
     let path = format!("/console/editions/{edition}/import");
+    let form = organiser.page_with(&path, "name=\"csrf\"").await?;
+    form.assert_status(StatusCode::OK);
+    let csrf = form.field("csrf")?;
 
     let before = desk.week.messages_in_log().await;
     let preview = until("the venue is known to the catalogue", || {
-        let mut browser = Browser {
-            router: desk.router.clone(),
-            cookie: organiser.cookie.clone(),
-            address: None,
-        };
+        let mut browser = organiser.clone();
         let (path, csrf) = (path.clone(), csrf.clone());
         let text = format!("{header}{good}{bad}");
         async move {
@@ -864,16 +735,8 @@ async fn a_programme_is_imported_all_or_nothing_and_a_retry_duplicates_nothing()
         }
     })
     .await?;
-    assert_eq!(
-        preview.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{preview:?}"
-    );
-    assert!(
-        preview.text.contains("La fin doit être après le début"),
-        "{}",
-        preview.text
-    );
+    preview.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    preview.assert_shows("La fin doit être après le début");
     assert!(
         preview.text.contains("data-line=\"3\""),
         "the row is named by its line"
@@ -895,31 +758,20 @@ async fn a_programme_is_imported_all_or_nothing_and_a_retry_duplicates_nothing()
     let preview = organiser
         .post_multipart(&path, &[("csrf", &csrf), ("text", &text)])
         .await?;
-    assert_eq!(preview.status, StatusCode::OK, "{preview:?}");
-    assert!(
-        preview
-            .text
-            .contains("2 séance(s) dans 2 événement(s), sans erreur"),
-        "{}",
-        preview.text
-    );
+    preview.assert_status(StatusCode::OK);
+    preview.assert_shows("2 séance(s) dans 2 événement(s), sans erreur");
     let commit = format!("{path}/commit");
     let imported = organiser
         .post(&commit, &[("csrf", &csrf), ("text", &text)])
         .await?;
-    assert_eq!(imported.status, StatusCode::SEE_OTHER, "{imported:?}");
-    let grid = organiser.get(imported.location()).await?;
-    assert!(
-        grid.text.contains("2 séance(s) importée(s)."),
-        "{}",
-        grid.text
-    );
+    let grid = organiser.follow(&imported).await?;
+    grid.assert_shows("2 séance(s) importée(s).");
     assert!(
         grid.text.contains("Visite de l&#39;EHPAD") || grid.text.contains("Visite de l'EHPAD"),
         "{}",
         grid.text
     );
-    assert!(grid.text.contains("Atelier soin"));
+    grid.assert_shows("Atelier soin");
     assert_eq!(
         grid.text.matches("data-session=").count(),
         2,
@@ -931,8 +783,7 @@ async fn a_programme_is_imported_all_or_nothing_and_a_retry_duplicates_nothing()
     let again = organiser
         .post(&commit, &[("csrf", &csrf), ("text", &text)])
         .await?;
-    assert_eq!(again.status, StatusCode::SEE_OTHER, "{again:?}");
-    let grid = organiser.get(again.location()).await?;
+    let grid = organiser.follow(&again).await?;
     assert_eq!(
         grid.text.matches("data-session=").count(),
         2,
@@ -944,42 +795,9 @@ async fn a_programme_is_imported_all_or_nothing_and_a_retry_duplicates_nothing()
 
 /// `GET path` on the API with `key`: the answer's JSON.
 async fn api_get(desk: &Desk, key: &str, path: &str) -> anyhow::Result<serde_json::Value> {
-    let request = Request::builder()
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {key}"))
-        .body(Body::empty())?;
-    let response = desk.router.clone().oneshot(request).await?;
-    anyhow::ensure!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    let bytes = gateway::stack::axum::body::to_bytes(response.into_body(), 1 << 22).await?;
-    Ok(serde_json::from_slice(&bytes)?)
-}
-
-/// Gets `path` with the browser's cookie until the page holds `wanted`.
-async fn page_with(
-    desk: &Desk,
-    cookie: &Option<String>,
-    path: &str,
-    wanted: &str,
-) -> anyhow::Result<Page> {
-    until(&format!("{path} showing {wanted}"), || {
-        let mut browser = Browser {
-            router: desk.router.clone(),
-            cookie: cookie.clone(),
-            address: None,
-        };
-        let path = path.to_owned();
-        let wanted = wanted.to_owned();
-        async move {
-            let page = browser.get(&path).await?;
-            anyhow::ensure!(page.text.contains(&wanted), "not yet: {page:?}");
-            Ok(page)
-        }
-    })
-    .await
+    let answer = send(&desk.router, request(Method::GET, path, Some(key), None)?).await?;
+    anyhow::ensure!(answer.status.is_success(), "{path}: {}", answer.status);
+    Ok(answer.json)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -988,18 +806,15 @@ async fn an_organiser_creates_an_event_and_a_session_through_forms_and_amends_it
     let desk = Desk::start().await?;
     let venue = desk.week.register_venue(40).await?;
     let edition = desk.week.create_edition().await?;
-    let key = desk.key(Role::Organiser(Editions::One(edition))).await?;
-    let mut organiser = Browser::new(&desk);
-    organiser.sign_in(&key).await?;
-    let new = page_with(
-        &desk,
-        &organiser.cookie,
-        &format!("/console/editions/{edition}/events/new"),
-        "Nouvel événement",
-    )
-    .await?;
-    let csrf = new.field("csrf").ok_or_else(|| anyhow::anyhow!("csrf"))?;
-    let nonce = new.field("nonce").ok_or_else(|| anyhow::anyhow!("nonce"))?;
+    let mut organiser = Browser::signed_in(&desk, Role::Organiser(Editions::One(edition))).await?;
+    let new = organiser
+        .page_with(
+            &format!("/console/editions/{edition}/events/new"),
+            "Nouvel événement",
+        )
+        .await?;
+    let csrf = new.field("csrf")?;
+    let nonce = new.field("nonce")?;
     assert!(
         new.text.contains("<label for=\"title\">"),
         "every input has a label"
@@ -1018,20 +833,12 @@ async fn an_organiser_creates_an_event_and_a_session_through_forms_and_amends_it
             &[("csrf", &csrf), ("nonce", &nonce), ("kind", "workshop")],
         )
         .await?;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{refused:?}"
-    );
-    assert!(refused.text.contains("role=\"alert\""));
-    assert!(
-        refused.text.contains("id=\"err-title\""),
-        "{}",
-        refused.text
-    );
-    assert!(refused.text.contains("aria-describedby=\"err-title\""));
-    assert!(refused.text.contains("aria-invalid=\"true\""));
-    assert!(refused.text.contains("Cochez au moins un thème."));
+    refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_shows("role=\"alert\"");
+    refused.assert_shows("id=\"err-title\"");
+    refused.assert_shows("aria-describedby=\"err-title\"");
+    refused.assert_shows("aria-invalid=\"true\"");
+    refused.assert_shows("Cochez au moins un thème.");
     assert!(
         refused.text.contains("value=\"workshop\" selected"),
         "what was filled stays"
@@ -1052,7 +859,7 @@ async fn an_organiser_creates_an_event_and_a_session_through_forms_and_amends_it
         ("audiences", "young_people"),
     ];
     let created = organiser.post(&create, &fields).await?;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
+    created.assert_status(StatusCode::SEE_OTHER);
     let event_path = created
         .location()
         .split('?')
@@ -1064,22 +871,16 @@ async fn an_organiser_creates_an_event_and_a_session_through_forms_and_amends_it
         "{event_path}"
     );
     let again = organiser.post(&create, &fields).await?;
-    assert_eq!(
-        again.location(),
-        created.location(),
-        "a resent form is a retry"
-    );
-    let event_page = organiser.get(created.location()).await?;
-    assert_eq!(event_page.status, StatusCode::OK, "{event_page:?}");
-    assert!(event_page.text.contains("Événement créé."));
-    assert!(event_page.text.contains("<h1>Atelier aide-soignant</h1>"));
+    again.assert_retry_of(&created);
+    let event_page = organiser.follow(&created).await?;
+    event_page.assert_status(StatusCode::OK);
+    event_page.assert_shows("Événement créé.");
+    event_page.assert_shows("<h1>Atelier aide-soignant</h1>");
 
     // A session at the venue, chosen from the directory.
     let place = format!("{venue}/salle-polyvalente");
-    let event_page = page_with(&desk, &organiser.cookie, &event_path, &place).await?;
-    let nonce = event_page
-        .field("nonce")
-        .ok_or_else(|| anyhow::anyhow!("nonce"))?;
+    let event_page = organiser.page_with(&event_path, &place).await?;
+    let nonce = event_page.field("nonce")?;
     let sessions = format!("{event_path}/sessions");
     let late = organiser
         .post(
@@ -1095,8 +896,8 @@ async fn an_organiser_creates_an_event_and_a_session_through_forms_and_amends_it
             ],
         )
         .await?;
-    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY, "{late:?}");
-    assert!(late.text.contains("id=\"err-date\""), "{}", late.text);
+    late.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    late.assert_shows("id=\"err-date\"");
     let added = organiser
         .post(
             &sessions,
@@ -1111,34 +912,23 @@ async fn an_organiser_creates_an_event_and_a_session_through_forms_and_amends_it
             ],
         )
         .await?;
-    assert_eq!(added.status, StatusCode::SEE_OTHER, "{added:?}");
-    let event_page = organiser.get(added.location()).await?;
-    assert!(
-        event_page.text.contains("Séance ajoutée"),
-        "{}",
-        event_page.text
-    );
+    let event_page = organiser.follow(&added).await?;
+    event_page.assert_shows("Séance ajoutée");
     assert_eq!(event_page.text.matches("data-event-session=").count(), 1);
     let grid_path = format!("/console/editions/{edition}");
-    let grid = page_with(
-        &desk,
-        &organiser.cookie,
-        &grid_path,
-        "Atelier aide-soignant",
-    )
-    .await?;
+    let grid = organiser
+        .page_with(&grid_path, "Atelier aide-soignant")
+        .await?;
     assert_eq!(
         grid.text.matches("data-session=").count(),
         1,
         "{}",
         grid.text
     );
-    assert!(grid.text.contains("data-status=\"requested\""));
+    grid.assert_shows("data-status=\"requested\"");
 
     // Amended: the new title everywhere.
-    let nonce = event_page
-        .field("nonce")
-        .ok_or_else(|| anyhow::anyhow!("nonce"))?;
+    let nonce = event_page.field("nonce")?;
     let amended = organiser
         .post(
             &format!("{event_path}/amend"),
@@ -1153,23 +943,12 @@ async fn an_organiser_creates_an_event_and_a_session_through_forms_and_amends_it
             ],
         )
         .await?;
-    assert_eq!(amended.status, StatusCode::SEE_OTHER, "{amended:?}");
-    let event_page = organiser.get(amended.location()).await?;
-    assert!(
-        event_page
-            .text
-            .contains("<h1>Atelier découverte du soin</h1>"),
-        "{}",
-        event_page.text
-    );
-    assert!(event_page.text.contains("Avec des aides-soignantes"));
-    let grid = page_with(
-        &desk,
-        &organiser.cookie,
-        &grid_path,
-        "Atelier découverte du soin",
-    )
-    .await?;
+    let event_page = organiser.follow(&amended).await?;
+    event_page.assert_shows("<h1>Atelier découverte du soin</h1>");
+    event_page.assert_shows("Avec des aides-soignantes");
+    let grid = organiser
+        .page_with(&grid_path, "Atelier découverte du soin")
+        .await?;
     assert_eq!(grid.text.matches("data-session=").count(), 1);
     assert!(!grid.text.contains("Atelier aide-soignant"));
     Ok(())
@@ -1179,36 +958,24 @@ async fn an_organiser_creates_an_event_and_a_session_through_forms_and_amends_it
 async fn cancelling_a_session_shows_who_it_affects_first_then_cancels_their_registrations()
 -> anyhow::Result<()> {
     let desk = Desk::start().await?;
-    let (edition, session) = desk.session_with_two_partners(2).await?;
-    let key = desk.key(Role::Organiser(Editions::One(edition))).await?;
     let mission_locale = desk
         .key(Role::parse("partner", "mission-locale-gap")?)
         .await?;
-    let mut organiser = Browser::new(&desk);
-    organiser.sign_in(&key).await?;
+    let (edition, session) = desk.session_with_two_partners(2).await?;
+    let mut organiser = Browser::signed_in(&desk, Role::Organiser(Editions::One(edition))).await?;
     let base = format!("/console/editions/{edition}/sessions/{session}");
     let before = desk.week.messages_in_log().await;
-    let confirm = page_with(
-        &desk,
-        &organiser.cookie,
-        &format!("{base}/cancel"),
-        "1 inscription(s) en liste d",
-    )
-    .await?;
-    assert!(
-        confirm
-            .text
-            .contains("2 inscription(s) confirmée(s), 2 personne(s)"),
-        "{}",
-        confirm.text
-    );
-    assert!(confirm.text.contains("data-partners=\"2\""));
-    assert!(confirm.text.contains("data-partner=\"mission-locale-gap\""));
-    assert!(confirm.text.contains("data-partner=\"college-gap\""));
+    let confirm = organiser
+        .page_with(&format!("{base}/cancel"), "1 inscription(s) en liste d")
+        .await?;
+    confirm.assert_shows("2 inscription(s) confirmée(s), 2 personne(s)");
     assert!(
         confirm.text.contains("Partenaire mission-locale-gap"),
         "names the partners"
     );
+    confirm.assert_shows("data-partners=\"2\"");
+    confirm.assert_shows("data-partner=\"mission-locale-gap\"");
+    confirm.assert_shows("data-partner=\"college-gap\"");
     assert!(
         confirm
             .text
@@ -1224,12 +991,8 @@ async fn cancelling_a_session_shows_who_it_affects_first_then_cancels_their_regi
         before,
         "showing changes nothing"
     );
-    let csrf = confirm
-        .field("csrf")
-        .ok_or_else(|| anyhow::anyhow!("csrf"))?;
-    let nonce = confirm
-        .field("nonce")
-        .ok_or_else(|| anyhow::anyhow!("nonce"))?;
+    let csrf = confirm.field("csrf")?;
+    let nonce = confirm.field("nonce")?;
 
     let no_reason = organiser
         .post(
@@ -1237,12 +1000,8 @@ async fn cancelling_a_session_shows_who_it_affects_first_then_cancels_their_regi
             &[("csrf", &csrf), ("nonce", &nonce), ("reason", " ")],
         )
         .await?;
-    assert_eq!(
-        no_reason.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{no_reason:?}"
-    );
-    assert!(no_reason.text.contains("aria-describedby=\"err-reason\""));
+    no_reason.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    no_reason.assert_shows("aria-describedby=\"err-reason\"");
     let forged = organiser
         .post(
             &format!("{base}/cancel"),
@@ -1266,15 +1025,15 @@ async fn cancelling_a_session_shows_who_it_affects_first_then_cancels_their_regi
             ],
         )
         .await?;
-    assert_eq!(cancelled.status, StatusCode::SEE_OTHER, "{cancelled:?}");
+    cancelled.assert_status(StatusCode::SEE_OTHER);
     assert!(
         cancelled
             .location()
             .starts_with(&format!("{base}?min_seq=SCHEDULING:"))
     );
-    let shown = organiser.get(cancelled.location()).await?;
-    assert!(shown.text.contains("Séance annulée"), "{}", shown.text);
-    assert!(shown.text.contains("data-status=\"cancelled\""));
+    let shown = organiser.follow(&cancelled).await?;
+    shown.assert_shows("Séance annulée");
+    shown.assert_shows("data-status=\"cancelled\"");
     assert!(
         !shown.text.contains("/cancel\""),
         "no second cancellation offered"
@@ -1302,12 +1061,8 @@ async fn cancelling_a_session_shows_who_it_affects_first_then_cancels_their_regi
             "the partner reads why: {history}"
         );
     }
-    let shown = page_with(&desk, &organiser.cookie, &base, "data-cancelled=\"1\"").await?;
-    assert!(
-        shown.text.contains("data-cancelled=\"2\""),
-        "{}",
-        shown.text
-    );
+    let shown = organiser.page_with(&base, "data-cancelled=\"1\"").await?;
+    shown.assert_shows("data-cancelled=\"2\"");
     Ok(())
 }
 
@@ -1316,18 +1071,16 @@ async fn moving_a_session_shows_who_it_affects_first_then_tells_their_partners()
 -> anyhow::Result<()> {
     let desk = Desk::start().await?;
     let (edition, session) = desk.session_with_two_partners(30).await?;
-    let key = desk.key(Role::Organiser(Editions::One(edition))).await?;
     let college = desk.key(Role::parse("partner", "college-gap")?).await?;
-    let mut organiser = Browser::new(&desk);
-    organiser.sign_in(&key).await?;
+    let mut organiser = Browser::signed_in(&desk, Role::Organiser(Editions::One(edition))).await?;
     let base = format!("/console/editions/{edition}/sessions/{session}");
     let form = organiser.get(&format!("{base}/move")).await?;
-    assert_eq!(form.status, StatusCode::OK, "{form:?}");
+    form.assert_status(StatusCode::OK);
     assert!(
         form.text.contains("value=\"09:00\""),
         "the current times fill the form"
     );
-    let csrf = form.field("csrf").ok_or_else(|| anyhow::anyhow!("csrf"))?;
+    let csrf = form.field("csrf")?;
     let place = form
         .text
         .split("<option value=\"")
@@ -1355,18 +1108,10 @@ async fn moving_a_session_shows_who_it_affects_first_then_tells_their_partners()
             ],
         )
         .await?;
-    assert_eq!(
-        unchanged.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{unchanged:?}"
-    );
-    assert!(unchanged.text.contains("rien ne change"));
+    unchanged.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    unchanged.assert_shows("rien ne change");
     let preview = until("the move's consequences", || {
-        let mut browser = Browser {
-            router: desk.router.clone(),
-            cookie: organiser.cookie.clone(),
-            address: None,
-        };
+        let mut browser = organiser.clone();
         let path = format!("{base}/move");
         async move {
             let page = browser.post(&path, &moved).await?;
@@ -1380,30 +1125,23 @@ async fn moving_a_session_shows_who_it_affects_first_then_tells_their_partners()
     })
     .await?;
     assert_eq!(preview.status, StatusCode::OK);
-    assert!(
-        preview.text.contains("mercredi 14 avril · 14 h 00–16 h 00"),
-        "{}",
-        preview.text
-    );
-    assert!(preview.text.contains("data-partners=\"2\""));
-    assert!(preview.text.contains("Partenaire college-gap"));
+    preview.assert_shows("mercredi 14 avril · 14 h 00–16 h 00");
+    preview.assert_shows("data-partners=\"2\"");
+    preview.assert_shows("Partenaire college-gap");
     assert_eq!(
         desk.week.messages_in_log().await,
         before,
         "showing changes nothing"
     );
-    let nonce = preview
-        .field("nonce")
-        .ok_or_else(|| anyhow::anyhow!("nonce"))?;
+    let nonce = preview.field("nonce")?;
     let mut confirm: Vec<(&str, &str)> = moved.to_vec();
     confirm.push(("nonce", &nonce));
     let done = organiser
         .post(&format!("{base}/move/confirm"), &confirm)
         .await?;
-    assert_eq!(done.status, StatusCode::SEE_OTHER, "{done:?}");
-    let shown = organiser.get(done.location()).await?;
-    assert!(shown.text.contains("Séance déplacée"), "{}", shown.text);
-    assert!(shown.text.contains("mercredi 14 avril"), "{}", shown.text);
+    let shown = organiser.follow(&done).await?;
+    shown.assert_shows("Séance déplacée");
+    shown.assert_shows("mercredi 14 avril");
     assert!(
         shown.text.contains("data-status=\"requested\""),
         "the venue is asked again"
@@ -1431,12 +1169,10 @@ async fn moving_a_session_shows_who_it_affects_first_then_tells_their_partners()
 async fn venues_are_imported_all_or_nothing_and_a_retry_stores_nothing_more() -> anyhow::Result<()>
 {
     let desk = Desk::start().await?;
-    let key = desk.key(Role::Organiser(Editions::All)).await?;
-    let mut organiser = Browser::new(&desk);
-    organiser.sign_in(&key).await?;
+    let mut organiser = Browser::signed_in(&desk, Role::Organiser(Editions::All)).await?;
     let form = organiser.get("/console/venues/import").await?;
-    assert_eq!(form.status, StatusCode::OK, "{form:?}");
-    let csrf = form.field("csrf").ok_or_else(|| anyhow::anyhow!("csrf"))?;
+    form.assert_status(StatusCode::OK);
+    let csrf = form.field("csrf")?;
     let header = "nom;type;adresse;code postal;commune;code insee;contact;capacité max;horaires;salle;accessibilité\n";
     let creche = "Crèche Les Lutins;Crèche;3 rue du Moulin;05000;Gap;05061;Mme Martin;25;lun-ven 8h-18h;;plain-pied\n";
     let bad = "Mairie d'Embrun;Mairie;Place Barthelon;5200;Embrun;05046;Accueil;80;lun-ven 9h-17h;Salle des fêtes;\n";
@@ -1450,17 +1186,9 @@ async fn venues_are_imported_all_or_nothing_and_a_retry_stores_nothing_more() ->
             &[("csrf", &csrf), ("text", &format!("{header}{creche}{bad}"))],
         )
         .await?;
-    assert_eq!(
-        preview.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{preview:?}"
-    );
-    assert!(
-        preview.text.contains("Code postal illisible"),
-        "{}",
-        preview.text
-    );
-    assert!(preview.text.contains("data-line=\"3\""));
+    preview.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    preview.assert_shows("Code postal illisible");
+    preview.assert_shows("data-line=\"3\"");
     assert!(
         !preview.text.contains("/import/commit"),
         "no import offered"
@@ -1471,35 +1199,19 @@ async fn venues_are_imported_all_or_nothing_and_a_retry_stores_nothing_more() ->
     let preview = organiser
         .post_multipart(path, &[("csrf", &csrf), ("text", &text)])
         .await?;
-    assert_eq!(preview.status, StatusCode::OK, "{preview:?}");
-    assert!(
-        preview.text.contains("2 lieu(x) à enregistrer"),
-        "{}",
-        preview.text
-    );
-    let imported = organiser
-        .post(
-            "/console/venues/import/commit",
-            &[("csrf", &csrf), ("text", &text)],
-        )
-        .await?;
-    assert_eq!(imported.status, StatusCode::OK, "{imported:?}");
-    assert!(
-        imported.text.contains("2 lieu(x) enregistré(s)."),
-        "{}",
-        imported.text
-    );
+    preview.assert_status(StatusCode::OK);
+    preview.assert_shows("2 lieu(x) à enregistrer");
+    let commit = "/console/venues/import/commit";
+    let form = [("csrf", csrf.as_str()), ("text", text.as_str())];
+    let imported = organiser.post(commit, &form).await?;
+    imported.assert_status(StatusCode::OK);
+    imported.assert_shows("2 lieu(x) enregistré(s).");
     let stored = desk.week.messages_in_log().await;
     assert!(stored > before);
 
     // Sent again (a retry): answered from what was recorded, nothing more stored.
-    let again = organiser
-        .post(
-            "/console/venues/import/commit",
-            &[("csrf", &csrf), ("text", &text)],
-        )
-        .await?;
-    assert_eq!(again.status, StatusCode::OK, "{again:?}");
+    let again = organiser.post(commit, &form).await?;
+    again.assert_status(StatusCode::OK);
     assert_eq!(
         desk.week.messages_in_log().await,
         stored,
@@ -1528,13 +1240,7 @@ async fn venues_are_imported_all_or_nothing_and_a_retry_stores_nothing_more() ->
     let known = organiser
         .post_multipart(path, &[("csrf", &csrf), ("text", &text)])
         .await?;
-    assert!(
-        known
-            .text
-            .contains("0 lieu(x) à enregistrer, 2 déjà enregistré(s)"),
-        "{}",
-        known.text
-    );
+    known.assert_shows("0 lieu(x) à enregistrer, 2 déjà enregistré(s)");
     assert!(!known.text.contains("/import/commit"));
     Ok(())
 }

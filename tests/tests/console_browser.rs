@@ -37,6 +37,11 @@ fn screenshots() -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
+/// Saves a screenshot of the whole current page (at least 1000 px wide) in `dir` as `name`.
+async fn save_page(browser: &Browser, dir: &Path, name: &str) -> anyhow::Result<PathBuf> {
+    save_png(dir, name, &browser.screenshot_page().await?, 1000)
+}
+
 /// Writes a PNG after checking it is one, of at least `min_width` pixels and more than a blank
 /// page's bytes; its path.
 fn save_png(dir: &Path, name: &str, png: &[u8], min_width: u32) -> anyhow::Result<PathBuf> {
@@ -107,8 +112,7 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
         !cookie.value().contains(&organiser_key[8..24]),
         "no key in it"
     );
-    let home = browser.wait_for("main").await?.text().await?;
-    assert!(home.contains("Vos éditions"), "{home}");
+    browser.assert_shows("main", "Vos éditions").await?;
 
     // From the edition's grid to the import form.
     browser
@@ -131,11 +135,12 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
     browser
         .follow("form[enctype='multipart/form-data'] button[type=submit]")
         .await?;
-    let errors = browser.wait_for("#import-errors").await?.text().await?;
-    assert!(errors.contains("Rien n'a été enregistré"), "{errors}");
-    let row = browser.wait_for("tr[data-line='3']").await?.text().await?;
+    browser
+        .assert_shows("#import-errors", "Rien n'a été enregistré")
+        .await?;
+    let row = browser.text_of("tr[data-line='3']").await?;
     assert!(row.contains("La fin doit être après le début"), "{row}");
-    let good_row = browser.wait_for("tr[data-line='2']").await?.text().await?;
+    let good_row = browser.text_of("tr[data-line='2']").await?;
     assert!(!good_row.contains("La fin"), "{good_row}");
     assert!(
         browser
@@ -156,17 +161,16 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
     browser
         .follow("form[enctype='multipart/form-data'] button[type=submit]")
         .await?;
-    let checked = browser.wait_for("div.notice").await?.text().await?;
-    assert!(
-        checked.contains("2 séance(s) dans 2 événement(s), sans erreur"),
-        "{checked}"
-    );
+    browser
+        .assert_shows("div.notice", "2 séance(s) dans 2 événement(s), sans erreur")
+        .await?;
     assert_eq!(desk.week.messages_in_log().await, before, "still nothing");
     browser
         .follow("form[action$='/import/commit'] button[type=submit]")
         .await?;
-    let done = browser.wait_for("div.notice").await?.text().await?;
-    assert!(done.contains("2 séance(s) importée(s)."), "{done}");
+    browser
+        .assert_shows("div.notice", "2 séance(s) importée(s).")
+        .await?;
     let mut visit = None;
     for card in browser
         .client
@@ -179,8 +183,7 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
     }
     let session = visit.ok_or_else(|| anyhow::anyhow!("the visit is on the grid"))?;
     let card = format!("table.grid [data-session='{session}']");
-    let requested = browser.wait_for(&card).await?.text().await?;
-    assert!(requested.contains("capacité à confirmer"), "{requested}");
+    browser.assert_shows(&card, "capacité à confirmer").await?;
     sign_out(&browser).await?;
     assert!(
         browser
@@ -202,14 +205,15 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
     browser
         .follow(&format!("{confirm_form} button[type=submit]"))
         .await?;
-    let notice = browser.wait_for("div.notice").await?.text().await?;
-    assert!(notice.contains("Accueil confirmé."), "{notice}");
-    let answered = browser
-        .wait_for(&format!("section.card[data-session='{session}']"))
-        .await?
-        .text()
+    browser
+        .assert_shows("div.notice", "Accueil confirmé.")
         .await?;
-    assert!(answered.contains("capacité 25"), "{answered}");
+    browser
+        .assert_shows(
+            &format!("section.card[data-session='{session}']"),
+            "capacité 25",
+        )
+        .await?;
     sign_out(&browser).await?;
 
     // The organiser's grid shows the visit confirmed and open, with its 25 seats.
@@ -221,7 +225,7 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
     browser
         .reload_until(&format!("{card} [data-open='true']"))
         .await?;
-    let cell = browser.wait_for(&card).await?.text().await?;
+    let cell = browser.text_of(&card).await?;
     for expected in [
         "Visite de l'EHPAD",
         "Confirmé",
@@ -236,7 +240,7 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
         .attr("data-status")
         .await?;
     assert_eq!(status.as_deref(), Some("confirmed"));
-    let grid = save_png(&shots, "grid.png", &browser.screenshot_page().await?, 1000)?;
+    let grid = save_page(&browser, &shots, "grid.png").await?;
 
     // A person registers through a partner; the charts page draws it: seven SVG charts, the
     // audiences' one with a full bar for the young people.
@@ -259,16 +263,12 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
         bar_width > 400.0 && bar_height > 10.0,
         "the largest bar is drawn full: {bar_width} × {bar_height}"
     );
-    let audiences = browser.wait_for("figure#publics").await?.text().await?;
-    assert!(audiences.contains("Jeunes (16-25 ans)"), "{audiences}");
+    browser
+        .assert_shows("figure#publics", "Jeunes (16-25 ans)")
+        .await?;
     let charts = browser.client.find_all(Locator::Css("figure svg")).await?;
     assert_eq!(charts.len(), 7, "seven charts");
-    let charts = save_png(
-        &shots,
-        "charts.png",
-        &browser.screenshot_page().await?,
-        1000,
-    )?;
+    let charts = save_page(&browser, &shots, "charts.png").await?;
     sign_out(&browser).await?;
 
     // At a phone's size, the venue checks the person in at the door.
@@ -311,14 +311,11 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
     browser
         .follow("button[aria-label='Pointer présent : Prénom-ml-0042 N.']")
         .await?;
-    let badge = browser
-        .wait_for("table.attendance .badge.confirmed")
-        .await?
-        .text()
-        .await?;
+    let badge = browser.text_of("table.attendance .badge.confirmed").await?;
     assert_eq!(badge, "1 présent(s)");
-    let list = browser.wait_for("main").await?.text().await?;
-    assert!(list.contains("1 présent(s) sur 1 place(s)"), "{list}");
+    browser
+        .assert_shows("main", "1 présent(s) sur 1 place(s)")
+        .await?;
 
     browser.close().await?;
     for shot in [grid, charts, phone] {
@@ -358,49 +355,31 @@ async fn cancelling_a_session_shows_its_counts_and_partners_first_in_chromium() 
         .await?;
 
     // The confirmation page: the counts and both partners, and nothing stored.
-    let confirmed = browser
-        .wait_for("li[data-count='confirmed']")
-        .await?
-        .text()
+    browser
+        .assert_shows(
+            "li[data-count='confirmed']",
+            "2 inscription(s) confirmée(s), 2 personne(s)",
+        )
         .await?;
-    assert!(
-        confirmed.contains("2 inscription(s) confirmée(s), 2 personne(s)"),
-        "{confirmed}"
-    );
-    let waiting = browser
-        .wait_for("li[data-count='waiting']")
-        .await?
-        .text()
-        .await?;
+    let waiting = browser.text_of("li[data-count='waiting']").await?;
     assert!(
         waiting.starts_with("1 inscription(s) en liste d'attente"),
         "{waiting}"
     );
     browser.wait_for("ul[data-partners='2']").await?;
     let mission_locale = browser
-        .wait_for("li[data-partner='mission-locale-gap']")
-        .await?
-        .text()
+        .text_of("li[data-partner='mission-locale-gap']")
         .await?;
     assert!(
         mission_locale.contains("2 confirmée(s) (2 place(s)), 0 en attente"),
         "{mission_locale}"
     );
-    let college = browser
-        .wait_for("li[data-partner='college-gap']")
-        .await?
-        .text()
-        .await?;
+    let college = browser.text_of("li[data-partner='college-gap']").await?;
     assert!(
         college.contains("0 confirmée(s) (0 place(s)), 1 en attente"),
         "{college}"
     );
-    let confirmation = save_png(
-        &shots,
-        "cancel-confirmation.png",
-        &browser.screenshot_page().await?,
-        1000,
-    )?;
+    let confirmation = save_page(&browser, &shots, "cancel-confirmation.png").await?;
     assert_eq!(
         desk.week.messages_in_log().await,
         before,
@@ -414,8 +393,7 @@ async fn cancelling_a_session_shows_its_counts_and_partners_first_in_chromium() 
         .send_keys("Travaux dans la salle")
         .await?;
     browser.follow("button.danger[type=submit]").await?;
-    let notice = browser.wait_for("div.notice").await?.text().await?;
-    assert!(notice.contains("Séance annulée"), "{notice}");
+    browser.assert_shows("div.notice", "Séance annulée").await?;
     browser.wait_for("[data-status='cancelled']").await?;
     assert!(
         desk.week.messages_in_log().await > before,

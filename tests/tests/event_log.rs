@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use eventlog::{AppendError, Appended, CommandError, CommandMeta, EventLog, LogFailure};
+use eventlog::{
+    AggregateKey, AppendError, Appended, CommandError, CommandMeta, Decided, EventLog, LogFailure,
+};
 use proto::Actor;
 use tests::workshop::{Workshop, WorkshopCommand, WorkshopEvent, WorkshopRefusal, workshop};
 use tests::{TestNats, WORKSHOPS, log_config};
@@ -90,27 +92,11 @@ async fn a_retried_command_gets_the_original_answer_from_the_history() {
     config.duplicate_window = Duration::from_secs(1);
     let log = nats.open_log(config).await.expect("log opens");
     let key = workshop("portes-ouvertes-ehpad-veynes");
-    let open = CommandMeta::new(organiser(), "open");
-    log.execute::<Workshop>(&key, &WorkshopCommand::Open { seats: 2 }, &open)
-        .await
-        .expect("opens");
+    open_workshop(&log, &key, 2).await;
 
-    let partner = Actor::Partner {
-        id: "mission-locale-gap".into(),
-    };
-    let take = CommandMeta::new(partner, "mission-locale-gap:lea");
-    let command = WorkshopCommand::TakeSeat {
-        participant: "lea".into(),
-    };
-    let first = log
-        .execute::<Workshop>(&key, &command, &take)
-        .await
-        .expect("seat taken");
+    let first = seat_for_lea(&log, &key).await.expect("seat taken");
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let retry = log
-        .execute::<Workshop>(&key, &command, &take)
-        .await
-        .expect("answered");
+    let retry = seat_for_lea(&log, &key).await.expect("answered");
     assert!(retry.duplicate && !first.duplicate);
     assert_eq!((retry.seq, &retry.events), (first.seq, &first.events));
     let seats_taken = log
@@ -124,30 +110,10 @@ async fn a_retried_command_gets_the_original_answer_from_the_history() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_commands_never_take_more_seats_than_there_are() {
-    let nats = TestNats::start().await.expect("nats-server starts");
-    let log = Arc::new(nats.open_log(log_config()).await.expect("log opens"));
-    let key = workshop("atelier-petite-enfance");
-    log.execute::<Workshop>(
-        &key,
-        &WorkshopCommand::Open { seats: 10 },
-        &CommandMeta::new(organiser(), "open"),
-    )
-    .await
-    .expect("opens");
-    let mut tasks = Vec::new();
-    for n in 0..30 {
-        let (log, key) = (log.clone(), key.clone());
-        tasks.push(tokio::spawn(async move {
-            let meta = CommandMeta::new(Actor::Partner { id: "ft".into() }, format!("ft:{n}"));
-            let command = WorkshopCommand::TakeSeat {
-                participant: format!("p{n}"),
-            };
-            log.execute::<Workshop>(&key, &command, &meta).await
-        }));
-    }
+    let (_nats, log, key) = shared_workshop("atelier-petite-enfance", 10).await;
     let (mut taken, mut full) = (0, 0);
-    for task in tasks {
-        match task.await.expect("task") {
+    for (_, outcome) in rush(&log, &key, "ft", 0..30).await {
+        match outcome {
             Ok(decided) => {
                 assert_eq!(decided.events.len(), 1);
                 taken += 1;
@@ -163,32 +129,11 @@ async fn concurrent_commands_never_take_more_seats_than_there_are() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_waiting_on_one_aggregate_share_a_commit_and_keep_their_own_outcomes() {
-    let nats = TestNats::start().await.expect("nats-server starts");
-    let log = Arc::new(nats.open_log(log_config()).await.expect("log opens"));
-    let key = workshop("job-dating-embrun");
-    log.execute::<Workshop>(
-        &key,
-        &WorkshopCommand::Open { seats: 100 },
-        &CommandMeta::new(organiser(), "open"),
-    )
-    .await
-    .expect("opens");
+    let (_nats, log, key) = shared_workshop("job-dating-embrun", 100).await;
     let before = messages_in(&log, WORKSHOPS.name).await;
     // 300 partners' requests at once, the first 20 of them sent twice (a client retrying).
-    let mut tasks = Vec::new();
-    for n in (0..300).chain(0..20) {
-        let (log, key) = (log.clone(), key.clone());
-        tasks.push(tokio::spawn(async move {
-            let meta = CommandMeta::new(Actor::Partner { id: "ml".into() }, format!("ml:{n}"));
-            let command = WorkshopCommand::TakeSeat {
-                participant: format!("p{n}"),
-            };
-            (n, log.execute::<Workshop>(&key, &command, &meta).await)
-        }));
-    }
     let mut answers: std::collections::BTreeMap<u32, Vec<_>> = Default::default();
-    for task in tasks {
-        let (n, answer) = task.await.expect("task");
+    for (n, answer) in rush(&log, &key, "ml", (0..300).chain(0..20)).await {
         answers.entry(n).or_default().push(answer);
     }
     let (mut taken, mut full) = (0, 0);
@@ -294,13 +239,7 @@ async fn a_large_aggregate_loads_from_its_snapshot() {
     config.snapshot_every = 10;
     let log = nats.open_log(config).await.expect("log opens");
     let key = workshop("forum-emploi-gap");
-    log.execute::<Workshop>(
-        &key,
-        &WorkshopCommand::Open { seats: 5_000 },
-        &CommandMeta::new(organiser(), "open"),
-    )
-    .await
-    .expect("opens");
+    open_workshop(&log, &key, 5_000).await;
     // 5,000 registrations, 100 per commit (a group commit's shape).
     for batch in 0..50 {
         let participants = (0..100).map(|n| format!("p{batch}-{n}")).collect();
@@ -478,9 +417,7 @@ async fn jetstream_checks_the_expected_sequence_before_the_message_id() {
 /// costs a catch-up, never a wrong decision.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_instance_with_a_stale_copy_in_memory_still_decides_on_the_latest_state() {
-    let nats = TestNats::start().await.expect("nats-server starts");
-    let first = nats.open_log(log_config()).await.expect("log opens");
-    let second = nats.open_log(log_config()).await.expect("log opens");
+    let (_nats, first, second) = two_instances().await;
     let key = workshop("atelier-escape-game");
     open_workshop(&first, &key, 2).await;
     let take = |who: &str| WorkshopCommand::TakeSeat {
@@ -513,28 +450,13 @@ async fn an_instance_with_a_stale_copy_in_memory_still_decides_on_the_latest_sta
 /// key), so it decides again on the latest state and answers the original outcome.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_on_an_instance_with_a_stale_copy_gets_the_original_answer() {
-    let nats = TestNats::start().await.expect("nats-server starts");
-    let first = nats.open_log(log_config()).await.expect("log opens");
-    let second = nats.open_log(log_config()).await.expect("log opens");
+    let (_nats, first, second) = two_instances().await;
     let key = workshop("atelier-aide-a-domicile");
     // The second instance opens the workshop and keeps it in memory.
     open_workshop(&second, &key, 5).await;
-    let partner = Actor::Partner {
-        id: "mission-locale-gap".into(),
-    };
-    let take = CommandMeta::new(partner, "mission-locale-gap:lea");
-    let command = WorkshopCommand::TakeSeat {
-        participant: "lea".into(),
-    };
-    let original = first
-        .execute::<Workshop>(&key, &command, &take)
-        .await
-        .expect("seat taken");
+    let original = seat_for_lea(&first, &key).await.expect("seat taken");
     // The same request again, through the instance that has not seen it.
-    let retry = second
-        .execute::<Workshop>(&key, &command, &take)
-        .await
-        .expect("answered");
+    let retry = seat_for_lea(&second, &key).await.expect("answered");
     assert!(retry.duplicate, "{retry:?}");
     assert_eq!((retry.seq, &retry.events), (original.seq, &original.events));
     assert_eq!(
@@ -544,6 +466,84 @@ async fn a_retry_on_an_instance_with_a_stale_copy_gets_the_original_answer() {
     );
     let state = second.load::<Workshop>(&key).await.expect("loads").state;
     assert_eq!(state.participants, ["lea"]);
+}
+
+/// The mission locale asks `log` for a seat for Léa in the workshop at `key`, always under the
+/// same idempotency key (asking again is a retry): what was answered.
+async fn seat_for_lea(log: &EventLog, key: &AggregateKey) -> Answer {
+    let partner = Actor::Partner {
+        id: "mission-locale-gap".into(),
+    };
+    let command = WorkshopCommand::TakeSeat {
+        participant: "lea".into(),
+    };
+    let take = CommandMeta::new(partner, "mission-locale-gap:lea");
+    log.execute::<Workshop>(key, &command, &take).await
+}
+
+/// Asserts that `outcome` is the log's `Contended` failure (a write another beat).
+#[track_caller]
+fn assert_contended<T: std::fmt::Debug>(outcome: &Result<T, CommandError<WorkshopRefusal>>) {
+    assert!(
+        matches!(
+            outcome,
+            Err(CommandError::Failed(LogFailure::Contended { .. }))
+        ),
+        "{outcome:?}"
+    );
+}
+
+/// A nats-server, a log that many tasks share, and the workshop `id` opened with `seats`.
+async fn shared_workshop(id: &str, seats: u32) -> (TestNats, Arc<EventLog>, AggregateKey) {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let log = Arc::new(nats.open_log(log_config()).await.expect("log opens"));
+    let key = workshop(id);
+    open_workshop(&log, &key, seats).await;
+    (nats, log, key)
+}
+
+/// What a partner's requests answered, each request's number with its answer.
+type Answers = Vec<(u32, Answer)>;
+
+/// What the log answers a workshop's command.
+type Answer = Result<Decided<WorkshopEvent>, CommandError<WorkshopRefusal>>;
+
+/// `partner` asks at once a seat in the workshop at `key` for each person `p{n}` of `people`
+/// (a number twice is a client retrying), each under the key `{partner}:{n}`: the answers.
+async fn rush(
+    log: &Arc<EventLog>,
+    key: &AggregateKey,
+    partner: &str,
+    people: impl IntoIterator<Item = u32>,
+) -> Answers {
+    let mut tasks = Vec::new();
+    for n in people {
+        let (log, key) = (log.clone(), key.clone());
+        let meta = CommandMeta::new(
+            Actor::Partner { id: partner.into() },
+            format!("{partner}:{n}"),
+        );
+        tasks.push(tokio::spawn(async move {
+            let command = WorkshopCommand::TakeSeat {
+                participant: format!("p{n}"),
+            };
+            (n, log.execute::<Workshop>(&key, &command, &meta).await)
+        }));
+    }
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("task"));
+    }
+    answers
+}
+
+/// Two instances of a service on one nats-server, each with its own log (and its own copies of
+/// the aggregates it used): the server and the two logs.
+async fn two_instances() -> (TestNats, EventLog, EventLog) {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let first = nats.open_log(log_config()).await.expect("log opens");
+    let second = nats.open_log(log_config()).await.expect("log opens");
+    (nats, first, second)
 }
 
 /// Opens the workshop at `key` with one command; its version.
@@ -576,16 +576,16 @@ async fn commits_stored_together_are_all_stored_or_none() {
         expected: embrun_version,
         commit: at_embrun.clone(),
     };
-    let (stored, companions) = log
-        .append_together(
+    let send_together = || {
+        log.append_together(
             &gap,
             gap_version,
             &at_gap,
             &meta.idempotency_key,
             std::slice::from_ref(&companion),
         )
-        .await
-        .expect("stored together");
+    };
+    let (stored, companions) = send_together().await.expect("stored together");
     let Appended::Stored { seq } = stored else {
         panic!("a first send is stored: {stored:?}")
     };
@@ -602,16 +602,7 @@ async fn commits_stored_together_are_all_stored_or_none() {
 
     // The same send again (its acknowledgement lost): recognised, nothing stored twice.
     let before = messages_in(&log, WORKSHOPS.name).await;
-    let again = log
-        .append_together(
-            &gap,
-            gap_version,
-            &at_gap,
-            &meta.idempotency_key,
-            std::slice::from_ref(&companion),
-        )
-        .await
-        .expect("recognised");
+    let again = send_together().await.expect("recognised");
     assert_eq!(again, (Appended::Duplicate { seq }, vec![seq + 1]));
     assert_eq!(messages_in(&log, WORKSHOPS.name).await, before);
 
@@ -686,13 +677,7 @@ async fn a_command_stores_its_companion_in_the_same_write_or_is_answered_contend
         log.execute_with::<Workshop>(&gap, &noe, &noe_meta, seat_beside(&embrun, embrun_version),),
         log.execute::<Workshop>(&gap, &hugo, &hugo_meta),
     );
-    assert!(
-        matches!(
-            stale,
-            Err(CommandError::Failed(LogFailure::Contended { .. }))
-        ),
-        "{stale:?}"
-    );
+    assert_contended(&stale);
     fresh.expect("the other command is stored");
     let gap_now = log.load::<Workshop>(&gap).await.expect("loads").state;
     assert_eq!(gap_now.participants, ["lea", "hugo"]);
@@ -742,13 +727,7 @@ async fn a_commit_waits_for_its_prerequisite_and_is_not_stored_if_it_failed() {
         log.execute_with::<Workshop>(&gap, &lea, &lea_meta, after(Err("key lost".into()))),
         log.execute_with::<Workshop>(&gap, &noe, &noe_meta, after(Ok(()))),
     );
-    assert!(
-        matches!(
-            failed,
-            Err(CommandError::Failed(LogFailure::Contended { .. }))
-        ),
-        "{failed:?}"
-    );
+    assert_contended(&failed);
     stored.expect("stored once its prerequisite succeeded");
     assert_eq!(messages_in(&log, WORKSHOPS.name).await, before + 1);
     let state = log.load::<Workshop>(&gap).await.expect("loads").state;

@@ -12,18 +12,22 @@ use gateway::stack::axum::Router;
 use gateway::stack::axum::body::{Body, Bytes};
 use gateway::stack::axum::http::{Method, Request, StatusCode, header};
 use gateway::stack::tower::ServiceExt;
-use gateway::{AppState, Gateway, RateLimit, Role};
+use gateway::{Gateway, RateLimit, Role};
 use proto::values::{EditionId, EventId, SessionId, VenueId};
 use semaine::configuration::Tuning;
 use serde_json::{Value, json};
-use tests::desk::{Answer, Desk};
-use tests::week::{Week, partner_id, tuesday};
+use tests::desk::{Answer, Desk, schedule_body};
+use tests::week::{partner_id, tuesday, venue_in_gap};
 
-/// A week with the gateway in front of it.
-struct Api {
-    week: Week,
-    state: AppState,
-    app: Router,
+/// A week with the gateway in front of it: a [`Desk`], and the requests built up by [`Call`].
+struct Api(Desk);
+
+impl std::ops::Deref for Api {
+    type Target = Desk;
+
+    fn deref(&self) -> &Desk {
+        &self.0
+    }
 }
 
 /// A request, built up.
@@ -112,26 +116,23 @@ impl Api {
         Self::with_limit(RateLimit::default()).await
     }
 
-    async fn with_limit(limit: RateLimit) -> anyhow::Result<Self> {
-        let Desk {
-            week,
-            state,
-            router,
-        } = Desk::tuned(Tuning {
-            rate_limit: limit,
-            ..Tuning::default()
-        })
-        .await?;
-        Ok(Self {
-            week,
-            state,
-            app: router,
-        })
+    /// A week behind the gateway with a session of ten seats open for registration on Tuesday
+    /// from `from` to `to` o'clock: the api, and the session's venue, event and id.
+    async fn with_session(from: i8, to: i8) -> anyhow::Result<(Self, VenueId, EventId, SessionId)> {
+        let api = Self::start().await?;
+        let (venue, event, session) = api
+            .week
+            .open_session(10, tuesday(from, 0), tuesday(to, 0))
+            .await?;
+        Ok((api, venue, event, session))
     }
 
-    /// A new key's secret.
-    async fn key(&self, role: Role) -> anyhow::Result<String> {
-        Ok(self.key_with_id(role).await?.1)
+    async fn with_limit(limit: RateLimit) -> anyhow::Result<Self> {
+        let tuning = Tuning {
+            rate_limit: limit,
+            ..Tuning::default()
+        };
+        Ok(Self(Desk::tuned(tuning).await?))
     }
 
     async fn key_with_id(&self, role: Role) -> anyhow::Result<(KeyId, String)> {
@@ -140,7 +141,7 @@ impl Api {
     }
 
     async fn send(&self, call: Call) -> anyhow::Result<Answer> {
-        send_to(&self.app, call).await
+        send_to(&self.router, call).await
     }
 
     /// Forgets every idempotency key the gateway stored, as 24 hours would.
@@ -182,24 +183,9 @@ fn edition_body() -> Value {
     })
 }
 
+/// The harness's venue in Gap ([`venue_in_gap`], a room of 30) as the API's body.
 fn venue_body() -> Value {
-    let weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday"];
-    json!({
-        "name": "EHPAD Les Marronniers",
-        "kind": "ehpad",
-        "address": {
-            "street": "12 rue des Alpes",
-            "postcode": "05000",
-            "town": "Gap",
-            "insee_code": "05061",
-        },
-        "contact": { "name": "Accueil" },
-        "rooms": [{ "id": "salle-polyvalente", "name": "Salle polyvalente", "max_capacity": 30 }],
-        "opening_hours": weekdays
-            .iter()
-            .map(|day| json!({ "day": day, "opens": "08:00:00", "closes": "18:00:00" }))
-            .collect::<Vec<_>>(),
-    })
+    serde_json::to_value(venue_in_gap(30)).expect("a venue is JSON")
 }
 
 fn event_body(edition: EditionId) -> Value {
@@ -214,6 +200,31 @@ fn event_body(edition: EditionId) -> Value {
     })
 }
 
+/// A partner's registration of the person it knows as `reference` into `session`.
+fn register(session: SessionId, reference: &str) -> Call {
+    post("/registrations").json(&registration_body(session, reference))
+}
+
+/// An organiser's creation of the Hautes-Alpes edition ([`edition_body`]).
+fn create_edition() -> Call {
+    post("/editions").json(&edition_body())
+}
+
+/// The registration of the harness's venue in Gap ([`venue_body`]).
+fn register_venue() -> Call {
+    post("/venues").json(&venue_body())
+}
+
+/// An organiser's adding of the open door ([`event_body`]) to `edition`.
+fn add_event(edition: EditionId) -> Call {
+    post("/events").json(&event_body(edition))
+}
+
+/// An organiser's publishing of `edition`.
+fn publish(edition: EditionId) -> Call {
+    post(&format!("/editions/{edition}/publish"))
+}
+
 fn registration_body(session: SessionId, reference: &str) -> Value {
     json!({
         "session": session,
@@ -222,10 +233,6 @@ fn registration_body(session: SessionId, reference: &str) -> Value {
         "profile": { "audience": "young_people", "age_band": "from16_to25", "town": "05061" },
         "identity": { "first_name": "Camille", "last_name": "Martin" },
     })
-}
-
-fn partner_role(partner: &str) -> Role {
-    Role::Partner(partner_id(partner))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,7 +252,7 @@ async fn a_missing_malformed_unknown_or_revoked_key_is_401() -> anyhow::Result<(
     ];
     let before = api.week.messages_in_log().await;
     for (case, authorization) in cases {
-        let mut call = post("/editions").key("k-1").json(&edition_body());
+        let mut call = create_edition().key("k-1");
         if let Some(value) = authorization {
             call = call.authorization(&value);
         }
@@ -266,10 +273,8 @@ async fn a_missing_malformed_unknown_or_revoked_key_is_401() -> anyhow::Result<(
 
     // A live key gets through; health needs no key at all.
     let live = api.key(Role::Organiser(Editions::All)).await?;
-    let answer = api
-        .send(post("/editions").by(&live).key("k-1").json(&edition_body()))
-        .await?;
-    assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+    let answer = api.send(create_edition().by(&live).key("k-1")).await?;
+    answer.assert_status(StatusCode::CREATED);
     assert_eq!(api.send(get("/healthz")).await?.status, StatusCode::OK);
     assert_eq!(api.send(get("/readyz")).await?.status, StatusCode::OK);
 
@@ -284,11 +289,8 @@ async fn a_missing_malformed_unknown_or_revoked_key_is_401() -> anyhow::Result<(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_act_only_within_their_scope() -> anyhow::Result<()> {
-    let api = Api::start().await?;
+    let (api, venue, event, session) = Api::with_session(10, 12).await?;
     let week = &api.week;
-    let (venue, event, session) = week
-        .open_session(10, tuesday(10, 0), tuesday(12, 0))
-        .await?;
     let edition = week
         .scheduling
         .event_state(event)
@@ -296,19 +298,12 @@ async fn keys_act_only_within_their_scope() -> anyhow::Result<()> {
         .added
         .map(|added| added.edition)
         .ok_or_else(|| anyhow::anyhow!("the event has an edition"))?;
-    week.declare_partner("mission-locale-gap").await?;
-    week.declare_partner("france-travail-gap").await?;
-    let mission_locale = api.key(partner_role("mission-locale-gap")).await?;
-    let france_travail = api.key(partner_role("france-travail-gap")).await?;
+    let mission_locale = api.partner_key("mission-locale-gap").await?;
+    let france_travail = api.partner_key("france-travail-gap").await?;
     let registered = api
-        .send(
-            post("/registrations")
-                .by(&mission_locale)
-                .key("r-1")
-                .json(&registration_body(session, "ml-001")),
-        )
+        .send(register(session, "ml-001").by(&mission_locale).key("r-1"))
         .await?;
-    assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
+    registered.assert_status(StatusCode::CREATED);
     let registration: uuid::Uuid = id_of(&registered, "registration")?;
     let cancel = format!("/sessions/{session}/registrations/{registration}/cancel");
 
@@ -319,12 +314,7 @@ async fn keys_act_only_within_their_scope() -> anyhow::Result<()> {
         .key(Role::Organiser(Editions::One(other_edition)))
         .await?;
     let organiser = api.key(Role::Organiser(Editions::One(edition))).await?;
-    let request = week
-        .venues
-        .venue_state(venue)
-        .await?
-        .hosting(session)
-        .map_or(1, |hosting| hosting.request);
+    let request = week.hosting_request(venue, session).await?;
 
     let before = week.messages_in_log().await;
     let refused = [
@@ -368,9 +358,7 @@ async fn keys_act_only_within_their_scope() -> anyhow::Result<()> {
         ),
         (
             "another edition's organiser publishes",
-            post(&format!("/editions/{edition}/publish"))
-                .by(&other_organiser)
-                .key("o-1"),
+            publish(edition).by(&other_organiser).key("o-1"),
             StatusCode::FORBIDDEN,
             "forbidden",
         ),
@@ -379,14 +367,13 @@ async fn keys_act_only_within_their_scope() -> anyhow::Result<()> {
             post(&format!("/events/{event}/sessions"))
                 .by(&other_organiser)
                 .key("o-2")
-                .json(&json!({
-                    "session": SessionId::generate(),
-                    "starts": "2027-04-14T10:00:00",
-                    "ends": "2027-04-14T11:00:00",
-                    "venue": venue,
-                    "room": "salle-polyvalente",
-                    "capacity_wanted": 10,
-                })),
+                .json(&schedule_body(
+                    SessionId::generate(),
+                    venue,
+                    "2027-04-14T10:00:00",
+                    "2027-04-14T11:00:00",
+                    10,
+                )),
             StatusCode::NOT_FOUND,
             "unknown-event",
         ),
@@ -406,10 +393,7 @@ async fn keys_act_only_within_their_scope() -> anyhow::Result<()> {
         ),
         (
             "an edition's organiser creates an edition",
-            post("/editions")
-                .by(&organiser)
-                .key("o-4")
-                .json(&edition_body()),
+            create_edition().by(&organiser).key("o-4"),
             StatusCode::FORBIDDEN,
             "forbidden",
         ),
@@ -424,19 +408,13 @@ async fn keys_act_only_within_their_scope() -> anyhow::Result<()> {
         ),
         (
             "a partner creates an edition",
-            post("/editions")
-                .by(&mission_locale)
-                .key("p-1")
-                .json(&edition_body()),
+            create_edition().by(&mission_locale).key("p-1"),
             StatusCode::FORBIDDEN,
             "forbidden",
         ),
         (
             "a venue registers for a partner",
-            post("/registrations")
-                .by(&other_venue_key)
-                .key("p-2")
-                .json(&registration_body(session, "ml-002")),
+            register(session, "ml-002").by(&other_venue_key).key("p-2"),
             StatusCode::FORBIDDEN,
             "forbidden",
         ),
@@ -471,43 +449,33 @@ async fn keys_act_only_within_their_scope() -> anyhow::Result<()> {
     assert!(!detail.contains("not made by you"), "{detail}");
 
     // Within their scopes, the same keys act.
-    let answer = api
-        .send(
-            post(&format!("/editions/{edition}/publish"))
-                .by(&organiser)
-                .key("o-6"),
-        )
-        .await?;
-    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
-    let answer = api
-        .send(post(&cancel).by(&mission_locale).key("c-4"))
-        .await?;
-    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    for call in [
+        publish(edition).by(&organiser).key("o-6"),
+        post(&cancel).by(&mission_locale).key("c-4"),
+    ] {
+        api.send(call).await?.assert_status(StatusCode::OK);
+    }
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_gets_the_first_answer_and_a_reused_key_is_refused() -> anyhow::Result<()> {
-    let api = Api::start().await?;
+    let (api, _, _, session) = Api::with_session(14, 16).await?;
     let week = &api.week;
-    let (_, _, session) = week
-        .open_session(10, tuesday(14, 0), tuesday(16, 0))
-        .await?;
-    week.declare_partner("mission-locale-gap").await?;
-    let partner = api.key(partner_role("mission-locale-gap")).await?;
+    let partner = api.partner_key("mission-locale-gap").await?;
     let first_body = registration_body(session, "ml-001");
-    let register =
+    let register_with =
         |key: &str, body: &Value| post("/registrations").by(&partner).key(key).json(body);
 
-    let first = api.send(register("reg-1", &first_body)).await?;
-    assert_eq!(first.status, StatusCode::CREATED, "{first:?}");
+    let first = api.send(register_with("reg-1", &first_body)).await?;
+    first.assert_status(StatusCode::CREATED);
     assert_eq!(first.json["status"], "confirmed");
     assert_eq!(first.json["duplicate"], false);
     assert!(!first.headers.contains_key("idempotent-replayed"));
     let after_first = week.messages_in_log().await;
 
     // The same key and request: the stored answer, replayed.
-    let again = api.send(register("reg-1", &first_body)).await?;
+    let again = api.send(register_with("reg-1", &first_body)).await?;
     assert_eq!(again.status, StatusCode::CREATED);
     assert_eq!(again.json, first.json);
     assert_eq!(
@@ -520,9 +488,9 @@ async fn a_retry_gets_the_first_answer_and_a_reused_key_is_refused() -> anyhow::
 
     // The same key with another request: refused.
     let other = api
-        .send(register("reg-1", &registration_body(session, "ml-002")))
+        .send(register(session, "ml-002").by(&partner).key("reg-1"))
         .await?;
-    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY, "{other:?}");
+    other.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(other.code(), "idempotency-key-reused");
     assert!(other.is_problem());
 
@@ -537,8 +505,8 @@ async fn a_retry_gets_the_first_answer_and_a_reused_key_is_refused() -> anyhow::
     // Once the gateway has forgotten (24 hours, or a crash before storing the answer), the
     // log's own idempotency answers: the same registration, as a duplicate, nothing recorded.
     api.forget_idempotency_keys().await?;
-    let late = api.send(register("reg-1", &first_body)).await?;
-    assert_eq!(late.status, StatusCode::CREATED, "{late:?}");
+    let late = api.send(register_with("reg-1", &first_body)).await?;
+    late.assert_status(StatusCode::CREATED);
     assert_eq!(late.json["registration"], first.json["registration"]);
     assert_eq!(late.json["seq"], first.json["seq"]);
     assert_eq!(late.json["duplicate"], true);
@@ -547,14 +515,9 @@ async fn a_retry_gets_the_first_answer_and_a_reused_key_is_refused() -> anyhow::
 
     // The same for an id the gateway makes: a retried edition is the same edition.
     let organiser = api.key(Role::Organiser(Editions::All)).await?;
-    let create = || {
-        post("/editions")
-            .by(&organiser)
-            .key("ed-1")
-            .json(&edition_body())
-    };
+    let create = || create_edition().by(&organiser).key("ed-1");
     let created = api.send(create()).await?;
-    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    created.assert_status(StatusCode::CREATED);
     let after_edition = week.messages_in_log().await;
     api.forget_idempotency_keys().await?;
     let retried = api.send(create()).await?;
@@ -564,19 +527,19 @@ async fn a_retry_gets_the_first_answer_and_a_reused_key_is_refused() -> anyhow::
 
     // A refused request recorded nothing: its key is free for the corrected request.
     let elsewhere = registration_body(SessionId::generate(), "ml-003");
-    let refused = api.send(register("reg-2", &elsewhere)).await?;
-    assert_eq!(refused.status, StatusCode::CONFLICT, "{refused:?}");
+    let refused = api.send(register_with("reg-2", &elsewhere)).await?;
+    refused.assert_status(StatusCode::CONFLICT);
     assert_eq!(refused.code(), "seats-not-open");
     let corrected = api
-        .send(register("reg-2", &registration_body(session, "ml-003")))
+        .send(register(session, "ml-003").by(&partner).key("reg-2"))
         .await?;
-    assert_eq!(corrected.status, StatusCode::CREATED, "{corrected:?}");
+    corrected.assert_status(StatusCode::CREATED);
 
     // Two copies of one request at the same instant: one registration, the same answer.
     let body = registration_body(session, "ml-004");
     let (a, b) = tokio::join!(
-        api.send(register("reg-3", &body)),
-        api.send(register("reg-3", &body))
+        api.send(register_with("reg-3", &body)),
+        api.send(register_with("reg-3", &body))
     );
     let (a, b) = (a?, b?);
     assert_eq!(
@@ -600,8 +563,7 @@ async fn a_retry_gets_the_first_answer_and_a_reused_key_is_refused() -> anyhow::
 async fn bad_input_is_a_4xx_problem_and_records_nothing() -> anyhow::Result<()> {
     let api = Api::start().await?;
     let organiser = api.key(Role::Organiser(Editions::All)).await?;
-    api.week.declare_partner("mission-locale-gap").await?;
-    let partner = api.key(partner_role("mission-locale-gap")).await?;
+    let partner = api.partner_key("mission-locale-gap").await?;
     let mut unknown_field = edition_body();
     unknown_field["colour"] = json!("blue");
     let mut wrong_type = edition_body();
@@ -720,10 +682,7 @@ async fn bad_input_is_a_4xx_problem_and_records_nothing() -> anyhow::Result<()> 
         ),
         (
             "an invalid idempotency key",
-            post("/editions")
-                .by(&organiser)
-                .key("two words")
-                .json(&edition_body()),
+            create_edition().by(&organiser).key("two words"),
             StatusCode::BAD_REQUEST,
             "invalid-idempotency-key",
         ),
@@ -754,7 +713,7 @@ async fn bad_input_is_a_4xx_problem_and_records_nothing() -> anyhow::Result<()> 
     let answer = api
         .send(as_organiser("/editions").json(&edition_body()))
         .await?;
-    assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+    answer.assert_status(StatusCode::CREATED);
     Ok(())
 }
 
@@ -763,42 +722,25 @@ async fn a_week_is_built_and_a_participant_registered_through_http() -> anyhow::
     let api = Api::start().await?;
     let admin = api.key(Role::Organiser(Editions::All)).await?;
 
-    let created = api
-        .send(
-            post("/editions")
-                .by(&admin)
-                .key("edition")
-                .json(&edition_body()),
-        )
-        .await?;
-    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let created = api.send(create_edition().by(&admin).key("edition")).await?;
+    created.assert_status(StatusCode::CREATED);
     let edition: EditionId = id_of(&created, "edition")?;
     assert!(created.json["seq"].as_u64().is_some_and(|seq| seq > 0));
     assert_eq!(created.json["stream"], "SCHEDULING");
     let organiser = api.key(Role::Organiser(Editions::One(edition))).await?;
 
     let registered = api
-        .send(
-            post("/venues")
-                .by(&organiser)
-                .key("venue")
-                .json(&venue_body()),
-        )
+        .send(register_venue().by(&organiser).key("venue"))
         .await?;
-    assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
+    registered.assert_status(StatusCode::CREATED);
     assert_eq!(registered.json["stream"], "VENUES");
     let venue: VenueId = id_of(&registered, "venue")?;
     let venue_key = api.key(Role::Venue(venue)).await?;
 
     let added = api
-        .send(
-            post("/events")
-                .by(&organiser)
-                .key("event")
-                .json(&event_body(edition)),
-        )
+        .send(add_event(edition).by(&organiser).key("event"))
         .await?;
-    assert_eq!(added.status, StatusCode::CREATED, "{added:?}");
+    added.assert_status(StatusCode::CREATED);
     let event: EventId = id_of(&added, "event")?;
 
     let session = SessionId::generate();
@@ -807,17 +749,16 @@ async fn a_week_is_built_and_a_participant_registered_through_http() -> anyhow::
             post(&format!("/events/{event}/sessions"))
                 .by(&organiser)
                 .key("session")
-                .json(&json!({
-                    "session": session,
-                    "starts": "2027-04-13T10:00:00",
-                    "ends": "2027-04-13T12:00:00",
-                    "venue": venue,
-                    "room": "salle-polyvalente",
-                    "capacity_wanted": 20,
-                })),
+                .json(&schedule_body(
+                    session,
+                    venue,
+                    "2027-04-13T10:00:00",
+                    "2027-04-13T12:00:00",
+                    20,
+                )),
         )
         .await?;
-    assert_eq!(scheduled.status, StatusCode::CREATED, "{scheduled:?}");
+    scheduled.assert_status(StatusCode::CREATED);
     assert_eq!(id_of::<SessionId>(&scheduled, "session")?, session);
 
     // The hosting-requests process asks the venue; the venue answers through HTTP.
@@ -838,7 +779,7 @@ async fn a_week_is_built_and_a_participant_registered_through_http() -> anyhow::
                 .json(&json!({ "request": request, "capacity": 20 })),
         )
         .await?;
-    assert_eq!(confirmed.status, StatusCode::OK, "{confirmed:?}");
+    confirmed.assert_status(StatusCode::OK);
     api.week
         .wait_for_seats(session, |seats| {
             seats.capacity == 20 && seats.facts.is_some()
@@ -846,13 +787,9 @@ async fn a_week_is_built_and_a_participant_registered_through_http() -> anyhow::
         .await?;
 
     let published = api
-        .send(
-            post(&format!("/editions/{edition}/publish"))
-                .by(&organiser)
-                .key("publish"),
-        )
+        .send(publish(edition).by(&organiser).key("publish"))
         .await?;
-    assert_eq!(published.status, StatusCode::OK, "{published:?}");
+    published.assert_status(StatusCode::OK);
 
     let declared = api
         .send(
@@ -862,18 +799,15 @@ async fn a_week_is_built_and_a_participant_registered_through_http() -> anyhow::
                 .json(&json!({ "name": "Mission locale du Gapençais", "kind": "mission_locale" })),
         )
         .await?;
-    assert_eq!(declared.status, StatusCode::OK, "{declared:?}");
-    let partner = api.key(partner_role("mission-locale-gap")).await?;
+    declared.assert_status(StatusCode::OK);
+    let partner = api
+        .key(Role::Partner(partner_id("mission-locale-gap")))
+        .await?;
 
     let answer = api
-        .send(
-            post("/registrations")
-                .by(&partner)
-                .key("camille")
-                .json(&registration_body(session, "ml-001")),
-        )
+        .send(register(session, "ml-001").by(&partner).key("camille"))
         .await?;
-    assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+    answer.assert_status(StatusCode::CREATED);
     assert_eq!(answer.json["status"], "confirmed");
     assert_eq!(answer.json["stream"], "REGISTRATION");
     assert!(answer.json["participant"].is_string());
@@ -897,7 +831,7 @@ async fn a_week_is_built_and_a_participant_registered_through_http() -> anyhow::
             .json(&json!({ "present": 1 })),
         )
         .await?;
-    assert_eq!(checked_in.status, StatusCode::OK, "{checked_in:?}");
+    checked_in.assert_status(StatusCode::OK);
     assert_eq!(checked_in.json["stream"], "REGISTRATION");
     Ok(())
 }
@@ -914,10 +848,10 @@ async fn too_many_requests_for_a_key_are_429_with_retry_after() -> anyhow::Resul
     // Requests without an idempotency key are refused after the limit is counted: cheap.
     for _ in 0..2 {
         let answer = api.send(post("/editions").by(&hurried)).await?;
-        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{answer:?}");
+        answer.assert_status(StatusCode::BAD_REQUEST);
     }
     let limited = api.send(post("/editions").by(&hurried)).await?;
-    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{limited:?}");
+    limited.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(limited.code(), "rate-limited");
     assert!(limited.is_problem());
     let retry_after: u64 = limited
@@ -929,7 +863,7 @@ async fn too_many_requests_for_a_key_are_429_with_retry_after() -> anyhow::Resul
     assert!((1..=10).contains(&retry_after), "{retry_after}");
     // Another key has its own allowance.
     let answer = api.send(post("/editions").by(&calm)).await?;
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{answer:?}");
+    answer.assert_status(StatusCode::BAD_REQUEST);
     Ok(())
 }
 
@@ -1039,12 +973,9 @@ async fn not_ready_while_nats_is_down() -> anyhow::Result<()> {
 /// organisers, typed errors for bad queries.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_catalogue_is_public_for_published_editions() -> anyhow::Result<()> {
-    use projection::{Runner, RunnerConfig};
     let api = Api::start().await?;
     let week = &api.week;
-    let venue = week.register_venue(40).await?;
-    let edition = week.create_edition().await?;
-    let event = week.add_open_door(edition).await?;
+    let (venue, edition, event) = week.open_door(40).await?;
     let session = week
         .schedule_session(
             event,
@@ -1067,13 +998,7 @@ async fn the_catalogue_is_public_for_published_editions() -> anyhow::Result<()> 
     .await?;
 
     let store = tempfile::tempdir()?;
-    let js = async_nats::jetstream::new(week.nats.client().await?);
-    let mut runner = Runner::open(
-        catalogue::Catalogue,
-        store.path(),
-        js,
-        RunnerConfig::default(),
-    )?;
+    let mut runner = week.runner(catalogue::Catalogue, store.path()).await?;
     runner.catch_up().await?;
     let app = gateway::app(api.state.clone().with_catalogue(runner.db().clone()));
     let send = |call: Call| {
@@ -1161,9 +1086,7 @@ async fn the_catalogue_is_public_for_published_editions() -> anyhow::Result<()> 
 async fn venues_set_hours_and_closed_days_and_organisers_amend_events() -> anyhow::Result<()> {
     let api = Api::start().await?;
     let all = api.key(Role::parse("organiser", "*")?).await?;
-    let venue = api
-        .send(post("/venues").by(&all).key("v1").json(&venue_body()))
-        .await?;
+    let venue = api.send(register_venue().by(&all).key("v1")).await?;
     assert_eq!(venue.status, StatusCode::CREATED, "{}", venue.json);
     let venue: VenueId = id_of(&venue, "venue")?;
     let own = api.key(Role::Venue(venue)).await?;
@@ -1206,18 +1129,9 @@ async fn venues_set_hours_and_closed_days_and_organisers_amend_events() -> anyho
         bad.json
     );
 
-    let edition = api
-        .send(post("/editions").by(&all).key("e1").json(&edition_body()))
-        .await?;
+    let edition = api.send(create_edition().by(&all).key("e1")).await?;
     let edition: EditionId = id_of(&edition, "edition")?;
-    let event = api
-        .send(
-            post("/events")
-                .by(&all)
-                .key("ev1")
-                .json(&event_body(edition)),
-        )
-        .await?;
+    let event = api.send(add_event(edition).by(&all).key("ev1")).await?;
     let event: EventId = id_of(&event, "event")?;
     let amended = api
         .send(
@@ -1247,7 +1161,7 @@ async fn venues_set_hours_and_closed_days_and_organisers_amend_events() -> anyho
 async fn the_openapi_document_is_served_and_matches_the_router() -> anyhow::Result<()> {
     let api = Api::start().await?;
     let served = api.send(get("/openapi.json")).await?;
-    assert_eq!(served.status, StatusCode::OK, "{served:?}");
+    served.assert_status(StatusCode::OK);
     let committed_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("proto")
@@ -1310,29 +1224,18 @@ async fn the_openapi_document_is_served_and_matches_the_router() -> anyhow::Resu
 /// the projections given stand.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_requests_outcomes_and_projections() -> anyhow::Result<()> {
-    use projection::{Runner, RunnerConfig};
     let api = Api::start().await?;
     let store = tempfile::tempdir()?;
-    let js = async_nats::jetstream::new(api.week.nats.client().await?);
-    let mut runner = Runner::open(
-        catalogue::Catalogue,
-        store.path(),
-        js,
-        RunnerConfig::default(),
-    )?;
+    let mut runner = api.week.runner(catalogue::Catalogue, store.path()).await?;
     let app = gateway::app(
         api.state
             .clone()
             .with_projection("catalogue", runner.progress()),
     );
     let admin = api.key(Role::Organiser(Editions::All)).await?;
-    let created = send_to(
-        &app,
-        post("/editions").by(&admin).key("e1").json(&edition_body()),
-    )
-    .await?;
-    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
-    let refused = send_to(&app, post("/editions").json(&edition_body())).await?;
+    let created = send_to(&app, create_edition().by(&admin).key("e1")).await?;
+    created.assert_status(StatusCode::CREATED);
+    let refused = send_to(&app, create_edition()).await?;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     let reused = send_to(
         &app,
@@ -1434,12 +1337,10 @@ async fn metrics_count_requests_outcomes_and_projections() -> anyhow::Result<()>
 /// not reach is 503 `read-model-behind` after about 2 seconds; one ahead of the log, 409.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_catalogue_read_with_min_seq_sees_the_registration_just_answered() -> anyhow::Result<()> {
-    use projection::{Runner, RunnerConfig};
     let api = Api::start().await?;
+    let partner = api.partner_key("mission-locale-gap").await?;
     let week = &api.week;
-    let venue = week.register_venue(30).await?;
-    let edition = week.create_edition().await?;
-    let event = week.add_open_door(edition).await?;
+    let (venue, edition, event) = week.open_door(30).await?;
     let session = week
         .confirmed_session(event, venue, tuesday(9, 0), tuesday(11, 0), 30)
         .await?;
@@ -1451,17 +1352,10 @@ async fn a_catalogue_read_with_min_seq_sees_the_registration_just_answered() -> 
             &eventlog::CommandMeta::new(tests::week::organiser(), "publish"),
         )
         .await?;
-    week.declare_partner("mission-locale-gap").await?;
 
     // The catalogue runs in the background, as `semaine up` runs it.
     let store = tempfile::tempdir()?;
-    let js = async_nats::jetstream::new(week.nats.client().await?);
-    let runner = Runner::open(
-        catalogue::Catalogue,
-        store.path(),
-        js,
-        RunnerConfig::default(),
-    )?;
+    let runner = week.runner(catalogue::Catalogue, store.path()).await?;
     let progress = runner.progress();
     let db = runner.db().clone();
     let app = gateway::app(
@@ -1471,16 +1365,12 @@ async fn a_catalogue_read_with_min_seq_sees_the_registration_just_answered() -> 
             .with_projection("catalogue", progress),
     );
 
-    let partner = api.key(partner_role("mission-locale-gap")).await?;
     let registered = send_to(
         &app,
-        post("/registrations")
-            .by(&partner)
-            .key("camille")
-            .json(&registration_body(session, "ml-001")),
+        register(session, "ml-001").by(&partner).key("camille"),
     )
     .await?;
-    assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
+    registered.assert_status(StatusCode::CREATED);
     assert_eq!(registered.json["stream"], "REGISTRATION");
     let seq = registered.json["seq"]
         .as_u64()
@@ -1501,21 +1391,14 @@ async fn a_catalogue_read_with_min_seq_sees_the_registration_just_answered() -> 
         let _ = stopped.await;
     }));
     let one = read.await??;
-    assert_eq!(one.status, StatusCode::OK, "{one:?}");
+    one.assert_status(StatusCode::OK);
     assert_eq!(one.json["capacity"], json!(30));
     assert_eq!(one.json["seats_left"], json!(29), "{}", one.json);
 
     // With the catalogue running: another registration, then at once a read of a page with its
     // `min_seq` (comma-separated).
-    let again = send_to(
-        &app,
-        post("/registrations")
-            .by(&partner)
-            .key("lea")
-            .json(&registration_body(session, "ml-002")),
-    )
-    .await?;
-    assert_eq!(again.status, StatusCode::CREATED, "{again:?}");
+    let again = send_to(&app, register(session, "ml-002").by(&partner).key("lea")).await?;
+    again.assert_status(StatusCode::CREATED);
     let seq = again.json["seq"]
         .as_u64()
         .ok_or_else(|| anyhow::anyhow!("a seq"))?;
@@ -1527,7 +1410,7 @@ async fn a_catalogue_read_with_min_seq_sees_the_registration_just_answered() -> 
         )),
     )
     .await?;
-    assert_eq!(page.status, StatusCode::OK, "{page:?}");
+    page.assert_status(StatusCode::OK);
     assert_eq!(
         page.json["items"][0]["seats_left"],
         json!(28),
@@ -1555,11 +1438,7 @@ async fn a_catalogue_read_with_min_seq_sees_the_registration_just_answered() -> 
         )),
     )
     .await?;
-    assert_eq!(
-        (ahead.status, ahead.code()),
-        (StatusCode::CONFLICT, "min-seq-ahead-of-log"),
-        "{ahead:?}"
-    );
+    ahead.assert_refused(StatusCode::CONFLICT, "min-seq-ahead-of-log");
     let waited = started.elapsed();
     assert!(
         waited >= Duration::from_millis(1900) && waited < Duration::from_secs(4),
@@ -1568,7 +1447,7 @@ async fn a_catalogue_read_with_min_seq_sees_the_registration_just_answered() -> 
 
     // A stream of semaine's that the catalogue does not read holds nothing to wait for.
     let unread = send_to(&app, get("/catalogue/editions?min_seq=JOBDATING:7")).await?;
-    assert_eq!(unread.status, StatusCode::OK, "{unread:?}");
+    unread.assert_status(StatusCode::OK);
 
     // A stream semaine does not have, or no sequence: 400.
     for query in [
@@ -1588,15 +1467,8 @@ async fn a_catalogue_read_with_min_seq_sees_the_registration_just_answered() -> 
     // a stopped read model reads no further).
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(10), running).await???;
-    let unseen = send_to(
-        &app,
-        post("/registrations")
-            .by(&partner)
-            .key("noa")
-            .json(&registration_body(session, "ml-003")),
-    )
-    .await?;
-    assert_eq!(unseen.status, StatusCode::CREATED, "{unseen:?}");
+    let unseen = send_to(&app, register(session, "ml-003").by(&partner).key("noa")).await?;
+    unseen.assert_status(StatusCode::CREATED);
     let behind = send_to(
         &app,
         get(&format!(
@@ -1605,11 +1477,7 @@ async fn a_catalogue_read_with_min_seq_sees_the_registration_just_answered() -> 
         )),
     )
     .await?;
-    assert_eq!(
-        (behind.status, behind.code()),
-        (StatusCode::SERVICE_UNAVAILABLE, "read-model-behind"),
-        "{behind:?}"
-    );
+    behind.assert_refused(StatusCode::SERVICE_UNAVAILABLE, "read-model-behind");
     assert!(behind.is_problem());
     assert_eq!(
         behind
@@ -1625,7 +1493,6 @@ async fn a_catalogue_read_with_min_seq_sees_the_registration_just_answered() -> 
 /// `/readyz` is `503` and names it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn not_ready_until_a_replaced_read_model_has_caught_up() -> anyhow::Result<()> {
-    use projection::{Runner, RunnerConfig};
     let api = Api::start().await?;
     api.week
         .open_session(20, tuesday(10, 0), tuesday(11, 0))
@@ -1636,8 +1503,7 @@ async fn not_ready_until_a_replaced_read_model_has_caught_up() -> anyhow::Result
     for file in ["conf", "db"] {
         std::fs::write(dir.join(file), vec![0xA5u8; 4096])?;
     }
-    let js = async_nats::jetstream::new(api.week.nats.client().await?);
-    let runner = Runner::open(catalogue::Catalogue, &dir, js, RunnerConfig::default())?;
+    let runner = api.week.runner(catalogue::Catalogue, &dir).await?;
     let aside = runner
         .set_aside()
         .map(std::path::Path::to_path_buf)
@@ -1698,13 +1564,8 @@ async fn not_ready_until_a_replaced_read_model_has_caught_up() -> anyhow::Result
 /// bytes across `é`). A misspelt nested field is refused too, naming it, not dropped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_values_in_validated_fields_are_422_and_record_nothing() -> anyhow::Result<()> {
-    let api = Api::start().await?;
-    let week = &api.week;
-    let (_, _, session) = week
-        .open_session(10, tuesday(10, 0), tuesday(12, 0))
-        .await?;
-    week.declare_partner("mission-locale-gap").await?;
-    let partner = api.key(partner_role("mission-locale-gap")).await?;
+    let (api, _, _, session) = Api::with_session(10, 12).await?;
+    let partner = api.partner_key("mission-locale-gap").await?;
     let organiser = api.key(Role::Organiser(Editions::All)).await?;
     let long_name = "é".repeat(201);
     let codes: Vec<&str> = vec![
@@ -1817,11 +1678,11 @@ async fn hostile_values_in_validated_fields_are_422_and_record_nothing() -> anyh
                 .json(&registration),
         )
         .await?;
-    assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
+    registered.assert_status(StatusCode::CREATED);
     let registered = api
         .send(post("/venues").by(&organiser).key("valid-2").json(&venue))
         .await?;
-    assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
+    registered.assert_status(StatusCode::CREATED);
     Ok(())
 }
 
@@ -1830,13 +1691,9 @@ async fn hostile_values_in_validated_fields_are_422_and_record_nothing() -> anyh
 /// more seats than the session has or with a deadline already passed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn values_out_of_reason_are_typed_problems() -> anyhow::Result<()> {
-    let api = Api::start().await?;
-    let week = &api.week;
-    let (venue, event, session) = week
-        .open_session(10, tuesday(10, 0), tuesday(12, 0))
-        .await?;
+    let (api, venue, event, session) = Api::with_session(10, 12).await?;
     let organiser = api.key(Role::Organiser(Editions::All)).await?;
-    let before = week.messages_in_log().await;
+    let before = api.week.messages_in_log().await;
     let mut year_9999 = edition_body();
     year_9999["last_day"] = json!("9999-04-23");
     let mut huge_room = venue_body();
@@ -1844,14 +1701,13 @@ async fn values_out_of_reason_are_typed_problems() -> anyhow::Result<()> {
     let cases: Vec<(String, Value, StatusCode, &str)> = vec![
         (
             format!("/events/{event}/sessions"),
-            json!({
-                "session": SessionId::generate(),
-                "starts": "2027-04-13T23:59:60",
-                "ends": "2027-04-14T01:00:00",
-                "venue": venue,
-                "room": "salle-polyvalente",
-                "capacity_wanted": 10,
-            }),
+            schedule_body(
+                SessionId::generate(),
+                venue,
+                "2027-04-13T23:59:60",
+                "2027-04-14T01:00:00",
+                10,
+            ),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-body",
         ),
@@ -1927,7 +1783,7 @@ async fn values_out_of_reason_are_typed_problems() -> anyhow::Result<()> {
         assert_eq!(answer.code(), code, "{path}: {answer:?}");
         assert!(answer.is_problem(), "{answer:?}");
     }
-    assert_eq!(week.messages_in_log().await, before, "nothing recorded");
+    assert_eq!(api.week.messages_in_log().await, before, "nothing recorded");
     Ok(())
 }
 
@@ -1938,26 +1794,23 @@ async fn values_out_of_reason_are_typed_problems() -> anyhow::Result<()> {
 async fn a_request_s_correlation_id_follows_its_command_into_the_reactions() -> anyhow::Result<()> {
     let api = Api::start().await?;
     let week = &api.week;
-    let venue = week.register_venue(40).await?;
-    let edition = week.create_edition().await?;
-    let event = week.add_open_door(edition).await?;
+    let (venue, edition, event) = week.open_door(40).await?;
     let organiser = api.key(Role::Organiser(Editions::All)).await?;
-    let correlation = uuid::Uuid::now_v7();
     let session = SessionId::generate();
+    let correlation = uuid::Uuid::now_v7();
     let scheduled = api
         .send(
             post(&format!("/events/{event}/sessions"))
                 .by(&organiser)
                 .key("schedule-1")
                 .correlated(&correlation.to_string())
-                .json(&json!({
-                    "session": session,
-                    "starts": "2027-04-13T09:00:00",
-                    "ends": "2027-04-13T11:00:00",
-                    "venue": venue,
-                    "room": "salle-polyvalente",
-                    "capacity_wanted": 20,
-                })),
+                .json(&schedule_body(
+                    session,
+                    venue,
+                    "2027-04-13T09:00:00",
+                    "2027-04-13T11:00:00",
+                    20,
+                )),
         )
         .await?;
     assert_eq!(scheduled.status, StatusCode::CREATED, "{}", scheduled.text);
@@ -1995,11 +1848,7 @@ async fn a_request_s_correlation_id_follows_its_command_into_the_reactions() -> 
 
     // Without one, the gateway makes one and names it.
     let published = api
-        .send(
-            post(&format!("/editions/{edition}/publish"))
-                .by(&organiser)
-                .key("publish-1"),
-        )
+        .send(publish(edition).by(&organiser).key("publish-1"))
         .await?;
     assert_eq!(published.status, StatusCode::OK, "{}", published.text);
     let made: uuid::Uuid = published.headers[gateway::correlation::HEADER]

@@ -24,7 +24,7 @@ use gateway::stack::tower::ServiceExt;
 use proto::taxonomy::Audience;
 use serde_json::Value;
 use tests::desk::Desk;
-use tests::week::{eventually, partner_id};
+use tests::week::{eventually, tuesday};
 use uuid::Uuid;
 
 /// What came back, as compared.
@@ -54,19 +54,11 @@ async fn no_key_reads_changes_or_learns_of_another_tenants_data_through_any_rout
     let week = &desk.week;
 
     // The victim: an edition whose session is confirmed at its venue, and a partner's person.
-    let venue = week.register_venue(40).await?;
-    let edition = week.create_edition().await?;
-    let event = week.add_open_door(edition).await?;
+    let (venue, edition, event) = week.open_door(40).await?;
     let session = week
-        .confirmed_session(
-            event,
-            venue,
-            tests::week::tuesday(9, 0),
-            tests::week::tuesday(12, 0),
-            30,
-        )
+        .confirmed_session(event, venue, tuesday(9, 0), tuesday(12, 0), 30)
         .await?;
-    week.declare_partner("victim-partner").await?;
+    let victim_key = desk.partner_key("victim-partner").await?;
     let registered = week
         .register(
             "victim-partner",
@@ -75,9 +67,6 @@ async fn no_key_reads_changes_or_learns_of_another_tenants_data_through_any_rout
             Audience::YoungPeople,
             "v-0042-key",
         )
-        .await?;
-    let victim_key = desk
-        .key(Role::Partner(partner_id("victim-partner")))
         .await?;
     let own = format!("/registrations/{}", registered.registration);
     eventually("the victim's registration in its view", || async {
@@ -92,18 +81,9 @@ async fn no_key_reads_changes_or_learns_of_another_tenants_data_through_any_rout
     .await?;
 
     // The intruders: an organiser of its own edition, its own venue, another partner.
-    let own_edition = week.create_edition().await?;
-    let own_venue = week.register_venue(20).await?;
-    week.declare_partner("intruder-partner").await?;
-    let own_event = week.add_open_door(own_edition).await?;
+    let (own_venue, own_edition, own_event) = week.open_door(20).await?;
     let own_session = week
-        .confirmed_session(
-            own_event,
-            own_venue,
-            tests::week::tuesday(14, 0),
-            tests::week::tuesday(16, 0),
-            20,
-        )
+        .confirmed_session(own_event, own_venue, tuesday(14, 0), tuesday(16, 0), 20)
         .await?;
     let intruders = [
         (
@@ -112,11 +92,7 @@ async fn no_key_reads_changes_or_learns_of_another_tenants_data_through_any_rout
                 .await?,
         ),
         ("venue", desk.key(Role::Venue(own_venue)).await?),
-        (
-            "partner",
-            desk.key(Role::Partner(partner_id("intruder-partner")))
-                .await?,
-        ),
+        ("partner", desk.partner_key("intruder-partner").await?),
     ];
 
     let victim: BTreeMap<&str, String> = [

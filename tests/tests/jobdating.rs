@@ -24,6 +24,18 @@ fn day_before() -> Timestamp {
     at("2024-04-16T09:00:00Z")
 }
 
+/// The organiser sends `command` to the floor of `session` the day before, under `key`.
+async fn organiser_sends(
+    service: &JobDating,
+    session: SessionId,
+    command: Command,
+    key: &str,
+) -> Result<eventlog::Decided<Event>, JobDatingError> {
+    service
+        .floor_at(session, command, day_before(), &organiser(key))
+        .await
+}
+
 fn organiser(key: &str) -> CommandMeta {
     CommandMeta::new(
         Actor::Organiser {
@@ -57,17 +69,32 @@ fn table(n: u64) -> TableNo {
     TableNo::parse(n).expect("valid")
 }
 
+/// A floor's set-up from `starts_at` to `ends_at`, without breaks: slots of `slot` minutes, at
+/// least `gap` minutes between a candidate's interviews and at most `max` of them, wishes until
+/// `wishes_until`.
+fn floor_setup(
+    (starts_at, ends_at): (Timestamp, Timestamp),
+    (slot, gap, max): (u64, u64, u64),
+    wishes_until: Timestamp,
+) -> anyhow::Result<Setup> {
+    Ok(Setup {
+        starts_at,
+        ends_at,
+        slot_minutes: SlotMinutes::parse(slot)?,
+        breaks: vec![],
+        gap_minutes: GapMinutes::parse(gap)?,
+        max_interviews: InterviewLimit::parse(max)?,
+        wishes_until,
+    })
+}
+
 /// The Embrun job-dating: 12:00–13:00Z, 15-minute slots, one EHPAD with two tables.
 async fn set_up(service: &JobDating, session: SessionId) -> anyhow::Result<()> {
-    let setup = Setup {
-        starts_at: at("2024-04-17T12:00:00Z"),
-        ends_at: at("2024-04-17T13:00:00Z"),
-        slot_minutes: SlotMinutes::parse(15)?,
-        breaks: vec![],
-        gap_minutes: GapMinutes::parse(0)?,
-        max_interviews: InterviewLimit::parse(2)?,
-        wishes_until: at("2024-04-17T08:00:00Z"),
-    };
+    let setup = floor_setup(
+        (at("2024-04-17T12:00:00Z"), at("2024-04-17T13:00:00Z")),
+        (15, 0, 2),
+        at("2024-04-17T08:00:00Z"),
+    )?;
     let commands = [
         Command::Configure(setup),
         Command::JoinEmployer(EmployerJoined {
@@ -183,14 +210,8 @@ async fn a_planner_run_is_announced_and_kept() -> anyhow::Result<()> {
             )
             .await?;
     }
-    let drafted = service
-        .floor_at(
-            session,
-            Command::RunPlanner { seed: 5 },
-            day_before(),
-            &organiser("plan-1"),
-        )
-        .await?;
+    let drafted =
+        organiser_sends(&service, session, Command::RunPlanner { seed: 5 }, "plan-1").await?;
     let planned: usize = drafted
         .events
         .iter()
@@ -204,14 +225,13 @@ async fn a_planner_run_is_announced_and_kept() -> anyhow::Result<()> {
         (3, 5),
         "the draft and its two tables' 5 interviews"
     );
-    service
-        .floor_at(
-            session,
-            Command::AnnouncePlan { run: 1 },
-            day_before(),
-            &organiser("announce-1"),
-        )
-        .await?;
+    organiser_sends(
+        &service,
+        session,
+        Command::AnnouncePlan { run: 1 },
+        "announce-1",
+    )
+    .await?;
     let state = service.floor_state(session).await?;
     assert_eq!(
         state.all_bookings().filter(|(_, _, b)| b.announced).count(),
@@ -247,23 +267,12 @@ async fn a_full_floors_draft_fits_one_message_and_is_announced() -> anyhow::Resu
     let service = JobDating::without_registrations(log);
     let session = SessionId(Uuid::now_v7());
     let starts_at = at("2024-04-17T07:00:00Z");
-    let setup = Setup {
-        starts_at,
-        ends_at: at("2024-04-17T12:00:00Z"),
-        slot_minutes: SlotMinutes::parse(10)?,
-        breaks: vec![],
-        gap_minutes: GapMinutes::parse(10)?,
-        max_interviews: InterviewLimit::parse(3)?,
-        wishes_until: at("2024-04-17T06:00:00Z"),
-    };
-    service
-        .floor_at(
-            session,
-            Command::Configure(setup),
-            day_before(),
-            &organiser("big-setup"),
-        )
-        .await?;
+    let setup = floor_setup(
+        (starts_at, at("2024-04-17T12:00:00Z")),
+        (10, 10, 3),
+        at("2024-04-17T06:00:00Z"),
+    )?;
+    organiser_sends(&service, session, Command::Configure(setup), "big-setup").await?;
     let jobs = [
         Job::CareAssistant,
         Job::HomeCarer,
@@ -274,15 +283,16 @@ async fn a_full_floors_draft_fits_one_message_and_is_announced() -> anyhow::Resu
     let mut random = Random(2024);
     let employer_of = |n: usize| EmployerId(Uuid::from_u128(0xe000_0000 + n as u128));
     let mut tables = 0u64;
+    let gap = Town {
+        name: Name::parse("Gap")?,
+        insee_code: InseeCode::parse("05061")?,
+    };
     for n in 0..100 {
         let command = Command::JoinEmployer(EmployerJoined {
             employer: employer_of(n),
             name: Name::parse(format!("Employeur {n}"))?,
             kind: StructureKind::Ehpad,
-            town: Town {
-                name: Name::parse("Gap")?,
-                insee_code: InseeCode::parse("05061")?,
-            },
+            town: gap.clone(),
             jobs: vec![JobOffer {
                 job: jobs[n % jobs.len()],
                 contract: ContractType::Permanent,
@@ -343,14 +353,13 @@ async fn a_full_floors_draft_fits_one_message_and_is_announced() -> anyhow::Resu
         sent??;
     }
 
-    let drafted = service
-        .floor_at(
-            session,
-            Command::RunPlanner { seed: 2024 },
-            day_before(),
-            &organiser("big-plan"),
-        )
-        .await?;
+    let drafted = organiser_sends(
+        &service,
+        session,
+        Command::RunPlanner { seed: 2024 },
+        "big-plan",
+    )
+    .await?;
     let Some(Event::PlanDrafted(plan)) = drafted.events.first() else {
         panic!("no draft: {:?}", drafted.events.first());
     };
@@ -379,14 +388,13 @@ async fn a_full_floors_draft_fits_one_message_and_is_announced() -> anyhow::Resu
         "{before} bytes of payloads would have fitted in {max_payload}"
     );
 
-    service
-        .floor_at(
-            session,
-            Command::AnnouncePlan { run: plan.run },
-            day_before(),
-            &organiser("big-announce"),
-        )
-        .await?;
+    organiser_sends(
+        &service,
+        session,
+        Command::AnnouncePlan { run: plan.run },
+        "big-announce",
+    )
+    .await?;
     let state = service.floor_state(session).await?;
     assert_eq!(
         state.all_bookings().filter(|(_, _, b)| b.announced).count(),

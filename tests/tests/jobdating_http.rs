@@ -8,116 +8,123 @@
 
 use std::collections::BTreeMap;
 
+use anyhow::Context;
+
+use gateway::Role;
 use gateway::keys::Editions;
-use gateway::stack::axum::Router;
-use gateway::stack::axum::http::{Method, StatusCode};
-use gateway::{AppState, Role};
+use gateway::stack::axum::http::StatusCode;
 use proto::values::SessionId;
 use serde_json::{Value, json};
-use tests::desk::{Answer, Desk, request, send};
-use tests::week::{Week, partner_id, tuesday};
+use tests::desk::{Answer, Desk};
+use tests::week::tuesday;
 
-/// A week with the gateway, the job-dating view and the statistics.
-struct Floor {
-    week: Week,
-    state: AppState,
-    app: Router,
+/// A command that must pass; its `seq`.
+async fn ok(desk: &Desk, path: &str, secret: &str, body: Value) -> anyhow::Result<u64> {
+    let answer = desk.post(path, secret, body).await?;
+    passed(answer).with_context(|| path.to_owned())
 }
 
-impl Floor {
-    async fn start() -> anyhow::Result<Self> {
-        let Desk {
-            week,
-            state,
-            router,
-        } = Desk::start().await?;
-        Ok(Self {
-            week,
-            state,
-            app: router,
-        })
-    }
+/// The answer to a command that must pass: its `seq`.
+fn passed(answer: Answer) -> anyhow::Result<u64> {
+    anyhow::ensure!(answer.status == StatusCode::OK, "{answer:?}");
+    answer.json["seq"]
+        .as_u64()
+        .ok_or_else(|| anyhow::anyhow!("no seq in {answer:?}"))
+}
 
-    async fn key(&self, role: Role) -> anyhow::Result<String> {
-        let (_, secret) = self.state.keys.create(role).await?;
-        Ok(secret.expose().to_owned())
-    }
+/// Registers a person through HTTP; the participant id.
+async fn register(
+    desk: &Desk,
+    secret: &str,
+    session: SessionId,
+    reference: &str,
+) -> anyhow::Result<String> {
+    let body = json!({
+        "session": session,
+        "reference": reference,
+        "attendee": { "kind": "person" },
+        "profile": { "audience": "job_seekers", "age_band": "from26_to44" },
+        "identity": { "first_name": "Prénom", "last_name": format!("nom-{reference}") },
+    });
+    let answer = desk.post("/registrations", secret, body).await?;
+    anyhow::ensure!(answer.status == StatusCode::CREATED, "{answer:?}");
+    answer.json["participant"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("no participant"))
+}
 
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        secret: &str,
-        body: Option<&Value>,
-    ) -> anyhow::Result<Answer> {
-        send(&self.app, request(method, path, Some(secret), body)?).await
-    }
-
-    async fn post(&self, path: &str, secret: &str, body: Value) -> anyhow::Result<Answer> {
-        self.send(Method::POST, path, secret, Some(&body)).await
-    }
-
-    /// A command that must pass; its `seq`.
-    async fn ok(&self, path: &str, secret: &str, body: Value) -> anyhow::Result<u64> {
-        let answer = self.post(path, secret, body).await?;
-        anyhow::ensure!(answer.status == StatusCode::OK, "{path}: {answer:?}");
-        answer.json["seq"]
-            .as_u64()
-            .ok_or_else(|| anyhow::anyhow!("no seq in {answer:?}"))
-    }
-
-    async fn get(&self, path: &str, secret: &str) -> anyhow::Result<Answer> {
-        self.send(Method::GET, path, secret, None).await
-    }
-
-    /// Registers a person through HTTP; the participant id.
-    async fn register(
-        &self,
-        secret: &str,
-        session: SessionId,
-        reference: &str,
-    ) -> anyhow::Result<String> {
-        let body = json!({
-            "session": session,
-            "reference": reference,
-            "attendee": { "kind": "person" },
-            "profile": { "audience": "job_seekers", "age_band": "from26_to44" },
-            "identity": { "first_name": "Prénom", "last_name": format!("nom-{reference}") },
-        });
-        let answer = self
-            .send(Method::POST, "/registrations", secret, Some(&body))
-            .await?;
-        anyhow::ensure!(answer.status == StatusCode::CREATED, "{answer:?}");
-        answer.json["participant"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| anyhow::anyhow!("no participant"))
-    }
-
-    /// Every booked or drafted slot of the floor's tables 1 to 3: (table, slot) → participant.
-    async fn seated(
-        &self,
-        session: SessionId,
-        secret: &str,
-        seq: u64,
-        status: &str,
-    ) -> anyhow::Result<BTreeMap<(u64, u64), String>> {
-        let mut seated = BTreeMap::new();
-        for table in 1..=3u64 {
-            let path =
-                format!("/jobdating/{session}/tables/{table}/timetable?min_seq=JOBDATING:{seq}");
-            let timetable = self.get(&path, secret).await?;
-            anyhow::ensure!(timetable.status == StatusCode::OK, "{timetable:?}");
-            for slot in timetable.json["slots"].as_array().into_iter().flatten() {
-                if slot["status"] == status {
-                    let no = slot["slot"].as_u64().unwrap_or_default();
-                    let who = slot["participant"].as_str().unwrap_or_default().to_owned();
-                    seated.insert((table, no), who);
-                }
+/// Every booked or drafted slot of the floor's tables 1 to 3: (table, slot) → participant.
+async fn seated(
+    desk: &Desk,
+    session: SessionId,
+    secret: &str,
+    seq: u64,
+    status: &str,
+) -> anyhow::Result<BTreeMap<(u64, u64), String>> {
+    let mut seated = BTreeMap::new();
+    for table in 1..=3u64 {
+        let path = format!("/jobdating/{session}/tables/{table}/timetable?min_seq=JOBDATING:{seq}");
+        let timetable = desk.read(&path, secret).await?;
+        for slot in timetable.json["slots"].as_array().into_iter().flatten() {
+            if slot["status"] == status {
+                let no = slot["slot"].as_u64().unwrap_or_default();
+                let who = slot["participant"].as_str().unwrap_or_default().to_owned();
+                seated.insert((table, no), who);
             }
         }
-        Ok(seated)
     }
+    Ok(seated)
+}
+
+/// `secret`'s partner books its candidate `participant` into `slot` of `table`, on the floor of
+/// `session`.
+async fn book(
+    floor: &Desk,
+    session: SessionId,
+    secret: &str,
+    participant: &str,
+    (table, slot): (u32, u32),
+) -> anyhow::Result<Answer> {
+    let booking = json!({ "participant": participant, "table": table, "slot": slot });
+    floor
+        .post(&format!("/jobdating/{session}/bookings"), secret, booking)
+        .await
+}
+
+/// `secret`'s partner ranks the wishes (`ranked`, a JSON list) of its candidate `candidate`.
+async fn wish(
+    floor: &Desk,
+    session: SessionId,
+    secret: &str,
+    candidate: &str,
+    ranked: Value,
+) -> anyhow::Result<Answer> {
+    let path = format!("/jobdating/{session}/candidates/{candidate}/wishes");
+    floor.post(&path, secret, json!({ "wishes": ranked })).await
+}
+
+/// `secret` asks the planner for a draft of the floor's interviews (seed 7).
+async fn plan(floor: &Desk, session: SessionId, secret: &str) -> anyhow::Result<Answer> {
+    let path = format!("/jobdating/{session}/plan");
+    floor.post(&path, secret, json!({ "seed": 7 })).await
+}
+
+/// The organiser announces the planner's run `run`, which must pass: the announcement's `seq`.
+async fn announce(
+    floor: &Desk,
+    session: SessionId,
+    organiser: &str,
+    run: u32,
+) -> anyhow::Result<u64> {
+    let announced = floor
+        .post_empty(
+            &format!("/jobdating/{session}/plan/{run}/announce"),
+            organiser,
+        )
+        .await?;
+    announced.assert_status(StatusCode::OK);
+    Ok(announced.json["seq"].as_u64().unwrap_or_default())
 }
 
 fn employer(n: u128) -> String {
@@ -148,7 +155,7 @@ fn setup(wishes_until: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_job_dating_through_http() -> anyhow::Result<()> {
-    let floor = Floor::start().await?;
+    let floor = Desk::start().await?;
     let week = &floor.week;
     let (venue, _, session) = week
         .open_session(40, tuesday(10, 0), tuesday(11, 0))
@@ -161,45 +168,34 @@ async fn a_job_dating_through_http() -> anyhow::Result<()> {
         .as_ref()
         .map(|f| f.edition)
         .ok_or_else(|| anyhow::anyhow!("seats without facts"))?;
-    week.declare_partner("ft").await?;
-    week.declare_partner("ml").await?;
     let organiser = floor.key(Role::Organiser(Editions::One(edition))).await?;
     let at_venue = floor.key(Role::Venue(venue)).await?;
-    let ft = floor.key(Role::Partner(partner_id("ft"))).await?;
-    let ml = floor.key(Role::Partner(partner_id("ml"))).await?;
-    let lea = floor.register(&ft, session, "lea").await?;
-    let karim = floor.register(&ft, session, "karim").await?;
-    let tom = floor.register(&ml, session, "tom").await?;
+    let ft = floor.partner_key("ft").await?;
+    let ml = floor.partner_key("ml").await?;
+    let lea = register(&floor, &ft, session, "lea").await?;
+    let karim = register(&floor, &ft, session, "karim").await?;
+    let tom = register(&floor, &ml, session, "tom").await?;
     let base = format!("/jobdating/{session}");
 
     // Set up with a deadline already passed: wishes are refused.
-    floor
-        .ok(
-            &format!("{base}/setup"),
-            &organiser,
-            setup("2024-01-01T00:00:00Z"),
-        )
-        .await?;
-    let late = floor
-        .post(
-            &format!("{base}/candidates/{lea}/wishes"),
-            &ft,
-            json!({ "wishes": [{ "kind": "job", "job": "care_assistant" }] }),
-        )
-        .await?;
-    assert_eq!(
-        (late.status, late.code()),
-        (StatusCode::CONFLICT, "wishes-closed"),
-        "{late:?}"
-    );
+    ok(
+        &floor,
+        &format!("{base}/setup"),
+        &organiser,
+        setup("2024-01-01T00:00:00Z"),
+    )
+    .await?;
+    let care_assistant = json!([{ "kind": "job", "job": "care_assistant" }]);
+    let late = wish(&floor, session, &ft, &lea, care_assistant).await?;
+    late.assert_refused(StatusCode::CONFLICT, "wishes-closed");
     // The set-up changes while nothing is booked: a deadline to come.
-    floor
-        .ok(
-            &format!("{base}/setup"),
-            &organiser,
-            setup("2027-04-12T00:00:00Z"),
-        )
-        .await?;
+    ok(
+        &floor,
+        &format!("{base}/setup"),
+        &organiser,
+        setup("2027-04-12T00:00:00Z"),
+    )
+    .await?;
     let employers = [
         (1, "EHPAD Les Marronniers", "care_assistant", "permanent"),
         (2, "ADMR de l'Embrunais", "home_carer", "fixed_term"),
@@ -211,72 +207,38 @@ async fn a_job_dating_through_http() -> anyhow::Result<()> {
         ),
     ];
     for (n, name, job, contract) in employers {
-        floor
-            .ok(
-                &format!("{base}/employers"),
-                &organiser,
-                employer_body(n, name, job, contract),
-            )
-            .await?;
+        ok(
+            &floor,
+            &format!("{base}/employers"),
+            &organiser,
+            employer_body(n, name, job, contract),
+        )
+        .await?;
         let table = json!({ "employer": employer(n), "recruiter": format!("r{n}"), "table": n });
-        floor
-            .ok(&format!("{base}/tables"), &organiser, table)
-            .await?;
+        ok(&floor, &format!("{base}/tables"), &organiser, table).await?;
     }
     // The venue blocks table 3's last slot; a partner may not.
     let block = json!({ "slots": [4], "reason": "Pause de la recruteuse" });
     let refused = floor
         .post(&format!("{base}/tables/3/block"), &ft, block.clone())
         .await?;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
-    floor
-        .ok(&format!("{base}/tables/3/block"), &at_venue, block)
-        .await?;
+    refused.assert_status(StatusCode::FORBIDDEN);
+    ok(&floor, &format!("{base}/tables/3/block"), &at_venue, block).await?;
 
     // Another partner's candidate, or someone not registered: 404, nothing booked.
-    let theirs = floor
-        .post(
-            &format!("{base}/bookings"),
-            &ml,
-            json!({ "participant": lea, "table": 1, "slot": 1 }),
-        )
-        .await?;
-    assert_eq!(
-        (theirs.status, theirs.code()),
-        (StatusCode::NOT_FOUND, "candidate-not-registered"),
-        "{theirs:?}"
-    );
-    let nobody = uuid::Uuid::now_v7();
-    let unknown = floor
-        .post(
-            &format!("{base}/bookings"),
-            &ft,
-            json!({ "participant": nobody, "table": 1, "slot": 1 }),
-        )
-        .await?;
-    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{unknown:?}");
-    let wished = floor
-        .post(
-            &format!("{base}/candidates/{tom}/wishes"),
-            &ft,
-            json!({ "wishes": [{ "kind": "job", "job": "nurse" }] }),
-        )
-        .await?;
-    assert_eq!(wished.status, StatusCode::NOT_FOUND, "{wished:?}");
+    let theirs = book(&floor, session, &ml, &lea, (1, 1)).await?;
+    theirs.assert_refused(StatusCode::NOT_FOUND, "candidate-not-registered");
+    let nobody = uuid::Uuid::now_v7().to_string();
+    let unknown = book(&floor, session, &ft, &nobody, (1, 1)).await?;
+    unknown.assert_status(StatusCode::NOT_FOUND);
+    let nurse = json!([{ "kind": "job", "job": "nurse" }]);
+    let wished = wish(&floor, session, &ft, &tom, nurse).await?;
+    wished.assert_status(StatusCode::NOT_FOUND);
 
     // Two bookings of the same slot at once, by two partners: exactly one wins.
-    let bookings = format!("{base}/bookings");
     let (first, second) = tokio::join!(
-        floor.post(
-            &bookings,
-            &ft,
-            json!({ "participant": karim, "table": 2, "slot": 1 })
-        ),
-        floor.post(
-            &bookings,
-            &ml,
-            json!({ "participant": tom, "table": 2, "slot": 1 })
-        ),
+        book(&floor, session, &ft, &karim, (2, 1)),
+        book(&floor, session, &ml, &tom, (2, 1)),
     );
     let (first, second) = (first?, second?);
     let mut statuses = [first.status, second.status];
@@ -312,74 +274,38 @@ async fn a_job_dating_through_http() -> anyhow::Result<()> {
         ),
     ];
     for (key, who, ranked) in wishes {
-        floor
-            .ok(
-                &format!("{base}/candidates/{who}/wishes"),
-                key,
-                json!({ "wishes": ranked }),
-            )
-            .await?;
+        passed(wish(&floor, session, key, who, ranked).await?)?;
     }
-    let plan = floor
-        .post(&format!("{base}/plan"), &organiser, json!({ "seed": 7 }))
-        .await?;
-    assert_eq!(plan.status, StatusCode::OK, "{plan:?}");
-    assert_eq!(plan.json["draft"]["run"], 1);
-    let seq = plan.json["seq"].as_u64().unwrap_or_default();
-    let drafted = floor.seated(session, &organiser, seq, "drafted").await?;
+    let drafting = plan(&floor, session, &organiser).await?;
+    drafting.assert_status(StatusCode::OK);
+    assert_eq!(drafting.json["draft"]["run"], 1);
+    let seq = drafting.json["seq"].as_u64().unwrap_or_default();
+    let drafted = seated(&floor, session, &organiser, seq, "drafted").await?;
     assert!(drafted.len() >= 3, "{drafted:?}");
-    let refused = floor
-        .post(&format!("{base}/plan"), &ft, json!({ "seed": 7 }))
-        .await?;
+    let refused = plan(&floor, session, &ft).await?;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let announced = floor
-        .send(
-            Method::POST,
-            &format!("{base}/plan/1/announce"),
-            &organiser,
-            None,
-        )
-        .await?;
-    assert_eq!(announced.status, StatusCode::OK, "{announced:?}");
-    let seq = announced.json["seq"].as_u64().unwrap_or_default();
-    let before = floor.seated(session, &at_venue, seq, "booked").await?;
+    let seq = announce(&floor, session, &organiser, 1).await?;
+    let before = seated(&floor, session, &at_venue, seq, "booked").await?;
     assert_eq!(
         before.len(),
         drafted.len() + 1,
         "the draft and the partner's booking"
     );
     assert!(
-        floor
-            .seated(session, &organiser, seq, "drafted")
+        seated(&floor, session, &organiser, seq, "drafted")
             .await?
             .is_empty()
     );
 
     // A late candidate with wishes, and a second run: no announced slot moves.
-    let ines = floor.register(&ml, session, "ines").await?;
-    floor
-        .ok(
-            &format!("{base}/candidates/{ines}/wishes"),
-            &ml,
-            json!({ "wishes": [{ "kind": "employer", "employer": employer(1) }, { "kind": "job", "job": "home_carer" }] }),
-        )
-        .await?;
-    let replan = floor
-        .post(&format!("{base}/plan"), &organiser, json!({ "seed": 7 }))
-        .await?;
-    assert_eq!(replan.status, StatusCode::OK, "{replan:?}");
+    let ines = register(&floor, &ml, session, "ines").await?;
+    let ranked = json!([{ "kind": "employer", "employer": employer(1) }, { "kind": "job", "job": "home_carer" }]);
+    passed(wish(&floor, session, &ml, &ines, ranked).await?)?;
+    let replan = plan(&floor, session, &organiser).await?;
+    replan.assert_status(StatusCode::OK);
     assert_eq!(replan.json["draft"]["run"], 2);
-    let announced = floor
-        .send(
-            Method::POST,
-            &format!("{base}/plan/2/announce"),
-            &organiser,
-            None,
-        )
-        .await?;
-    assert_eq!(announced.status, StatusCode::OK, "{announced:?}");
-    let seq = announced.json["seq"].as_u64().unwrap_or_default();
-    let after = floor.seated(session, &organiser, seq, "booked").await?;
+    let seq = announce(&floor, session, &organiser, 2).await?;
+    let after = seated(&floor, session, &organiser, seq, "booked").await?;
     for (place, who) in &before {
         assert_eq!(
             after.get(place),
@@ -394,8 +320,7 @@ async fn a_job_dating_through_http() -> anyhow::Result<()> {
 
     // Léa's interviews as her partner's calendar, read back by an iCalendar parser.
     let path = format!("{base}/candidates/{lea}/timetable.ics?min_seq=JOBDATING:{seq}");
-    let calendar = floor.get(&path, &ft).await?;
-    assert_eq!(calendar.status, StatusCode::OK, "{calendar:?}");
+    let calendar = floor.read(&path, &ft).await?;
     let parsed = ical::IcalParser::new(calendar.text.as_bytes())
         .next()
         .ok_or_else(|| anyhow::anyhow!("no calendar"))??;
@@ -433,7 +358,7 @@ async fn a_job_dating_through_http() -> anyhow::Result<()> {
             .is_some_and(|s| s.starts_with("Entretien")),
     );
     let theirs = floor.get(&path, &ml).await?;
-    assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{theirs:?}");
+    theirs.assert_status(StatusCode::NOT_FOUND);
     let venue_reads = floor.get(&path, &at_venue).await?;
     assert_eq!(venue_reads.status, StatusCode::FORBIDDEN);
 
@@ -445,30 +370,24 @@ async fn a_job_dating_through_http() -> anyhow::Result<()> {
             json!({ "outcome": { "outcome": "met" } }),
         )
         .await?;
-    assert_eq!(
-        (outcome.status, outcome.code()),
-        (StatusCode::CONFLICT, "interview-not-begun"),
-        "{outcome:?}"
-    );
+    outcome.assert_refused(StatusCode::CONFLICT, "interview-not-begun");
     let figures = floor
-        .get(
+        .read(
             &format!("{base}/figures?min_seq=JOBDATING:{seq}"),
             &organiser,
         )
         .await?;
-    assert_eq!(figures.status, StatusCode::OK, "{figures:?}");
     assert_eq!(figures.json["employers"], 3);
     assert_eq!(figures.json["tables"], 3);
     assert_eq!(figures.json["slots_offered"], 11);
     assert_eq!(figures.json["outcomes"]["interviews"], json!(after.len()));
     assert_eq!(figures.json["outcomes"]["pending"], json!(after.len()));
     let stats = floor
-        .get(
+        .read(
             &format!("/editions/{edition}/statistics?min_seq=JOBDATING:{seq}"),
             &organiser,
         )
         .await?;
-    assert_eq!(stats.status, StatusCode::OK, "{stats:?}");
     assert_eq!(stats.json["job_dating"]["sessions"], 1);
     assert_eq!(
         stats.json["job_dating"]["outcomes"]["interviews"],

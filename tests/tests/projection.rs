@@ -16,6 +16,14 @@ fn partner() -> Actor {
     }
 }
 
+/// A nats-server and its log, filled as [`fill`] fills it.
+async fn filled(workshops: usize, commits: usize, per_commit: usize) -> (TestNats, EventLog) {
+    let nats = TestNats::start().await.expect("nats-server starts");
+    let log = nats.open_log(log_config()).await.expect("log opens");
+    fill(&log, workshops, commits, per_commit).await;
+    (nats, log)
+}
+
 /// Opens `workshops` workshops and fills them with `commits` commits of `per_commit` seats each,
 /// spread over the workshops, with a few commits in flight at once.
 /// Opens `workshops` workshops and takes `commits × per_commit` seats in them, `per_commit` per
@@ -62,9 +70,7 @@ async fn rebuilt_from_scratch(nats: &TestNats) -> (tempfile::TempDir, StoreDump)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_on_a_subject_is_quarantined_and_later_events_still_projected() {
-    let nats = TestNats::start().await.expect("nats-server starts");
-    let log = nats.open_log(log_config()).await.expect("log opens");
-    fill(&log, 1, 3, 2).await;
+    let (nats, log) = filled(1, 3, 2).await;
     let client = nats.client().await.expect("connects");
     let js = async_nats::jetstream::new(client);
     js.publish("test.workshop.w0", "not a commit at all".into())
@@ -148,10 +154,8 @@ async fn garbage_on_a_subject_is_quarantined_and_later_events_still_projected() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_projection_killed_at_random_points_ends_equal_to_a_clean_rebuild() {
-    let nats = TestNats::start().await.expect("nats-server starts");
-    let log = nats.open_log(log_config()).await.expect("log opens");
     // 10,000 seats taken, 5 per commit, over 20 workshops (plus their 20 openings).
-    fill(&log, 20, 2_000, 5).await;
+    let (nats, log) = filled(20, 2_000, 5).await;
     let last = log
         .last_sequence(WORKSHOPS.name)
         .await
@@ -213,10 +217,8 @@ async fn a_projection_killed_at_random_points_ends_equal_to_a_clean_rebuild() {
 /// twice or missed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn small_batches_each_read_what_the_previous_ones_wrote() {
-    let nats = TestNats::start().await.expect("nats-server starts");
-    let log = nats.open_log(log_config()).await.expect("log opens");
     // 3,000 seats, 3 per commit, over 4 workshops: 750 seats each.
-    fill(&log, 4, 1_000, 3).await;
+    let (nats, _log) = filled(4, 1_000, 3).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let js = async_nats::jetstream::new(nats.client().await.expect("connects"));
     let config = RunnerConfig {
@@ -253,9 +255,7 @@ async fn small_batches_each_read_what_the_previous_ones_wrote() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rebuild_drops_the_view_and_replays_it_identically() {
-    let nats = TestNats::start().await.expect("nats-server starts");
-    let log = nats.open_log(log_config()).await.expect("log opens");
-    fill(&log, 3, 60, 3).await;
+    let (nats, log) = filled(3, 60, 3).await;
     // Commands decided together share a commit: count the messages, not the commands.
     let messages = log.last_sequence(WORKSHOPS.name).await.expect("reads");
     let dir = tempfile::tempdir().expect("temp dir");
@@ -343,9 +343,7 @@ impl Projection for SeatsCounted {
 /// projection still at layout 1, is kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_written_under_another_layout_is_dropped_and_replayed() {
-    let nats = TestNats::start().await.expect("nats-server starts");
-    let log = nats.open_log(log_config()).await.expect("log opens");
-    fill(&log, 3, 30, 2).await;
+    let (nats, log) = filled(3, 30, 2).await;
     let messages = log.last_sequence(WORKSHOPS.name).await.expect("reads");
     let js = || async { async_nats::jetstream::new(nats.client().await.expect("connects")) };
     let dir = tempfile::tempdir().expect("temp dir");
@@ -439,9 +437,7 @@ async fn a_store_written_under_another_layout_is_dropped_and_replayed() {
 /// client alone finds out only after 15 s of retries, and the view stood still that long).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_projection_resumes_at_once_after_the_nats_server_restarts() {
-    let nats = TestNats::start().await.expect("nats-server starts");
-    let log = nats.open_log(log_config()).await.expect("log opens");
-    fill(&log, 1, 5, 1).await;
+    let (nats, log) = filled(1, 5, 1).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let js = async_nats::jetstream::new(nats.client().await.expect("connects"));
     let runner = Runner::open(SeatsTaken, dir.path(), js, RunnerConfig::default()).expect("opens");

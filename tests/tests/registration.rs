@@ -10,11 +10,7 @@ use tests::week::{Week, partner_id, person, tuesday, venue_actor};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seats_fill_then_wait_in_order_and_a_cancellation_promotes_the_oldest() {
-    let week = Week::start().await.expect("the week starts");
-    let (_, _, session) = week
-        .open_session(3, tuesday(9, 0), tuesday(11, 0))
-        .await
-        .expect("open");
+    let (week, _, _, session) = Week::with_session(3, 9, 11).await.expect("open");
     let mut outcomes = Vec::new();
     for n in 1..=5 {
         let outcome = week
@@ -91,11 +87,7 @@ async fn seats_fill_then_wait_in_order_and_a_cancellation_promotes_the_oldest() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lowered_capacity_sends_the_latest_confirmed_back_to_the_head_of_the_list() {
-    let week = Week::start().await.expect("the week starts");
-    let (venue, _, session) = week
-        .open_session(3, tuesday(9, 0), tuesday(11, 0))
-        .await
-        .expect("open");
+    let (week, venue, _, session) = Week::with_session(3, 9, 11).await.expect("open");
     let mut registrations = Vec::new();
     for n in 1..=4 {
         let outcome = week
@@ -133,11 +125,7 @@ async fn a_lowered_capacity_sends_the_latest_confirmed_back_to_the_head_of_the_l
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_person_is_never_confirmed_in_two_overlapping_sessions_even_at_once() {
-    let week = Week::start().await.expect("the week starts");
-    let (_, _, morning) = week
-        .open_session(10, tuesday(9, 0), tuesday(11, 0))
-        .await
-        .expect("open");
+    let (week, _, _, morning) = Week::with_session(10, 9, 11).await.expect("open");
     let (_, _, overlapping) = week
         .open_session(10, tuesday(10, 0), tuesday(12, 0))
         .await
@@ -168,11 +156,7 @@ async fn one_person_is_never_confirmed_in_two_overlapping_sessions_even_at_once(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_confirmed_seat_and_its_agenda_slot_are_stored_in_one_write() {
-    let week = Week::start().await.expect("the week starts");
-    let (_, _, session) = week
-        .open_session(1, tuesday(9, 0), tuesday(11, 0))
-        .await
-        .expect("open");
+    let (week, _, _, session) = Week::with_session(1, 9, 11).await.expect("open");
     let lea = week
         .register("ft", "lea", session, Audience::JobSeekers, "a")
         .await
@@ -227,11 +211,7 @@ async fn a_confirmed_seat_and_its_agenda_slot_are_stored_in_one_write() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_registrations_get_typed_errors_and_append_nothing() {
-    let week = Week::start().await.expect("the week starts");
-    let (_, _, session) = week
-        .open_session(10, tuesday(9, 0), tuesday(11, 0))
-        .await
-        .expect("open");
+    let (week, _, _, session) = Week::with_session(10, 9, 11).await.expect("open");
     week.register("ft", "first", session, Audience::JobSeekers, "first")
         .await
         .expect("registered");
@@ -275,35 +255,22 @@ async fn a_session_kept_for_pupils_refuses_anyone_else() {
     let week = Week::start().await.expect("the week starts");
     let venue = week.register_venue(30).await.expect("venue");
     let edition = week.create_edition().await.expect("edition");
-    let event = proto::values::EventId::generate();
-    let add = proto::scheduling::event::Command::Add(proto::scheduling::event::Add {
-        edition,
-        about: proto::scheduling::event::About {
-            kind: proto::taxonomy::EventKind::SchoolSession,
-            title: proto::values::Name::parse("Théâtre-forum").expect("valid"),
-            description: proto::values::Description::default(),
-            themes: vec![proto::taxonomy::Theme::SocialAction],
-            audiences: vec![Audience::Pupils],
-            restricted_to: vec![Audience::Pupils],
-            discovery_tools: Vec::new(),
-            partners: Vec::new(),
-        },
-    });
-    week.scheduling
-        .event(
-            event,
-            add,
-            &eventlog::CommandMeta::new(tests::week::organiser(), "add"),
-        )
+    let kept_for_pupils = proto::scheduling::event::About {
+        kind: proto::taxonomy::EventKind::SchoolSession,
+        title: proto::values::Name::parse("Théâtre-forum").expect("valid"),
+        description: proto::values::Description::default(),
+        themes: vec![proto::taxonomy::Theme::SocialAction],
+        audiences: vec![Audience::Pupils],
+        restricted_to: vec![Audience::Pupils],
+        discovery_tools: Vec::new(),
+        partners: Vec::new(),
+    };
+    let event = week
+        .add_event(edition, kept_for_pupils)
         .await
         .expect("added");
     let session = week
-        .schedule_session(event, venue, tuesday(9, 0), tuesday(11, 0), 30)
-        .await
-        .expect("scheduled");
-    week.wait_for_request(venue, session).await.expect("asked");
-    week.confirm(venue, session, 30).await.expect("confirmed");
-    week.wait_for_seats(session, |s| s.capacity == 30)
+        .confirmed_session(event, venue, tuesday(9, 0), tuesday(11, 0), 30)
         .await
         .expect("open");
     let adult = week
@@ -330,11 +297,7 @@ async fn a_session_kept_for_pupils_refuses_anyone_else() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn personal_data_never_stands_in_clear_and_erasure_makes_it_unreadable() {
-    let week = Week::start().await.expect("the week starts");
-    let (_, _, session) = week
-        .open_session(10, tuesday(9, 0), tuesday(11, 0))
-        .await
-        .expect("open");
+    let (week, _, _, session) = Week::with_session(10, 9, 11).await.expect("open");
     let registered = week
         .register(
             "mission-locale-gap",
@@ -441,11 +404,7 @@ async fn sealed_identity_of(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_promotion_into_an_overlapping_session_is_cancelled_and_the_next_in_line_promoted() {
-    let week = Week::start().await.expect("the week starts");
-    let (_, _, morning) = week
-        .open_session(1, tuesday(9, 0), tuesday(11, 0))
-        .await
-        .expect("open");
+    let (week, _, _, morning) = Week::with_session(1, 9, 11).await.expect("open");
     let (_, _, overlapping) = week
         .open_session(1, tuesday(10, 0), tuesday(12, 0))
         .await
@@ -495,11 +454,7 @@ async fn a_promotion_into_an_overlapping_session_is_cancelled_and_the_next_in_li
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_a_declared_partner_that_is_not_retired_registers_anyone() {
     use proto::registration::partner::Command;
-    let week = Week::start().await.expect("the week starts");
-    let (_, _, session) = week
-        .open_session(10, tuesday(9, 0), tuesday(11, 0))
-        .await
-        .expect("open");
+    let (week, _, _, session) = Week::with_session(10, 9, 11).await.expect("open");
     let request = |reference: &str| RegisterRequest {
         session,
         reference: ParticipantRef::try_from(reference.to_owned()).expect("valid"),
@@ -544,11 +499,7 @@ async fn only_a_declared_partner_that_is_not_retired_registers_anyone() {
 async fn a_rescheduled_session_keeps_its_registrations_and_reports_new_overlaps() {
     use proto::contract::EventContract;
     use proto::registration::agenda::Event as AgendaEvent;
-    let week = Week::start().await.expect("the week starts");
-    let (_, _, morning) = week
-        .open_session(10, tuesday(9, 0), tuesday(11, 0))
-        .await
-        .expect("open");
+    let (week, _, _, morning) = Week::with_session(10, 9, 11).await.expect("open");
     let (_, afternoon_event, afternoon) = week
         .open_session(10, tuesday(14, 0), tuesday(16, 0))
         .await
@@ -623,11 +574,7 @@ async fn a_rescheduled_session_keeps_its_registrations_and_reports_new_overlaps(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_session_cancels_every_registration_and_takes_no_more() {
-    let week = Week::start().await.expect("the week starts");
-    let (_, event, session) = week
-        .open_session(1, tuesday(9, 0), tuesday(11, 0))
-        .await
-        .expect("open");
+    let (week, _, event, session) = Week::with_session(1, 9, 11).await.expect("open");
     let confirmed = week
         .register("ft", "p1", session, Audience::JobSeekers, "a")
         .await
@@ -642,23 +589,10 @@ async fn a_cancelled_session_cancels_every_registration_and_takes_no_more() {
         )
         .await
         .expect("registered");
-    let cancel =
-        proto::scheduling::event::Command::CancelSession(proto::scheduling::event::CancelSession {
-            session,
-            reason: proto::values::Reason::parse("Intempéries").expect("valid"),
-        });
-    week.scheduling
-        .event(
-            event,
-            cancel,
-            &eventlog::CommandMeta::new(tests::week::organiser(), "cancel"),
-        )
-        .await
-        .expect("cancelled");
     let seats = week
-        .wait_for_seats(session, |s| s.cancelled.is_some())
+        .cancel_open_session(event, session, "Intempéries")
         .await
-        .expect("the seats follow");
+        .expect("cancelled, and the seats follow");
     for registration in [confirmed.registration, waiting.registration] {
         assert!(
             seats
@@ -675,11 +609,7 @@ async fn a_cancelled_session_cancels_every_registration_and_takes_no_more() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_participant_registered_twice_at_once_keeps_one_key_that_opens_both() {
-    let week = Week::start().await.expect("the week starts");
-    let (_, _, morning) = week
-        .open_session(10, tuesday(9, 0), tuesday(10, 0))
-        .await
-        .expect("open");
+    let (week, _, _, morning) = Week::with_session(10, 9, 10).await.expect("open");
     let (_, _, afternoon) = week
         .open_session(1, tuesday(14, 0), tuesday(15, 0))
         .await

@@ -3,13 +3,12 @@
 //! restarted in the middle.
 
 use eventlog::LogFailure;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use proto::registration::RegistrationId;
 use proto::taxonomy::Audience;
 use registration::{Registered, RegistrationError};
 use tests::week::{Week, tuesday};
@@ -122,69 +121,20 @@ async fn a_rush_across_a_nats_server_kill_loses_nothing_and_doubles_nothing() {
     // waiting list in the order the log recorded it.
     let mut confirmed = 0;
     for (index, session) in sessions.iter().enumerate() {
-        let seats = week.registrations.seats(*session).await.expect("seats");
-        assert!(
-            seats.confirmed_seats() <= SEATS,
-            "session {index} over capacity"
-        );
-        confirmed += seats.confirmed_seats();
-        let answered_here: HashSet<RegistrationId> = by_person
+        let answered: Vec<(usize, &Registered)> = by_person
             .iter()
             .filter(|(n, _)| *n % SESSIONS == index)
-            .map(|(_, answers)| answers[0].registration)
+            .map(|(n, answers)| (*n, &answers[0]))
             .collect();
-        let recorded: HashSet<RegistrationId> = seats.registrations.keys().copied().collect();
+        let seats = week
+            .assert_rush_recorded(index, *session, SEATS, &answered)
+            .await
+            .expect("seats");
+        confirmed += seats.confirmed_seats();
         assert_eq!(
-            recorded, answered_here,
-            "session {index}: registrations and answers differ"
+            seats.waiting_list().len() as u32 + seats.confirmed_seats(),
+            200
         );
-        let mut participants = HashMap::new();
-        for record in seats.registrations.values() {
-            *participants.entry(record.participant).or_insert(0) += 1;
-        }
-        assert!(
-            participants.values().all(|&count| count == 1),
-            "nobody twice"
-        );
-        let waiting = seats.waiting_list();
-        assert_eq!(waiting.len() as u32 + seats.confirmed_seats(), 200);
-        let order = waitlisted_order(&week, *session).await;
-        assert_eq!(
-            waiting, order,
-            "session {index}: the waiting list is not in log order"
-        );
-        for (n, answers) in by_person.iter().filter(|(n, _)| *n % SESSIONS == index) {
-            let record = seats
-                .registration(answers[0].registration)
-                .unwrap_or_else(|| panic!("participant {n}'s registration is missing"));
-            assert_eq!(
-                record.is_confirmed(),
-                answers[0].confirmed,
-                "participant {n}"
-            );
-        }
     }
     assert_eq!(confirmed, 1_000);
-}
-
-/// The registrations put on a session's waiting list, in the order the log recorded them.
-async fn waitlisted_order(week: &Week, session: proto::values::SessionId) -> Vec<RegistrationId> {
-    use proto::contract::EventContract;
-    use proto::registration::session::Event;
-    let mut order = Vec::new();
-    for recorded in week
-        .log
-        .read_commits(&registration::seats_key(session), 0)
-        .await
-        .expect("reads")
-    {
-        for stored in recorded.commit.events {
-            if let Ok(Event::Waitlisted(r)) =
-                Event::decode(&stored.event_type, stored.version, &stored.data)
-            {
-                order.push(r.registration);
-            }
-        }
-    }
-    order
 }

@@ -9,9 +9,7 @@ use venues::VenuesError;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_opens_once_its_venue_confirms_a_capacity() {
     let week = Week::start().await.expect("the week starts");
-    let venue = week.register_venue(40).await.expect("venue registered");
-    let edition = week.create_edition().await.expect("edition created");
-    let open_door = week.add_open_door(edition).await.expect("event added");
+    let (venue, _, open_door) = week.open_door(40).await.expect("an open door");
     let session = week
         .schedule_session(open_door, venue, tuesday(9, 30), tuesday(11, 30), 35)
         .await
@@ -43,9 +41,7 @@ async fn a_session_opens_once_its_venue_confirms_a_capacity() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_overlapping_confirmations_for_one_room_at_once_exactly_one_wins() {
     let week = Week::start().await.expect("the week starts");
-    let venue = week.register_venue(40).await.expect("venue registered");
-    let edition = week.create_edition().await.expect("edition created");
-    let open_door = week.add_open_door(edition).await.expect("event added");
+    let (venue, _, open_door) = week.open_door(40).await.expect("an open door");
     let morning = week
         .schedule_session(open_door, venue, tuesday(9, 0), tuesday(11, 0), 20)
         .await
@@ -79,9 +75,7 @@ async fn two_overlapping_confirmations_for_one_room_at_once_exactly_one_wins() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_outside_opening_hours_is_refused_and_the_session_says_why() {
     let week = Week::start().await.expect("the week starts");
-    let venue = week.register_venue(40).await.expect("venue registered");
-    let edition = week.create_edition().await.expect("edition created");
-    let open_door = week.add_open_door(edition).await.expect("event added");
+    let (venue, _, open_door) = week.open_door(40).await.expect("an open door");
     let evening = week
         .schedule_session(open_door, venue, tuesday(19, 0), tuesday(21, 0), 20)
         .await
@@ -98,9 +92,7 @@ async fn a_request_outside_opening_hours_is_refused_and_the_session_says_why() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_commands_get_typed_errors_and_append_nothing() {
     let week = Week::start().await.expect("the week starts");
-    let venue = week.register_venue(40).await.expect("venue registered");
-    let edition = week.create_edition().await.expect("edition created");
-    let open_door = week.add_open_door(edition).await.expect("event added");
+    let (venue, _, open_door) = week.open_door(40).await.expect("an open door");
     let session = week
         .schedule_session(open_door, venue, tuesday(9, 0), tuesday(11, 0), 20)
         .await
@@ -181,9 +173,7 @@ async fn invalid_commands_get_typed_errors_and_append_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_session_frees_its_room_and_a_lowered_capacity_reaches_the_session() {
     let week = Week::start().await.expect("the week starts");
-    let venue = week.register_venue(40).await.expect("venue registered");
-    let edition = week.create_edition().await.expect("edition created");
-    let open_door = week.add_open_door(edition).await.expect("event added");
+    let (venue, _, open_door) = week.open_door(40).await.expect("an open door");
     let first = week
         .schedule_session(open_door, venue, tuesday(9, 0), tuesday(11, 0), 30)
         .await
@@ -224,16 +214,7 @@ async fn a_cancelled_session_frees_its_room_and_a_lowered_capacity_reaches_the_s
         .await
         .expect_err("room taken");
     assert_eq!(taken.code(), "room-already-taken");
-    let cancel = event::Command::CancelSession(event::CancelSession {
-        session: first,
-        reason: proto::values::Reason::parse("intervenant malade").expect("valid"),
-    });
-    week.scheduling
-        .event(
-            open_door,
-            cancel,
-            &eventlog::CommandMeta::new(organiser(), "cancel"),
-        )
+    week.cancel_session(open_door, first, "intervenant malade")
         .await
         .expect("cancelled");
     for _ in 0..400 {
@@ -255,9 +236,7 @@ async fn a_cancelled_session_frees_its_room_and_a_lowered_capacity_reaches_the_s
 async fn a_session_moved_to_another_venue_is_asked_there_and_released_at_the_first() {
     let week = Week::start().await.expect("the week starts");
     let first_venue = week.register_venue(40).await.expect("venue registered");
-    let second_venue = week.register_venue(60).await.expect("venue registered");
-    let edition = week.create_edition().await.expect("edition created");
-    let open_door = week.add_open_door(edition).await.expect("event added");
+    let (second_venue, _, open_door) = week.open_door(60).await.expect("an open door");
     let session = week
         .schedule_session(open_door, first_venue, tuesday(14, 0), tuesday(16, 0), 30)
         .await
@@ -425,21 +404,9 @@ async fn another_events_old_facts_about_a_session_never_reach_its_seats() {
         .expect("written as an old log holds it");
 
     // The other event cancels its own session, after the forged commit.
-    let cancel = event::Command::CancelSession(event::CancelSession {
-        session: own,
-        reason: Reason::parse("salle indisponible").expect("a reason"),
-    });
-    week.scheduling
-        .event(
-            other_event,
-            cancel,
-            &CommandMeta::new(organiser(), "cancel-own"),
-        )
+    week.cancel_open_session(other_event, own, "salle indisponible")
         .await
-        .expect("its own session is cancelled");
-    week.wait_for_seats(own, |s| s.cancelled.is_some())
-        .await
-        .expect("its own seats are cancelled");
+        .expect("its own session and seats are cancelled");
     let demo = week
         .registrations
         .seats(session)

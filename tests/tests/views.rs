@@ -4,133 +4,87 @@
 //! read back by an iCalendar parser and the attendance list by a CSV reader, an erased
 //! participant shows as erased everywhere, and an edition's statistics match a small known week.
 
+use gateway::Role;
 use gateway::keys::Editions;
-use gateway::stack::axum::Router;
 use gateway::stack::axum::http::{Method, StatusCode, header};
-use gateway::{AppState, Role};
 use proto::values::{EditionId, SessionId, VenueId};
 use serde_json::{Value, json};
-use tests::desk::{Answer, Desk, request, send};
-use tests::week::{Week, partner_id, tuesday};
+use tests::desk::{Answer, Desk, schedule_body};
+use tests::week::tuesday;
 
-/// A week with the gateway and the three views in front of it.
-struct Reads {
-    week: Week,
-    state: AppState,
-    app: Router,
+/// Registers through HTTP; the answer's `registration`, `participant` and `seq`.
+async fn register(
+    desk: &Desk,
+    secret: &str,
+    session: SessionId,
+    reference: &str,
+    size: u32,
+    audience: &str,
+) -> anyhow::Result<(String, String, u64)> {
+    let attendee = if size == 1 {
+        json!({ "kind": "person" })
+    } else {
+        json!({ "kind": "group", "size": size })
+    };
+    let body = json!({
+        "session": session,
+        "reference": reference,
+        "attendee": attendee,
+        "profile": { "audience": audience, "age_band": "from16_to25", "town": "05061" },
+        "identity": {
+            "first_name": format!("Prénom-{reference}"),
+            "last_name": format!("nom-{reference}"),
+            "email": format!("{reference}@exemple.fr"),
+            "phone": "06 12 34 56 78",
+        },
+    });
+    let answer = desk.post("/registrations", secret, body).await?;
+    anyhow::ensure!(answer.status == StatusCode::CREATED, "{answer:?}");
+    let field = |name: &str| {
+        answer.json[name]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow::anyhow!("no {name} in {}", answer.json))
+    };
+    let seq = answer.json["seq"]
+        .as_u64()
+        .ok_or_else(|| anyhow::anyhow!("no seq"))?;
+    Ok((field("registration")?, field("participant")?, seq))
 }
 
-impl Reads {
-    async fn start() -> anyhow::Result<Self> {
-        let Desk {
-            week,
-            state,
-            router,
-        } = Desk::start().await?;
-        Ok(Self {
-            week,
-            state,
-            app: router,
-        })
-    }
-
-    async fn key(&self, role: Role) -> anyhow::Result<String> {
-        let (_, secret) = self.state.keys.create(role).await?;
-        Ok(secret.expose().to_owned())
-    }
-
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        secret: Option<&str>,
-        body: Option<&Value>,
-    ) -> anyhow::Result<Answer> {
-        send(&self.app, request(method, path, secret, body)?).await
-    }
-
-    async fn get(&self, path: &str, secret: &str) -> anyhow::Result<Answer> {
-        self.send(Method::GET, path, Some(secret), None).await
-    }
-
-    /// Registers through HTTP; the answer's `registration`, `participant` and `seq`.
-    async fn register(
-        &self,
-        secret: &str,
-        session: SessionId,
-        reference: &str,
-        size: u32,
-        audience: &str,
-    ) -> anyhow::Result<(String, String, u64)> {
-        let attendee = if size == 1 {
-            json!({ "kind": "person" })
-        } else {
-            json!({ "kind": "group", "size": size })
-        };
-        let body = json!({
-            "session": session,
-            "reference": reference,
-            "attendee": attendee,
-            "profile": { "audience": audience, "age_band": "from16_to25", "town": "05061" },
-            "identity": {
-                "first_name": format!("Prénom-{reference}"),
-                "last_name": format!("nom-{reference}"),
-                "email": format!("{reference}@exemple.fr"),
-                "phone": "06 12 34 56 78",
-            },
-        });
-        let answer = self
-            .send(Method::POST, "/registrations", Some(secret), Some(&body))
-            .await?;
-        anyhow::ensure!(answer.status == StatusCode::CREATED, "{answer:?}");
-        let field = |name: &str| {
-            answer.json[name]
-                .as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| anyhow::anyhow!("no {name} in {}", answer.json))
-        };
-        let seq = answer.json["seq"]
-            .as_u64()
-            .ok_or_else(|| anyhow::anyhow!("no seq"))?;
-        Ok((field("registration")?, field("participant")?, seq))
-    }
-
-    /// A session of `capacity` seats at a new venue, in `edition`, confirmed and open.
-    async fn open_session(
-        &self,
-        edition: EditionId,
-        capacity: u32,
-        hour: i8,
-    ) -> anyhow::Result<(VenueId, SessionId)> {
-        let week = &self.week;
-        let venue = week.register_venue(capacity).await?;
-        let event = week.add_open_door(edition).await?;
-        let session = week
-            .confirmed_session(
-                event,
-                venue,
-                tuesday(hour, 0),
-                tuesday(hour + 1, 0),
-                capacity,
-            )
-            .await?;
-        Ok((venue, session))
-    }
+/// A session of `capacity` seats at a new venue, in `edition`, confirmed and open.
+async fn open_session(
+    desk: &Desk,
+    edition: EditionId,
+    capacity: u32,
+    hour: i8,
+) -> anyhow::Result<(VenueId, SessionId)> {
+    let week = &desk.week;
+    let venue = week.register_venue(capacity).await?;
+    let event = week.add_open_door(edition).await?;
+    let session = week
+        .confirmed_session(
+            event,
+            venue,
+            tuesday(hour, 0),
+            tuesday(hour + 1, 0),
+            capacity,
+        )
+        .await?;
+    Ok((venue, session))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_key_reads_only_its_own_and_an_erased_participant_shows_as_erased()
 -> anyhow::Result<()> {
-    let reads = Reads::start().await?;
+    let reads = Desk::start().await?;
     let week = &reads.week;
     let edition = week.create_edition().await?;
-    let (venue_a, session_a) = reads.open_session(edition, 30, 9).await?;
-    let (venue_b, session_b) = reads.open_session(edition, 30, 14).await?;
-    week.declare_partner("ft").await?;
-    week.declare_partner("ml").await?;
+    let (venue_a, session_a) = open_session(&reads, edition, 30, 9).await?;
+    let (venue_b, session_b) = open_session(&reads, edition, 30, 14).await?;
+    let ft = reads.partner_key("ft").await?;
+    let ml = reads.partner_key("ml").await?;
 
-    let ft = reads.key(Role::Partner(partner_id("ft"))).await?;
-    let ml = reads.key(Role::Partner(partner_id("ml"))).await?;
     let at_a = reads.key(Role::Venue(venue_a)).await?;
     let at_b = reads.key(Role::Venue(venue_b)).await?;
     let organiser = reads.key(Role::Organiser(Editions::One(edition))).await?;
@@ -138,32 +92,20 @@ async fn every_key_reads_only_its_own_and_an_erased_participant_shows_as_erased(
         .key(Role::Organiser(Editions::One(EditionId::generate())))
         .await?;
 
-    let (lea, lea_participant, _) = reads
-        .register(&ft, session_a, "lea", 1, "job_seekers")
-        .await?;
-    let (class, _, _) = reads
-        .register(&ml, session_a, "classe-3b", 25, "pupils")
-        .await?;
-    let (tom, tom_participant, seq) = reads
-        .register(&ml, session_b, "tom", 1, "young_people")
-        .await?;
-    let checked = reads
-        .send(
-            Method::POST,
-            &format!("/sessions/{session_a}/registrations/{class}/check-in"),
-            Some(&at_a),
-            Some(&json!({ "present": 22 })),
-        )
-        .await?;
-    assert_eq!(checked.status, StatusCode::OK, "{checked:?}");
+    let (lea, lea_participant, _) =
+        register(&reads, &ft, session_a, "lea", 1, "job_seekers").await?;
+    let (class, _, _) = register(&reads, &ml, session_a, "classe-3b", 25, "pupils").await?;
+    let (tom, tom_participant, seq) =
+        register(&reads, &ml, session_b, "tom", 1, "young_people").await?;
+    let checked = reads.check_in(&at_a, session_a, &class, 22).await?;
+    checked.assert_status(StatusCode::OK);
     let checked_seq = checked.json["seq"].as_u64().unwrap_or(seq);
     let caught_up = format!("min_seq=REGISTRATION:{}", checked_seq.max(seq));
 
     // Positive reads, once every view has read the check-in.
     let own = reads
-        .get(&format!("/registrations/{tom}?{caught_up}"), &ml)
+        .read(&format!("/registrations/{tom}?{caught_up}"), &ml)
         .await?;
-    assert_eq!(own.status, StatusCode::OK, "{own:?}");
     assert_eq!(own.json["identity"]["status"], "known");
     assert_eq!(own.json["identity"]["first_name"], "Prénom-tom");
     assert_eq!(own.json["identity"]["email"], "tom@exemple.fr");
@@ -171,21 +113,19 @@ async fn every_key_reads_only_its_own_and_an_erased_participant_shows_as_erased(
     assert_eq!(own.json["history"][0]["step"], "confirmed");
     assert_eq!(own.json["session"]["time_zone"], "Europe/Paris");
     let listed = reads
-        .get(&format!("/registrations?{caught_up}"), &ft)
+        .read(&format!("/registrations?{caught_up}"), &ft)
         .await?;
-    assert_eq!(listed.status, StatusCode::OK, "{listed:?}");
     let ids: Vec<_> = listed.json["items"]
         .as_array()
         .map(|items| items.iter().map(|i| i["registration"].clone()).collect())
         .unwrap_or_default();
     assert_eq!(ids, vec![json!(lea)], "a partner lists its own only");
     let counted = reads
-        .get(
+        .read(
             &format!("/registrations?session={session_a}&identity=false&{caught_up}"),
             &organiser,
         )
         .await?;
-    assert_eq!(counted.status, StatusCode::OK, "{counted:?}");
     let items = counted.json["items"]
         .as_array()
         .cloned()
@@ -202,17 +142,15 @@ async fn every_key_reads_only_its_own_and_an_erased_participant_shows_as_erased(
     assert_eq!(page.json["items"].as_array().map(Vec::len), Some(1));
     let next = page.json["next"].as_str().unwrap_or_default().to_owned();
     let second = reads
-        .get(&format!("/registrations?limit=1&after={next}"), &organiser)
+        .read(&format!("/registrations?limit=1&after={next}"), &organiser)
         .await?;
-    assert_eq!(second.status, StatusCode::OK, "{second:?}");
     assert_ne!(
         second.json["items"][0]["registration"],
         page.json["items"][0]["registration"]
     );
     let hosting = reads
-        .get(&format!("/venues/{venue_a}/hosting?{caught_up}"), &at_a)
+        .read(&format!("/venues/{venue_a}/hosting?{caught_up}"), &at_a)
         .await?;
-    assert_eq!(hosting.status, StatusCode::OK, "{hosting:?}");
     assert_eq!(hosting.json["items"][0]["session"], json!(session_a));
     assert_eq!(hosting.json["items"][0]["status"], "confirmed");
     let awaiting = reads
@@ -223,12 +161,11 @@ async fn every_key_reads_only_its_own_and_an_erased_participant_shows_as_erased(
         .await?;
     assert_eq!(awaiting.json["items"], json!([]));
     let stats = reads
-        .get(
+        .read(
             &format!("/editions/{edition}/statistics?{caught_up}"),
             &organiser,
         )
         .await?;
-    assert_eq!(stats.status, StatusCode::OK, "{stats:?}");
     assert_eq!(stats.json["totals"]["reached"]["people"], 27);
 
     // Table: who asks what, and what they get. Every new endpoint, each out of scope.
@@ -509,7 +446,7 @@ async fn every_key_reads_only_its_own_and_an_erased_participant_shows_as_erased(
         ),
     ];
     for (who, secret, method, path, status, code) in &table {
-        let answer = reads.send(method.clone(), path, Some(secret), None).await?;
+        let answer = reads.call(method.clone(), path, Some(secret), None).await?;
         assert_eq!(
             (answer.status, answer.code()),
             (*status, *code),
@@ -525,15 +462,14 @@ async fn every_key_reads_only_its_own_and_an_erased_participant_shows_as_erased(
             "{who} {method} {path}"
         );
         // Without a key, every one of them is 401.
-        let anonymous = reads.send(method.clone(), path, None, None).await?;
+        let anonymous = reads.call(method.clone(), path, None, None).await?;
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{path}");
     }
 
     // The agenda, read back by an iCalendar parser.
     let agenda = reads
-        .get(&format!("/participants/{lea_participant}/agenda.ics"), &ft)
+        .read(&format!("/participants/{lea_participant}/agenda.ics"), &ft)
         .await?;
-    assert_eq!(agenda.status, StatusCode::OK, "{agenda:?}");
     assert_eq!(
         agenda
             .headers
@@ -585,13 +521,8 @@ async fn every_key_reads_only_its_own_and_an_erased_participant_shows_as_erased(
     assert_eq!(again.text, agenda.text);
 
     // The attendance list, read back by a CSV reader: a first name and an initial, no contact.
-    let csv = reads
-        .get(
-            &format!("/venues/{venue_a}/sessions/{session_a}/attendance.csv"),
-            &at_a,
-        )
-        .await?;
-    assert_eq!(csv.status, StatusCode::OK, "{csv:?}");
+    let attendance = format!("/venues/{venue_a}/sessions/{session_a}/attendance");
+    let csv = reads.read(&format!("{attendance}.csv"), &at_a).await?;
     assert_eq!(
         csv.headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes()),
         Some(b"text/csv; charset=utf-8".as_slice())
@@ -625,34 +556,22 @@ async fn every_key_reads_only_its_own_and_an_erased_participant_shows_as_erased(
         ]
     );
     assert!(!csv.text.contains("exemple.fr") && !csv.text.contains("06 12"));
-    let by_organiser = reads
-        .get(
-            &format!("/venues/{venue_a}/sessions/{session_a}/attendance"),
-            &organiser,
-        )
-        .await?;
-    assert_eq!(by_organiser.status, StatusCode::OK, "{by_organiser:?}");
+    let by_organiser = reads.read(&attendance, &organiser).await?;
     assert_eq!(by_organiser.json["confirmed_seats"], 26);
     assert_eq!(by_organiser.json["present"], 22);
     assert!(by_organiser.json["items"][0].get("email").is_none());
 
     // Erasure by the owning partner: every view shows the person as erased, nothing fails.
     let erased = reads
-        .send(
-            Method::POST,
-            &format!("/participants/{lea_participant}/erase"),
-            Some(&ft),
-            None,
-        )
+        .post_empty(&format!("/participants/{lea_participant}/erase"), &ft)
         .await?;
-    assert_eq!(erased.status, StatusCode::OK, "{erased:?}");
+    erased.assert_status(StatusCode::OK);
     assert_eq!(erased.json["erased"], true);
     let erased_at = format!(
         "min_seq=REGISTRATION:{}",
         erased.json["seq"].as_u64().unwrap_or(u64::MAX)
     );
-    let after = reads.get(&format!("/registrations/{lea}"), &ft).await?;
-    assert_eq!(after.status, StatusCode::OK, "{after:?}");
+    let after = reads.read(&format!("/registrations/{lea}"), &ft).await?;
     assert_eq!(after.json["identity"], json!({ "status": "erased" }));
     assert_eq!(
         after.json["status"], "confirmed",
@@ -673,14 +592,9 @@ async fn every_key_reads_only_its_own_and_an_erased_participant_shows_as_erased(
     assert!(erasure["at"].is_string(), "{erasure}");
     // Asked again, it is recorded once: the same record, the first erasure's sequence.
     let again = reads
-        .send(
-            Method::POST,
-            &format!("/participants/{lea_participant}/erase"),
-            Some(&ft),
-            None,
-        )
+        .post_empty(&format!("/participants/{lea_participant}/erase"), &ft)
         .await?;
-    assert_eq!(again.status, StatusCode::OK, "{again:?}");
+    again.assert_status(StatusCode::OK);
     assert_eq!(again.json["seq"], erased.json["seq"], "{again:?}");
     let tom = reads
         .get(&format!("/participants/{tom_participant}?{erased_at}"), &ml)
@@ -726,40 +640,30 @@ fn read_csv(text: &str) -> anyhow::Result<Vec<Vec<String>>> {
 /// waiting, one group, one check-in; the statistics say so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_editions_statistics_match_a_small_known_week() -> anyhow::Result<()> {
-    let reads = Reads::start().await?;
+    let reads = Desk::start().await?;
     let week = &reads.week;
+    let ft = reads.partner_key("ft").await?;
+    let ml = reads.partner_key("ml").await?;
     let edition = week.create_edition().await?;
-    let (venue, small) = reads.open_session(edition, 2, 9).await?;
-    let (_, large) = reads.open_session(edition, 3, 14).await?;
-    week.declare_partner("ft").await?;
-    week.declare_partner("ml").await?;
-    let ft = reads.key(Role::Partner(partner_id("ft"))).await?;
-    let ml = reads.key(Role::Partner(partner_id("ml"))).await?;
+    let (venue, small) = open_session(&reads, edition, 2, 9).await?;
+    let (_, large) = open_session(&reads, edition, 3, 14).await?;
     let organiser = reads.key(Role::Organiser(Editions::One(edition))).await?;
     let at_venue = reads.key(Role::Venue(venue)).await?;
 
-    reads.register(&ft, small, "a", 1, "job_seekers").await?;
-    let (group, _, _) = reads.register(&ml, small, "b", 1, "young_people").await?;
-    reads.register(&ml, small, "c", 1, "young_people").await?; // waits
-    let (_, _, seq) = reads.register(&ml, large, "d", 2, "pupils").await?;
-    let checked = reads
-        .send(
-            Method::POST,
-            &format!("/sessions/{small}/registrations/{group}/check-in"),
-            Some(&at_venue),
-            Some(&json!({ "present": 1 })),
-        )
-        .await?;
-    assert_eq!(checked.status, StatusCode::OK, "{checked:?}");
+    register(&reads, &ft, small, "a", 1, "job_seekers").await?;
+    let (group, _, _) = register(&reads, &ml, small, "b", 1, "young_people").await?;
+    register(&reads, &ml, small, "c", 1, "young_people").await?; // waits
+    let (_, _, seq) = register(&reads, &ml, large, "d", 2, "pupils").await?;
+    let checked = reads.check_in(&at_venue, small, &group, 1).await?;
+    checked.assert_status(StatusCode::OK);
     let last = checked.json["seq"].as_u64().unwrap_or(seq).max(seq);
 
     let stats = reads
-        .get(
+        .read(
             &format!("/editions/{edition}/statistics?min_seq=REGISTRATION:{last}"),
             &organiser,
         )
         .await?;
-    assert_eq!(stats.status, StatusCode::OK, "{stats:?}");
     let s = &stats.json;
     assert_eq!(s["time_zone"], "Europe/Paris");
     assert_eq!(s["totals"]["sessions"], 2);
@@ -827,17 +731,13 @@ async fn an_editions_statistics_match_a_small_known_week() -> anyhow::Result<()>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_editions_organiser_cannot_take_a_session_id_to_reach_its_registrations()
 -> anyhow::Result<()> {
-    let reads = Reads::start().await?;
+    let reads = Desk::start().await?;
+    let adviser = reads.partner_key("mission-locale-gap").await?;
     let week = &reads.week;
     let demo = week.create_edition().await?;
-    let (demo_venue, session) = reads.open_session(demo, 30, 9).await?;
-    week.declare_partner("mission-locale-gap").await?;
-    let adviser = reads
-        .key(Role::Partner(partner_id("mission-locale-gap")))
-        .await?;
-    let (camille, participant, seq) = reads
-        .register(&adviser, session, "ml-0042", 1, "young_people")
-        .await?;
+    let (demo_venue, session) = open_session(&reads, demo, 30, 9).await?;
+    let (camille, participant, seq) =
+        register(&reads, &adviser, session, "ml-0042", 1, "young_people").await?;
     let caught_up = format!("min_seq=REGISTRATION:{seq}");
 
     let other = week.create_edition().await?;
@@ -856,11 +756,10 @@ async fn another_editions_organiser_cannot_take_a_session_id_to_reach_its_regist
     unreadable(&reads.get(&participant_path, &intruder).await?, "before");
 
     let added = reads
-        .send(
-            Method::POST,
+        .post(
             "/events",
-            Some(&intruder),
-            Some(&json!({
+            &intruder,
+            json!({
                 "edition": other,
                 "about": {
                     "kind": "open_door",
@@ -868,29 +767,27 @@ async fn another_editions_organiser_cannot_take_a_session_id_to_reach_its_regist
                     "themes": ["elderly_autonomy"],
                     "audiences": ["young_people"],
                 },
-            })),
+            }),
         )
         .await?;
-    assert_eq!(added.status, StatusCode::CREATED, "{added:?}");
+    added.assert_status(StatusCode::CREATED);
     let event = added.json["event"].as_str().unwrap_or_default().to_owned();
     let before = week.messages_in_log().await;
     for venue in [own_venue, demo_venue] {
         let taken = reads
-            .send(
-                Method::POST,
+            .post(
                 &format!("/events/{event}/sessions"),
-                Some(&intruder),
-                Some(&json!({
-                    "session": session,
-                    "starts": "2027-04-13T09:00:00",
-                    "ends": "2027-04-13T10:00:00",
-                    "venue": venue,
-                    "room": "salle-polyvalente",
-                    "capacity_wanted": 30,
-                })),
+                &intruder,
+                schedule_body(
+                    session,
+                    venue,
+                    "2027-04-13T09:00:00",
+                    "2027-04-13T10:00:00",
+                    30,
+                ),
             )
             .await?;
-        assert_eq!(taken.status, StatusCode::CONFLICT, "{taken:?}");
+        taken.assert_status(StatusCode::CONFLICT);
         assert_eq!(taken.json["code"], "session-id-taken", "{taken:?}");
         assert!(
             !taken.text.contains(&demo.to_string()),
@@ -900,44 +797,37 @@ async fn another_editions_organiser_cannot_take_a_session_id_to_reach_its_regist
     // Nor through the session's own routes: its cancellation belongs to the demo's event, its
     // reserved seats and check-ins to the demo's organisers.
     let cancel = reads
-        .send(
-            Method::POST,
+        .post(
             &format!("/events/{event}/sessions/{session}/cancel"),
-            Some(&intruder),
-            Some(&json!({ "reason": "annulée" })),
+            &intruder,
+            json!({ "reason": "annulée" }),
         )
         .await?;
     assert!(cancel.status.is_client_error(), "{cancel:?}");
     let reserve = reads
-        .send(
-            Method::POST,
+        .post(
             &format!("/sessions/{session}/reservations"),
-            Some(&intruder),
-            Some(&json!({
+            &intruder,
+            json!({
                 "beneficiary": { "for": "audience", "audience": "job_seekers" },
                 "seats": 5,
                 "until": "2027-04-12T10:00:00Z",
-            })),
+            }),
         )
         .await?;
-    assert_eq!(reserve.status, StatusCode::NOT_FOUND, "{reserve:?}");
+    reserve.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(reserve.json["code"], "unknown-session", "{reserve:?}");
     assert_eq!(week.messages_in_log().await, before, "nothing recorded");
 
     unreadable(&reads.get(&registration_path, &intruder).await?, "after");
     unreadable(&reads.get(&participant_path, &intruder).await?, "after");
-    let listed = reads
-        .get(
-            &format!("/registrations?session={session}&{caught_up}"),
-            &intruder,
-        )
-        .await?;
+    let session_list = format!("/registrations?session={session}&{caught_up}");
+    let listed = reads.get(&session_list, &intruder).await?;
     assert!(
         !listed.text.contains(&camille),
         "the session's list is not the intruder's: {listed:?}"
     );
-    let still = reads.get(&registration_path, &adviser).await?;
-    assert_eq!(still.status, StatusCode::OK, "{still:?}");
+    let still = reads.read(&registration_path, &adviser).await?;
     assert_eq!(still.json["status"], "confirmed");
     Ok(())
 }

@@ -21,6 +21,7 @@ use proto::taxonomy::Audience;
 use proto::values::Reason;
 use serde_json::{Value, json};
 use tests::TestNats;
+use tests::desk::{request, send};
 use tests::week::{Week, eventually, organiser, partner_id, tuesday};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -227,6 +228,8 @@ impl Hooks {
         Ok(())
     }
 
+    /// Sends `method path` as `secret`, with `body` as JSON when given: the status and the
+    /// body as JSON.
     async fn send(
         &self,
         method: Method,
@@ -237,25 +240,23 @@ impl Hooks {
         let Some(app) = &self.app else {
             anyhow::bail!("the gateway is stopped");
         };
-        let mut request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
-            .header("idempotency-key", uuid::Uuid::new_v4().to_string());
-        let body = match body {
-            Some(body) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(body.to_string())
-            }
-            None => Body::empty(),
-        };
-        let response = app.clone().oneshot(request.body(body)?).await?;
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await?;
-        Ok((
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        ))
+        let answer = send(app, request(method, path, Some(secret), body.as_ref())?).await?;
+        Ok((answer.status, answer.json))
+    }
+
+    /// `GET path` as `secret`: the status and the body as JSON.
+    async fn get(&self, path: &str, secret: &str) -> anyhow::Result<(StatusCode, Value)> {
+        self.send(Method::GET, path, secret, None).await
+    }
+
+    /// `secret` deletes the subscription `hook`: the status and the body as JSON.
+    async fn delete(
+        &self,
+        hook: impl std::fmt::Display,
+        secret: &str,
+    ) -> anyhow::Result<(StatusCode, Value)> {
+        let path = format!("/webhooks/{hook}/delete");
+        self.send(Method::POST, &path, secret, None).await
     }
 
     /// Subscribes through HTTP; returns the subscription and its secret.
@@ -393,24 +394,15 @@ async fn every_delivery_arrives_signed_across_a_restart_and_a_failing_receiver()
         "the subscriptions' requests are remembered ({stored})"
     );
     let extra = made["subscription"].as_str().unwrap_or_default();
-    let (status, deleted) = hooks
-        .send(
-            Method::POST,
-            &format!("/webhooks/{extra}/delete"),
-            &ml_key,
-            None,
-        )
-        .await?;
+    let (status, deleted) = hooks.delete(&extra, &ml_key).await?;
     assert_eq!(status, StatusCode::OK, "{deleted}");
 
     // The secret is never shown again; another partner's subscription does not exist for it.
-    let (status, listed) = hooks.send(Method::GET, "/webhooks", &ml_key, None).await?;
+    let (status, listed) = hooks.get("/webhooks", &ml_key).await?;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(listed["items"][0]["subscription"], ml_hook.as_str());
-    let (status, one) = hooks
-        .send(Method::GET, &format!("/webhooks/{ml_hook}"), &ml_key, None)
-        .await?;
+    let (status, one) = hooks.get(&format!("/webhooks/{ml_hook}"), &ml_key).await?;
     assert_eq!(status, StatusCode::OK);
     for shown in [&listed, &one] {
         assert!(!shown.to_string().contains(&ml_secret), "{shown}");
@@ -420,21 +412,12 @@ async fn every_delivery_arrives_signed_across_a_restart_and_a_failing_receiver()
         format!("/webhooks/{ml_hook}"),
         format!("/webhooks/{ml_hook}/deliveries"),
     ] {
-        let (status, _) = hooks.send(Method::GET, &path, &ft_key, None).await?;
+        let (status, _) = hooks.get(&path, &ft_key).await?;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
-    let (status, _) = hooks
-        .send(
-            Method::POST,
-            &format!("/webhooks/{ml_hook}/delete"),
-            &ft_key,
-            None,
-        )
-        .await?;
+    let (status, _) = hooks.delete(&ml_hook, &ft_key).await?;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = hooks
-        .send(Method::GET, "/webhooks", &organiser_key, None)
-        .await?;
+    let (status, _) = hooks.get("/webhooks", &organiser_key).await?;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, refused) = hooks
         .send(
@@ -511,12 +494,7 @@ async fn every_delivery_arrives_signed_across_a_restart_and_a_failing_receiver()
     .await?;
     eventually("the mission locale's move retried", || async {
         let (_, page) = hooks
-            .send(
-                Method::GET,
-                &format!("/webhooks/{ml_hook}/deliveries"),
-                &ml_key,
-                None,
-            )
+            .get(&format!("/webhooks/{ml_hook}/deliveries"), &ml_key)
             .await?;
         let retried = page["items"].as_array().is_some_and(|items| {
             items.iter().any(|d| {
@@ -652,22 +630,15 @@ async fn every_delivery_arrives_signed_across_a_restart_and_a_failing_receiver()
 
     // The delivery log: all delivered, the moved one after a 500.
     let (status, page) = hooks
-        .send(
-            Method::GET,
-            &format!("/webhooks/{ml_hook}/deliveries?limit=2"),
-            &ml_key,
-            None,
-        )
+        .get(&format!("/webhooks/{ml_hook}/deliveries?limit=2"), &ml_key)
         .await?;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["items"].as_array().map(Vec::len), Some(2));
     let next = page["next"].as_str().unwrap_or_default().to_owned();
     let (_, rest) = hooks
-        .send(
-            Method::GET,
+        .get(
             &format!("/webhooks/{ml_hook}/deliveries?limit=200&after={next}"),
             &ml_key,
-            None,
         )
         .await?;
     let mut all: Vec<Value> = page["items"].as_array().cloned().unwrap_or_default();
@@ -684,16 +655,9 @@ async fn every_delivery_arrives_signed_across_a_restart_and_a_failing_receiver()
     }));
 
     // Deleted, a subscription is heard of no more.
-    let (status, _) = hooks
-        .send(
-            Method::POST,
-            &format!("/webhooks/{ft_hook}/delete"),
-            &ft_key,
-            None,
-        )
-        .await?;
+    let (status, _) = hooks.delete(&ft_hook, &ft_key).await?;
     assert_eq!(status, StatusCode::OK);
-    let (_, listed) = hooks.send(Method::GET, "/webhooks", &ft_key, None).await?;
+    let (_, listed) = hooks.get("/webhooks", &ft_key).await?;
     assert_eq!(listed["items"], json!([]));
     assert!(
         hooks

@@ -56,6 +56,22 @@ fn run_to_end(data_dir: &Path, args: &[&str]) -> Result<Output> {
         .with_context(|| format!("cannot run semaine {args:?}"))
 }
 
+/// `semaine <args>` run to its end on a new, empty data directory, which must succeed: its
+/// stdout (an error shows the exit, the stdout and the stderr).
+fn succeeded(args: &[&str]) -> Result<String> {
+    let data_dir = tempfile::tempdir()?;
+    let output = run_to_end(data_dir.path(), args)?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    ensure!(
+        output.status.success(),
+        "semaine {} exited with {}; stdout:\n{stdout}\nstderr:\n{}",
+        args.join(" "),
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(stdout)
+}
+
 /// A running `semaine up`: its stdout line by line, its stderr kept for failure messages.
 /// Dropped before it exited (a failed assertion), it is stopped: SIGTERM, then SIGKILL.
 struct Up {
@@ -149,6 +165,19 @@ impl Up {
     /// Everything the process wrote on stdout after the lines already seen, once it exited.
     fn rest_of_stdout(&mut self) -> Vec<String> {
         self.stdout.iter().collect()
+    }
+
+    /// Sends SIGTERM and expects a clean exit within [`EXIT_WAIT`]; an error names `what` and
+    /// shows the exit and the stderr otherwise.
+    fn stop_cleanly(&mut self, what: &str) -> Result<()> {
+        self.terminate()?;
+        let status = self.wait_for_exit(EXIT_WAIT)?;
+        ensure!(
+            status.is_some_and(|s| s.success()),
+            "{what}: exit {status:?}; stderr:\n{}",
+            self.stop_and_collect_stderr()
+        );
+        Ok(())
     }
 
     /// Its stderr, once it exited (stopping it first if it has not).
@@ -312,15 +341,7 @@ fn up_runs_until_sigterm_then_stops_its_nats_server() -> Result<()> {
 
 #[test]
 fn rebuild_all_replays_every_projection_and_exits() -> Result<()> {
-    let data_dir = tempfile::tempdir()?;
-    let output = run_to_end(data_dir.path(), &["rebuild", "all"])?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    ensure!(
-        output.status.success(),
-        "semaine rebuild all exited with {}; stdout:\n{stdout}\nstderr:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = succeeded(&["rebuild", "all"])?;
     ensure!(
         stdout.contains("messages applied"),
         "no count of applied messages: {stdout}"
@@ -346,14 +367,7 @@ fn rebuilding_an_unknown_projection_is_refused_by_name() -> Result<()> {
 
 #[test]
 fn projections_lists_what_is_registered_and_exits() -> Result<()> {
-    let data_dir = tempfile::tempdir()?;
-    let output = run_to_end(data_dir.path(), &["projections"])?;
-    ensure!(
-        output.status.success(),
-        "semaine projections exited with {}; stderr:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeeded(&["projections"])?;
     Ok(())
 }
 
@@ -388,13 +402,7 @@ fn up_with_the_demo_shows_a_week_with_confirmed_venues() -> Result<()> {
             console.contains(&format!("http://{http}/console/editions/")),
             "{run} run: the console is announced at {console:?}, the gateway listens on {http}"
         );
-        up.terminate()?;
-        let status = up.wait_for_exit(EXIT_WAIT)?;
-        ensure!(
-            status.is_some_and(|s| s.success()),
-            "{run} run: exit {status:?}; stderr:\n{}",
-            up.stop_and_collect_stderr()
-        );
+        up.stop_cleanly(&format!("{run} run"))?;
     }
     Ok(())
 }
@@ -510,11 +518,7 @@ fn a_damaged_or_deleted_read_model_is_replayed_at_start() -> Result<()> {
     for _ in 0..9 {
         up.wait_for_line("lieu confirmé", Duration::from_secs(5))?;
     }
-    up.terminate()?;
-    ensure!(
-        up.wait_for_exit(EXIT_WAIT)?.is_some_and(|s| s.success()),
-        "the first run did not stop cleanly"
-    );
+    up.stop_cleanly("the first run")?;
 
     let projections = data_dir.path().join("projections");
     for file in ["conf", "db"] {
@@ -552,13 +556,7 @@ fn a_damaged_or_deleted_read_model_is_replayed_at_start() -> Result<()> {
         });
     ensure!(set_aside, "the damaged catalogue store was not kept aside");
     ensure!(up.child.try_wait()?.is_none(), "semaine stopped on its own");
-    up.terminate()?;
-    let status = up.wait_for_exit(EXIT_WAIT)?;
-    ensure!(
-        status.is_some_and(|s| s.success()),
-        "exit {status:?}; stderr:\n{}",
-        up.stop_and_collect_stderr()
-    );
+    up.stop_cleanly("semaine up")?;
     Ok(())
 }
 
@@ -579,13 +577,7 @@ fn up_only_runs_the_parts_it_is_given() -> Result<()> {
         !data_dir.path().join("projections").exists(),
         "a gateway alone opened the read models' stores"
     );
-    gateway.terminate()?;
-    ensure!(
-        gateway
-            .wait_for_exit(EXIT_WAIT)?
-            .is_some_and(|s| s.success()),
-        "the gateway did not stop cleanly"
-    );
+    gateway.stop_cleanly("the gateway")?;
 
     let mut processes = Up::start_with(data_dir.path(), &["up", "--only", "processes"])?;
     let http = processes.wait_for_line("HTTP", BANNER_WAIT)?;
@@ -594,12 +586,6 @@ fn up_only_runs_the_parts_it_is_given() -> Result<()> {
     ensure!(running.contains("agenda-keeper"), "{running}");
     let projections = processes.wait_for_line("projections", Duration::from_secs(5))?;
     ensure!(projections.contains("none yet"), "{projections}");
-    processes.terminate()?;
-    ensure!(
-        processes
-            .wait_for_exit(EXIT_WAIT)?
-            .is_some_and(|s| s.success()),
-        "the processes did not stop cleanly"
-    );
+    processes.stop_cleanly("the processes")?;
     Ok(())
 }
