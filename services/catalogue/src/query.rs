@@ -241,13 +241,15 @@ impl Trees {
             return Ok(None);
         };
         // Written before the session, on the same subject.
-        let Some(event) = Self::row::<EventRow>(&self.events, EVENTS, session.event.0.as_bytes())?
+        let scheduled = &session.scheduled;
+        let Some(event) =
+            Self::row::<EventRow>(&self.events, EVENTS, scheduled.event.0.as_bytes())?
         else {
             return Ok(None);
         };
         let edition =
-            Self::row::<EditionRow>(&self.editions, EDITIONS, session.edition.0.as_bytes())?;
-        let venue = Self::row::<VenueRow>(&self.venues, VENUES, session.venue.0.as_bytes())?;
+            Self::row::<EditionRow>(&self.editions, EDITIONS, scheduled.edition.0.as_bytes())?;
+        let venue = Self::row::<VenueRow>(&self.venues, VENUES, scheduled.venue.0.as_bytes())?;
         let seats = Self::row::<SeatsRow>(&self.seats, SEATS, key)?.unwrap_or_default();
         Ok(Some(SessionView::merge(
             id,

@@ -1,5 +1,5 @@
 //! Unit tests of the fold and the queries, without NATS: stored events built here (given events)
-//! are folded into memory through the same [`Rows`] trait the runner's view implements, in
+//! are folded into memory through the same [`catalogue::shared::Rows`] trait the runner's view implements, in
 //! several orders across streams, then written to a temporary sled store and read (then rows).
 //! The calendar and the CSV are read back by an iCalendar parser and a CSV reader.
 
@@ -23,34 +23,9 @@ use proto::{Actor, EventEnvelope, StoredEvent};
 use uuid::Uuid;
 
 use crate::fold::fold;
-use crate::rows::{Rows, Scope};
+use crate::rows::Scope;
 use crate::*;
-
-/// The rows folded so far, in memory.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct Memory(BTreeMap<(&'static str, Vec<u8>), Vec<u8>>);
-
-impl Rows for Memory {
-    fn get(&self, tree: &'static str, key: &[u8]) -> Option<Vec<u8>> {
-        self.0.get(&(tree, key.to_vec())).cloned()
-    }
-
-    fn put(&mut self, tree: &'static str, key: Vec<u8>, value: Vec<u8>) {
-        self.0.insert((tree, key), value);
-    }
-
-    fn remove(&mut self, tree: &'static str, key: Vec<u8>) {
-        self.0.remove(&(tree, key));
-    }
-
-    fn scan(&self, tree: &'static str, prefix: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
-        self.0
-            .iter()
-            .filter(|((t, key), _)| *t == tree && key.starts_with(prefix))
-            .map(|((_, key), value)| (key.clone(), value.clone()))
-            .collect()
-    }
-}
+use catalogue::shared::Memory;
 
 const ALL: Scope = Scope {
     identities: true,
@@ -59,28 +34,13 @@ const ALL: Scope = Scope {
     jobdating: true,
 };
 
-impl Memory {
-    fn folded<'a>(scope: Scope, events: impl IntoIterator<Item = &'a StoredEvent>) -> Self {
-        let mut memory = Self::default();
-        for event in events {
-            fold(&mut memory, scope, event).expect("applies");
-        }
-        memory
+/// The rows of `events` a view with `scope` keeps, folded into memory in their order.
+fn folded<'a>(scope: Scope, events: impl IntoIterator<Item = &'a StoredEvent>) -> Memory {
+    let mut memory = Memory::default();
+    for event in events {
+        fold(&mut memory, scope, event).expect("applies");
     }
-
-    fn db(&self) -> sled::Db {
-        let db = sled::Config::new()
-            .temporary(true)
-            .open()
-            .expect("temporary store");
-        for ((tree, key), value) in &self.0 {
-            db.open_tree(tree)
-                .expect("tree")
-                .insert(key.as_slice(), value.as_slice())
-                .expect("insert");
-        }
-        db
-    }
+    memory
 }
 
 /// 12 April 2027 at `hour` UTC, plus `day` days.
@@ -386,15 +346,11 @@ fn orders() -> Vec<Vec<StoredEvent>> {
 /// Folds every order and checks they agree; the store of the first.
 fn world(scope: Scope) -> sled::Db {
     let all = orders();
-    let first = Memory::folded(scope, &all[0]);
+    let first = folded(scope, &all[0]);
     for order in &all[1..] {
-        assert_eq!(
-            Memory::folded(scope, order),
-            first,
-            "the order changed the rows"
-        );
+        assert_eq!(folded(scope, order), first, "the order changed the rows");
     }
-    first.db()
+    first.db().expect("temporary store")
 }
 
 #[test]
@@ -524,7 +480,9 @@ fn an_edition_lists_its_registrations_across_sessions_page_by_page() {
             Seats::Confirmed(registered(n, "ft", 1, Audience::JobSeekers)),
         ));
     }
-    let db = Memory::folded(PartnerView::SCOPE, &events).db();
+    let db = folded(PartnerView::SCOPE, &events)
+        .db()
+        .expect("temporary store");
     let expected: Vec<RegistrationId> = [1, 2, 3, 4]
         .into_iter()
         .chain(10..22)
@@ -848,11 +806,7 @@ fn the_subjects_the_runner_skips_change_no_view() {
         let read = history
             .iter()
             .filter(|e| crate::fold::reads(scope, &e.envelope.aggregate));
-        assert_eq!(
-            Memory::folded(scope, read),
-            Memory::folded(scope, &history),
-            "{scope:?}"
-        );
+        assert_eq!(folded(scope, read), folded(scope, &history), "{scope:?}");
     }
     // The filter is not vacuous: the agendas are skipped, every context the views read is not.
     assert!(!crate::fold::reads(ALL, &agenda_event().envelope.aggregate));
@@ -887,7 +841,7 @@ fn another_events_facts_about_a_session_are_refused_and_change_no_row() {
         },
     })));
     for scope in [ALL, PartnerView::SCOPE, VenueView::SCOPE, Statistics::SCOPE] {
-        let before = Memory::folded(scope, &history);
+        let before = folded(scope, &history);
         let foreign = [
             scheduled(S1, tue(15), tue(16)),
             Programme::SessionCancelled(event::SessionCancelled {
@@ -932,8 +886,8 @@ fn an_erasure_is_kept_with_who_asked_and_why_in_the_partner_view_only() {
         at(9, 10),
         ErasureReason::Retention,
     );
-    let memory = Memory::folded(PartnerView::SCOPE, [&by_partner, &later]);
-    let db = memory.db();
+    let memory = folded(PartnerView::SCOPE, [&by_partner, &later]);
+    let db = memory.db().expect("temporary store");
     let row = crate::partners::erasure(&db, participant)
         .expect("reads")
         .expect("kept");
@@ -952,7 +906,9 @@ fn an_erasure_is_kept_with_who_asked_and_why_in_the_partner_view_only() {
         at(3, 10),
         ErasureReason::Request,
     );
-    let db = Memory::folded(PartnerView::SCOPE, [&by_organiser]).db();
+    let db = folded(PartnerView::SCOPE, [&by_organiser])
+        .db()
+        .expect("temporary store");
     let row = crate::partners::erasure(&db, participant)
         .expect("reads")
         .expect("kept");
@@ -963,6 +919,6 @@ fn an_erasure_is_kept_with_who_asked_and_why_in_the_partner_view_only() {
     );
     for scope in [VenueView::SCOPE, Statistics::SCOPE] {
         assert!(!crate::fold::reads(scope, &by_partner.envelope.aggregate));
-        assert_eq!(Memory::folded(scope, [&by_partner]), Memory::default());
+        assert_eq!(folded(scope, [&by_partner]), Memory::default());
     }
 }
