@@ -3,15 +3,16 @@
 //! the same way, so the way is written once, here.
 //!
 //! - [`Rows`]: where a fold reads and writes its rows, [`projection::View`] in the runner and
-//!   [`Memory`] in the unit tests; [`read`] and [`write()`] a JSON row, [`decode`] an event.
+//!   `testing::Memory` in the unit tests; [`read`] and [`write()`] a JSON row, [`decode`] an
+//!   event.
 //! - [`Aggregate`]: a stored event's aggregate, read from its subject, by which a fold routes it.
 //! - [`Scheduled`]: a session's facts as the scheduling context tells them, in the
 //!   [`SESSIONS`] tree, with the fold of the programme's session events into them
 //!   ([`schedule`], [`SessionMove`], [`change_session`]). What a read model keeps beside them
 //!   (the catalogue its venue's answer, the views the hosting requests from the venues' own
 //!   stream) and its indexes stay its own.
-
-use std::collections::BTreeMap;
+//! - `testing` (with the `testing` feature, and in the catalogue's own tests): what the read
+//!   models' unit tests share.
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
@@ -27,6 +28,9 @@ use uuid::Uuid;
 
 use projection::Rejected;
 
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
 /// Events of the programmes: event id → the read model's event row, which names the event's
 /// `edition`. From `sched.event.<id>`.
 pub const EVENTS: &str = "events";
@@ -34,8 +38,8 @@ pub const EVENTS: &str = "events";
 /// `sched.event.<id>`.
 pub const SESSIONS: &str = "sessions";
 
-/// Where a fold reads and writes its rows: a [`projection::View`] in the runner, [`Memory`] in
-/// the unit tests.
+/// Where a fold reads and writes its rows: a [`projection::View`] in the runner, memory in the
+/// unit tests (`testing::Memory`).
 pub trait Rows {
     /// The value at `key` in `tree`, with the writes made so far.
     fn get(&self, tree: &'static str, key: &[u8]) -> Option<Vec<u8>>;
@@ -63,44 +67,6 @@ impl Rows for projection::View<'_> {
 
     fn scan(&self, tree: &'static str, prefix: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
         self.scan_prefix(tree, prefix)
-    }
-}
-
-/// The rows folded so far, in memory: what the unit tests fold into, without NATS.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Memory(pub BTreeMap<(&'static str, Vec<u8>), Vec<u8>>);
-
-impl Rows for Memory {
-    fn get(&self, tree: &'static str, key: &[u8]) -> Option<Vec<u8>> {
-        self.0.get(&(tree, key.to_vec())).cloned()
-    }
-
-    fn put(&mut self, tree: &'static str, key: Vec<u8>, value: Vec<u8>) {
-        self.0.insert((tree, key), value);
-    }
-
-    fn remove(&mut self, tree: &'static str, key: Vec<u8>) {
-        self.0.remove(&(tree, key));
-    }
-
-    fn scan(&self, tree: &'static str, prefix: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
-        self.0
-            .iter()
-            .filter(|((t, key), _)| *t == tree && key.starts_with(prefix))
-            .map(|((_, key), value)| (key.clone(), value.clone()))
-            .collect()
-    }
-}
-
-impl Memory {
-    /// A temporary sled store holding these rows, as the runner would have written them.
-    pub fn db(&self) -> Result<sled::Db, sled::Error> {
-        let db = sled::Config::new().temporary(true).open()?;
-        for ((tree, key), value) in &self.0 {
-            db.open_tree(tree)?
-                .insert(key.as_slice(), value.as_slice())?;
-        }
-        Ok(db)
     }
 }
 

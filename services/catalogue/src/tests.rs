@@ -4,6 +4,7 @@
 
 use jiff::Timestamp;
 use jiff::civil::{DateTime, date};
+use proto::StoredEvent;
 use proto::contract::EventContract;
 use proto::registration::session::{self as seats, Event as Seats};
 use proto::registration::{
@@ -14,11 +15,10 @@ use proto::scheduling::event::{self, About, Event as Programme};
 use proto::taxonomy::{Audience, EventKind, Theme, VenueKind};
 use proto::values::*;
 use proto::venues::{self as venue, Event as Venue};
-use proto::{Actor, EventEnvelope, StoredEvent};
 use uuid::Uuid;
 
 use crate::fold::fold;
-use crate::shared::Memory;
+use crate::shared::testing::{self, Memory, name, paris};
 use crate::*;
 
 /// The rows of `events`, folded into memory in their order.
@@ -31,38 +31,11 @@ fn folded<'a>(events: impl IntoIterator<Item = &'a StoredEvent>) -> Memory {
 }
 
 fn stored(aggregate: String, event: impl EventContract) -> StoredEvent {
-    let encoded = event.encode().expect("encodes");
-    StoredEvent {
-        envelope: EventEnvelope {
-            id: Uuid::now_v7(),
-            aggregate,
-            occurred_at: time::OffsetDateTime::UNIX_EPOCH,
-            correlation_id: Uuid::nil(),
-            causation_id: Uuid::nil(),
-            idempotency_key: None,
-            actor: Actor::System {
-                component: "test".into(),
-            },
-        },
-        event_type: encoded.event_type.into(),
-        version: encoded.version,
-        data: encoded.data,
-    }
-}
-
-fn name(text: &str) -> Name {
-    Name::parse(text).expect("valid name")
+    testing::stored(aggregate, time::OffsetDateTime::UNIX_EPOCH, event)
 }
 
 fn reason(text: &str) -> Reason {
     Reason::parse(text).expect("valid reason")
-}
-
-fn paris(local: DateTime) -> Timestamp {
-    local
-        .to_zoned(TimeZoneName::paris().zone())
-        .expect("exists")
-        .timestamp()
 }
 
 const PUBLIC: EditionId = EditionId(Uuid::from_u128(0xe1));
@@ -91,18 +64,7 @@ fn event_subject(id: EventId) -> String {
 }
 
 fn scheduled(session: SessionId, venue: VenueId, starts: DateTime, ends: DateTime) -> Programme {
-    Programme::SessionScheduled(event::SessionScheduled {
-        session,
-        request: 1,
-        venue,
-        room: RoomId::parse("salle").expect("valid"),
-        starts_local: starts,
-        ends_local: ends,
-        time_zone: TimeZoneName::paris(),
-        starts_at: paris(starts),
-        ends_at: paris(ends),
-        capacity_wanted: 10,
-    })
+    testing::scheduled(session, venue, starts, ends, 10)
 }
 
 fn confirmed(session: SessionId, request: u32, capacity: u32) -> Programme {
@@ -128,19 +90,7 @@ fn about(kind: EventKind, title: &str, themes: Vec<Theme>, audiences: Vec<Audien
 
 /// The `SCHEDULING` stream, in its order.
 fn scheduling() -> Vec<StoredEvent> {
-    let created = |id: EditionId| {
-        stored(
-            edition_subject(id),
-            Edition::Created(edition::Created {
-                name: name("Semaine des métiers du social — Hautes-Alpes 2027"),
-                territory: DepartementCode::parse("05").expect("valid"),
-                first_day: date(2027, 4, 12),
-                last_day: date(2027, 4, 23),
-                time_zone: TimeZoneName::paris(),
-                organisers: vec![OrganiserId::parse("dep-05").expect("valid")],
-            }),
-        )
-    };
+    let created = |id: EditionId| stored(edition_subject(id), testing::created());
     let mut workshop = about(
         EventKind::Workshop,
         "Atelier petite enfance",

@@ -5,27 +5,24 @@
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
 use jiff::civil::{DateTime, date};
-use proto::contract::EventContract;
 use proto::registration::partner::{self, PartnerKind};
 use proto::registration::session::{self as seats, Event as Seats};
 use proto::registration::{
     AgeBand, Attendee, CancelledBy, ParticipantId, Profile, RegistrationId, SealedIdentity,
     SessionFacts,
 };
-use proto::scheduling::edition::{self, Event as Edition};
 use proto::scheduling::event::{self, About, Event as Programme};
 use proto::taxonomy::{Audience, EventKind, Theme, VenueKind};
 use proto::values::*;
 use proto::venues::{self as venue, Event as Venue};
-use proto::{Actor, EventEnvelope, StoredEvent};
+use proto::{Actor, StoredEvent};
 use uuid::Uuid;
 
 use crate::fold::fold;
 use crate::rows::Scope;
 use crate::*;
-use catalogue::shared::Memory;
+use catalogue::shared::testing::{self, Memory, name, paris, stored};
 
 const ALL: Scope = Scope {
     identities: true,
@@ -49,37 +46,6 @@ fn at(day: i64, hour: u8) -> time::OffsetDateTime {
         + time::Duration::seconds(1_807_488_000 + day * 86_400 + i64::from(hour) * 3_600)
 }
 
-fn stored(aggregate: String, when: time::OffsetDateTime, event: impl EventContract) -> StoredEvent {
-    let encoded = event.encode().expect("encodes");
-    StoredEvent {
-        envelope: EventEnvelope {
-            id: Uuid::now_v7(),
-            aggregate,
-            occurred_at: when,
-            correlation_id: Uuid::nil(),
-            causation_id: Uuid::nil(),
-            idempotency_key: None,
-            actor: Actor::System {
-                component: "test".into(),
-            },
-        },
-        event_type: encoded.event_type.into(),
-        version: encoded.version,
-        data: encoded.data,
-    }
-}
-
-fn name(text: &str) -> Name {
-    Name::parse(text).expect("valid name")
-}
-
-fn paris(local: DateTime) -> Timestamp {
-    local
-        .to_zoned(TimeZoneName::paris().zone())
-        .expect("exists")
-        .timestamp()
-}
-
 const EDITION: EditionId = EditionId(Uuid::from_u128(0xe1));
 const WORKSHOP: EventId = EventId(Uuid::from_u128(0xa1));
 const GAP: VenueId = VenueId(Uuid::from_u128(0xb1));
@@ -97,18 +63,7 @@ fn wed(h: i8) -> DateTime {
 }
 
 fn scheduled(session: SessionId, starts: DateTime, ends: DateTime) -> Programme {
-    Programme::SessionScheduled(event::SessionScheduled {
-        session,
-        request: 1,
-        venue: GAP,
-        room: RoomId::parse("salle").expect("valid"),
-        starts_local: starts,
-        ends_local: ends,
-        time_zone: TimeZoneName::paris(),
-        starts_at: paris(starts),
-        ends_at: paris(ends),
-        capacity_wanted: 3,
-    })
+    testing::scheduled(session, GAP, starts, ends, 3)
 }
 
 /// The `SCHEDULING` stream.
@@ -118,14 +73,7 @@ fn scheduling() -> Vec<StoredEvent> {
         stored(
             format!("sched.edition.{EDITION}"),
             at(0, 7),
-            Edition::Created(edition::Created {
-                name: name("Semaine des métiers du social — Hautes-Alpes 2027"),
-                territory: DepartementCode::parse("05").expect("valid"),
-                first_day: date(2027, 4, 12),
-                last_day: date(2027, 4, 23),
-                time_zone: TimeZoneName::paris(),
-                organisers: vec![OrganiserId::parse("dep-05").expect("valid")],
-            }),
+            testing::created(),
         ),
         w(Programme::Added(event::Added {
             edition: EDITION,
