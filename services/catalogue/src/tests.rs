@@ -12,9 +12,8 @@ use proto::registration::{
 };
 use proto::scheduling::edition::{self, Event as Edition};
 use proto::scheduling::event::{self, About, Event as Programme};
-use proto::taxonomy::{Audience, EventKind, Theme, VenueKind};
+use proto::taxonomy::{Audience, EventKind, Theme};
 use proto::values::*;
-use proto::venues::{self as venue, Event as Venue};
 use uuid::Uuid;
 
 use crate::fold::fold;
@@ -166,34 +165,9 @@ fn scheduling() -> Vec<StoredEvent> {
 /// The `VENUES` stream, in its order.
 fn venues() -> Vec<StoredEvent> {
     let registered = |id: VenueId, town: &str, insee: &str, postcode: &str| {
-        stored(
-            format!("venue.venue.{id}"),
-            Venue::Registered(Box::new(venue::Register {
-                name: name(&format!("Lieu de {town}")),
-                kind: VenueKind::Ehpad,
-                address: venue::Address {
-                    street: name("1 rue des Alpes"),
-                    postcode: venue::Postcode::try_from(postcode.to_owned()).expect("valid"),
-                    town: name(town),
-                    insee_code: InseeCode::parse(insee).expect("valid"),
-                },
-                contact: venue::Contact {
-                    name: name("Accueil"),
-                    email: None,
-                    phone: None,
-                },
-                accessibility: venue::Accessibility::default(),
-                equipment: Vec::new(),
-                rooms: vec![venue::Room {
-                    id: RoomId::parse("salle").expect("valid"),
-                    name: name("Salle polyvalente"),
-                    max_capacity: 30,
-                }],
-                opening_hours: Vec::new(),
-                closed_periods: Vec::new(),
-                time_zone: TimeZoneName::paris(),
-            })),
-        )
+        let venue_name = format!("Lieu de {town}");
+        let registered = testing::registered(&venue_name, "1 rue des Alpes", postcode, town, insee);
+        stored(format!("venue.venue.{id}"), registered)
     };
     vec![
         registered(GAP, "Gap", "05061", "05000"),

@@ -13,7 +13,7 @@ use proto::registration::{
     SessionFacts,
 };
 use proto::scheduling::event::{self, About, Event as Programme};
-use proto::taxonomy::{Audience, EventKind, Theme, VenueKind};
+use proto::taxonomy::{Audience, EventKind, Theme};
 use proto::values::*;
 use proto::venues::{self as venue, Event as Venue};
 use proto::{Actor, StoredEvent};
@@ -108,31 +108,13 @@ fn venues() -> Vec<StoredEvent> {
         })
     };
     vec![
-        v(Venue::Registered(Box::new(venue::Register {
-            name: name("EHPAD Les Marronniers"),
-            kind: VenueKind::Ehpad,
-            address: venue::Address {
-                street: name("12 rue des Alpes"),
-                postcode: venue::Postcode::try_from("05000".to_owned()).expect("valid"),
-                town: name("Gap"),
-                insee_code: InseeCode::parse("05061").expect("valid"),
-            },
-            contact: venue::Contact {
-                name: name("Accueil"),
-                email: None,
-                phone: None,
-            },
-            accessibility: venue::Accessibility::default(),
-            equipment: Vec::new(),
-            rooms: vec![venue::Room {
-                id: RoomId::parse("salle").expect("valid"),
-                name: name("Salle"),
-                max_capacity: 30,
-            }],
-            opening_hours: Vec::new(),
-            closed_periods: Vec::new(),
-            time_zone: TimeZoneName::paris(),
-        }))),
+        v(testing::registered(
+            "EHPAD Les Marronniers",
+            "12 rue des Alpes",
+            "05000",
+            "Gap",
+            "05061",
+        )),
         v(asked(S1, tue(9), tue(11))),
         v(asked(S2, wed(14), wed(16))),
         v(Venue::HostingConfirmed(venue::HostingCapacity {

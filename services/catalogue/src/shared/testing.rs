@@ -1,6 +1,6 @@
 //! What the read models' unit tests share (the `testing` feature, which the `views` crate's
 //! dev-dependency turns on): rows folded into [`Memory`] without NATS, a [`stored`] event as the
-//! log gives it, and the programme's events the tests build ([`created`], [`scheduled`]).
+//! log gives it, and the events the tests build ([`created`], [`scheduled`], [`registered`]).
 
 use std::collections::BTreeMap;
 
@@ -9,7 +9,11 @@ use jiff::civil::{DateTime, date};
 use proto::contract::EventContract;
 use proto::scheduling::edition::{Created, Event as Edition};
 use proto::scheduling::event::{Event as Programme, SessionScheduled};
-use proto::values::{DepartementCode, Name, OrganiserId, RoomId, SessionId, TimeZoneName, VenueId};
+use proto::taxonomy::VenueKind;
+use proto::values::{
+    DepartementCode, InseeCode, Name, OrganiserId, RoomId, SessionId, TimeZoneName, VenueId,
+};
+use proto::venues::{self as venue, Event as Venue};
 use proto::{Actor, EventEnvelope, StoredEvent};
 use uuid::Uuid;
 
@@ -139,4 +143,43 @@ pub fn scheduled(
         ends_at: paris(ends),
         capacity_wanted,
     })
+}
+
+/// The registration of an EHPAD named `name` at `street`, `postcode` `town` (INSEE code
+/// `insee`), in Paris' zone, with one room: `salle`, "Salle polyvalente", 30 seats.
+///
+/// # Panics
+/// When a value is not valid (a test's mistake).
+pub fn registered(
+    venue_name: &str,
+    street: &str,
+    postcode: &str,
+    town: &str,
+    insee: &str,
+) -> Venue {
+    Venue::Registered(Box::new(venue::Register {
+        name: name(venue_name),
+        kind: VenueKind::Ehpad,
+        address: venue::Address {
+            street: name(street),
+            postcode: venue::Postcode::try_from(postcode.to_owned()).expect("valid"),
+            town: name(town),
+            insee_code: InseeCode::parse(insee).expect("valid"),
+        },
+        contact: venue::Contact {
+            name: name("Accueil"),
+            email: None,
+            phone: None,
+        },
+        accessibility: venue::Accessibility::default(),
+        equipment: Vec::new(),
+        rooms: vec![venue::Room {
+            id: RoomId::parse("salle").expect("valid"),
+            name: name("Salle polyvalente"),
+            max_capacity: 30,
+        }],
+        opening_hours: Vec::new(),
+        closed_periods: Vec::new(),
+        time_zone: TimeZoneName::paris(),
+    }))
 }
