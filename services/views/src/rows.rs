@@ -45,48 +45,34 @@ pub(crate) const HOSTING: &str = "hosting";
 /// `reg.participant.<id>`.
 pub(crate) const ERASURES: &str = "erasures";
 
-/// The partner view's trees: the programme, the seats, the registrations and their indexes.
-pub(crate) const PARTNER_TREES: &[&str] = &[
-    EDITIONS,
-    EVENTS,
-    SESSIONS,
-    EDITION_SESSIONS,
-    VENUES,
-    PARTNERS,
-    SEATS,
-    REGISTRATIONS,
-    BY_SESSION,
-    BY_PARTNER,
-    BY_PARTICIPANT,
-    ERASURES,
-];
+/// The trees every view keeps (the programme, the venues, the partners, the seats and the
+/// registrations indexed by session), then `$more`.
+macro_rules! trees {
+    ($($more:expr),* $(,)?) => {
+        &[
+            EDITIONS,
+            EVENTS,
+            SESSIONS,
+            EDITION_SESSIONS,
+            VENUES,
+            PARTNERS,
+            SEATS,
+            REGISTRATIONS,
+            BY_SESSION,
+            $($more),*
+        ]
+    };
+}
 
-/// The venue view's trees: the programme, the seats, the registrations and the hosting requests.
-pub(crate) const VENUE_TREES: &[&str] = &[
-    EDITIONS,
-    EVENTS,
-    SESSIONS,
-    EDITION_SESSIONS,
-    VENUES,
-    PARTNERS,
-    SEATS,
-    REGISTRATIONS,
-    BY_SESSION,
-    HOSTING,
-];
+/// The partner view's trees: the common ones, the indexes by partner and participant, and the
+/// erasures.
+pub(crate) const PARTNER_TREES: &[&str] = trees![BY_PARTNER, BY_PARTICIPANT, ERASURES];
 
-/// The statistics' trees: the programme, the seats and the registrations (without identities),
-/// and the job-dating floors.
-pub(crate) const STATISTICS_TREES: &[&str] = &[
-    EDITIONS,
-    EVENTS,
-    SESSIONS,
-    EDITION_SESSIONS,
-    VENUES,
-    PARTNERS,
-    SEATS,
-    REGISTRATIONS,
-    BY_SESSION,
+/// The venue view's trees: the common ones and the hosting requests.
+pub(crate) const VENUE_TREES: &[&str] = trees![HOSTING];
+
+/// The statistics' trees: the common ones (without identities), and the job-dating floors.
+pub(crate) const STATISTICS_TREES: &[&str] = trees![
     crate::jobdating::JD_FLOORS,
     crate::jobdating::JD_EMPLOYERS,
     crate::jobdating::JD_TABLES,
