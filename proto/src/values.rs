@@ -59,6 +59,15 @@ uuid_id!(
 );
 
 macro_rules! validated_string {
+    // A short slug (the rule of [`slug`] and [`SLUG_PATTERN`]), named `$what` in its refusals.
+    ($(#[$doc:meta])* $name:ident, slug $what:literal) => {
+        validated_string!(
+            $(#[$doc])*
+            $name,
+            |v| slug(v, $what),
+            schema: { "pattern" = SLUG_PATTERN, "minLength" = 1, "maxLength" = 64 }
+        );
+    };
     ($(#[$doc:meta])* $name:ident, $check:expr, schema: { $($key:literal = $value:expr),* $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
@@ -167,27 +176,23 @@ fn text(value: &str, what: &str, min: usize, max: usize) -> Result<(), String> {
 validated_string!(
     /// An organiser (a département, the State's services, a training centre): a short slug.
     OrganiserId,
-    |v| slug(v, "an organiser id"),
-    schema: { "pattern" = SLUG_PATTERN, "minLength" = 1, "maxLength" = 64 }
+    slug "an organiser id"
 );
 validated_string!(
     /// A partner (a France Travail agency, a mission locale, a school…): a short slug.
     PartnerId,
-    |v| slug(v, "a partner id"),
-    schema: { "pattern" = SLUG_PATTERN, "minLength" = 1, "maxLength" = 64 }
+    slug "a partner id"
 );
 validated_string!(
     /// A recruiter of an employer at a job-dating, as the employer labels them (`drh`, `cadre-1`):
     /// a short slug, never a person's name.
     RecruiterId,
-    |v| slug(v, "a recruiter id"),
-    schema: { "pattern" = SLUG_PATTERN, "minLength" = 1, "maxLength" = 64 }
+    slug "a recruiter id"
 );
 validated_string!(
     /// A room of a venue, unique within the venue: a short slug.
     RoomId,
-    |v| slug(v, "a room id"),
-    schema: { "pattern" = SLUG_PATTERN, "minLength" = 1, "maxLength" = 64 }
+    slug "a room id"
 );
 validated_string!(
     /// A name or a title: 1 to 200 characters, one line.

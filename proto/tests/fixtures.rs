@@ -6,7 +6,7 @@
 //! `jobdating/`) with one file per published `Type.vN.json`, holding the
 //! payload. Every type and version a family reads must have its file, and a file of today's
 //! version must read back and write out exactly as committed. A folder this test does not know
-//! fails it, so a fixture can never be silently ignored.
+//! fails it, so a fixture can never be silently ignored. `FAMILIES` lists the families, once.
 //!
 //! `UPDATE_FIXTURES=1` writes the fixture of a new type or version from the samples below; it
 //! never overwrites one: a published fixture is never changed.
@@ -80,6 +80,60 @@ fn check_family<F: EventContract + std::fmt::Debug>(path: &Path, versions: &[(&s
     }
 }
 
+/// An event family with fixtures: its folder, how one of its fixtures is read back
+/// ([`check_family`]), and how its samples make sure each of its types and versions has one
+/// ([`ensure_fixtures`]).
+struct Family {
+    folder: &'static str,
+    check: fn(&Path),
+    ensure: fn(),
+}
+
+/// The family `$family` in folder `$folder`, with its samples `$samples`.
+macro_rules! family {
+    ($folder:literal, $family:ty, $samples:path) => {
+        Family {
+            folder: $folder,
+            check: |path| check_family::<$family>(path, <$family>::VERSIONS),
+            ensure: || ensure_fixtures($folder, <$family>::VERSIONS, $samples()),
+        }
+    };
+}
+
+/// Every event family with fixtures, in the order the contexts depend on one another.
+const FAMILIES: &[Family] = &[
+    family!(
+        "edition",
+        proto::scheduling::edition::Event,
+        samples::editions
+    ),
+    family!("event", proto::scheduling::event::Event, samples::events),
+    family!(
+        "session",
+        proto::scheduling::session::Event,
+        samples::sessions
+    ),
+    family!("venue", proto::venues::Event, samples::venues),
+    family!("seats", proto::registration::session::Event, samples::seats),
+    family!(
+        "agenda",
+        proto::registration::agenda::Event,
+        samples::agendas
+    ),
+    family!(
+        "partner",
+        proto::registration::partner::Event,
+        samples::partners
+    ),
+    family!(
+        "participant",
+        proto::registration::participant::Event,
+        samples::participants
+    ),
+    family!("webhook", proto::webhooks::Event, samples::webhooks),
+    family!("jobdating", proto::jobdating::Event, samples::jobdatings),
+];
+
 #[test]
 fn every_published_encoding_still_reads() {
     let all = fixtures();
@@ -102,49 +156,16 @@ fn every_published_encoding_still_reads() {
                     assert!(event.version >= 1);
                 }
             }
-            "edition" => check_family::<proto::scheduling::edition::Event>(
-                &path,
-                proto::scheduling::edition::Event::VERSIONS,
-            ),
-            "event" => check_family::<proto::scheduling::event::Event>(
-                &path,
-                proto::scheduling::event::Event::VERSIONS,
-            ),
-            "session" => check_family::<proto::scheduling::session::Event>(
-                &path,
-                proto::scheduling::session::Event::VERSIONS,
-            ),
-            "venue" => check_family::<proto::venues::Event>(&path, proto::venues::Event::VERSIONS),
-            "seats" => check_family::<proto::registration::session::Event>(
-                &path,
-                proto::registration::session::Event::VERSIONS,
-            ),
-            "agenda" => check_family::<proto::registration::agenda::Event>(
-                &path,
-                proto::registration::agenda::Event::VERSIONS,
-            ),
-            "partner" => check_family::<proto::registration::partner::Event>(
-                &path,
-                proto::registration::partner::Event::VERSIONS,
-            ),
-            "participant" => check_family::<proto::registration::participant::Event>(
-                &path,
-                proto::registration::participant::Event::VERSIONS,
-            ),
-            "webhook" => {
-                check_family::<proto::webhooks::Event>(&path, proto::webhooks::Event::VERSIONS)
-            }
-            "jobdating" => {
-                check_family::<proto::jobdating::Event>(&path, proto::jobdating::Event::VERSIONS)
-            }
-            other => panic!(
-                "{}: fixtures of `{other}` are not checked; add the family to this test",
-                path.display()
-            ),
+            other => match FAMILIES.iter().find(|f| f.folder == other) {
+                Some(family) => (family.check)(&path),
+                None => panic!(
+                    "{}: fixtures of `{other}` are not checked; add the family to FAMILIES",
+                    path.display()
+                ),
+            },
         }
     }
 }
-
 fn ensure_fixtures<F: EventContract>(family: &str, versions: &[(&str, u16)], samples: Vec<F>) {
     let update = std::env::var_os("UPDATE_FIXTURES").is_some();
     let dir = root().join(family);
@@ -168,52 +189,9 @@ fn ensure_fixtures<F: EventContract>(family: &str, versions: &[(&str, u16)], sam
 
 #[test]
 fn every_type_and_version_has_its_fixture() {
-    ensure_fixtures(
-        "edition",
-        proto::scheduling::edition::Event::VERSIONS,
-        samples::editions(),
-    );
-    ensure_fixtures(
-        "event",
-        proto::scheduling::event::Event::VERSIONS,
-        samples::events(),
-    );
-    ensure_fixtures(
-        "session",
-        proto::scheduling::session::Event::VERSIONS,
-        samples::sessions(),
-    );
-    ensure_fixtures("venue", proto::venues::Event::VERSIONS, samples::venues());
-    ensure_fixtures(
-        "seats",
-        proto::registration::session::Event::VERSIONS,
-        samples::seats(),
-    );
-    ensure_fixtures(
-        "agenda",
-        proto::registration::agenda::Event::VERSIONS,
-        samples::agendas(),
-    );
-    ensure_fixtures(
-        "partner",
-        proto::registration::partner::Event::VERSIONS,
-        samples::partners(),
-    );
-    ensure_fixtures(
-        "participant",
-        proto::registration::participant::Event::VERSIONS,
-        samples::participants(),
-    );
-    ensure_fixtures(
-        "webhook",
-        proto::webhooks::Event::VERSIONS,
-        samples::webhooks(),
-    );
-    ensure_fixtures(
-        "jobdating",
-        proto::jobdating::Event::VERSIONS,
-        samples::jobdatings(),
-    );
+    for family in FAMILIES {
+        (family.ensure)();
+    }
 }
 
 #[test]

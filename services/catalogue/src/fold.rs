@@ -4,25 +4,26 @@
 //! `sched.event.<id>`, `venue.venue.<id>`, `reg.session.<id>`; anything else is ignored), decodes
 //! it with its family's contract, and updates the rows of that stream only (see [`crate::rows`]).
 //! It reads and writes through [`Rows`], which [`projection::View`] implements, so that the unit
-//! tests can fold into memory without NATS.
+//! tests can fold into memory without NATS; the fold of a session's scheduling is the one
+//! [`crate::shared`] gives every read model.
 
 use proto::StoredEvent;
-use proto::contract::EventContract;
 use proto::registration::session::Event as Seats;
 use proto::scheduling::edition::Event as Edition;
 use proto::scheduling::event::Event as Programme;
 use proto::values::{EditionId, EventId, SessionId, VenueId};
 use proto::venues::Event as Venue;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use projection::Rejected;
 
 use crate::rows::{
     BY_EDITION, BY_TIME, EDITIONS, EVENTS, EditionRow, EventRow, REGISTRATIONS, RegistrationRow,
-    SEATS, SESSIONS, SeatsRow, SessionRow, VENUES, VenueRow, edition_position, position,
-    registration_key,
+    SEATS, SeatsRow, SessionRow, VENUES, VenueRow, edition_position, position, registration_key,
+};
+use crate::shared::{
+    Aggregate, Rows, SESSIONS, Scheduled, SessionMove, change_session, decode, read, schedule,
+    write,
 };
 use crate::views::{EditionStatus, VenueStatus};
 
@@ -32,69 +33,12 @@ const EVENT_PREFIX: &str = proto::subjects::EVENTS.prefix;
 const VENUE_PREFIX: &str = proto::subjects::VENUE_RECORDS.prefix;
 const SEATS_PREFIX: &str = proto::subjects::SEATS.prefix;
 
-/// Where the fold reads and writes its rows: a [`projection::View`] in the runner, a map in the
-/// unit tests.
-pub(crate) trait Rows {
-    /// The value at `key` in `tree`, with the writes made so far.
-    fn get(&self, tree: &'static str, key: &[u8]) -> Option<Vec<u8>>;
-    /// Writes `value` at `key` in `tree`.
-    fn put(&mut self, tree: &'static str, key: Vec<u8>, value: Vec<u8>);
-    /// Removes `key` from `tree`.
-    fn delete(&mut self, tree: &'static str, key: Vec<u8>);
-}
-
-impl Rows for projection::View<'_> {
-    fn get(&self, tree: &'static str, key: &[u8]) -> Option<Vec<u8>> {
-        projection::View::get(self, tree, key)
-    }
-
-    fn put(&mut self, tree: &'static str, key: Vec<u8>, value: Vec<u8>) {
-        self.insert(tree, key, value);
-    }
-
-    fn delete(&mut self, tree: &'static str, key: Vec<u8>) {
-        self.remove(tree, key);
-    }
-}
-
-/// Reads a row; one that does not parse was written by another version of this code.
-fn read<T: DeserializeOwned>(
-    rows: &impl Rows,
-    tree: &'static str,
-    key: &[u8],
-) -> Result<Option<T>, Rejected> {
-    rows.get(tree, key)
-        .map(|bytes| {
-            serde_json::from_slice(&bytes).map_err(|e| {
-                Rejected(format!(
-                    "cannot read a row of `{tree}` ({e}); rebuild the catalogue"
-                ))
-            })
-        })
-        .transpose()
-}
-
-fn write<T: Serialize>(
-    rows: &mut impl Rows,
-    tree: &'static str,
-    key: Vec<u8>,
-    row: &T,
-) -> Result<(), Rejected> {
-    let bytes = serde_json::to_vec(row).map_err(|e| Rejected(e.to_string()))?;
-    rows.put(tree, key, bytes);
-    Ok(())
-}
-
-fn decode<E: EventContract>(event: &StoredEvent) -> Result<E, Rejected> {
-    Ok(E::decode(&event.event_type, event.version, &event.data)?)
-}
-
 /// Whether [`fold`] reads the events of the aggregate at `subject`: the runner skips the others
 /// (partners, agendas) without decoding them.
 pub(crate) fn reads(subject: &str) -> bool {
-    subject.rsplit_once('.').is_some_and(|(prefix, _)| {
+    Aggregate::at(subject).is_some_and(|aggregate| {
         matches!(
-            prefix,
+            aggregate.prefix,
             EDITION_PREFIX | EVENT_PREFIX | VENUE_PREFIX | SEATS_PREFIX
         )
     })
@@ -102,18 +46,14 @@ pub(crate) fn reads(subject: &str) -> bool {
 
 /// Folds one stored event into the rows.
 pub(crate) fn fold(rows: &mut impl Rows, event: &StoredEvent) -> Result<(), Rejected> {
-    let Some((prefix, id)) = event.envelope.aggregate.rsplit_once('.') else {
+    let Some(aggregate) = Aggregate::of(event) else {
         return Ok(());
     };
-    let uuid = || {
-        Uuid::parse_str(id)
-            .map_err(|e| Rejected(format!("aggregate `{}`: {e}", event.envelope.aggregate)))
-    };
-    match prefix {
-        EDITION_PREFIX => edition(rows, EditionId(uuid()?), decode(event)?),
-        EVENT_PREFIX => programme(rows, EventId(uuid()?), decode(event)?),
-        VENUE_PREFIX => venue(rows, VenueId(uuid()?), decode(event)?),
-        SEATS_PREFIX => seats(rows, SessionId(uuid()?), decode(event)?),
+    match aggregate.prefix {
+        EDITION_PREFIX => edition(rows, EditionId(aggregate.uuid()?), decode(event)?),
+        EVENT_PREFIX => programme(rows, EventId(aggregate.uuid()?), decode(event)?),
+        VENUE_PREFIX => venue(rows, VenueId(aggregate.uuid()?), decode(event)?),
+        SEATS_PREFIX => seats(rows, SessionId(aggregate.uuid()?), decode(event)?),
         _ => Ok(()),
     }
 }
@@ -177,51 +117,24 @@ fn programme(rows: &mut impl Rows, id: EventId, event: Programme) -> Result<(), 
             write(rows, EVENTS, key, &event_row(row.edition, about))
         }
         Programme::SessionScheduled(scheduled) => {
-            let Some(row) = read::<EventRow>(rows, EVENTS, &key)? else {
-                return Err(Rejected(format!(
-                    "session {} scheduled on event {id}, which was never added",
-                    scheduled.session
-                )));
-            };
-            let previous = read::<SessionRow>(rows, SESSIONS, scheduled.session.0.as_bytes())?;
-            if let Some(previous) = &previous {
-                owned_by(previous, id, scheduled.session)?;
-            }
-            let session = SessionRow {
-                edition: row.edition,
-                event: id,
-                venue: scheduled.venue,
-                room: scheduled.room.to_string(),
-                starts_local: scheduled.starts_local,
-                ends_local: scheduled.ends_local,
-                time_zone: scheduled.time_zone.to_string(),
-                starts_at: scheduled.starts_at,
-                ends_at: scheduled.ends_at,
-                request: scheduled.request,
+            let (scheduled_row, previous) = schedule(rows, id, &scheduled)?;
+            let row = SessionRow {
+                scheduled: scheduled_row,
                 venue_status: VenueStatus::Requested,
-                cancelled: None,
             };
-            put_session(rows, scheduled.session, previous.as_ref(), &session)
+            put_session(rows, scheduled.session, previous.as_ref(), &row)
         }
-        Programme::SessionRescheduled(moved) => update_session(rows, id, moved.session, |row| {
-            row.venue = moved.venue;
-            row.room = moved.room.to_string();
-            row.starts_local = moved.starts_local;
-            row.ends_local = moved.ends_local;
-            row.starts_at = moved.starts_at;
-            row.ends_at = moved.ends_at;
-            row.request = moved.request;
-            row.venue_status = VenueStatus::Requested;
-        }),
-        Programme::SessionVenueChanged(moved) => update_session(rows, id, moved.session, |row| {
-            row.venue = moved.venue;
-            row.room = moved.room.to_string();
-            row.request = moved.request;
-            row.venue_status = VenueStatus::Requested;
-        }),
-        Programme::SessionCancelled(cancelled) => {
-            update_session(rows, id, cancelled.session, |row| {
-                row.cancelled = Some(cancelled.reason.to_string());
+        Programme::SessionRescheduled(_)
+        | Programme::SessionVenueChanged(_)
+        | Programme::SessionCancelled(_) => {
+            let Some(moved) = SessionMove::of(&event) else {
+                return Ok(());
+            };
+            update_session(rows, id, moved.session(), |row| {
+                moved.apply(&mut row.scheduled);
+                if moved.asks_the_venue() {
+                    row.venue_status = VenueStatus::Requested;
+                }
             })
         }
         Programme::SessionVenueConfirmed(answer) => answered(
@@ -266,56 +179,48 @@ fn answered(
     status: VenueStatus,
 ) -> Result<(), Rejected> {
     update_session(rows, event, session, |row| {
-        if row.request == request {
+        if row.scheduled.request == request {
             row.venue_status = status;
         }
     })
 }
 
 /// Changes a session's row and moves its index entries if its start changed. A session never
-/// scheduled is ignored (its events all follow its `SessionScheduled` on the same subject); one
-/// of another event is refused ([`owned_by`]).
+/// scheduled is ignored; one of another event is refused ([`change_session`]).
 fn update_session(
     rows: &mut impl Rows,
     event: EventId,
     session: SessionId,
     change: impl FnOnce(&mut SessionRow),
 ) -> Result<(), Rejected> {
-    let Some(previous) = read::<SessionRow>(rows, SESSIONS, session.0.as_bytes())? else {
+    let Some((previous, row)) = change_session(rows, event, session, change)? else {
         return Ok(());
     };
-    owned_by(&previous, event, session)?;
-    let mut row = previous.clone();
-    change(&mut row);
-    put_session(rows, session, Some(&previous), &row)
+    put_session(rows, session, Some(&previous.scheduled), &row)
 }
 
-/// A session's facts come only from the event that claimed its id (ADR 0008): another event's
-/// are refused, so their commit goes to quarantine, named.
-fn owned_by(row: &SessionRow, event: EventId, session: SessionId) -> Result<(), Rejected> {
-    proto::scheduling::session::check_owner(session, row.event, event).map_err(Rejected)
-}
-
-/// Writes a session's row and its entries in both time indexes.
+/// Writes a session's row and its entries in both time indexes, moved from where `previous`
+/// had them.
 fn put_session(
     rows: &mut impl Rows,
     session: SessionId,
-    previous: Option<&SessionRow>,
+    previous: Option<&Scheduled>,
     row: &SessionRow,
 ) -> Result<(), Rejected> {
+    let scheduled = &row.scheduled;
     if let Some(previous) = previous
-        && (previous.starts_at != row.starts_at || previous.edition != row.edition)
+        && (previous.starts_at != scheduled.starts_at || previous.edition != scheduled.edition)
     {
-        rows.delete(BY_TIME, position(previous.starts_at, session));
-        rows.delete(
+        rows.remove(BY_TIME, position(previous.starts_at, session));
+        rows.remove(
             BY_EDITION,
             edition_position(previous.edition, previous.starts_at, session),
         );
     }
-    rows.put(BY_TIME, position(row.starts_at, session), Vec::new());
+    rows.put(BY_TIME, position(scheduled.starts_at, session), Vec::new());
     rows.put(
         BY_EDITION,
-        edition_position(row.edition, row.starts_at, session),
+        edition_position(scheduled.edition, scheduled.starts_at, session),
         Vec::new(),
     );
     write(rows, SESSIONS, session.0.as_bytes().to_vec(), row)
@@ -423,7 +328,7 @@ fn move_registration(
     }
     let waiting = match to {
         Move::Leave => {
-            rows.delete(REGISTRATIONS, key);
+            rows.remove(REGISTRATIONS, key);
             return Ok(());
         }
         Move::Confirm => {

@@ -19,6 +19,9 @@
 //! - `rows`: the trees, their keys (big-endian, sortable), and the rows stored in them; a cache
 //!   private to the crate.
 //! - `fold`: the pure fold of each event family into the rows.
+//! - [`shared`]: what the catalogue shares with the `views` crate's read models: the rows a fold
+//!   reads and writes ([`shared::Rows`]), the routing of an event by its aggregate, and the fold
+//!   of a session's scheduling ([`shared::Scheduled`]).
 //! - [`views`]: what the queries answer, [`SessionView`] and [`EditionView`] with
 //!   [`VenueStatus`] and [`EditionStatus`]: the JSON the gateway returns.
 //! - [`query`]: [`SessionQuery`], [`Cursor`], [`Page`], [`CatalogueError`], and the query
@@ -42,6 +45,7 @@
 mod fold;
 pub mod query;
 mod rows;
+pub mod shared;
 pub mod views;
 
 #[cfg(test)]

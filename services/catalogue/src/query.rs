@@ -241,13 +241,15 @@ impl Trees {
             return Ok(None);
         };
         // Written before the session, on the same subject.
-        let Some(event) = Self::row::<EventRow>(&self.events, EVENTS, session.event.0.as_bytes())?
+        let scheduled = &session.scheduled;
+        let Some(event) =
+            Self::row::<EventRow>(&self.events, EVENTS, scheduled.event.0.as_bytes())?
         else {
             return Ok(None);
         };
         let edition =
-            Self::row::<EditionRow>(&self.editions, EDITIONS, session.edition.0.as_bytes())?;
-        let venue = Self::row::<VenueRow>(&self.venues, VENUES, session.venue.0.as_bytes())?;
+            Self::row::<EditionRow>(&self.editions, EDITIONS, scheduled.edition.0.as_bytes())?;
+        let venue = Self::row::<VenueRow>(&self.venues, VENUES, scheduled.venue.0.as_bytes())?;
         let seats = Self::row::<SeatsRow>(&self.seats, SEATS, key)?.unwrap_or_default();
         Ok(Some(SessionView::merge(
             id,
@@ -410,21 +412,30 @@ pub fn edition(db: &sled::Db, id: EditionId) -> Option<EditionView> {
     Some(EditionView::from_row(id, row))
 }
 
+/// Every row of `tree` keyed by a UUID, with that UUID, in key order: for the listings that
+/// read a whole tree. A key or a row that cannot be read is left out; a store that cannot be
+/// read gives none.
+fn every_row<T: DeserializeOwned>(
+    db: &sled::Db,
+    tree: &'static str,
+) -> impl Iterator<Item = (Uuid, T)> {
+    db.open_tree(tree)
+        .into_iter()
+        .flat_map(|tree| tree.iter())
+        .filter_map(Result::ok)
+        .filter_map(|(key, value)| {
+            let id = Uuid::from_slice(&key).ok()?;
+            let row = serde_json::from_slice(&value).ok()?;
+            Some((id, row))
+        })
+}
+
 /// Every edition, whatever its status (drafts included: filter on [`EditionView::public`] for
 /// the public), by first day then id. Empty when the store cannot be read; a row that cannot be
 /// read is left out.
 pub fn editions(db: &sled::Db) -> Vec<EditionView> {
-    let Ok(tree) = db.open_tree(EDITIONS) else {
-        return Vec::new();
-    };
-    let mut all: Vec<EditionView> = tree
-        .iter()
-        .filter_map(Result::ok)
-        .filter_map(|(key, value)| {
-            let id = EditionId(Uuid::from_slice(&key).ok()?);
-            let row: EditionRow = serde_json::from_slice(&value).ok()?;
-            Some(EditionView::from_row(id, row))
-        })
+    let mut all: Vec<EditionView> = every_row(db, EDITIONS)
+        .map(|(id, row)| EditionView::from_row(EditionId(id), row))
         .collect();
     all.sort_by_key(|edition| (edition.first_day, edition.id));
     all
@@ -434,17 +445,9 @@ pub fn editions(db: &sled::Db) -> Vec<EditionView> {
 /// the store cannot be read; a row that cannot be read is left out. (A scan of the events: a
 /// programme has hundreds of events, not millions.)
 pub fn events(db: &sled::Db, edition: EditionId) -> Vec<EventView> {
-    let Ok(tree) = db.open_tree(EVENTS) else {
-        return Vec::new();
-    };
-    let mut all: Vec<EventView> = tree
-        .iter()
-        .filter_map(Result::ok)
-        .filter_map(|(key, value)| {
-            let id = proto::values::EventId(Uuid::from_slice(&key).ok()?);
-            let row: EventRow = serde_json::from_slice(&value).ok()?;
-            (row.edition == edition).then(|| EventView::from_row(id, row))
-        })
+    let mut all: Vec<EventView> = every_row::<EventRow>(db, EVENTS)
+        .filter(|(_, row)| row.edition == edition)
+        .map(|(id, row)| EventView::from_row(proto::values::EventId(id), row))
         .collect();
     all.sort_by(|a, b| a.title.cmp(&b.title).then(a.event.0.cmp(&b.event.0)));
     all
@@ -469,22 +472,13 @@ pub struct VenueSummary {
 /// Every venue the catalogue has read, by name. Empty when the store cannot be read; a row that
 /// cannot be read is left out.
 pub fn venues(db: &sled::Db) -> Vec<VenueSummary> {
-    let Ok(tree) = db.open_tree(VENUES) else {
-        return Vec::new();
-    };
-    let mut all: Vec<VenueSummary> = tree
-        .iter()
-        .filter_map(Result::ok)
-        .filter_map(|(key, value)| {
-            let id = proto::values::VenueId(Uuid::from_slice(&key).ok()?);
-            let row: VenueRow = serde_json::from_slice(&value).ok()?;
-            Some(VenueSummary {
-                id,
-                name: row.name,
-                town: row.town,
-                insee_code: row.insee_code,
-                rooms: row.rooms,
-            })
+    let mut all: Vec<VenueSummary> = every_row::<VenueRow>(db, VENUES)
+        .map(|(id, row)| VenueSummary {
+            id: proto::values::VenueId(id),
+            name: row.name,
+            town: row.town,
+            insee_code: row.insee_code,
+            rooms: row.rooms,
         })
         .collect();
     all.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.0.cmp(&b.id.0)));

@@ -10,20 +10,17 @@
 //! `layout` (the runner then drops and replays a store of the old shape), never a migration.
 
 use jiff::Timestamp;
-use jiff::civil::{Date, DateTime};
+use jiff::civil::Date;
 use proto::taxonomy::{Audience, DiscoveryTool, EventKind, Theme};
-use proto::values::{EditionId, EventId, PartnerId, SessionId, VenueId};
+use proto::values::{EditionId, PartnerId, SessionId};
 use serde::{Deserialize, Serialize};
 
+use crate::shared::Scheduled;
 use crate::views::{EditionStatus, VenueStatus};
 
 /// Editions: edition id → [`EditionRow`]. From `sched.edition.<id>`.
 pub(crate) const EDITIONS: &str = "editions";
-/// Events of the programmes: event id → [`EventRow`]. From `sched.event.<id>`.
-pub(crate) const EVENTS: &str = "events";
-/// Sessions as scheduled: session id → [`SessionRow`]. From the session events of
-/// `sched.event.<id>`.
-pub(crate) const SESSIONS: &str = "sessions";
+pub(crate) use crate::shared::{EVENTS, SESSIONS};
 /// Venues: venue id → [`VenueRow`]. From `venue.venue.<id>`.
 pub(crate) const VENUES: &str = "venues";
 /// Sessions' seats: session id → [`SeatsRow`]. From `reg.session.<id>`.
@@ -130,33 +127,22 @@ pub(crate) struct EventRow {
     pub(crate) partners: Vec<PartnerId>,
 }
 
-/// A session, as its event's events (the scheduling context) tell it.
+/// A session, as its event's events (the scheduling context) tell it: its facts as scheduled,
+/// and where the current hosting request stands with its venue (from the venue's answers on the
+/// same subject).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct SessionRow {
-    /// Its edition, copied from its event's row when it was scheduled (for the index).
-    pub(crate) edition: EditionId,
-    /// Its event.
-    pub(crate) event: EventId,
-    /// The venue asked to host it.
-    pub(crate) venue: VenueId,
-    /// The room asked for.
-    pub(crate) room: String,
-    /// Start, local wall-clock time in `time_zone`.
-    pub(crate) starts_local: DateTime,
-    /// End, local wall-clock time.
-    pub(crate) ends_local: DateTime,
-    /// The zone of the local times (the edition's).
-    pub(crate) time_zone: String,
-    /// Start, the instant: the key of the time indexes.
-    pub(crate) starts_at: Timestamp,
-    /// End, the instant.
-    pub(crate) ends_at: Timestamp,
-    /// The current hosting request: an answer to another one is not this session's status.
-    pub(crate) request: u32,
+    /// Its facts as scheduled; `starts_at` is the key of the time indexes.
+    #[serde(flatten)]
+    pub(crate) scheduled: Scheduled,
     /// Where the current hosting request stands.
     pub(crate) venue_status: VenueStatus,
-    /// The organiser's reason, once cancelled.
-    pub(crate) cancelled: Option<String>,
+}
+
+impl AsRef<Scheduled> for SessionRow {
+    fn as_ref(&self) -> &Scheduled {
+        &self.scheduled
+    }
 }
 
 /// A venue, as its `VenueRegistered` tells it.

@@ -1,11 +1,10 @@
 //! Unit tests of the fold and the queries, without NATS: stored events built here are folded
-//! into memory (through the same [`Rows`] trait the runner's view implements) in many orders
+//! into memory (through the same [`crate::shared::Rows`] trait the runner's view implements) in many orders
 //! across streams, then written to a temporary sled store and queried.
-
-use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use jiff::civil::{DateTime, date};
+use proto::StoredEvent;
 use proto::contract::EventContract;
 use proto::registration::session::{self as seats, Event as Seats};
 use proto::registration::{
@@ -13,91 +12,29 @@ use proto::registration::{
 };
 use proto::scheduling::edition::{self, Event as Edition};
 use proto::scheduling::event::{self, About, Event as Programme};
-use proto::taxonomy::{Audience, EventKind, Theme, VenueKind};
+use proto::taxonomy::{Audience, EventKind, Theme};
 use proto::values::*;
-use proto::venues::{self as venue, Event as Venue};
-use proto::{Actor, EventEnvelope, StoredEvent};
 use uuid::Uuid;
 
-use crate::fold::{Rows, fold};
+use crate::fold::fold;
+use crate::shared::testing::{self, Memory, name, paris};
 use crate::*;
 
-/// The rows folded so far, in memory.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct Memory(BTreeMap<(&'static str, Vec<u8>), Vec<u8>>);
-
-impl Rows for Memory {
-    fn get(&self, tree: &'static str, key: &[u8]) -> Option<Vec<u8>> {
-        self.0.get(&(tree, key.to_vec())).cloned()
+/// The rows of `events`, folded into memory in their order.
+fn folded<'a>(events: impl IntoIterator<Item = &'a StoredEvent>) -> Memory {
+    let mut memory = Memory::default();
+    for event in events {
+        fold(&mut memory, event).expect("applies");
     }
-
-    fn put(&mut self, tree: &'static str, key: Vec<u8>, value: Vec<u8>) {
-        self.0.insert((tree, key), value);
-    }
-
-    fn delete(&mut self, tree: &'static str, key: Vec<u8>) {
-        self.0.remove(&(tree, key));
-    }
-}
-
-impl Memory {
-    fn folded<'a>(events: impl IntoIterator<Item = &'a StoredEvent>) -> Self {
-        let mut memory = Self::default();
-        for event in events {
-            fold(&mut memory, event).expect("applies");
-        }
-        memory
-    }
-
-    /// A temporary sled store holding these rows, as the runner would have written them.
-    fn db(&self) -> sled::Db {
-        let db = sled::Config::new()
-            .temporary(true)
-            .open()
-            .expect("temporary store");
-        for ((tree, key), value) in &self.0 {
-            db.open_tree(tree)
-                .expect("tree")
-                .insert(key.as_slice(), value.as_slice())
-                .expect("insert");
-        }
-        db
-    }
+    memory
 }
 
 fn stored(aggregate: String, event: impl EventContract) -> StoredEvent {
-    let encoded = event.encode().expect("encodes");
-    StoredEvent {
-        envelope: EventEnvelope {
-            id: Uuid::now_v7(),
-            aggregate,
-            occurred_at: time::OffsetDateTime::UNIX_EPOCH,
-            correlation_id: Uuid::nil(),
-            causation_id: Uuid::nil(),
-            idempotency_key: None,
-            actor: Actor::System {
-                component: "test".into(),
-            },
-        },
-        event_type: encoded.event_type.into(),
-        version: encoded.version,
-        data: encoded.data,
-    }
-}
-
-fn name(text: &str) -> Name {
-    Name::parse(text).expect("valid name")
+    testing::stored(aggregate, time::OffsetDateTime::UNIX_EPOCH, event)
 }
 
 fn reason(text: &str) -> Reason {
     Reason::parse(text).expect("valid reason")
-}
-
-fn paris(local: DateTime) -> Timestamp {
-    local
-        .to_zoned(TimeZoneName::paris().zone())
-        .expect("exists")
-        .timestamp()
 }
 
 const PUBLIC: EditionId = EditionId(Uuid::from_u128(0xe1));
@@ -126,18 +63,7 @@ fn event_subject(id: EventId) -> String {
 }
 
 fn scheduled(session: SessionId, venue: VenueId, starts: DateTime, ends: DateTime) -> Programme {
-    Programme::SessionScheduled(event::SessionScheduled {
-        session,
-        request: 1,
-        venue,
-        room: RoomId::parse("salle").expect("valid"),
-        starts_local: starts,
-        ends_local: ends,
-        time_zone: TimeZoneName::paris(),
-        starts_at: paris(starts),
-        ends_at: paris(ends),
-        capacity_wanted: 10,
-    })
+    testing::scheduled(session, venue, starts, ends, 10)
 }
 
 fn confirmed(session: SessionId, request: u32, capacity: u32) -> Programme {
@@ -163,19 +89,7 @@ fn about(kind: EventKind, title: &str, themes: Vec<Theme>, audiences: Vec<Audien
 
 /// The `SCHEDULING` stream, in its order.
 fn scheduling() -> Vec<StoredEvent> {
-    let created = |id: EditionId| {
-        stored(
-            edition_subject(id),
-            Edition::Created(edition::Created {
-                name: name("Semaine des métiers du social — Hautes-Alpes 2027"),
-                territory: DepartementCode::parse("05").expect("valid"),
-                first_day: date(2027, 4, 12),
-                last_day: date(2027, 4, 23),
-                time_zone: TimeZoneName::paris(),
-                organisers: vec![OrganiserId::parse("dep-05").expect("valid")],
-            }),
-        )
-    };
+    let created = |id: EditionId| stored(edition_subject(id), testing::created());
     let mut workshop = about(
         EventKind::Workshop,
         "Atelier petite enfance",
@@ -251,34 +165,9 @@ fn scheduling() -> Vec<StoredEvent> {
 /// The `VENUES` stream, in its order.
 fn venues() -> Vec<StoredEvent> {
     let registered = |id: VenueId, town: &str, insee: &str, postcode: &str| {
-        stored(
-            format!("venue.venue.{id}"),
-            Venue::Registered(Box::new(venue::Register {
-                name: name(&format!("Lieu de {town}")),
-                kind: VenueKind::Ehpad,
-                address: venue::Address {
-                    street: name("1 rue des Alpes"),
-                    postcode: venue::Postcode::try_from(postcode.to_owned()).expect("valid"),
-                    town: name(town),
-                    insee_code: InseeCode::parse(insee).expect("valid"),
-                },
-                contact: venue::Contact {
-                    name: name("Accueil"),
-                    email: None,
-                    phone: None,
-                },
-                accessibility: venue::Accessibility::default(),
-                equipment: Vec::new(),
-                rooms: vec![venue::Room {
-                    id: RoomId::parse("salle").expect("valid"),
-                    name: name("Salle polyvalente"),
-                    max_capacity: 30,
-                }],
-                opening_hours: Vec::new(),
-                closed_periods: Vec::new(),
-                time_zone: TimeZoneName::paris(),
-            })),
-        )
+        let venue_name = format!("Lieu de {town}");
+        let registered = testing::registered(&venue_name, "1 rue des Alpes", postcode, town, insee);
+        stored(format!("venue.venue.{id}"), registered)
     };
     vec![
         registered(GAP, "Gap", "05061", "05000"),
@@ -412,7 +301,7 @@ fn all_streams() -> Vec<Vec<StoredEvent>> {
 
 /// The catalogue of the three streams, in the order the runner might have read them.
 fn catalogue() -> Memory {
-    Memory::folded(&interleave(&all_streams(), |_| 0))
+    folded(&interleave(&all_streams(), |_| 0))
 }
 
 fn ids(page: &Page<SessionView>) -> Vec<SessionId> {
@@ -437,11 +326,7 @@ fn every_interleaving_of_the_streams_gives_the_same_rows() {
         [2, 1, 0],
     ] {
         let events: Vec<StoredEvent> = order.iter().flat_map(|&s| streams[s].clone()).collect();
-        assert_eq!(
-            Memory::folded(&events),
-            expected,
-            "streams in order {order:?}"
-        );
+        assert_eq!(folded(&events), expected, "streams in order {order:?}");
     }
     // Round robin, and pseudo-random interleavings.
     let mut turn = 0;
@@ -449,7 +334,7 @@ fn every_interleaving_of_the_streams_gives_the_same_rows() {
         turn += 1;
         turn
     });
-    assert_eq!(Memory::folded(&round_robin), expected, "round robin");
+    assert_eq!(folded(&round_robin), expected, "round robin");
     for seed in 1..=50u64 {
         let mut state = seed;
         let events = interleave(&streams, |_| {
@@ -458,13 +343,13 @@ fn every_interleaving_of_the_streams_gives_the_same_rows() {
                 .wrapping_add(1_442_695_040_888_963_407);
             (state >> 33) as usize
         });
-        assert_eq!(Memory::folded(&events), expected, "seed {seed}");
+        assert_eq!(folded(&events), expected, "seed {seed}");
     }
 }
 
 #[test]
 fn a_session_shows_its_event_venue_times_and_seats() {
-    let db = catalogue().db();
+    let db = catalogue().db().expect("temporary store");
     let s1 = session(&db, S1).expect("scheduled");
     assert_eq!(s1.edition, PUBLIC);
     assert_eq!(s1.edition_status, EditionStatus::Published);
@@ -523,7 +408,7 @@ fn a_session_shows_its_event_venue_times_and_seats() {
 
 #[test]
 fn the_public_listing_is_in_time_order_without_drafts() {
-    let db = catalogue().db();
+    let db = catalogue().db().expect("temporary store");
     assert_eq!(list(&db, SessionQuery::default()), [S2, S1, S5]);
     let organisers = SessionQuery {
         include_drafts: true,
@@ -559,7 +444,7 @@ fn the_public_listing_is_in_time_order_without_drafts() {
 
 #[test]
 fn filters_apply_together() {
-    let db = catalogue().db();
+    let db = catalogue().db().expect("temporary store");
     let all = || SessionQuery {
         include_drafts: true,
         ..SessionQuery::default()
@@ -631,7 +516,7 @@ fn filters_apply_together() {
 
 #[test]
 fn pages_follow_each_other_by_cursor() {
-    let db = catalogue().db();
+    let db = catalogue().db().expect("temporary store");
     let query = |after: Option<Cursor>| SessionQuery {
         include_drafts: true,
         limit: 1,
@@ -688,7 +573,7 @@ fn pages_follow_each_other_by_cursor() {
 
 #[test]
 fn a_limit_is_capped() {
-    let db = catalogue().db();
+    let db = catalogue().db().expect("temporary store");
     let zero = SessionQuery {
         limit: 0,
         include_drafts: true,
@@ -706,7 +591,7 @@ fn a_limit_is_capped() {
 #[test]
 fn facts_of_streams_not_read_yet_are_absent_not_wrong() {
     // Only the scheduling stream: no venue, no seats.
-    let db = Memory::folded(&scheduling()).db();
+    let db = folded(&scheduling()).db().expect("temporary store");
     let s1 = session(&db, S1).expect("scheduled");
     assert_eq!(s1.town, None);
     assert_eq!(s1.capacity, None);
@@ -717,13 +602,13 @@ fn facts_of_streams_not_read_yet_are_absent_not_wrong() {
     };
     assert!(list(&db, gap).is_empty());
     // Only the seats: nothing is listed.
-    let db = Memory::folded(&registrations()).db();
+    let db = folded(&registrations()).db().expect("temporary store");
     assert!(list(&db, SessionQuery::default()).is_empty());
 }
 
 #[test]
 fn editions_tell_their_status() {
-    let db = catalogue().db();
+    let db = catalogue().db().expect("temporary store");
     let all = editions(&db);
     assert_eq!(all.len(), 2);
     let public = edition(&db, PUBLIC).expect("created");
@@ -744,7 +629,7 @@ fn editions_tell_their_status() {
             Edition::Closed(edition::Closed {}),
         ));
     }
-    let db = Memory::folded(&events).db();
+    let db = folded(&events).db().expect("temporary store");
     let public = edition(&db, PUBLIC).expect("created");
     assert_eq!(
         (public.status, public.public),
@@ -793,7 +678,7 @@ fn venue_answers_set_the_venue_status() {
     for (answer, status) in answers {
         let mut events = all_streams().concat();
         events.push(stored(event_subject(WORKSHOP), answer));
-        let db = Memory::folded(&events).db();
+        let db = folded(&events).db().expect("temporary store");
         let s1 = session(&db, S1).expect("scheduled");
         assert_eq!(s1.venue_status, status);
         if status == VenueStatus::Requested {
@@ -804,7 +689,7 @@ fn venue_answers_set_the_venue_status() {
 
 #[test]
 fn views_serialise_with_stable_names() {
-    let db = catalogue().db();
+    let db = catalogue().db().expect("temporary store");
     let json = serde_json::to_value(session(&db, S1).expect("scheduled")).expect("json");
     for field in [
         "session",
@@ -852,7 +737,7 @@ fn views_serialise_with_stable_names() {
 
 #[test]
 fn an_editions_events_are_listed_with_their_whole_description() {
-    let db = catalogue().db();
+    let db = catalogue().db().expect("temporary store");
     let public = events(&db, PUBLIC);
     assert_eq!(public.len(), 1, "{public:?}");
     assert_eq!(public[0].event, WORKSHOP);
@@ -880,7 +765,7 @@ fn the_subjects_the_runner_skips_change_no_row() {
     let read = history
         .iter()
         .filter(|e| crate::fold::reads(&e.envelope.aggregate));
-    assert_eq!(Memory::folded(read), Memory::folded(&history));
+    assert_eq!(folded(read), folded(&history));
     assert!(!crate::fold::reads(&agenda.envelope.aggregate));
     let agendas = |e: &&StoredEvent| e.envelope.aggregate.starts_with("reg.agenda.");
     for event in history.iter().filter(|e| !agendas(e)) {
@@ -915,7 +800,7 @@ fn another_events_facts_about_a_session_are_refused_and_change_no_row() {
         assert!(why.contains(&WORKSHOP.to_string()), "{why}");
         assert_eq!(rows, before, "{event:?} changed no row");
     }
-    let db = before.db();
+    let db = before.db().expect("temporary store");
     let s1 = session(&db, S1).expect("still listed");
     assert_eq!((s1.edition, s1.event), (PUBLIC, WORKSHOP));
 }

@@ -218,6 +218,10 @@ impl SessionView {
         venue: Option<&VenueRow>,
         seats: SeatsRow,
     ) -> Self {
+        let SessionRow {
+            scheduled: session,
+            venue_status,
+        } = session;
         let cancelled_reason = session.cancelled.or(seats.cancelled);
         let cancelled = cancelled_reason.is_some();
         let seats_left = if cancelled || seats.ended {
@@ -259,7 +263,7 @@ impl SessionView {
             starts_at: session.starts_at,
             ends_at: session.ends_at,
             time_zone: session.time_zone,
-            venue_status: session.venue_status,
+            venue_status,
             cancelled,
             cancelled_reason,
             ended: seats.ended,

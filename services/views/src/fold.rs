@@ -7,10 +7,11 @@
 //! of that stream only (see [`crate::rows`]). The [`Scope`] says which trees the calling view
 //! keeps. It reads and writes through [`Rows`], so that the unit tests fold into memory.
 
+use catalogue::shared::{Aggregate, SessionMove, change_session, decode, schedule};
 use jiff::Timestamp;
+use projection::Rejected;
 use proto::Actor;
 use proto::StoredEvent;
-use proto::contract::EventContract;
 use proto::registration::participant::Event as Participant;
 use proto::registration::partner::Event as Partner;
 use proto::registration::session::{Event as Seats, Registered};
@@ -19,15 +20,12 @@ use proto::scheduling::edition::Event as Edition;
 use proto::scheduling::event::Event as Programme;
 use proto::values::{EditionId, EventId, PartnerId, SessionId, VenueId};
 use proto::venues::Event as Venue;
-use uuid::Uuid;
-
-use projection::Rejected;
 
 use crate::rows::{
     BY_PARTICIPANT, BY_PARTNER, BY_SESSION, Dated, EDITION_SESSIONS, EDITIONS, ERASURES, EVENTS,
     EditionRow, ErasureRow, EventRow, HOSTING, HostingRow, HostingStatus, PARTNERS, PartnerRow,
-    REGISTRATIONS, RegistrationRow, Rows, SEATS, SESSIONS, Scope, SeatsRow, SessionRow, Standing,
-    Step, VENUES, VenueRow, pair, partner_prefix, read, registration_key, write,
+    REGISTRATIONS, RegistrationRow, Rows, SEATS, SESSIONS, Scope, SeatsRow, Standing, Step, VENUES,
+    VenueRow, pair, partner_prefix, read, registration_key, write,
 };
 
 const EDITION_PREFIX: &str = proto::subjects::EDITIONS.prefix;
@@ -36,10 +34,6 @@ const VENUE_PREFIX: &str = proto::subjects::VENUE_RECORDS.prefix;
 const PARTNER_PREFIX: &str = proto::subjects::PARTNERS.prefix;
 const SEATS_PREFIX: &str = proto::subjects::SEATS.prefix;
 const PARTICIPANT_PREFIX: &str = proto::subjects::PARTICIPANTS.prefix;
-
-fn decode<E: EventContract>(event: &StoredEvent) -> Result<E, Rejected> {
-    Ok(E::decode(&event.event_type, event.version, &event.data)?)
-}
 
 /// When an event was decided, as a jiff instant.
 fn decided_at(event: &StoredEvent) -> Timestamp {
@@ -51,14 +45,12 @@ fn decided_at(event: &StoredEvent) -> Timestamp {
 /// runner skips the others (the agendas, and the job-dating floors for the views without them)
 /// without decoding them.
 pub(crate) fn reads(scope: Scope, subject: &str) -> bool {
-    subject
-        .rsplit_once('.')
-        .is_some_and(|(prefix, _)| match prefix {
-            EDITION_PREFIX | EVENT_PREFIX | VENUE_PREFIX | PARTNER_PREFIX | SEATS_PREFIX => true,
-            PARTICIPANT_PREFIX => scope.partner_indexes,
-            crate::jobdating::FLOOR_PREFIX => scope.jobdating,
-            _ => false,
-        })
+    Aggregate::at(subject).is_some_and(|aggregate| match aggregate.prefix {
+        EDITION_PREFIX | EVENT_PREFIX | VENUE_PREFIX | PARTNER_PREFIX | SEATS_PREFIX => true,
+        PARTICIPANT_PREFIX => scope.partner_indexes,
+        crate::jobdating::FLOOR_PREFIX => scope.jobdating,
+        _ => false,
+    })
 }
 
 /// Folds one stored event into the rows a view with `scope` keeps.
@@ -67,19 +59,16 @@ pub(crate) fn fold(
     scope: Scope,
     event: &StoredEvent,
 ) -> Result<(), Rejected> {
-    let Some((prefix, id)) = event.envelope.aggregate.rsplit_once('.') else {
+    let Some(aggregate) = Aggregate::of(event) else {
         return Ok(());
     };
-    let uuid = || {
-        Uuid::parse_str(id)
-            .map_err(|e| Rejected(format!("aggregate `{}`: {e}", event.envelope.aggregate)))
-    };
-    match prefix {
+    let uuid = || aggregate.uuid();
+    match aggregate.prefix {
         EDITION_PREFIX => edition(rows, EditionId(uuid()?), decode(event)?),
         EVENT_PREFIX => programme(rows, EventId(uuid()?), decode(event)?),
         VENUE_PREFIX => venue(rows, scope, VenueId(uuid()?), decode(event)?),
         PARTNER_PREFIX => {
-            let partner = PartnerId::parse(id).map_err(|e| Rejected(e.to_string()))?;
+            let partner = PartnerId::parse(aggregate.id).map_err(|e| Rejected(e.to_string()))?;
             partner_event(rows, &partner, decode(event)?)
         }
         crate::jobdating::FLOOR_PREFIX if scope.jobdating => {
@@ -165,54 +154,30 @@ fn programme(rows: &mut impl Rows, id: EventId, event: Programme) -> Result<(), 
             write(rows, EVENTS, key, &row)
         }
         Programme::SessionScheduled(scheduled) => {
-            let Some(event) = read::<EventRow>(rows, EVENTS, &key)? else {
-                return Err(Rejected(format!(
-                    "session {} scheduled on event {id}, which was never added",
-                    scheduled.session
-                )));
-            };
-            let key = scheduled.session.0.as_bytes().to_vec();
-            if let Some(previous) = read::<SessionRow>(rows, SESSIONS, &key)? {
-                owned_by(&previous, id, scheduled.session)?;
-            }
-            let row = SessionRow {
-                edition: event.edition,
-                event: id,
-                venue: scheduled.venue,
-                room: scheduled.room.to_string(),
-                starts_local: scheduled.starts_local,
-                ends_local: scheduled.ends_local,
-                time_zone: scheduled.time_zone.to_string(),
-                starts_at: scheduled.starts_at,
-                ends_at: scheduled.ends_at,
-                request: scheduled.request,
-                cancelled: None,
-            };
+            let (row, _) = schedule(rows, id, &scheduled)?;
             rows.put(
                 EDITION_SESSIONS,
-                pair(&event.edition.0, &scheduled.session.0),
+                pair(&row.edition.0, &scheduled.session.0),
                 Vec::new(),
             );
-            write(rows, SESSIONS, key, &row)
+            write(
+                rows,
+                SESSIONS,
+                scheduled.session.0.as_bytes().to_vec(),
+                &row,
+            )
         }
-        Programme::SessionRescheduled(moved) => update_session(rows, id, moved.session, |row| {
-            row.venue = moved.venue;
-            row.room = moved.room.to_string();
-            row.starts_local = moved.starts_local;
-            row.ends_local = moved.ends_local;
-            row.starts_at = moved.starts_at;
-            row.ends_at = moved.ends_at;
-            row.request = moved.request;
-        }),
-        Programme::SessionVenueChanged(moved) => update_session(rows, id, moved.session, |row| {
-            row.venue = moved.venue;
-            row.room = moved.room.to_string();
-            row.request = moved.request;
-        }),
-        Programme::SessionCancelled(cancelled) => {
-            update_session(rows, id, cancelled.session, |row| {
-                row.cancelled = Some(cancelled.reason.to_string());
-            })
+        Programme::SessionRescheduled(_)
+        | Programme::SessionVenueChanged(_)
+        | Programme::SessionCancelled(_) => {
+            let Some(moved) = SessionMove::of(&event) else {
+                return Ok(());
+            };
+            let session = moved.session();
+            let Some((_, row)) = change_session(rows, id, session, |row| moved.apply(row))? else {
+                return Ok(());
+            };
+            write(rows, SESSIONS, session.0.as_bytes().to_vec(), &row)
         }
         // The venue's answers are read from the venue's own stream (hosting).
         Programme::SessionVenueConfirmed(_)
@@ -220,29 +185,6 @@ fn programme(rows: &mut impl Rows, id: EventId, event: Programme) -> Result<(), 
         | Programme::SessionVenueDeclined(_)
         | Programme::SessionVenueWithdrew(_) => Ok(()),
     }
-}
-
-/// Changes a session's row; a session never scheduled is ignored, one of another event refused
-/// ([`owned_by`]).
-fn update_session(
-    rows: &mut impl Rows,
-    event: EventId,
-    session: SessionId,
-    change: impl FnOnce(&mut SessionRow),
-) -> Result<(), Rejected> {
-    let key = session.0.as_bytes().to_vec();
-    let Some(mut row) = read::<SessionRow>(rows, SESSIONS, &key)? else {
-        return Ok(());
-    };
-    owned_by(&row, event, session)?;
-    change(&mut row);
-    write(rows, SESSIONS, key, &row)
-}
-
-/// A session's facts come only from the event that claimed its id (ADR 0008): another event's
-/// are refused, so their commit goes to quarantine, named.
-fn owned_by(row: &SessionRow, event: EventId, session: SessionId) -> Result<(), Rejected> {
-    proto::scheduling::session::check_owner(session, row.event, event).map_err(Rejected)
 }
 
 fn venue(rows: &mut impl Rows, scope: Scope, id: VenueId, event: Venue) -> Result<(), Rejected> {

@@ -73,74 +73,24 @@ const WITH_JOBDATING: &[&str] = &[
     proto::subjects::JOBDATING.name,
 ];
 
-/// The partners' view: every registration with its history and sealed identity, indexed by
-/// partner, participant and session (an edition's are its sessions' ones).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PartnerView;
-
-impl PartnerView {
-    /// Its name: its store directory and `semaine rebuild partner-view`.
-    pub const NAME: &'static str = "partner-view";
-    const SCOPE: Scope = Scope {
-        identities: true,
-        partner_indexes: true,
-        hosting: false,
-        jobdating: false,
-    };
-}
-
-/// The venues' view: each venue's hosting requests, and each session's registrations with their
-/// sealed identities (for the attendance list).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct VenueView;
-
-impl VenueView {
-    /// Its name: its store directory and `semaine rebuild venue-view`.
-    pub const NAME: &'static str = "venue-view";
-    const SCOPE: Scope = Scope {
-        identities: true,
-        partner_indexes: false,
-        hosting: true,
-        jobdating: false,
-    };
-}
-
-/// The organisers' statistics: the programme and every registration, without identities.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Statistics;
-
-impl Statistics {
-    /// Its name: its store directory and `semaine rebuild statistics`.
-    pub const NAME: &'static str = "statistics";
-    const SCOPE: Scope = Scope {
-        identities: false,
-        partner_indexes: false,
-        hosting: false,
-        jobdating: true,
-    };
-}
-
-/// The job-dating view: each floor's tables, interviews (booked, drafted, announced), outcomes
-/// and candidates' partners, with the programme (sessions' times and zones, venues) their
-/// calendars and figures show; no identity.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct JobDatingView;
-
-impl JobDatingView {
-    /// Its name: its store directory and `semaine rebuild jobdating-view`.
-    pub const NAME: &'static str = "jobdating-view";
-    const SCOPE: Scope = Scope {
-        identities: false,
-        partner_indexes: false,
-        hosting: false,
-        jobdating: true,
-    };
-}
-
-/// The views differ only in their name, streams, trees, layout and scope: one `Projection` each, folding
-/// with `fold::fold` what `fold::reads` lets through.
+/// The views differ only in their name, streams, trees, layout and scope: each is a unit struct
+/// with its `NAME` and one `Projection`, folding with `fold::fold` what `fold::reads` lets
+/// through for its `Scope`.
 macro_rules! view_projection {
-    ($($view:ident: $streams:expr, $trees:expr, layout $layout:expr;)+) => {$(
+    ($(
+        $(#[$doc:meta])*
+        $view:ident = $name:literal: $streams:expr, $trees:expr, layout $layout:expr, $scope:expr;
+    )+) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $view;
+
+        impl $view {
+            #[doc = concat!("Its name: its store directory and `semaine rebuild ", $name, "`.")]
+            pub const NAME: &'static str = $name;
+            const SCOPE: Scope = $scope;
+        }
+
         impl Projection for $view {
             fn name(&self) -> &'static str {
                 Self::NAME
@@ -176,8 +126,39 @@ macro_rules! view_projection {
 
 // Layouts: the partner view's 2 has no index by edition (2026-11-23).
 view_projection! {
-    PartnerView: STREAMS, rows::PARTNER_TREES, layout 3;
-    VenueView: STREAMS, rows::VENUE_TREES, layout 1;
-    Statistics: WITH_JOBDATING, rows::STATISTICS_TREES, layout 1;
-    JobDatingView: WITH_JOBDATING, rows::STATISTICS_TREES, layout 1;
+    /// The partners' view: every registration with its history and sealed identity, indexed by
+    /// partner, participant and session (an edition's are its sessions' ones).
+    PartnerView = "partner-view": STREAMS, rows::PARTNER_TREES, layout 3, Scope {
+        identities: true,
+        partner_indexes: true,
+        hosting: false,
+        jobdating: false,
+    };
+
+    /// The venues' view: each venue's hosting requests, and each session's registrations with
+    /// their sealed identities (for the attendance list).
+    VenueView = "venue-view": STREAMS, rows::VENUE_TREES, layout 1, Scope {
+        identities: true,
+        partner_indexes: false,
+        hosting: true,
+        jobdating: false,
+    };
+
+    /// The organisers' statistics: the programme and every registration, without identities.
+    Statistics = "statistics": WITH_JOBDATING, rows::STATISTICS_TREES, layout 1, Scope {
+        identities: false,
+        partner_indexes: false,
+        hosting: false,
+        jobdating: true,
+    };
+
+    /// The job-dating view: each floor's tables, interviews (booked, drafted, announced),
+    /// outcomes and candidates' partners, with the programme (sessions' times and zones,
+    /// venues) their calendars and figures show; no identity.
+    JobDatingView = "jobdating-view": WITH_JOBDATING, rows::STATISTICS_TREES, layout 1, Scope {
+        identities: false,
+        partner_indexes: false,
+        hosting: false,
+        jobdating: true,
+    };
 }

@@ -1,6 +1,7 @@
 //! The views' trees, their keys, and the rows stored in them.
 //!
-//! As in the catalogue, each stream's facts live in rows of their own, written only by that
+//! As in the catalogue (whose [`catalogue::shared`] fold of the sessions' scheduling they use),
+//! each stream's facts live in rows of their own, written only by that
 //! stream's events, and are merged when read: a session's programme facts (`sessions`, from
 //! `SCHEDULING`), its venue (`venues`) and hosting requests (`hosting`, from `VENUES`), its seats
 //! and registrations (`seats`, `registrations` and their indexes, from `REGISTRATION`). No row
@@ -10,22 +11,17 @@
 //! `layout` (the runner then drops and replays a store of the old shape), never a migration.
 
 use jiff::Timestamp;
-use jiff::civil::DateTime;
 use proto::registration::partner::PartnerKind;
 use proto::registration::{AgeBand, CancelledBy, ParticipantId, RegistrationId, SealedIdentity};
 use proto::taxonomy::{Audience, EventKind, Theme};
-use proto::values::{EditionId, EventId, PartnerId, SessionId, VenueId};
-use serde::de::DeserializeOwned;
+use proto::values::{EditionId, EventId, PartnerId, SessionId};
 use serde::{Deserialize, Serialize};
-
-use projection::Rejected;
 
 /// Editions: edition id → [`EditionRow`]. From `sched.edition.<id>`.
 pub(crate) const EDITIONS: &str = "editions";
-/// Events: event id → [`EventRow`]. From `sched.event.<id>`.
-pub(crate) const EVENTS: &str = "events";
-/// Sessions as scheduled: session id → [`SessionRow`]. From `sched.event.<id>`.
-pub(crate) const SESSIONS: &str = "sessions";
+/// Events (event id → [`EventRow`]) and sessions as scheduled (session id → [`SessionRow`]),
+/// from `sched.event.<id>`, folded as in the catalogue; where a fold reads and writes its rows.
+pub(crate) use catalogue::shared::{EVENTS, Rows, SESSIONS, Scheduled as SessionRow, read, write};
 /// Every session of an edition: edition id ‖ session id → nothing. From `sched.event.<id>`.
 pub(crate) const EDITION_SESSIONS: &str = "edition_sessions";
 /// Venues: venue id → [`VenueRow`]. From `venue.venue.<id>`.
@@ -49,48 +45,34 @@ pub(crate) const HOSTING: &str = "hosting";
 /// `reg.participant.<id>`.
 pub(crate) const ERASURES: &str = "erasures";
 
-/// The partner view's trees: the programme, the seats, the registrations and their indexes.
-pub(crate) const PARTNER_TREES: &[&str] = &[
-    EDITIONS,
-    EVENTS,
-    SESSIONS,
-    EDITION_SESSIONS,
-    VENUES,
-    PARTNERS,
-    SEATS,
-    REGISTRATIONS,
-    BY_SESSION,
-    BY_PARTNER,
-    BY_PARTICIPANT,
-    ERASURES,
-];
+/// The trees every view keeps (the programme, the venues, the partners, the seats and the
+/// registrations indexed by session), then `$more`.
+macro_rules! trees {
+    ($($more:expr),* $(,)?) => {
+        &[
+            EDITIONS,
+            EVENTS,
+            SESSIONS,
+            EDITION_SESSIONS,
+            VENUES,
+            PARTNERS,
+            SEATS,
+            REGISTRATIONS,
+            BY_SESSION,
+            $($more),*
+        ]
+    };
+}
 
-/// The venue view's trees: the programme, the seats, the registrations and the hosting requests.
-pub(crate) const VENUE_TREES: &[&str] = &[
-    EDITIONS,
-    EVENTS,
-    SESSIONS,
-    EDITION_SESSIONS,
-    VENUES,
-    PARTNERS,
-    SEATS,
-    REGISTRATIONS,
-    BY_SESSION,
-    HOSTING,
-];
+/// The partner view's trees: the common ones, the indexes by partner and participant, and the
+/// erasures.
+pub(crate) const PARTNER_TREES: &[&str] = trees![BY_PARTNER, BY_PARTICIPANT, ERASURES];
 
-/// The statistics' trees: the programme, the seats and the registrations (without identities),
-/// and the job-dating floors.
-pub(crate) const STATISTICS_TREES: &[&str] = &[
-    EDITIONS,
-    EVENTS,
-    SESSIONS,
-    EDITION_SESSIONS,
-    VENUES,
-    PARTNERS,
-    SEATS,
-    REGISTRATIONS,
-    BY_SESSION,
+/// The venue view's trees: the common ones and the hosting requests.
+pub(crate) const VENUE_TREES: &[&str] = trees![HOSTING];
+
+/// The statistics' trees: the common ones (without identities), and the job-dating floors.
+pub(crate) const STATISTICS_TREES: &[&str] = trees![
     crate::jobdating::JD_FLOORS,
     crate::jobdating::JD_EMPLOYERS,
     crate::jobdating::JD_TABLES,
@@ -130,67 +112,6 @@ pub(crate) fn pair(first: &uuid::Uuid, second: &uuid::Uuid) -> Vec<u8> {
     [first.as_bytes().as_slice(), second.as_bytes().as_slice()].concat()
 }
 
-/// Where the fold reads and writes its rows: a [`projection::View`] in the runner, a map in the
-/// unit tests.
-pub(crate) trait Rows {
-    /// The value at `key` in `tree`, with the writes made so far.
-    fn get(&self, tree: &'static str, key: &[u8]) -> Option<Vec<u8>>;
-    /// Writes `value` at `key` in `tree`.
-    fn put(&mut self, tree: &'static str, key: Vec<u8>, value: Vec<u8>);
-    /// Removes `key` from `tree`.
-    fn remove(&mut self, tree: &'static str, key: Vec<u8>);
-    /// The rows of `tree` whose key starts with `prefix`, with the writes made so far, in key
-    /// order.
-    fn scan(&self, tree: &'static str, prefix: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)>;
-}
-
-impl Rows for projection::View<'_> {
-    fn get(&self, tree: &'static str, key: &[u8]) -> Option<Vec<u8>> {
-        projection::View::get(self, tree, key)
-    }
-
-    fn put(&mut self, tree: &'static str, key: Vec<u8>, value: Vec<u8>) {
-        self.insert(tree, key, value);
-    }
-
-    fn remove(&mut self, tree: &'static str, key: Vec<u8>) {
-        projection::View::remove(self, tree, key);
-    }
-
-    fn scan(&self, tree: &'static str, prefix: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
-        self.scan_prefix(tree, prefix)
-    }
-}
-
-/// Reads a row in the fold; one that does not parse was written by another version of the code.
-pub(crate) fn read<T: DeserializeOwned>(
-    rows: &impl Rows,
-    tree: &'static str,
-    key: &[u8],
-) -> Result<Option<T>, Rejected> {
-    rows.get(tree, key)
-        .map(|bytes| {
-            serde_json::from_slice(&bytes).map_err(|e| {
-                Rejected(format!(
-                    "cannot read a row of `{tree}` ({e}); rebuild the view"
-                ))
-            })
-        })
-        .transpose()
-}
-
-/// Writes a row in the fold.
-pub(crate) fn write<T: Serialize>(
-    rows: &mut impl Rows,
-    tree: &'static str,
-    key: Vec<u8>,
-    row: &T,
-) -> Result<(), Rejected> {
-    let bytes = serde_json::to_vec(row).map_err(|e| Rejected(e.to_string()))?;
-    rows.put(tree, key, bytes);
-    Ok(())
-}
-
 /// A participant's identity erased: when, by whom, why. No personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 #[schemars(transform = proto::values::every_property_required)]
@@ -226,34 +147,6 @@ pub(crate) struct EventRow {
     pub(crate) title: String,
     /// The fields of work it shows.
     pub(crate) themes: Vec<Theme>,
-}
-
-/// A session, as the scheduling context tells it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct SessionRow {
-    /// Its edition, copied from its event's row.
-    pub(crate) edition: EditionId,
-    /// Its event.
-    pub(crate) event: EventId,
-    /// The venue asked to host it.
-    pub(crate) venue: VenueId,
-    /// The room asked for.
-    pub(crate) room: String,
-    /// Start, local wall-clock time in `time_zone`.
-    pub(crate) starts_local: DateTime,
-    /// End, local wall-clock time.
-    pub(crate) ends_local: DateTime,
-    /// The zone of the local times (the edition's).
-    pub(crate) time_zone: String,
-    /// Start, the instant.
-    pub(crate) starts_at: Timestamp,
-    /// End, the instant.
-    pub(crate) ends_at: Timestamp,
-    /// The current hosting request: one more per move in time or place (an agenda's
-    /// `SEQUENCE` grows with it).
-    pub(crate) request: u32,
-    /// The organiser's reason, once cancelled.
-    pub(crate) cancelled: Option<String>,
 }
 
 /// A venue, as its registration tells it.

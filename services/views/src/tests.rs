@@ -1,56 +1,28 @@
 //! Unit tests of the fold and the queries, without NATS: stored events built here (given events)
-//! are folded into memory through the same [`Rows`] trait the runner's view implements, in
+//! are folded into memory through the same [`catalogue::shared::Rows`] trait the runner's view implements, in
 //! several orders across streams, then written to a temporary sled store and read (then rows).
 //! The calendar and the CSV are read back by an iCalendar parser and a CSV reader.
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
 use jiff::civil::{DateTime, date};
-use proto::contract::EventContract;
 use proto::registration::partner::{self, PartnerKind};
 use proto::registration::session::{self as seats, Event as Seats};
 use proto::registration::{
     AgeBand, Attendee, CancelledBy, ParticipantId, Profile, RegistrationId, SealedIdentity,
     SessionFacts,
 };
-use proto::scheduling::edition::{self, Event as Edition};
 use proto::scheduling::event::{self, About, Event as Programme};
-use proto::taxonomy::{Audience, EventKind, Theme, VenueKind};
+use proto::taxonomy::{Audience, EventKind, Theme};
 use proto::values::*;
 use proto::venues::{self as venue, Event as Venue};
-use proto::{Actor, EventEnvelope, StoredEvent};
+use proto::{Actor, StoredEvent};
 use uuid::Uuid;
 
 use crate::fold::fold;
-use crate::rows::{Rows, Scope};
+use crate::rows::Scope;
 use crate::*;
-
-/// The rows folded so far, in memory.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct Memory(BTreeMap<(&'static str, Vec<u8>), Vec<u8>>);
-
-impl Rows for Memory {
-    fn get(&self, tree: &'static str, key: &[u8]) -> Option<Vec<u8>> {
-        self.0.get(&(tree, key.to_vec())).cloned()
-    }
-
-    fn put(&mut self, tree: &'static str, key: Vec<u8>, value: Vec<u8>) {
-        self.0.insert((tree, key), value);
-    }
-
-    fn remove(&mut self, tree: &'static str, key: Vec<u8>) {
-        self.0.remove(&(tree, key));
-    }
-
-    fn scan(&self, tree: &'static str, prefix: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
-        self.0
-            .iter()
-            .filter(|((t, key), _)| *t == tree && key.starts_with(prefix))
-            .map(|((_, key), value)| (key.clone(), value.clone()))
-            .collect()
-    }
-}
+use catalogue::shared::testing::{self, Memory, name, paris, stored};
 
 const ALL: Scope = Scope {
     identities: true,
@@ -59,65 +31,19 @@ const ALL: Scope = Scope {
     jobdating: true,
 };
 
-impl Memory {
-    fn folded<'a>(scope: Scope, events: impl IntoIterator<Item = &'a StoredEvent>) -> Self {
-        let mut memory = Self::default();
-        for event in events {
-            fold(&mut memory, scope, event).expect("applies");
-        }
-        memory
+/// The rows of `events` a view with `scope` keeps, folded into memory in their order.
+fn folded<'a>(scope: Scope, events: impl IntoIterator<Item = &'a StoredEvent>) -> Memory {
+    let mut memory = Memory::default();
+    for event in events {
+        fold(&mut memory, scope, event).expect("applies");
     }
-
-    fn db(&self) -> sled::Db {
-        let db = sled::Config::new()
-            .temporary(true)
-            .open()
-            .expect("temporary store");
-        for ((tree, key), value) in &self.0 {
-            db.open_tree(tree)
-                .expect("tree")
-                .insert(key.as_slice(), value.as_slice())
-                .expect("insert");
-        }
-        db
-    }
+    memory
 }
 
 /// 12 April 2027 at `hour` UTC, plus `day` days.
 fn at(day: i64, hour: u8) -> time::OffsetDateTime {
     time::OffsetDateTime::UNIX_EPOCH
         + time::Duration::seconds(1_807_488_000 + day * 86_400 + i64::from(hour) * 3_600)
-}
-
-fn stored(aggregate: String, when: time::OffsetDateTime, event: impl EventContract) -> StoredEvent {
-    let encoded = event.encode().expect("encodes");
-    StoredEvent {
-        envelope: EventEnvelope {
-            id: Uuid::now_v7(),
-            aggregate,
-            occurred_at: when,
-            correlation_id: Uuid::nil(),
-            causation_id: Uuid::nil(),
-            idempotency_key: None,
-            actor: Actor::System {
-                component: "test".into(),
-            },
-        },
-        event_type: encoded.event_type.into(),
-        version: encoded.version,
-        data: encoded.data,
-    }
-}
-
-fn name(text: &str) -> Name {
-    Name::parse(text).expect("valid name")
-}
-
-fn paris(local: DateTime) -> Timestamp {
-    local
-        .to_zoned(TimeZoneName::paris().zone())
-        .expect("exists")
-        .timestamp()
 }
 
 const EDITION: EditionId = EditionId(Uuid::from_u128(0xe1));
@@ -137,18 +63,7 @@ fn wed(h: i8) -> DateTime {
 }
 
 fn scheduled(session: SessionId, starts: DateTime, ends: DateTime) -> Programme {
-    Programme::SessionScheduled(event::SessionScheduled {
-        session,
-        request: 1,
-        venue: GAP,
-        room: RoomId::parse("salle").expect("valid"),
-        starts_local: starts,
-        ends_local: ends,
-        time_zone: TimeZoneName::paris(),
-        starts_at: paris(starts),
-        ends_at: paris(ends),
-        capacity_wanted: 3,
-    })
+    testing::scheduled(session, GAP, starts, ends, 3)
 }
 
 /// The `SCHEDULING` stream.
@@ -158,14 +73,7 @@ fn scheduling() -> Vec<StoredEvent> {
         stored(
             format!("sched.edition.{EDITION}"),
             at(0, 7),
-            Edition::Created(edition::Created {
-                name: name("Semaine des métiers du social — Hautes-Alpes 2027"),
-                territory: DepartementCode::parse("05").expect("valid"),
-                first_day: date(2027, 4, 12),
-                last_day: date(2027, 4, 23),
-                time_zone: TimeZoneName::paris(),
-                organisers: vec![OrganiserId::parse("dep-05").expect("valid")],
-            }),
+            testing::created(),
         ),
         w(Programme::Added(event::Added {
             edition: EDITION,
@@ -200,31 +108,13 @@ fn venues() -> Vec<StoredEvent> {
         })
     };
     vec![
-        v(Venue::Registered(Box::new(venue::Register {
-            name: name("EHPAD Les Marronniers"),
-            kind: VenueKind::Ehpad,
-            address: venue::Address {
-                street: name("12 rue des Alpes"),
-                postcode: venue::Postcode::try_from("05000".to_owned()).expect("valid"),
-                town: name("Gap"),
-                insee_code: InseeCode::parse("05061").expect("valid"),
-            },
-            contact: venue::Contact {
-                name: name("Accueil"),
-                email: None,
-                phone: None,
-            },
-            accessibility: venue::Accessibility::default(),
-            equipment: Vec::new(),
-            rooms: vec![venue::Room {
-                id: RoomId::parse("salle").expect("valid"),
-                name: name("Salle"),
-                max_capacity: 30,
-            }],
-            opening_hours: Vec::new(),
-            closed_periods: Vec::new(),
-            time_zone: TimeZoneName::paris(),
-        }))),
+        v(testing::registered(
+            "EHPAD Les Marronniers",
+            "12 rue des Alpes",
+            "05000",
+            "Gap",
+            "05061",
+        )),
         v(asked(S1, tue(9), tue(11))),
         v(asked(S2, wed(14), wed(16))),
         v(Venue::HostingConfirmed(venue::HostingCapacity {
@@ -386,15 +276,11 @@ fn orders() -> Vec<Vec<StoredEvent>> {
 /// Folds every order and checks they agree; the store of the first.
 fn world(scope: Scope) -> sled::Db {
     let all = orders();
-    let first = Memory::folded(scope, &all[0]);
+    let first = folded(scope, &all[0]);
     for order in &all[1..] {
-        assert_eq!(
-            Memory::folded(scope, order),
-            first,
-            "the order changed the rows"
-        );
+        assert_eq!(folded(scope, order), first, "the order changed the rows");
     }
-    first.db()
+    first.db().expect("temporary store")
 }
 
 #[test]
@@ -524,7 +410,9 @@ fn an_edition_lists_its_registrations_across_sessions_page_by_page() {
             Seats::Confirmed(registered(n, "ft", 1, Audience::JobSeekers)),
         ));
     }
-    let db = Memory::folded(PartnerView::SCOPE, &events).db();
+    let db = folded(PartnerView::SCOPE, &events)
+        .db()
+        .expect("temporary store");
     let expected: Vec<RegistrationId> = [1, 2, 3, 4]
         .into_iter()
         .chain(10..22)
@@ -848,11 +736,7 @@ fn the_subjects_the_runner_skips_change_no_view() {
         let read = history
             .iter()
             .filter(|e| crate::fold::reads(scope, &e.envelope.aggregate));
-        assert_eq!(
-            Memory::folded(scope, read),
-            Memory::folded(scope, &history),
-            "{scope:?}"
-        );
+        assert_eq!(folded(scope, read), folded(scope, &history), "{scope:?}");
     }
     // The filter is not vacuous: the agendas are skipped, every context the views read is not.
     assert!(!crate::fold::reads(ALL, &agenda_event().envelope.aggregate));
@@ -887,7 +771,7 @@ fn another_events_facts_about_a_session_are_refused_and_change_no_row() {
         },
     })));
     for scope in [ALL, PartnerView::SCOPE, VenueView::SCOPE, Statistics::SCOPE] {
-        let before = Memory::folded(scope, &history);
+        let before = folded(scope, &history);
         let foreign = [
             scheduled(S1, tue(15), tue(16)),
             Programme::SessionCancelled(event::SessionCancelled {
@@ -932,8 +816,8 @@ fn an_erasure_is_kept_with_who_asked_and_why_in_the_partner_view_only() {
         at(9, 10),
         ErasureReason::Retention,
     );
-    let memory = Memory::folded(PartnerView::SCOPE, [&by_partner, &later]);
-    let db = memory.db();
+    let memory = folded(PartnerView::SCOPE, [&by_partner, &later]);
+    let db = memory.db().expect("temporary store");
     let row = crate::partners::erasure(&db, participant)
         .expect("reads")
         .expect("kept");
@@ -952,7 +836,9 @@ fn an_erasure_is_kept_with_who_asked_and_why_in_the_partner_view_only() {
         at(3, 10),
         ErasureReason::Request,
     );
-    let db = Memory::folded(PartnerView::SCOPE, [&by_organiser]).db();
+    let db = folded(PartnerView::SCOPE, [&by_organiser])
+        .db()
+        .expect("temporary store");
     let row = crate::partners::erasure(&db, participant)
         .expect("reads")
         .expect("kept");
@@ -963,6 +849,6 @@ fn an_erasure_is_kept_with_who_asked_and_why_in_the_partner_view_only() {
     );
     for scope in [VenueView::SCOPE, Statistics::SCOPE] {
         assert!(!crate::fold::reads(scope, &by_partner.envelope.aggregate));
-        assert_eq!(Memory::folded(scope, [&by_partner]), Memory::default());
+        assert_eq!(folded(scope, [&by_partner]), Memory::default());
     }
 }
