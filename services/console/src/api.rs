@@ -17,6 +17,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tower::ServiceExt;
 
+/// The most pages one paged read follows (200 items a page: far more than an edition holds); a
+/// read that goes on is answered as an error rather than followed forever.
+const MOST_PAGES: usize = 1_000;
+
 /// The largest answer read from the gateway (a page of 200 sessions is well under it).
 const ANSWER_LIMIT: usize = 16 * 1024 * 1024;
 
@@ -74,7 +78,7 @@ impl Api {
     ) -> Result<Vec<T>, Problem> {
         let mut all = Vec::new();
         let mut after: Option<Cursor> = None;
-        loop {
+        for _ in 0..MOST_PAGES {
             let page: Page<T> = match &after {
                 Some(cursor) => {
                     let next = format!("{path}&after={}", cursor.as_str());
@@ -90,6 +94,11 @@ impl Api {
                 _ => return Ok(all),
             }
         }
+        Err(Problem::new(
+            StatusCode::BAD_GATEWAY,
+            "unexpected-answer",
+            format!("{path} still had pages after {MOST_PAGES}"),
+        ))
     }
 
     /// `GET path` as the principal; the answer's content type and bytes, as they are.

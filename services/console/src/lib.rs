@@ -21,6 +21,10 @@
 //!   signed-in extractor.
 //! - [`limits`]: sign-ins rate-limited per client address and per key.
 //! - [`api`]: the in-process client of the gateway's router.
+//! - [`address`]: the ids a page's address names (an edition, an event, a session), parsed
+//!   before the page sees them (404 in French when they are not ids).
+//! - [`form`]: a signed-in user's posted form (same site, CSRF token) read as its fields, and
+//!   each error shown beside its field.
 //! - [`page`]: the page shell (`lang="fr"`, the style sheet), the error pages, labels.
 //! - [`organiser`]: editions and the programme as a week grid (days × towns).
 //! - [`programme`]: events created and amended, sessions added, and a session cancelled or moved

@@ -21,7 +21,7 @@ use serde_json::json;
 use uuid::Uuid;
 use views::HostingView;
 
-use crate::form::{Posted, WithCsrf};
+use crate::form::{Posted, WithCsrf, wire};
 use crate::login::{Login, SignedIn};
 use crate::organiser::Wait;
 use crate::page::{
@@ -38,13 +38,6 @@ fn venue_of(login: &Login) -> Result<VenueId, Failure> {
             "Cette page est celle d'un lieu d'accueil : connectez-vous avec la clé du lieu.",
         )),
     }
-}
-
-fn wire<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 fn when(h: &HostingView) -> String {

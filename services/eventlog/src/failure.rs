@@ -77,6 +77,10 @@ impl From<AppendError> for LogFailure {
     fn from(error: AppendError) -> Self {
         match error {
             AppendError::Unavailable { .. } => Self::Unavailable(Arc::new(error)),
+            // Another writer was first: deciding again may pass.
+            AppendError::Conflict { .. } | AppendError::CompanionConflict { .. } => {
+                Self::Contended { attempts: 1 }
+            }
             other => Self::Broken(Arc::new(other)),
         }
     }
@@ -86,5 +90,35 @@ impl From<DecodeError> for LogFailure {
     /// A stored event today's code cannot read back.
     fn from(error: DecodeError) -> Self {
         Self::Broken(Arc::new(error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_append_fails_as_what_a_caller_can_do_about_it() {
+        let failed = |error| LogFailure::from(error);
+        assert!(matches!(
+            failed(AppendError::Conflict { expected: 3 }),
+            LogFailure::Contended { attempts: 1 }
+        ));
+        let unavailable = failed(AppendError::Unavailable {
+            reason: "timed out".into(),
+        });
+        assert_eq!(unavailable.kind(), ErrorKind::Unavailable);
+        assert_eq!(unavailable.code(), "log-unavailable");
+        let broken = failed(AppendError::TooLarge);
+        assert_eq!(
+            (broken.kind(), broken.code()),
+            (ErrorKind::Internal, "log-failed")
+        );
+        // The cause is kept as the source, for the logs.
+        assert_eq!(
+            proto::refusal::explained(&broken),
+            "the event log failed: cannot append: the commit is larger than the server's maximum \
+             payload"
+        );
     }
 }

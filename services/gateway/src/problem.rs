@@ -22,7 +22,7 @@
 //! The status of a refusal follows from its kind ([`RefusalKind`]), which each domain gives every
 //! refusal beside its code (an exhaustive `match`: a new refusal does not compile until it has
 //! one); the services tell their errors as [`Told`], hiding another tenant's things as unknown.
-//! The gateway knows no domain's variants. Input is never answered with a 500.
+//! The gateway depends on no domain crate. Input is never answered with a 500.
 
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::http::{HeaderValue, StatusCode, header};

@@ -16,8 +16,9 @@
 //! - [`JobDating`]: the commands on a floor, and its current state.
 //! - [`JobDatingError`]: why a command recorded nothing, with a stable code.
 
-use eventlog::LogFailure;
-use eventlog::{AggregateKey, Category, CommandError, CommandMeta, Decided, EventLog, StreamSpec};
+use eventlog::{
+    AggregateKey, Category, CommandError, CommandMeta, Decided, EventLog, LogFailure, StreamSpec,
+};
 use jiff::Timestamp;
 use jobdating_domain::{Floor, FloorCommand, FloorRefusal, FloorState};
 use proto::jobdating::{Candidate, Command, Event};

@@ -32,11 +32,11 @@
 //!                └─ 120 s pass ──> lapsed: blocks nothing; Confirm only if nothing live overlaps
 //! ```
 
-use proto::refusal::RefusalKind;
 use std::collections::BTreeMap;
 
 use decider::Decider;
 use jiff::{SignedDuration, Timestamp};
+use proto::refusal::RefusalKind;
 use proto::registration::RegistrationId;
 use proto::registration::agenda::{Event, HOLD_LAPSES_AFTER_SECONDS, Slot, SlotHeld, SlotMoved};
 use proto::values::SessionId;

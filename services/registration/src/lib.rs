@@ -20,9 +20,9 @@
 pub mod identities;
 
 use decider::Decider;
-use eventlog::LogFailure;
 use eventlog::{
-    AggregateKey, Alongside, Category, CommandError, CommandMeta, Companion, EventLog, StreamSpec,
+    AggregateKey, Alongside, Category, CommandError, CommandMeta, Companion, EventLog, LogFailure,
+    StreamSpec,
 };
 use jiff::Timestamp;
 use proto::Actor;

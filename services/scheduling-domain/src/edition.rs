@@ -4,10 +4,10 @@
 //! is closed. An edition lasts at most [`MAX_DAYS`] days: the weeks and days of the seeds last one
 //! to twelve.
 
-use proto::refusal::RefusalKind;
 use std::collections::BTreeSet;
 
 use jiff::civil::Date;
+use proto::refusal::RefusalKind;
 use proto::scheduling::EditionStatus;
 use proto::scheduling::edition::{
     AmendDates, Closed, Command, Create, Created, DatesAmended, Event, Published,

@@ -13,12 +13,12 @@
 //!   00:30Z, not 01:30Z. A session's length is the time between its instants, so one from 01:30 to
 //!   03:30 that night lasts three hours.
 
-use proto::refusal::RefusalKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::AmbiguousOffset;
+use proto::refusal::RefusalKind;
 use proto::scheduling::EditionStatus;
 use proto::scheduling::event::{
     About, Add, Added, CancelSession, ChangeSessionVenue, Command, Event, RecordVenueAnswer,

@@ -10,10 +10,9 @@
 //!   claims, once, the ids of sessions scheduled before ids were claimed (ADR 0008).
 //! - [`SchedulingError`]: why a command recorded nothing, with a stable code.
 
-use eventlog::LogFailure;
 use eventlog::{
     AggregateKey, Alongside, Category, CommandError, CommandMeta, Companion, Decided, EventLog,
-    StreamSpec,
+    LogFailure, StreamSpec,
 };
 use proto::refusal::{RefusalKind, Told};
 use proto::scheduling::session::{self, Owner};

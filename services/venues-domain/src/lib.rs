@@ -32,10 +32,10 @@ mod state;
 
 pub use state::{Hosting, HostingStatus, VenueDetails, VenueState};
 
-use proto::refusal::RefusalKind;
 use std::collections::BTreeMap;
 
 use decider::Decider;
+use proto::refusal::RefusalKind;
 use proto::values::{RoomId, SessionId};
 use proto::venues::{
     ClosedPeriod, Command, Event, HostingCapacity, HostingEnded, HostingRefused, HostingReleased,

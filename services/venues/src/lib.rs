@@ -8,8 +8,9 @@
 //! - [`Venues`]: the commands on a venue.
 //! - [`VenuesError`]: why a command recorded nothing, with a stable code.
 
-use eventlog::LogFailure;
-use eventlog::{AggregateKey, Category, CommandError, CommandMeta, Decided, EventLog, StreamSpec};
+use eventlog::{
+    AggregateKey, Category, CommandError, CommandMeta, Decided, EventLog, LogFailure, StreamSpec,
+};
 use proto::refusal::Told;
 use proto::values::{SessionId, VenueId};
 use proto::venues::{Command, Event};

@@ -34,8 +34,9 @@ pub mod signature;
 pub mod store;
 pub mod subscriptions;
 
-use eventlog::LogFailure;
-use eventlog::{AggregateKey, Category, CommandError, CommandMeta, EventLog, StreamSpec};
+use eventlog::{
+    AggregateKey, Category, CommandError, CommandMeta, EventLog, LogFailure, StreamSpec,
+};
 use proto::webhooks::{Event, Kind, Subscribe, SubscriptionId, WebhookUrl};
 
 pub use backoff::Backoff;

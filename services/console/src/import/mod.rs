@@ -42,7 +42,8 @@ pub const MAX_ROWS: usize = 2_000;
 pub struct Row {
     /// Its line in the file (the header is line 1).
     pub line: usize,
-    /// Its fields as written: date, start, end, town, venue, kind, title.
+    /// Its fields as written, in the order of its import's preview table (the programme's: date,
+    /// start, end, town, venue, kind, title).
     pub shown: Vec<String>,
     /// What is wrong with it, in French; empty when it can be imported.
     pub errors: Vec<String>,
