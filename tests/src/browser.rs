@@ -9,6 +9,10 @@
 //! The binaries are Debian's `chromium` and `chromium-driver` (`scripts/ensure-browser` installs
 //! them), or `$SEMAINE_CHROMIUM` and `$SEMAINE_CHROMEDRIVER`. Without them [`Browser::open`]
 //! fails, saying so: a browser test never passes without a browser.
+//!
+//! [`Browser::assert_accessible`] runs axe-core's WCAG 2.1 A and AA rules in the current page:
+//! `$SEMAINE_AXE`, else the pinned release `scripts/ensure-axe` installs (and downloads when it
+//! is missing).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -39,6 +43,64 @@ const CHROMIUM_ARGS: &[&str] = &[
     "--disable-dev-shm-usage",
     "--lang=fr-FR",
 ];
+
+/// The axe-core rules a page must pass: WCAG 2.0 and 2.1, levels A and AA (what RGAA 4 asks).
+const AXE_TAGS: &[&str] = &["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+/// Runs axe in the page: its first argument is the tags, the last the callback WebDriver gives an
+/// asynchronous script. Answers each violation's rule, impact, help and elements.
+const AXE_RUN: &str = r#"
+const done = arguments[arguments.length - 1];
+axe.run(document, { runOnly: { type: "tag", values: arguments[0] }, resultTypes: ["violations"] })
+  .then((result) => done(result.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    nodes: v.nodes.map((n) => n.target.join(" ")),
+  }))))
+  .catch((error) => done([{ id: "axe-failed", impact: "critical", help: String(error), nodes: [] }]));
+"#;
+
+/// One rule a page breaks, as axe tells it.
+#[derive(Debug, serde::Deserialize)]
+struct Violation {
+    /// The rule (`color-contrast`, `label`…).
+    id: String,
+    /// How bad: minor, moderate, serious, critical.
+    impact: Option<String>,
+    /// What the rule asks.
+    help: String,
+    /// The elements that break it, as CSS selectors.
+    nodes: Vec<String>,
+}
+
+/// axe-core's script, read once: `$SEMAINE_AXE`, else what `scripts/ensure-axe` prints.
+fn axe_script() -> anyhow::Result<&'static str> {
+    static SCRIPT: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    let found = SCRIPT.get_or_init(|| {
+        let path = match std::env::var_os("SEMAINE_AXE") {
+            Some(path) => PathBuf::from(path),
+            None => {
+                let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/ensure-axe");
+                let output = std::process::Command::new(&script)
+                    .stderr(Stdio::inherit())
+                    .output()
+                    .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+                if !output.status.success() {
+                    return Err(format!("{} failed", script.display()));
+                }
+                PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
+            }
+        };
+        std::fs::read_to_string(&path).map_err(|e| {
+            format!(
+                "cannot read axe-core at {}: {e} (run scripts/ensure-axe, or set SEMAINE_AXE)",
+                path.display()
+            )
+        })
+    });
+    found.as_deref().map_err(|e| anyhow::anyhow!("{e}"))
+}
 
 /// Where the browser and its driver are.
 #[derive(Debug, Clone)]
@@ -331,6 +393,36 @@ impl Browser {
         let png = self.client.screenshot().await;
         self.set_viewport(width, height).await?;
         Ok(png?)
+    }
+
+    /// Runs axe-core's WCAG 2.1 A and AA rules in the current page, named `page` in the error
+    /// that lists every rule it breaks (with its elements).
+    pub async fn assert_accessible(&self, page: &str) -> anyhow::Result<()> {
+        self.client.execute(axe_script()?, vec![]).await?;
+        let answer = self
+            .client
+            .execute_async(AXE_RUN, vec![json!(AXE_TAGS)])
+            .await
+            .with_context(|| format!("{page}: axe did not run"))?;
+        let violations: Vec<Violation> =
+            serde_json::from_value(answer).with_context(|| format!("{page}: axe's answer"))?;
+        anyhow::ensure!(
+            violations.is_empty(),
+            "{page} breaks {} accessibility rule(s):\n{}",
+            violations.len(),
+            violations
+                .iter()
+                .map(|v| format!(
+                    "- {} ({}): {} — {}",
+                    v.id,
+                    v.impact.as_deref().unwrap_or("?"),
+                    v.help,
+                    v.nodes.join(", ")
+                ))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        Ok(())
     }
 
     /// Ends the session (Chromium quits), then the driver.

@@ -37,8 +37,10 @@ fn screenshots() -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
-/// Saves a screenshot of the whole current page (at least 1000 px wide) in `dir` as `name`.
+/// Saves a screenshot of the whole current page (at least 1000 px wide) in `dir` as `name`,
+/// once the page passes axe-core's WCAG 2.1 AA rules: every page a test looks at is checked.
 async fn save_page(browser: &Browser, dir: &Path, name: &str) -> anyhow::Result<PathBuf> {
+    browser.assert_accessible(name).await?;
     save_png(dir, name, &browser.screenshot_page().await?, 1000)
 }
 
@@ -66,6 +68,7 @@ async fn sign_in(browser: &Browser, base: &str, key: &str) -> anyhow::Result<()>
     let field = browser
         .wait_for("form[action='/console/login'] input#key")
         .await?;
+    browser.assert_accessible("the sign-in page").await?;
     field.send_keys(key).await?;
     browser
         .follow("form[action='/console/login'] button[type=submit]")
@@ -138,6 +141,9 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
     browser
         .assert_shows("#import-errors", "Rien n'a été enregistré")
         .await?;
+    browser
+        .assert_accessible("the import's preview, with its errors")
+        .await?;
     let row = browser.text_of("tr[data-line='3']").await?;
     assert!(row.contains("La fin doit être après le début"), "{row}");
     let good_row = browser.text_of("tr[data-line='2']").await?;
@@ -199,6 +205,9 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
     let confirm_form = format!("section.card[data-session='{session}'] form[action$='/confirm']");
     let capacity = browser
         .reload_until(&format!("{confirm_form} input[name=capacity]"))
+        .await?;
+    browser
+        .assert_accessible("the venue's requests to answer")
         .await?;
     capacity.clear().await?;
     capacity.send_keys("25").await?;
@@ -302,6 +311,9 @@ async fn an_imported_programme_confirmed_by_its_venue_shows_open_on_the_grid_in_
         "the button fits: x {x}, width {button_width}"
     );
     assert!(button_height >= 44.0, "a finger's size: {button_height}");
+    browser
+        .assert_accessible("the attendance list on a phone")
+        .await?;
     let phone = save_png(
         &shots,
         "attendance-phone.png",
@@ -422,5 +434,28 @@ async fn cancelling_a_session_shows_its_counts_and_partners_first_in_chromium() 
 
     browser.close().await?;
     println!("screenshot: {}", confirmation.display());
+    Ok(())
+}
+
+/// The accessibility check is not vacuous: a page that breaks a rule fails it, naming the rule.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_breaks_an_accessibility_rule_fails_the_check() -> anyhow::Result<()> {
+    let binaries = BrowserBinaries::locate()?;
+    let browser = Browser::open(&binaries, 800, 600).await?;
+    browser
+        .client
+        .goto("data:text/html,<html lang=fr><head><title>t</title></head><body><main><img src=x></main></body></html>")
+        .await?;
+    let refused = browser
+        .assert_accessible("a page with an image without text")
+        .await;
+    let message = format!(
+        "{:#}",
+        refused
+            .err()
+            .ok_or_else(|| anyhow::anyhow!("the check passed"))?
+    );
+    assert!(message.contains("image-alt"), "{message}");
+    browser.close().await?;
     Ok(())
 }
