@@ -4,7 +4,7 @@
 //! fails with a message that says what is expected, so bad input is refused at the edge with a
 //! clear error and never reaches a decision.
 //!
-//! **Why one long file.** It is a catalogue: some thirty small types, most of them a few lines
+//! **Why one long file.** It is a catalogue: two dozen small types, most of them a few lines
 //! over the same three macros (`uuid_id!`, `validated_string!`, `bounded_number!`), with their
 //! tests at the end. Split by theme, a reader would look in four files for the rules they share.
 
