@@ -12,33 +12,13 @@ use axum::response::{IntoResponse, Response};
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
-use crate::routes::{Access, Answer, Contract, Param, ROUTES, Route};
+use crate::routes::{Access, Answer, Area, Contract, Param, ROUTES, Route};
 
 /// Where the request bodies' schemas are, in the document.
 const SCHEMAS: &str = "/components/schemas";
 
 /// The component name of the problem document.
 pub const PROBLEM: &str = "Problem";
-
-/// The tags, in order, with what they gather.
-const TAGS: [(&str, &str); 7] = [
-    ("editions", "An organiser's editions"),
-    ("events", "An edition's events and their sessions"),
-    ("partners", "Partners, and the seats reserved for them"),
-    (
-        "venues",
-        "Venues, their hosting requests, and check-in at the door",
-    ),
-    ("registrations", "A partner's registrations"),
-    (
-        "catalogue",
-        "The public catalogue, as the catalogue read model has read the log",
-    ),
-    (
-        "operations",
-        "Health, readiness, this document and the metrics",
-    ),
-];
 
 /// Gives an unsigned integer the largest value its type holds (`format: uint32` and the like),
 /// when its schema says no smaller one: a larger number is refused by the server.
@@ -92,9 +72,9 @@ pub fn document() -> Value {
                             (RFC 9457) with a stable `code`. See docs/api.md.",
             "license": { "name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later" },
         },
-        "tags": TAGS
+        "tags": Area::ALL
             .iter()
-            .map(|(name, description)| json!({ "name": name, "description": description }))
+            .map(|area| json!({ "name": area.tag, "description": area.description }))
             .collect::<Vec<_>>(),
         "paths": paths,
         "components": {

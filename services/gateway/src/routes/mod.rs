@@ -65,8 +65,9 @@ pub mod webhooks;
 
 use answers::Answered;
 use readers::ViewStores;
+pub(crate) use table::Area;
 pub use table::{Access, Answer, Contract, MIN_SEQ, Param, RequestBody, Route, Verb, sample_id};
-use table::{Area, handled_by};
+use table::handled_by;
 
 /// The stream of the scheduling service's commits (editions, events, sessions).
 pub const SCHEDULING: &str = proto::subjects::SCHEDULING.name;
@@ -417,6 +418,19 @@ async fn readyz(State(state): State<AppState>) -> Result<Answered<Ready>, ApiErr
 mod tests {
     use super::*;
     use projection::Projection;
+
+    #[test]
+    fn every_routes_tag_is_described_in_the_document() {
+        for route in ROUTES.iter() {
+            assert!(
+                Area::ALL.iter().any(|area| area.tag == route.tag),
+                "{} {} has the undescribed tag {}",
+                route.method.as_str(),
+                route.path,
+                route.tag
+            );
+        }
+    }
 
     #[test]
     fn min_seq_waits_on_the_catalogue_projection() {

@@ -303,32 +303,75 @@ impl Route {
 #[derive(Clone, Copy)]
 pub(crate) struct Area {
     /// The OpenAPI tag of every route of the area.
-    tag: &'static str,
+    pub(crate) tag: &'static str,
+    /// The tag's description in the OpenAPI document.
+    pub(crate) description: &'static str,
 }
 
 impl Area {
     /// An organiser's editions.
-    pub(crate) const EDITIONS: Self = Self { tag: "editions" };
+    pub(crate) const EDITIONS: Self = Self {
+        tag: "editions",
+        description: "An organiser's editions",
+    };
     /// An edition's events and their sessions.
-    pub(crate) const EVENTS: Self = Self { tag: "events" };
+    pub(crate) const EVENTS: Self = Self {
+        tag: "events",
+        description: "An edition's events and their sessions",
+    };
     /// Partners, and the seats reserved for them.
-    pub(crate) const PARTNERS: Self = Self { tag: "partners" };
+    pub(crate) const PARTNERS: Self = Self {
+        tag: "partners",
+        description: "Partners, and the seats reserved for them",
+    };
     /// Venues, their hosting requests, and check-in at the door.
-    pub(crate) const VENUES: Self = Self { tag: "venues" };
+    pub(crate) const VENUES: Self = Self {
+        tag: "venues",
+        description: "Venues, their hosting requests, and check-in at the door",
+    };
     /// A partner's registrations.
     pub(crate) const REGISTRATIONS: Self = Self {
         tag: "registrations",
+        description: "A partner's registrations",
     };
-    /// Partners' and venues' webhooks.
-    pub(crate) const WEBHOOKS: Self = Self { tag: "webhooks" };
-    /// The public catalogue.
-    pub(crate) const CATALOGUE: Self = Self { tag: "catalogue" };
-    /// The keyed reads of partners, venues and organisers.
-    pub(crate) const READS: Self = Self { tag: "reads" };
-    /// A job-dating session's floor.
-    pub(crate) const JOBDATING: Self = Self { tag: "jobdating" };
+    /// Partners' and venues' webhooks: subscriptions, deliveries and their log.
+    pub(crate) const WEBHOOKS: Self = Self {
+        tag: "webhooks",
+        description: "Partners' and venues' webhooks: subscriptions, deliveries and their log",
+    };
+    /// The public catalogue, as the catalogue read model has read the log.
+    pub(crate) const CATALOGUE: Self = Self {
+        tag: "catalogue",
+        description: "The public catalogue, as the catalogue read model has read the log",
+    };
+    /// The keyed reads: a partner's registrations and participants, a venue's requests and attendance lists, an edition's statistics, agendas as calendars.
+    pub(crate) const READS: Self = Self {
+        tag: "reads",
+        description: "The keyed reads: a partner's registrations and participants, a venue's requests and attendance lists, an edition's statistics, agendas as calendars",
+    };
+    /// A job-dating session's floor: employers, tables and slots, bookings and wishes, the planner, outcomes.
+    pub(crate) const JOBDATING: Self = Self {
+        tag: "jobdating",
+        description: "A job-dating session's floor: employers, tables and slots, bookings and wishes, the planner, outcomes",
+    };
     /// Health, readiness, the OpenAPI document and the metrics.
-    pub(crate) const OPERATIONS: Self = Self { tag: "operations" };
+    pub(crate) const OPERATIONS: Self = Self {
+        tag: "operations",
+        description: "Health, readiness, this document and the metrics",
+    };
+    /// Every area, in the order the OpenAPI document lists their tags.
+    pub(crate) const ALL: [Self; 10] = [
+        Self::EDITIONS,
+        Self::EVENTS,
+        Self::PARTNERS,
+        Self::VENUES,
+        Self::REGISTRATIONS,
+        Self::WEBHOOKS,
+        Self::CATALOGUE,
+        Self::READS,
+        Self::JOBDATING,
+        Self::OPERATIONS,
+    ];
 
     /// A POST route of this area (a command, or the erasure of a participant).
     pub(crate) const fn post(
