@@ -6,6 +6,7 @@
 //! must still read.
 //!
 //! # Layout
+//! - [`access`]: who may act, and on what: a role and its scope, a key's or a person's.
 //! - [`envelope`]: the metadata every stored event carries (ids, time, actor, causality) and the
 //!   commit, the one JetStream message that carries all the events one decision produced.
 //! - [`headers`]: the names of the NATS headers semaine sets on a commit.
@@ -26,6 +27,7 @@
 //!   code.
 //! - [`schema`]: the list of JSON Schemas this crate publishes.
 
+pub mod access;
 pub mod contract;
 pub mod envelope;
 pub mod headers;

@@ -24,7 +24,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures_util::StreamExt;
 use proto::Actor;
-use proto::values::{EditionId, PartnerId, VenueId};
+pub use proto::access::{Editions, Role};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -37,90 +37,6 @@ pub const SECRET_PREFIX: &str = "semaine_";
 
 /// The length of a secret's random part: 32 bytes in base64url without padding.
 const SECRET_BODY_LEN: usize = 43;
-
-/// Which editions an organiser key acts on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub enum Editions {
-    /// Every edition (`*`): also creates editions and retires partners.
-    All,
-    /// One edition only.
-    One(EditionId),
-}
-
-impl Editions {
-    /// True when the key may act on `edition`.
-    pub fn covers(&self, edition: EditionId) -> bool {
-        match self {
-            Self::All => true,
-            Self::One(own) => *own == edition,
-        }
-    }
-}
-
-impl TryFrom<String> for Editions {
-    type Error = KeyError;
-    fn try_from(value: String) -> Result<Self, KeyError> {
-        if value == "*" {
-            return Ok(Self::All);
-        }
-        value
-            .parse()
-            .map(|id| Self::One(EditionId(id)))
-            .map_err(|_| KeyError::InvalidScope(format!("an edition id or `*`, not {value:?}")))
-    }
-}
-
-impl From<Editions> for String {
-    fn from(value: Editions) -> String {
-        match value {
-            Editions::All => "*".into(),
-            Editions::One(id) => id.to_string(),
-        }
-    }
-}
-
-/// A key's role and its scope: what it may do, and on what.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "role", content = "scope", rename_all = "snake_case")]
-pub enum Role {
-    /// Builds editions and their programmes, declares partners.
-    Organiser(Editions),
-    /// Answers the hosting requests of one venue and checks people in at its door.
-    Venue(VenueId),
-    /// Registers participants, as one partner.
-    Partner(PartnerId),
-}
-
-impl Role {
-    /// Reads a role and its scope as an operator types them (`organiser` with an edition id or
-    /// `*`, `venue` with a venue id, `partner` with a partner id).
-    pub fn parse(role: &str, scope: &str) -> Result<Self, KeyError> {
-        let invalid = |what: &str| KeyError::InvalidScope(format!("{what}, not {scope:?}"));
-        match role {
-            "organiser" => Editions::try_from(scope.to_owned()).map(Self::Organiser),
-            "venue" => scope
-                .parse()
-                .map(|id| Self::Venue(VenueId(id)))
-                .map_err(|_| invalid("a venue key's scope is a venue id")),
-            "partner" => PartnerId::parse(scope)
-                .map(Self::Partner)
-                .map_err(|_| invalid("a partner key's scope is a partner id")),
-            other => Err(KeyError::InvalidScope(format!(
-                "a role is organiser, venue or partner, not {other:?}"
-            ))),
-        }
-    }
-
-    /// The role's name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Organiser(_) => "organiser",
-            Self::Venue(_) => "venue",
-            Self::Partner(_) => "partner",
-        }
-    }
-}
 
 /// The public id of a key: safe to log and to show; revocation names it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -227,6 +143,12 @@ pub enum KeyError {
     /// A stored record does not parse.
     #[error("a stored key is corrupted: {0}")]
     Corrupted(String),
+}
+
+impl From<proto::values::Invalid> for KeyError {
+    fn from(invalid: proto::values::Invalid) -> Self {
+        Self::InvalidScope(invalid.0)
+    }
 }
 
 fn unavailable(e: impl fmt::Display) -> KeyError {
@@ -444,27 +366,6 @@ mod tests {
     fn the_secret_is_never_in_debug_output() {
         let secret = new_secret();
         assert!(!format!("{secret:?}").contains(secret.expose()));
-    }
-
-    #[test]
-    fn roles_parse_with_their_scopes() {
-        let edition = EditionId::generate();
-        assert_eq!(
-            Role::parse("organiser", "*").ok(),
-            Some(Role::Organiser(Editions::All))
-        );
-        assert_eq!(
-            Role::parse("organiser", &edition.to_string()).ok(),
-            Some(Role::Organiser(Editions::One(edition)))
-        );
-        assert!(Role::parse("organiser", "dep-05").is_err());
-        assert!(Role::parse("venue", "not-a-uuid").is_err());
-        assert!(Role::parse("partner", "mission locale").is_err());
-        assert!(Role::parse("admin", "*").is_err());
-        assert!(matches!(
-            Role::parse("partner", "ml-gap"),
-            Ok(Role::Partner(_))
-        ));
     }
 
     #[test]

@@ -66,8 +66,8 @@ pub mod webhooks;
 use answers::Answered;
 use readers::ViewStores;
 pub(crate) use table::Area;
-pub use table::{Access, Answer, Contract, MIN_SEQ, Param, RequestBody, Route, Verb, sample_id};
 use table::handled_by;
+pub use table::{Access, Answer, Contract, MIN_SEQ, Param, RequestBody, Route, Verb, sample_id};
 
 /// The stream of the scheduling service's commits (editions, events, sessions).
 pub const SCHEDULING: &str = proto::subjects::SCHEDULING.name;
