@@ -268,7 +268,9 @@ pub async fn attendance(
                     tr {
                         td { strong { (name.as_deref().unwrap_or("(effacé)")) } @if line.group { " (groupe)" } }
                         td { (line.partner_name.as_deref().unwrap_or("")) }
-                        td { (line.seats) }
+                        // Said in words: on a phone the cells stand one under the other, without
+                        // their column's heading.
+                        td { (line.seats) @if line.seats == 1 { " place" } @else { " places" } }
                         td {
                             @if line.checked_in { span class="badge confirmed" { (line.present) " présent(s)" } " " }
                             form method="post" action={ "/console/venue/sessions/" (id) "/check-in" } {
