@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::address::Named;
 use crate::login::{Login, SignedIn};
-use crate::page::{Failure, day_fr, ok, page, time_fr};
+use crate::page::{Failure, day_fr, ok, page, scrolling, time_fr};
 use crate::routes::Console;
 
 /// What a page may be asked to wait for.
@@ -124,7 +124,7 @@ pub async fn grid(
         @if sessions.is_empty() {
             p { "Aucune séance au programme pour l'instant." }
         } @else {
-            div.scroll {
+            (scrolling("Le programme de la semaine", html! {
                 table.grid {
                     caption.small { "Le programme, jour par jour (colonnes) et commune par commune (lignes)." }
                     thead {
@@ -148,7 +148,7 @@ pub async fn grid(
                         }
                     }
                 }
-            }
+            }))
         }
         h2 id="evenements" { "Événements (" (events.items.len()) ")" }
         @if events.items.is_empty() {

@@ -173,6 +173,14 @@ pub fn venue_status(wire: &str) -> &'static str {
     }
 }
 
+/// A wide table that scrolls sideways on a phone, in a region named `label` that the keyboard can
+/// reach and scroll (WCAG 2.1.1: a table of text alone holds nothing focusable otherwise).
+pub fn scrolling(label: &str, table: Markup) -> Markup {
+    html! {
+        div.scroll role="region" tabindex="0" aria-label=(label) { (table) }
+    }
+}
+
 /// A hidden field.
 pub fn hidden(name: &str, value: &str) -> Markup {
     html! { input type="hidden" name=(name) value=(value); }

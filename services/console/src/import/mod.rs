@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 
 use crate::form::WithCsrf;
 use crate::login::Login;
-use crate::page::{Failure, hidden, ok, page};
+use crate::page::{Failure, hidden, ok, page, scrolling};
 
 /// The most rows one import takes.
 pub const MAX_ROWS: usize = 2_000;
@@ -393,7 +393,7 @@ pub async fn read_upload(login: &Login, mut multipart: Multipart) -> Result<Stri
 pub fn rows_table(headings: &[&str], rows: &[Row]) -> Markup {
     html! {
         @if !rows.is_empty() {
-            div.scroll {
+            (scrolling("Les lignes du fichier", html! {
                 table {
                     caption.small { "Chaque ligne du fichier et ce qui l'empêche d'être importée." }
                     thead { tr {
@@ -415,7 +415,7 @@ pub fn rows_table(headings: &[&str], rows: &[Row]) -> Markup {
                         }
                     }
                 }
-            }
+            }))
         }
     }
 }

@@ -20,7 +20,9 @@ use crate::form::{
 };
 use crate::login::{Login, SignedIn};
 use crate::organiser::{Wait, sessions_of, status_wire};
-use crate::page::{Failure, form_key, hidden, nonce, ok, page, redirect_after, venue_status};
+use crate::page::{
+    Failure, form_key, hidden, nonce, ok, page, redirect_after, scrolling, venue_status,
+};
 use crate::routes::Console;
 
 /// An event's description from its form; `partners` are kept as they were (the form does not
@@ -265,7 +267,7 @@ pub(crate) async fn render_event(
         p { (event.kind.label_fr()) " · " a href={ "/console/editions/" (edition) } { "retour au programme" } }
         h2 id="seances" { "Séances (" (sessions.len()) ")" }
         @if sessions.is_empty() { p { "Aucune séance pour l'instant." } } @else {
-            div.scroll {
+            (scrolling("Les séances de l'événement", html! {
                 table {
                     thead { tr { th scope="col" { "Quand" } th scope="col" { "Lieu" } th scope="col" { "Lieu : réponse" } th scope="col" { "Places" } th scope="col" { "Gérer" } } }
                     tbody {
@@ -281,7 +283,7 @@ pub(crate) async fn render_event(
                         }
                     }
                 }
-            }
+            }))
         }
         h2 id="ajouter" { "Ajouter une séance" }
         (session_form(&format!("{base}/sessions"), login, &venues, add.map_or(&[][..], |(f, _)| f), add.map_or(&none, |(_, e)| e)))
