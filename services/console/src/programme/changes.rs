@@ -314,6 +314,24 @@ pub(crate) fn changes(s: &SessionView, placed: &Placed) -> (bool, bool) {
     (times, place)
 }
 
+/// A move as an organiser's form asks it: the session as the catalogue shows it, the venues
+/// the form chose from, and the new date, times and place, or what is wrong with them. The
+/// preview and the confirmation read the form the same way.
+async fn asked_move(
+    console: &Console,
+    login: &Login,
+    edition: EditionId,
+    id: SessionId,
+    fields: &Fields,
+) -> Result<(SessionView, Vec<VenueSummary>, Result<Placed, FieldErrors>), Failure> {
+    login.organiser()?;
+    let s = session_of(console, login, edition, id, &Wait::default()).await?;
+    let (_, days) = edition_days(console, login, edition).await?;
+    let venues = directory(console);
+    let asked = session_from(fields, days, &venues, false);
+    Ok((s, venues, asked))
+}
+
 /// `POST /console/editions/{edition}/sessions/{session}/move`: the consequences of the move and
 /// the button that makes it.
 pub async fn move_preview(
@@ -325,10 +343,7 @@ pub async fn move_preview(
     }: Posted<Fields>,
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
-    login.organiser()?;
-    let s = session_of(&console, login, edition, id, &Wait::default()).await?;
-    let (_, days) = edition_days(&console, login, edition).await?;
-    let venues = directory(&console);
+    let (s, venues, asked) = asked_move(&console, login, edition, id, &fields).await?;
     let refused = |errors: FieldErrors| {
         (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -336,7 +351,7 @@ pub async fn move_preview(
         )
             .into_response()
     };
-    let placed = match session_from(&fields, days, &venues, false) {
+    let placed = match asked {
         Ok(placed) => placed,
         Err(errors) => return Ok(refused(errors)),
     };
@@ -389,10 +404,8 @@ pub async fn move_confirm(
     }: Posted<Fields>,
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
-    login.organiser()?;
-    let s = session_of(&console, login, edition, id, &Wait::default()).await?;
-    let (_, days) = edition_days(&console, login, edition).await?;
-    let placed = session_from(&fields, days, &directory(&console), false).map_err(|errors| {
+    let (s, _, asked) = asked_move(&console, login, edition, id, &fields).await?;
+    let placed = asked.map_err(|errors| {
         Failure::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
