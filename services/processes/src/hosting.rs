@@ -218,14 +218,13 @@ mod tests {
     //! Hosting requests as given/then specs: every session event that asks or frees a room, and
     //! the rest of the programme's history, which asks nothing.
 
-    use proto::scheduling::edition;
     use proto::scheduling::event::{Added, Event};
-    use proto::scheduling::session as session_ids;
+
     use proto::values::EditionId;
 
     use super::*;
     use crate::spec::programme::*;
-    use crate::spec::{Spec, at, id, react, stored};
+    use crate::spec::{Spec, at, id, scheduling_streams_other_aggregates};
 
     fn given(events: impl IntoIterator<Item = Event>) -> Spec<HostingRequests> {
         Spec::given(events.into_iter().map(|e| (job_dating(), e)))
@@ -322,18 +321,8 @@ mod tests {
 
     #[test]
     fn the_scheduling_streams_other_aggregates_ask_nothing() {
-        let edition_published = stored(
-            format!("{}.{}", proto::subjects::EDITIONS.prefix, id(0xed)),
-            &edition::Event::Published(edition::Published {}),
-        );
-        let session_id_claimed = stored(
-            format!("{}.{}", proto::subjects::SESSION_IDS.prefix, session()),
-            &session_ids::Event::Claimed(session_ids::Owner {
-                edition: EditionId(id(0xed)),
-                event: job_dating(),
-            }),
-        );
-        assert_eq!(react::<HostingRequests>(&edition_published, 0), Ok(vec![]));
-        assert_eq!(react::<HostingRequests>(&session_id_claimed, 1), Ok(vec![]));
+        for reactions in scheduling_streams_other_aggregates::<HostingRequests>() {
+            assert_eq!(reactions, Ok(vec![]));
+        }
     }
 }

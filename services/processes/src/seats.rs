@@ -280,12 +280,12 @@ mod tests {
     //! aggregates, change nothing.
 
     use proto::scheduling::event::{Added, Event};
-    use proto::scheduling::{edition, session as session_ids};
+
     use proto::values::EditionId;
 
     use super::*;
     use crate::spec::programme::*;
-    use crate::spec::{Spec, id, react, reason, stored};
+    use crate::spec::{Spec, id, reason, scheduling_streams_other_aggregates};
 
     fn given(events: impl IntoIterator<Item = Event>) -> Spec<SessionSeats> {
         Spec::given(events.into_iter().map(|e| (job_dating(), e)))
@@ -362,18 +362,8 @@ mod tests {
 
     #[test]
     fn the_scheduling_streams_other_aggregates_change_no_seats() {
-        let edition_closed = stored(
-            format!("{}.{}", proto::subjects::EDITIONS.prefix, id(0xed)),
-            &edition::Event::Closed(edition::Closed {}),
-        );
-        let session_id_claimed = stored(
-            format!("{}.{}", proto::subjects::SESSION_IDS.prefix, session()),
-            &session_ids::Event::Claimed(session_ids::Owner {
-                edition: EditionId(id(0xed)),
-                event: job_dating(),
-            }),
-        );
-        assert_eq!(react::<SessionSeats>(&edition_closed, 0), Ok(vec![]));
-        assert_eq!(react::<SessionSeats>(&session_id_claimed, 1), Ok(vec![]));
+        for reactions in scheduling_streams_other_aggregates::<SessionSeats>() {
+            assert_eq!(reactions, Ok(vec![]));
+        }
     }
 }

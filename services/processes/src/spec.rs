@@ -109,6 +109,39 @@ pub(crate) fn react<R: Reactor + Default>(
     R::default().react(stored, at)
 }
 
+/// What a reactor `R` following the programme's events makes of the scheduling stream's other
+/// aggregates: an edition published and closed, and the job-dating's session id claimed. Each
+/// must ask nothing.
+pub(crate) fn scheduling_streams_other_aggregates<R: Reactor + Default>()
+-> Vec<Result<Vec<R::Reaction>, Rejected>> {
+    use proto::scheduling::{edition, session as session_ids};
+    use proto::values::EditionId;
+    let edition = format!("{}.{}", proto::subjects::EDITIONS.prefix, id(0xed));
+    let others = [
+        stored(
+            edition.clone(),
+            &edition::Event::Published(edition::Published {}),
+        ),
+        stored(edition, &edition::Event::Closed(edition::Closed {})),
+        stored(
+            format!(
+                "{}.{}",
+                proto::subjects::SESSION_IDS.prefix,
+                programme::session()
+            ),
+            &session_ids::Event::Claimed(session_ids::Owner {
+                edition: EditionId(id(0xed)),
+                event: programme::job_dating(),
+            }),
+        ),
+    ];
+    others
+        .iter()
+        .enumerate()
+        .map(|(n, other)| react::<R>(other, n))
+        .collect()
+}
+
 /// `event` stored in the aggregate `subject`, e.g. `sched.event.<id>`.
 pub(crate) fn stored(subject: String, event: &impl EventContract) -> StoredEvent {
     let encoded = event.encode().expect("a test event encodes");
