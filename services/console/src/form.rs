@@ -27,6 +27,7 @@ pub type Fields = Vec<(String, String)>;
 /// What is wrong with a form, by field name, in French.
 pub type FieldErrors = BTreeMap<&'static str, String>;
 
+/// A field's value, trimmed; empty when the form has no such field.
 pub(crate) fn value<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields
         .iter()
@@ -34,6 +35,7 @@ pub(crate) fn value<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.trim())
 }
 
+/// Every value of a field the form repeats (checkboxes), trimmed.
 pub(crate) fn values<'a>(
     fields: &'a [(String, String)],
     name: &'a str,
@@ -144,10 +146,12 @@ pub(crate) fn field_error(errors: &FieldErrors, name: &str) -> Markup {
     }
 }
 
+/// The id of a field's error, for its `aria-describedby`, when it has one.
 pub(crate) fn described(errors: &FieldErrors, name: &str) -> Option<String> {
     errors.contains_key(name).then(|| format!("err-{name}"))
 }
 
+/// `aria-invalid="true"` for a field with an error.
 pub(crate) fn invalid(errors: &FieldErrors, name: &str) -> Option<&'static str> {
     errors.contains_key(name).then_some("true")
 }

@@ -43,6 +43,17 @@ pub struct Console {
     pub sign_in: std::sync::Arc<SignInLimits>,
 }
 
+impl Console {
+    /// The venues' directory, as the catalogue has read it (none on an instance without the
+    /// catalogue): what the session forms and the imports find a venue in.
+    pub fn venue_directory(&self) -> Vec<catalogue::VenueSummary> {
+        self.catalogue
+            .as_ref()
+            .map(catalogue::venues)
+            .unwrap_or_default()
+    }
+}
+
 /// The console's routes, under `/console`, to merge with the gateway's [`gateway::app`]; opens
 /// (or creates) the logins' bucket on the log's JetStream, with the log's replica count.
 pub async fn router(state: AppState) -> Result<Router, LoginError> {

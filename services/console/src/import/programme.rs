@@ -285,11 +285,7 @@ async fn context(
         .api
         .get(&login.principal, &format!("/catalogue/editions/{edition}"))
         .await?;
-    let venues = console
-        .catalogue
-        .as_ref()
-        .map(catalogue::venues)
-        .unwrap_or_default();
+    let venues = console.venue_directory();
     Ok((
         Context {
             edition,

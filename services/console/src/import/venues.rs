@@ -373,15 +373,6 @@ pub fn plan(text: &str, directory: &[VenueSummary]) -> Plan {
 
 // ---- The pages ----
 
-/// The venues already registered, as the catalogue read them.
-fn directory(console: &Console) -> Vec<VenueSummary> {
-    console
-        .catalogue
-        .as_ref()
-        .map(catalogue::venues)
-        .unwrap_or_default()
-}
-
 /// `GET /console/venues/import`: the upload form.
 pub async fn form(
     State(_console): State<Console>,
@@ -407,7 +398,7 @@ pub async fn preview(
     let login = &signed_in.login;
     let text = read_upload(login, multipart).await?;
     login.organiser()?;
-    let plan = plan(&text, &directory(&console));
+    let plan = plan(&text, &console.venue_directory());
     let body = preview_page(login, &plan, &text);
     Ok(preview_answer(
         plan.is_clean(),
@@ -453,7 +444,7 @@ pub async fn commit(
 ) -> Result<Response, Failure> {
     let login = &signed_in.login;
     login.organiser()?;
-    let plan = plan(&text, &directory(&console));
+    let plan = plan(&text, &console.venue_directory());
     if !plan.is_clean() {
         return Err(Failure::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -15,7 +15,7 @@ use serde_json::json;
 use views::Standing;
 
 use super::sessions::{Placed, place_select, place_value, session_from, when_fields};
-use super::{directory, edition_days, session_of, when_text};
+use super::{edition_days, session_of, when_text};
 use crate::address::Named;
 use crate::form::{
     FieldErrors, Fields, Posted, described, error_summary, field_error, invalid, value,
@@ -301,7 +301,7 @@ pub async fn move_page(
         login,
         edition,
         &s,
-        &directory(&console),
+        &console.venue_directory(),
         &current_fields(&s),
         &FieldErrors::new(),
     )))
@@ -327,7 +327,7 @@ async fn asked_move(
     login.organiser()?;
     let s = session_of(console, login, edition, id, &Wait::default()).await?;
     let (_, days) = edition_days(console, login, edition).await?;
-    let venues = directory(console);
+    let venues = console.venue_directory();
     let asked = session_from(fields, days, &venues, false);
     Ok((s, venues, asked))
 }

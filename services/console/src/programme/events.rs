@@ -12,7 +12,7 @@ use proto::values::{EditionId, EventId, PartnerId};
 use serde_json::json;
 
 use super::sessions::session_form;
-use super::{directory, edition_days, event_of, when_text};
+use super::{edition_days, event_of, when_text};
 use crate::address::Named;
 use crate::form::{
     FieldErrors, Fields, Posted, checkboxes, checked, described, error_summary, field_error,
@@ -255,7 +255,7 @@ pub(crate) async fn render_event(
         .into_iter()
         .filter(|s| s.event == event.event)
         .collect();
-    let venues = directory(console);
+    let venues = console.venue_directory();
     let base = format!("/console/editions/{edition}/events/{}", event.event);
     let none = FieldErrors::new();
     let filled = amend.map_or_else(

@@ -38,7 +38,7 @@ pub use events::{about_from, amend_event, create_event, event_page, new_event};
 pub use sessions::{Placed, add_session, session_from, session_page};
 
 use axum::http::StatusCode;
-use catalogue::{EventView, SessionView, VenueSummary};
+use catalogue::{EventView, SessionView};
 use gateway::routes::answers::Items;
 use jiff::civil::Date;
 use proto::values::{EditionId, EventId, SessionId};
@@ -55,6 +55,7 @@ pub(crate) const ADDED: Uuid = Uuid::from_u128(0x5e3a_1e00_0000_4000_8000_636f_6
 /// The events of an edition (`GET /catalogue/editions/{edition}/events`), by title.
 pub type Events = Items<EventView>;
 
+/// An edition's name and its first and last days, as the catalogue shows them.
 pub(crate) async fn edition_days(
     console: &Console,
     login: &Login,
@@ -67,6 +68,7 @@ pub(crate) async fn edition_days(
     Ok((info.name, (info.first_day, info.last_day)))
 }
 
+/// An event of the edition, as the catalogue shows it; 404 for another edition's.
 pub(crate) async fn event_of(
     console: &Console,
     login: &Login,
@@ -117,14 +119,7 @@ pub(crate) async fn session_of(
     Ok(found)
 }
 
-pub(crate) fn directory(console: &Console) -> Vec<VenueSummary> {
-    console
-        .catalogue
-        .as_ref()
-        .map(catalogue::venues)
-        .unwrap_or_default()
-}
-
+/// A session's day and times, in French (`mardi 13 avril · 9 h 00–12 h 00`).
 pub(crate) fn when_text(s: &SessionView) -> String {
     format!(
         "{} · {}–{}",

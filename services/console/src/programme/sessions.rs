@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::changes::{consequences, held_in};
 use super::events::render_event;
-use super::{ADDED, directory, edition_days, event_of, session_of, when_text};
+use super::{ADDED, edition_days, event_of, session_of, when_text};
 use crate::address::Named;
 use crate::form::{
     FieldErrors, Fields, Posted, described, error_summary, field_error, invalid, value,
@@ -181,6 +181,8 @@ pub(crate) fn when_fields(fields: &[(String, String)], errors: &FieldErrors) -> 
     }
 }
 
+/// The form that schedules a session (date, times, venue and room), sent to `action`, filled
+/// again with `fields` and their `errors` when it was refused.
 pub(crate) fn session_form(
     action: &str,
     login: &Login,
@@ -217,7 +219,7 @@ pub async fn add_session(
     let login = &signed_in.login;
     login.organiser()?;
     let (_, days) = edition_days(&console, login, edition).await?;
-    let placed = match session_from(&fields, days, &directory(&console), true) {
+    let placed = match session_from(&fields, days, &console.venue_directory(), true) {
         Ok(placed) => placed,
         Err(errors) => {
             let wait = Wait::default();
